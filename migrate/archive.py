@@ -1,0 +1,258 @@
+"""Safe, read-only access to the files of an egg: zipped, folder or develop ``.egg-info``.
+
+Every egg is untrusted input. Opening one validates the whole member list
+before anything is read: no absolute or ``..`` paths, no symlinks, no
+duplicates, no encrypted members, and compression ratios and total sizes
+within limits (zip bombs). A refused egg raises :class:`UnsafeEgg` or
+:class:`BrokenEgg` with a one-line reason; nothing is ever extracted.
+"""
+from __future__ import annotations
+
+import os
+import stat
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO, Iterator, Optional
+
+CHUNK = 1 << 16
+
+
+class BrokenEgg(ValueError):
+    """The egg cannot be read (truncated zip, missing EGG-INFO...)."""
+
+
+class UnsafeEgg(BrokenEgg):
+    """The egg holds something that must never be extracted."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Zip bomb guards; generous for real eggs (the largest seen are ~100 MB)."""
+
+    max_total_size: int = 4 * 1024**3  # sum of uncompressed sizes
+    max_member_size: int = 2 * 1024**3
+    max_ratio: int = 200  # uncompressed / compressed, checked for members over ratio_floor
+    ratio_floor: int = 1024**2
+    max_members: int = 200_000
+
+
+@dataclass(frozen=True)
+class Member:
+    """One regular file of an egg, path relative to the egg root (posix)."""
+
+    path: str
+    size: int
+    mode: int  # unix permission bits, 0 when the archive does not say
+    # Zip-only facts that allow copying the compressed bytes unchanged:
+    method: int = -1  # zipfile.ZIP_STORED / ZIP_DEFLATED / ...; -1 for folder files
+    compressed_size: int = 0
+    crc: int = 0
+    header_offset: int = 0
+    stored_name: str = ""  # the name as the zip spells it
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+
+def check_member_path(path: str, egg: str) -> str:
+    """Return a normalised relative posix path, or raise UnsafeEgg."""
+    if "\\" in path:
+        path = path.replace("\\", "/")
+    if path.startswith("/") or (len(path) > 1 and path[1] == ":"):
+        raise UnsafeEgg(f"{egg}: member {path!r} has an absolute path")
+    parts = [p for p in PurePosixPath(path).parts if p not in ("", ".")]
+    if ".." in parts:
+        raise UnsafeEgg(f"{egg}: member {path!r} escapes the archive ('..')")
+    if not parts:
+        raise UnsafeEgg(f"{egg}: member with an empty name")
+    if any("\x00" in p for p in parts):
+        raise UnsafeEgg(f"{egg}: member {path!r} has a NUL byte in its name")
+    return "/".join(parts)
+
+
+class EggArchive:
+    """The files of one egg. Subclasses: :class:`ZipEgg`, :class:`FolderEgg`."""
+
+    path: Path
+    members: list  # list[Member], sorted by path
+
+    def open(self, member: Member) -> BinaryIO:
+        raise NotImplementedError
+
+    def read(self, member: Member, limit: int = 64 * 1024**2) -> bytes:
+        """Whole content of a (small) member."""
+        if member.size > limit:
+            raise BrokenEgg(f"{self.path.name}: {member.path} is too large to read whole ({member.size} bytes)")
+        with self.open(member) as fp:
+            data = fp.read(limit + 1)
+        if len(data) > limit:
+            raise UnsafeEgg(f"{self.path.name}: {member.path} inflates beyond its declared size")
+        return data
+
+    def raw_chunks(self, member: Member) -> Optional[Iterator[bytes]]:
+        """The stored (compressed) bytes of a member, when they can be copied as they are."""
+        return None
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class ZipEgg(EggArchive):
+    """A zipped ``.egg`` file."""
+
+    def __init__(self, path: Path, limits: Limits = Limits()):
+        self.path = Path(path)
+        name = self.path.name
+        try:
+            self._zip = zipfile.ZipFile(self.path)
+        except zipfile.BadZipFile as exc:
+            raise BrokenEgg(f"{name}: not a readable zip file ({exc})") from None
+        except OSError as exc:
+            raise BrokenEgg(f"{name}: cannot open ({exc.strerror or exc})") from None
+        try:
+            self.members = self._validate(self._zip.infolist(), name, limits)
+        except BaseException:
+            self._zip.close()
+            raise
+        self._fp = self._zip.fp
+
+    @staticmethod
+    def _validate(infos, name: str, limits: Limits) -> list:
+        if len(infos) > limits.max_members:
+            raise UnsafeEgg(f"{name}: {len(infos)} members (limit {limits.max_members})")
+        seen, members, total = set(), [], 0
+        for info in infos:
+            kind = stat.S_IFMT(info.external_attr >> 16)
+            if kind == stat.S_IFLNK:
+                raise UnsafeEgg(f"{name}: member {info.filename!r} is a symlink")
+            if info.flag_bits & 0x1:
+                raise UnsafeEgg(f"{name}: member {info.filename!r} is encrypted")
+            if info.is_dir():
+                check_member_path(info.filename, name)
+                continue
+            if kind not in (0, stat.S_IFREG):
+                raise UnsafeEgg(f"{name}: member {info.filename!r} is not a regular file")
+            path = check_member_path(info.filename, name)
+            if path in seen:
+                raise UnsafeEgg(f"{name}: member {path!r} appears twice")
+            seen.add(path)
+            if info.file_size > limits.max_member_size:
+                raise UnsafeEgg(f"{name}: member {path!r} is {info.file_size} bytes (limit {limits.max_member_size})")
+            if info.file_size > limits.ratio_floor and info.file_size > limits.max_ratio * max(info.compress_size, 1):
+                raise UnsafeEgg(
+                    f"{name}: member {path!r} compresses {info.file_size // max(info.compress_size, 1)}:1 (zip bomb?)"
+                )
+            total += info.file_size
+            if total > limits.max_total_size:
+                raise UnsafeEgg(f"{name}: members add up to more than {limits.max_total_size} bytes (zip bomb?)")
+            members.append(
+                Member(
+                    path=path,
+                    size=info.file_size,
+                    mode=stat.S_IMODE(info.external_attr >> 16),
+                    method=info.compress_type,
+                    compressed_size=info.compress_size,
+                    crc=info.CRC,
+                    header_offset=info.header_offset,
+                    stored_name=info.filename,
+                )
+            )
+        members.sort(key=lambda m: m.path)
+        return members
+
+    def open(self, member: Member) -> BinaryIO:
+        try:
+            return self._zip.open(self._zip.getinfo(member.stored_name))
+        except (zipfile.BadZipFile, zlib.error, OSError, NotImplementedError) as exc:
+            raise BrokenEgg(f"{self.path.name}: cannot read {member.path} ({exc})") from None
+
+    def raw_chunks(self, member: Member) -> Optional[Iterator[bytes]]:
+        if member.method not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            return None
+        return self._raw(member)
+
+    def _raw(self, member: Member) -> Iterator[bytes]:
+        fp = self._fp
+        fp.seek(member.header_offset)
+        header = fp.read(30)
+        if len(header) != 30 or header[:4] != b"PK\x03\x04":
+            raise BrokenEgg(f"{self.path.name}: bad local header for {member.path} (truncated zip?)")
+        name_len, extra_len = struct.unpack("<HH", header[26:30])
+        fp.seek(member.header_offset + 30 + name_len + extra_len)
+        left = member.compressed_size
+        while left:
+            chunk = fp.read(min(CHUNK, left))
+            if not chunk:
+                raise BrokenEgg(f"{self.path.name}: {member.path} is truncated")
+            left -= len(chunk)
+            yield chunk
+
+    def close(self) -> None:
+        self._zip.close()
+
+
+class FolderEgg(EggArchive):
+    """A folder egg (``Foo-1.0-py2.7.egg/``) or the code beside a develop ``.egg-info``."""
+
+    def __init__(self, root: Path, files: Optional[list] = None, limits: Limits = Limits()):
+        self.path = Path(root)
+        name = self.path.name
+        if not self.path.is_dir():
+            raise BrokenEgg(f"{name}: not a folder")
+        rels = files if files is not None else self._walk(self.path, name)
+        members, total = [], 0
+        for rel in sorted(set(rels)):
+            rel = check_member_path(rel, name)
+            full = self.path / rel
+            try:
+                st = full.lstat()
+            except FileNotFoundError:
+                continue  # installed-files.txt may list files that are gone
+            if stat.S_ISLNK(st.st_mode):
+                raise UnsafeEgg(f"{name}: {rel} is a symlink")
+            if not stat.S_ISREG(st.st_mode):
+                continue
+            total += st.st_size
+            if total > limits.max_total_size:
+                raise UnsafeEgg(f"{name}: files add up to more than {limits.max_total_size} bytes")
+            members.append(Member(path=rel, size=st.st_size, mode=stat.S_IMODE(st.st_mode)))
+        self.members = members
+
+    @staticmethod
+    def _walk(root: Path, name: str) -> list:
+        found = []
+        for dirpath, dirnames, filenames in os.walk(root):
+            here = Path(dirpath)
+            for d in dirnames:
+                if (here / d).is_symlink():
+                    raise UnsafeEgg(f"{name}: {(here / d).relative_to(root)} is a symlink")
+            for f in filenames:
+                found.append((here / f).relative_to(root).as_posix())
+        return found
+
+    def open(self, member: Member) -> BinaryIO:
+        full = self.path / member.path
+        try:
+            return open(full, "rb")
+        except OSError as exc:
+            raise BrokenEgg(f"{self.path.name}: cannot read {member.path} ({exc.strerror})") from None
+
+
+def open_archive(path: Path, limits: Limits = Limits()) -> EggArchive:
+    """Open a zipped egg or a folder egg (develop ``.egg-info``: see egginfo.open_egg)."""
+    path = Path(path)
+    if path.is_dir():
+        return FolderEgg(path, limits=limits)
+    if not path.exists():
+        raise BrokenEgg(f"{path.name}: no such file")
+    return ZipEgg(path, limits)

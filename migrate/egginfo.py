@@ -1,0 +1,310 @@
+"""EGG-INFO -> core metadata, requirements, entry points, scripts, namespace packages.
+
+Eggs carry their metadata as loose files (FACTS.md, "What is inside an egg").
+This module reads them into one :class:`EggInfo` value and reports, rather
+than raises on, what is wrong in them: a bad requirement line is skipped
+with a problem, a latin-1 PKG-INFO is decoded and noted.
+"""
+from __future__ import annotations
+
+import configparser
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Optional
+
+from packaging.markers import InvalidMarker, Marker
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+from pkginfo.distribution import Distribution
+
+from migrate import problems as P
+from migrate.archive import BrokenEgg, EggArchive, FolderEgg, Limits, ZipEgg, check_member_path
+
+# PKG-INFO fields carried to METADATA, in the order METADATA lists them.
+SINGLE_FIELDS = (
+    "summary", "home_page", "download_url", "author", "author_email", "maintainer",
+    "maintainer_email", "license", "license_expression", "keywords", "requires_python",
+    "description_content_type",
+)
+MULTI_FIELDS = (
+    "platforms", "supported_platforms", "classifiers", "project_urls", "requires_external",
+    "provides_dist", "obsoletes_dist",
+)
+# EGG-INFO files that become .dist-info files unchanged.
+CARRIED_FILES = ("entry_points.txt", "top_level.txt", "namespace_packages.txt")
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """Core metadata fields read from PKG-INFO (values as written, UNKNOWN dropped)."""
+
+    name: Optional[str] = None
+    version: Optional[str] = None
+    metadata_version: Optional[str] = None
+    description: Optional[str] = None
+    single: tuple = ()  # ((field, value), ...) for SINGLE_FIELDS present
+    multi: tuple = ()  # ((field, (values...)), ...) for MULTI_FIELDS present
+    requires_dist: tuple = ()
+    provides_extra: tuple = ()
+
+    def get(self, name: str):
+        return dict(self.single).get(name) or dict(self.multi).get(name)
+
+
+@dataclass(frozen=True)
+class EggInfo:
+    """Everything an egg's metadata folder says."""
+
+    meta_dir: str  # "EGG-INFO", or "Foo.egg-info" for develop/installed eggs
+    metadata: Metadata
+    has_pkg_info: bool
+    requires_dist: tuple  # merged, deduplicated PEP 508 strings
+    provides_extra: tuple
+    entry_points: Optional[str]
+    scripts: tuple  # member paths under <meta_dir>/scripts/
+    namespace_packages: tuple
+    top_level: tuple
+    native_libs: tuple
+    carried: tuple  # member paths copied into .dist-info
+    problems: tuple = field(default=())
+
+
+def open_egg(path: Path, limits: Limits = Limits()):
+    """Open any egg form; returns (archive, meta_dir). Raises BrokenEgg with a one-line reason."""
+    path = Path(path)
+    name = path.name
+    if path.is_dir() and name.lower().endswith(".egg-info"):
+        return _develop_egg(path, limits), name
+    if path.is_dir():
+        archive = FolderEgg(path, limits=limits)
+    elif path.is_file() and name.lower().endswith(".egg-info"):
+        raise BrokenEgg(f"{name}: a single-file .egg-info (plain distutils install) lists no files to convert")
+    elif not path.exists():
+        raise BrokenEgg(f"{name}: no such file or folder")
+    else:
+        archive = ZipEgg(path, limits)
+    if not any(m.path.startswith("EGG-INFO/") for m in archive.members):
+        archive.close()
+        raise BrokenEgg(f"{name}: no EGG-INFO folder (not an egg)")
+    return archive, "EGG-INFO"
+
+
+def _develop_egg(info_dir: Path, limits: Limits) -> FolderEgg:
+    """A ``Foo.egg-info`` folder: its files plus the code it describes, beside it."""
+    root = info_dir.parent
+    meta = info_dir.name
+    files = [f"{meta}/{p.relative_to(info_dir).as_posix()}" for p in info_dir.rglob("*") if p.is_file()]
+    installed = info_dir / "installed-files.txt"
+    if installed.is_file():
+        for line in installed.read_text("utf-8", "replace").splitlines():
+            rel = (info_dir / line.strip()).resolve()
+            try:
+                files.append(rel.relative_to(root.resolve()).as_posix())
+            except ValueError:
+                continue  # installed outside site-packages (bin/ scripts)
+    else:
+        top = info_dir / "top_level.txt"
+        names = top.read_text("utf-8", "replace").split() if top.is_file() else []
+        for mod in names:
+            check_member_path(mod, meta)
+            pkg = root / mod
+            if pkg.is_dir():
+                files += [p.relative_to(root).as_posix() for p in pkg.rglob("*") if p.is_file()]
+            files += [p.name for p in root.glob(f"{mod}.*") if p.is_file() and p.suffix in (".py", ".so", ".pyd", ".pyc")]
+            files += [p.name for p in root.glob(f"{mod}.*.so") if p.is_file()]
+    files = [f for f in files if "__pycache__/" not in f or f.startswith(meta)]
+    return FolderEgg(root, files=files, limits=limits)
+
+
+def read_egg_info(archive: EggArchive, meta_dir: str) -> EggInfo:
+    """Read the metadata folder of an opened egg."""
+    egg = archive.path.name
+    prefix = meta_dir + "/"
+    members = {m.path[len(prefix):]: m for m in archive.members if m.path.startswith(prefix)}
+    found: list = []
+
+    def text(name: str) -> Optional[str]:
+        member = members.get(name)
+        if member is None:
+            return None
+        data = archive.read(member, limit=16 * 1024**2)
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            found.append(P.warning("M010", f"{meta_dir}/{name} is not UTF-8; read as latin-1"))
+            return data.decode("latin-1")
+
+    pkg_info = text("PKG-INFO")
+    metadata = parse_pkg_info(pkg_info) if pkg_info is not None else Metadata()
+    if pkg_info is None:
+        found.append(P.warning("M001", "no PKG-INFO: name and version taken from the file name"))
+
+    reqs_txt, extras_txt, req_problems = parse_requires_txt(text("requires.txt") or "")
+    found += req_problems
+    if metadata.requires_dist:
+        requires = _dedupe(metadata.requires_dist)
+        extras = tuple(dict.fromkeys(metadata.provides_extra + extras_txt))
+        if reqs_txt and set(_dedupe(reqs_txt)) - set(requires):
+            found.append(P.info("M004", "requires.txt differs from PKG-INFO Requires-Dist; PKG-INFO kept"))
+    else:
+        requires = _dedupe(reqs_txt)
+        extras = extras_txt
+
+    entry_points = text("entry_points.txt")
+    if entry_points is not None:
+        parser = configparser.ConfigParser(delimiters=("=",), interpolation=None, strict=False)
+        try:
+            parser.read_string(entry_points)
+        except configparser.Error as exc:
+            found.append(P.error("M005", f"entry_points.txt does not parse ({str(exc).splitlines()[0]})"))
+
+    def lines(name: str) -> tuple:
+        return tuple(line.strip() for line in (text(name) or "").splitlines() if line.strip())
+
+    scripts = tuple(prefix + n for n in sorted(members) if n.startswith("scripts/") and n != "scripts/")
+    carried = tuple(prefix + n for n in CARRIED_FILES if n in members)
+    if "dependency_links.txt" in members and lines("dependency_links.txt"):
+        found.append(P.info("M006", "dependency_links.txt dropped (pip ignores it)"))
+    return EggInfo(
+        meta_dir=meta_dir,
+        metadata=metadata,
+        has_pkg_info=pkg_info is not None,
+        requires_dist=requires,
+        provides_extra=extras,
+        entry_points=entry_points,
+        scripts=scripts,
+        namespace_packages=lines("namespace_packages.txt"),
+        top_level=lines("top_level.txt"),
+        native_libs=lines("native_libs.txt"),
+        carried=carried,
+        problems=tuple(found) + metadata_problems(metadata),
+    )
+
+
+def parse_pkg_info(text: str) -> Metadata:
+    dist = Distribution()
+    dist.parse(text)
+    single = tuple((f, _clean(getattr(dist, f, None))) for f in SINGLE_FIELDS if _clean(getattr(dist, f, None)))
+    multi = []
+    for f in MULTI_FIELDS:
+        values = tuple(v for v in (getattr(dist, f, None) or ()) if v and v.strip() != "UNKNOWN")
+        if values:
+            multi.append((f, values))
+    description = _description(getattr(dist, "description", None))
+    return Metadata(
+        name=_clean(dist.name),
+        version=_clean(dist.version),
+        metadata_version=_clean(dist.metadata_version),
+        description=description,
+        single=single,
+        multi=tuple(multi),
+        requires_dist=tuple(getattr(dist, "requires_dist", None) or ()),
+        provides_extra=tuple(getattr(dist, "provides_extras", None) or ()),
+    )
+
+
+def metadata_problems(metadata: Metadata) -> tuple:
+    found = []
+    for req in metadata.requires_dist:
+        try:
+            Requirement(req)
+        except InvalidRequirement as exc:
+            found.append(P.warning("M003", f"PKG-INFO Requires-Dist {req!r} is not PEP 508 ({exc}); dropped"))
+    return tuple(found)
+
+
+def _clean(value) -> Optional[str]:
+    if value is None:
+        return None
+    value = str(value).strip()
+    return None if value in ("", "UNKNOWN") else value
+
+
+def _description(value: Optional[str]) -> Optional[str]:
+    if not value or value.strip() == "UNKNOWN":
+        return None
+    # setuptools >= 36.4 folds description lines as "       |text"
+    lines = value.splitlines()
+    if len(lines) > 1 and all(not l or l.startswith("|") or l.startswith("       |") for l in lines[1:]):
+        lines = [lines[0]] + [l.split("|", 1)[1] if "|" in l else l for l in lines[1:]]
+    return "\n".join(lines).strip("\n") + "\n"
+
+
+def _dedupe(requirements) -> tuple:
+    """Valid PEP 508 strings, normalised, each once, first spelling wins."""
+    seen, out = set(), []
+    for req in requirements:
+        try:
+            parsed = Requirement(req)
+        except InvalidRequirement:
+            continue
+        key = _requirement_key(parsed)
+        if key not in seen:
+            seen.add(key)
+            out.append(str(parsed))
+    return tuple(out)
+
+
+def _requirement_key(req: Requirement):
+    return (canonicalize_name(req.name), tuple(sorted(req.extras)), str(req.specifier), str(req.marker or ""))
+
+
+_SECTION = re.compile(r"^\[(?P<extra>[^:\]]*)(?::(?P<marker>.*))?\]$")
+
+
+def parse_requires_txt(text: str):
+    """``requires.txt`` -> (Requires-Dist strings, extras, problems).
+
+    Sections are ``[extra]``, ``[extra:marker]`` and ``[:marker]`` (setuptools
+    ``_move_install_requirements_markers``); each line is a PEP 508 requirement.
+    """
+    requires, extras, found = [], [], []
+    extra, marker = None, None
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        section = _SECTION.match(line)
+        if section:
+            extra = section["extra"].strip() or None
+            marker = (section["marker"] or "").strip() or None
+            if marker:
+                try:
+                    Marker(marker)
+                except InvalidMarker as exc:
+                    found.append(P.warning("M002", f"requires.txt line {number}: bad marker {marker!r} ({exc}); section skipped"))
+                    extra, marker = None, "__invalid__"
+                    continue
+            if extra and extra not in extras:
+                extras.append(extra)
+            continue
+        if marker == "__invalid__":
+            continue
+        try:
+            req = Requirement(line)
+        except InvalidRequirement as exc:
+            found.append(P.warning("M002", f"requires.txt line {number}: {line!r} is not PEP 508 ({str(exc).splitlines()[0]}); skipped"))
+            continue
+        conditions = [str(req.marker)] if req.marker else []
+        if marker:
+            conditions.append(marker)
+        conditions = [f"({c})" if " or " in c and (len(conditions) > 1 or extra) else c for c in conditions]
+        if extra:
+            conditions.append(f'extra == "{extra}"')
+        req.marker = None
+        spelled = str(req)
+        if conditions:
+            spelled += "; " + " and ".join(conditions)
+        requires.append(str(Requirement(spelled)))
+    return requires, tuple(extras), found
+
+
+def with_extra_requirements(info: EggInfo, extra: tuple, source: str) -> EggInfo:
+    """Add requirements the egg's metadata lacks (Galaxy eggs.ini [dependencies])."""
+    have = {canonicalize_name(Requirement(r).name) for r in info.requires_dist}
+    added = tuple(r for r in extra if canonicalize_name(Requirement(r).name) not in have)
+    if not added:
+        return info
+    note = P.info("M007", f"added Requires-Dist {', '.join(added)} from {source}")
+    return replace(info, requires_dist=info.requires_dist + added, problems=info.problems + (note,))

@@ -1,0 +1,141 @@
+"""Egg file names <-> (project, version, pyver, platform, ucs).
+
+An egg's name is the only place some facts live (the Python version it was
+built for, Galaxy's ``-ucs4`` suffix), so it is parsed exactly as
+``pkg_resources.EGG_NAME`` did, then each part is translated into what a
+wheel needs: a canonical project name and a PEP 440 version.
+
+Version translation (documented in README, "Versions"):
+
+1. ``to_filename`` turned every ``-`` into ``_``; undo that and try PEP 440
+   (``2.0_rc1`` -> ``2.0rc1``, ``1.0_1`` -> ``1.0.post1``, as pkg_resources
+   itself would have read them).
+2. Otherwise the longest leading part that is a PEP 440 version is the
+   release and the rest is a Galaxy-style build tag, kept as a PEP 440 local
+   version: ``0.7.2_7b95ff194725`` -> ``0.7.2+7b95ff194725``,
+   ``2.5.1_9.2.4_static`` -> ``2.5.1+9.2.4.static``,
+   ``0.5.0_dev_r6498`` -> ``0.5.0+dev.r6498``. A local version keeps
+   ``name==0.7.2`` pins working (PEP 440 ignores the local part when the
+   specifier has none) and is what Galaxy itself chose in 16.01 (``+gx1``).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+# pkg_resources.EGG_NAME, verbatim (matched case-insensitively, whole name).
+EGG_NAME = re.compile(
+    r"(?P<name>[^-]+)(-(?P<ver>[^-]+)(-py(?P<pyver>[^-]+)(-(?P<plat>.+))?)?)?",
+    re.IGNORECASE,
+)
+_UCS_SUFFIX = re.compile(r"-(?P<ucs>ucs[24])$", re.IGNORECASE)
+_EGG_SUFFIXES = (".egg", ".egg-info")
+_LOCAL_JUNK = re.compile(r"[^a-z0-9.]+", re.IGNORECASE)
+
+
+class InvalidEggName(ValueError):
+    """A file name that is not a pkg_resources egg name."""
+
+
+@dataclass(frozen=True)
+class EggName:
+    """What an egg's file name says."""
+
+    filename: str
+    project: str  # as written in the file name (``bx_python``)
+    version_raw: Optional[str]  # as written in the file name (``0.7.2_7b95ff194725``)
+    version: Optional[str]  # PEP 440 normalised (``0.7.2+7b95ff194725``)
+    pyver: Optional[str]  # ``2.7``, ``3.10``
+    platform: Optional[str]  # ``linux-x86_64`` (never with the ucs suffix)
+    ucs: Optional[str]  # ``ucs2`` / ``ucs4`` (Galaxy suffix) or None
+
+    @property
+    def canonical_name(self) -> str:
+        """PEP 503 normalised project name (``bx-python``)."""
+        return canonicalize_name(self.project)
+
+    @property
+    def py_major(self) -> Optional[int]:
+        return int(self.pyver.split(".")[0]) if self.pyver else None
+
+    @property
+    def version_was_changed(self) -> bool:
+        """True when normalising the version changed more than spelling."""
+        return self.version_raw is not None and self.version != self.version_raw
+
+
+def strip_egg_suffix(filename: str) -> str:
+    """``Foo-1.0-py2.7.egg`` -> ``Foo-1.0-py2.7``; folders and files alike."""
+    base = filename.rstrip("/").rsplit("/", 1)[-1]
+    for suffix in _EGG_SUFFIXES:
+        if base.lower().endswith(suffix):
+            return base[: -len(suffix)]
+    raise InvalidEggName(f"{filename}: not an egg (expected a name ending in .egg or .egg-info)")
+
+
+def parse(filename: str) -> EggName:
+    """Parse an egg file or folder name (with or without directories)."""
+    base = filename.rstrip("/").rsplit("/", 1)[-1]
+    stem = strip_egg_suffix(base)
+    match = EGG_NAME.fullmatch(stem)
+    if not match or not match.group("name"):
+        raise InvalidEggName(f"{base}: not a pkg_resources egg name")
+    plat, ucs = match.group("plat"), None
+    if plat:
+        ucs_match = _UCS_SUFFIX.search(plat)
+        if ucs_match:
+            ucs = ucs_match.group("ucs").lower()
+            plat = plat[: ucs_match.start()] or None
+    pyver = match.group("pyver")
+    if pyver is not None and not re.fullmatch(r"\d+(\.\d+)?", pyver):
+        raise InvalidEggName(f"{base}: python version {pyver!r} is not like 2.7 or 3.10")
+    raw = match.group("ver")
+    try:
+        version = pep440_version(raw) if raw is not None else None
+    except InvalidVersion as exc:
+        raise InvalidEggName(f"{base}: {exc}") from None
+    return EggName(
+        filename=base,
+        project=match.group("name"),
+        version_raw=raw,
+        version=version,
+        pyver=pyver,
+        platform=plat,
+        ucs=ucs,
+    )
+
+
+def pep440_version(raw: str) -> str:
+    """Translate an egg file name version into a normalised PEP 440 one."""
+    legacy = raw.replace("_", "-")
+    try:
+        return str(Version(legacy))
+    except InvalidVersion:
+        pass
+    tokens = raw.split("_")
+    for cut in range(len(tokens) - 1, 0, -1):
+        release = "_".join(tokens[:cut])
+        local = _LOCAL_JUNK.sub(".", ".".join(tokens[cut:])).strip(".")
+        local = re.sub(r"\.{2,}", ".", local)
+        if not local:
+            continue
+        try:
+            Version(release)
+            return str(Version(f"{release}+{local}"))
+        except InvalidVersion:
+            continue
+    raise InvalidVersion(f"version {raw!r} cannot be made PEP 440 (no leading release number)")
+
+
+def wheel_name_part(name: str) -> str:
+    """Escape a project name or version for a wheel file name (PEP 427/491)."""
+    return re.sub(r"[^\w\d.+]+", "_", name, flags=re.UNICODE).replace("-", "_")
+
+
+def dist_info_name(project: str) -> str:
+    """The canonical ``name`` part of ``name-version.dist-info`` and the wheel file name."""
+    return canonicalize_name(project).replace("-", "_")

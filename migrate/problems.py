@@ -1,0 +1,39 @@
+"""Problems found while reading, converting or checking: one value type for all."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ERROR = "error"
+WARNING = "warning"
+INFO = "info"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding. ``code`` is stable (documented in README); ``message`` is for people."""
+
+    severity: str
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.severity}: {self.code} {self.message}"
+
+    def as_dict(self) -> dict:
+        return {"severity": self.severity, "code": self.code, "message": self.message}
+
+
+def error(code: str, message: str) -> Problem:
+    return Problem(ERROR, code, message)
+
+
+def warning(code: str, message: str) -> Problem:
+    return Problem(WARNING, code, message)
+
+
+def info(code: str, message: str) -> Problem:
+    return Problem(INFO, code, message)
+
+
+def has_errors(problems) -> bool:
+    return any(p.severity == ERROR for p in problems)

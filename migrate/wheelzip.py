@@ -1,0 +1,139 @@
+"""A streaming, deterministic zip writer that can copy compressed members unchanged.
+
+``zipfile`` can neither copy a member's compressed bytes nor fix timestamps
+without rebuilding every ZipInfo, so wheels are written here: fixed
+timestamps (1980-01-01), members in the order given, compressed data of
+unchanged egg members copied as it is (inflated once, only to hash and
+verify it), everything else deflated in chunks. Memory stays flat whatever
+the size of the egg. Sizes past 4 GiB are refused (ZIP64 is not written).
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import struct
+import zlib
+from dataclasses import dataclass
+from typing import BinaryIO, Iterable
+
+_DOS_DATE = (0 << 9) | (1 << 5) | 1  # 1980-01-01
+_DOS_TIME = 0
+_STORED, _DEFLATED = 0, 8
+_LIMIT = 0xFFFFFFFF
+_UTF8_FLAG = 0x800
+
+
+class CorruptMember(ValueError):
+    """A copied member did not inflate to its declared size and CRC."""
+
+
+@dataclass(frozen=True)
+class Written:
+    """One member as written: what RECORD needs."""
+
+    arcname: str
+    sha256: str  # RECORD form: urlsafe base64, no padding
+    size: int
+
+
+def record_hash(digest: bytes) -> str:
+    return "sha256=" + base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+class WheelZipWriter:
+    """Write members to a seekable binary file; call :meth:`close` to finish the archive."""
+
+    def __init__(self, fp: BinaryIO, level: int = 6):
+        self._fp = fp
+        self._level = level
+        self._central = []
+
+    def _local_header(self, name: bytes, method: int, crc: int, csize: int, usize: int) -> bytes:
+        flags = _UTF8_FLAG if any(b > 127 for b in name) else 0
+        return struct.pack(
+            "<4sHHHHHIIIHH", b"PK\x03\x04", 20, flags, method, _DOS_TIME, _DOS_DATE,
+            crc, csize, usize, len(name), 0,
+        ) + name
+
+    def _check(self, *sizes: int) -> None:
+        if any(s > _LIMIT for s in sizes) or self._fp.tell() > _LIMIT:
+            raise CorruptMember("member or wheel larger than 4 GiB (ZIP64 is not supported)")
+
+    def add_bytes(self, arcname: str, data: bytes, mode: int = 0o644) -> Written:
+        return self.add_chunks(arcname, [data], mode)
+
+    def add_chunks(self, arcname: str, chunks: Iterable[bytes], mode: int = 0o644) -> Written:
+        """Deflate a stream of uncompressed chunks into the archive."""
+        name = arcname.encode("utf-8")
+        offset = self._fp.tell()
+        self._fp.write(self._local_header(name, _DEFLATED, 0, 0, 0))
+        compressor = zlib.compressobj(self._level, zlib.DEFLATED, -15)
+        sha, crc, usize, csize = hashlib.sha256(), 0, 0, 0
+        for chunk in chunks:
+            sha.update(chunk)
+            crc = zlib.crc32(chunk, crc)
+            usize += len(chunk)
+            out = compressor.compress(chunk)
+            csize += len(out)
+            self._fp.write(out)
+        out = compressor.flush()
+        csize += len(out)
+        self._fp.write(out)
+        self._check(usize, csize)
+        end = self._fp.tell()
+        self._fp.seek(offset)
+        self._fp.write(self._local_header(name, _DEFLATED, crc, csize, usize))
+        self._fp.seek(end)
+        self._central.append((name, _DEFLATED, crc, csize, usize, offset, mode))
+        return Written(arcname, record_hash(sha.digest()), usize)
+
+    def add_raw(self, arcname: str, raw_chunks: Iterable[bytes], method: int, crc: int,
+                compressed_size: int, size: int, mode: int = 0o644) -> Written:
+        """Copy an already-compressed member, verifying its size and CRC as it passes."""
+        if method not in (_STORED, _DEFLATED):
+            raise ValueError(f"cannot copy compression method {method}")
+        self._check(size, compressed_size)
+        name = arcname.encode("utf-8")
+        offset = self._fp.tell()
+        self._fp.write(self._local_header(name, method, crc, compressed_size, size))
+        inflater = zlib.decompressobj(-15) if method == _DEFLATED else None
+        sha, state = hashlib.sha256(), [0, 0]  # crc, size so far
+
+        def feed(data: bytes) -> None:
+            sha.update(data)
+            state[0] = zlib.crc32(data, state[0])
+            state[1] += len(data)
+            if state[1] > size:
+                raise CorruptMember(f"{arcname}: inflates beyond its declared {size} bytes")
+
+        for chunk in raw_chunks:
+            self._fp.write(chunk)
+            if inflater is None:
+                feed(chunk)
+                continue
+            while chunk:
+                feed(inflater.decompress(chunk, 1 << 20))
+                chunk = inflater.unconsumed_tail
+        if inflater:
+            feed(inflater.flush())
+        got_crc, usize = state
+        if usize != size or got_crc != crc:
+            raise CorruptMember(f"{arcname}: stored data does not match its size/CRC (corrupt egg)")
+        self._central.append((name, method, crc, compressed_size, size, offset, mode))
+        return Written(arcname, record_hash(sha.digest()), usize)
+
+    def close(self) -> None:
+        start = self._fp.tell()
+        for name, method, crc, csize, usize, offset, mode in self._central:
+            flags = _UTF8_FLAG if any(b > 127 for b in name) else 0
+            self._fp.write(struct.pack(
+                "<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", (3 << 8) | 20, 20, flags, method,
+                _DOS_TIME, _DOS_DATE, crc, csize, usize, len(name), 0, 0, 0, 0,
+                ((0o100000 | mode) << 16) & 0xFFFFFFFF, offset,
+            ) + name)
+        size = self._fp.tell() - start
+        count = len(self._central)
+        if count > 0xFFFF:
+            raise CorruptMember("more than 65535 members (ZIP64 is not supported)")
+        self._check(size)
+        self._fp.write(struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, count, count, size, start, 0))

@@ -116,9 +116,9 @@ def pep440_version(raw: str) -> str:
         return str(Version(legacy))
     except InvalidVersion:
         pass
-    tokens = raw.split("_")
+    tokens = re.split(r"[-_]", raw)
     for cut in range(len(tokens) - 1, 0, -1):
-        release = "_".join(tokens[:cut])
+        release = "-".join(tokens[:cut])
         local = _LOCAL_JUNK.sub(".", ".".join(tokens[cut:])).strip(".")
         local = re.sub(r"\.{2,}", ".", local)
         if not local:
@@ -129,11 +129,6 @@ def pep440_version(raw: str) -> str:
         except InvalidVersion:
             continue
     raise InvalidVersion(f"version {raw!r} cannot be made PEP 440 (no leading release number)")
-
-
-def wheel_name_part(name: str) -> str:
-    """Escape a project name or version for a wheel file name (PEP 427/491)."""
-    return re.sub(r"[^\w\d.+]+", "_", name, flags=re.UNICODE).replace("-", "_")
 
 
 def dist_info_name(project: str) -> str:

@@ -155,7 +155,7 @@ def _python_version(name: EggName, binaries: list, options: TagOptions, found: l
     if name_ver and len(name_ver) == 2:
         if binary_major and binary_major != name_ver[0] or binary_ver and binary_ver != name_ver:
             said = f"{binary_ver[0]}.{binary_ver[1]}" if binary_ver else f"{binary_major}.x"
-            found.append(P.error("T001", f"egg name says py{name.pyver} but the extension modules are for Python {said}"))
+            found.append(P.warning("T001", f"egg name says py{name.pyver} but the extension modules are for Python {said}"))
             if not options.trust_name:
                 if binary_ver:
                     return binary_ver[0], binary_ver[1], f"the .so suffix (name said py{name.pyver})"
@@ -190,7 +190,7 @@ def _py2_abi(name: EggName, binaries: list, options: TagOptions, found: list):
     binary_ucs = next(iter(seen), None)
     is_linux = any(b.format == "elf" for b in binaries)
     if binary_ucs and name.ucs and binary_ucs != name.ucs:
-        found.append(P.error("T002", f"egg name says -{name.ucs} but the extensions reference PyUnicode{binary_ucs.upper()}_*"))
+        found.append(P.warning("T002", f"egg name says -{name.ucs} but the extensions reference PyUnicode{binary_ucs.upper()}_*"))
         if options.trust_name:
             binary_ucs = None
     if binary_ucs:
@@ -233,7 +233,7 @@ def _platform(name: EggName, binaries: list, abi: str, options: TagOptions, foun
         raise TagError("binaries for several operating systems: " + ", ".join(sorted(formats)))
     binary_os = {"elf": "linux", "macho": "macosx", "pe": "win"}[formats.pop()]
     if os_name and os_name != binary_os:
-        found.append(P.error("T003", f"egg name says {name.platform} but the binaries are {binary_os} ({binaries[0].format})"))
+        found.append(P.warning("T003", f"egg name says {name.platform} but the binaries are {binary_os} ({binaries[0].format})"))
         if not options.trust_name:
             os_name, os_version, name_arch = binary_os, None, None
     os_name = os_name if options.trust_name and os_name else binary_os
@@ -242,7 +242,7 @@ def _platform(name: EggName, binaries: list, abi: str, options: TagOptions, foun
         raise TagError("binaries for several architectures: " + ", ".join(sorted(archs)))
     arch = next(iter(archs), None)
     if name_arch and arch and name_arch != arch and not (os_name == "win" and name_arch in (arch, "amd64")):
-        found.append(P.error("T004", f"egg name says {name_arch} but the binaries are {arch}"))
+        found.append(P.warning("T004", f"egg name says {name_arch} but the binaries are {arch}"))
         if options.trust_name:
             arch = name_arch
     arch = arch or name_arch

@@ -1,0 +1,39 @@
+"""The ``egg-migrate`` command line: one subcommand per module in ``migrate.commands``.
+
+Each subcommand parses its arguments, calls one library function and prints.
+Exit codes: 0 all good; 1 some items failed (each named on stderr); 2 usage error.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Optional
+
+from migrate import __version__
+from migrate.commands import COMMANDS
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="egg-migrate",
+        description="Move a project off setuptools eggs: convert eggs into correctly tagged wheels, "
+        "check them, publish a static mirror and pin requirements.",
+    )
+    parser.add_argument("--version", action="version", version=f"egg-migrate {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for module in COMMANDS:
+        module.register(sub)
+    return parser
+
+
+def main(argv: Optional[list] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except KeyboardInterrupt:
+        print("egg-migrate: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 1

@@ -1,0 +1,90 @@
+"""Shared pieces of the subcommands: finding eggs, progress bars, parallel maps."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from migrate.tags import PLATFORM_MODES, TagOptions
+
+
+def find_eggs(arguments: Iterable[str]) -> tuple:
+    """(egg paths, errors): files and folders named ``*.egg``; folders are searched."""
+    eggs, errors = [], []
+    for arg in arguments:
+        path = Path(arg)
+        lower = path.name.lower()
+        if lower.endswith((".egg", ".egg-info")) and path.exists():
+            eggs.append(path)
+        elif path.is_dir():
+            found = sorted(_walk_for_eggs(path))
+            if not found:
+                errors.append(f"{arg}: no eggs found in this folder")
+            eggs += found
+        elif not path.exists():
+            errors.append(f"{arg}: no such file or folder")
+        else:
+            errors.append(f"{arg}: not an egg (expected a .egg file or folder)")
+    return list(dict.fromkeys(eggs)), errors
+
+
+def _walk_for_eggs(root: Path) -> Iterator[Path]:
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in filenames:
+            if name.lower().endswith(".egg"):
+                yield Path(dirpath) / name
+        keep = []
+        for name in dirnames:
+            if name.lower().endswith(".egg"):
+                yield Path(dirpath) / name
+            elif not name.startswith("."):
+                keep.append(name)
+        dirnames[:] = sorted(keep)
+
+
+def add_tag_options(parser) -> None:
+    parser.add_argument("--platform-tag", choices=PLATFORM_MODES, default="auto",
+                        help="auto: manylinux when every binary qualifies, else linux_<arch> (default); "
+                        "manylinux: fail eggs that do not qualify; linux: always linux_<arch>; "
+                        "distro: linux_<arch>_<distro>_<version> (see --distro)")
+    parser.add_argument("--distro", metavar="NAME:VERSION",
+                        help="distro for --platform-tag distro, e.g. ubuntu:14.04 (default: read from the compiler strings)")
+    parser.add_argument("--py2-unicode", choices=("ucs2", "ucs4"),
+                        help="Python 2 ABI when neither the binaries nor a -ucs suffix say it")
+    parser.add_argument("--trust-name", action="store_true",
+                        help="when the egg name and its binaries disagree, believe the name")
+
+
+def tag_options(args) -> TagOptions:
+    return TagOptions(platform_tag=args.platform_tag, distro=args.distro,
+                      py2_unicode=args.py2_unicode, trust_name=args.trust_name)
+
+
+def progress(items, desc: str, total: int = None, unit: str = "egg"):
+    """A tqdm bar on stderr when it is a terminal; the plain iterable otherwise."""
+    if not sys.stderr.isatty():
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc=desc, total=total, unit=unit, leave=False, file=sys.stderr)
+
+
+def parallel_map(func: Callable, items: list, jobs: int) -> Iterator:
+    """``map`` over a process pool when jobs > 1, in input order."""
+    if jobs <= 1 or len(items) <= 1:
+        yield from map(func, items)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        yield from pool.map(func, items, chunksize=max(1, min(16, len(items) // (jobs * 4) or 1)))
+
+
+def print_json(data) -> None:
+    json.dump(data, sys.stdout, indent=2, sort_keys=False)
+    sys.stdout.write("\n")
+
+
+def default_jobs() -> int:
+    return max(1, min(8, os.cpu_count() or 1))

@@ -1,0 +1,255 @@
+"""One egg -> one wheel: streaming, deterministic, atomic.
+
+:func:`inspect_egg` reads everything an egg says (name, EGG-INFO, binaries,
+the plan of where each file goes, the tags); :func:`convert_egg` writes the
+wheel from that. A failure of any kind becomes a :class:`ConvertResult`
+with a one-line reason and no file left behind.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Optional
+
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion
+
+from migrate import problems as P
+from migrate.archive import CHUNK, BrokenEgg, EggArchive, Limits
+from migrate.distinfo import render_metadata, render_nspkg_pth, render_record, render_wheel
+from migrate.egginfo import EggInfo, open_egg, read_egg_info, with_extra_requirements
+from migrate.elf import BinaryFacts, analyse
+from migrate.names import EggName, InvalidEggName, dist_info_name, parse, pep440_version
+from migrate.plan import Plan, make_plan, rewrite_shebang
+from migrate.tags import TagError, TagOptions, WheelTags, choose
+from migrate.wheelzip import CorruptMember, WheelZipWriter
+
+
+@dataclass(frozen=True)
+class ConvertOptions:
+    tags: TagOptions = TagOptions()
+    limits: Limits = Limits()
+    extra_requires: tuple = ()  # PEP 508 strings to add when the egg lacks them (eggs.ini)
+    extra_requires_source: str = "eggs.ini [dependencies]"
+
+
+@dataclass(frozen=True)
+class EggFacts:
+    """Everything read from one egg, and what the wheel will be."""
+
+    path: str
+    name: EggName
+    project: str  # display name written to METADATA
+    version: str  # PEP 440, written to METADATA and the wheel name
+    info: EggInfo
+    binaries: tuple  # BinaryFacts
+    plan: Plan
+    tags: Optional[WheelTags]
+    problems: tuple
+
+    @property
+    def wheel_filename(self) -> Optional[str]:
+        if self.tags is None:
+            return None
+        return f"{dist_info_name(self.project)}-{self.version}-{self.tags}.whl"
+
+    @property
+    def dist_info_dir(self) -> str:
+        return f"{dist_info_name(self.project)}-{self.version}.dist-info"
+
+
+@dataclass(frozen=True)
+class ConvertResult:
+    """One row of the manifest."""
+
+    egg: str
+    wheel: Optional[str]  # path of the written wheel
+    tags: Optional[WheelTags]
+    problems: tuple = field(default=())
+    facts: Optional[EggFacts] = None
+
+    @property
+    def ok(self) -> bool:
+        return self.wheel is not None
+
+    @property
+    def reason(self) -> str:
+        errors = [p.message for p in self.problems if p.severity == P.ERROR]
+        return errors[0] if errors else ""
+
+
+class ConversionFailed(Exception):
+    """Carries the one-line reason and the problems found so far."""
+
+    def __init__(self, message: str, found: tuple = ()):
+        super().__init__(message)
+        self.found = found
+
+
+def inspect_egg(path, options: ConvertOptions = ConvertOptions()) -> EggFacts:
+    """Read an egg completely. Raises ConversionFailed (one line) when it cannot be converted."""
+    path = Path(path)
+    try:
+        archive, meta_dir = open_egg(path, options.limits)
+    except (BrokenEgg, OSError) as exc:
+        raise ConversionFailed(str(exc)) from None
+    with archive:
+        return _inspect(path, archive, meta_dir, options)
+
+
+def _inspect(path: Path, archive: EggArchive, meta_dir: str, options: ConvertOptions) -> EggFacts:
+    try:
+        name = parse(path.name)
+    except InvalidEggName as exc:
+        raise ConversionFailed(str(exc)) from None
+    try:
+        info = read_egg_info(archive, meta_dir)
+    except BrokenEgg as exc:
+        raise ConversionFailed(str(exc)) from None
+    if options.extra_requires:
+        info = with_extra_requirements(info, options.extra_requires, options.extra_requires_source)
+    found = list(info.problems)
+    project, version = _identity(name, info, found)
+    data_dir = f"{dist_info_name(project)}-{version}.data"
+    dist_info_dir = f"{dist_info_name(project)}-{version}.dist-info"
+    try:
+        plan = make_plan(archive, info, data_dir, dist_info_dir)
+        binaries = tuple(_analyse(archive, m) for m in plan.binaries)
+    except BrokenEgg as exc:
+        raise ConversionFailed(str(exc), tuple(found)) from None
+    found += plan.problems
+    classifiers = dict(info.metadata.multi).get("classifiers", ())
+    try:
+        tags = choose(name, binaries, classifiers, plan.sourceless, options.tags)
+    except TagError as exc:
+        found.append(P.error("T000", str(exc)))
+        tags = None
+    else:
+        found += tags.problems
+    return EggFacts(
+        path=str(path), name=name, project=project, version=version, info=info,
+        binaries=binaries, plan=plan, tags=tags, problems=tuple(found),
+    )
+
+
+def _identity(name: EggName, info: EggInfo, found: list):
+    """(display project name, PEP 440 version): the file name wins, disagreements reported."""
+    meta = info.metadata
+    project = name.project.replace("_", "-")
+    if meta.name:
+        if canonicalize_name(meta.name) == canonicalize_name(project):
+            project = meta.name
+        else:
+            found.append(P.warning("M008", f"PKG-INFO Name {meta.name!r} differs from the file name's {name.project!r}"))
+    meta_version = None
+    if meta.version:
+        try:
+            meta_version = pep440_version(meta.version)
+        except InvalidVersion:
+            found.append(P.warning("M009", f"PKG-INFO Version {meta.version!r} is not a version"))
+    version = name.version or meta_version
+    if version is None:
+        raise ConversionFailed(f"{name.filename}: no version in the file name or PKG-INFO", tuple(found))
+    if name.version and meta_version and meta_version != name.version:
+        found.append(P.warning("M009", f"PKG-INFO Version {meta.version!r} differs from the file name's {name.version_raw!r}; file name used"))
+    if name.version_raw and name.version_raw.replace("_", "-") != version and name.version_raw != version:
+        found.append(P.info("V001", f"version {name.version_raw!r} written as {version!r} (PEP 440)"))
+    return project, version
+
+
+def _analyse(archive: EggArchive, member) -> BinaryFacts:
+    with tempfile.SpooledTemporaryFile(max_size=8 * 1024**2) as tmp:
+        with archive.open(member) as src:
+            while True:
+                chunk = src.read(CHUNK)
+                if not chunk:
+                    break
+                tmp.write(chunk)
+        tmp.seek(0)
+        return analyse(tmp, member.path)
+
+
+def convert_egg(path, out_dir, options: ConvertOptions = ConvertOptions()) -> ConvertResult:
+    """Convert one egg into a wheel in ``out_dir``; never raises for bad eggs."""
+    path = Path(path)
+    try:
+        archive, meta_dir = open_egg(path, options.limits)
+    except (BrokenEgg, OSError) as exc:
+        return _failed(path, str(exc))
+    with archive:
+        try:
+            facts = _inspect(path, archive, meta_dir, options)
+        except ConversionFailed as exc:
+            return _failed(path, str(exc), exc.found)
+        if facts.tags is None or P.has_errors(facts.problems):
+            return ConvertResult(str(path), None, facts.tags, facts.problems, facts)
+        target = Path(out_dir) / facts.wheel_filename
+        try:
+            write_wheel(archive, facts, target)
+        except (BrokenEgg, CorruptMember, OSError) as exc:
+            message = str(exc) if isinstance(exc, BrokenEgg) else f"{path.name}: {exc}"
+            return ConvertResult(str(path), None, facts.tags, facts.problems + (P.error("C001", message),), facts)
+    return ConvertResult(str(path), str(target), facts.tags, facts.problems, facts)
+
+
+def _failed(path: Path, message: str, found: tuple = ()) -> ConvertResult:
+    if not message.startswith(path.name):
+        message = f"{path.name}: {message}"
+    return ConvertResult(str(path), None, None, tuple(found) + (P.error("C000", message),))
+
+
+def write_wheel(archive: EggArchive, facts: EggFacts, target: Path) -> None:
+    """Stream the wheel to a temp file beside ``target``, fsync, rename."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fp:
+            _write(archive, facts, fp)
+            fp.flush()
+            os.fsync(fp.fileno())
+        os.chmod(tmp_name, 0o644)
+        os.replace(tmp_name, target)
+    except BaseException:
+        try:
+            os.unlink(tmp_name)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def _write(archive: EggArchive, facts: EggFacts, fp) -> None:
+    zw = WheelZipWriter(fp)
+    written = []
+    for placement in facts.plan.placements:
+        written.append(_copy(zw, archive, placement))
+    if facts.plan.namespaces:
+        pth = f"{dist_info_name(facts.project)}-{facts.version}-nspkg.pth"
+        written.append(zw.add_bytes(pth, render_nspkg_pth(facts.plan.namespaces)))
+    dist_info = facts.dist_info_dir
+    generated = {
+        f"{dist_info}/METADATA": render_metadata(facts.info, facts.project, facts.version),
+        f"{dist_info}/WHEEL": render_wheel(facts.tags),
+    }
+    copied = {p.arcname: p for p in facts.plan.dist_info}
+    for arcname in sorted(set(generated) | set(copied)):
+        if arcname in generated:
+            written.append(zw.add_bytes(arcname, generated[arcname]))
+        else:
+            written.append(_copy(zw, archive, copied[arcname]))
+    record = f"{dist_info}/RECORD"
+    zw.add_bytes(record, render_record(written, record))
+    zw.close()
+
+
+def _copy(zw: WheelZipWriter, archive: EggArchive, placement):
+    member = placement.member
+    mode = 0o755 if placement.executable else 0o644
+    if placement.rewrite_shebang:
+        return zw.add_bytes(placement.arcname, rewrite_shebang(archive.read(member)), mode)
+    raw = archive.raw_chunks(member)
+    if raw is not None:
+        return zw.add_raw(placement.arcname, raw, member.method, member.crc, member.compressed_size, member.size, mode)
+    with archive.open(member) as src:
+        return zw.add_chunks(placement.arcname, iter(lambda: src.read(CHUNK), b""), mode)

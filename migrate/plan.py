@@ -1,0 +1,215 @@
+"""Where each file of an egg goes in the wheel, or why it is left out.
+
+Rules (FACTS.md, "What is inside an egg"):
+
+- ``EGG-INFO/scripts/*`` -> ``<name>-<ver>.data/scripts/`` (shebang made ``#!python``
+  so the installer points it at the target interpreter);
+  ``entry_points.txt``, ``top_level.txt``, ``namespace_packages.txt`` -> ``.dist-info``;
+  the rest of EGG-INFO is egg-runtime metadata, rewritten, not copied.
+- ``foo.py`` that is setuptools' ``__bootstrap__`` loader for the ``foo*.so`` beside it is
+  dropped (with its bytecode): the wheel installs the ``.so`` where Python finds it.
+- bytecode: dropped when its source is there (a stale cache); kept when the egg is
+  source-less (``bdist_egg --exclude-source-files``), moved out of ``__pycache__``
+  so Python 2's and 3's legacy ``.pyc`` lookup finds it.
+- a namespace package's ``__init__.py`` that only declares the namespace is dropped
+  and a ``-nspkg.pth`` written instead, as pip-era setuptools installed them.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from migrate import problems as P
+from migrate.archive import EggArchive, Member
+from migrate.egginfo import EggInfo
+from migrate.elf import module_name
+
+BINARY_SUFFIXES = (".so", ".pyd", ".dylib", ".dll")
+_SO_VERSIONED = re.compile(r"\.so(\.\d+)+$")
+_SHEBANG = re.compile(rb"^#![^\n]*?\bpython[\w.]*(?P<args>[ \t][^\n]*)?(?P<eol>\r?\n|$)")
+_PYCACHE = re.compile(r"^(?P<dir>(?:.*/)?)__pycache__/(?P<mod>[^/.]+)\.[^/]+\.pyc$")
+
+
+@dataclass(frozen=True)
+class Placement:
+    """One egg member and its path in the wheel."""
+
+    member: Member
+    arcname: str
+    rewrite_shebang: bool = False
+
+    @property
+    def executable(self) -> bool:
+        return self.rewrite_shebang or bool(self.member.mode & 0o111) or is_binary(self.member.path)
+
+
+@dataclass(frozen=True)
+class Plan:
+    placements: tuple  # Placement, in wheel order (excluding generated dist-info files)
+    dist_info: tuple  # Placement of EGG-INFO files copied into .dist-info
+    dropped: tuple  # (egg path, reason)
+    binaries: tuple  # Member of every binary to analyse
+    namespaces: tuple  # namespace packages that get a -nspkg.pth line
+    sourceless: bool
+    problems: tuple = ()
+
+
+def is_binary(path: str) -> bool:
+    lower = path.lower()
+    return lower.endswith(BINARY_SUFFIXES) or bool(_SO_VERSIONED.search(lower))
+
+
+def make_plan(archive: EggArchive, info: EggInfo, data_dir: str, dist_info_dir: str) -> Plan:
+    prefix = info.meta_dir + "/"
+    members = [m for m in archive.members if not m.path.startswith(prefix)]
+    paths = {m.path for m in members}
+    binaries = tuple(m for m in members if is_binary(m.path))
+    dropped, found = [], []
+
+    stubs = _bootstrap_stubs(archive, members, binaries)
+    ns_inits, ns_kept = _namespace_inits(archive, info, paths, found)
+    placements = []
+    for m in members:
+        path = m.path
+        reason = None
+        if path in stubs:
+            reason = "setuptools __bootstrap__ loader for " + stubs[path]
+        elif path in ns_inits:
+            reason = "pkg_resources namespace declaration (replaced by -nspkg.pth)"
+        elif path.endswith((".pyc", ".pyo")):
+            reason, path = _bytecode(path, paths, stubs)
+        if reason:
+            dropped.append((m.path, reason))
+            continue
+        placements.append(Placement(m, path))
+
+    by_arcname = {}
+    for p in placements:  # a moved __pycache__ file must not collide with a legacy .pyc
+        if p.arcname in by_arcname:
+            dropped.append((p.member.path, f"duplicate of {by_arcname[p.arcname].member.path}"))
+            continue
+        by_arcname[p.arcname] = p
+
+    scripts = []
+    for path in info.scripts:
+        member = _member(archive, path)
+        rel = path[len(prefix) + len("scripts/"):]
+        scripts.append(Placement(member, f"{data_dir}/scripts/{rel}", rewrite_shebang=True))
+    dist_info = tuple(Placement(_member(archive, p), f"{dist_info_dir}/{p.rsplit('/', 1)[-1]}") for p in info.carried)
+    for m in archive.members:
+        if m.path.startswith(prefix) and m.path not in info.scripts and m.path not in info.carried:
+            dropped.append((m.path, "egg metadata (rewritten as .dist-info)"))
+
+    kept = list(by_arcname.values())
+    has_source = any(p.arcname.endswith(".py") for p in kept)
+    has_bytecode = any(p.arcname.endswith((".pyc", ".pyo")) for p in kept)
+    if ns_kept:
+        found.append(P.warning("C003", "namespace __init__.py with other code kept: " + ", ".join(ns_kept)))
+    return Plan(
+        placements=tuple(sorted(kept + scripts, key=lambda p: p.arcname)),
+        dist_info=dist_info,
+        dropped=tuple(sorted(dropped)),
+        binaries=binaries,
+        namespaces=tuple(ns for ns in info.namespace_packages if _init_of(ns) in ns_inits),
+        sourceless=has_bytecode and not has_source,
+        problems=tuple(found),
+    )
+
+
+def _member(archive: EggArchive, path: str) -> Member:
+    for m in archive.members:
+        if m.path == path:
+            return m
+    raise KeyError(path)
+
+
+def _bytecode(path: str, paths: set, stubs: dict):
+    """(reason to drop or None, wheel path) for a .pyc/.pyo file."""
+    cached = _PYCACHE.match(path)
+    if cached:
+        source = f"{cached['dir']}{cached['mod']}.py"
+        if source in paths:
+            return ("stale bytecode of a stub" if source in stubs else "stale bytecode (source present)"), path
+        return None, f"{cached['dir']}{cached['mod']}.pyc"
+    source = path[:-1]
+    if source in paths:
+        return ("stale bytecode of a stub" if source in stubs else "stale bytecode (source present)"), path
+    return None, path
+
+
+def _bootstrap_stubs(archive: EggArchive, members: list, binaries: tuple) -> dict:
+    """{stub .py path: binary name} for setuptools' loaders beside their binary."""
+    by_path = {m.path: m for m in members}
+    stubs = {}
+    for b in binaries:
+        directory = b.path.rsplit("/", 1)[0] + "/" if "/" in b.path else ""
+        stub = by_path.get(f"{directory}{module_name(b.path)}.py")
+        if stub is None or stub.size > 4096:
+            continue
+        text = archive.read(stub).decode("utf-8", "replace")
+        if "def __bootstrap__" in text and b.name in text:
+            stubs[stub.path] = b.name
+    return stubs
+
+
+def _init_of(package: str) -> str:
+    return package.replace(".", "/") + "/__init__.py"
+
+
+def _namespace_inits(archive: EggArchive, info: EggInfo, paths: set, found: list):
+    """(set of namespace __init__.py paths to drop, list of ones kept because they hold code)."""
+    drop, kept = set(), []
+    for ns in info.namespace_packages:
+        init = _init_of(ns)
+        if init not in paths:
+            continue
+        member = next(m for m in archive.members if m.path == init)
+        if only_declares_namespace(archive.read(member).decode("utf-8", "replace")):
+            drop.add(init)
+        else:
+            kept.append(init)
+    return drop, kept
+
+
+def only_declares_namespace(source: str) -> bool:
+    """True for the pkg_resources / pkgutil namespace boilerplate and nothing else."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return False
+    declares = [False]
+
+    def ok(node) -> bool:
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            return True  # docstring
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = [a.name for a in node.names] + [getattr(node, "module", None) or ""]
+            return all(n.split(".")[0] in ("pkg_resources", "pkgutil", "extend_path", "") for n in names)
+        if isinstance(node, ast.Pass):
+            return True
+        if isinstance(node, ast.Try):
+            return all(ok(n) for n in node.body) and all(ok(n) for h in node.handlers for n in h.body)
+        text = ast.dump(node)
+        if "declare_namespace" in text or "extend_path" in text:
+            declares[0] = True
+            return isinstance(node, (ast.Expr, ast.Assign))
+        if isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) and t.id.startswith("__") for t in node.targets):
+            return True  # __author__ = ...
+        return False
+
+    return all(ok(n) for n in tree.body) and declares[0]
+
+
+def rewrite_shebang(data: bytes) -> bytes:
+    """``#!/usr/bin/env python2.7 -u`` -> ``#!python -u`` (PEP 427: installers rewrite ``#!python``)."""
+    m = _SHEBANG.match(data)
+    if not m:
+        return data
+    return b"#!python" + (m["args"] or b"") + (m["eol"] or b"") + data[m.end():]
+
+
+def script_interpreter(data: bytes) -> Optional[str]:
+    first = data.split(b"\n", 1)[0]
+    return first[2:].decode("utf-8", "replace").strip() if first.startswith(b"#!") else None

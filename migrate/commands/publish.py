@@ -1,0 +1,14 @@
+"""``egg-migrate publish``: not implemented yet."""
+from __future__ import annotations
+
+import sys
+
+
+def register(sub) -> None:
+    p = sub.add_parser("publish", help="(not implemented yet)")
+    p.set_defaults(handler=run)
+
+
+def run(args) -> int:
+    print("egg-migrate publish: not implemented yet", file=sys.stderr)
+    return 2

@@ -76,8 +76,12 @@ class ConvertResult:
 
     @property
     def reason(self) -> str:
+        """The first error as one line that names the egg."""
         errors = [p.message for p in self.problems if p.severity == P.ERROR]
-        return errors[0] if errors else ""
+        if not errors:
+            return ""
+        name = Path(self.egg).name
+        return errors[0] if errors[0].startswith(name) else f"{name}: {errors[0]}"
 
 
 class ConversionFailed(Exception):

@@ -14,7 +14,7 @@ Version translation (documented in README, "Versions"):
    release and the rest is a Galaxy-style build tag, kept as a PEP 440 local
    version: ``0.7.2_7b95ff194725`` -> ``0.7.2+7b95ff194725``,
    ``2.5.1_9.2.4_static`` -> ``2.5.1+9.2.4.static``,
-   ``0.5.0_dev_r6498`` -> ``0.5.0+dev.r6498``. A local version keeps
+   ``0.7.2_kanwei_b10f6e722e9a`` -> ``0.7.2+kanwei.b10f6e722e9a``. A local version keeps
    ``name==0.7.2`` pins working (PEP 440 ignores the local part when the
    specifier has none) and is what Galaxy itself chose in 16.01 (``+gx1``).
 """
@@ -34,6 +34,7 @@ EGG_NAME = re.compile(
 )
 _UCS_SUFFIX = re.compile(r"-(?P<ucs>ucs[24])$", re.IGNORECASE)
 _EGG_SUFFIXES = (".egg", ".egg-info")
+_SVN_DEV = re.compile(r"^(?P<release>.+?)[-_]?dev[-_]r(?P<rev>\d+)$", re.IGNORECASE)
 _LOCAL_JUNK = re.compile(r"[^a-z0-9.]+", re.IGNORECASE)
 
 
@@ -116,6 +117,12 @@ def pep440_version(raw: str) -> str:
         return str(Version(legacy))
     except InvalidVersion:
         pass
+    svn = _SVN_DEV.match(raw)
+    if svn:
+        try:
+            return str(Version(f"{svn['release']}.dev{svn['rev']}"))
+        except InvalidVersion:
+            pass
     tokens = re.split(r"[-_]", raw)
     for cut in range(len(tokens) - 1, 0, -1):
         release = "-".join(tokens[:cut])

@@ -111,9 +111,12 @@ class WheelZipWriter:
             if inflater is None:
                 feed(chunk)
                 continue
-            while chunk:
-                feed(inflater.decompress(chunk, 1 << 20))
-                chunk = inflater.unconsumed_tail
+            try:
+                while chunk:
+                    feed(inflater.decompress(chunk, 1 << 20))
+                    chunk = inflater.unconsumed_tail
+            except zlib.error as exc:
+                raise CorruptMember(f"{arcname}: compressed data is corrupt ({exc})") from None
         if inflater:
             feed(inflater.flush())
         got_crc, usize = state

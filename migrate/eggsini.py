@@ -1,0 +1,407 @@
+"""Galaxy's ``eggs.ini``: read as Galaxy read it, and the egg files it asked for.
+
+Galaxy (up to release 15.10) pinned its eggs in ``eggs.ini``, read with a
+``SafeConfigParser`` whose ``optionxform`` kept keys case-sensitive
+(``lib/galaxy/eggs/__init__.py``, ``CaseSensitiveConfigParser``). The parser
+here follows Python 2.7's ``RawConfigParser._read`` line by line so that
+files written for it parse the same way:
+
+- comments are lines starting with ``#`` or ``;`` (also indented ones, which
+  Python 2 would have glued to the previous value) and ``rem`` lines;
+- ``name = value`` and ``name: value`` with any spacing; a ``;`` after
+  whitespace starts an inline comment; indented lines continue a value;
+- a repeated key or section: the later one wins (reported as a warning);
+- ``%(name)s`` interpolation and ``%%`` as SafeConfigParser did, with
+  ``[DEFAULT]`` values visible in every section.
+
+Anything else is an :class:`InvalidEggsIni` naming the file, the line and the
+problem in one line.
+
+Selection follows Galaxy's ``Crate.parse_egg_section`` + ``Egg.fetch``: the egg
+wanted for key ``K`` = version ``V`` (tag ``T``) is
+``<repo>/K/K-VT-pyX.Y-<platform>-<ucs>.egg`` for ``[eggs:platform]`` and
+``<repo>/K/K-VT-pyX.Y.egg`` for ``[eggs:noplatform]``; when the exact file is
+missing Galaxy read the Apache listing of ``<repo>/K/`` and took an egg of the
+same project, version and Python whose platform
+``pkg_resources.compatible_platforms`` accepts (see :func:`platform_note`).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Optional, Sequence, Union
+from urllib.parse import quote
+
+from migrate import problems
+from migrate.problems import Problem
+
+GENERAL = "general"
+PLATFORM = "eggs:platform"
+NOPLATFORM = "eggs:noplatform"
+TAGS = "tags"
+SOURCE = "source"
+DEPENDENCIES = "dependencies"
+DEFAULT = "DEFAULT"
+KNOWN_SECTIONS = (GENERAL, PLATFORM, NOPLATFORM, TAGS, SOURCE, DEPENDENCIES, DEFAULT)
+
+# Python 2.7 ConfigParser.RawConfigParser.SECTCRE / OPTCRE, verbatim.
+_SECTCRE = re.compile(r"\[(?P<header>[^]]+)\]")
+_OPTCRE = re.compile(r"(?P<option>[^:=\s][^:=]*)\s*(?P<vi>[:=])\s*(?P<value>.*)$")
+_INTERP = re.compile(r"%\(([^)]+)\)s")
+_BAD_NAME_CHARS = re.compile(r"[\s/\\]")
+_BAD_VERSION_CHARS = re.compile(r"[\s/\\\-]")
+_MAC = re.compile(r"macosx-(\d+)\.(\d+)-(.+)$")
+
+
+class InvalidEggsIni(ValueError):
+    """An eggs.ini that Galaxy could not have used; ``str()`` is one line."""
+
+    def __init__(self, path, lineno: Optional[int], problem: str):
+        self.path, self.lineno, self.problem = str(path), lineno, problem
+        where = f"{self.path}:{lineno}" if lineno else self.path
+        super().__init__(f"{where}: {problem}")
+
+
+class InvalidTarget(ValueError):
+    """A ``--python``/``--platform`` value that names no Galaxy egg platform."""
+
+
+@dataclass(frozen=True)
+class EggPin:
+    """One line of ``[eggs:platform]`` or ``[eggs:noplatform]`` with its tag."""
+
+    key: str  # as written, case kept: ``MySQL_python``, ``repoze.lru``
+    version: str  # as written: ``1.2.3c1``
+    tag: str  # ``[tags]`` suffix or ``""``: ``_5.1.41_static``
+    platform: bool  # True for [eggs:platform] (eggs with C code)
+    lineno: int
+
+    @property
+    def full_version(self) -> str:
+        """The version part of the egg file name: version + tag."""
+        return self.version + self.tag
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a deployment ran: ``py2.7`` + ``linux-x86_64-ucs4`` (Galaxy's platform string)."""
+
+    python: str = "2.7"
+    platform: Optional[str] = "linux-x86_64-ucs4"  # None: pure eggs only
+
+    @property
+    def egg_platform(self) -> str:
+        """Galaxy's full platform string, ``py2.7-linux-x86_64-ucs4`` (or ``py2.7``)."""
+        return f"py{self.python}-{self.platform}" if self.platform else f"py{self.python}"
+
+    def __str__(self) -> str:
+        return self.egg_platform
+
+
+def parse_target(python: Optional[str] = None, platform: Optional[str] = None) -> Target:
+    """Build a :class:`Target` from CLI-style strings, normalised as Galaxy's client did.
+
+    ``platform`` may be ``linux-x86_64-ucs4``, ``py2.7-linux-x86_64-ucs4`` or omit the
+    ``-ucsN`` suffix (then ``ucs4`` on Linux, ``ucs2`` on macOS and Windows, the builds
+    Galaxy supported). macOS is normalised like Galaxy's patched
+    ``get_build_platform``: minor versions below 10.6 become 10.6 and ``i386``,
+    ``x86_64`` and ``universal`` become ``intel`` (Galaxy built 10.6 intel eggs only).
+    """
+    if platform is not None:
+        platform = platform.strip()
+        match = re.match(r"py(\d+\.\d+)-(.+)$", platform)
+        if match:
+            if python is not None and python != match.group(1):
+                raise InvalidTarget(f"--platform {platform} names Python {match.group(1)}, --python says {python}")
+            python, platform = match.group(1), match.group(2)
+        if not platform or _BAD_NAME_CHARS.search(platform):
+            raise InvalidTarget(f"--platform {platform!r} is not like linux-x86_64-ucs4")
+    python = (python or "2.7").strip()
+    if python.startswith("py"):
+        python = python[2:]
+    if not re.fullmatch(r"\d+\.\d+", python):
+        raise InvalidTarget(f"--python {python!r} is not like 2.7")
+    if platform is None:
+        return Target(python, None)
+    parts = platform.split("-")
+    ucs = None
+    if parts[-1].lower() in ("ucs2", "ucs4"):
+        ucs = parts.pop().lower()
+    if len(parts) < 2 and parts[0] not in ("win32",):
+        raise InvalidTarget(f"--platform {platform!r} is not like linux-x86_64-ucs4")
+    if parts[0] == "macosx":
+        if len(parts) != 3 or not re.fullmatch(r"\d+\.\d+", parts[1]):
+            raise InvalidTarget(f"--platform {platform!r} is not like macosx-10.6-intel-ucs2")
+        major, minor = (int(x) for x in parts[1].split("."))
+        if major == 10 and minor < 6:
+            parts[1] = "10.6"
+        if parts[2] in ("i386", "x86_64", "universal"):
+            parts[2] = "intel"
+    if ucs is None:
+        ucs = "ucs4" if parts[0] == "linux" else "ucs2"
+    return Target(python, "-".join(parts + [ucs]))
+
+
+def platform_note(provided: str, required: str) -> Optional[str]:
+    """Can an egg built for ``provided`` run on ``required``? ``""`` exact, a note, or None.
+
+    Both are Galaxy platform strings with the ucs suffix (``linux-x86_64-ucs4``).
+    This is ``pkg_resources.compatible_platforms`` as Galaxy patched it: equal
+    strings, or macOS ``10.X-arch`` on ``10.Y-arch`` with X <= Y. Linux needs the
+    exact string: an i686 egg does not load in a 64-bit Python (Galaxy mapped a
+    32-bit Python on a 64-bit kernel to ``linux-i686`` *before* asking, which is
+    what ``--platform linux-i686-ucs4`` means here).
+    """
+    if provided == required:
+        return ""
+    prov, req = _MAC.match(provided), _MAC.match(required)
+    if prov and req and prov.group(1) == req.group(1) and prov.group(3) == req.group(3):
+        if int(prov.group(2)) <= int(req.group(2)):
+            return f"built for {provided}, runs on {required} (macOS is backward compatible)"
+    return None
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """One egg file a deployment needs for one target, as Galaxy's client named it."""
+
+    pin: EggPin
+    target: Target  # platform None for pure eggs
+    filename: str
+
+    @property
+    def key(self) -> str:
+        return self.pin.key
+
+    def url(self, repository: str) -> str:
+        """``<repo>/<key>/<file>``, the URL Galaxy's client fetched."""
+        return f"{repository.rstrip('/')}/{quote(self.pin.key)}/{quote(self.filename)}"
+
+
+@dataclass(frozen=True)
+class EggsIni:
+    """A parsed eggs.ini. Mappings keep the file's order and case."""
+
+    path: str
+    repository: Optional[str]
+    no_auto: tuple
+    platform_eggs: tuple  # of EggPin
+    noplatform_eggs: tuple  # of EggPin
+    tags: dict = field(default_factory=dict)  # key -> suffix
+    sources: dict = field(default_factory=dict)  # key -> tuple of source archive names
+    dependencies: dict = field(default_factory=dict)  # key -> tuple of project names
+    problems: tuple = ()  # warnings (Problem)
+
+    @property
+    def eggs(self) -> dict:
+        """key -> EggPin; a key in both sections is the [eggs:noplatform] one, as in Galaxy."""
+        return {pin.key: pin for pin in self.platform_eggs + self.noplatform_eggs}
+
+    def wanted(self, targets: Union[Target, Sequence[Target]], projects: Iterable[str] = (),
+               include_no_auto: bool = False) -> list:
+        """The egg files to fetch for these targets, in file order, without duplicates.
+
+        Platform eggs: one per target with a platform; pure eggs: one per Python
+        version. ``projects`` (keys, matched case-insensitively and with ``-``/``_``
+        folded) narrows the list; ``no_auto`` eggs are left out unless asked for
+        (Galaxy built them on the host instead of fetching them).
+        """
+        if isinstance(targets, Target):
+            targets = [targets]
+        wanted_keys = {_fold(p) for p in projects}
+        out, seen = [], set()
+        for pin in self.eggs.values():
+            if wanted_keys and _fold(pin.key) not in wanted_keys:
+                continue
+            if pin.key in self.no_auto and not include_no_auto:
+                continue
+            for target in targets:
+                if pin.platform:
+                    if target.platform is None:
+                        continue
+                    t = target
+                else:
+                    t = Target(target.python, None)
+                name = egg_filename(pin, t)
+                if name not in seen:
+                    seen.add(name)
+                    out.append(Wanted(pin, t, name))
+        return out
+
+
+def egg_filename(pin: EggPin, target: Target) -> str:
+    """``K-VT-pyX.Y[-platform].egg`` with pkg_resources' ``to_filename`` (``-`` -> ``_``)."""
+    name = f"{_to_filename(pin.key)}-{_to_filename(pin.full_version)}-py{target.python}"
+    if pin.platform and target.platform:
+        name += f"-{target.platform}"
+    return name + ".egg"
+
+
+def parse(path: Union[str, Path]) -> EggsIni:
+    """Read and check an eggs.ini; raises :class:`InvalidEggsIni` (one line) when bad."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InvalidEggsIni(path, None, f"cannot read: {exc.strerror or exc}") from None
+    return parse_text(_decode(path, raw), str(path))
+
+
+def parse_text(text: str, path: str = "eggs.ini") -> EggsIni:
+    """Parse eggs.ini content (see :func:`parse`)."""
+    sections, warnings = _read_sections(text, path)
+    if PLATFORM not in sections and NOPLATFORM not in sections:
+        raise InvalidEggsIni(path, None, "no [eggs:platform] or [eggs:noplatform] section: not a Galaxy eggs.ini")
+    defaults = sections.get(DEFAULT, {})
+
+    def items(name):
+        merged = dict(defaults)
+        merged.update(sections.get(name, {}))
+        return [(key, _interpolate(path, name, key, merged)) for key in merged]
+
+    def lineno(section, key):
+        return sections.get(section, {}).get(key, defaults.get(key))[0]
+
+    general = dict(items(GENERAL))
+    repository = general.get("repository") or None
+    if repository is not None and re.search(r"\s", repository.strip()):
+        raise InvalidEggsIni(path, lineno(GENERAL, "repository"), f"[general] repository {repository!r} has spaces")
+    no_auto = tuple(general.get("no_auto", "").split())
+
+    tags = {}
+    for key, value in items(TAGS):
+        if _BAD_VERSION_CHARS.search(value):
+            raise InvalidEggsIni(path, lineno(TAGS, key),
+                                 f"[tags] {key}: tag {value!r} has a space, '-' or '/' (expected like _9.2.4_static)")
+        tags[key] = value
+
+    def pins(section, is_platform):
+        out = []
+        for key, version in items(section):
+            line = lineno(section, key)
+            if _BAD_NAME_CHARS.search(key):
+                raise InvalidEggsIni(path, line, f"[{section}] egg name {key!r} has a space or '/'")
+            if not version:
+                raise InvalidEggsIni(path, line, f"[{section}] {key}: no version (expected {key} = 1.0)")
+            if _BAD_VERSION_CHARS.search(version):
+                raise InvalidEggsIni(path, line, f"[{section}] {key}: version {version!r} has a space, '-' or '/'")
+            out.append(EggPin(key, version, tags.get(key, ""), is_platform, line))
+        return tuple(out)
+
+    platform_eggs, noplatform_eggs = pins(PLATFORM, True), pins(NOPLATFORM, False)
+    both = {p.key for p in platform_eggs} & {p.key for p in noplatform_eggs}
+    for key in sorted(both):
+        warnings.append(problems.warning("eggsini-both-sections", f"{path}: {key} is in [eggs:platform] and "
+                                         "[eggs:noplatform]; the [eggs:noplatform] one is used, as Galaxy did"))
+    known = {p.key for p in platform_eggs + noplatform_eggs}
+    for key in tags:
+        if key not in known:
+            warnings.append(problems.warning("eggsini-unused-tag", f"{path}:{lineno(TAGS, key)}: [tags] {key} "
+                                             "names no egg in [eggs:platform] or [eggs:noplatform]"))
+    for key in no_auto:
+        if key not in known:
+            warnings.append(problems.warning("eggsini-unknown-no-auto", f"{path}: [general] no_auto names {key}, "
+                                             "which is not an egg of this file"))
+    sources = {key: tuple(value.split()) for key, value in items(SOURCE)}
+    dependencies = {key: tuple(v for v in re.split(r"[\s,]+", value) if v) for key, value in items(DEPENDENCIES)}
+    return EggsIni(path=path, repository=repository.strip().rstrip("/") if repository else None,
+                   no_auto=no_auto, platform_eggs=platform_eggs, noplatform_eggs=noplatform_eggs, tags=tags,
+                   sources=sources, dependencies=dependencies, problems=tuple(warnings))
+
+
+def _read_sections(text: str, path: str):
+    """{section: {key: [lineno, value]}} as Python 2.7's ConfigParser built it."""
+    sections: dict = {}
+    warnings: list = []
+    current = None
+    option = None
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if "\x00" in line:
+            raise InvalidEggsIni(path, lineno, "binary data (NUL byte): not an INI file")
+        stripped = line.strip()
+        if not stripped or stripped[0] in "#;":
+            continue
+        if line.split(None, 1)[0].lower() == "rem" and line[0] in "rR":
+            continue
+        if line[0].isspace() and current is not None and option is not None:
+            current[option][1] += "\n" + stripped  # continuation line
+            continue
+        match = _SECTCRE.match(line)
+        if match:
+            name = match.group("header")
+            if name in sections:
+                warnings.append(problems.warning("eggsini-repeated-section",
+                                                 f"{path}:{lineno}: [{name}] appears again; its keys are merged"))
+            current = sections.setdefault(name, {})
+            option = None
+            if name not in KNOWN_SECTIONS:
+                warnings.append(problems.warning("eggsini-unknown-section",
+                                                 f"{path}:{lineno}: [{name}] is not a section Galaxy read; ignored"))
+            continue
+        if current is None:
+            raise InvalidEggsIni(path, lineno, f"{stripped!r} comes before any [section] header")
+        match = _OPTCRE.match(line)
+        if not match:
+            raise InvalidEggsIni(path, lineno, f"{stripped!r} is neither 'name = value' nor a [section] header")
+        option = match.group("option").rstrip()
+        value = match.group("value")
+        pos = value.find(";")
+        if pos > 0 and value[pos - 1].isspace():
+            value = value[:pos]
+        value = value.strip()
+        if value == '""':
+            value = ""
+        if option in current:
+            warnings.append(problems.warning("eggsini-repeated-key", f"{path}:{lineno}: {option} is set again "
+                                             f"(line {current[option][0]}); the later value is used"))
+        current[option] = [lineno, value]
+    return sections, warnings
+
+
+def _interpolate(path, section, key, values, depth=0) -> str:
+    """SafeConfigParser's ``%(name)s`` / ``%%``; a lone ``%`` is an error, as it was."""
+    lineno, value = values[key]
+    if "%" not in value:
+        return value
+    if depth > 10:
+        raise InvalidEggsIni(path, lineno, f"[{section}] {key}: %(...)s references nest too deep (a loop?)")
+    out, rest = [], value
+    while rest:
+        pos = rest.find("%")
+        if pos < 0:
+            out.append(rest)
+            break
+        out.append(rest[:pos])
+        rest = rest[pos:]
+        if rest.startswith("%%"):
+            out.append("%")
+            rest = rest[2:]
+            continue
+        match = _INTERP.match(rest)
+        if not match:
+            raise InvalidEggsIni(path, lineno, f"[{section}] {key}: '%' must be followed by '%' or '(name)s' "
+                                 "(write %% for a literal percent sign)")
+        ref = match.group(1)
+        if ref not in values:
+            raise InvalidEggsIni(path, lineno, f"[{section}] {key}: %({ref})s names no key of [{section}]")
+        out.append(_interpolate(path, section, ref, values, depth + 1))
+        rest = rest[match.end():]
+    return "".join(out)
+
+
+def _decode(path: Path, raw: bytes) -> str:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def _to_filename(name: str) -> str:
+    return name.replace("-", "_")
+
+
+def _fold(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()

@@ -1,0 +1,4 @@
+"""HTML escaping in C (markupshim._speedups), MarkupSafe style."""
+from markupshim._speedups import escape
+
+__all__ = ["escape"]

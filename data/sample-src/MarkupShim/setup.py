@@ -1,0 +1,11 @@
+from setuptools import setup, Extension
+
+setup(
+    name="MarkupShim",
+    version="0.12",
+    description="egg-migrate sample: a MarkupSafe look-alike whose egg lacks Galaxy's -ucs4 suffix",
+    author="egg-migrate sample",
+    license="MIT",
+    packages=["markupshim"],
+    ext_modules=[Extension("markupshim._speedups", ["markupshim/_speedups.c"])],
+)

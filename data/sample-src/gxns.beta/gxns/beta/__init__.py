@@ -1,0 +1,5 @@
+from gxns.alpha import name as _alpha
+
+
+def names():
+    return [_alpha(), "beta"]

@@ -1,0 +1,5 @@
+"""Target of the gxreport.formats entry point group."""
+
+
+def text(line):
+    return line + "\n"

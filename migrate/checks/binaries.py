@@ -1,0 +1,151 @@
+"""W6xx: the tags say what the binaries are.
+
+The binaries cannot lie (FACTS.md, "Wheel tags"): an ``init<mod>`` export is a
+Python 2 extension, ``PyInit_<mod>`` Python 3; ``PyUnicodeUCS4_*`` references
+need a UCS4 build (``cp27mu``); the ``.cpython-36m-…so`` suffix names its ABI;
+the ELF machine names the architecture; the manylinux policy (auditwheel's
+JSON, via ``migrate.tags.manylinux_policy``) decides whether a manylinux tag is
+earned. Each mismatch is an error: pip would install a wheel that cannot load.
+"""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from migrate import problems as P
+from migrate.checks.reader import OpenWheel
+from migrate.tags import manylinux_policy
+
+_ARCHES = ("x86_64", "i686", "aarch64", "armv7l", "armv6l", "ppc64le", "ppc64", "s390x", "riscv64",
+           "loongarch64", "x32", "i386")
+_LINUX = re.compile(r"^(?P<kind>linux|manylinux\d+|manylinux_\d+_\d+|musllinux_\d+_\d+)_(?P<rest>.+)$")
+_MANYLINUX = re.compile(r"^manylinux(?:_(?P<major>\d+)_(?P<minor>\d+)|(?P<legacy>1|2010|2014))_")
+_LEGACY = {"1": (2, 5), "2010": (2, 12), "2014": (2, 17)}
+_FORMAT_OS = {"elf": "linux", "macho": "macosx", "pe": "win"}
+_PY_ABI = re.compile(r"^cp(?P<ver>\d)(?P<minor>\d+)[dmu]*$")
+
+
+def platform_os_arch(platform: str):
+    """``manylinux_2_17_x86_64`` -> ("linux", "x86_64"); ``win_amd64`` -> ("win", "win_amd64")."""
+    if platform == "any":
+        return "any", None
+    if platform.startswith("macosx_"):
+        parts = platform.split("_", 3)
+        return "macosx", parts[3] if len(parts) == 4 else None
+    if platform == "win32" or platform.startswith("win_"):
+        return "win", platform
+    m = _LINUX.match(platform)
+    if m:
+        rest = m["rest"]
+        for arch in sorted(_ARCHES, key=len, reverse=True):
+            if rest == arch or rest.startswith(arch + "_"):
+                return "linux", arch
+        return "linux", rest
+    return platform, None
+
+
+def check(w: OpenWheel) -> list:
+    tags = w.tags
+    found = _tag_sanity(tags)
+    binaries = w.binaries
+    if not binaries or not tags:
+        return found
+    readable = [b for b in binaries if not b.problem]
+    found += [P.warning("W609", f"{b.path}: {b.problem}") for b in binaries if b.problem]
+    extensions = [b for b in readable if b.is_extension]
+    anys = sorted({str(t) for t in tags if t.platform == "any"})
+    if anys:
+        found.append(P.error("W601", f"binaries ({binaries[0].path}) in a platform-independent wheel ({anys[0]})"))
+    generic = sorted({str(t) for t in tags if t.abi == "none" or t.interpreter.startswith("py")})
+    if extensions and generic:
+        found.append(P.error("W602", f"extension module {extensions[0].path} in a wheel tagged {generic[0]}: "
+                             "extensions need an interpreter and ABI tag (cpXY-cpXY...)"))
+    for b in extensions:
+        found += _python(b, tags) + _suffix(b, tags) + _ucs(b, tags)
+    found += _platform(readable, tags)
+    return list(dict.fromkeys(found))
+
+
+def _tag_sanity(tags) -> list:
+    """Tag triples no interpreter accepts (``py27-cp27mu``, ``cp310-cp36m``)."""
+    found = []
+    for t in sorted(tags, key=str):
+        m = _PY_ABI.match(t.abi)
+        if m and t.interpreter != f"cp{m['ver']}{m['minor']}":
+            found.append(P.error("W611", f"tag {t}: ABI {t.abi} with python tag {t.interpreter}, a pair no interpreter accepts"))
+    return found
+
+
+def _major(interpreter: str) -> Optional[int]:
+    m = re.match(r"^(?:cp|pp)(\d)", interpreter)
+    return int(m[1]) if m else None
+
+
+def _python(b, tags) -> list:
+    if not b.python_major:
+        return []
+    init = "PyInit_" if b.python_major == 3 else "init"
+    return [
+        P.error("W603", f"{b.path} is a Python {b.python_major} extension ({init}<module>) in a wheel tagged {t.interpreter}")
+        for t in sorted(tags, key=str)
+        if _major(t.interpreter) not in (None, b.python_major)
+    ]
+
+
+def _suffix(b, tags) -> list:
+    suffix = b.suffix_abi
+    if not suffix:
+        return []
+    found = []
+    for t in sorted(tags, key=str):
+        if t.abi == "none":
+            continue  # W602
+        if suffix == "abi3":
+            ok = t.abi == "abi3" or t.abi.startswith("cp3")
+        else:
+            ok = t.abi == suffix
+        if not ok:
+            found.append(P.error("W604", f"{b.path}: its file name suffix is for ABI {suffix}, the wheel is tagged {t.abi}"))
+    return found
+
+
+def _ucs(b, tags) -> list:
+    abis = {t.abi for t in tags}
+    if b.ucs == "both":
+        return [P.error("W605", f"{b.path} references both PyUnicodeUCS2_* and PyUnicodeUCS4_*: loads on no build")]
+    wrong = {"ucs4": "cp27m", "ucs2": "cp27mu"}.get(b.ucs)
+    if wrong and wrong in abis:
+        need = "cp27mu" if b.ucs == "ucs4" else "cp27m"
+        return [P.error("W605", f"{b.path} references PyUnicode{b.ucs.upper()}_* (a {need} build) but the wheel is tagged {wrong}")]
+    return []
+
+
+def _platform(binaries: list, tags) -> list:
+    found = []
+    for t in sorted(tags, key=str):
+        os_name, arch = platform_os_arch(t.platform)
+        if os_name == "any":
+            continue
+        for b in binaries:
+            binary_os = _FORMAT_OS.get(b.format)
+            if binary_os and os_name in ("linux", "macosx", "win") and binary_os != os_name:
+                found.append(P.error("W608", f"{b.path} is a {b.format.upper()} ({binary_os}) binary in a {t.platform} wheel"))
+            elif binary_os == os_name and arch and b.arch and b.arch != arch:
+                found.append(P.error("W606", f"{b.path} is built for {b.arch}, the wheel is tagged {t.platform}"))
+        found += _manylinux(binaries, t, arch)
+    return found
+
+
+def _manylinux(binaries: list, tag, arch: Optional[str]) -> list:
+    m = _MANYLINUX.match(tag.platform)
+    elves = [b for b in binaries if b.format == "elf" and b.arch == arch]
+    if not m or not elves or not arch:
+        return []
+    claimed = _LEGACY[m["legacy"]] if m["legacy"] else (int(m["major"]), int(m["minor"]))
+    policy, why_not = manylinux_policy(arch, elves, tag.abi)
+    if policy is None:
+        return [P.error("W607", f"tagged {tag.platform} but not manylinux: {why_not}")]
+    met = tuple(int(x) for x in policy.split("_")[1:3])
+    if met > claimed:
+        return [P.error("W607", f"tagged {tag.platform} but the binaries need {policy} or newer")]
+    return []

@@ -1,0 +1,70 @@
+"""W2xx: the archive itself is safe to extract and intact.
+
+Installers extract every member: a ``..``, absolute or symlink member writes
+outside site-packages; duplicates make what is installed depend on the
+installer; a member that inflates a thousandfold is a zip bomb. Limits are the
+ones the converter applies to eggs (``migrate.archive.Limits``).
+"""
+from __future__ import annotations
+
+import stat
+import zipfile
+
+from migrate import problems as P
+from migrate.checks.reader import OpenWheel
+
+
+def check(w: OpenWheel) -> list:
+    found = []
+    limits = w.limits
+    if len(w.infos) > limits.max_members:
+        found.append(P.error("W205", f"{len(w.infos)} members (limit {limits.max_members})"))
+    seen, total = set(), 0
+    for info in w.infos:
+        name = info.filename
+        found += _path_problems(name)
+        if stat.S_IFMT(info.external_attr >> 16) == stat.S_IFLNK:
+            found.append(P.error("W203", f"{name}: a symlink"))
+        if info.flag_bits & 0x1:
+            found.append(P.error("W206", f"{name}: encrypted"))
+        if name in seen:
+            found.append(P.error("W204", f"{name}: appears more than once"))
+        seen.add(name)
+        if name.endswith("/"):
+            continue
+        why = w.refused(info)
+        if why and ("bytes" in why or "zip bomb" in why):
+            found.append(P.error("W205", f"{name}: {why}"))
+        total += info.file_size
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            found.append(P.warning("W210", f"{name}: compression method {info.compress_type} (wheels use stored or deflate)"))
+    if total > limits.max_total_size:
+        found.append(P.error("W205", f"members add up to {total} bytes (limit {limits.max_total_size}, zip bomb?)"))
+    found += _file_and_folder(w)
+    for name, digest in w.digests.items():
+        if isinstance(digest, str) and not w.refused(w.by_name[name]):
+            found.append(P.error("W208", digest))
+    return found
+
+
+def _path_problems(name: str) -> list:
+    if name.startswith("/") or name.startswith("\\") or (len(name) > 1 and name[1] == ":"):
+        return [P.error("W201", f"{name}: absolute path")]
+    parts = name.replace("\\", "/").rstrip("/").split("/")
+    if ".." in parts:
+        return [P.error("W202", f"{name}: '..' escapes the install folder")]
+    if "\\" in name or "\x00" in name or "." in parts or "" in parts:
+        return [P.error("W207", f"{name!r}: not a normalised path (backslash, NUL, '.' or empty part)")]
+    return []
+
+
+def _file_and_folder(w: OpenWheel) -> list:
+    files = set(w.by_name)
+    found = []
+    for name in sorted(files):
+        parts = name.split("/")
+        for i in range(1, len(parts)):
+            prefix = "/".join(parts[:i])
+            if prefix in files:
+                found.append(P.error("W209", f"{prefix} is both a file and a folder"))
+    return list(dict.fromkeys(found))

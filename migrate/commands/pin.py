@@ -1,14 +1,81 @@
-"""``egg-migrate pin``: not implemented yet."""
+"""``egg-migrate pin REQUIREMENT... --mirror MIRROR --python X.Y``: hash pins for a target."""
 from __future__ import annotations
 
+import shlex
 import sys
+
+from migrate.commands.common import print_json
 
 
 def register(sub) -> None:
-    p = sub.add_parser("pin", help="(not implemented yet)")
+    p = sub.add_parser(
+        "pin", help="pin requirements against a mirror for a target interpreter",
+        description="Resolve requirements against a PEP 503 mirror for the TARGET interpreter and "
+        "platform (not this host: tags from packaging.tags, markers evaluated for the target) with "
+        "resolvelib, and write pip-compile style hash pins. Unresolvable requirements are explained "
+        "in one paragraph and exit 1. See docs/pins.rst.")
+    p.add_argument("requirements", nargs="*", metavar="REQUIREMENT", help="PEP 508 requirements, e.g. 'bx-python>=0.7'")
+    p.add_argument("-r", "--requirement", action="append", default=[], metavar="FILE", dest="files",
+                   help="read requirements from FILE (requirements.in style); repeatable")
+    p.add_argument("--eggs-ini", metavar="FILE",
+                   help="pin every egg a Galaxy eggs.ini lists ([eggs:platform], [eggs:noplatform], [tags])")
+    p.add_argument("--mirror", required=True, metavar="MIRROR_DIR_OR_URL",
+                   help="the mirror folder, its simple/ folder, or an index URL (http(s)://.../simple/)")
+    p.add_argument("--python", required=True, metavar="X.Y[.Z]", help="the target's Python version, e.g. 2.7")
+    p.add_argument("--implementation", choices=("cp", "pp"), default="cp", help="target interpreter (default: cp)")
+    p.add_argument("--abi", action="append", default=[], metavar="ABI",
+                   help="target ABI (default: cp27mu for 2.7, cp3Xm for 3.3-3.7, cp3X after); repeatable")
+    p.add_argument("--platform", action="append", default=[], metavar="TAG",
+                   help="target platform (default: manylinux_2_17_x86_64, which accepts manylinux_2_17 and "
+                   "older and linux_x86_64); a distro tag such as linux_x86_64_ubuntu_14_04 is also accepted; repeatable")
+    p.add_argument("-o", "--output", metavar="FILE", help="write requirements.txt here (default: stdout)")
+    p.add_argument("--lock", metavar="PYLOCK", help="also write a PEP 751 lock file (pylock.toml or pylock.NAME.toml)")
+    p.add_argument("--json", action="store_true", help="the pins as JSON on stdout")
     p.set_defaults(handler=run)
 
 
 def run(args) -> int:
-    print("egg-migrate pin: not implemented yet", file=sys.stderr)
-    return 2
+    from migrate import pins
+
+    try:
+        target = pins.Target.make(args.python, args.abi, args.platform, args.implementation)
+    except pins.PinError as exc:
+        print(f"egg-migrate: {exc}", file=sys.stderr)
+        return 2
+    try:
+        roots = list(args.requirements)
+        for f in args.files:
+            roots += pins.read_requirements_file(f)
+        if args.eggs_ini:
+            found, notes = pins.read_eggs_ini(args.eggs_ini)
+            roots += found
+            for note in notes:
+                print(f"egg-migrate: {note}", file=sys.stderr)
+        result = pins.pin(roots, args.mirror, target)
+    except pins.Unresolvable as exc:
+        print(f"egg-migrate: {exc}", file=sys.stderr)
+        return 1
+    except pins.PinError as exc:
+        print(f"egg-migrate: {exc}", file=sys.stderr)
+        return 1
+    for p in result.problems:
+        print(f"egg-migrate: {p.severity}: {p.message}", file=sys.stderr)
+    command = "egg-migrate pin " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if len(sys.argv) > 2 else None
+    if args.output:
+        pins.write_requirements(result, args.output, command)
+    if args.lock:
+        try:
+            pins.write_pylock(result, args.lock)
+        except pins.PinError as exc:
+            print(f"egg-migrate: {exc}", file=sys.stderr)
+            return 2
+    if args.json:
+        print_json({"target": target.describe(), "index": result.index, "pins": [
+            {"name": p.name, "version": p.version, "extras": list(p.extras), "via": list(p.via),
+             "files": [{"filename": f.filename, "url": f.url, "sha256": sha} for f, sha in p.files]}
+            for p in result.pins]})
+    elif not args.output:
+        sys.stdout.write(pins.render_requirements(result, command))
+    print(f"pinned {len(result.pins)} projects for {target.describe()}"
+          + (f" into {args.output}" if args.output else ""), file=sys.stderr)
+    return 0

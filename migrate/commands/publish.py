@@ -1,14 +1,98 @@
-"""``egg-migrate publish``: not implemented yet."""
+"""``egg-migrate publish WHEEL_DIR... -o MIRROR_DIR [--base-url URL] [--upload URL]``."""
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+
+from migrate.commands.common import print_json
 
 
 def register(sub) -> None:
-    p = sub.add_parser("publish", help="(not implemented yet)")
+    p = sub.add_parser(
+        "publish", help="publish wheels as a static PEP 503 mirror (and/or upload them)",
+        description="Make MIRROR_DIR a static index of exactly the wheels given: simple/ pages with "
+        "#sha256 links, PEP 658 .metadata files, PEP 691 index.json, wheels under packages/, and "
+        "<distro>/simple/ for distro-tagged builds. Built beside the live index and swapped in with "
+        "one rename; re-publishing reads only new or changed wheels. Serve it with any web server or "
+        "use it as file://MIRROR_DIR/simple/ (see docs/mirror.rst).")
+    p.add_argument("wheels", nargs="+", metavar="WHEEL_DIR", help="folders of wheels (not searched below) or .whl files")
+    p.add_argument("-o", "--output", metavar="MIRROR_DIR", help="the mirror folder (created when missing)")
+    p.add_argument("--base-url", metavar="URL",
+                   help="absolute URL the mirror root will be served from; links are relative without it")
+    p.add_argument("--upload", metavar="URL",
+                   help="also upload every wheel to this index (twine's upload API, e.g. a pypiserver or "
+                   "devpi URL); credentials from the URL or TWINE_USERNAME / TWINE_PASSWORD")
+    p.add_argument("--no-sync", action="store_true",
+                   help="skip the file-system flush before the swap (faster; not safe against power loss)")
+    p.add_argument("--json", action="store_true", help="a machine-readable summary on stdout")
     p.set_defaults(handler=run)
 
 
+def find_wheels(arguments) -> tuple:
+    wheels, errors = [], []
+    for arg in arguments:
+        path = Path(arg)
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.name.endswith(".whl") and p.is_file())
+            if not found:
+                errors.append(f"{arg}: no wheels in this folder")
+            wheels += found
+        elif path.is_file() and path.name.endswith(".whl"):
+            wheels.append(path)
+        elif not path.exists():
+            errors.append(f"{arg}: no such file or folder")
+        else:
+            errors.append(f"{arg}: not a wheel (.whl) or a folder")
+    return list(dict.fromkeys(wheels)), errors
+
+
 def run(args) -> int:
-    print("egg-migrate publish: not implemented yet", file=sys.stderr)
-    return 2
+    from migrate import mirror, upload
+
+    if not args.output and not args.upload:
+        print("egg-migrate publish: give -o MIRROR_DIR, --upload URL or both", file=sys.stderr)
+        return 2
+    wheels, errors = find_wheels(args.wheels)
+    for e in errors:
+        print(f"egg-migrate: {e}", file=sys.stderr)
+    failed = bool(errors)
+    summary = {}
+    if args.output:
+        try:
+            report = mirror.publish(wheels, Path(args.output), base_url=args.base_url, durable=not args.no_sync)
+        except (mirror.MirrorError, OSError) as exc:
+            print(f"egg-migrate: {exc}", file=sys.stderr)
+            return 1
+        for p in report.problems:
+            print(f"egg-migrate: {p.message}", file=sys.stderr)
+        failed = failed or not report.ok
+        summary["mirror"] = {
+            "path": report.mirror, "index_url": mirror.index_url(report.mirror), "files": report.files,
+            "projects": report.projects, "distros": list(report.distros), "added": list(report.added),
+            "removed": list(report.removed), "pages_written": report.pages_written,
+            "pages_reused": report.pages_reused, "seconds": round(report.seconds, 3),
+            "problems": [p.as_dict() for p in report.problems],
+        }
+        if not args.json:
+            print(f"published {report.files} wheels of {report.projects} projects to {report.mirror} "
+                  f"({len(report.added)} read, {len(report.removed)} removed, {report.pages_written} pages "
+                  f"written, {report.pages_reused} unchanged) in {report.seconds:.2f}s", file=sys.stderr)
+            print(f"use it: pip install --index-url {mirror.index_url(report.mirror)} ...", file=sys.stderr)
+            for d in report.distros:
+                print(f"  {d} builds: --index-url {mirror.index_url(report.mirror, d)}", file=sys.stderr)
+    if args.upload:
+        try:
+            results = upload.upload(wheels, args.upload)
+        except ValueError as exc:
+            print(f"egg-migrate: {exc}", file=sys.stderr)
+            return 2
+        for r in results:
+            if r.status == "failed":
+                print(f"FAILED  {r.message}", file=sys.stderr)
+            elif not args.json:
+                print(f"{r.status:<8}{Path(r.wheel).name}", file=sys.stderr)
+        failed = failed or any(not r.ok for r in results)
+        summary["upload"] = [{"wheel": r.wheel, "status": r.status, "message": r.message} for r in results]
+    if args.json:
+        print_json(summary)
+    return 1 if failed else 0

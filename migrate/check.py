@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Optional
 
@@ -28,6 +28,11 @@ class CheckResult:
     wheel: str
     problems: tuple = field(default=())
     source_egg: Optional[str] = None
+    smoke: Optional[object] = None  # migrate.smoke.SmokeResult, when --smoke ran
+
+    def with_smoke(self, smoke) -> "CheckResult":
+        """This result plus an install-and-import verdict (its problems join the list)."""
+        return replace(self, problems=self.problems + tuple(smoke.problems), smoke=smoke)
 
     @property
     def errors(self) -> int:
@@ -57,7 +62,17 @@ class CheckResult:
             "warnings": self.warnings,
             "source_egg": self.source_egg,
             "problems": [p.as_dict() for p in self.problems],
+            "smoke": _smoke_summary(self.smoke),
         }
+
+
+def _smoke_summary(smoke) -> Optional[dict]:
+    if smoke is None:
+        return None
+    record = smoke.as_dict()
+    record.pop("problems", None)  # they are in the result's own list
+    record.pop("wheel", None)
+    return record
 
 
 def check_wheel(path, source_egg=None) -> CheckResult:

@@ -54,8 +54,8 @@ def check(w: OpenWheel) -> list:
     found += [P.warning("W609", f"{b.path}: {b.problem}") for b in binaries if b.problem]
     extensions = [b for b in readable if b.is_extension]
     anys = sorted({str(t) for t in tags if t.platform == "any"})
-    if anys:
-        found.append(P.error("W601", f"binaries ({binaries[0].path}) in a platform-independent wheel ({anys[0]})"))
+    if anys and readable:
+        found.append(P.error("W601", f"binaries ({readable[0].path}) in a platform-independent wheel ({anys[0]})"))
     generic = sorted({str(t) for t in tags if t.abi == "none" or t.interpreter.startswith("py")})
     if extensions and generic:
         found.append(P.error("W602", f"extension module {extensions[0].path} in a wheel tagged {generic[0]}: "
@@ -72,7 +72,7 @@ def _tag_sanity(tags) -> list:
     for t in sorted(tags, key=str):
         m = _PY_ABI.match(t.abi)
         if m and t.interpreter != f"cp{m['ver']}{m['minor']}":
-            found.append(P.error("W611", f"tag {t}: ABI {t.abi} with python tag {t.interpreter}, a pair no interpreter accepts"))
+            found.append(P.error("W610", f"tag {t}: ABI {t.abi} with python tag {t.interpreter}, a pair no interpreter accepts"))
     return found
 
 

@@ -70,7 +70,7 @@ def _purelib(w: OpenWheel, values: list) -> list:
         return [P.error("W505", f"Root-Is-Purelib must be given once as true or false, found {values or 'nothing'}")]
     purelib = values[0].strip().lower() == "true"
     found = []
-    root_binaries = [b.path for b in w.binaries if "/" not in b.path or not _in_data(b.path)]
+    root_binaries = [b.path for b in w.binaries if not b.problem and not _in_data(b.path)]
     if purelib and root_binaries:
         found.append(P.error("W506", f"Root-Is-Purelib: true but the root holds binaries ({root_binaries[0]})"))
     tags = w.tags

@@ -1,15 +1,20 @@
 """Just enough Mach-O and PE parsing to name a macOS or Windows egg's platform.
 
-Mach-O: CPU types of a thin or fat (universal) file and the minimum macOS
-version (``LC_VERSION_MIN_MACOSX`` / ``LC_BUILD_VERSION``). PE: the COFF
-machine field. Anything that does not parse comes back with ``problem`` set.
+Mach-O: CPU types of a thin or fat (universal) file, the minimum macOS
+version (``LC_VERSION_MIN_MACOSX`` / ``LC_BUILD_VERSION``), the linked
+dylibs and, from ``LC_SYMTAB``, the module's init symbol and any
+``PyUnicodeUCS*`` references. PE: the COFF machine field, imported DLLs
+(``python27.dll`` names the Python version) and exported names (the init
+symbol). Anything that does not parse comes back with ``problem`` set; every
+size read from the file is bounded before use.
 """
 from __future__ import annotations
 
+import re
 import struct
 from typing import BinaryIO, Optional
 
-from migrate.elf import BinaryFacts
+from migrate.elf import BinaryFacts, module_name
 
 _CPU = {7: "i386", 0x01000007: "x86_64", 18: "ppc", 0x01000012: "ppc64", 12: "arm", 0x0100000C: "arm64"}
 # sets of architectures -> the macOS platform tag arch (as pip/packaging name them)
@@ -21,9 +26,17 @@ _MULTI = {
     frozenset({"i386", "ppc", "x86_64"}): "fat3",
     frozenset({"i386", "ppc", "x86_64", "ppc64"}): "universal",
 }
+_FAT_MAGIC = b"\xca\xfe\xba\xbe"
+_LC_SYMTAB = 0x2
+_LC_LOAD_DYLIB = 0xC
+_LC_LOAD_WEAK_DYLIB = 0x80000018
+_LC_REEXPORT_DYLIB = 0x8000001F
 _LC_VERSION_MIN_MACOSX = 0x24
 _LC_BUILD_VERSION = 0x32
+_N_STAB, _N_TYPE, _N_EXT, _N_UNDF, _N_SECT = 0xE0, 0x0E, 0x01, 0x0, 0xE
+_MAX_SYMBOLS = 500_000
 _PE_MACHINE = {0x14C: "win32", 0x8664: "win_amd64", 0xAA64: "win_arm64"}
+_PYTHON_DLL = re.compile(r"^python(?P<major>\d)(?P<minor>\d+)?(_d)?\.dll$", re.I)
 
 
 def analyse(stream: BinaryIO, path: str, kind: str) -> BinaryFacts:
@@ -31,8 +44,8 @@ def analyse(stream: BinaryIO, path: str, kind: str) -> BinaryFacts:
         if kind == "pe":
             return _pe(stream, path)
         return _macho(stream, path)
-    except (struct.error, ValueError, OSError) as exc:
-        return BinaryFacts(path=path, format=kind, problem=f"unreadable {kind} file ({exc})")
+    except (struct.error, ValueError, OSError, UnicodeDecodeError) as exc:
+        return BinaryFacts(path=path, format=kind, problem=f"unreadable {'Mach-O' if kind == 'macho' else 'PE'} file ({exc})")
 
 
 def macos_arch(archs) -> Optional[str]:
@@ -42,38 +55,67 @@ def macos_arch(archs) -> Optional[str]:
     return _MULTI.get(archs)
 
 
+def python_from_dll(names) -> Optional[tuple]:
+    """``python27.dll`` -> (2, 7); ``python3.dll`` (the stable ABI) -> (3, None)."""
+    for name in names:
+        m = _PYTHON_DLL.match(name)
+        if m:
+            return int(m["major"]), int(m["minor"]) if m["minor"] else None
+    return None
+
+
 def _macho(stream: BinaryIO, path: str) -> BinaryFacts:
     magic = stream.read(4)
-    slices = []  # (offset) of each thin image
+    slices = []  # offset of each thin image
     archs = []
-    if magic == b"\xca\xfe\xba\xbe":
+    if magic == _FAT_MAGIC:
         (count,) = struct.unpack(">I", stream.read(4))
         if not 0 < count < 20:
-            raise ValueError("not a fat Mach-O header")
+            raise ValueError("not a fat Mach-O header (is it a Java class file?)")
         for _ in range(count):
             cputype, _sub, offset, _size, _align = struct.unpack(">iiIII", stream.read(20))
             archs.append(_CPU.get(cputype & 0xFFFFFFFF, f"cpu{cputype}"))
             slices.append(offset)
     else:
         slices.append(0)
-    min_versions = []
+    min_versions, thin = [], None
     for offset in slices:
-        arch, minos = _thin(stream, offset)
-        if magic != b"\xca\xfe\xba\xbe":
-            archs = [arch]
-        if minos:
-            min_versions.append(minos)
+        thin = _thin(stream, offset)
+        if magic != _FAT_MAGIC:
+            archs = [thin["arch"]]
+        if thin["minos"]:
+            min_versions.append(thin["minos"])
     macos_min = max(min_versions, key=lambda v: tuple(int(x) for x in v.split("."))) if min_versions else None
+    arch = macos_arch(archs)
+    mod = module_name(path)
+    defined, undefined = thin["defined"], thin["undefined"]
+    python_major = 3 if f"PyInit_{mod}" in defined else 2 if f"init{mod}" in defined else None
+    ucs = _ucs(undefined)
     return BinaryFacts(
         path=path,
         format="macho",
-        arch=macos_arch(archs),
-        is_extension=path.endswith(".so"),
+        arch=arch,
+        is_extension=python_major is not None or (not thin["has_symtab"] and path.endswith(".so")),
+        python_major=python_major,
+        ucs=ucs,
+        pypy=any(s.startswith("PyPy") for s in undefined),
+        needed=tuple(thin["dylibs"]),
+        undefined=tuple(sorted(undefined)),
         macos_min=macos_min,
+        problem=None if arch else "unknown mix of Mach-O architectures: " + ", ".join(sorted(archs)),
     )
 
 
-def _thin(stream: BinaryIO, offset: int):
+def _ucs(undefined) -> Optional[str]:
+    ucs = None
+    if any(s.startswith("PyUnicodeUCS4_") for s in undefined):
+        ucs = "ucs4"
+    if any(s.startswith("PyUnicodeUCS2_") for s in undefined):
+        ucs = "ucs2" if ucs is None else "both"
+    return ucs
+
+
+def _thin(stream: BinaryIO, offset: int) -> dict:
     stream.seek(offset)
     magic = stream.read(4)
     if magic in (b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf"):
@@ -86,8 +128,9 @@ def _thin(stream: BinaryIO, offset: int):
     cputype, _sub, _ftype, ncmds, _sizeofcmds, _flags = struct.unpack(end + "iiIIII", stream.read(24))
     if is64:
         stream.read(4)
-    arch = _CPU.get(cputype & 0xFFFFFFFF, f"cpu{cputype}")
-    minos = None
+    found = {"arch": _CPU.get(cputype & 0xFFFFFFFF, f"cpu{cputype}"), "minos": None, "dylibs": [],
+             "defined": set(), "undefined": set(), "has_symtab": False}
+    symtab = None
     for _ in range(min(ncmds, 4096)):
         start = stream.tell()
         cmd, size = struct.unpack(end + "II", stream.read(8))
@@ -95,13 +138,49 @@ def _thin(stream: BinaryIO, offset: int):
             raise ValueError("bad load command size")
         if cmd == _LC_VERSION_MIN_MACOSX:
             (version,) = struct.unpack(end + "I", stream.read(4))
-            minos = f"{version >> 16}.{(version >> 8) & 0xFF}"
+            found["minos"] = _version(version)
         elif cmd == _LC_BUILD_VERSION:
             platform, version = struct.unpack(end + "II", stream.read(8))
             if platform == 1:  # PLATFORM_MACOS
-                minos = f"{version >> 16}.{(version >> 8) & 0xFF}"
+                found["minos"] = _version(version)
+        elif cmd in (_LC_LOAD_DYLIB, _LC_LOAD_WEAK_DYLIB, _LC_REEXPORT_DYLIB):
+            (name_offset,) = struct.unpack(end + "I", stream.read(4))
+            if 12 <= name_offset < size:
+                stream.seek(start + name_offset)
+                found["dylibs"].append(stream.read(size - name_offset).split(b"\0", 1)[0].decode("utf-8", "replace"))
+        elif cmd == _LC_SYMTAB:
+            symtab = struct.unpack(end + "IIII", stream.read(16))
         stream.seek(start + size)
-    return arch, minos
+    if symtab:
+        found["has_symtab"] = True
+        _symbols(stream, offset, end, is64, symtab, found)
+    return found
+
+
+def _symbols(stream: BinaryIO, base: int, end: str, is64: bool, symtab: tuple, found: dict) -> None:
+    symoff, nsyms, stroff, strsize = symtab
+    if nsyms > _MAX_SYMBOLS or strsize > 64 * 1024**2:
+        raise ValueError("symbol table too large")
+    entry = struct.Struct(end + ("IBBHQ" if is64 else "IBBHI"))
+    stream.seek(base + symoff)
+    table = stream.read(entry.size * nsyms)
+    stream.seek(base + stroff)
+    strings = stream.read(strsize)
+    for i in range(len(table) // entry.size):
+        strx, n_type, _sect, _desc, _value = entry.unpack_from(table, i * entry.size)
+        if n_type & _N_STAB or not n_type & _N_EXT or strx >= len(strings):
+            continue
+        name = strings[strx:strings.find(b"\0", strx)].decode("utf-8", "replace")
+        name = name[1:] if name.startswith("_") else name  # C symbols carry a leading underscore
+        kind = n_type & _N_TYPE
+        if kind == _N_UNDF:
+            found["undefined"].add(name)
+        elif kind == _N_SECT:
+            found["defined"].add(name)
+
+
+def _version(packed: int) -> str:
+    return f"{packed >> 16}.{(packed >> 8) & 0xFF}"
 
 
 def _pe(stream: BinaryIO, path: str) -> BinaryFacts:
@@ -110,12 +189,76 @@ def _pe(stream: BinaryIO, path: str) -> BinaryFacts:
     stream.seek(pe_offset)
     if stream.read(4) != b"PE\0\0":
         raise ValueError("no PE signature")
-    (machine,) = struct.unpack("<H", stream.read(2))
+    machine, nsections, _ts, _symptr, _nsyms, opt_size, _chars = struct.unpack("<HHIIIHH", stream.read(20))
     platform = _PE_MACHINE.get(machine)
+    optional = stream.read(opt_size)
+    sections = []
+    for _ in range(min(nsections, 96)):
+        raw = stream.read(40)
+        if len(raw) < 40:
+            break
+        vsize, vaddr, rawsize, rawptr = struct.unpack_from("<IIII", raw, 8)
+        sections.append((vaddr, max(vsize, rawsize), rawptr))
+    dlls, exports = _pe_directories(stream, optional, sections)
+    mod = module_name(path)
+    python_major = 3 if f"PyInit_{mod}" in exports else 2 if f"init{mod}" in exports else None
+    dll_python = python_from_dll(dlls)
+    if python_major is None and dll_python and path.lower().endswith(".pyd"):
+        python_major = dll_python[0]
     return BinaryFacts(
         path=path,
         format="pe",
         arch=platform,
-        is_extension=path.lower().endswith(".pyd"),
+        is_extension=python_major is not None or path.lower().endswith(".pyd"),
+        python_major=python_major,
+        needed=tuple(dlls),
         problem=None if platform else f"unknown PE machine 0x{machine:x}",
     )
+
+
+def _pe_directories(stream: BinaryIO, optional: bytes, sections: list):
+    """(imported DLL names, exported names) from the data directories; empty when absent."""
+    if len(optional) < 2:
+        return [], set()
+    (magic,) = struct.unpack_from("<H", optional, 0)
+    base = {0x10B: 96, 0x20B: 112}.get(magic)
+    if base is None or len(optional) < base + 16:
+        return [], set()
+    export_rva, _esize, import_rva, _isize = struct.unpack_from("<IIII", optional, base)
+
+    def at(rva: int) -> Optional[int]:
+        for vaddr, size, rawptr in sections:
+            if vaddr <= rva < vaddr + size:
+                return rawptr + rva - vaddr
+        return None
+
+    def cstr(rva: int) -> str:
+        pos = at(rva)
+        if pos is None:
+            return ""
+        stream.seek(pos)
+        return stream.read(256).split(b"\0", 1)[0].decode("ascii", "replace")
+
+    dlls = []
+    pos = at(import_rva) if import_rva else None
+    for i in range(512 if pos is not None else 0):
+        stream.seek(pos + 20 * i)
+        desc = stream.read(20)
+        if len(desc) < 20 or desc == b"\0" * 20:
+            break
+        name_rva = struct.unpack_from("<I", desc, 12)[0]
+        dlls.append(cstr(name_rva))
+    exports = set()
+    pos = at(export_rva) if export_rva else None
+    if pos is not None:
+        stream.seek(pos)
+        directory = stream.read(40)
+        if len(directory) == 40:
+            count, names_rva = struct.unpack_from("<I", directory, 24)[0], struct.unpack_from("<I", directory, 32)[0]
+            names_pos = at(names_rva)
+            if names_pos is not None:
+                stream.seek(names_pos)
+                raw = stream.read(4 * min(count, 65536))
+                for (rva,) in struct.iter_unpack("<I", raw[: len(raw) // 4 * 4]):
+                    exports.add(cstr(rva))
+    return [d for d in dlls if d], exports

@@ -1,6 +1,6 @@
-"""(egg facts) -> wheel tags, with the reason for each (PEP 425, 600; packaging.tags).
+"""(egg facts) -> wheel tags, with the reason for each (PEP 425, 513, 600; packaging.tags).
 
-The rules (README, "Tag policy"):
+The rules (docs/tags.rst):
 
 - python: ``cpXY`` (``ppXY``) whenever there is a binary; ``pyX`` / ``py2.py3``
   for pure code; ``cpXY-none-any`` for bytecode-only eggs (``.pyc`` is tied to
@@ -15,11 +15,20 @@ The rules (README, "Tag policy"):
   ``linux_<arch>_<distro>_<version>``. The egg name's ``-ucs4`` never
   reaches the platform.
 
-The binaries win over the egg's name; ``trust_name`` reverses that.
+The manylinux verdict (:func:`manylinux_audit`) follows auditwheel's
+``analyze_wheel_abi`` as ``auditwheel show`` runs it: the overall policy is
+the most restrictive of the symbol-version, library-whitelist, blacklist,
+UCS2, PyFPE and ISA verdicts, each being the oldest policy that constraint
+allows. The policy data is auditwheel's published JSON, shipped in
+``migrate/data`` (see ``manylinux-policy.SOURCE``).
+
+The binaries win over the egg's name; ``trust_name`` reverses that. Every
+disagreement is a Problem with a stable code (T001-T007).
 """
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -31,8 +40,11 @@ from migrate.elf import BinaryFacts
 from migrate.names import EggName
 
 PLATFORM_MODES = ("auto", "manylinux", "linux", "distro")
-_LEGACY_ALIAS = {"manylinux_2_5": "manylinux1", "manylinux_2_12": "manylinux2010", "manylinux_2_17": "manylinux2014"}
 _NAME_ARCH = {"amd64": "x86_64", "i386": "i686", "i586": "i686", "i486": "i686", "x86": "i686", "armv7": "armv7l"}
+_DISTRO_ALIASES = {"centos": "rhel", "redhat": "rhel", "red_hat": "rhel", "scientific": "rhel", "sl": "rhel",
+                   "rocky": "rhel", "almalinux": "rhel", "alma": "rhel", "oracle": "rhel", "ol": "rhel"}
+_MAJOR_ONLY_DISTROS = ("rhel", "debian")
+_LIBPYTHON = re.compile(r"^libpython\d+\.\d+[dmu]*\.so(\.[\d.]+)?$")
 
 
 class TagError(ValueError):
@@ -57,6 +69,7 @@ class WheelTags:
     reasons: tuple = ()  # (("python", why), ("abi", why), ("platform", why))
     external_libs: tuple = ()  # libraries the deployment must provide
     problems: tuple = field(default=())
+    repairable: bool = False  # linux_<arch> only because of external libraries: `auditwheel repair` can fix it
 
     def __str__(self) -> str:
         return f"{self.python}-{self.abi}-{self.platform}"
@@ -86,18 +99,20 @@ def choose(
     options: TagOptions = TagOptions(),
 ) -> WheelTags:
     """Pick the most specific correct tags for one egg. Raises TagError when none is."""
+    if options.platform_tag not in PLATFORM_MODES:
+        raise TagError(f"--platform-tag {options.platform_tag!r}: expected one of {', '.join(PLATFORM_MODES)}")
     binaries = list(binaries)
     found = [P.warning("B001", f"{b.path}: {b.problem}") for b in binaries if b.problem]
     readable = [b for b in binaries if not b.problem]
     if not binaries:
         return _pure(name, classifiers, sourceless, found)
     if not readable:
-        raise TagError("every binary is unreadable: " + "; ".join(f"{b.path}: {b.problem}" for b in binaries))
+        raise TagError("no readable binary: " + "; ".join(f"{b.path}: {b.problem}" for b in binaries))
     major, minor, py_reason = _python_version(name, readable, options, found)
     pypy = any(b.pypy for b in readable)
     python = f"{'pp' if pypy else 'cp'}{major}{minor}"
     abi, abi_reason = _abi(name, major, minor, readable, options, found, pypy)
-    platform, plat_reason, external = _platform(name, readable, abi, options, found)
+    platform, plat_reason, external, repairable = _platform(name, readable, abi, options, found)
     return WheelTags(
         python=python,
         abi=abi,
@@ -105,6 +120,7 @@ def choose(
         reasons=(("python", py_reason), ("abi", abi_reason), ("platform", plat_reason)),
         external_libs=tuple(external),
         problems=tuple(found),
+        repairable=repairable,
     )
 
 
@@ -141,29 +157,87 @@ def _classifier_majors(classifiers: tuple) -> set:
     return majors
 
 
+# -- python version -------------------------------------------------------------------------------------
+
+
+def _binary_versions(b: BinaryFacts) -> list:
+    """[((major, minor), how we know)] from one binary's file name and linked libraries."""
+    said = []
+    abi = b.suffix_abi
+    if abi and abi.startswith("cp") and abi[2:3].isdigit():
+        said.append(((int(abi[2]), int(abi[3:].rstrip("dmu"))), f"the .so suffix of {b.path}"))
+    lib = b.libpython
+    if lib:
+        said.append(((lib[0], lib[1]), f"{b.path} links libpython{lib[0]}.{lib[1]}{lib[2]}"))
+    if b.format == "pe":
+        from migrate.machpe import python_from_dll
+
+        dll = python_from_dll(b.needed)
+        if dll and dll[1] is not None:
+            said.append((dll, f"{b.path} imports python{dll[0]}{dll[1]}.dll"))
+    return said
+
+
+def _init_symbol(b: BinaryFacts) -> str:
+    from migrate.elf import module_name
+
+    mod = module_name(b.path)
+    return f"PyInit_{mod}" if b.python_major == 3 else f"init{mod}"
+
+
 def _python_version(name: EggName, binaries: list, options: TagOptions, found: list):
     """(major, minor, reason) from the name, cross-checked against the binaries."""
-    name_ver = tuple(int(x) for x in name.pyver.split(".")) if name.pyver else None
-    suffix_vers = {(int(a[2]), int(a[3:].rstrip("dmu"))) for a in (b.suffix_abi for b in binaries) if a and a.startswith("cp")}
+    evidence = [e for b in binaries for e in _binary_versions(b)]
+    for b in binaries:  # a module that contradicts itself: suffix/libpython vs its init symbol
+        for (major, minor), how in _binary_versions(b):
+            if b.python_major and b.python_major != major:
+                found.append(P.warning("T007", f"{how} (Python {major}.{minor}) but it exports "
+                                       f"{_init_symbol(b)} (a Python {b.python_major} module)"))
+    versions = sorted({v for v, _ in evidence})
+    if len(versions) > 1:
+        raise TagError("extension modules for several Python versions: "
+                       + "; ".join(f"{how} ({v[0]}.{v[1]})" for v, how in evidence))
     init_majors = {b.python_major for b in binaries if b.python_major}
-    if len(suffix_vers) > 1:
-        raise TagError("extension modules for several Python versions: " + ", ".join(f"{a}.{b}" for a, b in sorted(suffix_vers)))
     if len(init_majors) > 1:
         raise TagError("both Python 2 (init<mod>) and Python 3 (PyInit_<mod>) extension modules")
-    binary_ver = next(iter(suffix_vers), None)
-    binary_major = binary_ver[0] if binary_ver else next(iter(init_majors), None)
-    if name_ver and len(name_ver) == 2:
-        if binary_major and binary_major != name_ver[0] or binary_ver and binary_ver != name_ver:
-            said = f"{binary_ver[0]}.{binary_ver[1]}" if binary_ver else f"{binary_major}.x"
-            found.append(P.warning("T001", f"egg name says py{name.pyver} but the extension modules are for Python {said}"))
-            if not options.trust_name:
-                if binary_ver:
-                    return binary_ver[0], binary_ver[1], f"the .so suffix (name said py{name.pyver})"
-                raise TagError(f"egg name says py{name.pyver} but the modules are for Python {said}; pass --trust-name to use the name")
-        return name_ver[0], name_ver[1], f"egg built for py{name.pyver}" + (", matching the binaries" if binary_major else "")
+    binary_ver = versions[0] if versions else None
+    how_ver = next((how for v, how in evidence if v == binary_ver), "")
+    init_b = next((b for b in binaries if b.python_major), None)
+    binary_major = binary_ver[0] if binary_ver else (init_b.python_major if init_b else None)
+    name_ver = _pyver(name)
+    if name_ver:
+        mismatch = (binary_ver and binary_ver != name_ver) or (binary_major and binary_major != name_ver[0])
+        if not mismatch:
+            return name_ver[0], name_ver[1], f"egg built for py{name.pyver}" + (", matching the binaries" if binary_major else "")
+        if binary_ver:
+            said = f"{how_ver} (Python {binary_ver[0]}.{binary_ver[1]})"
+        else:
+            said = f"{init_b.path} exports {_init_symbol(init_b)} (a Python {init_b.python_major} module)"
+        if options.trust_name:
+            found.append(P.warning("T001", f"egg name says py{name.pyver} but {said}; the name is used (--trust-name)"))
+            return name_ver[0], name_ver[1], f"egg name py{name.pyver} (--trust-name; the binaries disagree)"
+        if binary_ver:
+            found.append(P.warning("T001", f"egg name says py{name.pyver} but {said}; the binary is used "
+                                   "(--trust-name to use the name)"))
+            return binary_ver[0], binary_ver[1], f"{how_ver} (the egg name said py{name.pyver})"
+        found.append(P.warning("T001", f"egg name says py{name.pyver} but {said}"))
+        raise TagError(f"egg name says py{name.pyver} but {said}, and nothing says which "
+                       f"{init_b.python_major}.x; pass --trust-name to tag it py{name.pyver} anyway")
     if binary_ver:
-        return binary_ver[0], binary_ver[1], "the extension's .so suffix (no python version in the egg name)"
+        return binary_ver[0], binary_ver[1], f"{how_ver} (no python version in the egg name)"
     raise TagError("no python version in the egg name and the binaries do not say one")
+
+
+def _pyver(name: EggName) -> Optional[tuple]:
+    if not name.pyver:
+        return None
+    parts = name.pyver.split(".")
+    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        return None
+    return int(parts[0]), int(parts[1])
+
+
+# -- abi ------------------------------------------------------------------------------------------------
 
 
 def _abi(name: EggName, major: int, minor: int, binaries: list, options: TagOptions, found: list, pypy: bool):
@@ -174,13 +248,19 @@ def _abi(name: EggName, major: int, minor: int, binaries: list, options: TagOpti
         raise TagError("PyPy extension modules without a .pypy-XY suffix: cannot tell the PyPy ABI")
     if major == 2:
         return _py2_abi(name, binaries, options, found)
+    flag = "m" if (3, 3) <= (major, minor) <= (3, 7) else ""
+    default = f"cp{major}{minor}{flag}"
     abis = {b.suffix_abi for b in binaries if b.suffix_abi and b.suffix_abi.startswith("cp")}
     if len(abis) == 1:
-        return next(iter(abis)), "the extension modules' .so suffix"
-    if {b.suffix_abi for b in binaries} & {"abi3"}:
+        abi = next(iter(abis))
+        if abi.rstrip("dmu") == f"cp{major}{minor}":
+            return abi, "the extension modules' .so suffix"
+        return default, f"Python {major}.{minor} default ABI (the .so suffix names {abi}; --trust-name)"
+    if "abi3" in {b.suffix_abi for b in binaries}:
         return "abi3", "the extension modules use the limited API (.abi3.so)"
-    flag = "m" if (3, 3) <= (major, minor) <= (3, 7) else ""
-    return f"cp{major}{minor}{flag}", f"Python {major}.{minor} default ABI (no PEP 3149 suffix on the .so)"
+    if any(b.format == "pe" and "python3.dll" in (n.lower() for n in b.needed) for b in binaries):
+        return "abi3", "the extension modules import python3.dll (the limited API)"
+    return default, f"Python {major}.{minor} default ABI (no PEP 3149 suffix on the .so)"
 
 
 def _py2_abi(name: EggName, binaries: list, options: TagOptions, found: list):
@@ -190,9 +270,15 @@ def _py2_abi(name: EggName, binaries: list, options: TagOptions, found: list):
     binary_ucs = next(iter(seen), None)
     is_linux = any(b.format == "elf" for b in binaries)
     if binary_ucs and name.ucs and binary_ucs != name.ucs:
-        found.append(P.warning("T002", f"egg name says -{name.ucs} but the extensions reference PyUnicode{binary_ucs.upper()}_*"))
+        user = next(b.path for b in binaries if b.ucs == binary_ucs)
         if options.trust_name:
-            binary_ucs = None
+            found.append(P.warning("T002", f"egg name says -{name.ucs} but {user} references "
+                                   f"PyUnicode{binary_ucs.upper()}_* (a {binary_ucs.upper()} build); "
+                                   "the name is used (--trust-name)"))
+            return _UCS_ABI[name.ucs], f"Galaxy name suffix -{name.ucs} (--trust-name; the binaries disagree)"
+        found.append(P.warning("T002", f"egg name says -{name.ucs} but {user} references "
+                               f"PyUnicode{binary_ucs.upper()}_* (a {binary_ucs.upper()} build); "
+                               "the binary is used (--trust-name to use the name)"))
     if binary_ucs:
         return _UCS_ABI[binary_ucs], f"extensions reference PyUnicode{binary_ucs.upper()}_* symbols"
     if name.ucs:
@@ -208,6 +294,9 @@ def _py2_abi(name: EggName, binaries: list, options: TagOptions, found: list):
 _UCS_ABI = {"ucs2": "cp27m", "ucs4": "cp27mu"}
 
 
+# -- platform -------------------------------------------------------------------------------------------
+
+
 def split_egg_platform(platform: Optional[str]):
     """``linux-x86_64`` -> ("linux", None, "x86_64"); ``macosx-10.6-intel`` -> ("macosx", "10.6", "intel")."""
     if not platform:
@@ -217,7 +306,8 @@ def split_egg_platform(platform: Optional[str]):
     if os_name == "win32":
         return "win", None, "win32"
     if os_name == "win" and len(parts) == 2:
-        return "win", None, parts[1].lower()
+        arch = parts[1].lower()
+        return "win", None, "win_amd64" if arch in ("amd64", "x86_64") else f"win_{arch}"
     if os_name == "macosx" and len(parts) == 3:
         return "macosx", parts[1], parts[2]
     if os_name == "linux" and len(parts) == 2:
@@ -226,34 +316,78 @@ def split_egg_platform(platform: Optional[str]):
     return os_name, None, "-".join(parts[1:]) or None
 
 
+_OS_OF = {"elf": "linux", "macho": "macosx", "pe": "win"}
+
+
 def _platform(name: EggName, binaries: list, abi: str, options: TagOptions, found: list):
     os_name, os_version, name_arch = split_egg_platform(name.platform)
-    formats = {b.format for b in binaries}
+    formats = sorted({b.format for b in binaries})
     if len(formats) > 1:
-        raise TagError("binaries for several operating systems: " + ", ".join(sorted(formats)))
-    binary_os = {"elf": "linux", "macho": "macosx", "pe": "win"}[formats.pop()]
+        raise TagError("binaries for several operating systems: "
+                       + "; ".join(f"{b.path} is {b.format.upper()}" for b in binaries))
+    binary_os = _OS_OF.get(formats[0])
+    if binary_os is None:
+        raise TagError("no binary in a known format")
     if os_name and os_name != binary_os:
-        found.append(P.warning("T003", f"egg name says {name.platform} but the binaries are {binary_os} ({binaries[0].format})"))
-        if not options.trust_name:
+        kind = {"elf": "ELF", "macho": "Mach-O", "pe": "PE"}[formats[0]]
+        if options.trust_name and os_name in ("linux", "macosx", "win"):
+            found.append(P.warning("T003", f"egg name says {name.platform} but the binaries are {kind} ({binary_os}); "
+                                   "the name is used (--trust-name)"))
+        else:
+            found.append(P.warning("T003", f"egg name says {name.platform} but the binaries are {kind} ({binary_os}); "
+                                   "the binaries are used"))
             os_name, os_version, name_arch = binary_os, None, None
-    os_name = os_name if options.trust_name and os_name else binary_os
-    archs = {b.arch for b in binaries if b.arch}
+    elif not os_name:
+        os_name = binary_os
+    archs = sorted({b.arch for b in binaries if b.arch})
     if len(archs) > 1:
-        raise TagError("binaries for several architectures: " + ", ".join(sorted(archs)))
-    arch = next(iter(archs), None)
-    if name_arch and arch and name_arch != arch and not (os_name == "win" and name_arch in (arch, "amd64")):
-        found.append(P.warning("T004", f"egg name says {name_arch} but the binaries are {arch}"))
+        raise TagError("binaries for several architectures: " + "; ".join(f"{b.path} is {b.arch}" for b in binaries))
+    arch = archs[0] if archs else None
+    for b in binaries:
+        if b.suffix_arch and b.arch and b.suffix_arch != b.arch:
+            found.append(P.warning("T005", f"{b.path}: the file name says {b.suffix_arch} but the ELF machine is "
+                                   f"{b.arch}; the ELF machine is used"))
+    if name_arch and arch and name_arch != arch:
         if options.trust_name:
+            found.append(P.warning("T004", f"egg name says {name_arch} but the binaries are {arch}; "
+                                   "the name is used (--trust-name)"))
             arch = name_arch
+        else:
+            found.append(P.warning("T004", f"egg name says {name_arch} but the binaries are {arch}; "
+                                   "the binaries are used (--trust-name to use the name)"))
     arch = arch or name_arch
+    if not arch:
+        raise TagError("cannot tell the architecture: the binaries do not say it and the egg name has no platform")
     if os_name == "macosx":
-        version = max((b.macos_min for b in binaries if b.macos_min), default=None, key=_vkey) or os_version or "10.6"
-        return f"macosx_{version.replace('.', '_')}_{arch}", "Mach-O minimum version and architectures", []
+        tag, why = _macos_platform(name, os_version, arch, binaries, options, found)
+        return tag, why, [], False
     if os_name == "win":
-        return arch, "PE machine type", []
+        return arch, "PE machine type" if archs else f"egg name {name.platform}", [], False
     if os_name != "linux":
-        return _tag_safe(name.platform), "egg platform name", []
+        return _tag_safe(name.platform), "egg platform name", [], False
     return _linux_platform(arch, binaries, abi, options, found)
+
+
+def _macos_platform(name: EggName, os_version: Optional[str], arch: str, binaries: list, options, found: list):
+    binary_min = max((b.macos_min for b in binaries if b.macos_min), default=None, key=_vkey)
+    if binary_min and os_version and _vkey(binary_min) != _vkey(os_version):
+        if options.trust_name:
+            found.append(P.warning("T006", f"egg name says macosx-{os_version} but the binaries need macOS "
+                                   f"{binary_min}; the name is used (--trust-name)"))
+            binary_min = None
+        else:
+            found.append(P.info("T006", f"egg name says macosx-{os_version} but the binaries need macOS "
+                                f"{binary_min}; the binaries are used"))
+    if binary_min:
+        version, why = binary_min, "Mach-O minimum macOS version (LC_VERSION_MIN_MACOSX / LC_BUILD_VERSION)"
+    elif os_version:
+        version, why = os_version, f"egg name {name.platform}"
+    else:
+        raise TagError("macOS binaries without a minimum version and no macosx-X.Y in the egg name")
+    major, _, minor = version.partition(".")
+    if int(major) >= 11:  # pip names macOS 11+ as X_0 only (packaging.tags.mac_platforms)
+        minor = "0"
+    return f"macosx_{major}_{minor or '0'}_{arch}", f"{why}; architectures {arch}"
 
 
 def _vkey(version: Optional[str]):
@@ -265,22 +399,210 @@ def _tag_safe(text: str) -> str:
 
 
 def _linux_platform(arch: str, binaries: list, abi: str, options: TagOptions, found: list):
-    bundled = {b.path.rsplit("/", 1)[-1] for b in binaries}
-    external = sorted({lib for b in binaries for lib in b.needed if lib not in bundled and not _is_system_lib(lib)})
+    elves = [b for b in binaries if b.format == "elf"]
+    audit = manylinux_audit(arch, elves)
+    found += audit.notes
+    external = list(audit.external_libs)
     mode = options.platform_tag
     if mode == "linux":
-        return f"linux_{arch}", "--platform-tag linux", external
+        return f"linux_{arch}", "--platform-tag linux", external, False
     if mode == "distro":
-        distro, version, why = _distro(binaries, options)
-        return f"linux_{arch}_{distro}_{_tag_safe(version)}", why, external
-    policy, why_not = manylinux_policy(arch, binaries, abi)
-    if policy:
-        alias = _LEGACY_ALIAS.get(policy)
-        tag = f"{policy}_{arch}" + (f".{alias}_{arch}" if alias else "")
-        return tag, f"every ELF meets the {policy} policy (auditwheel's)", external
+        distro, version, why = _distro(elves, options)
+        return f"linux_{arch}_{distro}_{_tag_safe(version)}", why, external, False
+    if audit.policy:
+        alias = [f"{a}_{arch}" for a in audit.aliases]
+        tag = ".".join([f"{audit.policy}_{arch}"] + alias)
+        return tag, audit.explain(), external, False
     if mode == "manylinux":
-        raise TagError(f"not manylinux: {why_not}")
-    return f"linux_{arch}", f"not manylinux: {why_not}", external
+        raise TagError(f"not manylinux ({audit.why_not}); --platform-tag auto would tag it linux_{arch}")
+    return f"linux_{arch}", f"not manylinux: {audit.why_not}", external, audit.repairable
+
+
+# -- manylinux (auditwheel's policy, without auditwheel) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ManylinuxAudit:
+    """The manylinux verdict for a set of ELF files, and each constraint's part in it."""
+
+    arch: str
+    policy: Optional[str]  # "manylinux_2_17", or None: linux only
+    aliases: tuple = ()  # legacy names of ``policy``: ("manylinux2014",)
+    limits: tuple = ()  # ((constraint, oldest policy it allows or None, why), ...) for constraints that bind
+    external_libs: tuple = ()  # needed libraries no manylinux policy allows (the deployment must provide them)
+    notes: tuple = ()  # Problems found on the way (RPATHs out of the egg, unreachable bundled libraries)
+
+    @property
+    def why_not(self) -> str:
+        """Why no manylinux policy fits (empty when one does)."""
+        return "; ".join(why for _c, pol, why in self.limits if pol is None)
+
+    @property
+    def repairable(self) -> bool:
+        """Not manylinux only because of libraries outside the policy: ``auditwheel repair`` grafts them."""
+        blocking = {c for c, pol, _ in self.limits if pol is None}
+        return self.policy is None and blocking == {"libraries"}
+
+    def explain(self) -> str:
+        if self.policy is None:
+            return f"not manylinux: {self.why_not}"
+        text = f"every ELF meets the {self.policy} policy (auditwheel's)"
+        newer = [why for _c, pol, why in self.limits if pol == self.policy]
+        return text + (f"; not older because {'; '.join(newer)}" if newer else "")
+
+
+def manylinux_policy(arch: str, binaries: list, abi: str = ""):
+    """(lowest manylinux_2_X name every ELF meets, or None, and why not).
+
+    ``abi`` is accepted for compatibility; the UCS2 verdict comes from the
+    symbols, as in auditwheel.
+    """
+    audit = manylinux_audit(arch, binaries)
+    return audit.policy, (audit.why_not or None)
+
+
+def manylinux_audit(arch: str, binaries: list) -> ManylinuxAudit:
+    """auditwheel's overall policy for these ELF files (``auditwheel show``, no grafting)."""
+    elves = [b for b in binaries if b.format == "elf" and not b.problem]
+    policies = [p for p in _policies() if arch in p["symbol_versions"]]
+    notes, internal = _bundled_resolution(elves)
+    external = _external(elves, internal, _system_libs())
+    if not policies:
+        return ManylinuxAudit(arch, None, limits=(("arch", None, f"no manylinux policy exists for {arch}"),),
+                              external_libs=external, notes=notes)
+    checks = (
+        ("symbol versions", lambda p: _symbol_violation(p, arch, elves)),
+        ("libraries", lambda p: _library_violation(p, elves, internal)),
+        ("blacklist", lambda p: _blacklist_violation(p, elves)),
+        ("ucs2", lambda p: _ucs2_violation(elves)),
+        ("pyfpe", lambda p: _pyfpe_violation(elves)),
+        ("isa", lambda p: _isa_violation(elves)),
+    )
+    limits, overall = [], 0  # index into policies, oldest first
+    for constraint, violation in checks:
+        first_why, index = None, None
+        for i, policy in enumerate(policies):
+            why = violation(policy)
+            if why is None:
+                index = i
+                break
+            first_why = first_why or why
+            last_why = why
+        if index is None:
+            limits.append((constraint, None, last_why))
+            overall = None
+        else:
+            if index > 0:
+                limits.append((constraint, policies[index]["name"], first_why))
+            if overall is not None:
+                overall = max(overall, index)
+    if overall is None:
+        return ManylinuxAudit(arch, None, limits=tuple(limits), external_libs=external, notes=notes)
+    chosen = policies[overall]
+    return ManylinuxAudit(arch, chosen["name"], tuple(chosen["aliases"]),
+                          tuple(l for l in limits if l[1] == chosen["name"]), external, notes)
+
+
+def _is_loader(lib: str) -> bool:
+    """The dynamic loader: never external (auditwheel's ``filter_libs``)."""
+    return "ld-linux" in lib or lib in ("ld64.so.2", "ld64.so.1")
+
+
+def _bundled_resolution(elves: list):
+    """(notes, {(binary path, needed lib)} that resolve inside the egg through $ORIGIN RPATHs)."""
+    paths = {b.path for b in elves}
+    by_name = {}
+    for b in elves:
+        by_name.setdefault(b.path.rsplit("/", 1)[-1], []).append(b.path)
+    internal, notes = set(), []
+    for b in elves:
+        origin = posixpath.dirname(b.path)
+        for entry in b.rpath:
+            if entry and not entry.startswith(("$ORIGIN", "${ORIGIN}")):
+                notes.append(P.info("B002", f"{b.path}: RPATH {entry} points outside the egg "
+                                    "(a path on the build machine); it is ignored"))
+        for lib in b.needed:
+            if lib not in by_name:
+                continue
+            for entry in b.rpath:
+                if not entry.startswith(("$ORIGIN", "${ORIGIN}")):
+                    continue
+                rel = entry.replace("${ORIGIN}", "$ORIGIN").replace("$ORIGIN", origin, 1).lstrip("/")
+                if posixpath.normpath(posixpath.join(rel, lib)) in paths:
+                    internal.add((b.path, lib))
+                    break
+            else:
+                notes.append(P.info("B003", f"{b.path} links {lib}, which the egg carries at "
+                                    f"{', '.join(by_name[lib])}, but no $ORIGIN RPATH reaches it: "
+                                    "the loader looks for it on the system"))
+    return tuple(notes), internal
+
+
+def _external(elves: list, internal: set, allowed) -> tuple:
+    return tuple(sorted({lib for b in elves for lib in b.needed
+                         if lib not in allowed and not _is_loader(lib) and (b.path, lib) not in internal}))
+
+
+def _symbol_violation(policy: dict, arch: str, elves: list) -> Optional[str]:
+    allowed = policy["symbol_versions"][arch]
+    for b in elves:
+        for lib, version in b.versioned:
+            if _is_loader(lib):
+                continue
+            prefix, _, number = version.partition("_")
+            if prefix in allowed and number not in allowed[prefix]:
+                users = b.users_of(version)
+                used = f" ({', '.join(users[:3])}{', ...' if len(users) > 3 else ''} from {lib})" if users else f" (from {lib})"
+                return f"{b.path} needs {version}{used}, newer than {policy['name']} allows"
+    return None
+
+
+def _library_violation(policy: dict, elves: list, internal: set) -> Optional[str]:
+    libs = _external(elves, internal, set(policy["lib_whitelist"]))
+    if not libs:
+        return None
+    users = {lib: next(b.path for b in elves if lib in b.needed) for lib in libs}
+    return "; ".join(f"{users[lib]} links {lib}, {_lib_verdict(lib, policy)}" for lib in libs)
+
+
+def _lib_verdict(lib: str, policy: dict) -> str:
+    if _LIBPYTHON.match(lib):
+        return ("which no manylinux policy allows (PEP 513: built by an --enable-shared Python; "
+                "auditwheel repair drops the dependency)")
+    if lib not in _system_libs():
+        return "which no manylinux policy allows"
+    return f"which {policy['name']} does not allow"
+
+
+def _blacklist_violation(policy: dict, elves: list) -> Optional[str]:
+    for b in elves:
+        for lib, symbols in sorted(policy.get("blacklist", {}).items()):
+            if lib in b.needed:
+                bad = set(symbols) & (set(b.undefined) | {"*"})
+                if bad:
+                    return f"{b.path} uses {', '.join(sorted(bad))} from {lib}, which {policy['name']} forbids"
+    return None
+
+
+def _ucs2_violation(elves: list) -> Optional[str]:
+    for b in elves:
+        if b.python_major == 2 and b.ucs in ("ucs2", "both"):
+            return f"{b.path} references PyUnicodeUCS2_* (a narrow-unicode Python 2 build), which auditwheel never tags manylinux"
+    return None
+
+
+def _pyfpe_violation(elves: list) -> Optional[str]:
+    for b in elves:
+        if b.pyfpe:
+            return f"{b.path} references PyFPE_jbuf (a --with-fpectl Python build), which PEP 513 excludes from manylinux"
+    return None
+
+
+def _isa_violation(elves: list) -> Optional[str]:
+    for b in elves:
+        if b.isa:
+            return f"{b.path} needs the {b.isa} instruction set, beyond the manylinux {b.arch} baseline"
+    return None
 
 
 def _is_system_lib(lib: str) -> bool:
@@ -295,44 +617,18 @@ def _system_libs() -> frozenset:
 
 @lru_cache(maxsize=1)
 def _policies() -> list:
+    """auditwheel's manylinux policies, oldest (most compatible) first."""
     text = resources.files("migrate").joinpath("data/manylinux-policy.json").read_text("utf-8")
     policies = [p for p in json.loads(text) if p["name"].startswith("manylinux")]
     return sorted(policies, key=lambda p: -p["priority"])
 
 
-def manylinux_policy(arch: str, binaries: list, abi: str):
-    """(lowest manylinux_2_X name every binary meets, or None, and why not)."""
-    if abi == "cp27m":
-        return None, "UCS2 Python 2 extensions are never manylinux"
-    bundled = {b.path.rsplit("/", 1)[-1] for b in binaries}
-    why_not = "no manylinux policy for this architecture"
-    for policy in _policies():
-        allowed = policy["symbol_versions"].get(arch)
-        if allowed is None:
-            continue
-        reason = _violation(policy, allowed, binaries, bundled)
-        if reason is None:
-            return policy["name"], None
-        why_not = reason
-    return None, why_not
+def policy_names(arch: str = "x86_64") -> list:
+    """Every manylinux policy name for ``arch``, oldest first (for docs and tests)."""
+    return [p["name"] for p in _policies() if arch in p["symbol_versions"]]
 
 
-def _violation(policy: dict, allowed: dict, binaries: list, bundled: set) -> Optional[str]:
-    whitelist = set(policy["lib_whitelist"])
-    for b in binaries:
-        for lib in b.needed:
-            if lib not in whitelist and lib not in bundled:
-                return f"{b.path} links {lib}, which manylinux does not allow"
-        for lib, version in b.versioned:
-            prefix, _, number = version.partition("_")
-            if prefix in allowed and number not in allowed[prefix]:
-                return f"{b.path} needs {version} (from {lib})"
-        for lib, symbols in policy.get("blacklist", {}).items():
-            if lib in b.needed:
-                bad = set(symbols) & set(b.undefined)
-                if bad:
-                    return f"{b.path} uses {sorted(bad)[0]} from {lib}, which {policy['name']} forbids"
-    return None
+# -- distro tags ----------------------------------------------------------------------------------------
 
 
 @lru_cache(maxsize=1)
@@ -350,18 +646,35 @@ def distro_from_comment(comment: str):
     return None
 
 
+def normalise_distro(distro: str, version: str):
+    """``CentOS:6.5`` -> ("rhel", "6"): CentOS and friends are rhel, as Galaxy tagged them."""
+    key = _tag_safe(distro).strip("_")
+    key = _DISTRO_ALIASES.get(key, key)
+    if key in _MAJOR_ONLY_DISTROS:
+        version = version.split(".")[0]
+    return key, version
+
+
 def _distro(binaries: list, options: TagOptions):
     if options.distro:
         distro, _, version = options.distro.partition(":")
-        if not distro or not version:
-            raise TagError(f"--distro {options.distro!r}: expected NAME:VERSION, like ubuntu:14.04")
-        return distro.lower(), version, f"--distro {options.distro}"
-    seen = {d for b in binaries for c in b.comment for d in [distro_from_comment(c)] if d}
+        if not distro or not version or not re.fullmatch(r"[A-Za-z0-9._-]+", version):
+            raise TagError(f"--distro {options.distro!r}: expected NAME:VERSION, like ubuntu:14.04 or centos:6")
+        name, version = normalise_distro(distro, version)
+        return name, version, f"--distro {options.distro}"
+    seen = {}
+    for b in binaries:
+        for c in b.comment:
+            d = distro_from_comment(c)
+            if d:
+                seen.setdefault(d, c)
     comments = sorted({c for b in binaries for c in b.comment})
     if len(seen) == 1:
-        distro, version = seen.pop()
-        return distro, version, f"compiler string {comments[0]!r}"
+        (distro, version), comment = next(iter(seen.items()))
+        return distro, version, f"compiler string {comment!r}"
     if not seen:
-        shown = "; ".join(comments) or "no .comment section"
-        raise TagError(f"cannot infer the distro from the compiler strings ({shown}); pass --distro NAME:VERSION")
-    raise TagError("binaries built on several distros: " + ", ".join(f"{d} {v}" for d, v in sorted(seen)))
+        shown = "; ".join(repr(c) for c in comments) if comments else "the binaries have no .comment section"
+        raise TagError(f"cannot infer the build distro from the compiler strings ({shown}); pass --distro NAME:VERSION")
+    raise TagError("the compiler strings name several distros ("
+                   + "; ".join(f"{d} {v} from {c!r}" for (d, v), c in sorted(seen.items()))
+                   + "), e.g. a newer toolchain on an older system; pass --distro NAME:VERSION")

@@ -3,7 +3,7 @@ from setuptools import setup, Extension
 setup(
     name="MarkupShim",
     version="0.12",
-    description="egg-migrate sample: a MarkupSafe look-alike whose egg lacks Galaxy's -ucs4 suffix",
+    description="egg-migrate sample: a MarkupSafe look-alike with C speedups",
     author="egg-migrate sample",
     license="MIT",
     packages=["markupshim"],

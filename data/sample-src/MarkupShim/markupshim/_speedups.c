@@ -2,8 +2,7 @@
  * & < > " ' replaced by HTML entities.
  *
  * On Python 2 it uses the Py_UNICODE API, so the module references
- * PyUnicodeUCS4_* symbols when built by a UCS4 interpreter: that is how a
- * converter can tell cp27mu although the egg's name has no "-ucs4".
+ * PyUnicodeUCS4_* symbols when built by a UCS4 interpreter.
  */
 #include <Python.h>
 

@@ -423,6 +423,14 @@ def _build_generation(tmp: Path, entries: list, old_state: dict, old_gen: Option
         html_text, json_text = render_root(sorted(projects))
         (simple / "index.html").write_text(html_text, "utf-8")
         (simple / "index.json").write_text(json_text, "utf-8")
+    # Relative links are resolved by clients on the URL (simple/x/../../packages); a tool that
+    # resolves them on the file system instead goes through the simple/ symlink into the
+    # generation, so each generation links back to the real package folders as well.
+    os.makedirs(tmp, exist_ok=True)
+    os.symlink("../../packages", tmp / "packages")
+    for index in groups:
+        if index:
+            os.symlink(f"../../../{index}/packages", tmp / index / "packages")
     if not groups:  # an empty mirror still has a valid, empty simple/
         (tmp / "simple").mkdir(parents=True)
         html_text, json_text = render_root([])
@@ -436,8 +444,11 @@ def _page_key(row: list) -> tuple:
 
 
 def _url(entry: Entry, depth: int, base_url: Optional[str]) -> str:
-    path = quote(entry.path)
-    return (base_url + path) if base_url else ("../" * depth + path)
+    if base_url:
+        return base_url + quote(entry.path)
+    if entry.index and entry.path.startswith(entry.index + "/"):  # the distro's own packages/
+        return "../../" + quote(entry.path[len(entry.index) + 1:])
+    return "../" * depth + quote(entry.path)
 
 
 def render_project(project: str, files: list, depth: int = 2, base_url: Optional[str] = None) -> tuple:

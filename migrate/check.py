@@ -145,6 +145,8 @@ def eggs_from_manifest(path) -> dict:
             continue
         egg = record_.get("egg")
         wheel = record_.get("wheel_path") or record_.get("wheel")
+        if isinstance(wheel, dict):
+            wheel = wheel.get("path") or wheel.get("filename")
         if isinstance(egg, dict):
             egg = egg.get("path") or egg.get("file")
         if not isinstance(egg, str) or not isinstance(wheel, str):

@@ -138,6 +138,8 @@ def parse_target(python: Optional[str] = None, platform: Optional[str] = None) -
             parts[1] = "10.6"
         if parts[2] in ("i386", "x86_64", "universal"):
             parts[2] = "intel"
+    if python.split(".")[0] != "2":
+        return Target(python, "-".join(parts))  # UCS2/UCS4 builds ended with Python 3.3
     if ucs is None:
         ucs = "ucs4" if parts[0] == "linux" else "ucs2"
     return Target(python, "-".join(parts + [ucs]))
@@ -209,10 +211,10 @@ class EggsIni:
         """
         if isinstance(targets, Target):
             targets = [targets]
-        wanted_keys = {_fold(p) for p in projects}
+        wanted_keys = {fold_key(p) for p in projects}
         out, seen = [], set()
         for pin in self.eggs.values():
-            if wanted_keys and _fold(pin.key) not in wanted_keys:
+            if wanted_keys and fold_key(pin.key) not in wanted_keys:
                 continue
             if pin.key in self.no_auto and not include_no_auto:
                 continue
@@ -284,6 +286,9 @@ def parse_text(text: str, path: str = "eggs.ini") -> EggsIni:
                 raise InvalidEggsIni(path, line, f"[{section}] egg name {key!r} has a space or '/'")
             if not version:
                 raise InvalidEggsIni(path, line, f"[{section}] {key}: no version (expected {key} = 1.0)")
+            if "\n" in version:
+                raise InvalidEggsIni(path, line, f"[{section}] {key}: the value goes on over the next, indented "
+                                     f"line (ConfigParser joins indented lines to the value above): {version!r}")
             if _BAD_VERSION_CHARS.search(version):
                 raise InvalidEggsIni(path, line, f"[{section}] {key}: version {version!r} has a space, '-' or '/'")
             out.append(EggPin(key, version, tags.get(key, ""), is_platform, line))
@@ -359,9 +364,10 @@ def _read_sections(text: str, path: str):
     return sections, warnings
 
 
-def _interpolate(path, section, key, values, depth=0) -> str:
+def _interpolate(path, section, key, values, depth=0, lineno=None) -> str:
     """SafeConfigParser's ``%(name)s`` / ``%%``; a lone ``%`` is an error, as it was."""
-    lineno, value = values[key]
+    own_line, value = values[key]
+    lineno = lineno or own_line
     if "%" not in value:
         return value
     if depth > 10:
@@ -385,7 +391,7 @@ def _interpolate(path, section, key, values, depth=0) -> str:
         ref = match.group(1)
         if ref not in values:
             raise InvalidEggsIni(path, lineno, f"[{section}] {key}: %({ref})s names no key of [{section}]")
-        out.append(_interpolate(path, section, ref, values, depth + 1))
+        out.append(_interpolate(path, section, ref, values, depth + 1, lineno))
         rest = rest[match.end():]
     return "".join(out)
 
@@ -403,5 +409,6 @@ def _to_filename(name: str) -> str:
     return name.replace("-", "_")
 
 
-def _fold(name: str) -> str:
+def fold_key(name: str) -> str:
+    """eggs.ini keys compared loosely: case, `-`, `_` and `.` folded."""
     return re.sub(r"[-_.]+", "-", name).lower()

@@ -1,14 +1,148 @@
-"""``egg-migrate fetch``: not implemented yet."""
+"""``egg-migrate fetch SOURCE -d EGG_DIR``: a repository of eggs -> verified egg files."""
 from __future__ import annotations
 
+import argparse
 import sys
+from pathlib import Path
+
+from migrate import eggsini
+from migrate.commands.common import print_json
+from migrate.download import FAILED, MISSING, SKIPPED, Progress
+from migrate.fetch import MANIFEST, FetchOptions, SourceError, fetch
+from migrate.net import NetOptions
+from migrate.selection import Selection
+
+DESCRIPTION = """\
+Download (or copy) eggs from SOURCE into EGG_DIR, in parallel, resumably and verified:
+each egg is written to NAME.part, hashed while it streams, checked (length, listed sha256,
+zip CRCs) and only then renamed into place. Re-running skips eggs already verified (the
+state file EGG_DIR/.egg-migrate-fetch.json) and resumes partial downloads.
+EGG_DIR/fetch-manifest.json lists every egg with its URL, size, sha256 and status.
+
+SOURCE: a Galaxy egg repository (http://eggs.galaxyproject.org: <repo>/<name>/<egg>
+autoindex pages), a PEP 503/691 simple index, a find-links page, a file:// URL, or a
+folder (egg cache, .eggs/, buildout eggs/, site-packages with .egg entries; copied or
+hard-linked, never moved). With --eggs-ini, SOURCE defaults to its [general] repository.
+
+Exit status: 0 every wanted egg is here; 1 an egg is missing or failed, or SOURCE or the
+eggs.ini could not be read (one line on stderr each); 2 usage errors."""
 
 
 def register(sub) -> None:
-    p = sub.add_parser("fetch", help="(not implemented yet)")
+    p = sub.add_parser("fetch", help="download an egg repository, completely and verifiably",
+                       description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("source", nargs="?", metavar="SOURCE", help="URL or folder (see above)")
+    p.add_argument("-d", "--dest", required=True, metavar="EGG_DIR", help="where the eggs go")
+    p.add_argument("--eggs-ini", metavar="FILE",
+                   help="Galaxy eggs.ini: fetch exactly the eggs it pins ([eggs:platform] for each --platform, "
+                   "[eggs:noplatform] once per Python), taking a compatible platform from the project's "
+                   "listing when the exact egg is missing, as Galaxy's client did")
+    p.add_argument("--python", metavar="X.Y", help="keep only eggs for this Python (eggs.ini default: 2.7)")
+    p.add_argument("--platform", action="append", default=[], metavar="PLATFORM",
+                   help="Galaxy platform such as linux-x86_64-ucs4, linux-x86_64-ucs2, linux-i686-ucs4, "
+                   "macosx-10.6-intel-ucs2; repeat it to fetch several (UCS2 and UCS4 side by side). "
+                   "eggs.ini default: linux-x86_64-ucs4")
+    p.add_argument("--project", action="append", default=[], metavar="NAME",
+                   help="fetch only this project (repeatable); names match case- and -/_/.-insensitively")
+    p.add_argument("--include-no-auto", action="store_true",
+                   help="also fetch eggs.ini's [general] no_auto eggs (Galaxy never fetched them)")
+    p.add_argument("-j", "--jobs", type=int, default=8, metavar="N", help="parallel downloads (default: 8)")
+    p.add_argument("--json", action="store_true", help="print the fetch manifest on stdout")
+    p.add_argument("--cert", metavar="FILE", help="CA bundle (PEM) to verify HTTPS servers with, as pip --cert")
+    p.add_argument("--trust-env", action="store_true",
+                   help="use proxies, .netrc and REQUESTS_CA_BUNDLE from the environment (off by default "
+                   "so that a run does not depend on the shell it runs in)")
+    p.add_argument("--retries", type=int, default=NetOptions.retries, metavar="N",
+                   help="retries per request on connection errors and 5xx (default: %(default)s)")
+    p.add_argument("--timeout", type=float, default=NetOptions.read_timeout, metavar="SECONDS",
+                   help="give up on a silent connection after this long (default: %(default)s)")
+    p.add_argument("--no-hardlink", action="store_true", help="copy local eggs instead of hard-linking them")
     p.set_defaults(handler=run)
 
 
 def run(args) -> int:
-    print("egg-migrate fetch: not implemented yet", file=sys.stderr)
+    if args.jobs < 1:
+        return _usage("-j must be at least 1")
+    if args.cert and not Path(args.cert).is_file():
+        return _usage(f"--cert {args.cert}: no such file")
+    ini = None
+    if args.eggs_ini:
+        try:
+            ini = eggsini.parse(args.eggs_ini)
+        except eggsini.InvalidEggsIni as exc:
+            print(f"egg-migrate fetch: {exc}", file=sys.stderr)
+            return 1
+        for warning in ini.problems:
+            print(f"egg-migrate fetch: {warning}", file=sys.stderr)
+    if not args.source and not (ini and ini.repository):
+        return _usage("SOURCE is required (or an --eggs-ini with a [general] repository)")
+    try:
+        selection = Selection.make(ini, args.python, args.platform, args.project, args.include_no_auto)
+    except eggsini.InvalidTarget as exc:
+        return _usage(str(exc))
+    net = NetOptions(retries=max(0, args.retries), read_timeout=args.timeout, cert=args.cert,
+                     trust_env=args.trust_env)
+    progress = _bars() if sys.stderr.isatty() else None
+    try:
+        report = fetch(args.source, Path(args.dest), selection, jobs=args.jobs, progress=progress,
+                       options=FetchOptions(net=net, hardlink=not args.no_hardlink))
+    except SourceError as exc:
+        print(f"egg-migrate fetch: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if progress is not None:
+            progress.close()
+    for r in report.results:
+        if r.status in (MISSING, FAILED):
+            print(f"egg-migrate fetch: {r.filename}: {r.status}: {r.reason}", file=sys.stderr)
+        elif r.status == SKIPPED:
+            print(f"egg-migrate fetch: {r.filename}: skipped: {r.reason}", file=sys.stderr)
+        elif r.note and ("took" in r.note or "wants" in r.note):
+            print(f"egg-migrate fetch: {r.project}: {r.note}", file=sys.stderr)
+    for error in report.errors:
+        print(f"egg-migrate fetch: {error}", file=sys.stderr)
+    if args.json:
+        print_json(report.as_dict())
+    else:
+        c = report.counts()
+        have = c["downloaded"] + c["already-verified"]
+        line = (f"{have} eggs in {report.dest} ({c['downloaded']} downloaded, {c['already-verified']} already "
+                f"verified), {c['skipped']} skipped, {c['missing']} missing, {c['failed']} failed")
+        if report.skipped_links:
+            line += f"; {len(report.skipped_links)} links not followed"
+        print(f"{line}; details in {report.dest / MANIFEST}")
+    return 0 if report.ok else 1
+
+
+def _usage(message: str) -> int:
+    print(f"egg-migrate fetch: error: {message}", file=sys.stderr)
     return 2
+
+
+class _Bars(Progress):
+    """Two tqdm bars on stderr: eggs done of eggs wanted, and bytes received."""
+
+    def __init__(self):
+        from tqdm import tqdm
+
+        self.files = tqdm(total=0, desc="eggs", unit="egg", file=sys.stderr, position=0, leave=False)
+        self.bytes = tqdm(total=None, desc="data", unit="B", unit_scale=True, unit_divisor=1024,
+                          file=sys.stderr, position=1, leave=False)
+
+    def add_files(self, n: int) -> None:
+        self.files.total = (self.files.total or 0) + n
+        self.files.refresh()
+
+    def add_bytes(self, n: int) -> None:
+        self.bytes.update(n)
+
+    def done(self, result) -> None:
+        self.files.update(1)
+
+    def close(self) -> None:
+        self.bytes.close()
+        self.files.close()
+
+
+def _bars() -> Progress:
+    return _Bars()

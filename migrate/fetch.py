@@ -1,0 +1,262 @@
+"""``fetch``: a repository of eggs -> verified egg files in one folder, and a report.
+
+The one entry point is :func:`fetch`; the CLI and the pipeline call it. It joins
+three modules: :mod:`migrate.sources` (what the repository offers),
+:mod:`migrate.selection` (what is wanted: eggs.ini pins, a target, projects)
+and :mod:`migrate.download` (getting one egg onto disk, resumable and checked).
+Eggs are fetched in parallel threads over one pooled ``requests.Session``.
+
+Every wanted egg ends in the report with a status: ``downloaded``,
+``already-verified``, ``skipped`` (with the reason), ``missing`` or ``failed``
+(with the reason). ``fetch-manifest.json`` in the egg folder holds the same.
+"""
+from __future__ import annotations
+
+import json
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Optional
+
+import requests
+from packaging.utils import canonicalize_name
+
+from migrate import problems
+from migrate.eggsini import fold_key
+from migrate.download import (DEFAULT_MAX_BYTES, DOWNLOADED, FAILED, MISSING, SKIPPED, VERIFIED, Downloader,
+                              Progress, Result, State)
+from migrate.net import NetOptions, make_session
+from migrate.selection import Selection, describe_missing, keep, pick_alternative
+from migrate.sources import HttpSource, Listing, SourceError, egg_parts, open_source
+
+MANIFEST = "fetch-manifest.json"
+STATUSES = (DOWNLOADED, VERIFIED, SKIPPED, MISSING, FAILED)
+
+__all__ = ["fetch", "FetchOptions", "FetchReport", "Result", "Selection", "SourceError", "Progress", "MANIFEST"]
+
+
+@dataclass(frozen=True)
+class FetchOptions:
+    net: NetOptions = NetOptions()
+    max_bytes: int = DEFAULT_MAX_BYTES  # bigger "eggs" are skipped as absurd
+    hardlink: bool = True  # local eggs: hard-link when the file system allows, else copy
+    write_manifest: bool = True
+
+
+@dataclass(frozen=True)
+class FetchReport:
+    """Everything a fetch did, in wanted (or listing) order."""
+
+    source: str
+    dest: Path
+    selection: str
+    results: tuple = ()  # of download.Result
+    skipped_links: tuple = ()  # of sources.Skip: links not followed and why
+    errors: tuple = ()  # one-line messages that make the run fail (unreadable listings...)
+    warnings: tuple = ()  # of problems.Problem (eggs.ini oddities, state file)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and all(r.ok for r in self.results)
+
+    def counts(self) -> dict:
+        counts = {status: 0 for status in STATUSES}
+        for r in self.results:
+            counts[r.status] += 1
+        return counts
+
+    def as_dict(self) -> dict:
+        return {
+            "source": self.source,
+            "dest": str(self.dest),
+            "selection": self.selection,
+            "ok": self.ok,
+            "counts": self.counts(),
+            "eggs": [_record(r) for r in self.results],
+            "skipped_links": [{"url": s.url, "reason": s.reason} for s in self.skipped_links],
+            "errors": list(self.errors),
+            "warnings": [w.as_dict() for w in self.warnings],
+        }
+
+
+def fetch(source: str, dest: Path, selection: Selection = Selection(), jobs: int = 8,
+          progress: Optional[Progress] = None, options: FetchOptions = FetchOptions(),
+          session: Optional[requests.Session] = None) -> FetchReport:
+    """Fetch the selected eggs of ``source`` into ``dest``; see the module docstring.
+
+    ``source`` is a URL (Galaxy autoindex tree, PEP 503/691 simple index, find-links
+    page, ``file://``) or a folder; with ``selection.eggs_ini`` and no source the
+    eggs.ini ``repository`` is used. Raises :class:`SourceError` (one line) when the
+    source as a whole cannot be read; every per-egg problem is in the report instead.
+    """
+    dest = Path(dest)
+    jobs = max(1, jobs)
+    if not source:
+        if selection.eggs_ini is None or not selection.eggs_ini.repository:
+            raise SourceError("no SOURCE given and no [general] repository in eggs.ini")
+        source = selection.eggs_ini.repository
+    own_session = session is None and source.startswith(("http://", "https://"))
+    if own_session:
+        session = make_session(jobs, options.net)
+    progress = progress or Progress()
+    try:
+        src = open_source(source, session, options.net, jobs)
+        dest.mkdir(parents=True, exist_ok=True)
+        state = State(dest)
+        warnings = list(selection.eggs_ini.problems) if selection.eggs_ini else []
+        if state.warning:
+            warnings.append(problems.warning("fetch-state-unreadable", state.warning))
+        downloader = Downloader(dest, session, state, options.net, options.max_bytes, progress, options.hardlink)
+        if selection.eggs_ini is not None:
+            results, listing = _fetch_eggs_ini(src, downloader, selection, jobs, progress)
+        else:
+            results, listing = _fetch_listing(src, downloader, selection, jobs, progress)
+        _fsync_dir(dest)
+    finally:
+        if own_session:
+            session.close()
+    report = FetchReport(source=src.url, dest=dest, selection=selection.describe(), results=tuple(results),
+                         skipped_links=listing.skipped, errors=listing.errors, warnings=tuple(warnings))
+    if options.write_manifest:
+        write_manifest(report)
+    return report
+
+
+def write_manifest(report: FetchReport) -> Path:
+    """``<dest>/fetch-manifest.json``, written atomically."""
+    path = report.dest / MANIFEST
+    tmp = path.with_name(f".{MANIFEST}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(report.as_dict(), indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+# -- listing mode ---------------------------------------------------------------
+def _fetch_listing(src, downloader: Downloader, selection: Selection, jobs: int, progress: Progress):
+    pre: list = []
+    if selection.projects:
+        listing = Listing()
+        for name in selection.projects:
+            found = src.project_listing(name)
+            if found is None:
+                pre.append(Result(name, None, MISSING, reason=f"{src.url} has no listing or egg for {name}",
+                                  project=name))
+            else:
+                listing = listing + found
+    else:
+        listing = src.list_all()
+    chosen = []
+    for link in listing.links:
+        note = keep(link, selection)
+        if note is not None:
+            chosen.append((link, note))
+    if selection.projects:
+        have = {canonicalize_name(egg_parts(link.filename).project) for link, _ in chosen}
+        have |= {canonicalize_name(link.project) for link, _ in chosen if link.project}
+        for name in selection.projects:
+            if canonicalize_name(name) not in have and not any(r.project == name for r in pre):
+                pre.append(Result(name, None, MISSING, project=name,
+                                  reason=f"no egg of {name} matches {selection.describe()}"))
+    if not chosen and not selection.projects and not listing.errors:
+        listing = Listing(listing.links, listing.skipped,
+                          (f"{src.url}: no eggs found" + (" for " + selection.describe() if listing.links else ""),))
+    progress.add_files(len(chosen) + len(pre))
+    for r in pre:
+        progress.done(r)
+
+    def work(item):
+        link, note = item
+        project = link.project or egg_parts(link.filename).project
+        result = replace(downloader.fetch(link, note), project=project)
+        progress.done(result)
+        return result
+
+    return pre + _map(work, chosen, jobs), listing
+
+
+# -- eggs.ini mode --------------------------------------------------------------
+def _fetch_eggs_ini(src, downloader: Downloader, selection: Selection, jobs: int, progress: Progress):
+    ini = selection.eggs_ini
+    pre = []
+    if not selection.include_no_auto:
+        wanted_keys = {fold_key(p) for p in selection.projects}
+        for key in ini.no_auto:
+            if key in ini.eggs and (not wanted_keys or fold_key(key) in wanted_keys):
+                pre.append(Result(key, None, SKIPPED, project=key,
+                                  reason="in [general] no_auto: Galaxy built this egg on each host, never fetched it"))
+    wanted = selection.wanted()
+    progress.add_files(len(wanted) + len(pre))
+    for r in pre:
+        progress.done(r)
+    listings: list = []
+
+    def work(w):
+        result = _fetch_one_wanted(src, downloader, w, listings)
+        result = replace(result, project=w.key, target=str(w.target))
+        progress.done(result)
+        return result
+
+    results = pre + _map(work, wanted, jobs)
+    total = sum(listings, Listing())
+    return results, Listing((), total.skipped, tuple(dict.fromkeys(total.errors)))
+
+
+def _fetch_one_wanted(src, downloader: Downloader, w, listings: list) -> Result:
+    """Galaxy's ``Egg.fetch``: the exact URL first, then the project's listing."""
+    direct = src.direct_link(w.key, w.filename)
+    tried = ""
+    if direct is not None:
+        result = downloader.fetch(direct)
+        if result.status != MISSING:
+            return result
+        tried = f"{direct.url}: {result.reason}; "
+    listing = src.project_listing(w.key)
+    if listing is None:
+        where = f"{src.url.rstrip('/')}/{w.key}/" if isinstance(src, HttpSource) and src.kind == "tree" else src.url
+        return Result(w.filename, direct.url if direct else None, MISSING,
+                      reason=f"{tried}no listing of {w.key} at {where}")
+    listings.append(Listing((), listing.skipped, listing.errors))
+    picked = pick_alternative(listing.links, w)
+    if picked is None:
+        reason = tried + describe_missing(w, listing.links)
+        if listing.errors:
+            reason += "; " + "; ".join(listing.errors)
+        return Result(w.filename, direct.url if direct else None, MISSING, reason=reason)
+    link, note = picked
+    return downloader.fetch(link, note)
+
+
+def _map(func, items: list, jobs: int) -> list:
+    if jobs <= 1 or len(items) <= 1:
+        return [func(i) for i in items]
+    with ThreadPoolExecutor(max_workers=min(jobs, len(items))) as pool:
+        return list(pool.map(func, items))
+
+
+def _record(r: Result) -> dict:
+    return {
+        "filename": r.filename,
+        "project": r.project,
+        "target": r.target,
+        "url": r.url,
+        "path": str(r.path) if r.path else None,
+        "size": r.size,
+        "sha256": r.sha256,
+        "status": r.status,
+        "reason": r.reason,
+        "note": r.note,
+    }
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

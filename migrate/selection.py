@@ -1,0 +1,171 @@
+"""Which eggs to fetch: eggs.ini pins, a target Python/platform, project names.
+
+Two modes. With an eggs.ini, the wanted file names are Galaxy's
+(:meth:`migrate.eggsini.EggsIni.wanted`) and :func:`pick_alternative` is Galaxy's
+``find_alternative``: same project, version and Python, a compatible platform,
+and the choice is stated. Without one, every egg of the listing is kept unless
+``--python``/``--platform``/``--project`` rule it out (:func:`keep`).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from migrate import names
+from migrate.eggsini import EggsIni, Target, Wanted, parse_target, platform_note
+from migrate.sources import EggParts, Link, egg_parts
+
+DEFAULT_GALAXY_PLATFORM = "linux-x86_64-ucs4"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What to fetch. Build with :meth:`make` to get targets parsed and checked."""
+
+    eggs_ini: Optional[EggsIni] = None
+    python: Optional[str] = None  # "2.7": keep only eggs for this Python
+    targets: tuple = ()  # of Target with a platform
+    projects: tuple = ()  # names as given; matched with PEP 503 normalisation
+    include_no_auto: bool = False
+
+    @classmethod
+    def make(cls, eggs_ini: Optional[EggsIni] = None, python: Optional[str] = None,
+             platforms: Sequence[str] = (), projects: Sequence[str] = (),
+             include_no_auto: bool = False) -> "Selection":
+        """Parse ``--python``/``--platform`` strings; raises ``eggsini.InvalidTarget``.
+
+        With an eggs.ini and no platform, the target is Galaxy's most common one,
+        ``py2.7-linux-x86_64-ucs4`` (Galaxy used the running host's platform).
+        """
+        platforms = list(dict.fromkeys(platforms))
+        if eggs_ini is not None and not platforms:
+            platforms = [DEFAULT_GALAXY_PLATFORM]
+        targets = tuple(dict.fromkeys(parse_target(python, p) for p in platforms))
+        if targets and python is None and eggs_ini is None:
+            python = None  # a platform alone does not pick a Python
+        elif targets and python is None:
+            python = targets[0].python
+        return cls(eggs_ini, python, targets, tuple(projects), include_no_auto)
+
+    def wanted(self) -> list:
+        """eggs.ini mode: the files Galaxy would have fetched for these targets."""
+        assert self.eggs_ini is not None
+        return self.eggs_ini.wanted(list(self.targets), self.projects, self.include_no_auto)
+
+    def describe(self) -> str:
+        bits = []
+        if self.eggs_ini is not None:
+            bits.append(f"eggs.ini {self.eggs_ini.path}")
+        if self.python:
+            bits.append(f"py{self.python}")
+        bits += [t.platform for t in self.targets if t.platform]
+        if self.projects:
+            bits.append("projects " + ", ".join(self.projects))
+        return "; ".join(bits) or "every egg"
+
+
+def platform_match(egg: EggParts, target: Target) -> Optional[str]:
+    """``""`` when ``egg`` is built for ``target``'s platform, a note when compatible, else None.
+
+    Eggs without Galaxy's ``-ucsN`` suffix (plain setuptools builds) match on the
+    platform alone, with a note: the converter reads UCS2/UCS4 from the binaries.
+    """
+    if egg.platform is None or target.platform is None:
+        return "" if egg.platform is None else None
+    if egg.ucs:
+        return platform_note(egg.full_platform, target.platform)
+    bare = re.sub(r"-ucs[24]$", "", target.platform)
+    note = platform_note(egg.platform, bare)
+    if note is None:
+        return None
+    if bare == target.platform:  # Python 3 targets have no ucs
+        return note
+    return (note + "; " if note else "") + "no -ucs suffix in the name: the converter reads UCS2/UCS4 from the binaries"
+
+
+def keep(link: Link, selection: Selection) -> Optional[str]:
+    """Listing mode: None when ``link`` is not selected, else a note (``""`` for a plain match)."""
+    egg = egg_parts(link.filename)
+    if selection.projects:
+        wanted = {canonicalize_name(p) for p in selection.projects}
+        if canonicalize_name(egg.project) not in wanted and not (
+                link.project and canonicalize_name(link.project) in wanted):
+            return None
+    if selection.python and egg.pyver != selection.python:
+        return None
+    if egg.platform is None or not selection.targets:
+        return ""
+    notes = [platform_match(egg, t) for t in selection.targets]
+    notes = [n for n in notes if n is not None]
+    if not notes:
+        return None
+    return "" if "" in notes else notes[0]
+
+
+def pick_alternative(links: Sequence[Link], wanted: Wanted) -> Optional[tuple]:
+    """Galaxy's ``find_alternative``: (link, note) of the best stand-in for a missing egg, or None.
+
+    Same project (PEP 503 normalised), same version (PEP 440 equal, or the same
+    spelling), same Python, and for platform eggs a compatible platform; pure eggs
+    must be pure. Preference: the wanted name itself, the exact platform under
+    another spelling, then the newest compatible macOS.
+    """
+    want = egg_parts(wanted.filename)
+    ranked = []
+    for link in links:
+        try:
+            egg = egg_parts(link.filename)
+        except names.InvalidEggName:
+            continue
+        if canonicalize_name(egg.project) != canonicalize_name(want.project):
+            continue
+        if not same_version(egg.version, want.version) or egg.pyver != want.pyver:
+            continue
+        if wanted.target.platform is None or not wanted.pin.platform:
+            if egg.platform is not None:
+                continue
+            note = ""
+        else:
+            note = platform_match(egg, wanted.target)
+            if note is None:
+                continue
+        exact = link.filename == wanted.filename
+        mac_minor = -int(m.group(1)) if (m := re.search(r"macosx-\d+\.(\d+)", egg.platform or "")) else 0
+        ranked.append(((not exact, note != "", mac_minor, link.filename), link, note))
+    if not ranked:
+        return None
+    ranked.sort(key=lambda r: r[0])
+    _, link, note = ranked[0]
+    if link.filename == wanted.filename:
+        return link, ""
+    said = f"eggs.ini wants {wanted.filename}, which the repository does not have; took {link.filename}"
+    return link, f"{said} ({note})" if note else said
+
+
+def same_version(a: Optional[str], b: Optional[str]) -> bool:
+    """Egg file versions equal as written or after PEP 440 translation (``0.8a`` == ``0.8a0``)."""
+    if a is None or b is None:
+        return a == b
+    if a.lower() == b.lower():
+        return True
+    try:
+        return Version(names.pep440_version(a)) == Version(names.pep440_version(b))
+    except (InvalidVersion, ValueError):
+        return False
+
+
+def describe_missing(wanted: Wanted, links: Sequence[Link]) -> str:
+    """Why nothing fits, naming what the project's listing does offer."""
+    same = [link.filename for link in links
+            if canonicalize_name(egg_parts(link.filename).project) == canonicalize_name(wanted.key)]
+    offer = ", ".join(sorted(same)[:6]) + (f" and {len(same) - 6} more" if len(same) > 6 else "")
+    return (f"no {wanted.key} {wanted.pin.full_version} egg for {wanted.target}"
+            + (f" (the listing has: {offer})" if offer else " (the listing has no egg of this project)"))
+
+
+__all__ = ["Selection", "Target", "Wanted", "keep", "pick_alternative", "platform_match", "same_version",
+           "describe_missing", "EggsIni"]

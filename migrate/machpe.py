@@ -84,8 +84,11 @@ def _macho(stream: BinaryIO, path: str) -> BinaryFacts:
         if magic != _FAT_MAGIC:
             archs = [thin["arch"]]
         if thin["minos"]:
-            min_versions.append(thin["minos"])
-    macos_min = max(min_versions, key=lambda v: tuple(int(x) for x in v.split("."))) if min_versions else None
+            min_versions.append((thin["arch"], thin["minos"]))
+    # every arm64 Mac runs macOS 11+, so an arm64 slice's 11.0 does not raise a universal2
+    # file's minimum: macosx_10_9_universal2 is right for x86_64 10.9 + arm64 11.0
+    older = [v for a, v in min_versions if a != "arm64"] or [v for _a, v in min_versions]
+    macos_min = max(older, key=lambda v: tuple(int(x) for x in v.split("."))) if older else None
     arch = macos_arch(archs)
     mod = module_name(path)
     defined, undefined = thin["defined"], thin["undefined"]

@@ -1,0 +1,158 @@
+"""Converted binary wheels install with stock pip into their interpreter's venv and work,
+and our manylinux verdict agrees with ``auditwheel show --json`` on every Linux wheel.
+
+Eggs: the committed fixture eggs (cext, cpkg, zlibext, xmlext for 2.7/3.6/3.10) plus eggs made
+here from tests/fixtures/binaries (GLIBC_2.34, a blacklisted zlib symbol, UCS2, PyFPE,
+x86-64-v3, a bundled library with and without an $ORIGIN RPATH, i686, a text ``.so``).
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from packaging.utils import parse_wheel_filename
+
+from tests.conftest import pip_install, py
+from migrate.convert import convert_egg
+
+BINARIES = Path(__file__).parent / "fixtures" / "binaries"
+
+# egg name -> {path in the egg: committed binary}
+MADE_EGGS = {
+    "gl234-1.0-py3.10-linux-x86_64.egg": {"gl234.cpython-310-x86_64-linux-gnu.so": "gl234.so"},
+    "zblack-1.0-py3.10-linux-x86_64.egg": {"zblack.cpython-310-x86_64-linux-gnu.so": "zblack.so"},
+    "usefoo-1.0-py3.10-linux-x86_64.egg": {"usefoo.cpython-310-x86_64-linux-gnu.so": "bundled/usefoo.so",
+                                           ".libs/libfoo.so.1": "bundled/libfoo.so.1"},
+    "usefoo_norpath-1.0-py3.10-linux-x86_64.egg": {"usefoo.so": "bundled/usefoo-norpath.so",
+                                                   "libfoo.so.1": "bundled/libfoo.so.1"},
+    "ucs2-1.0-py2.7-linux-x86_64.egg": {"ucs2.so": "ucs2.so"},
+    "pyfpe-1.0-py2.7-linux-x86_64.egg": {"pyfpe.so": "pyfpe.so"},
+    "isav3-1.0-py3.10-linux-x86_64.egg": {"isav3.so": "isav3.so"},
+    "i686-1.0-py3.10-linux-i686.egg": {"i686.so": "i686.so"},
+    "textso-1.0-py3.10-linux-x86_64.egg": {"gl234.so": "gl234.so", "notes.so": "text.so"},
+}
+EXPECTED = {
+    "gl234": "manylinux_2_34_x86_64",
+    "zblack": "manylinux_2_34_x86_64",  # uncompress2 is blacklisted up to 2_31, ZLIB_1.2.9 needs 2_34
+    "usefoo": "manylinux_2_5_x86_64",  # libfoo.so.1 is reached through $ORIGIN/.libs
+    "usefoo_norpath": "linux_x86_64",
+    "ucs2": "linux_x86_64",
+    "pyfpe": "linux_x86_64",
+    "isav3": "linux_x86_64",
+    "i686": "manylinux_2_5_i686",
+    "textso": "manylinux_2_34_x86_64",
+}
+
+
+def make_egg(dest: Path, name: str, files: dict) -> Path:
+    project, version = name.split("-")[:2]
+    with zipfile.ZipFile(dest / name, "w") as z:
+        z.writestr("EGG-INFO/PKG-INFO", f"Metadata-Version: 1.0\nName: {project}\nVersion: {version}\n")
+        for arcname, source in files.items():
+            z.writestr(arcname, (BINARIES / source).read_bytes())
+    return dest / name
+
+
+@pytest.fixture(scope="module")
+def made_wheels(tmp_path_factory) -> dict:
+    eggs = tmp_path_factory.mktemp("made-eggs")
+    out = tmp_path_factory.mktemp("made-wheels")
+    return {name: convert_egg(make_egg(eggs, name, files), out) for name, files in MADE_EGGS.items()}
+
+
+def auditwheel_tag(wheel: Path, tmp: Path) -> dict:
+    """``auditwheel show --json`` of a wheel. A linux_<arch> wheel is shown under a manylinux file
+    name: auditwheel takes the libc from the name when the ELF files link no libc.so.6 (the
+    fixtures' ``gcc -shared`` modules do not), and the name changes nothing else it reads."""
+    platforms = sorted({t.platform for t in parse_wheel_filename(wheel.name)[3]})
+    target = wheel
+    if platforms[0].startswith("linux_"):
+        target = tmp / wheel.name.replace(f"-{platforms[0]}.whl", f"-manylinux_2_5_{platforms[0][6:]}.whl")
+        shutil.copy(wheel, target)
+    proc = subprocess.run([sys.executable, "-m", "auditwheel", "show", "--json", str(target)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def linux_wheels(results: dict) -> list:
+    return [Path(r.wheel) for r in results.values() if r.ok and not r.tags.is_pure and "linux" in r.tags.platform]
+
+
+def first_platform(wheel: Path) -> str:
+    return wheel.name[:-4].split("-")[-1].split(".")[0]
+
+
+def test_made_eggs_get_the_expected_platform(made_wheels):
+    for name, result in made_wheels.items():
+        assert result.ok, (name, result.reason)
+        assert first_platform(Path(result.wheel)) == EXPECTED[name.split("-")[0]], name
+    assert "usefoo_norpath-1.0-py3.10-linux-x86_64.egg" in made_wheels
+    assert made_wheels["usefoo_norpath-1.0-py3.10-linux-x86_64.egg"].tags.external_libs == ("libfoo.so.1",)
+    text = made_wheels["textso-1.0-py3.10-linux-x86_64.egg"]
+    assert any(p.code == "B001" and "notes.so: a text file" in p.message for p in text.problems)
+
+
+def test_manylinux_level_agrees_with_auditwheel(fixture_wheels, made_wheels, tmp_path):
+    pytest.importorskip("auditwheel")
+    wheels = linux_wheels(fixture_wheels) + linux_wheels(made_wheels)
+    assert len(wheels) >= 17
+    disagree = []
+    for wheel in wheels:
+        report = auditwheel_tag(wheel, tmp_path)
+        if report["overall_tag"] != first_platform(wheel):
+            disagree.append(f"{wheel.name}: auditwheel says {report['overall_tag']}")
+    assert not disagree, "\n".join(disagree)
+
+
+def test_external_libraries_match_auditwheel(fixture_wheels, tmp_path):
+    pytest.importorskip("auditwheel")
+    xml = fixture_wheels["xmlext-1.0-py3.10-linux-x86_64.egg"]
+    assert xml.tags.external_libs == ("libxml2.so.2",)
+    assert "libxml2.so.2" in auditwheel_tag(Path(xml.wheel), tmp_path)["external_libs"]
+
+
+# -- install with stock pip and call the C functions ---------------------------------------------------
+
+@pytest.fixture(scope="module")
+def venv310(make_venv):
+    return make_venv("3.10")
+
+
+def test_py310_wheels_install_and_work(fixture_wheels, made_wheels, venv310):
+    cext = fixture_wheels["cext-1.0-py3.10-linux-x86_64.egg"]
+    zlib = fixture_wheels["zlibext-1.0-py3.10-linux-x86_64.egg"]
+    xml = fixture_wheels["xmlext-1.0-py3.10-linux-x86_64.egg"]
+    assert first_platform(Path(cext.wheel)) == "manylinux_2_5_x86_64"  # needs only glibc (here: nothing)
+    assert first_platform(Path(zlib.wheel)) == "manylinux_2_5_x86_64"  # libz.so.1 is in the policy
+    assert first_platform(Path(xml.wheel)) == "linux_x86_64"  # libxml2.so.2 is not
+    made = [made_wheels[n].wheel for n in ("gl234-1.0-py3.10-linux-x86_64.egg", "zblack-1.0-py3.10-linux-x86_64.egg",
+                                           "usefoo-1.0-py3.10-linux-x86_64.egg")]
+    pip_install(venv310, cext.wheel, zlib.wheel, xml.wheel, *made)
+    out = py(venv310, "import cext, zlibext, xmlext, gl234, zblack, usefoo, zlib; "
+                      "print(cext.add(2, 3), cext.echo('hi'), zlibext.crc(b'abc') == zlib.crc32(b'abc'), "
+                      "xmlext.version().isdigit(), gl234.threads(), zblack.roundtrip(), usefoo.value())")
+    assert out == "5 hi True True 42 b'hello hello hello' 7"
+
+
+def test_py27_wheel_installs_and_works(fixture_wheels, make_venv):
+    result = fixture_wheels["cext-1.0-py2.7-linux-x86_64.egg"]
+    assert Path(result.wheel).name == "cext-1.0-cp27-cp27mu-linux_x86_64.whl"  # NEEDED libpython2.7.so.1.0
+    assert result.tags.external_libs == ("libpython2.7.so.1.0",)
+    venv = make_venv("2.7")
+    pip_install(venv, result.wheel)
+    assert py(venv, "import cext; print(cext.add(2, 3))") == "5"
+
+
+def test_py36_wheel_installs_and_works(fixture_wheels, make_venv):
+    result = fixture_wheels["cext-1.0-py3.6-linux-x86_64.egg"]
+    assert Path(result.wheel).name == "cext-1.0-cp36-cp36m-linux_x86_64.whl"  # NEEDED libpython3.6m.so.1.0
+    assert result.tags.repairable
+    venv = make_venv("3.6")
+    pip_install(venv, result.wheel)
+    assert py(venv, "import cext; print(cext.add(2, 3), cext.echo('hi'))") == "5 hi"

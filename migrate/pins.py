@@ -581,41 +581,50 @@ def read_requirements_file(path) -> list:
     return roots
 
 
-def read_eggs_ini(path) -> tuple:
-    """(roots, notes) from a Galaxy eggs.ini: ``[eggs:platform]``/``[eggs:noplatform]`` with ``[tags]``.
+def read_eggs_ini(path, manifest=None) -> tuple:
+    """(roots, notes): ``name==version`` for every egg of a Galaxy eggs.ini (``migrate.eggsini``).
 
-    Each egg becomes ``name==<PEP 440 version>``, the ``[tags]`` suffix turned into a
-    local version exactly as the converter names the wheel (``names.pep440_version``).
-    Eggs in ``[general] no_auto`` are optional in Galaxy: left out, with a note.
+    The version is the wheel's: looked up in ``manifest`` (manifest.json: the egg's
+    version string -> the wheel's PEP 440 version) when given, else computed as the
+    converter does (``names.pep440_version``: a ``[tags]`` suffix becomes a local
+    version). Eggs in ``[general] no_auto`` were optional in Galaxy: left out, noted.
     """
-    import configparser
-
+    from migrate import eggsini
     from migrate.names import pep440_version
 
-    parser = configparser.ConfigParser(interpolation=None, strict=False, inline_comment_prefixes=("#", ";"))
-    parser.optionxform = str
     try:
-        with open(path, encoding="utf-8") as fp:
-            parser.read_file(fp)
-    except (OSError, configparser.Error) as exc:
-        raise PinError(f"{path}: {str(exc).splitlines()[0]}") from None
-    no_auto = set(parser.get("general", "no_auto", fallback="").replace(",", " ").split())
+        ini = eggsini.parse(path)
+    except eggsini.InvalidEggsIni as exc:
+        raise PinError(str(exc)) from None
+    known = _manifest_versions(manifest) if manifest else {}
     roots, notes = [], []
-    for section in ("eggs:platform", "eggs:noplatform"):
-        if not parser.has_section(section):
+    for pin in ini.eggs.values():
+        section = "eggs:platform" if pin.platform else "eggs:noplatform"
+        if pin.key in ini.no_auto:
+            notes.append(f"{pin.key}: in [general] no_auto (optional in Galaxy), not pinned")
             continue
-        for name, version in parser.items(section):
-            if name in no_auto:
-                notes.append(f"{name}: in [general] no_auto (optional in Galaxy), not pinned")
-                continue
-            raw = version.strip() + parser.get("tags", name, fallback="").strip()
-            try:
-                roots.append(Root(Requirement(f"{name}=={pep440_version(raw)}"), f"eggs.ini [{section}]"))
-            except Exception as exc:  # InvalidVersion / InvalidRequirement
-                raise PinError(f"{path}: [{section}] {name} = {version}: {exc}") from None
-    if not roots and not notes:
-        raise PinError(f"{path}: no [eggs:platform] or [eggs:noplatform] entries")
+        raw = pin.full_version.replace("-", "_")
+        try:
+            version = known.get((canonicalize_name(pin.key), raw)) or pep440_version(raw)
+            roots.append(Root(Requirement(f"{pin.key}=={version}"), f"eggs.ini [{section}]"))
+        except Exception as exc:  # InvalidVersion / InvalidRequirement: one line
+            raise PinError(f"{path}:{pin.lineno}: {pin.key} = {pin.version}: {exc}") from None
     return roots, notes
+
+
+def _manifest_versions(path) -> dict:
+    """{(project, egg version string): wheel version} of the converted eggs in a manifest.json."""
+    import json
+
+    try:
+        data = json.loads(Path(path).read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise PinError(f"{path}: cannot read the manifest ({exc})") from None
+    found = {}
+    for r in data.get("eggs", []) if isinstance(data, dict) else []:
+        if r.get("status") == "converted" and r.get("project") and r.get("egg_version") and r.get("version"):
+            found[(canonicalize_name(r["project"]), r["egg_version"])] = r["version"]
+    return found
 
 
 # ---------------------------------------------------------------- writers

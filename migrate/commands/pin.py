@@ -19,6 +19,8 @@ def register(sub) -> None:
                    help="read requirements from FILE (requirements.in style); repeatable")
     p.add_argument("--eggs-ini", metavar="FILE",
                    help="pin every egg a Galaxy eggs.ini lists ([eggs:platform], [eggs:noplatform], [tags])")
+    p.add_argument("--manifest", metavar="MANIFEST_JSON",
+                   help="with --eggs-ini: take each egg's wheel version from this manifest.json")
     p.add_argument("--mirror", required=True, metavar="MIRROR_DIR_OR_URL",
                    help="the mirror folder, its simple/ folder, or an index URL (http(s)://.../simple/)")
     p.add_argument("--python", required=True, metavar="X.Y[.Z]", help="the target's Python version, e.g. 2.7")
@@ -47,7 +49,7 @@ def run(args) -> int:
         for f in args.files:
             roots += pins.read_requirements_file(f)
         if args.eggs_ini:
-            found, notes = pins.read_eggs_ini(args.eggs_ini)
+            found, notes = pins.read_eggs_ini(args.eggs_ini, args.manifest)
             roots += found
             for note in notes:
                 print(f"egg-migrate: {note}", file=sys.stderr)

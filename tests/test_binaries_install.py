@@ -38,7 +38,7 @@ MADE_EGGS = {
 }
 EXPECTED = {
     "gl234": "manylinux_2_34_x86_64",
-    "zblack": "manylinux_2_34_x86_64",  # uncompress2 is blacklisted up to 2_31, ZLIB_1.2.9 needs 2_34
+    "zblack": "manylinux_2_34_x86_64",  # uncompress2 (libz) is blacklisted before manylinux_2_34
     "usefoo": "manylinux_2_5_x86_64",  # libfoo.so.1 is reached through $ORIGIN/.libs
     "usefoo_norpath": "linux_x86_64",
     "ucs2": "linux_x86_64",

@@ -1,0 +1,80 @@
+"""Our checks against the reference tools, run as subprocesses on the same wheels.
+
+For every deliberately broken wheel (test_check_broken.BROKEN) and every fixture
+wheel from the converter: whatever ``twine check`` rejects, or
+``check-wheel-contents`` reports as an invalid wheel (or crashes on), we flag
+as an error; whatever check-wheel-contents' style checks (W001...) report, we
+flag at least as a warning.
+"""
+from __future__ import annotations
+
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from migrate.check import check_wheel
+from tests.test_check_broken import BROKEN
+from tests.test_check_wheelmaker import VENV_BIN
+
+TOOLS_PRESENT = (VENV_BIN / "twine").exists() and (VENV_BIN / "check-wheel-contents").exists()
+pytestmark = pytest.mark.skipif(not TOOLS_PRESENT, reason="twine / check-wheel-contents not installed beside pytest")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    twine_error: bool
+    cwc_error: bool  # "invalid wheel", bad file name, or a crash
+    cwc_flagged: bool  # any failure, including its style checks
+    output: str
+
+
+def _verdict(wheel: Path) -> Verdict:
+    twine = subprocess.run([VENV_BIN / "twine", "check", wheel], capture_output=True, text=True, timeout=120)
+    cwc = subprocess.run([VENV_BIN / "check-wheel-contents", "--no-config", wheel], capture_output=True, text=True, timeout=120)
+    text = cwc.stdout + cwc.stderr
+    cwc_error = cwc.returncode != 0 and any(s in text for s in ("invalid wheel", "invalid filename", "Traceback"))
+    return Verdict(twine.returncode != 0, cwc_error, cwc.returncode != 0,
+                   f"twine: {twine.stdout}{twine.stderr}\ncheck-wheel-contents: {text}")
+
+
+def _verdicts(wheels: dict) -> dict:
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return dict(zip(wheels, pool.map(_verdict, wheels.values())))
+
+
+@pytest.fixture(scope="module")
+def broken(tmp_path_factory):
+    root = tmp_path_factory.mktemp("broken-for-tools")
+    wheels = {code: build(root / code) for code, build in BROKEN.items()}
+    return wheels, _verdicts(wheels)
+
+
+@pytest.mark.parametrize("code", sorted(BROKEN))
+def test_what_the_tools_reject_we_reject(broken, code):
+    wheels, verdicts = broken
+    verdict = verdicts[code]
+    result = check_wheel(wheels[code])
+    if verdict.twine_error or verdict.cwc_error:
+        assert result.errors, f"{code}: the tools reject it, we do not\n{verdict.output}"
+    if verdict.cwc_flagged:
+        assert result.errors or result.warnings, f"{code}: check-wheel-contents flags it, we do not\n{verdict.output}"
+
+
+def test_the_tools_reject_a_good_share_of_the_broken_wheels(broken):
+    """The comparison means something only if the tools do reject some of them."""
+    _wheels, verdicts = broken
+    assert sum(v.twine_error for v in verdicts.values()) >= 8
+    assert sum(v.cwc_error for v in verdicts.values()) >= 12
+
+
+def test_fixture_wheels_pass_the_tools_and_us(fixture_wheels):
+    wheels = {egg: Path(r.wheel) for egg, r in fixture_wheels.items() if r.ok}
+    assert len(wheels) == len(fixture_wheels), [r.reason for r in fixture_wheels.values() if not r.ok]
+    verdicts = _verdicts(wheels)
+    for egg, wheel in sorted(wheels.items()):
+        result = check_wheel(wheel)
+        assert result.problems == (), (egg, [str(p) for p in result.problems])
+        assert not verdicts[egg].twine_error and not verdicts[egg].cwc_error, verdicts[egg].output

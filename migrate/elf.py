@@ -184,11 +184,15 @@ def _analyse_elf(stream: BinaryIO, path: str) -> BinaryFacts:
                            problem=f"not a shared library or program (ELF type {elf['e_type']})")
 
     mod = module_name(path)
+    # One pass over the section headers: pyelftools re-parses them on every lookup.
+    sections = list(elf.iter_sections())
+    by_name = {section.name: section for section in sections}
     defined, undefined, strong, functions = set(), set(), set(), set()
     users = []
-    dynsym = elf.get_section_by_name(".dynsym")
-    versions = _version_names(elf)
-    versym = elf.get_section_by_name(".gnu.version")
+    dynsym = by_name.get(".dynsym")
+    verneed = by_name.get(".gnu.version_r")
+    versions, versioned = _version_needs(verneed)
+    versym = by_name.get(".gnu.version")
     if dynsym is not None:
         for index, sym in enumerate(dynsym.iter_symbols()):
             if not sym.name:
@@ -221,7 +225,7 @@ def _analyse_elf(stream: BinaryIO, path: str) -> BinaryFacts:
     pyfpe = python_major is not None and any(s in functions for s in _PYFPE)
 
     needed, rpath, soname = [], [], None
-    for section in elf.iter_sections():
+    for section in sections:
         if section.header["sh_type"] != "SHT_DYNAMIC":
             continue
         for tag in section.iter_tags():
@@ -236,15 +240,8 @@ def _analyse_elf(stream: BinaryIO, path: str) -> BinaryFacts:
                 soname = tag.soname
         break  # one PT_DYNAMIC, as the loader assumes
 
-    versioned = []
-    verneed = elf.get_section_by_name(".gnu.version_r")
-    if verneed is not None:
-        for need, auxes in verneed.iter_versions():
-            for aux in auxes:
-                versioned.append((need.name, aux.name))
-
     comment = ()
-    section = elf.get_section_by_name(".comment")
+    section = by_name.get(".comment")
     if section is not None:
         raw = section.data()
         comment = tuple(dict.fromkeys(s.decode("utf-8", "replace").strip() for s in raw.split(b"\0") if s.strip()))
@@ -264,24 +261,24 @@ def _analyse_elf(stream: BinaryIO, path: str) -> BinaryFacts:
         undefined=tuple(sorted(strong)),
         soname=soname,
         pyfpe=pyfpe,
-        isa=_isa(elf, arch),
+        isa=_isa(elf, sections, arch),
         libc=_libc(needed),
         version_users=tuple(sorted(set(users))),
     )
 
 
-def _version_names(elf) -> dict:
-    """{vna_other index: version name} from .gnu.version_r."""
-    section = elf.get_section_by_name(".gnu.version_r")
-    names = {}
+def _version_needs(section):
+    """({vna_other index: version name}, [(library, version name)]) from .gnu.version_r."""
+    names, needs = {}, []
     if section is not None:
-        for _need, auxes in section.iter_versions():
+        for need, auxes in section.iter_versions():
             for aux in auxes:
                 names[aux["vna_other"] & 0x7FFF] = aux.name
-    return names
+                needs.append((need.name, aux.name))
+    return names, needs
 
 
-def _isa(elf, arch: Optional[str]) -> Optional[str]:
+def _isa(elf, sections: list, arch: Optional[str]) -> Optional[str]:
     """An instruction set beyond what the manylinux arch means (auditwheel's machine policy)."""
     if arch == "armv7l":
         flags = elf["e_flags"]
@@ -290,7 +287,7 @@ def _isa(elf, arch: Optional[str]) -> Optional[str]:
         return None
     if arch != "x86_64":
         return None
-    for section in elf.iter_sections():
+    for section in sections:
         if section.header["sh_type"] != "SHT_NOTE":
             continue
         for note in section.iter_notes():

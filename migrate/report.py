@@ -18,6 +18,7 @@ def tags_record(tags: Optional[WheelTags]) -> Optional[dict]:
         "platform": tags.platform,
         "reasons": dict(tags.reasons),
         "external_libraries": list(tags.external_libs),
+        "repairable": tags.repairable,
     }
 
 
@@ -35,6 +36,11 @@ def binary_record(b: BinaryFacts) -> dict:
         "symbol_versions": sorted({v for _, v in b.versioned}),
         "comment": list(b.comment),
         "macos_min": b.macos_min,
+        "soname": b.soname,
+        "pyfpe": b.pyfpe,
+        "isa": b.isa,
+        "libc": b.libc,
+        "suffix_arch": b.suffix_arch,
         "problem": b.problem,
     }
 
@@ -95,6 +101,10 @@ def describe(facts: EggFacts) -> str:
             bits.append(f"py{b.python_major} extension")
         if b.ucs:
             bits.append(b.ucs.upper())
+        if b.pyfpe:
+            bits.append("PyFPE")
+        if b.isa:
+            bits.append(b.isa)
         if b.needed:
             bits.append("needs " + " ".join(b.needed))
         versions = sorted({v for _, v in b.versioned})

@@ -31,6 +31,8 @@ def register(sub) -> None:
                    help="wheels checked (and smoke-tested) in parallel (default: %(default)s)")
     p.add_argument("--interpreter", action="append", default=[], metavar="PATH",
                    help="a Python to smoke-test with, tried before pyenv and PATH ones (repeatable)")
+    p.add_argument("--venv-cache", metavar="DIR",
+                   help="keep the base venvs of --smoke here and reuse them next time (default: a temp folder, removed)")
     p.add_argument("--manifest", metavar="MANIFEST.json",
                    help="manifest.json (or convert --json output): compare each wheel with its egg")
     p.add_argument("--egg", action="append", default=[], metavar="EGG",
@@ -51,6 +53,8 @@ def run(args) -> int:
     results = list(progress(parallel_map(_check_pair, pairs, args.jobs), "check", total=len(pairs), unit="wheel"))
     if args.smoke and wheels:
         results, smoke_errors = _smoke(args, results)
+        for e in smoke_errors:
+            print(f"egg-migrate: {e}", file=sys.stderr)
         errors += smoke_errors
     if args.json:
         print_json([r.as_dict() for r in results])
@@ -107,7 +111,7 @@ def _smoke(args, results: list):
         else:
             extra.append(path)
     found = interpreters.discover(extra)
-    smoked = smoke_test([r.wheel for r in results], jobs=args.jobs, interpreters=found)
+    smoked = smoke_test([r.wheel for r in results], jobs=args.jobs, interpreters=found, cache_dir=args.venv_cache)
     return [r.with_smoke(s) for r, s in zip(results, smoked)], errors
 
 

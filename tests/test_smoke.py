@@ -1,0 +1,146 @@
+"""``check --smoke``: real interpreters, real venvs, their stock pip; skips are skips."""
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from migrate import interpreters
+from migrate import problems as P
+from migrate.cli import main
+from migrate.smoke import FAILED, PASSED, SKIPPED, import_names, pick_interpreter, smoke_test
+from tests.conftest import require_interpreter
+from tests.test_check_wheelmaker import build_wheel, standard_files
+
+
+@pytest.fixture(scope="session")
+def venv_cache(tmp_path_factory):
+    """Base venvs shared by the tests of this module (each test still gets fresh copies)."""
+    return tmp_path_factory.mktemp("smoke-venvs")
+
+
+@pytest.fixture(scope="session")
+def py27_py310():
+    return [require_interpreter("2.7"), require_interpreter("3.10")]
+
+
+def test_fixture_wheels_install_and_import(fixture_wheels, py27_py310, venv_cache):
+    names = ["cext-1.0-py2.7-linux-x86_64.egg", "nsdemo.alpha-1.0-py2.7.egg",
+             "cpkg-2.0-py3.10-linux-x86_64.egg", "toolbox-0.5-py3.10.egg"]
+    wheels = [fixture_wheels[n].wheel for n in names]
+    results = smoke_test(wheels, jobs=2, interpreters=py27_py310, cache_dir=venv_cache)
+    assert [r.wheel for r in results] == [str(w) for w in wheels], "results come back in input order"
+    for r in results:
+        assert r.status == PASSED, (r.wheel, [str(p) for p in r.problems])
+    cext27, nsdemo, cpkg, toolbox = results
+    assert cext27.python.startswith("2.7") and " cp27mu " in cext27.python and cext27.modules == ("cext",)
+    assert nsdemo.modules == ("nsdemo", "nsdemo.alpha"), "namespace children are imported too"
+    assert cpkg.python.startswith("3.10") and cpkg.modules == ("cpkg",)
+    assert toolbox.modules == ("toolbox",)
+
+
+def test_no_matching_interpreter_is_a_skip_not_a_pass(fixture_wheels, py27_py310, venv_cache):
+    wheel = fixture_wheels["cext-1.0-py3.6-linux-x86_64.egg"].wheel
+    [result] = smoke_test([wheel], interpreters=py27_py310, cache_dir=venv_cache)
+    assert result.status == SKIPPED
+    [problem] = result.problems
+    assert problem.code == "W903" and problem.severity == P.WARNING
+    assert "cp36-cp36m" in problem.message and "2.7 cp27mu" in problem.message
+
+
+def test_interpreters_are_matched_by_tags(fixture_wheels, py27_py310):
+    py27, py310 = py27_py310
+    assert pick_interpreter(fixture_wheels["cext-1.0-py2.7-linux-x86_64.egg"].wheel, py27_py310) == py27
+    assert pick_interpreter(fixture_wheels["purepkg-1.0-py3.10.egg"].wheel, py27_py310) == py310
+    assert pick_interpreter(fixture_wheels["purepkg-1.0-py3.10.egg"].wheel, [py27]) is None
+
+
+def _wheel(tmp_path, modules, **kw):
+    return build_wheel(tmp_path, standard_files(modules=modules, **kw))
+
+
+def test_import_failure(tmp_path, py27_py310, venv_cache):
+    wheel = _wheel(tmp_path, {"demo/__init__.py": b"import no_such_module_anywhere\n"})
+    [result] = smoke_test([wheel], interpreters=py27_py310[1:], cache_dir=venv_cache)
+    assert result.status == FAILED
+    assert [p.code for p in result.problems] == ["W902"]
+    assert "no_such_module_anywhere" in result.problems[0].message
+
+
+def test_install_failure(tmp_path, py27_py310, venv_cache):
+    wheel = build_wheel(tmp_path, {"demo/__init__.py": b""}, record=False)  # no .dist-info at all
+    [result] = smoke_test([wheel], interpreters=py27_py310[1:], cache_dir=venv_cache)
+    assert result.status == FAILED
+    assert [p.code for p in result.problems] == ["W901"]
+    assert "pip install failed" in result.problems[0].message
+
+
+def test_a_name_taken_by_the_standard_library(tmp_path, py27_py310, venv_cache):
+    wheel = _wheel(tmp_path, {"json/__init__.py": b"SHADOW = True\n"})
+    [result] = smoke_test([wheel], interpreters=py27_py310[1:], cache_dir=venv_cache)
+    assert result.status == PASSED
+    assert [p.code for p in result.problems] == ["W906"]
+
+
+def test_pip_check_complaints_other_than_missing_dependencies(tmp_path, venv_cache):
+    """pip >= 24 (Python 3.13's) checks the WHEEL tags of what is installed."""
+    py313 = require_interpreter("3.13")
+    files = standard_files(metadata="Requires-Dist: not-installed-anywhere\n")
+    files["demo-1.0.dist-info/WHEEL"] = files["demo-1.0.dist-info/WHEEL"].replace(
+        b"Tag: py3-none-any", b"Tag: cp27-cp27mu-linux_aarch64")
+    wheel = build_wheel(tmp_path, files)
+    [result] = smoke_test([wheel], interpreters=[py313], cache_dir=venv_cache)
+    assert result.status == FAILED
+    assert [p.code for p in result.problems] == ["W905"], [str(p) for p in result.problems]
+    assert "not supported on this platform" in result.problems[0].message
+    assert "not-installed-anywhere" not in result.problems[0].message
+
+
+def test_import_names_fall_back_to_the_archive(tmp_path):
+    wheel = _wheel(tmp_path, {"alpha/__init__.py": b"", "beta.py": b"", "_gamma.cpython-310-x86_64-linux-gnu.so": b"",
+                              "not-a-module.txt": b"", "demo-1.0.data/scripts/tool": b"#!python\n"})
+    assert import_names(wheel) == ("_gamma", "alpha", "beta")
+
+
+def test_throwaway_venvs_are_removed(tmp_path, py27_py310, monkeypatch):
+    """Without a cache folder, everything (base venvs included) lives in one temp folder, removed at the end."""
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    wheel = _wheel(tmp_path / "w", {"demo/__init__.py": b""})
+    [result] = smoke_test([wheel], interpreters=py27_py310[1:])
+    assert result.status == PASSED
+    assert list(scratch.iterdir()) == []
+
+
+def test_cli_smoke(tmp_path, capsys, fixture_wheels, venv_cache):
+    """A UCS2 Python 2 wheel: no interpreter on a Linux machine accepts cp27m, so it is skipped."""
+    py310 = require_interpreter("3.10")
+    good = fixture_wheels["purepkg-1.0-py3.10.egg"].wheel
+    ucs2 = build_wheel(tmp_path, standard_files(tags=("cp27-cp27m-linux_x86_64",), purelib=False),
+                       "demo-1.0-cp27-cp27m-linux_x86_64.whl")
+    if any(i.abi == "cp27m" for i in interpreters.discover()):
+        pytest.skip("this machine has a UCS2 Python 2.7")
+    rc = main(["check", "--smoke", "--json", "--venv-cache", str(venv_cache), "--interpreter", py310.path,
+               good, str(ucs2)])
+    out, err = capsys.readouterr()
+    assert rc == 0, "a skip is not an error"
+    records = json.loads(out)
+    assert records[0]["smoke"]["status"] == "passed" and records[0]["smoke"]["python"].endswith(py310.path)
+    assert records[1]["smoke"]["status"] == "skipped" and records[1]["status"] == "warnings"
+    assert [p["code"] for p in records[1]["problems"]] == ["W903"]
+    assert "smoke: 1 passed, 0 failed, 1 skipped" in err
+
+
+def test_cli_bad_interpreter_is_named(tmp_path, capsys, venv_cache):
+    wheel = _wheel(tmp_path, {"demo/__init__.py": b""})
+    fake = tmp_path / "python-fake"
+    fake.write_text("#!/bin/sh\nexit 3\n")
+    fake.chmod(0o755)
+    rc = main(["check", "--smoke", "--venv-cache", str(venv_cache), "--interpreter", str(fake), str(wheel)])
+    out, err = capsys.readouterr()
+    assert rc == 1
+    assert f"--interpreter {fake}: does not run" in err
+    assert "[smoke:" in out

@@ -9,7 +9,7 @@ transfer resumes where the ``.part`` file ends (HTTP ``Range`` + ``If-Range``,
 so a file changed on the server starts over). A ``kill -9`` leaves only the
 ``.part`` file and the state file, and the next run resumes it.
 
-The state file (``.egg-migrate-fetch.json`` in the egg folder) records, per
+The state file (``.egg-migrate-fetch.jsonl`` in the egg folder) records, per
 egg, the URL, size, sha256, ETag/Last-Modified and the file's mtime: a re-run
 trusts an unchanged file without reading it and re-hashes one whose mtime
 moved. Local eggs are hard-linked when possible, else copied; never moved.
@@ -33,7 +33,7 @@ import urllib3
 from migrate.net import RETRY_STATUSES, NetOptions, _is_dns, describe
 from migrate.sources import Link
 
-STATE_FILE = ".egg-migrate-fetch.json"
+STATE_FILE = ".egg-migrate-fetch.jsonl"
 PART_SUFFIX = ".part"
 CHUNK = 64 * 1024
 DEFAULT_MAX_BYTES = 1024**3  # the largest real eggs are ~100 MB; anything past 1 GiB is not an egg
@@ -82,23 +82,49 @@ class Progress:
 
 
 class State:
-    """The state file: verified eggs and partial downloads. Thread-safe; written atomically."""
+    """The state file: verified eggs and partial downloads. Thread-safe, crash-safe.
+
+    A journal of JSON lines, one appended per change (an ``O_APPEND`` write of one
+    line: cheap, and a ``kill -9`` can at worst tear the last line, which is then
+    ignored); :meth:`close` compacts it to one line per egg.
+    """
 
     def __init__(self, dest: Path):
         self.path = Path(dest) / STATE_FILE
         self._lock = threading.Lock()
+        self._fd: Optional[int] = None
         self.eggs: dict = {}
         self.partial: dict = {}
         self.warning: Optional[str] = None
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            if isinstance(data, dict) and data.get("format") == 1:
-                self.eggs = dict(data.get("eggs") or {})
-                self.partial = dict(data.get("partial") or {})
+            lines = self.path.read_bytes().splitlines()
         except FileNotFoundError:
-            pass
-        except (OSError, ValueError) as exc:
-            self.warning = f"{self.path}: unreadable state file ({exc}); every egg is checked again"
+            lines = []
+        except OSError as exc:
+            lines, self.warning = [], f"{self.path}: unreadable state file ({exc}); every egg is checked again"
+        bad = 0
+        for line in lines:
+            try:
+                self._apply(json.loads(line))
+            except (ValueError, TypeError, KeyError, AttributeError):
+                bad += 1
+        if bad > 1 or (bad == 1 and lines and not lines[-1].strip().endswith(b"}")):
+            self.warning = f"{self.path}: {bad} unreadable lines ignored; those eggs are checked again"
+
+    def _apply(self, entry: dict) -> None:
+        kind, name = entry["kind"], entry["name"]
+        data = {k: v for k, v in entry.items() if k not in ("kind", "name")}
+        if kind == "egg":
+            self.eggs[name] = data
+            self.partial.pop(name, None)
+        elif kind == "forget":
+            self.eggs.pop(name, None)
+        elif kind == "partial":
+            self.partial[name] = data
+        elif kind == "forget-partial":
+            self.partial.pop(name, None)
+        else:
+            raise ValueError(kind)
 
     def lookup(self, filename: str) -> Optional[dict]:
         with self._lock:
@@ -106,15 +132,13 @@ class State:
             return dict(entry) if entry else None
 
     def record(self, filename: str, entry: dict) -> None:
-        with self._lock:
-            self.eggs[filename] = entry
-            self.partial.pop(filename, None)
-            self._save()
+        self._change({"kind": "egg", "name": filename, **entry})
 
     def forget(self, filename: str) -> None:
         with self._lock:
-            if self.eggs.pop(filename, None) is not None:
-                self._save()
+            known = filename in self.eggs
+        if known:
+            self._change({"kind": "forget", "name": filename})
 
     def get_partial(self, filename: str) -> Optional[dict]:
         with self._lock:
@@ -123,20 +147,33 @@ class State:
 
     def set_partial(self, filename: str, entry: Optional[dict]) -> None:
         with self._lock:
-            if entry is None:
-                if self.partial.pop(filename, None) is None:
-                    return
-            elif self.partial.get(filename) == entry:
-                return
-            else:
-                self.partial[filename] = entry
-            self._save()
+            current = self.partial.get(filename)
+        if entry is None:
+            if current is not None:
+                self._change({"kind": "forget-partial", "name": filename})
+        elif current != entry:
+            self._change({"kind": "partial", "name": filename, **entry})
 
-    def _save(self) -> None:
-        data = {"format": 1, "eggs": self.eggs, "partial": self.partial}
-        tmp = self.path.with_name(f"{self.path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
-        tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, self.path)
+    def close(self) -> None:
+        """Compact the journal (atomically) and close it."""
+        with self._lock:
+            if self._fd is None:
+                return
+            os.close(self._fd)
+            self._fd = None
+            lines = [{"kind": "egg", "name": n, **e} for n, e in sorted(self.eggs.items())]
+            lines += [{"kind": "partial", "name": n, **e} for n, e in sorted(self.partial.items())]
+            tmp = self.path.with_name(f"{self.path.name}.tmp-{os.getpid()}")
+            tmp.write_text("".join(json.dumps(x, sort_keys=True) + "\n" for x in lines), encoding="utf-8")
+            os.replace(tmp, self.path)
+
+    def _change(self, entry: dict) -> None:
+        line = (json.dumps(entry, sort_keys=True) + "\n").encode("utf-8")
+        with self._lock:
+            self._apply(entry)
+            if self._fd is None:
+                self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            os.write(self._fd, line)
 
 
 class Downloader:

@@ -108,10 +108,13 @@ def fetch(source: str, dest: Path, selection: Selection = Selection(), jobs: int
         if state.warning:
             warnings.append(problems.warning("fetch-state-unreadable", state.warning))
         downloader = Downloader(dest, session, state, options.net, options.max_bytes, progress, options.hardlink)
-        if selection.eggs_ini is not None:
-            results, listing = _fetch_eggs_ini(src, downloader, selection, jobs, progress)
-        else:
-            results, listing = _fetch_listing(src, downloader, selection, jobs, progress)
+        try:
+            if selection.eggs_ini is not None:
+                results, listing = _fetch_eggs_ini(src, downloader, selection, jobs, progress)
+            else:
+                results, listing = _fetch_listing(src, downloader, selection, jobs, progress)
+        finally:
+            state.close()
         _fsync_dir(dest)
     finally:
         if own_session:

@@ -12,7 +12,7 @@ import requests
 
 from migrate import net, sources
 from migrate.cli import main
-from migrate.download import STATE_FILE
+from migrate.download import STATE_FILE, State
 from migrate.fetch import MANIFEST, FetchOptions, SourceError, fetch
 from migrate.net import NetOptions
 from migrate.selection import Selection
@@ -63,8 +63,10 @@ def test_galaxy_tree_fetched_verified_and_second_run_downloads_nothing(galaxy, t
     manifest = json.loads((dest / MANIFEST).read_text())
     assert manifest["counts"]["downloaded"] == len(GALAXY_EGGS)
     assert {e["sha256"] for e in manifest["eggs"]} == set(sums.values())
-    state = json.loads((dest / STATE_FILE).read_text())
-    assert set(state["eggs"]) == set(GALAXY_EGGS) and state["partial"] == {}
+    state = State(dest)
+    assert set(state.eggs) == set(GALAXY_EGGS) and state.partial == {}
+    assert {e["sha256"] for e in state.eggs.values()} == set(sums.values())
+    assert len((dest / STATE_FILE).read_text().splitlines()) == len(GALAXY_EGGS)  # compacted
 
     before = len(server.log)
     again = fetch(server.url, dest, Selection(), jobs=4, options=FAST)
@@ -248,3 +250,18 @@ def test_root_errors_are_one_clear_line(galaxy, tmp_path):
     assert net.describe(dns, "http://eggs.invalid/") == (
         "cannot resolve host 'eggs.invalid' (DNS lookup failed): check the URL and your network")
     assert not (tmp_path / "e").exists()  # nothing created for a source that cannot be read
+
+
+def test_state_journal_survives_a_torn_last_line(galaxy, tmp_path):
+    server, sums = galaxy
+    dest = tmp_path / "eggs"
+    assert fetch(server.url, dest, Selection(), options=FAST).ok
+    with open(dest / STATE_FILE, "a") as f:
+        f.write('{"kind": "egg", "name": "psycopg2-2.5.1')  # what a kill -9 mid-write could leave
+    state = State(dest)
+    assert set(state.eggs) == set(GALAXY_EGGS) and state.warning is None
+    before = len(server.log)
+    again = fetch(server.url, dest, Selection(), options=FAST)
+    assert {r.status for r in again.results} == {"already-verified"} and egg_gets(server.log[before:]) == []
+    (dest / STATE_FILE).write_text("not json\nat all\n")
+    assert "unreadable lines" in State(dest).warning

@@ -16,7 +16,7 @@ DESCRIPTION = """\
 Download (or copy) eggs from SOURCE into EGG_DIR, in parallel, resumably and verified:
 each egg is written to NAME.part, hashed while it streams, checked (length, listed sha256,
 zip CRCs) and only then renamed into place. Re-running skips eggs already verified (the
-state file EGG_DIR/.egg-migrate-fetch.json) and resumes partial downloads.
+state file EGG_DIR/.egg-migrate-fetch.jsonl) and resumes partial downloads.
 EGG_DIR/fetch-manifest.json lists every egg with its URL, size, sha256 and status.
 
 SOURCE: a Galaxy egg repository (http://eggs.galaxyproject.org: <repo>/<name>/<egg>

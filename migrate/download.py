@@ -96,20 +96,22 @@ class State:
         self.eggs: dict = {}
         self.partial: dict = {}
         self.warning: Optional[str] = None
+        self._torn = False
         try:
-            lines = self.path.read_bytes().splitlines()
+            raw = self.path.read_bytes()
+            lines, self._torn = raw.splitlines(), bool(raw) and not raw.endswith(b"\n")
         except FileNotFoundError:
             lines = []
         except OSError as exc:
             lines, self.warning = [], f"{self.path}: unreadable state file ({exc}); every egg is checked again"
-        bad = 0
-        for line in lines:
+        bad = []
+        for number, line in enumerate(lines):
             try:
                 self._apply(json.loads(line))
             except (ValueError, TypeError, KeyError, AttributeError):
-                bad += 1
-        if bad > 1 or (bad == 1 and lines and not lines[-1].strip().endswith(b"}")):
-            self.warning = f"{self.path}: {bad} unreadable lines ignored; those eggs are checked again"
+                bad.append(number)
+        if bad and bad != [len(lines) - 1]:  # a torn last line is what a kill -9 leaves: not worth a word
+            self.warning = f"{self.path}: {len(bad)} unreadable lines ignored; those eggs are checked again"
 
     def _apply(self, entry: dict) -> None:
         kind, name = entry["kind"], entry["name"]
@@ -173,6 +175,8 @@ class State:
             self._apply(entry)
             if self._fd is None:
                 self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+                if self._torn:  # start after the torn line, not inside it
+                    line = b"\n" + line
             os.write(self._fd, line)
 
 

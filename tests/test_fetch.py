@@ -263,5 +263,12 @@ def test_state_journal_survives_a_torn_last_line(galaxy, tmp_path):
     before = len(server.log)
     again = fetch(server.url, dest, Selection(), options=FAST)
     assert {r.status for r in again.results} == {"already-verified"} and egg_gets(server.log[before:]) == []
+    # new records after a torn line start on a line of their own
+    (dest / GALAXY_EGGS[0]).unlink()
+    with open(dest / STATE_FILE, "a") as f:
+        f.write('{"kind": "egg", "name": "torn')
+    state = State(dest)
+    state.record("x.egg", {"size": 1})
+    assert "x.egg" in State(dest).eggs
     (dest / STATE_FILE).write_text("not json\nat all\n")
     assert "unreadable lines" in State(dest).warning

@@ -215,3 +215,15 @@ def test_problem_messages_name_the_member(tmp_path):
     result = check_wheel(BROKEN["W306"](tmp_path))
     [problem] = result.problems
     assert problem.severity == P.ERROR and "demo/__init__.py" in problem.message
+
+
+def test_a_crashing_check_is_reported_and_the_others_still_run(tmp_path, monkeypatch):
+    from migrate.checks import smells
+
+    def boom(w):
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(smells, "check", boom)
+    result = check_wheel(BROKEN["W306"](tmp_path))
+    assert result.codes == ["W002", "W306"]
+    assert any("smells" in p.message and "simulated bug" in p.message for p in result.problems)

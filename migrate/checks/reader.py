@@ -73,9 +73,14 @@ class OpenWheel:
             return "a symlink"
         if info.flag_bits & 0x1:
             return "encrypted"
-        if info.file_size > self.limits.max_member_size:
-            return f"{info.file_size} bytes (limit {self.limits.max_member_size})"
-        if info.file_size > self.limits.ratio_floor and info.file_size > self.limits.max_ratio * max(info.compress_size, 1):
+        return self.oversized(info)
+
+    def oversized(self, info: zipfile.ZipInfo) -> Optional[str]:
+        """Why this member looks like a zip bomb (too large, compressed too well), or None."""
+        limits = self.limits
+        if info.file_size > limits.max_member_size:
+            return f"{info.file_size} bytes (limit {limits.max_member_size})"
+        if info.file_size > limits.ratio_floor and info.file_size > limits.max_ratio * max(info.compress_size, 1):
             return f"compressed {info.file_size // max(info.compress_size, 1)}:1 (zip bomb?)"
         return None
 

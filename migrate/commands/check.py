@@ -139,7 +139,7 @@ def render(result: CheckResult, verbose: bool = False) -> str:
 def summary(results: list) -> str:
     bad = sum(1 for r in results if r.errors)
     warned = sum(1 for r in results if not r.errors and r.warnings)
-    text = f"checked {len(results)} wheels: {len(results) - bad - warned} ok, {warned} with warnings, {bad} with errors"
+    text = f"checked {len(results)} wheel{'' if len(results) == 1 else 's'}: {len(results) - bad - warned} ok, {warned} with warnings, {bad} with errors"
     smoked = [r.smoke for r in results if r.smoke is not None]
     if smoked:
         counts = {s: sum(1 for x in smoked if x.status == s) for s in ("passed", "failed", "skipped")}

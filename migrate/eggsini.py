@@ -284,6 +284,8 @@ def parse_text(text: str, path: str = "eggs.ini") -> EggsIni:
             line = lineno(section, key)
             if _BAD_NAME_CHARS.search(key):
                 raise InvalidEggsIni(path, line, f"[{section}] egg name {key!r} has a space or '/'")
+            if key.startswith("."):
+                raise InvalidEggsIni(path, line, f"[{section}] egg name {key!r} starts with '.'")
             if not version:
                 raise InvalidEggsIni(path, line, f"[{section}] {key}: no version (expected {key} = 1.0)")
             if "\n" in version:

@@ -45,10 +45,8 @@ class Selection:
         if eggs_ini is not None and not platforms:
             platforms = [DEFAULT_GALAXY_PLATFORM]
         targets = tuple(dict.fromkeys(parse_target(python, p) for p in platforms))
-        if targets and python is None and eggs_ini is None:
-            python = None  # a platform alone does not pick a Python
-        elif targets and python is None:
-            python = targets[0].python
+        if python is None and eggs_ini is not None:
+            python = targets[0].python  # eggs.ini eggs are for one Python (2.7 unless said)
         return cls(eggs_ini, python, targets, tuple(projects), include_no_auto)
 
     def wanted(self) -> list:

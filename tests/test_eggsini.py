@@ -154,6 +154,7 @@ def test_both_sections_noplatform_wins_like_galaxy():
     ("[eggs:platform]\npsycopg2 = 2.5-1\n", 2, "'-'"),
     ("[eggs:noplatform]\nbad name = 1.0\n", 2, "egg name 'bad name'"),
     ("[eggs:noplatform]\na/b = 1.0\n", 2, "egg name 'a/b'"),
+    ("[eggs:noplatform]\n.. = 1.0\n", 2, "egg name '..' starts with '.'"),
     ("[eggs:platform]\npsycopg2 = 2.5.1\n[tags]\npsycopg2 = _9.2.4 static\n", 4, "tag"),
     ("[eggs:platform]\npsycopg2 = 2.5.1\n[tags]\npsycopg2 = 50%\n", 4, "'%' must be followed"),
     ("[eggs:platform]\npsycopg2 = %(nothere)s\n", 2, "%(nothere)s names no key"),

@@ -51,7 +51,7 @@ def test_faulty_server_still_yields_every_egg_correct(tmp_path):
         assert sha256_file(tmp_path / "eggs" / r.filename) == sums[r.filename] == r.sha256
     # the dropped transfers resumed where their .part ended instead of starting over
     for name in (eggs[3], eggs[4]):
-        ranged = [q for q in log if q.path == path_of(name) and q.range]
+        ranged = [q for q in log if q.path == path_of(name) and q.range and q.status != 503]  # random 503s
         assert ranged and all(q.status == 206 for q in ranged), ranged
         assert int(ranged[0].range.split("=")[1].rstrip("-")) > 0
         assert "resumed at byte" in {r.filename: r for r in report.results}[name].note

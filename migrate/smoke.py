@@ -11,7 +11,9 @@ installed distribution's version. No matching interpreter is a skip, never a pas
 """
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -138,17 +140,22 @@ class _Venvs:
         self._locks, self._made, self._guard = {}, {}, threading.Lock()
 
     def base(self, interp: I.Interpreter) -> Path:
-        key = f"{interp.python_tag}-{interp.abi}-{abs(hash(interp.path)) % 10**8}"
+        """The base venv of an interpreter; made in a temp folder and renamed, so a cache never holds half a venv."""
+        digest = hashlib.sha256(interp.path.encode()).hexdigest()[:10]
+        key = f"{interp.python_tag}-{interp.abi}-{digest}"
         with self._guard:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:
-            if key not in self._made:
-                dest = self.root / f"base-{key}"
-                if not (dest / "bin" / "python").exists():
-                    shutil.rmtree(dest, ignore_errors=True)
-                    I.make_venv(interp, dest)
-                self._made[key] = dest
-            return self._made[key]
+            dest = self.root / f"base-{key}"
+            if key not in self._made and not dest.is_dir():
+                tmp = Path(tempfile.mkdtemp(prefix=f".base-{key}-", dir=self.root))
+                try:
+                    I.make_venv(interp, tmp / "venv")
+                    os.replace(tmp / "venv", dest)
+                finally:
+                    shutil.rmtree(tmp, ignore_errors=True)
+            self._made[key] = dest
+            return dest
 
     def copy(self, interp: I.Interpreter) -> Path:
         base = self.base(interp)

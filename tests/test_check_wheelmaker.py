@@ -15,6 +15,7 @@ import io
 import stat
 import subprocess
 import sys
+import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,8 +87,6 @@ def build_wheel(dest: Path, files: dict, filename: str = "demo-1.0-py3-none-any.
         entry = (record_name, Member(out.getvalue().encode()))
         extras = [(n, m if isinstance(m, Member) else Member(m)) for n, m in extra]
         members = [entry] + members + extras if record_first else members + extras + [entry]
-    import warnings
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # zipfile warns about the duplicates some tests want
         with zipfile.ZipFile(path, "w") as zf:

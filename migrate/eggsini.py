@@ -34,7 +34,6 @@ from typing import Iterable, Optional, Sequence, Union
 from urllib.parse import quote
 
 from migrate import problems
-from migrate.problems import Problem
 
 GENERAL = "general"
 PLATFORM = "eggs:platform"

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-import socket as _socket
 import zipfile
 
 import pytest
@@ -18,9 +17,9 @@ from migrate.net import NetOptions
 from migrate.selection import Selection
 
 try:
-    from tests.servers import Faults, TreeServer, egg_bytes, galaxy_tree, make_egg, sha256_file, simple_index
+    from tests.servers import TreeServer, egg_bytes, galaxy_tree, make_egg, sha256_file, simple_index
 except ImportError:  # tests/ run as a plain folder
-    from servers import Faults, TreeServer, egg_bytes, galaxy_tree, make_egg, sha256_file, simple_index
+    from servers import TreeServer, egg_bytes, galaxy_tree, make_egg, sha256_file, simple_index
 
 FAST = FetchOptions(net=NetOptions(backoff=0.01, retries=3, connect_timeout=5, read_timeout=10))
 
@@ -246,7 +245,7 @@ def test_root_errors_are_one_clear_line(galaxy, tmp_path):
         fetch(https, tmp_path / "e", Selection(), options=opts)
     with pytest.raises(SourceError, match="no such folder"):
         fetch(str(tmp_path / "nowhere"), tmp_path / "e", Selection(), options=opts)
-    dns = requests.exceptions.ConnectionError(_socket.gaierror(-2, "Name or service not known"))
+    dns = requests.exceptions.ConnectionError(socket.gaierror(-2, "Name or service not known"))
     assert net.describe(dns, "http://eggs.invalid/") == (
         "cannot resolve host 'eggs.invalid' (DNS lookup failed): check the URL and your network")
     assert not (tmp_path / "e").exists()  # nothing created for a source that cannot be read

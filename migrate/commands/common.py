@@ -4,10 +4,10 @@ from __future__ import annotations
 import json
 import os
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Iterable, Iterator
 
+from migrate.parallel import parallel_map, progress  # noqa: F401 (re-exported for the commands)
 from migrate.tags import PLATFORM_MODES, TagOptions
 
 
@@ -61,24 +61,6 @@ def add_tag_options(parser) -> None:
 def tag_options(args) -> TagOptions:
     return TagOptions(platform_tag=args.platform_tag, distro=args.distro,
                       py2_unicode=args.py2_unicode, trust_name=args.trust_name)
-
-
-def progress(items, desc: str, total: int = None, unit: str = "egg"):
-    """A tqdm bar on stderr when it is a terminal; the plain iterable otherwise."""
-    if not sys.stderr.isatty():
-        return items
-    from tqdm import tqdm
-
-    return tqdm(items, desc=desc, total=total, unit=unit, leave=False, file=sys.stderr)
-
-
-def parallel_map(func: Callable, items: list, jobs: int) -> Iterator:
-    """``map`` over a process pool when jobs > 1, in input order."""
-    if jobs <= 1 or len(items) <= 1:
-        yield from map(func, items)
-        return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        yield from pool.map(func, items, chunksize=max(1, min(16, len(items) // (jobs * 4) or 1)))
 
 
 def print_json(data) -> None:

@@ -1,14 +1,69 @@
-"""``egg-migrate run``: not implemented yet."""
+"""``egg-migrate run [SOURCE] -o OUT``: the whole migration in one resumable command."""
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+
+from migrate.commands.common import add_tag_options, default_jobs, tag_options
+
+DESCRIPTION = """\
+fetch -> convert -> check -> publish -> manifest/report -> pins, into OUT:
+
+  OUT/eggs/            fetched eggs (kept; re-runs skip verified ones)
+  OUT/wheels/          converted wheels
+  OUT/mirror/simple/   PEP 503 index (+ PEP 691 JSON, PEP 658 .metadata files)
+  OUT/manifest.json    every egg: source, sha256, wheel, tags + reasons, requires, checks
+  OUT/requirements.txt hash-pinned, for the target (default: what most eggs target)
+  OUT/report.txt       the human summary: counts, failures with reasons, next steps
+
+Without SOURCE the sample repository bundled in data/ is used. Re-running redoes
+only unfinished or changed work; a killed run can simply be run again."""
 
 
 def register(sub) -> None:
-    p = sub.add_parser("run", help="(not implemented yet)")
+    import argparse
+
+    p = sub.add_parser("run", help="the whole migration in one resumable command",
+                       description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("source", nargs="?", metavar="SOURCE",
+                   help="URL (Galaxy repository, simple index, find-links page) or folder; "
+                   "default: eggs.ini's repository, else the bundled sample")
+    p.add_argument("-o", "--out", required=True, metavar="OUT_DIR")
+    p.add_argument("-j", "--jobs", type=int, default=default_jobs(), metavar="N",
+                   help="parallel conversions (default: %(default)s)")
+    p.add_argument("--eggs-ini", metavar="FILE", help="Galaxy eggs.ini: fetch exactly the eggs it pins")
+    p.add_argument("--python", metavar="X.Y", help="keep only eggs for this Python (e.g. 2.7)")
+    p.add_argument("--platform", action="append", default=[], metavar="PLATFORM",
+                   help="egg platform to fetch, e.g. linux-x86_64-ucs4 (repeatable)")
+    p.add_argument("--project", action="append", default=[], metavar="NAME", help="only these projects (repeatable)")
+    p.add_argument("--pin", action="append", default=[], metavar="REQ",
+                   help="requirement to pin (repeatable; default: the eggs.ini pins, else every converted project)")
+    p.add_argument("--target-python", metavar="X.Y", help="pin for this Python (default: what most eggs target)")
+    p.add_argument("--target-abi", metavar="ABI", help="pin for this ABI, e.g. cp27mu")
+    p.add_argument("--target-platform", action="append", default=[], metavar="TAG",
+                   help="pin for this platform, e.g. manylinux_2_17_x86_64 (default)")
+    p.add_argument("--publish-broken", action="store_true", help="publish wheels that failed their checks too")
+    p.add_argument("--base-url", metavar="URL", help="absolute URL the mirror will be served from")
+    add_tag_options(p)
     p.set_defaults(handler=run)
 
 
 def run(args) -> int:
-    print("egg-migrate run: not implemented yet", file=sys.stderr)
-    return 2
+    from migrate.convert import ConvertOptions
+    from migrate.pipeline import RunOptions, run as run_pipeline
+
+    options = RunOptions(
+        out=Path(args.out), source=args.source, jobs=max(1, args.jobs),
+        eggs_ini=Path(args.eggs_ini) if args.eggs_ini else None, python=args.python,
+        platforms=tuple(args.platform), projects=tuple(args.project),
+        convert=ConvertOptions(tags=tag_options(args)), pin=tuple(args.pin),
+        target_python=args.target_python, target_abi=args.target_abi,
+        target_platforms=tuple(args.target_platform), publish_broken=args.publish_broken, base_url=args.base_url,
+    )
+    try:
+        report = run_pipeline(options, say=lambda line: print(line, file=sys.stderr))
+    except (ValueError, FileNotFoundError) as exc:  # bad eggs.ini, bad --platform, no source
+        print(f"egg-migrate run: {exc}", file=sys.stderr)
+        return 1
+    print((report.out / "report.txt").read_text("utf-8"))
+    return 0 if report.ok else 1

@@ -85,6 +85,8 @@ def run(options: RunOptions, say: Callable[[str], None] = lambda line: None) -> 
     _publish(options, out, report, say)
     _write_manifest(out, report)
     _pins(options, ini, out, report, say)
+    if ini is not None:
+        _galaxy_pins(ini, out, report, say)
     manifest.write_report(report.records, out / "report.txt", mirror=str(report.mirror),
                           requirements=str(report.pins_file) if report.pins_file else None,
                           index_url=_index_url(report.mirror))
@@ -336,6 +338,17 @@ def _pins(options: RunOptions, ini, out: Path, report: RunReport, say) -> None:
     except (pins.PinError, pins.Unresolvable) as exc:
         report.pins_error = str(exc)
         say(f"pin: FAILED {exc}")
+
+
+def _galaxy_pins(ini, out: Path, report: RunReport, say) -> None:
+    """Galaxy's own format beside requirements.txt (issue 8)."""
+    from migrate import galaxy
+
+    try:
+        report.galaxy_pins = galaxy.write_pinned_requirements(ini, report.records, out / "pinned-requirements.txt")
+        say(f"pin: Galaxy-style pins in {report.galaxy_pins}")
+    except NotImplementedError:
+        pass
 
 
 def _pin_roots(options: RunOptions, ini, out: Path, report: RunReport, target) -> tuple:

@@ -10,10 +10,11 @@ import sys
 from typing import Optional
 
 from migrate import __version__
-from migrate.commands import COMMANDS
+from migrate.commands import SUMMARY, load
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: Optional[str] = None) -> argparse.ArgumentParser:
+    """The parser; with ``only``, the other subcommands are listed but not loaded."""
     parser = argparse.ArgumentParser(
         prog="egg-migrate",
         description="Move a project off setuptools eggs: convert eggs into correctly tagged wheels, "
@@ -22,13 +23,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"egg-migrate {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for module in COMMANDS:
-        module.register(sub)
+    for name, summary in SUMMARY.items():
+        if only is None or name == only:
+            load(name).register(sub)
+        else:
+            sub.add_parser(name, help=summary)
     return parser
 
 
 def main(argv: Optional[list] = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    chosen = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(chosen if chosen in SUMMARY else None)
     args = parser.parse_args(argv)
     try:
         return args.handler(args)

@@ -1,4 +1,21 @@
-"""Subcommands of ``egg-migrate``; each module has ``register(subparsers)``."""
-from migrate.commands import check, convert, fetch, inspect, pin, publish, run
+"""Subcommands of ``egg-migrate``: one module each, with ``register(subparsers)`` and ``run(args)``.
 
-COMMANDS = [inspect, convert, check, fetch, publish, pin, run]
+Only the module of the subcommand being run is imported (``requests``,
+``resolvelib`` and the checks cost a tenth of a second to import; ``convert``
+should not pay for them). ``SUMMARY`` is what ``egg-migrate --help`` lists.
+"""
+import importlib
+
+SUMMARY = {
+    "inspect": "show what an egg holds and the wheel tags it would get, with reasons",
+    "convert": "convert eggs into wheels",
+    "check": "check wheels: file name, zip safety, RECORD, METADATA, WHEEL, tags vs binaries, smoke install",
+    "fetch": "download an egg repository, completely and verifiably",
+    "publish": "publish wheels as a static PEP 503 mirror",
+    "pin": "pin requirements with hashes against a mirror, for a target interpreter",
+    "run": "the whole migration in one resumable command",
+}
+
+
+def load(name: str):
+    return importlib.import_module(f"migrate.commands.{name}")

@@ -7,6 +7,7 @@ with a one-line reason and no file left behind.
 """
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 from dataclasses import dataclass, field, replace
@@ -164,12 +165,12 @@ def _identity(name: EggName, info: EggInfo, found: list):
 
 
 def _analyse(archive: EggArchive, member) -> BinaryFacts:
-    with tempfile.SpooledTemporaryFile(max_size=8 * 1024**2) as tmp:
+    """Binary facts of one member; small files in memory, large ones spooled to disk."""
+    if member.size <= 16 * 1024**2:
+        return analyse(io.BytesIO(archive.read(member)), member.path)
+    with tempfile.TemporaryFile() as tmp:
         with archive.open(member) as src:
-            while True:
-                chunk = src.read(CHUNK)
-                if not chunk:
-                    break
+            for chunk in iter(lambda: src.read(CHUNK), b""):
                 tmp.write(chunk)
         tmp.seek(0)
         return analyse(tmp, member.path)

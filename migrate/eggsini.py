@@ -24,6 +24,10 @@ wanted for key ``K`` = version ``V`` (tag ``T``) is
 missing Galaxy read the Apache listing of ``<repo>/K/`` and took an egg of the
 same project, version and Python whose platform
 ``pkg_resources.compatible_platforms`` accepts (see :func:`platform_note`).
+That fallback ran for ``[eggs:noplatform]`` eggs too (its guard compared the
+egg's platform, ``None`` for a pure egg, with ``py2.7``: never equal), so a
+missing pure egg was replaced by a build for the host's platform; hence
+:attr:`Wanted.deployment`.
 """
 from __future__ import annotations
 
@@ -165,11 +169,18 @@ def platform_note(provided: str, required: str) -> Optional[str]:
 
 @dataclass(frozen=True)
 class Wanted:
-    """One egg file a deployment needs for one target, as Galaxy's client named it."""
+    """One egg file a deployment needs for one target, as Galaxy's client named it.
+
+    ``target`` is what the file is for (``py2.7`` for a pure egg). ``deployment``
+    holds the platforms the deployment runs on: for a pure egg these are what a
+    missing file may be replaced by (Galaxy's ``find_alternative`` ran for pure
+    eggs too, comparing the listing with the host's platform).
+    """
 
     pin: EggPin
     target: Target  # platform None for pure eggs
     filename: str
+    deployment: tuple = ()  # of Target with a platform: where this egg will run
 
     @property
     def key(self) -> str:
@@ -204,7 +215,7 @@ class EggsIni:
         """The egg files to fetch for these targets, in file order, without duplicates.
 
         Platform eggs: one per target with a platform; pure eggs: one per Python
-        version. ``projects`` (keys, matched case-insensitively and with ``-``/``_``
+        version, carrying every platform of that Python as its ``deployment``. ``projects`` (keys, matched case-insensitively and with ``-``/``_``
         folded) narrows the list; ``no_auto`` eggs are left out unless asked for
         (Galaxy built them on the host instead of fetching them).
         """
@@ -227,7 +238,8 @@ class EggsIni:
                 name = egg_filename(pin, t)
                 if name not in seen:
                     seen.add(name)
-                    out.append(Wanted(pin, t, name))
+                    deployment = tuple(x for x in targets if x.platform and x.python == t.python)
+                    out.append(Wanted(pin, t, name, deployment if not pin.platform else (t,)))
         return out
 
 

@@ -108,11 +108,17 @@ def pick_alternative(links: Sequence[Link], wanted: Wanted) -> Optional[tuple]:
     """Galaxy's ``find_alternative``: (link, note) of the best stand-in for a missing egg, or None.
 
     Same project (PEP 503 normalised), same version (PEP 440 equal, or the same
-    spelling), same Python, and for platform eggs a compatible platform; pure eggs
-    must be pure. Preference: the wanted name itself, the exact platform under
-    another spelling, then the newest compatible macOS.
+    spelling), same Python. A platform egg needs a compatible platform. A pure
+    egg takes a pure one under another spelling first; failing that, a build for
+    one of the deployment's platforms, as Galaxy's client did (its fallback ran
+    for pure eggs too and compared the listing with the host's platform). The
+    note says which file was taken instead of which, and why.
+    Preference: the wanted name itself, pure for pure, the exact platform, then
+    the newest compatible macOS.
     """
     want = egg_parts(wanted.filename)
+    pure = wanted.target.platform is None or not wanted.pin.platform
+    targets = (wanted.deployment or ()) if pure else (wanted.target,)
     ranked = []
     for link in links:
         try:
@@ -123,24 +129,28 @@ def pick_alternative(links: Sequence[Link], wanted: Wanted) -> Optional[tuple]:
             continue
         if not same_version(egg.version, want.version) or egg.pyver != want.pyver:
             continue
-        if wanted.target.platform is None or not wanted.pin.platform:
-            if egg.platform is not None:
+        if egg.platform is None:
+            if not pure:
                 continue
-            note = ""
+            note, built_for = "", None
         else:
-            note = platform_match(egg, wanted.target)
-            if note is None:
+            found = [(n, t) for t in targets if t.platform and (n := platform_match(egg, t)) is not None]
+            if not found:
                 continue
+            note, built_for = min(found, key=lambda f: f[0] != "")
         exact = link.filename == wanted.filename
         mac_minor = -int(m.group(1)) if (m := re.search(r"macosx-\d+\.(\d+)", egg.platform or "")) else 0
-        ranked.append(((not exact, note != "", mac_minor, link.filename), link, note))
+        ranked.append(((not exact, built_for is not None, note != "", mac_minor, link.filename), link, note, built_for))
     if not ranked:
         return None
     ranked.sort(key=lambda r: r[0])
-    _, link, note = ranked[0]
+    _, link, note, built_for = ranked[0]
     if link.filename == wanted.filename:
         return link, ""
     said = f"eggs.ini wants {wanted.filename}, which the repository does not have; took {link.filename}"
+    if pure and built_for is not None:
+        said += (f" (a build for the deployment's platform {built_for.platform}: Galaxy's client replaced a "
+                 f"missing [eggs:noplatform] egg the same way)")
     return link, f"{said} ({note})" if note else said
 
 
@@ -161,7 +171,10 @@ def describe_missing(wanted: Wanted, links: Sequence[Link]) -> str:
     same = [link.filename for link in links
             if canonicalize_name(egg_parts(link.filename).project) == canonicalize_name(wanted.key)]
     offer = ", ".join(sorted(same)[:6]) + (f" and {len(same) - 6} more" if len(same) > 6 else "")
-    return (f"no {wanted.key} {wanted.pin.full_version} egg for {wanted.target}"
+    also = ""
+    if not wanted.pin.platform and wanted.deployment:
+        also = " nor a build for " + " or ".join(t.platform for t in wanted.deployment)
+    return (f"no {wanted.key} {wanted.pin.full_version} egg for {wanted.target}{also}"
             + (f" (the listing has: {offer})" if offer else " (the listing has no egg of this project)"))
 
 

@@ -37,11 +37,13 @@ import json
 import os
 import re
 import shutil
+import struct
 import time
+import zlib
 import zipfile
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Iterable, NamedTuple, Optional
 from urllib.parse import quote
 
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
@@ -56,15 +58,18 @@ _IN_MEMORY = 32 * 1024 * 1024
 _ARCHES = ("x86_64", "i686", "aarch64", "armv7l", "armv6l", "ppc64le", "ppc64", "s390x", "riscv64", "loongarch64")
 _DISTRO_TAG = re.compile(r"^linux_(?P<arch>%s)_(?P<distro>[a-z][a-z0-9]*(?:_[a-z0-9]+)*)$" % "|".join(_ARCHES))
 _GEN = re.compile(r"^gen-(\d{6})$")
+_SEP = "\x1f"
 
 
 class MirrorError(Exception):
     """The mirror folder cannot be published to (one line, names the path)."""
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One file served by one index; what its page line and state row need."""
+class Entry(NamedTuple):
+    """One file served by one index; what its page line and state row need.
+
+    A NamedTuple (immutable, and cheap to build 100,000 times from state.json).
+    """
 
     filename: str
     project: str  # normalized
@@ -77,13 +82,16 @@ class Entry:
     index: str  # "" for simple/, else the distro folder name
     source: tuple = ()  # (path, size, mtime_ns, inode) of the wheel it came from
 
-    def row(self) -> list:
-        return [self.filename, self.project, self.version, self.sha256, self.size, self.requires_python,
-                self.metadata_sha256, self.path, self.index, list(self.source)]
+    def dump(self) -> str:
+        """One state.json row: the fields joined by U+001F (100,000 strings load 5x faster than lists)."""
+        return _SEP.join((*self[:4], str(self.size), self.requires_python or "", *self[6:9],
+                          self.source[0], *map(str, self.source[1:])))
 
     @classmethod
-    def from_row(cls, row: list) -> "Entry":
-        return cls(*row[:9], source=tuple(row[9]))
+    def load(cls, text: str) -> "Entry":
+        f = text.split(_SEP)
+        return cls(f[0], f[1], f[2], f[3], int(f[4]), f[5] or None, f[6], f[7], f[8],
+                   (f[9], int(f[10]), int(f[11]), int(f[12])))
 
 
 @dataclass(frozen=True)
@@ -106,8 +114,15 @@ class PublishReport:
 
 # ---------------------------------------------------------------- public entry
 
-def publish(wheels: Iterable, mirror_dir, base_url: Optional[str] = None, durable: bool = True) -> PublishReport:
-    """Make ``mirror_dir`` serve exactly ``wheels`` (a sync, not an append); atomic, incremental."""
+def publish(wheels: Iterable, mirror_dir, base_url: Optional[str] = None, durable: bool = True,
+            link: bool = False) -> PublishReport:
+    """Make ``mirror_dir`` serve exactly ``wheels`` (a sync, not an append); atomic, incremental.
+
+    ``durable``: flush the file system before the swap (survives power loss, not only crashes).
+    ``link``: hard-link wheels into packages/ instead of copying them (5x cheaper per file; only
+    for wheel folders whose files are replaced by rename, never rewritten in place, as
+    ``egg-migrate convert`` does).
+    """
     started = time.perf_counter()
     mirror = Path(mirror_dir)
     base_url = base_url.rstrip("/") + "/" if base_url else None
@@ -116,19 +131,21 @@ def publish(wheels: Iterable, mirror_dir, base_url: Optional[str] = None, durabl
     state_root = mirror / STATE_DIR
     state_root.mkdir(exist_ok=True)
     with _Lock(state_root / "lock"):
-        current, old_state = _load_current(state_root)
+        current, old_state, old_entries = _load_current(state_root)
         previous_paths = _previous_paths(state_root, current)
-        sources = _source_index(old_state)
-        entries, problems, added = _collect(wheels, mirror, sources, old_state, previous_paths)
+        sources = _source_index(old_entries)
+        (mirror / "packages").mkdir(exist_ok=True)
+        existing = _listing(mirror)
+        entries, problems, added = _collect(wheels, mirror, sources, old_entries, previous_paths, existing, link)
         reusable = old_state.get("renderer") == RENDERER and old_state.get("base_url") == base_url
         gen_name = f"gen-{(current or 0) + 1:06d}"
         tmp = state_root / f"{gen_name}.tmp-{os.getpid()}"
         shutil.rmtree(tmp, ignore_errors=True)
-        written, reused = _build_generation(tmp, entries, old_state if reusable else {},
+        written, reused = _build_generation(tmp, entries, old_entries if reusable else [],
                                             state_root / _gen(current) if current else None, base_url)
         _write_json(tmp / "state.json", {
             "schema": 1, "renderer": RENDERER, "base_url": base_url,
-            "files": [e.row() for e in entries],
+            "files": [e.dump() for e in entries],
         })
         if durable:
             _sync(mirror)
@@ -138,8 +155,8 @@ def publish(wheels: Iterable, mirror_dir, base_url: Optional[str] = None, durabl
         _link_indexes(mirror, distros)
         if durable:
             _sync(mirror)
-        _collect_garbage(mirror, state_root, gen_name, entries, old_state)
-    old_names = {row[0] for row in old_state.get("files", []) if not row[8]}
+        _collect_garbage(mirror, state_root, gen_name, entries, old_entries, existing)
+    old_names = {e.filename for e in old_entries if not e.index}
     new_names = {e.filename for e in entries if not e.index}
     return PublishReport(
         mirror=str(mirror), files=len(new_names), projects=len({e.project for e in entries if not e.index}),
@@ -157,30 +174,34 @@ def index_url(mirror_dir, distro: Optional[str] = None) -> str:
 
 # ---------------------------------------------------------------- reading wheels
 
-def _collect(wheels, mirror: Path, sources: dict, old_state: dict, previous_paths: dict):
+def _collect(wheels, mirror: Path, sources: dict, old_entries: list, previous_paths: dict, existing: set,
+             link: bool = False):
     """(entries for every index, problems, filenames read this time)."""
     problems, added, entries, by_name = [], [], [], {}
-    live = {row[7]: row[3] for row in old_state.get("files", [])}
+    live = {e.path: e.sha256 for e in old_entries}
     live.update(previous_paths)
-    existing = _listing(mirror)
+    cwd = os.getcwd()
     for wheel in wheels:
-        wheel = Path(wheel)
+        wheel = os.fspath(wheel)
         try:
-            st = wheel.stat()
+            st = os.stat(wheel)
         except OSError as exc:
             problems.append(P.error("R001", f"{wheel}: cannot read ({exc.strerror or exc})"))
             continue
-        key = (str(wheel.absolute()), st.st_size, st.st_mtime_ns, st.st_ino)
+        key = (wheel if os.path.isabs(wheel) else os.path.join(cwd, wheel), st.st_size, st.st_mtime_ns, st.st_ino)
+        if _SEP in key[0]:
+            problems.append(P.error("R001", f"{wheel!r}: control character in the path; rename it"))
+            continue
         cached = sources.get(key)
         if cached is not None and all(e.path in existing and e.path + ".metadata" in existing for e in cached):
             found = cached
         else:
             try:
-                found = _read_and_store(wheel, key, mirror, live, existing)
+                found = _read_and_store(wheel, key, mirror, live, existing, link)
             except _BadWheel as exc:
-                problems.append(P.error("R002", f"{wheel.name}: {exc}"))
+                problems.append(P.error("R002", f"{os.path.basename(wheel)}: {exc}"))
                 continue
-            added.append(wheel.name)
+            added.append(os.path.basename(wheel))
         main = found[0]
         other = by_name.get(main.filename)
         if other is not None:
@@ -200,7 +221,7 @@ def _resolve_distro_collisions(entries: list) -> list:
     for distro in sorted(distros):
         for e in entries:
             if not e.index and not is_distro_platform(e.filename) and (distro, e.filename) not in distro_names:
-                out.append(replace(e, index=distro))
+                out.append(e._replace(index=distro))
     return out
 
 
@@ -208,43 +229,61 @@ class _BadWheel(Exception):
     pass
 
 
-def _read_and_store(wheel: Path, key: tuple, mirror: Path, live: dict, existing: set) -> list:
+def _read_and_store(wheel: str, key: tuple, mirror: Path, live: dict, existing: set, link: bool = False) -> list:
     """Hash the wheel, take its METADATA, copy both under packages/; distro builds also re-tagged."""
+    filename = os.path.basename(wheel)
     try:
-        name, version, _build, tags = parse_wheel_filename(wheel.name)
+        name, version, _build, tags = parse_wheel_filename(filename)
     except InvalidWheelFilename as exc:
         raise _BadWheel(f"not a wheel file name ({exc})") from None
     try:
-        data = wheel.read_bytes() if key[1] <= _IN_MEMORY else None
+        data = _read(wheel) if key[1] <= _IN_MEMORY else None
         sha = hashlib.sha256(data).hexdigest() if data is not None else _file_sha256(wheel)
-        metadata = _metadata(io.BytesIO(data) if data is not None else wheel, name, version)
+        metadata = _metadata(data if data is not None else wheel, name, version)
     except OSError as exc:
         raise _BadWheel(f"cannot read ({exc.strerror or exc})") from None
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error, struct.error) as exc:
         raise _BadWheel(f"not a valid zip archive ({exc})") from None
     fields = _headers(metadata)
     meta_name, meta_version = fields.get("name"), fields.get("version")
     if not meta_name or canonicalize_name(meta_name) != name:
         raise _BadWheel(f"METADATA Name {meta_name!r} does not match the file name")
     try:
-        if meta_version is None or Version(meta_version) != version:
+        if meta_version is None or (meta_version != str(version) and Version(meta_version) != version):
             raise _BadWheel(f"METADATA Version {meta_version!r} does not match the file name")
     except InvalidVersion:
         raise _BadWheel(f"METADATA Version {meta_version!r} is not a version") from None
     meta_sha = hashlib.sha256(metadata).hexdigest()
     rp = fields.get("requires-python")
-    path = _store(mirror, "packages", wheel.name, sha, live, existing, data, wheel, metadata)
-    main = Entry(wheel.name, name, str(version), sha, key[1], rp, meta_sha, path, "", key)
+    path = _store(mirror, "packages", filename, sha, live, existing, data, wheel, metadata, link)
+    main = Entry(filename, name, str(version), sha, key[1], rp, meta_sha, path, "", key)
     distro = _distro_of(tags)
     if distro is None:
         return [main]
-    retagged_name, blob = _retag(data if data is not None else wheel.read_bytes(), wheel.name, tags)
+    retagged_name, blob = _retag(data if data is not None else _read(wheel), filename, tags)
     rsha = hashlib.sha256(blob).hexdigest()
     rpath = _store(mirror, f"{distro}/packages", retagged_name, rsha, live, existing, blob, None, metadata)
     return [main, Entry(retagged_name, name, str(version), rsha, len(blob), rp, meta_sha, rpath, distro, key)]
 
 
+def _read(path: str) -> bytes:
+    with open(path, "rb", buffering=0) as fp:
+        return fp.readall()
+
+
 def _metadata(source, name, version) -> bytes:
+    """The bytes of ``<name>-<version>.dist-info/METADATA``: a direct central-directory read for
+    ordinary in-memory wheels (5x faster than ``zipfile``), ``zipfile`` for anything else."""
+    if isinstance(source, bytes):
+        found = _fast_members(source)
+        if found is not None:
+            wanted = [m for m in found if _dist_info_matches(m[0][:-len(".dist-info/METADATA")], name, version)]
+            if len(wanted) == 1:
+                return _fast_read(source, *wanted[0][1:])
+            if len(wanted) > 1:
+                raise _BadWheel("several .dist-info/METADATA files")
+            raise _BadWheel("no <name>-<version>.dist-info/METADATA matching the file name")
+        source = io.BytesIO(source)
     with zipfile.ZipFile(source) as zf:
         candidates = [n for n in zf.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
         wanted = [n for n in candidates if _dist_info_matches(n.split("/")[0][: -len(".dist-info")], name, version)]
@@ -252,6 +291,52 @@ def _metadata(source, name, version) -> bytes:
             raise _BadWheel("no <name>-<version>.dist-info/METADATA matching the file name" if not wanted
                             else "several .dist-info/METADATA files")
         return zf.read(wanted[0])
+
+
+_EOCD = struct.Struct("<4s4H2LH")
+_CDIR = struct.Struct("<4s6H3L5H2L")
+_LOCAL = struct.Struct("<4s5H3L2H")
+
+
+def _fast_members(data: bytes):
+    """[(name, method, flags, crc, csize, usize, local offset)] of top-level ``*.dist-info/METADATA``
+    members, or None when the archive is not a plain one (comment, ZIP64, several disks)."""
+    if len(data) < 22:
+        raise zipfile.BadZipFile("File is not a zip file")
+    sig, disk, cd_disk, n_here, n_total, cd_size, cd_offset, comment = _EOCD.unpack_from(data, len(data) - 22)
+    if sig != b"PK\x05\x06" or disk or cd_disk or n_here != n_total or comment or cd_offset == 0xFFFFFFFF \
+            or n_total == 0xFFFF or cd_offset + cd_size > len(data) - 22:
+        return None
+    out, pos = [], cd_offset
+    for _ in range(n_total):
+        (sig, _made, _need, flags, method, _t, _d, crc, csize, usize, nlen, elen, clen, _disk, _int, _ext,
+         offset) = _CDIR.unpack_from(data, pos)
+        if sig != b"PK\x01\x02":
+            raise zipfile.BadZipFile("bad central directory")
+        name = data[pos + 46:pos + 46 + nlen]
+        if name.endswith(b".dist-info/METADATA") and name.count(b"/") == 1:
+            if 0xFFFFFFFF in (csize, usize, offset):
+                return None
+            out.append((name.decode("utf-8", "surrogateescape"), method, flags, crc, csize, usize, offset))
+        pos += 46 + nlen + elen + clen
+    return out
+
+
+def _fast_read(data: bytes, method: int, flags: int, crc: int, csize: int, usize: int, offset: int) -> bytes:
+    sig, _need, _flags, _m, _t, _d, _crc, _cs, _us, nlen, elen = _LOCAL.unpack_from(data, offset)
+    if sig != b"PK\x03\x04" or flags & 1:
+        raise zipfile.BadZipFile("bad local header or encrypted member")
+    start = offset + 30 + nlen + elen
+    raw = data[start:start + csize]
+    if method == 0:
+        out = raw
+    elif method == 8:
+        out = zlib.decompress(raw, -15)
+    else:
+        raise zipfile.BadZipFile(f"unsupported compression method {method}")
+    if len(out) != usize or zlib.crc32(out) != crc:
+        raise zipfile.BadZipFile("METADATA does not match its size/CRC")
+    return out
 
 
 def _dist_info_matches(stem: str, name, version) -> bool:
@@ -288,29 +373,51 @@ def _file_sha256(path: Path) -> str:
 
 
 def _store(mirror: Path, folder: str, filename: str, sha: str, live: dict, existing: set,
-           data: Optional[bytes], source: Optional[Path], metadata: bytes) -> str:
+           data: Optional[bytes], source, metadata: bytes, link: bool = False) -> str:
     """Place a wheel and its .metadata; never overwrite a file a live index refers to."""
     path = f"{folder}/{filename}"
     if path in live and live[path] != sha:
         path = f"{folder}/{sha[:16]}/{filename}"
     if live.get(path) == sha and path in existing and path + ".metadata" in existing:
         return path
-    target = mirror / path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if data is not None:
-        _write_new(target, data)
-    else:
-        shutil.copyfile(source, target)
-    _write_new(mirror / (path + ".metadata"), metadata)
+    target = f"{mirror}/{path}"
+    if folder != "packages" or "/" in path[len(folder) + 1:]:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+    if not (link and source is not None and _link(source, target)):
+        if data is not None:
+            _write_new(target, data)
+        else:
+            shutil.copyfile(source, target)
+    _write_new(target + ".metadata", metadata)
     existing.add(path)
     existing.add(path + ".metadata")
     return path
 
 
-def _write_new(path: Path, data: bytes) -> None:
+def _link(source, target: str) -> bool:
+    """Hard-link ``source`` as ``target`` (an unreferenced leftover there is replaced); False if impossible."""
+    try:
+        os.unlink(target)
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return False
+    try:
+        os.link(source, target)
+        return True
+    except OSError:  # another file system, no permission...
+        return False
+
+
+def _write_new(path, data: bytes) -> None:
     # Unreferenced by any index (checked by the caller), so writing in place is safe.
-    with open(path, "wb") as fp:
-        fp.write(data)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
 
 
 # ---------------------------------------------------------------- distro builds
@@ -385,61 +492,57 @@ def _dedupe_lines(lines: list) -> list:
 
 # ---------------------------------------------------------------- rendering
 
-def _build_generation(tmp: Path, entries: list, old_state: dict, old_gen: Optional[Path], base_url) -> tuple:
+def _build_generation(tmp: Path, entries: list, old_entries: list, old_gen: Optional[Path], base_url) -> tuple:
     """Write every index of the new generation into ``tmp``; (pages rendered, pages hard-linked)."""
     groups = {}
     for e in entries:
         groups.setdefault(e.index, {}).setdefault(e.project, []).append(e)
     old_groups = {}
-    for row in old_state.get("files", []):
-        old_groups.setdefault((row[8], row[1]), set()).add(_page_key(row))
+    for e in old_entries:
+        old_groups.setdefault((e.index, e.project), set()).add(_page_key(e))
     written = reused = 0
-    for index in sorted(groups):
-        simple = tmp / index / "simple" if index else tmp / "simple"
-        simple.mkdir(parents=True)
+    tmp = str(tmp)
+    old = str(old_gen) if old_gen is not None else None
+    os.makedirs(tmp)
+    for index in sorted(groups) or [""]:
+        rel = f"{index}/simple" if index else "simple"
+        simple = f"{tmp}/{rel}"
+        os.makedirs(simple)
         depth = 3 if index else 2
-        projects = groups[index]
+        projects = groups.get(index, {})
         for project in sorted(projects):
             files = sorted(projects[project], key=lambda e: e.filename)
-            page = simple / project
-            page.mkdir()
-            if old_gen is not None and old_groups.get((index, project)) == {_page_key(e.row()) for e in files}:
+            page = f"{simple}/{project}"
+            os.mkdir(page)
+            if old is not None and old_groups.get((index, project)) == {_page_key(e) for e in files}:
                 try:
-                    old_dir = old_gen / index / "simple" / project
-                    os.link(old_dir / "index.html", page / "index.html")
-                    os.link(old_dir / "index.json", page / "index.json")
+                    os.link(f"{old}/{rel}/{project}/index.html", f"{page}/index.html")
+                    os.link(f"{old}/{rel}/{project}/index.json", f"{page}/index.json")
                     reused += 1
                     continue
                 except OSError:  # never write through a link into the live generation
                     for name in ("index.html", "index.json"):
                         try:
-                            os.unlink(page / name)
+                            os.unlink(f"{page}/{name}")
                         except FileNotFoundError:
                             pass
             html_text, json_text = render_project(project, files, depth, base_url)
-            (page / "index.html").write_text(html_text, "utf-8")
-            (page / "index.json").write_text(json_text, "utf-8")
+            _write_new(f"{page}/index.html", html_text.encode("utf-8"))
+            _write_new(f"{page}/index.json", json_text.encode("utf-8"))
             written += 1
         html_text, json_text = render_root(sorted(projects))
-        (simple / "index.html").write_text(html_text, "utf-8")
-        (simple / "index.json").write_text(json_text, "utf-8")
-    # Relative links are resolved by clients on the URL (simple/x/../../packages); a tool that
-    # resolves them on the file system instead goes through the simple/ symlink into the
-    # generation, so each generation links back to the real package folders as well.
-    os.makedirs(tmp, exist_ok=True)
-    os.symlink("../../packages", tmp / "packages")
-    for index in groups:
-        if index:
-            os.symlink(f"../../../{index}/packages", tmp / index / "packages")
-    if not groups:  # an empty mirror still has a valid, empty simple/
-        (tmp / "simple").mkdir(parents=True)
-        html_text, json_text = render_root([])
-        (tmp / "simple" / "index.html").write_text(html_text, "utf-8")
-        (tmp / "simple" / "index.json").write_text(json_text, "utf-8")
+        _write_new(f"{simple}/index.html", html_text.encode("utf-8"))
+        _write_new(f"{simple}/index.json", json_text.encode("utf-8"))
+        # Clients resolve relative links on the URL (simple/x/../../packages); a tool that resolves
+        # them on the file system goes through the simple/ symlink into this generation instead,
+        # so the generation links back to the real package folder as well.
+        os.symlink("../../packages" if not index else f"../../../{index}/packages",
+                   f"{tmp}/{index}/packages" if index else f"{tmp}/packages")
     return written, reused
 
 
-def _page_key(row: list) -> tuple:
+def _page_key(row) -> tuple:
+    """What a page line depends on: every field but the source stat key."""
     return tuple(row[:9])
 
 
@@ -473,14 +576,14 @@ def render_project(project: str, files: list, depth: int = 2, base_url: Optional
     versions = sorted({e.version for e in files}, key=Version)
     page = _HTML.format(title=f"Links for {html.escape(project)}", body="\n".join(links))
     data = {"meta": {"api-version": API_VERSION}, "name": project, "versions": versions, "files": items}
-    return page, json.dumps(data, indent=1) + "\n"
+    return page, json.dumps(data, separators=(",", ":")) + "\n"
 
 
 def render_root(projects: list) -> tuple:
     links = [f'    <a href="{quote(p)}/">{html.escape(p)}</a><br>' for p in projects]
     page = _HTML.format(title="Simple index", body="\n".join(links))
     data = {"meta": {"api-version": API_VERSION}, "projects": [{"name": p} for p in projects]}
-    return page, json.dumps(data, indent=1) + "\n"
+    return page, json.dumps(data, separators=(",", ":")) + "\n"
 
 
 _HTML = """<!DOCTYPE html>
@@ -510,11 +613,12 @@ def _gen(number: int) -> str:
 
 
 def _load_current(state_root: Path) -> tuple:
+    """(generation number, state.json, its entries) of the live generation; (None, {}, []) when none."""
     link = state_root / "current"
     try:
         target = os.readlink(link)
     except OSError:
-        return None, {}
+        return None, {}, []
     m = _GEN.match(target)
     if not m:
         raise MirrorError(f"{link}: unexpected target {target!r}")
@@ -523,8 +627,12 @@ def _load_current(state_root: Path) -> tuple:
     except (OSError, ValueError) as exc:
         raise MirrorError(f"{state_root / target / 'state.json'}: unreadable ({exc})") from None
     if state.get("schema") != 1:
-        state = {}
-    return int(m.group(1)), state
+        return int(m.group(1)), {}, []
+    try:
+        entries = [Entry.load(text) for text in state.get("files", [])]
+    except (ValueError, IndexError, AttributeError):
+        raise MirrorError(f"{state_root / target / 'state.json'}: unreadable rows") from None
+    return int(m.group(1)), state, entries
 
 
 def _previous_paths(state_root: Path, current: Optional[int]) -> dict:
@@ -535,19 +643,23 @@ def _previous_paths(state_root: Path, current: Optional[int]) -> dict:
         state = json.loads((state_root / _gen(current - 1) / "state.json").read_text("utf-8"))
     except (OSError, ValueError):
         return {}
-    return {row[7]: row[3] for row in state.get("files", [])}
+    found = {}
+    for text in state.get("files", []):
+        f = text.split(_SEP, 8)
+        found[f[7]] = f[3]
+    return found
 
 
-def _source_index(state: dict) -> dict:
+def _source_index(entries: list) -> dict:
     """{source key: [its entry in simple/, its re-tagged distro entry]} from the last state."""
     found = {}
-    for row in state.get("files", []):
-        e = Entry.from_row(row)
-        if e.index == "" or e.path.startswith(e.index + "/"):  # not a portable copy in a distro index
-            found.setdefault(e.source, []).append(e)
-    for group in found.values():
-        group.sort(key=lambda e: e.index != "")
-    return {k: v for k, v in found.items() if v[0].index == ""}
+    for e in entries:
+        if not e.index:
+            found[e.source] = [e]
+    for e in entries:
+        if e.index and e.path.startswith(e.index + "/") and e.source in found:  # a distro's own build
+            found[e.source].append(e)
+    return found
 
 
 def _listing(mirror: Path) -> set:
@@ -598,23 +710,32 @@ def _link_indexes(mirror: Path, distros: list) -> None:
         _point(link, target)
 
 
-def _collect_garbage(mirror: Path, state_root: Path, gen_name: str, entries: list, old_state: dict) -> None:
+def _collect_garbage(mirror: Path, state_root: Path, gen_name: str, entries: list, old_entries: list,
+                     existing: set) -> None:
     """Drop generations older than the previous one, and files neither of them refers to."""
     keep_gens = {gen_name}
     number = int(_GEN.match(gen_name).group(1))
     if number > 1:
         keep_gens.add(_gen(number - 1))
-    for child in state_root.iterdir():
+    for child in os.scandir(state_root):
         if child.name.startswith("gen-") and child.name not in keep_gens:
-            shutil.rmtree(child, ignore_errors=True)
-    referenced = {e.path for e in entries} | {row[7] for row in old_state.get("files", [])}
+            shutil.rmtree(child.path, ignore_errors=True)
+    referenced = {e.path for e in entries} | {e.path for e in old_entries}
     referenced |= {p + ".metadata" for p in referenced}
-    distros = {e.index for e in entries if e.index} | {row[8] for row in old_state.get("files", []) if row[8]}
-    for path in _listing(mirror) - referenced:
+    folders = set()
+    for path in existing - referenced:
         try:
-            os.unlink(mirror / path)
+            os.unlink(f"{mirror}/{path}")
         except OSError:
             pass
+        if path.count("/") > (1 if path.startswith("packages/") else 2):
+            folders.add(path.rsplit("/", 1)[0])
+    for folder in folders:  # emptied packages/<sha256[:16]>/ folders
+        try:
+            os.rmdir(f"{mirror}/{folder}")
+        except OSError:
+            pass
+    distros = {e.index for e in entries if e.index} | {e.index for e in old_entries if e.index}
     for d in _distro_dirs(mirror):
         if d.name not in distros:
             link = d / "simple"
@@ -625,14 +746,6 @@ def _collect_garbage(mirror: Path, state_root: Path, gen_name: str, entries: lis
                 d.rmdir()
             except OSError:
                 pass
-    for top in [mirror / "packages"] + [p / "packages" for p in _distro_dirs(mirror)]:
-        if top.is_dir():
-            for child in top.iterdir():
-                if child.is_dir():
-                    try:
-                        child.rmdir()  # empty sha folders only
-                    except OSError:
-                        pass
 
 
 def _sync(path: Path) -> None:
@@ -653,9 +766,7 @@ def _sync(path: Path) -> None:
 
 
 def _write_json(path: Path, data) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8") as fp:
-        json.dump(data, fp, separators=(",", ":"))
+    _write_new(path, json.dumps(data, separators=(",", ":")).encode("utf-8"))  # dumps: the C encoder
 
 
 class _Lock:

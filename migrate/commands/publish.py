@@ -22,6 +22,9 @@ def register(sub) -> None:
     p.add_argument("--upload", metavar="URL",
                    help="also upload every wheel to this index (twine's upload API, e.g. a pypiserver or "
                    "devpi URL); credentials from the URL or TWINE_USERNAME / TWINE_PASSWORD")
+    p.add_argument("--link", action="store_true",
+                   help="hard-link the wheels into the mirror instead of copying them (faster; only when "
+                   "the wheel folder's files are never rewritten in place, as egg-migrate convert does)")
     p.add_argument("--no-sync", action="store_true",
                    help="skip the file-system flush before the swap (faster; not safe against power loss)")
     p.add_argument("--json", action="store_true", help="a machine-readable summary on stdout")
@@ -59,7 +62,8 @@ def run(args) -> int:
     summary = {}
     if args.output:
         try:
-            report = mirror.publish(wheels, Path(args.output), base_url=args.base_url, durable=not args.no_sync)
+            report = mirror.publish(wheels, Path(args.output), base_url=args.base_url, durable=not args.no_sync,
+                                    link=args.link)
         except (mirror.MirrorError, OSError) as exc:
             print(f"egg-migrate: {exc}", file=sys.stderr)
             return 1

@@ -1,0 +1,106 @@
+"""Publish a large mirror: 100,000 synthetic wheel files over 10,000 projects.
+
+    .venv/bin/python benchmarks/mirror.py [--projects 10000] [--files-per-project 10] [--keep DIR]
+
+Measures, in one run on this machine:
+  1. a full publish into an empty folder (target < 10 s),
+  2. a republish with nothing changed,
+  3. the incremental republish after adding one project (target < 1 s),
+and prints how many project pages each run wrote. Generating the wheels is not timed
+(``--keep DIR`` keeps them for the next run).
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import shutil
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from migrate import mirror  # noqa: E402
+
+TAGS = ["py2-none-any", "py3-none-any", "cp27-cp27mu-manylinux_2_5_x86_64.manylinux1_x86_64",
+        "cp36-cp36m-manylinux_2_5_x86_64.manylinux1_x86_64", "cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64"]
+
+
+def wheel_bytes(name: str, version: str, tag: str) -> bytes:
+    dist = f"{name}-{version}.dist-info"
+    members = {
+        f"{name}/__init__.py": f"VERSION = {version!r}\n",
+        f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+                            f"Requires-Python: >=2.7\nRequires-Dist: six\n\n",
+        f"{dist}/WHEEL": f"Wheel-Version: 1.0\nGenerator: bench\nRoot-Is-Purelib: true\nTag: {tag}\n\n",
+        f"{dist}/RECORD": "",
+    }
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
+        for arc, text in members.items():
+            zf.writestr(zipfile.ZipInfo(arc, (2020, 1, 1, 0, 0, 0)), text)
+    return buf.getvalue()
+
+
+def generate(folder: Path, projects: int, per_project: int, start: int = 0) -> list:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for p in range(start, start + projects):
+        name = f"proj{p:05d}"
+        for i in range(per_project):
+            version, tag = f"1.{i // len(TAGS)}", TAGS[i % len(TAGS)]
+            path = folder / f"{name}-{version}-{tag}.whl"
+            if not path.exists():
+                path.write_bytes(wheel_bytes(name, version, tag))
+            paths.append(path)
+    return paths
+
+
+def timed(label: str, wheels: list, root: Path, durable: bool, link: bool) -> float:
+    started = time.perf_counter()
+    report = mirror.publish(wheels, root, durable=durable, link=link)
+    seconds = time.perf_counter() - started
+    assert report.ok, report.problems[:3]
+    print(f"  {label:<42} {seconds:7.2f} s   files {report.files:>7}  read {len(report.added):>7}  "
+          f"pages written {report.pages_written:>6}  reused {report.pages_reused:>6}")
+    return seconds
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--projects", type=int, default=10_000)
+    ap.add_argument("--files-per-project", type=int, default=10)
+    ap.add_argument("--keep", metavar="DIR", help="generate the wheels here and keep them")
+    ap.add_argument("--no-sync", action="store_true", help="publish without the file-system flush")
+    ap.add_argument("--link", action="store_true", help="hard-link wheels into the mirror (publish --link)")
+    args = ap.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="egg-migrate-bench-", dir=os.environ.get("TMPDIR")))
+    wheel_dir = Path(args.keep) if args.keep else work / "wheels"
+    try:
+        t0 = time.perf_counter()
+        wheels = [str(p) for p in generate(wheel_dir, args.projects, args.files_per_project)]
+        print(f"{len(wheels)} wheel files over {args.projects} projects "
+              f"(generated in {time.perf_counter() - t0:.1f} s, not timed)")
+        root = work / "mirror"
+        durable = not args.no_sync
+        link = args.link
+        full = timed("full publish into an empty folder", wheels, root, durable, link)
+        timed("republish, nothing changed", wheels, root, durable, link)
+        extra_dir = work / "extra"
+        extra = [str(p) for p in generate(extra_dir, 1, args.files_per_project, start=args.projects)]
+        incremental = timed(f"republish after adding one project ({len(extra)} files)", wheels + extra, root,
+                            durable, link)
+        print(f"full publish:        {full:.2f} s (target < 10 s): {'ok' if full < 10 else 'MISSED'}")
+        print(f"incremental publish: {incremental:.2f} s (target < 1 s): {'ok' if incremental < 1 else 'MISSED'}")
+        print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
+              f"{'with' if durable else 'without'} syncfs before the swap, wheels {'linked' if link else 'copied'}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

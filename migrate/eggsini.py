@@ -37,6 +37,8 @@ from pathlib import Path
 from typing import Iterable, Optional, Sequence, Union
 from urllib.parse import quote
 
+from packaging.requirements import InvalidRequirement, Requirement
+
 from migrate import problems
 
 GENERAL = "general"
@@ -322,7 +324,20 @@ def parse_text(text: str, path: str = "eggs.ini") -> EggsIni:
             warnings.append(problems.warning("eggsini-unknown-no-auto", f"{path}: [general] no_auto names {key}, "
                                              "which is not an egg of this file"))
     sources = {key: tuple(value.split()) for key, value in items(SOURCE)}
-    dependencies = {key: tuple(v for v in re.split(r"[\s,]+", value) if v) for key, value in items(DEPENDENCIES)}
+    dependencies = {}
+    for key, value in items(DEPENDENCIES):
+        deps = tuple(v for v in re.split(r"[\s,]+", value) if v)
+        for dep in deps:
+            try:
+                Requirement(dep)
+            except InvalidRequirement:
+                raise InvalidEggsIni(path, lineno(DEPENDENCIES, key), f"[dependencies] {key}: {dep!r} is not a "
+                                     "project name or requirement (expected like bx_python = numpy)") from None
+        if key not in known:
+            warnings.append(problems.warning("eggsini-unused-dependency", f"{path}:{lineno(DEPENDENCIES, key)}: "
+                                             f"[dependencies] {key} names no egg in [eggs:platform] or "
+                                             "[eggs:noplatform]"))
+        dependencies[key] = deps
     return EggsIni(path=path, repository=repository.strip().rstrip("/") if repository else None,
                    no_auto=no_auto, platform_eggs=platform_eggs, noplatform_eggs=noplatform_eggs, tags=tags,
                    sources=sources, dependencies=dependencies, problems=tuple(warnings))

@@ -345,10 +345,17 @@ def _galaxy_pins(ini, out: Path, report: RunReport, say) -> None:
     from migrate import galaxy
 
     try:
-        report.galaxy_pins = galaxy.write_pinned_requirements(ini, report.records, out / "pinned-requirements.txt")
-        say(f"pin: Galaxy-style pins in {report.galaxy_pins}")
-    except NotImplementedError:
-        pass
+        report.galaxy_pins = galaxy.write_pinned_requirements(ini, report.records, out / galaxy.FILENAME,
+                                                              index_url=_index_url(report.mirror))
+    except OSError as exc:
+        problem = f"{out / galaxy.FILENAME}: cannot write ({exc.strerror or exc})"
+        report.pins_error = report.pins_error or problem
+        say(f"pin: FAILED {problem}")
+        return
+    result = galaxy.pins_for(ini, report.records)
+    say(f"pin: {len(result.pins)} Galaxy-style pins in {report.galaxy_pins}"
+        + (f" ({len(result.unpinned)} eggs.ini eggs listed as comments: no_auto or no wheel)"
+           if result.unpinned else ""))
 
 
 def _pin_roots(options: RunOptions, ini, out: Path, report: RunReport, target) -> tuple:

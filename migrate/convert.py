@@ -8,7 +8,6 @@ with a one-line reason and no file left behind.
 from __future__ import annotations
 
 import io
-import os
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -22,6 +21,7 @@ from migrate.archive import CHUNK, BrokenEgg, EggArchive, Limits
 from migrate.distinfo import render_metadata, render_nspkg_pth, render_record, render_wheel
 from migrate.egginfo import EggInfo, open_egg, read_egg_info, with_extra_requirements
 from migrate.elf import BinaryFacts, analyse
+from migrate.fsutil import atomic_writer
 from migrate.names import EggName, InvalidEggName, dist_info_name, parse, pep440_version
 from migrate.plan import Plan, make_plan, rewrite_shebang
 from migrate.tags import TagError, TagOptions, WheelTags, choose
@@ -207,21 +207,8 @@ def _failed(path: Path, message: str, found: tuple = ()) -> ConvertResult:
 
 def write_wheel(archive: EggArchive, facts: EggFacts, target: Path) -> None:
     """Stream the wheel to a temp file beside ``target``, fsync, rename."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fp:
-            _write(archive, facts, fp)
-            fp.flush()
-            os.fsync(fp.fileno())
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, target)
-    except BaseException:
-        try:
-            os.unlink(tmp_name)
-        except FileNotFoundError:
-            pass
-        raise
+    with atomic_writer(target) as fp:
+        _write(archive, facts, fp)
 
 
 def _write(archive: EggArchive, facts: EggFacts, fp) -> None:

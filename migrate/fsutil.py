@@ -1,0 +1,75 @@
+"""Files that are never seen half-written, and their hashes.
+
+Every output of egg-migrate (wheels, manifests, pins, state files) goes
+through :func:`atomic_writer`: a temp file beside the target, fsync, rename.
+A crash leaves either the old file or the new one, never a mix, and the temp
+name starts with a dot and ends with ``.tmp`` so leftovers are easy to sweep.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO, Iterator, Union
+
+
+@contextmanager
+def atomic_writer(path: Union[str, Path], mode: int = 0o644) -> Iterator[BinaryIO]:
+    """Yield a binary file; on a clean exit it is fsynced and renamed to ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fp:
+            yield fp
+            fp.flush()
+            os.fsync(fp.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def write_atomic(path: Union[str, Path], data: Union[bytes, str]) -> None:
+    with atomic_writer(path) as fp:
+        fp.write(data.encode("utf-8") if isinstance(data, str) else data)
+
+
+def write_if_changed(path: Union[str, Path], data: Union[bytes, str]) -> bool:
+    """Write atomically unless the file already holds exactly ``data`` (keeps its mtime)."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        if Path(path).read_bytes() == raw:
+            return False
+    except OSError:
+        pass
+    write_atomic(path, raw)
+    return True
+
+
+def file_sha256(path: Union[str, Path]) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fp:
+        for chunk in iter(lambda: fp.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def fsync_dir(path: Union[str, Path]) -> None:
+    """Make renames inside ``path`` durable (no-op where directories cannot be opened)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

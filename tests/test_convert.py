@@ -287,3 +287,42 @@ def test_cli_inspect_json(tmp_path):
     assert record["tags"]["abi"] == "cp27mu"
     assert "PyUnicodeUCS4" in record["tags"]["reasons"]["abi"]
     assert record["wheel"] == "cext-1.0-cp27-cp27mu-linux_x86_64.whl"
+
+
+def test_develop_egg_info_converts(tmp_path):
+    root = tmp_path / "checkout"
+    (root / "devpkg").mkdir(parents=True)
+    (root / "devpkg" / "__init__.py").write_text("X = 1\n")
+    (root / "setup.py").write_text("# not part of the wheel\n")
+    info = root / "devpkg.egg-info"
+    info.mkdir()
+    (info / "PKG-INFO").write_text(pkg_info("devpkg", "0.1"))
+    (info / "top_level.txt").write_text("devpkg\n")
+    (info / "requires.txt").write_text("six\n")
+    result = convert_egg(info, tmp_path / "w")
+    assert result.ok, result.problems
+    assert Path(result.wheel).name == "devpkg-0.1-py2.py3-none-any.whl"
+    members = names(result.wheel)
+    assert "devpkg/__init__.py" in members and "setup.py" not in members
+    assert not any(m.startswith("devpkg.egg-info") for m in members)
+    assert "Requires-Dist: six" in read_member(result.wheel, "devpkg-0.1.dist-info/METADATA").decode()
+
+
+def test_folder_egg_with_symlink_is_refused(tmp_path):
+    egg = tmp_path / "demo-1.0-py2.7.egg"
+    (egg / "EGG-INFO").mkdir(parents=True)
+    (egg / "EGG-INFO" / "PKG-INFO").write_text(pkg_info())
+    (egg / "demo").mkdir()
+    (egg / "demo" / "secret.py").symlink_to("/etc/passwd")
+    result = convert_egg(egg, tmp_path / "w")
+    assert not result.ok and "symlink" in result.reason and result.reason.startswith("demo-1.0-py2.7.egg")
+
+
+def test_latin1_pkg_info_becomes_utf8_metadata(tmp_path):
+    meta = pkg_info(extra="Author: Jos\xe9 Mart\xednez\n").encode("latin-1")
+    egg = make_egg(tmp_path / "demo-1.0-py2.7.egg", {"EGG-INFO/PKG-INFO": meta, "demo.py": ""})
+    result = convert_egg(egg, tmp_path / "w")
+    assert result.ok
+    metadata = read_member(result.wheel, "demo-1.0.dist-info/METADATA").decode("utf-8")
+    assert "Author: Jos\xe9 Mart\xednez" in metadata
+    Metadata.from_email(metadata, validate=True)

@@ -126,6 +126,23 @@ def render(result: GalaxyPins, ini_name: str = "eggs.ini", index_url: Optional[s
     return "\n".join(lines) + "\n"
 
 
+def requirement_roots(ini: EggsIni, records: list) -> tuple:
+    """(roots, notes) for ``pins.pin``: the eggs.ini eggs that became wheels, at their wheel versions.
+
+    Unlike every eggs.ini line, these resolve against the run's mirror: an egg
+    that failed or is in ``no_auto`` becomes a note instead of an unresolvable root.
+    """
+    from packaging.requirements import Requirement
+
+    from migrate.pins import Root
+
+    result = pins_for(ini, records)
+    roots = [Root(Requirement(p.requirement), f"eggs.ini [eggs:{'platform' if p.egg.platform else 'noplatform'}] "
+                  f"{p.egg.key}") for p in result.pins]
+    notes = [f"{u.egg.key}: not pinned, {u.reason}" for u in result.unpinned]
+    return roots, notes
+
+
 def write_pinned_requirements(ini: EggsIni, records: list, path: Path, hashes: bool = False,
                               index_url: Optional[str] = None) -> Path:
     """``name==version`` per converted eggs.ini egg; no_auto and failed eggs as trailing comments.

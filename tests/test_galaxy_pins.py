@@ -189,3 +189,18 @@ def test_written_atomically_and_left_alone_when_unchanged(tmp_path):
     galaxy.write_pinned_requirements(ini, RECORDS, path, hashes=True)  # changed: replaced, not edited
     assert os.stat(path).st_ino != before.st_ino and "--hash=sha256:" in path.read_text()
     assert sorted(p.name for p in path.parent.iterdir()) == ["pinned-requirements.txt"]
+
+
+def test_requirement_roots_are_the_converted_eggs_at_their_wheel_versions(tmp_path):
+    from migrate import pins
+
+    ini = eggsini.parse_text(INI)
+    roots, notes = galaxy.requirement_roots(ini, RECORDS)
+    assert [(str(r.requirement), r.source) for r in roots] == [
+        ("MarkupSafe==0.12", "eggs.ini [eggs:noplatform] MarkupSafe"),
+        ("numpy==1.6.0", "eggs.ini [eggs:platform] numpy"),
+        ("psycopg2==2.5.1+9.2.4.static", "eggs.ini [eggs:platform] psycopg2"),
+        ("WebError==0.8a0", "eggs.ini [eggs:noplatform] WebError"),
+    ]
+    assert all(isinstance(r, pins.Root) for r in roots)
+    assert [n.split(":")[0] for n in notes] == ["pbs_python", "Whoosh"]

@@ -7,12 +7,26 @@ killed at any point leaves finished outputs whole (every file is written to a
 temp name, fsynced and renamed) and the next run ends in the same bytes.
 One egg's failure never stops the run: it becomes a manifest record with its
 reason, and the exit status is 1.
+
+One run at a time per OUT (an flock on ``OUT/.state/lock``); holding it, a run
+first removes the temp files a killed run left behind. docs/run.rst has the
+layout and the guarantees.
+
+Test hook: ``EGG_MIGRATE_TEST_KILL_AFTER=<point>[:<n>]`` makes the process
+SIGKILL itself at a named point (see :data:`KILL_POINTS`), so tests can prove
+that a run killed there resumes to the same bytes. It does nothing when unset.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
+import re
+import shutil
+import signal
+import sys
+import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,6 +40,16 @@ from migrate.convert import ConvertOptions, convert_egg
 from migrate.parallel import parallel_map, progress
 
 STATE = ".state"
+KILL_ENV = "EGG_MIGRATE_TEST_KILL_AFTER"
+KILL_POINTS = (
+    "fetch",      # eggs on disk, nothing converted
+    "wheel",      # :n  the n-th wheel written, its record not yet saved (in the converting process)
+    "convert",    # :n  the n-th convert record saved
+    "publish",    # the mirror swapped in, its stamp not yet written
+    "manifest",   # manifest.json written
+    "pin",        # requirements.txt written, its stamp not yet written
+    "report",     # report.txt written: the run is complete
+)
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample-repo"
 SAMPLE_EGGS_INI = SAMPLE.parent / "eggs.ini"
 
@@ -53,13 +77,17 @@ class RunOptions:
 class RunReport:
     out: Path
     records: list = field(default_factory=list)
-    fetch_errors: list = field(default_factory=list)  # one-line source-level errors
+    errors: list = field(default_factory=list)  # one-line run-level errors (source, publish)
     publish: Optional[object] = None  # mirror.PublishReport, None when skipped (unchanged)
     published: int = 0
     pins_file: Optional[Path] = None
     pins_error: Optional[str] = None
     galaxy_pins: Optional[Path] = None
     work: dict = field(default_factory=dict)  # stage -> how many items were (re)done
+    seconds: dict = field(default_factory=dict)  # stage -> wall-clock seconds
+    pins_count: int = 0
+    target: Optional[str] = None  # what requirements.txt pins for, e.g. "CPython 2.7 (cp27mu) on ..."
+    other_targets: tuple = ()  # ("3.10", ...): other Pythons the mirror has binary wheels for
 
     @property
     def counts(self) -> dict:
@@ -67,30 +95,78 @@ class RunReport:
 
     @property
     def ok(self) -> bool:
-        return not self.fetch_errors and not self.pins_error and self.counts[manifest.FAILED] == 0
+        return not self.errors and not self.pins_error and self.counts[manifest.FAILED] == 0
 
     @property
     def mirror(self) -> Path:
         return self.out / "mirror"
 
 
-def run(options: RunOptions, say: Callable[[str], None] = lambda line: None) -> RunReport:
-    """The whole migration; ``say`` receives one line per stage for people."""
+class Busy(Exception):
+    """Another run holds OUT (one line)."""
+
+
+def run(options: RunOptions, say: Callable[[str], None] = lambda line: None,
+        bars: Optional[bool] = None) -> RunReport:
+    """The whole migration; ``say`` receives one line per stage for people.
+
+    ``bars``: tqdm bars on stderr, one per stage (default: when stderr is a terminal).
+    Raises :class:`Busy` when another run is using OUT, ``ValueError`` for a bad
+    eggs.ini or target, ``FileNotFoundError`` when there is no source.
+    """
     out = Path(options.out)
-    out.mkdir(parents=True, exist_ok=True)
-    report = RunReport(out)
-    ini = _eggs_ini(options)
-    fetched = _fetch(options, ini, out, report, say)
-    _convert_and_check(options, ini, fetched, out, report, say)
-    _publish(options, out, report, say)
-    _write_manifest(out, report)
-    _pins(options, ini, out, report, say)
-    if ini is not None:
-        _galaxy_pins(ini, out, report, say)
-    manifest.write_report(report.records, out / "report.txt", mirror=str(report.mirror),
-                          requirements=str(report.pins_file) if report.pins_file else None,
-                          index_url=_index_url(report.mirror))
+    (out / STATE).mkdir(parents=True, exist_ok=True)
+    bars = sys.stderr.isatty() if bars is None else bars
+    with _RunLock(out / STATE / "lock"):
+        swept = sweep_temp_files(out)
+        if swept:
+            say(f"resume: removed {swept} temp file{'s' if swept != 1 else ''} a killed run left in {out}")
+        report = RunReport(out)
+        ini = _eggs_ini(options)
+        with _timed(report, "fetch"):
+            fetched = _fetch(options, ini, out, report, say, bars)
+        if fetched is None:  # the source could not be read: keep every output of the last run as it is
+            return report
+        _checkpoint("fetch")
+        with _timed(report, "convert"):
+            _convert_and_check(options, ini, fetched, out, report, say, bars)
+        with _timed(report, "publish"):
+            _publish(options, out, report, say, bars)
+        with _timed(report, "manifest"):
+            _write_manifest(out, report)
+        _checkpoint("manifest")
+        with _timed(report, "pin"):
+            _pins(options, ini, out, report, say, bars)
+        if ini is not None:
+            _galaxy_pins(ini, out, report, say)
+        _write_report(out, report)
+        _checkpoint("report")
     return report
+
+
+def _timed(report: RunReport, stage: str):
+    """Context manager adding a stage's wall-clock seconds to ``report.seconds``."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def timer():
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            report.seconds[stage] = report.seconds.get(stage, 0.0) + time.perf_counter() - started
+
+    return timer()
+
+
+def _checkpoint(point: str, n: Optional[int] = None) -> None:
+    """The test hook: SIGKILL this process at ``EGG_MIGRATE_TEST_KILL_AFTER=<point>[:<n>]``."""
+    wanted = os.environ.get(KILL_ENV)
+    if not wanted:
+        return
+    name, _, count = wanted.partition(":")
+    if name == point and (not count or n == int(count)):
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 # ---------------------------------------------------------------- fetch
@@ -119,21 +195,35 @@ def _is_placeholder(url: str) -> bool:
     return "example" in url or url.startswith("file:///path")
 
 
-def _fetch(options: RunOptions, ini, out: Path, report: RunReport, say) -> list:
-    """[(download.Result, manifest.Source)] of the eggs to convert; other rows become records."""
+def _fetch(options: RunOptions, ini, out: Path, report: RunReport, say, bars: bool) -> Optional[list]:
+    """[(download.Result, manifest.Source)] of the eggs to convert; other rows become records.
+
+    None when the source as a whole cannot be read (the run stops there).
+    """
     from migrate.fetch import FetchOptions, SourceError, fetch
     from migrate.selection import Selection
 
+    started = time.perf_counter()
     selection = Selection.make(ini, options.python, options.platforms, options.projects)
     source = source_for(options, ini)
+    fetch_options = options.fetch_options or FetchOptions()
+    jobs = max(options.jobs, 4)  # downloads wait on the network, not the CPU
+    bar = _FetchBar() if bars else None
     try:
-        result = fetch(source, out / "eggs", selection, jobs=max(options.jobs, 4),
-                       options=options.fetch_options or FetchOptions())
+        result = fetch(source, out / "eggs", selection, jobs=jobs, progress=bar, options=fetch_options)
+        stale = _replaced_local_eggs(result.results)
+        if stale:  # the local source changed under a verified copy: fetch those again
+            for path in stale:
+                path.unlink()
+            result = fetch(source, out / "eggs", selection, jobs=jobs, progress=bar, options=fetch_options)
     except SourceError as exc:
-        report.fetch_errors.append(str(exc))
-        say(f"fetch: FAILED {exc}")
-        return []
-    report.fetch_errors += list(result.errors)
+        report.errors.append(str(exc))
+        say(f"fetch: FAILED {exc} (nothing else done; the outputs of the last run are untouched)")
+        return None
+    finally:
+        if bar is not None:
+            bar.close()
+    report.errors += list(result.errors)
     ready = []
     for r in result.results:
         src = manifest.Source(str(r.path) if r.path else r.filename, r.url, r.sha256, r.size)
@@ -142,13 +232,67 @@ def _fetch(options: RunOptions, ini, out: Path, report: RunReport, say) -> list:
         elif r.status == "skipped":
             report.records.append(manifest.skipped_record(r.filename, r.reason, src))
         else:
-            report.records.append(manifest.failed_record(r.filename, f"{r.status}: {r.reason}", src))
+            why = "fetch failed" if r.status == "failed" else f"fetch: {r.status}"
+            report.records.append(manifest.failed_record(r.filename, f"{why}: {r.reason}", src))
     counts = result.counts()
     report.work["fetch"] = counts.get("downloaded", 0)
-    say(f"fetch: {len(ready)} eggs ready in {out / 'eggs'} ({counts.get('downloaded', 0)} downloaded, "
-        f"{counts.get('already-verified', 0)} already verified, {counts.get('missing', 0)} missing, "
-        f"{counts.get('failed', 0)} failed)")
+    say(f"fetch: {len(ready)} eggs ready in {out / 'eggs'} ({counts.get('downloaded', 0)} fetched now, "
+        f"{counts.get('already-verified', 0)} already verified, {counts.get('skipped', 0)} skipped, "
+        f"{counts.get('missing', 0)} missing, {counts.get('failed', 0)} failed){_since(started)}")
+    for r in result.results:
+        if r.status not in ("downloaded", "already-verified", "skipped"):
+            say(f"  {r.status.upper()} {r.filename}: {r.reason}")
+    for error in result.errors:
+        say(f"  FAILED {error}")
     return ready
+
+
+def _replaced_local_eggs(results) -> list:
+    """Copies in OUT/eggs whose local source file was replaced since it was fetched.
+
+    fetch trusts a verified copy without looking at a local source again. A hard
+    link is its source (same inode), so only a copy can go stale: its source is
+    then newer than the copy or of another size.
+    """
+    stale = []
+    for r in results:
+        if r.status != "already-verified" or not r.url or "://" in r.url or r.path is None:
+            continue
+        try:
+            src, copy = os.stat(r.url), os.stat(r.path)
+        except OSError:
+            continue
+        if os.path.isdir(r.path) or (src.st_dev, src.st_ino) == (copy.st_dev, copy.st_ino):
+            continue
+        if src.st_size != copy.st_size or src.st_mtime_ns > copy.st_mtime_ns:
+            stale.append(Path(r.path))
+    return stale
+
+
+class _FetchBar:
+    """The fetch stage's one bar (migrate.download.Progress): eggs done of eggs wanted."""
+
+    def __init__(self):
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=0, desc="fetch", unit="egg", file=sys.stderr, leave=False)
+
+    def add_files(self, n: int) -> None:
+        self.bar.total = (self.bar.total or 0) + n
+        self.bar.refresh()
+
+    def add_bytes(self, n: int) -> None:
+        pass
+
+    def done(self, result) -> None:
+        self.bar.update(1)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def _since(started: float) -> str:
+    return f" in {time.perf_counter() - started:.1f} s"
 
 
 # ---------------------------------------------------------------- convert + check
@@ -167,39 +311,86 @@ def _options_key(options: ConvertOptions) -> str:
 
 def _convert_one(job: _Job) -> dict:
     """Convert and check one egg (in a worker process); returns its manifest record."""
+    _die_with_parent()
     result = convert_egg(job.egg, job.wheels, job.options)
+    if result.ok:
+        _WHEELS_WRITTEN[0] += 1
+        _checkpoint("wheel", _WHEELS_WRITTEN[0])
     checks = check_wheel(result.wheel, source_egg=job.egg) if result.ok else None
     return manifest.egg_record(result, job.source, checks)
 
 
-def _convert_and_check(options: RunOptions, ini, fetched: list, out: Path, report: RunReport, say) -> None:
+_WHEELS_WRITTEN = [0]  # per process: the "wheel:<n>" kill point counts here
+_MAIN_PID = os.getpid()
+_ORPHAN_GUARD = [False]
+
+
+def _die_with_parent() -> None:
+    """In a pool worker: ask Linux to SIGKILL it when the run dies (kill -9 leaves no orphans).
+
+    Set on the worker's first task, as migrate.parallel has no pool initializer.
+    """
+    if _ORPHAN_GUARD[0] or os.getpid() == _MAIN_PID or not sys.platform.startswith("linux"):
+        return
+    _ORPHAN_GUARD[0] = True
+    try:
+        import ctypes
+
+        parent = os.getppid()
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # the run died before the line above
+            os.kill(os.getpid(), signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+
+def _convert_and_check(options: RunOptions, ini, fetched: list, out: Path, report: RunReport, say,
+                       bars: bool) -> None:
+    started = time.perf_counter()
     wheels = out / "wheels"
     wheels.mkdir(parents=True, exist_ok=True)
     cache = out / STATE / "convert"
     cache.mkdir(parents=True, exist_ok=True)
-    for leftover in wheels.glob(".*.tmp"):  # a run killed while writing a wheel
-        leftover.unlink()
-    jobs, keys, records = [], {}, {}
+    jobs, keys, records, used = [], {}, {}, set()
     for r, src in fetched:
         conv = _convert_options(options, ini, r)
         key = f"{src.sha256}-{_options_key(conv)}"
-        cached = _cached_record(cache / f"{key}.json", src)
+        used.add(f"{key}.json")
+        cached = _cached_record(cache / f"{key}.json", src, wheels)
         if cached is not None:
             records[src.path] = cached
             continue
         job = _Job(str(r.path), src, str(wheels), conv)
         jobs.append(job)
         keys[job.egg] = key
-    for record in progress(parallel_map(_convert_one, jobs, options.jobs), "convert", total=len(jobs)):
+    done_now = 0
+    results = parallel_map(_convert_one, jobs, options.jobs)
+    if bars:
+        results = _bar(results, "convert", len(jobs), "egg")
+    for record in results:
         records[record["source"]["path"]] = record
-        _write_json(cache / f"{keys[record['egg']]}.json", record)
+        _write_json(cache / f"{keys[record['egg']]}.json", _portable(record, out))
+        done_now += 1
+        _checkpoint("convert", done_now)
     report.work["convert"] = len(jobs)
     current = [records[src.path] for _, src in fetched]
     _remove_stale_wheels(wheels, current)
+    _remove_unused(cache, used)
     report.records += current
-    done = sum(1 for r in current if r["status"] == manifest.CONVERTED)
-    say(f"convert + check: {done} of {len(current)} eggs became good wheels in {wheels} "
-        f"({len(jobs)} converted now, {len(current) - len(jobs)} unchanged since the last run)")
+    good = sum(1 for r in current if r["status"] == manifest.CONVERTED)
+    say(f"convert + check: {good} good wheels from {len(current)} fetched eggs in {wheels} "
+        f"({len(jobs)} converted now, {len(current) - len(jobs)} unchanged since the last run, "
+        f"{len(current) - good} failed){_since(started)}")
+    for r in current:
+        if r["status"] != manifest.CONVERTED:
+            say(f"  FAILED {Path(r['egg']).name}: {r['reason']}")
+
+
+def _bar(items, desc: str, total: int, unit: str):
+    from tqdm import tqdm
+
+    return tqdm(items, desc=desc, total=total, unit=unit, leave=False, file=sys.stderr)
 
 
 def _convert_options(options: RunOptions, ini, result) -> ConvertOptions:
@@ -213,21 +404,50 @@ def _convert_options(options: RunOptions, ini, result) -> ConvertOptions:
                    extra_requires_source=f"{Path(ini.path).name} [dependencies] {result.project}")
 
 
-def _cached_record(path: Path, src) -> Optional[dict]:
-    """A finished record whose wheel is still there, unchanged."""
+def _cached_record(path: Path, src, wheels: Path) -> Optional[dict]:
+    """A finished record whose wheel is still in ``wheels``, unchanged; its paths made current.
+
+    Records are stored with OUT-relative paths (:func:`_portable`), so a moved or
+    copied OUT never points into another folder.
+    """
     try:
         record = json.loads(path.read_text("utf-8"))
     except (OSError, ValueError):
         return None
     wheel = record.get("wheel")
     if wheel:
+        here = wheels / wheel["filename"]
         try:
-            if _sha256(Path(record["wheel_path"])) != wheel["sha256"]:
+            if here.stat().st_size != wheel["size"] or _sha256(here) != wheel["sha256"]:
                 return None
         except OSError:
             return None
-    record["source"]["url"] = src.url  # the same egg may come from another URL this time
+        record["wheel"] = {**wheel, "path": str(here)}
+        record["wheel_path"] = str(here)
+    record["egg"] = src.path
+    record["source"] = {"path": src.path, "url": src.url, "sha256": src.sha256, "size": src.size}
     return record
+
+
+def _portable(record: dict, out: Path) -> dict:
+    """The record as cached: paths inside OUT made relative (they are re-rooted when read)."""
+    def rel(p):
+        try:
+            return str(Path(p).relative_to(out)) if p else p
+        except ValueError:
+            return p
+
+    wheel = record.get("wheel")
+    return {**record, "egg": rel(record["egg"]), "source": {**record["source"], "path": rel(record["source"]["path"])},
+            "wheel": {**wheel, "path": rel(wheel["path"])} if wheel else wheel,
+            "wheel_path": rel(record.get("wheel_path"))}
+
+
+def _remove_unused(cache: Path, used: set) -> None:
+    """Records of eggs no longer in the run: their wheels are gone too (kept small, re-made if needed)."""
+    for entry in cache.glob("*.json"):
+        if entry.name not in used:
+            entry.unlink()
 
 
 def _remove_stale_wheels(wheels: Path, records: list) -> None:
@@ -240,9 +460,10 @@ def _remove_stale_wheels(wheels: Path, records: list) -> None:
 
 # ---------------------------------------------------------------- publish
 
-def _publish(options: RunOptions, out: Path, report: RunReport, say) -> None:
+def _publish(options: RunOptions, out: Path, report: RunReport, say, bars: bool) -> None:
     from migrate import mirror
 
+    started = time.perf_counter()
     good = sorted((r for r in report.records if r.get("wheel") and
                    (r["status"] == manifest.CONVERTED or options.publish_broken)),
                   key=lambda r: r["wheel"]["filename"])
@@ -253,34 +474,111 @@ def _publish(options: RunOptions, out: Path, report: RunReport, say) -> None:
     fingerprint = _fingerprint({"wheels": [(r["wheel"]["filename"], r["wheel"]["sha256"]) for r in good],
                                 "base_url": options.base_url})
     stamp = out / STATE / "publish.json"
-    if _read_json(stamp).get("fingerprint") == fingerprint and (report.mirror / "simple" / "index.html").is_file():
+    if _read_json(stamp).get("fingerprint") == fingerprint and _mirror_intact(report.mirror, good):
         report.work["publish"] = 0
         say(f"publish: mirror {report.mirror} unchanged ({len(wheels)} wheels)")
         return
-    report.publish = mirror.publish(wheels, report.mirror, base_url=options.base_url)
+    bar = _bar(None, "publish", len(wheels), "wheel") if bars else None
+    try:
+        report.publish = mirror.publish(wheels, report.mirror, base_url=options.base_url)
+    except (mirror.MirrorError, OSError) as exc:
+        report.errors.append(f"publish: {exc}")
+        say(f"publish: FAILED {exc}")
+        return
+    finally:
+        if bar is not None:
+            bar.update(len(wheels))
+            bar.close()
     for p in report.publish.problems:
         if p.severity == "error":
-            report.fetch_errors.append(f"publish: {p.message}")
+            report.errors.append(f"publish: {p.message}")
+    _checkpoint("publish")
     if report.publish.ok:
         _write_json(stamp, {"fingerprint": fingerprint})
+    else:
+        _remove(stamp)
     report.work["publish"] = len(report.publish.added) + len(report.publish.removed)
     note = f"; {held} wheels with check errors held back (--publish-broken publishes them)" if held else ""
     say(f"publish: {len(wheels)} wheels in {report.mirror} "
-        f"({len(report.publish.added)} added, {len(report.publish.removed)} removed){note}")
+        f"({len(report.publish.added)} added, {len(report.publish.removed)} removed){note}{_since(started)}")
+
+
+def _mirror_intact(mirror_dir: Path, records: list) -> bool:
+    """The index is there and so is every wheel it should serve, at its size (cheap: stat only)."""
+    if not (mirror_dir / "simple" / "index.html").is_file():
+        return False
+    packages = mirror_dir / "packages"
+    for r in records:
+        name, size = r["wheel"]["filename"], r["wheel"]["size"]
+        # a changed file with a known name is served from packages/<sha256[:16]>/ (migrate.mirror)
+        places = [packages / name, packages / r["wheel"]["sha256"][:16] / name]
+        if not any(_size(p) == size for p in places):
+            return False
+    return True
+
+
+def _size(path: Path) -> Optional[int]:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
 
 
 def _index_url(mirror_dir: Path) -> str:
     return Path(os.path.abspath(mirror_dir), "simple").as_uri() + "/"
 
 
-# ---------------------------------------------------------------- manifest
+# ---------------------------------------------------------------- manifest and report
 
 def _write_manifest(out: Path, report: RunReport) -> None:
     data = manifest.manifest(report.records)
-    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    target = out / "manifest.json"
-    if not target.is_file() or target.read_text("utf-8") != text:
-        manifest.write_manifest(report.records, target)
+    _write_if_changed(out / "manifest.json", json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def _write_report(out: Path, report: RunReport) -> None:
+    """report.txt: manifest's summary plus what this run adds (pins target, run errors)."""
+    text = manifest.render_report(report.records, mirror=str(report.mirror),
+                                  requirements=str(report.pins_file) if report.pins_file else None,
+                                  index_url=_index_url(report.mirror))
+    extra = _run_sections(out, report)
+    marker = "Next steps\n"
+    if extra and marker in text:
+        head, _, tail = text.partition(marker)
+        text = head + extra + marker + tail
+    elif extra:
+        text += "\n" + extra
+    _write_if_changed(out / "report.txt", text)
+
+
+def _run_sections(out: Path, report: RunReport) -> str:
+    """Deterministic lines only (no times, no work counts): report.txt must not change on a re-run."""
+    lines = []
+    if report.errors:
+        lines.append("Run errors")
+        lines += [f"  {e}" for e in report.errors]
+        lines.append("")
+    if report.pins_file or report.pins_error:
+        lines.append("Pins")
+        if report.pins_file:
+            lines.append(f"  {report.pins_file}: {report.pins_count} projects hash-pinned for {report.target}")
+        else:
+            lines.append(f"  FAILED (no requirements.txt written): {report.pins_error}")
+        if report.other_targets:
+            lines.append(f"  The mirror also has binary wheels for Python {', '.join(report.other_targets)}; "
+                         "pin for one with:")
+            lines.append(f"    egg-migrate run ... -o {out} --target-python {report.other_targets[-1]}")
+        lines.append("")
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    """Atomic write, skipped when the bytes are already there (a re-run keeps mtimes)."""
+    try:
+        if path.read_text("utf-8") == text:
+            return
+    except (OSError, ValueError):
+        pass
+    manifest._write_atomic(path, text)
 
 
 # ---------------------------------------------------------------- pins
@@ -304,10 +602,14 @@ def default_target(records: list) -> tuple:
     return f"{interp[2]}.{interp[3:]}", abi, ()
 
 
-def _pins(options: RunOptions, ini, out: Path, report: RunReport, say) -> None:
+def _pins(options: RunOptions, ini, out: Path, report: RunReport, say, bars: bool) -> None:
     from migrate import pins
 
+    started = time.perf_counter()
+    path, stamp = out / "requirements.txt", out / STATE / "pins.json"
     if not report.published:
+        _remove(path)
+        _remove(stamp)
         say("pin: nothing published, nothing to pin")
         return
     python, abi, platforms = default_target(report.records)
@@ -316,28 +618,80 @@ def _pins(options: RunOptions, ini, out: Path, report: RunReport, say) -> None:
     platforms = options.target_platforms or platforms or ("manylinux_2_17_x86_64",)
     try:
         target = pins.Target.make(python, [abi] if abi else [], platforms)
+        report.target = target.describe()
+        report.other_targets = _other_pythons(report.records, target)
         roots, notes = _pin_roots(options, ini, out, report, target)
-        published = _read_json(out / STATE / "publish.json").get("fingerprint")
-        fingerprint = _fingerprint({"mirror": published, "roots": [str(r) for r in roots],
-                                    "target": target.describe()})
-        path = out / "requirements.txt"
-        stamp = out / STATE / "pins.json"
-        if _read_json(stamp).get("fingerprint") == fingerprint and path.is_file():
+        command = _run_command(options, out)
+        fingerprint = _fingerprint({"mirror": _published_fingerprint(options, report.records),
+                                    "roots": [str(r) for r in roots], "target": target.describe(),
+                                    "command": command, "generator": __version__})
+        done = _read_json(stamp)
+        if done.get("fingerprint") == fingerprint and path.is_file() and _sha256(path) == done.get("sha256"):
             report.pins_file = path
+            report.pins_count = done.get("pins", 0)
             report.work["pin"] = 0
-            say(f"pin: {path} unchanged")
+            say(f"pin: {path} unchanged ({report.pins_count} pins for {target.describe()})")
             return
-        result = pins.pin(roots, report.mirror, target)
-        pins.write_requirements(result, path, command=f"egg-migrate run -o {out}")
+        bar = _bar(None, "pin", len(roots), "project") if bars else None
+        try:
+            result = pins.pin(roots, report.mirror, target)
+        finally:
+            if bar is not None:
+                bar.update(len(roots))
+                bar.close()
+        pins.write_requirements(result, path, command=command)
+        _checkpoint("pin")
+        _write_json(stamp, {"fingerprint": fingerprint, "sha256": _sha256(path), "pins": len(result.pins)})
         report.pins_file = path
-        _write_json(stamp, {"fingerprint": fingerprint})
+        report.pins_count = len(result.pins)
         report.work["pin"] = len(result.pins)
-        say(f"pin: {len(result.pins)} pins with hashes for {target.describe()} in {path}")
+        say(f"pin: {len(result.pins)} pins with hashes for {target.describe()} in {path}{_since(started)}")
         for note in notes:
             say(f"pin: {note}")
+        for problem in result.problems:
+            say(f"pin: {problem.severity}: {problem.message}")
     except (pins.PinError, pins.Unresolvable) as exc:
         report.pins_error = str(exc)
+        _remove(path)  # pins of an older mirror would only mislead
+        _remove(stamp)
         say(f"pin: FAILED {exc}")
+
+
+def _published_fingerprint(options: RunOptions, records: list) -> str:
+    good = sorted((r["wheel"]["filename"], r["wheel"]["sha256"]) for r in records if r.get("wheel") and
+                  (r["status"] == manifest.CONVERTED or options.publish_broken))
+    return _fingerprint({"wheels": good, "base_url": options.base_url})
+
+
+def _other_pythons(records: list, target) -> tuple:
+    """Pythons ("3.10", ...) other than the target's that converted binary wheels are for."""
+    found = set()
+    for r in records:
+        if r["status"] != manifest.CONVERTED or not r.get("wheel"):
+            continue
+        for tag in parse_wheel_filename(r["wheel"]["filename"])[3]:
+            if tag.interpreter.startswith("cp") and tag.interpreter[2:].isdigit():
+                found.add(f"{tag.interpreter[2]}.{tag.interpreter[3:]}")
+    found.discard(target.short)
+    return tuple(sorted(found, key=lambda v: tuple(int(x) for x in v.split("."))))
+
+
+def _run_command(options: RunOptions, out: Path) -> str:
+    """The command line that makes these pins (written into requirements.txt)."""
+    import shlex
+
+    words = ["egg-migrate", "run"] + ([options.source] if options.source else []) + ["-o", str(out)]
+    if options.eggs_ini:
+        words += ["--eggs-ini", str(options.eggs_ini)]
+    if options.target_python:
+        words += ["--target-python", options.target_python]
+    if options.target_abi:
+        words += ["--target-abi", options.target_abi]
+    for platform in options.target_platforms:
+        words += ["--target-platform", platform]
+    for req in options.pin:
+        words += ["--pin", req]
+    return " ".join(shlex.quote(w) for w in words)
 
 
 def _galaxy_pins(ini, out: Path, report: RunReport, say) -> None:
@@ -399,3 +753,75 @@ def _read_json(path: Path) -> dict:
 
 def _write_json(path: Path, data) -> None:
     manifest._write_atomic(path, json.dumps(data, indent=2) + "\n")  # key order kept: records are manifest rows
+
+
+def _remove(path: Path) -> None:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+
+
+# ---------------------------------------------------------------- one run per OUT, and its leftovers
+
+class _RunLock:
+    """A lock on OUT/.state/lock: one run per OUT; the kernel releases it when the run dies.
+
+    A POSIX record lock (``lockf``), not ``flock``: forked pool workers inherit an
+    flock, so workers orphaned by a kill -9 would keep OUT locked; record locks
+    belong to the process alone.
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __enter__(self):
+        import fcntl
+
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.lockf(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(self.fd)
+            if exc.errno in (errno.EAGAIN, errno.EACCES):
+                raise Busy(f"{self.path.parent.parent}: another egg-migrate run is using this folder") from None
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        os.close(self.fd)
+
+
+# What the writers of each part of OUT name their temp files (all renamed into place when whole):
+#   .NAME.XXXXXXXX.tmp      convert (wheels/), manifest, report, pins, this module's state (mkstemp)
+#   .NAME.tmp-PID[-TID]     fetch (eggs/: copies, state journal, fetch manifest), mirror symlinks
+#   NAME.tmp-PID            fetch's state journal, mirror generations (mirror/.egg-migrate/gen-N.tmp-PID)
+#   .NAME.old-PID-TID       fetch, a folder egg being replaced
+# ``.part`` files are not temp files: fetch resumes an HTTP download from them.
+_TEMP = re.compile(r"(^\..+\.[A-Za-z0-9_]{6,}\.tmp$)|(\.tmp-\d+(-\d+)?$)|(^\..+\.old-\d+-\d+$)")
+
+
+def sweep_temp_files(out: Path) -> int:
+    """Remove the temp files and folders killed runs left under OUT; how many.
+
+    Only called while holding the run lock, so no live writer owns them.
+    """
+    removed = 0
+    for dirpath, dirnames, filenames in os.walk(out):
+        for name in list(dirnames):
+            if _TEMP.search(name):
+                path = os.path.join(dirpath, name)
+                if os.path.islink(path):
+                    os.unlink(path)
+                else:
+                    shutil.rmtree(path, ignore_errors=True)
+                dirnames.remove(name)
+                removed += 1
+        for name in filenames:
+            if _TEMP.search(name):
+                try:
+                    os.unlink(os.path.join(dirpath, name))
+                    removed += 1
+                except FileNotFoundError:
+                    pass
+    return removed

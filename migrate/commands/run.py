@@ -17,7 +17,16 @@ fetch -> convert -> check -> publish -> manifest/report -> pins, into OUT:
   OUT/report.txt       the human summary: counts, failures with reasons, next steps
 
 Without SOURCE the sample repository bundled in data/ is used. Re-running redoes
-only unfinished or changed work; a killed run can simply be run again."""
+only unfinished or changed work; a killed run can simply be run again: it ends in
+the same bytes. OUT/.state/ records what each stage finished (delete it to redo
+everything). One run at a time per OUT. See docs/run.rst.
+
+Progress: one bar per stage on stderr when it is a terminal, then one line per
+stage. The report (OUT/report.txt) goes to stdout.
+
+Exit status: 0 every egg converted, published and pinned; 1 something failed (each
+failure is named on stderr and in the report, the rest of the run goes on), or
+another run is using OUT; 2 usage errors."""
 
 
 def register(sub) -> None:
@@ -49,11 +58,16 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from migrate import eggsini
     from migrate.convert import ConvertOptions
-    from migrate.pipeline import RunOptions, run as run_pipeline
+    from migrate.pipeline import Busy, RunOptions, run as run_pipeline
 
+    if args.jobs < 1:
+        return _usage("-j must be at least 1")
+    if args.eggs_ini and not Path(args.eggs_ini).is_file():
+        return _usage(f"--eggs-ini {args.eggs_ini}: no such file")
     options = RunOptions(
-        out=Path(args.out), source=args.source, jobs=max(1, args.jobs),
+        out=Path(args.out), source=args.source, jobs=args.jobs,
         eggs_ini=Path(args.eggs_ini) if args.eggs_ini else None, python=args.python,
         platforms=tuple(args.platform), projects=tuple(args.project),
         convert=ConvertOptions(tags=tag_options(args)), pin=tuple(args.pin),
@@ -62,8 +76,29 @@ def run(args) -> int:
     )
     try:
         report = run_pipeline(options, say=lambda line: print(line, file=sys.stderr))
-    except (ValueError, FileNotFoundError) as exc:  # bad eggs.ini, bad --platform, no source
+    except eggsini.InvalidTarget as exc:  # a bad --python / --platform
+        return _usage(str(exc))
+    except (Busy, ValueError, FileNotFoundError) as exc:  # another run, a bad eggs.ini, no source
         print(f"egg-migrate run: {exc}", file=sys.stderr)
         return 1
-    print((report.out / "report.txt").read_text("utf-8"))
+    if report.errors and not (report.out / "report.txt").is_file():
+        return 1  # the source could not be read (said on stderr) and there is no earlier report
+    sys.stdout.write((report.out / "report.txt").read_text("utf-8"))
+    sys.stdout.flush()
+    print(_last_line(report), file=sys.stderr)
     return 0 if report.ok else 1
+
+
+def _last_line(report) -> str:
+    """One line under the report: the verdict, what was redone, and where the report is."""
+    c = report.counts
+    total = sum(report.seconds.values())
+    work = ", ".join(f"{stage} {n}" for stage, n in report.work.items() if n) or "nothing (all unchanged)"
+    verdict = "done" if report.ok else "done, with failures"
+    return (f"egg-migrate run: {verdict}: {c['converted']} converted, {c['failed']} failed, {c['skipped']} skipped "
+            f"in {total:.1f} s; redone: {work}; report: {report.out / 'report.txt'}")
+
+
+def _usage(message: str) -> int:
+    print(f"egg-migrate run: error: {message}", file=sys.stderr)
+    return 2

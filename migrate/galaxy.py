@@ -94,10 +94,10 @@ def render(result: GalaxyPins, ini_name: str = "eggs.ini", index_url: Optional[s
     """
     lines = [f"# Pinned requirements for this Galaxy deployment, from {ini_name}",
              f"# (written by egg-migrate {__version__}; one name==version per egg that became a wheel)."]
-    tagged = next((p for p in result.pins if p.egg.tag), None)
-    if tagged is not None:
-        lines.append(f"# A [tags] suffix became a PEP 440 local version: {tagged.egg.version} + {tagged.egg.tag} "
-                     f"-> {tagged.version}.")
+    tagged = sorted((p for p in result.pins if p.egg.tag), key=lambda p: "+" not in p.version)
+    if tagged:
+        lines.append(f"# A [tags] suffix is part of the version, written the PEP 440 way: {tagged[0].egg.version} "
+                     f"+ {tagged[0].egg.tag} -> {tagged[0].version}.")
     lines.append("# Install with stock pip:")
     where = f"--index-url {index_url} " if index_url else "--index-url <mirror>/simple/ "
     lines.append(f"#   pip install {where}{'--require-hashes ' if hashes else ''}-r {FILENAME}")

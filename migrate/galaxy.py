@@ -11,8 +11,6 @@ writes atomically. The same records give the same bytes.
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +20,7 @@ from packaging.utils import canonicalize_name, parse_wheel_filename
 
 from migrate import __version__, names
 from migrate.eggsini import EggPin, EggsIni
+from migrate.fsutil import write_if_changed
 from migrate.selection import same_version
 from migrate.sources import egg_parts
 
@@ -151,13 +150,7 @@ def write_pinned_requirements(ini: EggsIni, records: list, path: Path, hashes: b
     would be the same.
     """
     path = Path(path)
-    text = render(pins_for(ini, records), Path(ini.path).name, index_url, hashes)
-    try:
-        if path.read_text("utf-8") == text:
-            return path
-    except (OSError, UnicodeDecodeError):
-        pass
-    _write_atomic(path, text)
+    write_if_changed(path, render(pins_for(ini, records), Path(ini.path).name, index_url, hashes))
     return path
 
 
@@ -252,20 +245,3 @@ def _reason(record: dict) -> str:
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fp:
-            fp.write(text)
-            fp.flush()
-            os.fsync(fp.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise

@@ -1,0 +1,123 @@
+"""Benchmark: ``egg-migrate run`` end to end on 1,000 synthetic eggs, -j 1 vs -j 2.
+
+    .venv/bin/python benchmarks/run.py [--eggs 1000] [--jobs 1 2] [--keep DIR]
+
+The eggs are made from the bundled sample (data/sample-repo): its 15 eggs as they
+are (so the copies' dependencies resolve), then renamed copies of the 14 good ones,
+round robin, until there are --eggs: project ``<name>b<NNNN>`` in the file name and
+in PKG-INFO, so every wheel and mirror page is distinct. They are laid out like
+Galaxy's repository (``<repo>/<name>/<egg>``), so the fetch stage reads a listing
+and hard-links (or copies) every egg, as ``run`` does with a local source.
+
+For each -j: a fresh OUT, one ``migrate.pipeline.run`` in this process (the same
+function the command calls), timed per stage; then a second run on the same OUT,
+which must redo nothing. Prints eggs/s, the stage split and the scaling
+(time at -j 1 / time at -j N). Prints figures only; it never fails on a goal.
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from migrate import pipeline  # noqa: E402
+from migrate.pipeline import RunOptions  # noqa: E402
+
+SAMPLE = ROOT / "data" / "sample-repo"
+_NAME = re.compile(rb"^Name: .*$", re.MULTILINE)
+
+
+def make_repo(dest: Path, count: int) -> int:
+    """The sample's eggs plus renamed copies of its good ones, in Galaxy layout; how many."""
+    eggs = sorted(SAMPLE.glob("*/*.egg"))
+    made = 0
+    for egg in eggs:
+        (dest / egg.parent.name).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(egg, dest / egg.parent.name / egg.name)
+        made += 1
+    good = [e for e in eggs if e.parent.name != "brokenegg"]
+    for i, egg in zip(range(1, count - made + 1), itertools.cycle(good)):
+        project, rest = egg.name.split("-", 1)
+        new = f"{project}b{i:04d}"
+        folder = dest / new
+        folder.mkdir()
+        _renamed(egg, folder / f"{new}-{rest}", new)
+        made += 1
+    return made
+
+
+def _renamed(egg: Path, target: Path, project: str) -> None:
+    with zipfile.ZipFile(egg) as src, zipfile.ZipFile(target, "w") as out:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "EGG-INFO/PKG-INFO":
+                data = _NAME.sub(b"Name: " + project.encode(), data, count=1)
+            out.writestr(info, data, compress_type=info.compress_type)
+
+
+def measure(repo: Path, out: Path, jobs: int) -> dict:
+    lines = []
+    started = time.perf_counter()
+    report = pipeline.run(RunOptions(out=out, source=str(repo), jobs=jobs), say=lines.append, bars=False)
+    first = time.perf_counter() - started
+    started = time.perf_counter()
+    again = pipeline.run(RunOptions(out=out, source=str(repo), jobs=jobs), bars=False)
+    second = time.perf_counter() - started
+    return {"seconds": first, "stages": dict(report.seconds), "counts": report.counts, "work": report.work,
+            "again": second, "again_work": again.work, "lines": lines}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--eggs", type=int, default=1000)
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--keep", metavar="DIR", help="build in DIR and keep it (default: a temp folder)")
+    args = parser.parse_args()
+    base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="egg-migrate-bench-run-"))
+    base.mkdir(parents=True, exist_ok=True)
+    try:
+        repo = base / "repo"
+        shutil.rmtree(repo, ignore_errors=True)
+        made = make_repo(repo, args.eggs)
+        size = sum(p.stat().st_size for p in repo.glob("*/*.egg"))
+        print(f"machine: {os.cpu_count()} cores (load average {os.getloadavg()[0]:.1f}), Python "
+              f"{sys.version.split()[0]}")
+        print(f"eggs: {made} in {repo} ({size / 1e6:.1f} MB; the sample's 15 + renamed copies)")
+        results = {}
+        for jobs in args.jobs:
+            out = base / f"out-j{jobs}"
+            shutil.rmtree(out, ignore_errors=True)
+            r = results[jobs] = measure(repo, out, jobs)
+            c = r["counts"]
+            stages = ", ".join(f"{k} {v:.1f} s" for k, v in r["stages"].items())
+            print(f"-j {jobs}: {r['seconds']:.1f} s, {made / r['seconds']:.0f} eggs/s end to end "
+                  f"({c['converted']} converted, {c['failed']} failed); {stages}")
+            convert = r["stages"].get("convert")
+            if convert:
+                print(f"      convert + check alone: {r['work']['convert'] / convert:.0f} eggs/s")
+            print(f"      second run (nothing to do): {r['again']:.2f} s, redone: "
+                  f"{ {k: v for k, v in r['again_work'].items() if v} or 'nothing'}")
+        if 1 in results:
+            for jobs, r in results.items():
+                if jobs != 1:
+                    total = results[1]["seconds"] / r["seconds"]
+                    conv = results[1]["stages"]["convert"] / r["stages"]["convert"]
+                    print(f"scaling -j 1 -> -j {jobs}: end to end x{total:.2f}, convert + check x{conv:.2f}")
+    finally:
+        if not args.keep:
+            shutil.rmtree(base, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -718,7 +718,8 @@ def _pin_roots(options: RunOptions, ini, out: Path, report: RunReport, target) -
     if options.pin:
         return list(options.pin), []
     if ini is not None:
-        return pins.read_eggs_ini(ini.path, out / "manifest.json")
+        roots, notes = pins.read_eggs_ini(ini.path, out / "manifest.json")
+        return _published_roots(roots, notes, report)
     accepted = {str(t) for t in target.tags()}
     names = []
     for r in report.records:
@@ -728,6 +729,20 @@ def _pin_roots(options: RunOptions, ini, out: Path, report: RunReport, target) -
         if tags & accepted:
             names.append(canonicalize_name(r["project"]))
     return sorted(set(names)), []
+
+
+def _published_roots(roots: list, notes: list, report: RunReport) -> tuple:
+    """eggs.ini roots whose egg failed or was skipped are left out (noted): one egg never sinks the pins."""
+    published = {canonicalize_name(r["project"]) for r in report.records
+                 if r.get("wheel") and r.get("project") and r["status"] == manifest.CONVERTED}
+    kept, notes = [], list(notes)
+    for root in roots:
+        name = canonicalize_name(root.requirement.name)
+        if name in published:
+            kept.append(root)
+        else:
+            notes.append(f"{root.requirement.name}: not pinned, its egg has no good wheel (see the report)")
+    return kept, notes
 
 
 # ---------------------------------------------------------------- small I/O helpers

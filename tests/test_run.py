@@ -392,6 +392,22 @@ def test_egg_gone_from_the_source_leaves_the_outputs(tmp_path):
     assert len(list((out / ".state" / "convert").glob("*.json"))) == 13
 
 
+def test_eggs_ini_run_pins_around_the_broken_egg_and_settles(tmp_path):
+    out = tmp_path / "out"
+    lines = []
+    options = RunOptions(out=out, eggs_ini=SAMPLE.parent / "eggs.ini", jobs=1)
+    first = pipeline.run(options, say=lines.append, bars=False)
+    assert first.pins_error is None, first.pins_error
+    assert "pin: brokenegg: not pinned, its egg has no good wheel (see the report)" in lines
+    pinned = (out / "requirements.txt").read_text()
+    assert "bx-python==0.7.2+7b95ff194725 \\" in pinned and "brokenegg" not in pinned
+    outputs = _outputs(out) + [out / "pinned-requirements.txt"]
+    before = {p: p.stat().st_mtime_ns for p in outputs}
+    second = pipeline.run(options, bars=False)
+    assert second.work == {"fetch": 0, "convert": 0, "publish": 0, "pin": 0}
+    assert {p: p.stat().st_mtime_ns for p in outputs} == before
+
+
 # ---------------------------------------------------------------- failures
 
 def _bad_eggs(source: Path) -> None:

@@ -88,6 +88,7 @@ class RunReport:
     pins_count: int = 0
     target: Optional[str] = None  # what requirements.txt pins for, e.g. "CPython 2.7 (cp27mu) on ..."
     other_targets: tuple = ()  # ("3.10", ...): other Pythons the mirror has binary wheels for
+    finished: bool = False  # False: stopped after fetch (source unreadable), OUT left as it was
 
     @property
     def counts(self) -> dict:
@@ -140,6 +141,7 @@ def run(options: RunOptions, say: Callable[[str], None] = lambda line: None,
         if ini is not None:
             _galaxy_pins(ini, out, report, say)
         _write_report(out, report)
+        report.finished = True
         _checkpoint("report")
     return report
 
@@ -224,6 +226,10 @@ def _fetch(options: RunOptions, ini, out: Path, report: RunReport, say, bars: bo
         if bar is not None:
             bar.close()
     report.errors += list(result.errors)
+    if result.errors and not result.results:  # nothing listed at all: as bad as an unreadable source
+        for error in result.errors:
+            say(f"fetch: FAILED {error} (nothing else done; the outputs of the last run are untouched)")
+        return None
     ready = []
     for r in result.results:
         src = manifest.Source(str(r.path) if r.path else r.filename, r.url, r.sha256, r.size)

@@ -448,6 +448,20 @@ def test_unreadable_source_keeps_the_last_outputs(tmp_path):
     result = migrate_run(out, source=tmp_path / "no-such-repo")
     assert result.returncode == 1
     assert "no-such-repo" in result.stderr
+    assert result.stdout == ""  # no report: the last one is not this run's
+    assert "nothing in" in result.stderr.splitlines()[-1]
+    assert snapshot(out) == before
+
+
+def test_source_without_eggs_keeps_the_last_outputs(tmp_path):
+    """A source that lists nothing (moved, emptied, wrong URL) must not empty the mirror."""
+    out = tmp_path / "out"
+    assert migrate_run(out).returncode == 1
+    before = snapshot(out)
+    (tmp_path / "empty").mkdir()
+    result = migrate_run(out, source=tmp_path / "empty")
+    assert result.returncode == 1
+    assert "no eggs found" in result.stderr and "outputs of the last run are untouched" in result.stderr
     assert snapshot(out) == before
 
 
@@ -455,7 +469,7 @@ def test_one_run_per_out_folder(tmp_path):
     out = tmp_path / "out"
     (out / ".state").mkdir(parents=True)
     with open(out / ".state" / "lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        fcntl.lockf(lock, fcntl.LOCK_EX)  # the run takes a POSIX record lock (see pipeline._RunLock)
         result = migrate_run(out)
     assert result.returncode == 1
     assert "another egg-migrate run is using this folder" in result.stderr
@@ -465,7 +479,9 @@ def test_one_run_per_out_folder(tmp_path):
 @pytest.mark.parametrize("args, message", [
     (("-j", "0"), "-j must be at least 1"),
     (("--eggs-ini", "/nonexistent/eggs.ini"), "no such file"),
-    (("--platform", "nonsense"), ""),
+    (("--platform", "nonsense"), "nonsense"),
+    (("--python", "abc"), "--python 'abc': expected X.Y"),
+    (("--target-python", "three"), "--target-python 'three': expected X.Y"),
 ])
 def test_usage_errors_exit_2(tmp_path, args, message):
     result = migrate_run(tmp_path / "out", *args)

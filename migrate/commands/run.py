@@ -1,6 +1,7 @@
 """``egg-migrate run [SOURCE] -o OUT``: the whole migration in one resumable command."""
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -66,6 +67,9 @@ def run(args) -> int:
         return _usage("-j must be at least 1")
     if args.eggs_ini and not Path(args.eggs_ini).is_file():
         return _usage(f"--eggs-ini {args.eggs_ini}: no such file")
+    for option, value in (("--python", args.python), ("--target-python", args.target_python)):
+        if value is not None and not re.fullmatch(r"\d+\.\d+(\.\d+)?", value):
+            return _usage(f"{option} {value!r}: expected X.Y or X.Y.Z, like 2.7")
     options = RunOptions(
         out=Path(args.out), source=args.source, jobs=args.jobs,
         eggs_ini=Path(args.eggs_ini) if args.eggs_ini else None, python=args.python,
@@ -81,8 +85,9 @@ def run(args) -> int:
     except (Busy, ValueError, FileNotFoundError) as exc:  # another run, a bad eggs.ini, no source
         print(f"egg-migrate run: {exc}", file=sys.stderr)
         return 1
-    if report.errors and not (report.out / "report.txt").is_file():
-        return 1  # the source could not be read (said on stderr) and there is no earlier report
+    if not report.finished:  # the source could not be read (said on stderr); OUT is as it was
+        print(f"egg-migrate run: stopped; nothing in {report.out} was changed", file=sys.stderr)
+        return 1
     sys.stdout.write((report.out / "report.txt").read_text("utf-8"))
     sys.stdout.flush()
     print(_last_line(report), file=sys.stderr)

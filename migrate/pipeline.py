@@ -8,7 +8,7 @@ temp name, fsynced and renamed) and the next run ends in the same bytes.
 One egg's failure never stops the run: it becomes a manifest record with its
 reason, and the exit status is 1.
 
-One run at a time per OUT (an flock on ``OUT/.state/lock``); holding it, a run
+One run at a time per OUT (a lock on ``OUT/.state/lock``); holding it, a run
 first removes the temp files a killed run left behind. docs/run.rst has the
 layout and the guarantees.
 
@@ -28,6 +28,7 @@ import signal
 import sys
 import time
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Optional
@@ -37,7 +38,7 @@ from packaging.utils import canonicalize_name, parse_wheel_filename
 from migrate import __version__, manifest
 from migrate.check import check_wheel
 from migrate.convert import ConvertOptions, convert_egg
-from migrate.parallel import parallel_map, progress
+from migrate.parallel import parallel_map
 
 STATE = ".state"
 KILL_ENV = "EGG_MIGRATE_TEST_KILL_AFTER"
@@ -146,19 +147,14 @@ def run(options: RunOptions, say: Callable[[str], None] = lambda line: None,
     return report
 
 
+@contextmanager
 def _timed(report: RunReport, stage: str):
-    """Context manager adding a stage's wall-clock seconds to ``report.seconds``."""
-    from contextlib import contextmanager
-
-    @contextmanager
-    def timer():
-        started = time.perf_counter()
-        try:
-            yield
-        finally:
-            report.seconds[stage] = report.seconds.get(stage, 0.0) + time.perf_counter() - started
-
-    return timer()
+    """Adds the stage's wall-clock seconds to ``report.seconds``."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        report.seconds[stage] = report.seconds.get(stage, 0.0) + time.perf_counter() - started
 
 
 def _checkpoint(point: str, n: Optional[int] = None) -> None:
@@ -316,14 +312,31 @@ def _options_key(options: ConvertOptions) -> str:
 
 
 def _convert_one(job: _Job) -> dict:
-    """Convert and check one egg (in a worker process); returns its manifest record."""
+    """Convert and check one egg (in a worker process); returns its manifest record.
+
+    Never raises: a bug met by one egg becomes that egg's failure, not the run's end.
+    """
     _die_with_parent()
-    result = convert_egg(job.egg, job.wheels, job.options)
-    if result.ok:
-        _WHEELS_WRITTEN[0] += 1
-        _checkpoint("wheel", _WHEELS_WRITTEN[0])
-    checks = check_wheel(result.wheel, source_egg=job.egg) if result.ok else None
-    return manifest.egg_record(result, job.source, checks)
+    try:
+        result = convert_egg(job.egg, job.wheels, job.options)
+        if result.ok:
+            _WHEELS_WRITTEN[0] += 1
+            _checkpoint("wheel", _WHEELS_WRITTEN[0])
+        checks = check_wheel(result.wheel, source_egg=job.egg) if result.ok else None
+        return manifest.egg_record(result, job.source, checks)
+    except Exception as exc:  # noqa: BLE001 - reported per egg, and never cached (see _cacheable)
+        record = manifest.failed_record(job.egg, f"internal error: {type(exc).__name__}: {exc}", job.source)
+        record["problems"] = [{"severity": "error", "code": _INTERNAL, "message": str(exc)}]
+        return record
+
+
+_INTERNAL = "run-internal-error"
+_RETRY_CODES = {"C001", _INTERNAL}  # writing the wheel failed (maybe a full disk), or a bug: try again next run
+
+
+def _cacheable(record: dict) -> bool:
+    """Records are kept unless the failure may not happen again (I/O while writing, a crash)."""
+    return not any(p.get("code") in _RETRY_CODES for p in record.get("problems", ()))
 
 
 _WHEELS_WRITTEN = [0]  # per process: the "wheel:<n>" kill point counts here
@@ -376,7 +389,8 @@ def _convert_and_check(options: RunOptions, ini, fetched: list, out: Path, repor
         results = _bar(results, "convert", len(jobs), "egg")
     for record in results:
         records[record["source"]["path"]] = record
-        _write_json(cache / f"{keys[record['egg']]}.json", _portable(record, out))
+        if _cacheable(record):
+            _write_json(cache / f"{keys[record['egg']]}.json", _portable(record, out))
         done_now += 1
         _checkpoint("convert", done_now)
     report.work["convert"] = len(jobs)

@@ -44,7 +44,7 @@ STATE = ".state"
 KILL_ENV = "EGG_MIGRATE_TEST_KILL_AFTER"
 KILL_POINTS = (
     "fetch",      # eggs on disk, nothing converted
-    "wheel",      # :n  the n-th wheel written, its record not yet saved (in the converting process)
+    "wheel",      # :n  the n-th wheel written (in its staging folder), nothing recorded (in the converting process)
     "convert",    # :n  the n-th convert record saved
     "publish",    # the mirror swapped in, its stamp not yet written
     "manifest",   # manifest.json written
@@ -318,6 +318,8 @@ def _convert_one(job: _Job) -> dict:
     """
     _die_with_parent()
     try:
+        shutil.rmtree(job.wheels, ignore_errors=True)
+        os.mkdir(job.wheels)
         result = convert_egg(job.egg, job.wheels, job.options)
         if result.ok:
             _WHEELS_WRITTEN[0] += 1
@@ -366,21 +368,29 @@ def _die_with_parent() -> None:
 
 def _convert_and_check(options: RunOptions, ini, fetched: list, out: Path, report: RunReport, say,
                        bars: bool) -> None:
+    """Each egg's wheel is kept in the state folder under its key; ``wheels/`` links the chosen ones.
+
+    Why not convert straight into ``wheels/``: two eggs can make the same wheel file
+    name (a pure egg built for py2.6 and for py2.7 both make ``*-py2-none-any.whl``),
+    and whichever was written last would win, differently on each run. Here each
+    egg's wheel has its own place, one egg per wheel name is chosen by a fixed rule
+    (:func:`_pick`) and the others are reported as skipped.
+    """
     started = time.perf_counter()
     wheels = out / "wheels"
     wheels.mkdir(parents=True, exist_ok=True)
     cache = out / STATE / "convert"
     cache.mkdir(parents=True, exist_ok=True)
-    jobs, keys, records, used = [], {}, {}, set()
+    jobs, keys, records, key_of = [], {}, {}, {}
     for r, src in fetched:
         conv = _convert_options(options, ini, r)
-        key = f"{src.sha256}-{_options_key(conv)}"
-        used.add(f"{key}.json")
-        cached = _cached_record(cache / f"{key}.json", src, wheels)
+        key = key_of[src.path] = f"{src.sha256}-{_options_key(conv)}"
+        cached = _cached_record(cache, key, src, wheels)
         if cached is not None:
             records[src.path] = cached
             continue
-        job = _Job(str(r.path), src, str(wheels), conv)
+        staging = cache / f".{key}.tmp-{os.getpid()}"  # made by the worker; swept if a kill leaves it
+        job = _Job(str(r.path), src, str(staging), conv)
         jobs.append(job)
         keys[job.egg] = key
     done_now = 0
@@ -388,23 +398,28 @@ def _convert_and_check(options: RunOptions, ini, fetched: list, out: Path, repor
     if bars:
         results = _bar(results, "convert", len(jobs), "egg")
     for record in results:
+        key = keys[record["egg"]]
+        record = _keep(record, cache, key, wheels)
         records[record["source"]["path"]] = record
         if _cacheable(record):
-            _write_json(cache / f"{keys[record['egg']]}.json", _portable(record, out))
+            _write_json(cache / f"{key}.json", _portable(record, out))
         done_now += 1
         _checkpoint("convert", done_now)
     report.work["convert"] = len(jobs)
-    current = [records[src.path] for _, src in fetched]
+    current = _pick([records[src.path] for _, src in fetched])
+    _link_wheels(current, cache, key_of)
     _remove_stale_wheels(wheels, current)
-    _remove_unused(cache, used)
+    _remove_unused(cache, set(key_of.values()))
     report.records += current
     good = sum(1 for r in current if r["status"] == manifest.CONVERTED)
     say(f"convert + check: {good} good wheels from {len(current)} fetched eggs in {wheels} "
         f"({len(jobs)} converted now, {len(current) - len(jobs)} unchanged since the last run, "
-        f"{len(current) - good} failed){_since(started)}")
+        f"{sum(1 for r in current if r['status'] == manifest.FAILED)} failed){_since(started)}")
     for r in current:
-        if r["status"] != manifest.CONVERTED:
+        if r["status"] == manifest.FAILED:
             say(f"  FAILED {Path(r['egg']).name}: {r['reason']}")
+        elif r["status"] == manifest.SKIPPED:
+            say(f"  SKIPPED {Path(r['egg']).name}: {r['reason']}")
 
 
 def _bar(items, desc: str, total: int, unit: str):
@@ -424,29 +439,97 @@ def _convert_options(options: RunOptions, ini, result) -> ConvertOptions:
                    extra_requires_source=f"{Path(ini.path).name} [dependencies] {result.project}")
 
 
-def _cached_record(path: Path, src, wheels: Path) -> Optional[dict]:
-    """A finished record whose wheel is still in ``wheels``, unchanged; its paths made current.
+def _cached_record(cache: Path, key: str, src, wheels: Path) -> Optional[dict]:
+    """A finished record whose wheel (``.state/convert/<key>.whl``) is there, unchanged.
 
-    Records are stored with OUT-relative paths (:func:`_portable`), so a moved or
-    copied OUT never points into another folder.
+    Records are stored with OUT-relative paths (:func:`_portable`) and re-rooted
+    here, so a moved or copied OUT never points into another folder.
     """
     try:
-        record = json.loads(path.read_text("utf-8"))
+        record = json.loads((cache / f"{key}.json").read_text("utf-8"))
     except (OSError, ValueError):
         return None
     wheel = record.get("wheel")
     if wheel:
-        here = wheels / wheel["filename"]
+        kept = cache / f"{key}.whl"
         try:
-            if here.stat().st_size != wheel["size"] or _sha256(here) != wheel["sha256"]:
+            if kept.stat().st_size != wheel["size"] or _sha256(kept) != wheel["sha256"]:
                 return None
         except OSError:
             return None
+        here = wheels / wheel["filename"]
         record["wheel"] = {**wheel, "path": str(here)}
         record["wheel_path"] = str(here)
     record["egg"] = src.path
     record["source"] = {"path": src.path, "url": src.url, "sha256": src.sha256, "size": src.size}
     return record
+
+
+def _keep(record: dict, cache: Path, key: str, wheels: Path) -> dict:
+    """Move a fresh wheel from its staging folder to ``.state/convert/<key>.whl``; record its public path."""
+    wheel = record.get("wheel")
+    try:
+        if wheel:
+            os.replace(record["wheel_path"], cache / f"{key}.whl")
+            here = str(wheels / wheel["filename"])
+            record = {**record, "wheel": {**wheel, "path": here}, "wheel_path": here}
+    finally:
+        for leftover in cache.glob(f".{key}.tmp-{os.getpid()}"):
+            shutil.rmtree(leftover, ignore_errors=True)
+    return record
+
+
+def _pick(records: list) -> list:
+    """One egg per wheel file name; the others become skipped records saying which egg won.
+
+    The rule is fixed, so every run picks the same egg: a good wheel over one that
+    failed its checks, then the newest Python the egg was built for, then the
+    first egg file name.
+    """
+    by_name: dict = {}
+    for r in records:
+        if r.get("wheel"):
+            by_name.setdefault(r["wheel"]["filename"], []).append(r)
+    losers = {}
+    for filename, group in by_name.items():
+        if len(group) < 2:
+            continue
+        group = sorted(group, key=lambda r: (r["status"] != manifest.CONVERTED, _neg_version(r.get("egg_python")),
+                                             Path(r["egg"]).name))
+        for r in group[1:]:
+            losers[id(r)] = (f"makes the same wheel ({filename}) as {Path(group[0]['egg']).name}, "
+                             f"which is kept")
+    return [{**r, "status": manifest.SKIPPED, "reason": losers[id(r)], "wheel": None, "wheel_path": None}
+            if id(r) in losers else r for r in records]
+
+
+def _neg_version(pyver: Optional[str]) -> tuple:
+    try:
+        return tuple(-int(x) for x in (pyver or "").split("."))
+    except ValueError:
+        return ()
+
+
+def _link_wheels(records: list, cache: Path, key_of: dict) -> None:
+    """Make ``wheels/<name>`` the chosen egg's kept wheel: a hard link (else an atomic copy)."""
+    for r in records:
+        if not r.get("wheel_path"):
+            continue
+        kept, public = cache / f"{key_of[r['source']['path']]}.whl", Path(r["wheel_path"])
+        try:
+            if os.path.samefile(kept, public):
+                continue
+        except OSError:
+            pass
+        tmp = public.with_name(f".{public.name}.tmp-{os.getpid()}")
+        _remove(tmp)
+        try:
+            os.link(kept, tmp)
+        except OSError:
+            shutil.copyfile(kept, tmp)
+            with open(tmp, "rb+") as fp:
+                os.fsync(fp.fileno())
+        os.replace(tmp, public)
 
 
 def _portable(record: dict, out: Path) -> dict:
@@ -463,10 +546,10 @@ def _portable(record: dict, out: Path) -> dict:
             "wheel_path": rel(record.get("wheel_path"))}
 
 
-def _remove_unused(cache: Path, used: set) -> None:
-    """Records of eggs no longer in the run: their wheels are gone too (kept small, re-made if needed)."""
-    for entry in cache.glob("*.json"):
-        if entry.name not in used:
+def _remove_unused(cache: Path, keys: set) -> None:
+    """Records and wheels of eggs no longer in the run (kept small; re-made if they come back)."""
+    for entry in cache.iterdir():
+        if entry.suffix in (".json", ".whl") and entry.stem not in keys:
             entry.unlink()
 
 

@@ -238,7 +238,9 @@ def test_killed_again_and_again(tmp_path):
 def test_resume_removes_what_the_killed_run_left(tmp_path):
     out = tmp_path / "out"
     assert migrate_run(out, "-j", "1", patch="wheel-temp").returncode == -signal.SIGKILL
-    assert [Path(p).parent.name for p in leftovers(out)] == ["wheels"]  # the wheel at its temp name
+    left = leftovers(out)  # the egg's staging folder, with the wheel at its temp name in it
+    assert len(left) == 2 and all("/.state/convert/." in p for p in left), left
+    assert any(p.endswith(".tmp") and ".whl." in p for p in left), left
     killed = migrate_run(out, "-j", "1", patch="mirror-generation")
     assert killed.returncode == -signal.SIGKILL
     assert "resume: removed 1 temp file a killed run left" in killed.stderr
@@ -377,6 +379,29 @@ def test_changed_egg_is_redone_and_nothing_else(tmp_path):
         {"fetch": 0, "convert": 0, "publish": 0, "pin": 0}
 
 
+def test_two_eggs_making_one_wheel_name_settle_on_one(tmp_path):
+    """py2.6 and py2.7 builds of a pure egg both make ``*-py2-none-any.whl``: the same egg wins
+    every time (the newer Python), the other is skipped with the reason, and re-runs do nothing."""
+    source = tmp_path / "repo"
+    shutil.copytree(SAMPLE, source)
+    older = source / "sampledep" / "sampledep-1.0-py2.6.egg"
+    shutil.copyfile(source / "sampledep" / "sampledep-1.0-py2.7.egg", older)
+    _rezip_with_change(older)  # other bytes than the 2.7 build
+    kept = zipfile.ZipFile(SAMPLE / "sampledep" / "sampledep-1.0-py2.7.egg").read("sampledep/__init__.py")
+    out = tmp_path / "out"
+    reports = [pipeline.run(RunOptions(out=out, source=str(source), jobs=2), bars=False) for _ in range(3)]
+    wheel = out / "wheels" / "sampledep-1.0-py2-none-any.whl"
+    with zipfile.ZipFile(wheel) as zf:
+        assert zf.read("sampledep/__init__.py") == kept
+    for report in reports:
+        loser = next(r for r in report.records if Path(r["egg"]).name == older.name)
+        assert loser["status"] == "skipped" and loser["wheel"] is None
+        assert loser["reason"] == ("makes the same wheel (sampledep-1.0-py2-none-any.whl) as "
+                                   "sampledep-1.0-py2.7.egg, which is kept")
+    assert [r.work for r in reports[1:]] == [{"fetch": 0, "convert": 0, "publish": 0, "pin": 0}] * 2
+    assert "  sampledep-1.0-py2.6.egg: makes the same wheel" in (out / "report.txt").read_text()
+
+
 def test_egg_gone_from_the_source_leaves_the_outputs(tmp_path):
     source = tmp_path / "repo"
     shutil.copytree(SAMPLE, source)
@@ -390,6 +415,7 @@ def test_egg_gone_from_the_source_leaves_the_outputs(tmp_path):
     assert not (out / "mirror" / "simple" / "lxmlshim").exists()
     assert "lxmlshim" not in (out / "requirements.txt").read_text()
     assert len(list((out / ".state" / "convert").glob("*.json"))) == 13
+    assert len(list((out / ".state" / "convert").glob("*.whl"))) == 13
 
 
 def test_eggs_ini_run_pins_around_the_broken_egg_and_settles(tmp_path):

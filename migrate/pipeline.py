@@ -911,10 +911,11 @@ class _RunLock:
 
 
 # What the writers of each part of OUT name their temp files (all renamed into place when whole):
-#   .NAME.XXXXXXXX.tmp      convert (wheels/), manifest, report, pins, this module's state (mkstemp)
-#   .NAME.tmp-PID[-TID]     fetch (eggs/: copies, state journal, fetch manifest), mirror symlinks
-#   NAME.tmp-PID            fetch's state journal, mirror generations (mirror/.egg-migrate/gen-N.tmp-PID)
+#   .NAME.XXXXXXXX.tmp      convert, manifest, report, pins, this module's state (mkstemp)
+#   .NAME.tmp-PID[-TID]     fetch (eggs/: copies, fetch manifest), this module (staging, wheels/ links)
+#   NAME.tmp-PID            fetch's state journal
 #   .NAME.old-PID-TID       fetch, a folder egg being replaced
+# mirror/.egg-migrate/ is left alone: a publish finds and clears what a killed one left there.
 # ``.part`` files are not temp files: fetch resumes an HTTP download from them.
 _TEMP = re.compile(r"(^\..+\.[A-Za-z0-9_]{6,}\.tmp$)|(\.tmp-\d+(-\d+)?$)|(^\..+\.old-\d+-\d+$)")
 
@@ -925,7 +926,11 @@ def sweep_temp_files(out: Path) -> int:
     Only called while holding the run lock, so no live writer owns them.
     """
     removed = 0
+    own_state = os.path.join(str(out), "mirror", ".egg-migrate")  # migrate.mirror recovers its own
     for dirpath, dirnames, filenames in os.walk(out):
+        if dirpath == own_state:
+            dirnames[:] = []
+            continue
         for name in list(dirnames):
             if _TEMP.search(name):
                 path = os.path.join(dirpath, name)

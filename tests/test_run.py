@@ -46,14 +46,14 @@ _n = [0]
 PATCHES = {
     # fetch: the 5th egg copied to its temp name and verified, not yet renamed into eggs/
     "fetch-copy": """
-import migrate.download as m
-_orig = m.zip_problem
-def zip_problem(path):
-    _n[0] += 1
-    if _n[0] == 5:
-        _die()
-    return _orig(path)
-m.zip_problem = zip_problem
+_replace = os.replace
+def replace(src, dst, *a, **k):
+    if "/eggs/" in str(dst) and str(dst).endswith(".egg"):
+        _n[0] += 1
+        if _n[0] == 5:
+            _die()
+    return _replace(src, dst, *a, **k)
+os.replace = replace
 """,
     # convert: the 3rd wheel complete under its temp name, not yet renamed
     "wheel-temp": """

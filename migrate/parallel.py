@@ -5,6 +5,8 @@ pool; one egg is one task, results come back in input order.
 """
 from __future__ import annotations
 
+import os
+import signal
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Iterator
@@ -15,7 +17,8 @@ def parallel_map(func: Callable, items: list, jobs: int) -> Iterator:
     if jobs <= 1 or len(items) <= 1:
         yield from map(func, items)
         return
-    with ProcessPoolExecutor(max_workers=min(jobs, len(items))) as pool:
+    with ProcessPoolExecutor(max_workers=min(jobs, len(items)), initializer=_die_with_parent,
+                             initargs=(os.getpid(),)) as pool:
         yield from pool.map(func, items, chunksize=max(1, min(16, len(items) // (jobs * 4) or 1)))
 
 
@@ -26,3 +29,21 @@ def progress(items, desc: str, total: int = None, unit: str = "egg"):
     from tqdm import tqdm
 
     return tqdm(items, desc=desc, total=total, unit=unit, leave=False, file=sys.stderr)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Pool worker start-up: ask Linux to SIGKILL the worker when its parent dies.
+
+    A ``kill -9`` of a run then leaves no orphaned workers holding files or locks.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os.kill(os.getpid(), signal.SIGKILL)

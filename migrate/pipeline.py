@@ -316,7 +316,6 @@ def _convert_one(job: _Job) -> dict:
 
     Never raises: a bug met by one egg becomes that egg's failure, not the run's end.
     """
-    _die_with_parent()
     try:
         shutil.rmtree(job.wheels, ignore_errors=True)
         os.mkdir(job.wheels)
@@ -342,30 +341,6 @@ def _cacheable(record: dict) -> bool:
 
 
 _WHEELS_WRITTEN = [0]  # per process: the "wheel:<n>" kill point counts here
-_MAIN_PID = os.getpid()
-_ORPHAN_GUARD = [False]
-
-
-def _die_with_parent() -> None:
-    """In a pool worker: ask Linux to SIGKILL it when the run dies (kill -9 leaves no orphans).
-
-    Set on the worker's first task, as migrate.parallel has no pool initializer.
-    """
-    if _ORPHAN_GUARD[0] or os.getpid() == _MAIN_PID or not sys.platform.startswith("linux"):
-        return
-    _ORPHAN_GUARD[0] = True
-    try:
-        import ctypes
-
-        parent = os.getppid()
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
-        if os.getppid() != parent:  # the run died before the line above
-            os.kill(os.getpid(), signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass
-
-
 def _convert_and_check(options: RunOptions, ini, fetched: list, out: Path, report: RunReport, say,
                        bars: bool) -> None:
     """Each egg's wheel is kept in the state folder under its key; ``wheels/`` links the chosen ones.

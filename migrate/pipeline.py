@@ -71,6 +71,7 @@ class RunOptions:
     target_platforms: tuple = ()
     publish_broken: bool = False
     base_url: Optional[str] = None
+    hashes: bool = False  # --hashes: pinned-requirements.txt (eggs.ini) carries sha256 hashes too
     fetch_options: Optional[object] = None  # fetch.FetchOptions
 
 
@@ -117,6 +118,7 @@ def run(options: RunOptions, say: Callable[[str], None] = lambda line: None,
     eggs.ini or target, ``FileNotFoundError`` when there is no source.
     """
     out = Path(options.out)
+    ini = _eggs_ini(options)  # a bad eggs.ini stops the run before anything is written
     (out / STATE).mkdir(parents=True, exist_ok=True)
     bars = sys.stderr.isatty() if bars is None else bars
     with _RunLock(out / STATE / "lock"):
@@ -124,7 +126,6 @@ def run(options: RunOptions, say: Callable[[str], None] = lambda line: None,
         if swept:
             say(f"resume: removed {swept} temp file{'s' if swept != 1 else ''} a killed run left in {out}")
         report = RunReport(out)
-        ini = _eggs_ini(options)
         with _timed(report, "fetch"):
             fetched = _fetch(options, ini, out, report, say, bars)
         if fetched is None:  # the source could not be read: keep every output of the last run as it is
@@ -140,7 +141,7 @@ def run(options: RunOptions, say: Callable[[str], None] = lambda line: None,
         with _timed(report, "pin"):
             _pins(options, ini, out, report, say, bars)
         if ini is not None:
-            _galaxy_pins(ini, out, report, say)
+            _galaxy_pins(ini, out, report, say, options.hashes)
         _write_report(out, report)
         report.finished = True
         _checkpoint("report")
@@ -772,13 +773,13 @@ def _run_command(options: RunOptions, out: Path) -> str:
     return " ".join(shlex.quote(w) for w in words)
 
 
-def _galaxy_pins(ini, out: Path, report: RunReport, say) -> None:
+def _galaxy_pins(ini, out: Path, report: RunReport, say, hashes: bool = False) -> None:
     """Galaxy's own format beside requirements.txt (issue 8)."""
     from migrate import galaxy
 
     try:
         report.galaxy_pins = galaxy.write_pinned_requirements(ini, report.records, out / galaxy.FILENAME,
-                                                              index_url=_index_url(report.mirror))
+                                                              index_url=_index_url(report.mirror), hashes=hashes)
     except OSError as exc:
         problem = f"{out / galaxy.FILENAME}: cannot write ({exc.strerror or exc})"
         report.pins_error = report.pins_error or problem

@@ -52,6 +52,8 @@ def register(sub) -> None:
     p.add_argument("--target-abi", metavar="ABI", help="pin for this ABI, e.g. cp27mu")
     p.add_argument("--target-platform", action="append", default=[], metavar="TAG",
                    help="pin for this platform, e.g. manylinux_2_17_x86_64 (default)")
+    p.add_argument("--hashes", action="store_true",
+                   help="with --eggs-ini: pinned-requirements.txt gets --hash=sha256 lines too")
     p.add_argument("--publish-broken", action="store_true", help="publish wheels that failed their checks too")
     p.add_argument("--base-url", metavar="URL", help="absolute URL the mirror will be served from")
     add_tag_options(p)
@@ -76,7 +78,9 @@ def run(args) -> int:
         platforms=tuple(args.platform), projects=tuple(args.project),
         convert=ConvertOptions(tags=tag_options(args)), pin=tuple(args.pin),
         target_python=args.target_python, target_abi=args.target_abi,
-        target_platforms=tuple(args.target_platform), publish_broken=args.publish_broken, base_url=args.base_url,
+        target_platforms=tuple(args.target_platform), publish_broken=args.publish_broken,
+        hashes=args.hashes,
+        base_url=args.base_url,
     )
     try:
         report = run_pipeline(options, say=lambda line: print(line, file=sys.stderr))

@@ -218,7 +218,7 @@ class Downloader:
                 return None
         else:
             st = final.stat()
-            if st.st_size != entry.get("size"):
+            if st.st_size != entry.get("size") or (link.local and _source_replaced(Path(link.url), st)):
                 return None
             if st.st_mtime_ns != entry.get("mtime_ns"):
                 if file_sha256(final) != entry.get("sha256"):
@@ -412,6 +412,17 @@ class Downloader:
     def _lock_for(self, filename: str) -> threading.Lock:
         with self._locks_lock:
             return self._locks.setdefault(filename, threading.Lock())
+
+
+def _source_replaced(source: Path, copy: os.stat_result) -> bool:
+    """A local source file replaced since it was copied (a hard link is its source: never stale)."""
+    try:
+        src = source.stat()
+    except OSError:
+        return False
+    if (src.st_dev, src.st_ino) == (copy.st_dev, copy.st_ino):
+        return False
+    return src.st_size != copy.st_size or src.st_mtime_ns > copy.st_mtime_ns
 
 
 def zip_problem(path: Path) -> Optional[str]:

@@ -210,11 +210,6 @@ def _fetch(options: RunOptions, ini, out: Path, report: RunReport, say, bars: bo
     bar = _FetchBar() if bars else None
     try:
         result = fetch(source, out / "eggs", selection, jobs=jobs, progress=bar, options=fetch_options)
-        stale = _replaced_local_eggs(result.results)
-        if stale:  # the local source changed under a verified copy: fetch those again
-            for path in stale:
-                path.unlink()
-            result = fetch(source, out / "eggs", selection, jobs=jobs, progress=bar, options=fetch_options)
     except SourceError as exc:
         report.errors.append(str(exc))
         say(f"fetch: FAILED {exc} (nothing else done; the outputs of the last run are untouched)")
@@ -248,28 +243,6 @@ def _fetch(options: RunOptions, ini, out: Path, report: RunReport, say, bars: bo
     for error in result.errors:
         say(f"  FAILED {error}")
     return ready
-
-
-def _replaced_local_eggs(results) -> list:
-    """Copies in OUT/eggs whose local source file was replaced since it was fetched.
-
-    fetch trusts a verified copy without looking at a local source again. A hard
-    link is its source (same inode), so only a copy can go stale: its source is
-    then newer than the copy or of another size.
-    """
-    stale = []
-    for r in results:
-        if r.status != "already-verified" or not r.url or "://" in r.url or r.path is None:
-            continue
-        try:
-            src, copy = os.stat(r.url), os.stat(r.path)
-        except OSError:
-            continue
-        if os.path.isdir(r.path) or (src.st_dev, src.st_ino) == (copy.st_dev, copy.st_ino):
-            continue
-        if src.st_size != copy.st_size or src.st_mtime_ns > copy.st_mtime_ns:
-            stale.append(Path(r.path))
-    return stale
 
 
 class _FetchBar:

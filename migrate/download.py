@@ -224,7 +224,30 @@ class Downloader:
                 if file_sha256(final) != entry.get("sha256"):
                     return None
                 self.state.record(link.filename, {**entry, "mtime_ns": st.st_mtime_ns})
+            if not link.local and not link.sha256 and self._changed_on_server(link, entry):
+                return None
         return Result(link.filename, link.url, VERIFIED, final, entry.get("size"), entry.get("sha256"))
+
+    def _changed_on_server(self, link: Link, entry: dict) -> bool:
+        """Without a listed sha256, ask the server (HEAD) whether the egg changed since it was fetched.
+
+        Compared: size, ETag, Last-Modified. A server that cannot answer HEAD, or says
+        nothing to compare, keeps the verified copy (a failed check is not a change).
+        """
+        if link.size is not None and link.size != entry.get("size"):
+            return True
+        if self.session is None:
+            return False
+        try:
+            resp = self.session.head(link.url, timeout=self.options.timeout, allow_redirects=True)
+        except requests.RequestException:
+            return False
+        if resp.status_code != 200:
+            return False
+        length, etag, modified = (resp.headers.get(h) for h in ("Content-Length", "ETag", "Last-Modified"))
+        return (length is not None and length.isdigit() and int(length) != entry.get("size")) \
+            or bool(etag and entry.get("etag") and etag != entry["etag"]) \
+            or bool(modified and entry.get("last_modified") and modified != entry["last_modified"])
 
     # -- HTTP -----------------------------------------------------------------
     def _download(self, link: Link) -> Result:

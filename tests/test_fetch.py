@@ -271,3 +271,21 @@ def test_state_journal_survives_a_torn_last_line(galaxy, tmp_path):
     assert "x.egg" in State(dest).eggs
     (dest / STATE_FILE).write_text("not json\nat all\n")
     assert "unreadable lines" in State(dest).warning
+
+
+def test_egg_changed_on_the_server_is_fetched_again(galaxy, tmp_path):
+    """No sha256 in a Galaxy listing: a HEAD (size, ETag, Last-Modified) tells a changed egg."""
+    server, sums = galaxy
+    dest = tmp_path / "eggs"
+    assert fetch(server.url, dest, Selection(), jobs=2, options=FAST).ok
+    changed = "Mako-0.4.1-py2.7.egg"
+    served = server.root / "Mako" / changed
+    served.write_bytes(egg_bytes("Mako", "0.4.1", payload=5000, seed=7))
+    os.utime(served, (2_000_000_000, 2_000_000_000))
+    before = len(server.log)
+    again = fetch(server.url, dest, Selection(), jobs=2, options=FAST)
+    status = {r.filename: r.status for r in again.results}
+    assert status.pop(changed) == "downloaded"
+    assert set(status.values()) == {"already-verified"}
+    assert [r.path for r in egg_gets(server.log[before:])] == [f"/Mako/{changed}"]
+    assert sha256_file(dest / changed) == sha256_file(served)

@@ -207,7 +207,8 @@ def test_a_second_run_fetches_nothing_and_writes_the_same_bytes(deployment):
     for name in ("pinned-requirements.txt", "manifest.json", "report.txt"):
         assert (out / name).read_bytes() == deployment["snapshot"][name], name
     # nothing good downloaded again (the eggs on disk are verified); only the broken one is tried again
-    again = [r.path for r in deployment["second_requests"] if r.path.endswith(".egg") and r.status == 200]
+    again = [r.path for r in deployment["second_requests"]
+             if r.method == "GET" and r.path.endswith(".egg") and r.status == 200]
     assert again == ["/brokenegg/brokenegg-1.0-py2.7.egg"]
 
 

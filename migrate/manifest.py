@@ -11,16 +11,15 @@ a temp name, fsynced and renamed. Built on :func:`migrate.report.result_record`.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional
 
 from migrate import __version__
 from migrate import problems as P
+from migrate.fsutil import file_sha256, write_atomic
 from migrate.report import result_record
 
 SCHEMA = 1
@@ -43,15 +42,10 @@ def source_of(path, url: Optional[str] = None) -> Source:
     if path.is_dir():
         size = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
         return Source(str(path), url, None, size)
-    h, size = hashlib.sha256(), 0
     try:
-        with open(path, "rb") as fp:
-            for chunk in iter(lambda: fp.read(1 << 20), b""):
-                h.update(chunk)
-                size += len(chunk)
+        return Source(str(path), url, file_sha256(path), path.stat().st_size)
     except OSError:
         return Source(str(path), url, None, None)
-    return Source(str(path), url, h.hexdigest(), size)
 
 
 def egg_record(result, source: Optional[Source] = None, checks=None) -> dict:
@@ -68,7 +62,8 @@ def egg_record(result, source: Optional[Source] = None, checks=None) -> dict:
     tags = raw.get("tags") or {}
     wheel = None
     if result.ok:
-        wheel = {"filename": Path(result.wheel).name, "path": result.wheel, **_hash(result.wheel),
+        wheel = {"filename": Path(result.wheel).name, "path": result.wheel, "sha256": file_sha256(result.wheel),
+                 "size": os.stat(result.wheel).st_size,
                  "tags": {k: tags.get(k) for k in ("tag", "python", "abi", "platform", "reasons")}}
     name = raw.get("file_name") or {}
     return {
@@ -121,15 +116,6 @@ def _source(source: Source) -> dict:
     return {"path": source.path, "url": source.url, "sha256": source.sha256, "size": source.size}
 
 
-def _hash(path) -> dict:
-    h, size = hashlib.sha256(), 0
-    with open(path, "rb") as fp:
-        for chunk in iter(lambda: fp.read(1 << 20), b""):
-            h.update(chunk)
-            size += len(chunk)
-    return {"sha256": h.hexdigest(), "size": size}
-
-
 def _checks(checks) -> dict:
     if checks is None:
         return {"status": "not run", "problems": []}
@@ -173,7 +159,7 @@ def manifest(records: Iterable[dict]) -> dict:
 def write_manifest(records: Iterable[dict], path) -> dict:
     """Write manifest.json atomically; returns what was written."""
     data = manifest(records)
-    _write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     return data
 
 
@@ -205,11 +191,12 @@ def render_report(records: Iterable[dict], mirror: Optional[str] = None, require
             lines.append(title)
             lines += [f"  {Path(r['egg']).name}: {r['reason'] or 'no reason recorded'}" for r in group]
             lines.append("")
-    renamed = [r for r in converted if r["egg_version"] and r["version"] and
-               r["egg_version"].replace("_", "-") != r["version"] and r["egg_version"] != r["version"]]
+    renamed = sorted({(r["project"], r["egg_version"], r["version"]) for r in converted
+                      if r["egg_version"] and r["version"] and r["egg_version"] != r["version"]
+                      and r["egg_version"].replace("_", "-") != r["version"]})  # once, not once per egg
     if renamed:
         lines.append("Versions rewritten for PEP 440 (pin these)")
-        lines += [f"  {r['project']}: {r['egg_version']} -> {r['version']}" for r in renamed]
+        lines += [f"  {project}: {egg_version} -> {version}" for project, egg_version, version in renamed]
         lines.append("")
     needs = sorted({lib for r in converted for lib in r["external_libraries"]})
     if needs:
@@ -236,23 +223,9 @@ def render_report(records: Iterable[dict], mirror: Optional[str] = None, require
 
 
 def write_report(records: Iterable[dict], path, **context) -> None:
-    _write_atomic(path, render_report(records, **context))
+    write_atomic(path, render_report(records, **context))
 
 
 def _write_atomic(path, text: str) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fp:
-            fp.write(text)
-            fp.flush()
-            os.fsync(fp.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    """Kept for callers outside this module (pipeline, galaxy); use :func:`migrate.fsutil.write_atomic`."""
+    write_atomic(path, text)

@@ -15,7 +15,6 @@ import email.parser
 import hashlib
 import io
 import os
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -35,6 +34,7 @@ from packaging.version import Version
 
 from migrate import __version__
 from migrate import problems as P
+from migrate.fsutil import write_atomic
 
 _LEGACY = {5: "manylinux1", 12: "manylinux2010", 17: "manylinux2014"}
 _LEGACY_TO_GLIBC = {v: k for k, v in _LEGACY.items()}
@@ -679,32 +679,12 @@ def _toml(text: str) -> str:
     return f'"{out}"'
 
 
-def write_text_atomic(path, text: str) -> None:
-    """Temp file beside ``path`` + fsync + rename: never a half-written file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fp:
-            fp.write(text)
-            fp.flush()
-            os.fsync(fp.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
 def write_requirements(result: PinResult, path, command: Optional[str] = None) -> None:
-    write_text_atomic(path, render_requirements(result, command))
+    write_atomic(path, render_requirements(result, command))
 
 
 def write_pylock(result: PinResult, path) -> None:
     name = Path(path).name
     if not (name == "pylock.toml" or (name.startswith("pylock.") and name.endswith(".toml"))):
         raise PinError(f"{path}: PEP 751 lock files must be named pylock.toml or pylock.<name>.toml")
-    write_text_atomic(path, render_pylock(result, path))
+    write_atomic(path, render_pylock(result, path))

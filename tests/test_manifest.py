@@ -108,3 +108,11 @@ def test_report_txt_counts_reasons_and_next_steps(records, tmp_path):
     assert "  libxml2.so.2   (needed by xmlext)" in text
     assert "Fix or drop the failed eggs above" in text
     assert "pip install --require-hashes --no-deps -r requirements.txt --index-url file:///srv/out/mirror/simple/" in text
+
+
+def test_a_version_rewritten_for_several_eggs_is_listed_once(records):
+    galaxy = next(r for r in records if Path(r["egg"]).name == "cext-1.0_7b95ff194725-py2.7-linux-x86_64-ucs4.egg")
+    ucs2 = dict(galaxy, egg=galaxy["egg"].replace("-ucs4", "-ucs2"))  # one release, built twice (as bx-python is)
+    text = manifest.render_report(records + [ucs2])
+    section = text.split("Versions rewritten for PEP 440 (pin these)\n")[1].split("\n\n")[0]
+    assert section.splitlines().count("  cext: 1.0_7b95ff194725 -> 1.0+7b95ff194725") == 1

@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Optional
 
 import requests
+
+from migrate.fsutil import file_sha256
 import urllib3
 
 from migrate.net import RETRY_STATUSES, NetOptions, _is_dns, describe
@@ -463,12 +465,6 @@ def zip_problem(path: Path) -> Optional[str]:
     if not any(n.startswith("EGG-INFO/") for n in names):
         return "a zip without EGG-INFO/: not an egg"
     return None
-
-
-def file_sha256(path: Path) -> str:
-    sha = hashlib.sha256()
-    _hash_into(sha, path, None)
-    return sha.hexdigest()
 
 
 def tree_digest(root: Path) -> tuple:

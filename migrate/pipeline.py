@@ -38,6 +38,7 @@ from packaging.utils import canonicalize_name, parse_wheel_filename
 from migrate import __version__, manifest
 from migrate.check import check_wheel
 from migrate.convert import ConvertOptions, convert_egg
+from migrate.fsutil import file_sha256, write_atomic, write_if_changed
 from migrate.parallel import parallel_map
 
 STATE = ".state"
@@ -402,7 +403,7 @@ def _cached_record(cache: Path, key: str, src, wheels: Path) -> Optional[dict]:
     if wheel:
         kept = cache / f"{key}.whl"
         try:
-            if kept.stat().st_size != wheel["size"] or _sha256(kept) != wheel["sha256"]:
+            if kept.stat().st_size != wheel["size"] or file_sha256(kept) != wheel["sha256"]:
                 return None
         except OSError:
             return None
@@ -584,7 +585,7 @@ def _index_url(mirror_dir: Path) -> str:
 
 def _write_manifest(out: Path, report: RunReport) -> None:
     data = manifest.manifest(report.records)
-    _write_if_changed(out / "manifest.json", json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    write_if_changed(out / "manifest.json", json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def _write_report(out: Path, report: RunReport) -> None:
@@ -599,7 +600,7 @@ def _write_report(out: Path, report: RunReport) -> None:
         text = head + extra + marker + tail
     elif extra:
         text += "\n" + extra
-    _write_if_changed(out / "report.txt", text)
+    write_if_changed(out / "report.txt", text)
 
 
 def _run_sections(out: Path, report: RunReport) -> str:
@@ -621,16 +622,6 @@ def _run_sections(out: Path, report: RunReport) -> str:
             lines.append(f"    egg-migrate run ... -o {out} --target-python {report.other_targets[-1]}")
         lines.append("")
     return "\n".join(lines) + "\n" if lines else ""
-
-
-def _write_if_changed(path: Path, text: str) -> None:
-    """Atomic write, skipped when the bytes are already there (a re-run keeps mtimes)."""
-    try:
-        if path.read_text("utf-8") == text:
-            return
-    except (OSError, ValueError):
-        pass
-    manifest._write_atomic(path, text)
 
 
 # ---------------------------------------------------------------- pins
@@ -678,7 +669,7 @@ def _pins(options: RunOptions, ini, out: Path, report: RunReport, say, bars: boo
                                     "roots": [str(r) for r in roots], "target": target.describe(),
                                     "command": command, "generator": __version__})
         done = _read_json(stamp)
-        if done.get("fingerprint") == fingerprint and path.is_file() and _sha256(path) == done.get("sha256"):
+        if done.get("fingerprint") == fingerprint and path.is_file() and file_sha256(path) == done.get("sha256"):
             report.pins_file = path
             report.pins_count = done.get("pins", 0)
             report.work["pin"] = 0
@@ -693,7 +684,7 @@ def _pins(options: RunOptions, ini, out: Path, report: RunReport, say, bars: boo
                 bar.close()
         pins.write_requirements(result, path, command=command)
         _checkpoint("pin")
-        _write_json(stamp, {"fingerprint": fingerprint, "sha256": _sha256(path), "pins": len(result.pins)})
+        _write_json(stamp, {"fingerprint": fingerprint, "sha256": file_sha256(path), "pins": len(result.pins)})
         report.pins_file = path
         report.pins_count = len(result.pins)
         report.work["pin"] = len(result.pins)
@@ -799,14 +790,6 @@ def _published_roots(roots: list, notes: list, report: RunReport) -> tuple:
 
 # ---------------------------------------------------------------- small I/O helpers
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fp:
-        for chunk in iter(lambda: fp.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _fingerprint(data) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
@@ -819,7 +802,7 @@ def _read_json(path: Path) -> dict:
 
 
 def _write_json(path: Path, data) -> None:
-    manifest._write_atomic(path, json.dumps(data, indent=2) + "\n")  # key order kept: records are manifest rows
+    write_atomic(path, json.dumps(data, indent=2) + "\n")  # key order kept: records are manifest rows
 
 
 def _remove(path: Path) -> None:

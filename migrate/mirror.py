@@ -2,23 +2,33 @@
 
 Layout (docs/mirror.rst)::
 
-    MIRROR/packages/<wheel>              immutable; + <wheel>.metadata (byte copy of METADATA)
+    MIRROR/packages/<wheel>, <wheel>.metadata   immutable (a new file with a known name: packages/<sha256[:16]>/)
+    MIRROR/<distro>/packages/<wheel>            a distro build re-tagged linux_<arch>
     MIRROR/simple -> .egg-migrate/current/simple
-    MIRROR/<distro>/packages/<wheel>     a distro build re-tagged linux_<arch>
     MIRROR/<distro>/simple -> ../.egg-migrate/current/<distro>/simple
-    MIRROR/.egg-migrate/current -> gen-N   gen-N/{state.json, simple/, <distro>/simple/}
+    .egg-migrate/current -> gen-N               gen-N/{state.json, pages, simple/, <distro>/simple/}
+    .egg-migrate/gen-N/simple/<project> -> ../../pages/<sig>              (one symlink per project)
+    .egg-migrate/pages/<sig>/{index.html,index.json}                      project pages, never rewritten
+    .egg-migrate/d-<distro>/pages/<sig>/...                               the same for a distro index
+    .egg-migrate/state/<sha>                    state shards: one line per source wheel
 
-Why this shape: every index page of a publish is written into a new generation
-folder beside the live one, then one ``rename()`` of the ``current`` symlink
-swaps all indexes at once. A crash before that leaves the old mirror serving,
-untouched. Wheel files are never overwritten while an index refers to them
-(a changed file with a known name goes to ``packages/<sha256[:16]>/``), so
-readers always find what a page they read points to.
+Why this shape:
 
-Incremental: ``state.json`` remembers each source wheel by (path, size, mtime,
-inode) with its hash and metadata, so a republish reads only new or changed
-wheels and renders only projects whose files changed; unchanged pages are
-hard-linked into the new generation.
+- Atomic: everything a publish adds is written beside the live mirror (new
+  wheels, new pages, a new generation folder); then one ``rename()`` of the
+  ``current`` symlink switches every index at once. A crash before it leaves
+  the old mirror serving, untouched. Files an index refers to are never
+  overwritten, so readers always find what a page they read points to.
+- Incremental, O(what changed): a project page is stored once under the hash
+  of the state rows it is made from (``sig``) and a generation is a folder of
+  symlinks to pages, so an unchanged project costs one symlink, not a page.
+  The next generation is made by recycling the one before the live one
+  (its readers have had a whole publish to finish) and changing only the
+  symlinks that differ. The state is 64 content-addressed shards of one line
+  per wheel; a publish rewrites only the shards whose projects changed.
+- Cheap files: ``.metadata`` files with equal bytes are hard links of one
+  file (wheels of one release usually share METADATA), and the durability
+  flush is a few ``fsync`` calls when a publish adds a few files.
 
 Distro builds (platform ``linux_x86_64_ubuntu_14_04``): stock pip never
 installs a distro tag (FACTS.md, "Mirrors and pins"), so besides listing the
@@ -39,9 +49,10 @@ import re
 import shutil
 import struct
 import time
-import zlib
 import zipfile
+import zlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, NamedTuple, Optional
 from urllib.parse import quote
@@ -50,15 +61,22 @@ from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel
 from packaging.version import InvalidVersion, Version
 
 from migrate import problems as P
+from migrate.fsutil import atomic_writer, file_sha256, fsync_dir
 
 STATE_DIR = ".egg-migrate"
-RENDERER = 1  # bump when page rendering changes: every page is rewritten once
+SCHEMA = 2  # state.json / state shard format
+RENDERER = 2  # bump when page rendering changes: every page is rewritten once
 API_VERSION = "1.1"  # PEP 691 + PEP 700 (versions, size)
+SHARDS = 64
+_WORK = "next.tmp"  # the generation being made; still there at the start of a publish = the last one crashed
+_DIRTY = "sweep-needed"  # left by a crash until a full sweep of unreferenced files is done
 _IN_MEMORY = 32 * 1024 * 1024
+_FEW_FILES = 512  # up to this many new files are fsynced one by one, more with one syncfs
 _ARCHES = ("x86_64", "i686", "aarch64", "armv7l", "armv6l", "ppc64le", "ppc64", "s390x", "riscv64", "loongarch64")
 _DISTRO_TAG = re.compile(r"^linux_(?P<arch>%s)_(?P<distro>[a-z][a-z0-9]*(?:_[a-z0-9]+)*)$" % "|".join(_ARCHES))
 _GEN = re.compile(r"^gen-(\d{6})$")
-_SEP = "\x1f"
+_UNSAFE = re.compile(r"[\t\n\r\x1f]")  # field and line separators of the state
+_KEY = "\x1f"  # between a state line's source key and its row
 
 
 class MirrorError(Exception):
@@ -66,10 +84,7 @@ class MirrorError(Exception):
 
 
 class Entry(NamedTuple):
-    """One file served by one index; what its page line and state row need.
-
-    A NamedTuple (immutable, and cheap to build 100,000 times from state.json).
-    """
+    """One file served by one index: what its page line needs."""
 
     filename: str
     project: str  # normalized
@@ -80,18 +95,58 @@ class Entry(NamedTuple):
     metadata_sha256: str
     path: str  # relative to the mirror root, '/'-separated
     index: str  # "" for simple/, else the distro folder name
-    source: tuple = ()  # (path, size, mtime_ns, inode) of the wheel it came from
 
-    def dump(self) -> str:
-        """One state.json row: the fields joined by U+001F (100,000 strings load 5x faster than lists)."""
-        return _SEP.join((*self[:4], str(self.size), self.requires_python or "", *self[6:9],
-                          self.source[0], *map(str, self.source[1:])))
+
+class Row(NamedTuple):
+    """One published source wheel (and its re-tagged distro copy): one state line after the source key.
+
+    The source key (absolute path, size, mtime, inode) says whether the file can be trusted unread.
+    """
+
+    filename: str
+    project: str
+    version: str
+    sha256: str
+    size: int
+    requires_python: str  # "" when none
+    metadata_sha256: str
+    path: str
+    distro: str = ""  # "" unless re-tagged into <distro>/packages/
+    rfilename: str = ""
+    rsha256: str = ""
+    rsize: int = 0
+    rpath: str = ""
+
+    def text(self) -> str:
+        f = [self.filename, self.project, self.version, self.sha256, str(self.size), self.requires_python,
+             self.metadata_sha256, "" if self.path == f"packages/{self.filename}" else self.path]
+        if self.distro:
+            f += [self.distro, self.rfilename, self.rsha256, str(self.rsize),
+                  "" if self.rpath == f"{self.distro}/packages/{self.rfilename}" else self.rpath]
+        return "\t".join(f)
 
     @classmethod
-    def load(cls, text: str) -> "Entry":
-        f = text.split(_SEP)
-        return cls(f[0], f[1], f[2], f[3], int(f[4]), f[5] or None, f[6], f[7], f[8],
-                   (f[9], int(f[10]), int(f[11]), int(f[12])))
+    def parse(cls, text: str) -> "Row":
+        f = text.split("\t")
+        path = f[7] or f"packages/{f[0]}"
+        if len(f) == 8:
+            return cls(f[0], f[1], f[2], f[3], int(f[4]), f[5], f[6], path)
+        return cls(f[0], f[1], f[2], f[3], int(f[4]), f[5], f[6], path,
+                   f[8], f[9], f[10], int(f[11]), f[12] or f"{f[8]}/packages/{f[9]}")
+
+    def entry(self) -> Entry:
+        return Entry(self.filename, self.project, self.version, self.sha256, self.size, self.requires_python or None,
+                     self.metadata_sha256, self.path, "")
+
+    def distro_entry(self) -> Entry:
+        return Entry(self.rfilename, self.project, self.version, self.rsha256, self.rsize,
+                     self.requires_python or None, self.metadata_sha256, self.rpath, self.distro)
+
+    def paths(self) -> tuple:
+        """The files this row keeps alive, relative to the mirror root."""
+        if self.distro:
+            return self.path, self.path + ".metadata", self.rpath, self.rpath + ".metadata"
+        return self.path, self.path + ".metadata"
 
 
 @dataclass(frozen=True)
@@ -103,7 +158,7 @@ class PublishReport:
     added: tuple  # filenames newly read this time
     removed: tuple  # filenames no longer published
     pages_written: int  # project pages rendered
-    pages_reused: int  # project pages hard-linked from the previous generation
+    pages_reused: int  # project pages kept from an earlier publish
     problems: tuple = field(default=())
     seconds: float = 0.0
 
@@ -118,52 +173,21 @@ def publish(wheels: Iterable, mirror_dir, base_url: Optional[str] = None, durabl
             link: bool = False) -> PublishReport:
     """Make ``mirror_dir`` serve exactly ``wheels`` (a sync, not an append); atomic, incremental.
 
-    ``durable``: flush the file system before the swap (survives power loss, not only crashes).
-    ``link``: hard-link wheels into packages/ instead of copying them (5x cheaper per file; only
-    for wheel folders whose files are replaced by rename, never rewritten in place, as
-    ``egg-migrate convert`` does).
+    ``durable``: flush new files before the swap (survives power loss, not only crashes).
+    ``link``: hard-link wheels into packages/ instead of copying them (cheaper; only for wheel
+    folders whose files are replaced by rename, never rewritten in place, as ``egg-migrate
+    convert`` does).
     """
     started = time.perf_counter()
-    mirror = Path(mirror_dir)
+    mirror = Path(os.path.abspath(mirror_dir))
     base_url = base_url.rstrip("/") + "/" if base_url else None
     mirror.mkdir(parents=True, exist_ok=True)
     _check_layout(mirror)
     state_root = mirror / STATE_DIR
     state_root.mkdir(exist_ok=True)
     with _Lock(state_root / "lock"):
-        current, old_state, old_entries = _load_current(state_root)
-        previous_paths = _previous_paths(state_root, current)
-        sources = _source_index(old_entries)
-        (mirror / "packages").mkdir(exist_ok=True)
-        existing = _listing(mirror)
-        entries, problems, added = _collect(wheels, mirror, sources, old_entries, previous_paths, existing, link)
-        reusable = old_state.get("renderer") == RENDERER and old_state.get("base_url") == base_url
-        gen_name = f"gen-{(current or 0) + 1:06d}"
-        tmp = state_root / f"{gen_name}.tmp-{os.getpid()}"
-        shutil.rmtree(tmp, ignore_errors=True)
-        written, reused = _build_generation(tmp, entries, old_entries if reusable else [],
-                                            state_root / _gen(current) if current else None, base_url)
-        _write_json(tmp / "state.json", {
-            "schema": 1, "renderer": RENDERER, "base_url": base_url,
-            "files": [e.dump() for e in entries],
-        })
-        if durable:
-            _sync(mirror)
-        os.replace(tmp, state_root / gen_name)
-        _point(state_root / "current", gen_name)
-        distros = sorted({e.index for e in entries if e.index})
-        _link_indexes(mirror, distros)
-        if durable:
-            _sync(mirror)
-        _collect_garbage(mirror, state_root, gen_name, entries, old_entries, existing)
-    old_names = {e.filename for e in old_entries if not e.index}
-    new_names = {e.filename for e in entries if not e.index}
-    return PublishReport(
-        mirror=str(mirror), files=len(new_names), projects=len({e.project for e in entries if not e.index}),
-        distros=tuple(distros), added=tuple(sorted(added)), removed=tuple(sorted(old_names - new_names)),
-        pages_written=written, pages_reused=reused, problems=tuple(problems),
-        seconds=time.perf_counter() - started,
-    )
+        report = _Publish(mirror, base_url, durable, link).run(wheels)
+    return _replace(report, mirror=str(Path(mirror_dir)), seconds=time.perf_counter() - started)
 
 
 def index_url(mirror_dir, distro: Optional[str] = None) -> str:
@@ -172,105 +196,778 @@ def index_url(mirror_dir, distro: Optional[str] = None) -> str:
     return (root / distro / "simple" if distro else root / "simple").as_uri() + "/"
 
 
-# ---------------------------------------------------------------- reading wheels
+def _replace(report: PublishReport, **changes) -> PublishReport:
+    from dataclasses import replace
 
-def _collect(wheels, mirror: Path, sources: dict, old_entries: list, previous_paths: dict, existing: set,
-             link: bool = False):
-    """(entries for every index, problems, filenames read this time)."""
-    problems, added, entries, by_name = [], [], [], {}
-    live = {e.path: e.sha256 for e in old_entries}
-    live.update(previous_paths)
-    cwd = os.getcwd()
-    for wheel in wheels:
-        wheel = os.fspath(wheel)
+    return replace(report, **changes)
+
+
+# ---------------------------------------------------------------- one publish
+
+class _Gen:
+    """What a generation serves, from its state.json and pages files (rows are loaded separately)."""
+
+    def __init__(self, number: int = 0, state: Optional[dict] = None, pages: Optional[dict] = None,
+                 known: bool = True):
+        self.number = number
+        self.state = state or {}
+        self.pages = pages if pages is not None else {}  # project -> (sig, distro indexes it is in)
+        self.known = known  # False: an older format or unreadable; what it refers to is unknown
+
+    @property
+    def distros(self) -> dict:
+        return dict(self.state.get("distros", {}))
+
+    @property
+    def shards(self) -> list:
+        return list(self.state.get("shards", [""] * SHARDS))
+
+    def page_refs(self) -> set:
+        return {(i, sig) for sig, idx in self.pages.values() for i in ("",) + idx}
+
+
+class _Publish:
+    """The steps of one publish, holding what they share (one object per call, under the lock)."""
+
+    def __init__(self, mirror: Path, base_url: Optional[str], durable: bool, link: bool):
+        self.root = str(mirror)
+        self.state_root = f"{mirror}/{STATE_DIR}"
+        self.base_url = base_url
+        self.durable = durable
+        self.link = link
+        self.problems, self.added = [], []
+        self.files, self.dirs = [], set()  # created this run: flushed before the swap
+        self.claimed = {}  # path -> sha256 placed this run
+        self.meta_first = {}  # metadata sha256 -> the first .metadata file placed with those bytes
+        self.stores = set()
+        self.work_ready = False
+        self.recycled, self.recycled_distros, self.previous_pages = {}, set(), set()
+
+    # -------------------------------------------------------- the steps
+
+    def run(self, wheels) -> PublishReport:
+        self._open()
+        self._collect(wheels)
+        if self._nothing_changed():
+            _link_indexes(Path(self.root), sorted(self.old.distros))
+            pages = sum(1 + len(idx) for _sig, idx in self.old.pages.values())
+            return self._report(sorted(self.old.distros), len(self.old.pages), 0, pages, ())
+        self._ensure_work()
+        removed = self._plan()
+        self._write_generation()
+        _link_indexes(Path(self.root), self.distros)  # dangling until the swap, then all at once
+        if self.durable:
+            _sync(Path(self.root), self.files, self.dirs)
+        number = self.old.number + 1
+        os.replace(f"{self.state_root}/{_WORK}", f"{self.state_root}/{_gen(number)}")
+        _point(Path(self.state_root) / "current", _gen(number))
+        if self.durable:
+            fsync_dir(self.state_root)
+        self._collect_garbage()
+        written = self.pages_written
+        total = sum(1 + len(idx) for _sig, idx in self.pages.values())
+        return self._report(self.distros, len(self.pages), written, total - written, removed)
+
+    def _report(self, distros, projects, written, reused, removed) -> PublishReport:
+        return PublishReport(
+            mirror=self.root, files=len(self.by_name), projects=projects, distros=tuple(distros),
+            added=tuple(sorted(self.added)), removed=tuple(sorted(removed)), pages_written=written,
+            pages_reused=reused, problems=tuple(self.problems))
+
+    # -------------------------------------------------------- the live generation
+
+    def _open(self) -> None:
+        """Read the live generation, its rows, and clear what an interrupted publish left."""
+        sr = self.state_root
         try:
-            st = os.stat(wheel)
+            target = os.readlink(f"{sr}/current")
+        except FileNotFoundError:
+            target = None
         except OSError as exc:
-            problems.append(P.error("R001", f"{wheel}: cannot read ({exc.strerror or exc})"))
-            continue
-        key = (wheel if os.path.isabs(wheel) else os.path.join(cwd, wheel), st.st_size, st.st_mtime_ns, st.st_ino)
-        if _SEP in key[0]:
-            problems.append(P.error("R001", f"{wheel!r}: control character in the path; rename it"))
-            continue
-        cached = sources.get(key)
-        if cached is not None and all(e.path in existing and e.path + ".metadata" in existing for e in cached):
-            found = cached
-        else:
+            raise MirrorError(f"{sr}/current: {exc.strerror or exc}") from None
+        number = 0
+        if target is not None:
+            m = _GEN.match(target)
+            if not m:
+                raise MirrorError(f"{sr}/current: unexpected target {target!r}")
+            number = int(m.group(1))
+        self.old = _read_gen(sr, number) if number else _Gen()
+        stale = [e.path for e in os.scandir(sr) if _GEN.match(e.name) and int(e.name[4:]) not in (number, number - 1)]
+        # Files of a publish that never swapped in are known to no state: a full sweep finds them.
+        # The mark stays until that sweep is done, even if this publish is interrupted too.
+        self.crashed = (os.path.lexists(f"{sr}/{_WORK}") or os.path.lexists(f"{sr}/{_DIRTY}")
+                        or any(int(os.path.basename(p)[4:]) > number for p in stale))
+        if self.crashed:
+            _overwrite(f"{sr}/{_DIRTY}", b"")
+        for path in stale + [e.path for e in os.scandir(sr) if e.name.startswith(".current.tmp-")]:
+            _remove(path)
+        _remove(f"{sr}/{_WORK}")
+        self.old_rows, self.old_lines = {}, [[] for _ in range(SHARDS)]
+        if self.old.known and number:
             try:
-                found = _read_and_store(wheel, key, mirror, live, existing, link)
-            except _BadWheel as exc:
-                problems.append(P.error("R002", f"{os.path.basename(wheel)}: {exc}"))
+                self.old_rows, self.old_lines = _read_shards(sr, self.old.shards)
+            except (OSError, ValueError, UnicodeDecodeError):
+                self.old = _Gen(number, {}, {}, known=False)
+        same_pages = self.old.state.get("renderer") == RENDERER and self.old.state.get("base_url") == self.base_url
+        self.rerender = not (self.old.known and same_pages)
+
+    def _ensure_work(self) -> None:
+        """Make the folder of the next generation (before any new file: its presence marks a crash).
+
+        The generation before the live one is recycled: only the symlinks that differ are changed.
+        """
+        if self.work_ready:
+            return
+        sr, work = self.state_root, f"{self.state_root}/{_WORK}"
+        before = f"{sr}/{_gen(self.old.number - 1)}" if self.old.number > 1 else None
+        if before and os.path.isdir(before):
+            prev = _read_gen(sr, self.old.number - 1)
+            if prev.known:
+                os.rename(before, work)
+                self.recycled = {(i, p): sig for p, (sig, idx) in prev.pages.items() for i in ("",) + idx}
+                self.recycled_distros = set(prev.distros)
+                self.previous_pages = prev.page_refs()  # a sig names its renderer and base URL too
+            else:
+                _remove(before)
+        if not os.path.isdir(work):
+            os.mkdir(work)
+            os.mkdir(f"{work}/simple")
+        os.makedirs(f"{self.root}/packages", exist_ok=True)
+        self.dirs.add(sr)
+        self.work_ready = True
+
+    def _nothing_changed(self) -> bool:
+        return bool(self.old.known and self.old.number and not self.rerender and not self.crashed
+                    and not self.new_rows and len(self.kept) == len(self.old_rows)
+                    and not self.old.state.get("full_gc_next")
+                    and os.path.exists(f"{self.state_root}/{_gen(self.old.number)}/gc-done"))
+
+    # -------------------------------------------------------- reading the wheels given
+
+    def _collect(self, wheels) -> None:
+        """Sort the wheels into known (state line unchanged: not read) and new (read and stored)."""
+        old_rows, cwd = self.old_rows, os.getcwd()
+        self.kept, self.new_rows, self.by_name = [], [], {}
+        by_name = self.by_name
+        for wheel in wheels:
+            wheel = os.fspath(wheel)
+            try:
+                st = os.stat(wheel)
+            except OSError as exc:
+                self.problems.append(P.error("R001", f"{wheel}: cannot read ({exc.strerror or exc})"))
                 continue
-            added.append(os.path.basename(wheel))
-        main = found[0]
-        other = by_name.get(main.filename)
-        if other is not None:
-            if other.sha256 != main.sha256:
-                problems.append(P.error("R003", f"{wheel}: another wheel named {main.filename} with different content was given; kept the first"))
-            continue
-        by_name[main.filename] = main
-        entries.extend(found)
-    return _resolve_distro_collisions(entries), problems, added
+            path = wheel if os.path.isabs(wheel) else os.path.join(cwd, wheel)
+            key = f"{path}\t{st.st_size}\t{st.st_mtime_ns}\t{st.st_ino}"
+            filename = path.rpartition(os.sep)[2]
+            if key in old_rows:
+                if filename in by_name:
+                    self._duplicate(wheel, filename, Row.parse(old_rows[key]).sha256)
+                    continue
+                by_name[filename] = key
+                self.kept.append(key)
+                continue
+            if _UNSAFE.search(path):
+                self.problems.append(P.error("R001", f"{wheel!r}: control character in the path; rename it"))
+                continue
+            try:
+                found = _inspect(wheel, st.st_size)
+            except _BadWheel as exc:
+                self.problems.append(P.error("R002", f"{filename}: {exc}"))
+                continue
+            if filename in by_name:
+                self._duplicate(wheel, filename, found.sha256)
+                continue
+            try:
+                row = self._store(wheel, found)
+            except _BadWheel as exc:
+                self.problems.append(P.error("R002", f"{filename}: {exc}"))
+                continue
+            by_name[filename] = key
+            self.new_rows.append((key, row))
+            self.added.append(filename)
+
+    def _duplicate(self, wheel: str, filename: str, sha: str) -> None:
+        first = self.by_name[filename]
+        first_sha = (self.old_rows[first] if first in self.old_rows else
+                     next(r.text() for k, r in self.new_rows if k == first)).split("\t")[3]
+        if first_sha != sha:
+            self.problems.append(P.error(
+                "R003", f"{wheel}: another wheel named {filename} with different content was given; kept the first"))
+
+    def _store(self, wheel: str, found: "_Wheel") -> Row:
+        """Place the wheel (and its re-tagged distro copy) with their .metadata files."""
+        self._ensure_work()
+        path = self._claim("packages", found.filename, found.sha256, found.data, wheel, found)
+        row = Row(found.filename, found.project, found.version, found.sha256, found.size,
+                  found.requires_python, found.metadata_sha256, path)
+        if found.distro is None:
+            return row
+        name, blob = _retag(found.data if found.data is not None else _read(wheel), found.filename)
+        rsha = hashlib.sha256(blob).hexdigest()
+        rpath = self._claim(f"{found.distro}/packages", name, rsha, blob, None, found)
+        return row._replace(distro=found.distro, rfilename=name, rsha256=rsha, rsize=len(blob), rpath=rpath)
+
+    def _claim(self, folder: str, filename: str, sha: str, data: Optional[bytes], source: Optional[str],
+               found: "_Wheel") -> str:
+        """Place a file at ``folder/filename``, or at ``folder/<sha[:16]>/filename`` when another file
+        holds that name (never overwrites: an existing file is used only when its bytes are these)."""
+        self.dirs.add(f"{self.root}/{folder}")
+        for rel in (f"{folder}/{filename}", f"{folder}/{sha[:16]}/{filename}", f"{folder}/{sha}/{filename}"):
+            if rel in self.claimed:
+                if self.claimed[rel] == sha:
+                    return rel
+                continue
+            target = f"{self.root}/{rel}"
+            if self._place(target, data, source, sha) or _sha256_or_none(target) == sha:
+                self.claimed[rel] = sha
+                self._place_metadata(target + ".metadata", found)
+                return rel
+        raise _BadWheel(f"three other files named {filename} are in the way in {folder}/")
+
+    def _place_metadata(self, target: str, found: "_Wheel") -> None:
+        """``<wheel>.metadata``: a hard link of an equal one placed this run (a release's wheels usually
+        share METADATA, and a link costs a fifth of a new file), else a new file."""
+        first = self.meta_first.get(found.metadata_sha256)
+        if first is not None:
+            try:
+                os.link(first, target)
+                return
+            except OSError:  # the name is taken, or too many links: as below
+                pass
+        try:
+            self._new_file(target, found.metadata)
+        except FileExistsError:
+            try:
+                same = _read(target) == found.metadata
+            except OSError:
+                same = False
+            if not same:  # a torn leftover of an interrupted run: the wheel beside it is ours
+                with atomic_writer(target) as fp:
+                    fp.write(found.metadata)
+        if first is None:
+            self.meta_first[found.metadata_sha256] = target
+
+    def _place(self, target: str, data: Optional[bytes], source: Optional[str], sha: str) -> bool:
+        """Create ``target`` (a hard link with --link, else a copy); False when that name is taken."""
+        try:
+            return self._try_place(target, data, source, sha)
+        except FileNotFoundError:
+            folder = os.path.dirname(target)
+            os.makedirs(folder, exist_ok=True)
+            self.dirs.update((folder, os.path.dirname(folder)))
+        try:
+            return self._try_place(target, data, source, sha)
+        except FileNotFoundError:
+            raise _BadWheel("cannot read (it vanished while being published)") from None
+
+    def _try_place(self, target: str, data: Optional[bytes], source: Optional[str], sha: str) -> bool:
+        try:
+            if self.link and source is not None:
+                try:
+                    os.link(source, target)
+                    return True
+                except FileExistsError:
+                    raise
+                except FileNotFoundError:
+                    if data is None or not os.path.isdir(os.path.dirname(target)):
+                        raise
+                    # the source is gone but its bytes are here: copy them
+                except OSError:
+                    pass  # another file system, no permission, too many links: copy
+            if data is None:
+                self._copy(source, target, sha)
+            else:
+                self._new_file(target, data)
+            return True
+        except FileExistsError:
+            return False
+
+    def _copy(self, source: str, target: str, sha: str) -> None:
+        """Copy a wheel too large for memory, checking that the bytes are the ones hashed."""
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+        h = hashlib.sha256()
+        try:
+            with open(source, "rb") as src:
+                for chunk in iter(lambda: src.read(1 << 20), b""):
+                    h.update(chunk)
+                    view = memoryview(chunk)
+                    while view:
+                        view = view[os.write(fd, view):]
+            if h.hexdigest() != sha:
+                raise _BadWheel("changed while being published; publish again")
+        except BaseException:
+            os.close(fd)
+            os.unlink(target)
+            raise
+        os.close(fd)
+        self.files.append(target)
+
+    def _new_file(self, target: str, data: bytes) -> None:
+        """Create a file that no index refers to yet; FileExistsError when the name is taken."""
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        except BaseException:
+            os.close(fd)
+            os.unlink(target)
+            raise
+        os.close(fd)
+        self.files.append(target)
+
+    # -------------------------------------------------------- what the new generation serves
+
+    def _plan(self) -> list:
+        """Rows, shards and pages of the new generation; renders the pages that do not exist yet.
+
+        Returns the file names no longer published.
+        """
+        old_rows = self.old_rows
+        removed_keys = set(old_rows).difference(self.kept) if len(self.kept) != len(old_rows) else set()
+        removed_rows = [Row.parse(old_rows[k]) for k in removed_keys]
+        changed = {r.project for _k, r in self.new_rows} | {r.project for r in removed_rows}
+        counts = self.old.distros if self.old.known else {}
+        for r in removed_rows:
+            if r.distro:
+                counts[r.distro] = counts.get(r.distro, 0) - 1
+        for _k, r in self.new_rows:
+            if r.distro:
+                counts[r.distro] = counts.get(r.distro, 0) + 1
+        self.distro_counts = {d: n for d, n in sorted(counts.items()) if n > 0}
+        self.distros = sorted(self.distro_counts)
+        everything = self.rerender or not self.old.known or set(self.distros) != set(self.old.distros)
+
+        new_lines = [[] for _ in range(SHARDS)]
+        parsed = {}  # row text -> Row, for the rows read this time
+        for key, row in self.new_rows:
+            text = row.text()
+            parsed[text] = row
+            new_lines[_shard(row.project)].append(f"{key}{_KEY}{text}")
+        changed_shards = range(SHARDS) if everything else sorted({_shard(p) for p in changed})
+        self.shard_lines = {}
+        groups = {}
+        for i in changed_shards:
+            lines = self.old_lines[i]
+            if removed_keys:
+                lines = [line for line in lines if line.partition(_KEY)[0] not in removed_keys]
+            lines = sorted(lines + new_lines[i])
+            self.shard_lines[i] = lines
+            for line in lines:
+                text = line.partition(_KEY)[2]
+                project = text.split("\t", 2)[1]
+                if everything or project in changed:
+                    groups.setdefault(project, []).append(text)
+
+        pages = dict(self.old.pages) if self.old.known else {}
+        for project in changed - set(groups):
+            pages.pop(project, None)  # no wheels left
+        known = self.old.page_refs() | self.previous_pages  # page folders that exist, complete
+        self.pages_written = 0
+        for project, texts in groups.items():
+            texts.sort()
+            sig = hashlib.sha256("\n".join([f"renderer {RENDERER}", self.base_url or "", *texts])
+                                 .encode("utf-8")).hexdigest()[:32]
+            old = pages.get(project)
+            if old is not None and old[0] == sig and not everything:
+                continue
+            by_index = _project_pages([parsed.get(t) or Row.parse(t) for t in texts], self.distros)
+            for index, files in by_index.items():
+                if (index, sig) not in known:
+                    self._write_page(index, sig, project, files)
+            pages[project] = (sig, tuple(i for i in sorted(by_index) if i))
+        self.pages = pages
+        removed_names = {r.filename for r in removed_rows} - set(self.by_name)
+        self.removed_rows = removed_rows
+        return sorted(removed_names)
+
+    def _write_page(self, index: str, sig: str, project: str, files: list) -> None:
+        store = self._page_store(index)
+        folder = f"{store}/{sig}"
+        self.dirs.add(store)
+        self.dirs.add(folder)
+        page, data = render_project(project, files, 3 if index else 2, self.base_url)
+        try:
+            os.mkdir(folder)
+        except FileExistsError:  # a leftover of an interrupted run: no index refers to it
+            shutil.rmtree(folder)
+            os.mkdir(folder)
+        self._new_file(f"{folder}/index.html", page.encode("utf-8"))
+        self._new_file(f"{folder}/index.json", data.encode("utf-8"))
+        self.pages_written += 1
+
+    def _page_store(self, index: str) -> str:
+        """``.egg-migrate/pages`` or ``.egg-migrate/d-<distro>/pages``; made on first use.
+
+        The page folders sit as deep as the pages they are served as, and ``packages`` links beside
+        them, so the relative links also resolve for tools that follow them on the file system.
+        """
+        sr = self.state_root
+        store = f"{sr}/d-{index}/pages" if index else f"{sr}/pages"
+        if store in self.stores:
+            return store
+        self.stores.add(store)
+        if not os.path.isdir(store):
+            os.makedirs(store, exist_ok=True)
+            _ensure_symlink(f"{sr}/packages", "../packages")
+            if index:
+                _ensure_symlink(f"{sr}/d-{index}/packages", f"../../{index}/packages")
+                self.dirs.add(f"{sr}/d-{index}")
+        return store
+
+    def _link_page(self, path: str, index: str, sig: str) -> None:
+        """``simple/<project>`` -> its page folder: a hard link of the page's one symlink inode.
+
+        A new symlink costs a new inode (tens of microseconds here); a hard link of an existing one
+        does not, so a generation made from scratch costs one link per project. The stored symlink sits
+        as deep as the generation's index folder, so it resolves from both places.
+        """
+        home = _link_home(self.state_root, index, sig)
+        for _attempt in (1, 2, 3):
+            try:
+                os.link(home, path, follow_symlinks=False)
+                return
+            except FileExistsError:
+                _remove(path)
+            except FileNotFoundError:
+                self._make_link_home(home, _link_target(index, sig))
+            except (OSError, NotImplementedError):  # no hard links of symlinks here
+                break
+        _replace_symlink(path, _link_target(index, sig))
+
+    def _make_link_home(self, home: str, target: str) -> None:
+        try:
+            os.symlink(target, home)
+        except FileExistsError:  # a leftover of an interrupted run: the same name, so the same target
+            return
+        except FileNotFoundError:
+            os.makedirs(os.path.dirname(home), exist_ok=True)
+            os.symlink(target, home)
+        self.dirs.add(os.path.dirname(home))
+
+    # -------------------------------------------------------- the generation folder
+
+    def _write_generation(self) -> None:
+        sr, work = self.state_root, f"{self.state_root}/{_WORK}"
+        for d in self.recycled_distros - set(self.distros):
+            _remove(f"{work}/{d}")
+        for d in self.distros:
+            if d not in self.recycled_distros:
+                os.makedirs(f"{work}/{d}/simple", exist_ok=True)
+                self.dirs.add(f"{work}/{d}")
+        want = {}
+        for project, (sig, idx) in self.pages.items():
+            want[("", project)] = sig
+            for d in idx:
+                want[(d, project)] = sig
+        recycled = self.recycled
+        touched = set()
+        for (index, project), sig in want.items():
+            if recycled.get((index, project)) != sig:
+                folder = f"{work}/{index}/simple" if index else f"{work}/simple"
+                self._link_page(f"{folder}/{project}", index, sig)
+                touched.add(folder)
+        for (index, project) in recycled.keys() - want.keys():
+            if not index or index in self.distro_counts:
+                folder = f"{work}/{index}/simple" if index else f"{work}/simple"
+                _unlink(f"{folder}/{project}")
+                touched.add(folder)
+        for index in [""] + self.distros:
+            folder = f"{work}/{index}/simple" if index else f"{work}/simple"
+            projects = sorted(p for p, (_sig, idx) in self.pages.items() if not index or index in idx)
+            page, data = render_root(projects)
+            _overwrite(f"{folder}/index.html", page.encode("utf-8"))
+            _overwrite(f"{folder}/index.json", data.encode("utf-8"))
+            self.files += [f"{folder}/index.html", f"{folder}/index.json"]
+            touched.add(folder)
+        self.dirs |= touched
+
+        shards = self.old.shards if self.old.known else [""] * SHARDS
+        os.makedirs(f"{sr}/state", exist_ok=True)
+        self.dirs.add(f"{sr}/state")
+        for i, lines in self.shard_lines.items():
+            if not lines:
+                shards[i] = ""
+                continue
+            text = "\n".join(lines).encode("utf-8")
+            name = hashlib.sha256(text).hexdigest()[:32]
+            if name != shards[i]:
+                try:
+                    self._new_file(f"{sr}/state/{name}", text)
+                except FileExistsError:
+                    pass  # same bytes under the same hash
+                shards[i] = name
+        self.shards = shards
+
+        # What the live generation refers to and this one does not: deleted after the next swap.
+        new_paths = {p for _k, r in self.new_rows for p in r.paths()}
+        self.new_paths = new_paths
+        new_refs = {(i, sig) for sig, idx in self.pages.values() for i in ("",) + idx}
+        self.page_refs = new_refs
+        released = {
+            "paths": sorted({p for r in self.removed_rows for p in r.paths()[::2]} - new_paths),
+            "pages": sorted(self.old.page_refs() - new_refs) if self.old.known else [],
+            "shards": sorted(set(self.old.shards) - set(shards) - {""}) if self.old.known else [],
+        }
+        # What only the generation before the live one referred to: deleted right after this swap
+        # (and again by the next publish if this one is interrupted before it is done).
+        garbage = {"paths": [], "pages": [], "shards": []}
+        if self.old.known and self.old.number:
+            sources = [self.old.state.get("released", {})]
+            if not os.path.exists(f"{sr}/{_gen(self.old.number)}/gc-done"):
+                sources.append(self.old.state.get("garbage", {}))
+            for kind, refs in (("paths", new_paths), ("pages", new_refs), ("shards", set(shards))):
+                found = {tuple(x) if isinstance(x, list) else x for src in sources for x in src.get(kind, [])}
+                garbage[kind] = sorted(found - refs)
+        self.garbage = garbage
+        state = {
+            "schema": SCHEMA, "renderer": RENDERER, "base_url": self.base_url,
+            "files": len(self.by_name), "projects": len(self.pages), "distros": self.distro_counts,
+            "shards": shards, "released": released, "garbage": garbage,
+            # an older or unreadable live state: what it referred to is unknown until it is the previous one
+            "full_gc_next": not self.old.known and bool(self.old.number),
+        }
+        _overwrite(f"{work}/state.json", json.dumps(state, separators=(",", ":")).encode("utf-8"))
+        lines = [f"{p}\t{sig}\t{','.join(idx)}" for p, (sig, idx) in sorted(self.pages.items())]
+        _overwrite(f"{work}/pages", ("\n".join(lines) + "\n").encode("utf-8"))
+        _unlink(f"{work}/gc-done")
+        self.files += [f"{work}/state.json", f"{work}/pages"]
+        self.dirs.add(work)
+
+    # -------------------------------------------------------- after the swap
+
+    def _collect_garbage(self) -> None:
+        """Delete what only the generation before the previous one referred to (it has just been recycled).
+
+        The previous generation stays whole for readers in the middle of a resolution.
+        """
+        sr, old = self.state_root, self.old
+        for path in self.garbage["paths"]:
+            _delete_wheel(self.root, path)
+        for index, sig in self.garbage["pages"]:
+            _remove(f"{sr}/d-{index}/pages/{sig}" if index else f"{sr}/pages/{sig}")
+            _unlink(_link_home(sr, index, sig))
+        for name in self.garbage["shards"]:
+            _unlink(f"{sr}/state/{name}")
+        if (self.crashed and old.known) or old.state.get("full_gc_next"):
+            self._full_gc()
+            _unlink(f"{sr}/{_DIRTY}")
+        for d in _distro_dirs(Path(self.root)):
+            if d.name not in self.distro_counts:
+                _unlink(f"{d}/simple")
+                for folder in (f"{d}/packages", str(d)):
+                    try:
+                        os.rmdir(folder)
+                    except OSError:
+                        pass
+        keep = set(self.distro_counts) | set(old.distros)
+        for entry in os.scandir(sr):
+            if entry.name.startswith("d-") and entry.name[2:] not in keep:
+                _remove(entry.path)
+        _overwrite(f"{sr}/{_gen(old.number + 1)}/gc-done", b"")
+
+    def _full_gc(self) -> None:
+        """After a crash: delete every stored file, page and shard neither live generation refers to."""
+        sr = self.state_root
+        keep = set(self.new_paths)  # and every old row: the kept ones and the previous generation's
+        for rest in self.old_rows.values():
+            keep.update(Row.parse(rest).paths())
+        root = Path(self.root)
+        for top in [root / "packages"] + [d / "packages" for d in _distro_dirs(root)]:
+            for dirpath, _dirs, files in os.walk(top, topdown=False):
+                rel = os.path.relpath(dirpath, root).replace(os.sep, "/")
+                for f in files:
+                    if f"{rel}/{f}" not in keep:
+                        _unlink(f"{dirpath}/{f}")
+                if dirpath != str(top):
+                    try:
+                        os.rmdir(dirpath)
+                    except OSError:
+                        pass
+        pages = self.page_refs | self.old.page_refs()
+        indexes = [""] + [e.name[2:] for e in os.scandir(sr) if e.name.startswith("d-")]
+        for index in indexes:
+            base = f"{sr}/d-{index}" if index else sr
+            for store in (f"{base}/pages", f"{base}/links/simple"):
+                if os.path.isdir(store):
+                    for page in os.scandir(store):
+                        if (index, page.name) not in pages:
+                            _remove(page.path)
+        shards = set(self.shards) | set(self.old.shards)
+        if os.path.isdir(f"{sr}/state"):
+            for entry in os.scandir(f"{sr}/state"):
+                if entry.name not in shards:
+                    _unlink(entry.path)
 
 
-def _resolve_distro_collisions(entries: list) -> list:
-    """A distro index lists its own builds plus portable wheels; on a name clash its own build wins."""
-    distro_names = {(e.index, e.filename) for e in entries if e.index}
-    distros = {e.index for e in entries if e.index}
-    out = list(entries)
-    for distro in sorted(distros):
-        for e in entries:
-            if not e.index and not is_distro_platform(e.filename) and (distro, e.filename) not in distro_names:
-                out.append(e._replace(index=distro))
+def _project_pages(rows: list, distros: list) -> dict:
+    """{index: sorted entries} of one project: simple/ lists every wheel as given; a distro index its
+    own re-tagged builds plus every portable wheel (its own build wins on a name clash)."""
+    main = sorted((r.entry() for r in rows), key=lambda e: e.filename)
+    out = {"": main}
+    own = {}
+    for r in rows:
+        if r.distro:
+            own.setdefault(r.distro, []).append(r.distro_entry())
+    portable = [e for e in main if not is_distro_platform(e.filename)]
+    for d in distros:
+        mine = own.get(d, [])
+        names = {e.filename for e in mine}
+        files = mine + [e._replace(index=d) for e in portable if e.filename not in names]
+        if files:
+            out[d] = sorted(files, key=lambda e: e.filename)
     return out
 
+
+def _link_home(state_root: str, index: str, sig: str) -> str:
+    return f"{state_root}/d-{index}/links/simple/{sig}" if index else f"{state_root}/links/simple/{sig}"
+
+
+def _link_target(index: str, sig: str) -> str:
+    """Relative to ``gen-N/simple/`` (``gen-N/<distro>/simple/``) and to the link's home alike."""
+    return f"../../../d-{index}/pages/{sig}" if index else f"../../pages/{sig}"
+
+
+def _shard(project: str) -> int:
+    return zlib.crc32(project.encode("utf-8")) % SHARDS
+
+
+def _read_gen(state_root: str, number: int) -> _Gen:
+    folder = f"{state_root}/{_gen(number)}"
+    try:
+        with open(f"{folder}/state.json", "rb") as fp:
+            state = json.loads(fp.read())
+    except (OSError, ValueError):
+        return _Gen(number, {}, {}, known=False)
+    if not isinstance(state, dict) or state.get("schema") != SCHEMA or len(state.get("shards", [])) != SHARDS:
+        return _Gen(number, {}, {}, known=False)
+    pages = {}
+    try:
+        with open(f"{folder}/pages", "rb") as fp:
+            for line in fp.read().decode("utf-8").splitlines():
+                project, sig, idx = line.split("\t")
+                pages[project] = (sig, tuple(idx.split(",")) if idx else ())
+    except (OSError, ValueError):
+        return _Gen(number, {}, {}, known=False)
+    return _Gen(number, state, pages)
+
+
+def _read_shards(state_root: str, shards: list) -> tuple:
+    """({source key: row text}, [lines of each shard])."""
+    rows, lines = {}, []
+    for name in shards:
+        if not name:
+            lines.append([])
+            continue
+        with open(f"{state_root}/state/{name}", "rb") as fp:
+            found = fp.read().decode("utf-8").split("\n")
+        lines.append(found)
+        for line in found:
+            key, sep, text = line.partition(_KEY)
+            if not sep:
+                raise ValueError(f"state/{name}: bad line")
+            rows[key] = text
+    return rows, lines
+
+
+# ---------------------------------------------------------------- reading wheels
 
 class _BadWheel(Exception):
     pass
 
 
-def _read_and_store(wheel: str, key: tuple, mirror: Path, live: dict, existing: set, link: bool = False) -> list:
-    """Hash the wheel, take its METADATA, copy both under packages/; distro builds also re-tagged."""
+class _Wheel(NamedTuple):
+    filename: str
+    project: str
+    version: str
+    sha256: str
+    size: int
+    data: Optional[bytes]  # None for a wheel too large to hold in memory
+    metadata: bytes
+    metadata_sha256: str
+    requires_python: str
+    distro: Optional[str]
+
+
+@lru_cache(maxsize=1 << 16)
+def _name_version(prefix: str) -> tuple:
+    """(normalized name, Version) of ``name-version[-build]`` (cached: one release has many wheels)."""
+    name, version, _build, _tags = parse_wheel_filename(prefix + "-py3-none-any.whl")
+    return name, version
+
+
+def _parse_filename(filename: str) -> tuple:
+    """(name, Version, distro or None) from a wheel file name, as strict as ``parse_wheel_filename``."""
+    parts = filename[:-4].split("-") if filename.endswith(".whl") else []
+    try:
+        if len(parts) not in (5, 6) or not all(parts[-3:]):
+            parse_wheel_filename(filename)  # raises with packaging's own message
+            raise InvalidWheelFilename(f"Invalid wheel filename: {filename!r}")
+        name, version = _name_version("-".join(parts[:-3]))
+    except InvalidWheelFilename:
+        try:
+            parse_wheel_filename(filename)
+        except InvalidWheelFilename as exc:
+            raise _BadWheel(f"not a wheel file name ({exc})") from None
+        raise _BadWheel("not a wheel file name") from None
+    return name, version, _distro_of(parts[-1])
+
+
+def _inspect(wheel: str, size: int) -> _Wheel:
+    """Hash the wheel and take its METADATA (checked against the file name); nothing is written."""
     filename = os.path.basename(wheel)
+    name, version, distro = _parse_filename(filename)
     try:
-        name, version, _build, tags = parse_wheel_filename(filename)
-    except InvalidWheelFilename as exc:
-        raise _BadWheel(f"not a wheel file name ({exc})") from None
-    try:
-        data = _read(wheel) if key[1] <= _IN_MEMORY else None
-        sha = hashlib.sha256(data).hexdigest() if data is not None else _file_sha256(wheel)
-        metadata = _metadata(data if data is not None else wheel, name, version)
+        if size <= _IN_MEMORY:
+            data = _read(wheel, size)
+            sha, size = hashlib.sha256(data).hexdigest(), len(data)
+            metadata = _metadata(data, name, version)
+        else:
+            data = None
+            sha, size = file_sha256(wheel), os.stat(wheel).st_size
+            metadata = _metadata(wheel, name, version)
     except OSError as exc:
         raise _BadWheel(f"cannot read ({exc.strerror or exc})") from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error, struct.error) as exc:
         raise _BadWheel(f"not a valid zip archive ({exc})") from None
     fields = _headers(metadata)
     meta_name, meta_version = fields.get("name"), fields.get("version")
-    if not meta_name or canonicalize_name(meta_name) != name:
+    if not meta_name or _canonical(meta_name) != name:
         raise _BadWheel(f"METADATA Name {meta_name!r} does not match the file name")
     try:
         if meta_version is None or (meta_version != str(version) and Version(meta_version) != version):
             raise _BadWheel(f"METADATA Version {meta_version!r} does not match the file name")
     except InvalidVersion:
         raise _BadWheel(f"METADATA Version {meta_version!r} is not a version") from None
-    meta_sha = hashlib.sha256(metadata).hexdigest()
-    rp = fields.get("requires-python")
-    path = _store(mirror, "packages", filename, sha, live, existing, data, wheel, metadata, link)
-    main = Entry(filename, name, str(version), sha, key[1], rp, meta_sha, path, "", key)
-    distro = _distro_of(tags)
-    if distro is None:
-        return [main]
-    retagged_name, blob = _retag(data if data is not None else _read(wheel), filename, tags)
-    rsha = hashlib.sha256(blob).hexdigest()
-    rpath = _store(mirror, f"{distro}/packages", retagged_name, rsha, live, existing, blob, None, metadata)
-    return [main, Entry(retagged_name, name, str(version), rsha, len(blob), rp, meta_sha, rpath, distro, key)]
+    rp = fields.get("requires-python") or ""
+    if _UNSAFE.search(rp):
+        raise _BadWheel("METADATA Requires-Python holds a control character")
+    return _Wheel(filename, name, str(version), sha, size, data, metadata, hashlib.sha256(metadata).hexdigest(),
+                  rp, distro)
 
 
-def _read(path: str) -> bytes:
-    with open(path, "rb", buffering=0) as fp:
-        return fp.readall()
+@lru_cache(maxsize=1 << 16)
+def _canonical(name: str) -> str:
+    return canonicalize_name(name)
 
 
+def _sha256_or_none(path: str) -> Optional[str]:
+    try:
+        return file_sha256(path)
+    except OSError:
+        return None
+
+
+def _read(path: str, size: int = 1 << 16) -> bytes:
+    """The whole file (``size``: the expected length, to read it in one call)."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        chunks = [os.read(fd, size + 1)]
+        while chunks[-1]:
+            chunks.append(os.read(fd, max(size, 1 << 16)))
+    finally:
+        os.close(fd)
+    return chunks[0] if len(chunks) == 2 else b"".join(chunks)
 def _metadata(source, name, version) -> bytes:
     """The bytes of ``<name>-<version>.dist-info/METADATA``: a direct central-directory read for
     ordinary in-memory wheels (5x faster than ``zipfile``), ``zipfile`` for anything else."""
@@ -339,19 +1036,25 @@ def _fast_read(data: bytes, method: int, flags: int, crc: int, csize: int, usize
     return out
 
 
-def _dist_info_matches(stem: str, name, version) -> bool:
+@lru_cache(maxsize=1 << 16)
+def _dist_info_stem(stem: str):
     project, _, ver = stem.rpartition("-")
     try:
-        return canonicalize_name(project) == name and Version(ver) == version
+        return canonicalize_name(project), Version(ver)
     except InvalidVersion:
-        return False
+        return None
+
+
+def _dist_info_matches(stem: str, name, version) -> bool:
+    return _dist_info_stem(stem) == (name, version)
 
 
 def _headers(metadata: bytes) -> dict:
     """Name, Version, Requires-Python from the header block (first value wins); no full email parse."""
     wanted = {"name", "version", "requires-python"}
     out = {}
-    text = metadata.decode("utf-8", "surrogateescape")
+    end = metadata.find(b"\n\n")
+    text = metadata[:end if end >= 0 and b"\r" not in metadata[:end] else len(metadata)].decode("utf-8", "surrogateescape")
     for line in text.split("\n"):
         if not line.strip():
             break
@@ -364,62 +1067,6 @@ def _headers(metadata: bytes) -> dict:
     return out
 
 
-def _file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fp:
-        for chunk in iter(lambda: fp.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _store(mirror: Path, folder: str, filename: str, sha: str, live: dict, existing: set,
-           data: Optional[bytes], source, metadata: bytes, link: bool = False) -> str:
-    """Place a wheel and its .metadata; never overwrite a file a live index refers to."""
-    path = f"{folder}/{filename}"
-    if path in live and live[path] != sha:
-        path = f"{folder}/{sha[:16]}/{filename}"
-    if live.get(path) == sha and path in existing and path + ".metadata" in existing:
-        return path
-    target = f"{mirror}/{path}"
-    if folder != "packages" or "/" in path[len(folder) + 1:]:
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-    if not (link and source is not None and _link(source, target)):
-        if data is not None:
-            _write_new(target, data)
-        else:
-            shutil.copyfile(source, target)
-    _write_new(target + ".metadata", metadata)
-    existing.add(path)
-    existing.add(path + ".metadata")
-    return path
-
-
-def _link(source, target: str) -> bool:
-    """Hard-link ``source`` as ``target`` (an unreferenced leftover there is replaced); False if impossible."""
-    try:
-        os.unlink(target)
-    except FileNotFoundError:
-        pass
-    except OSError:
-        return False
-    try:
-        os.link(source, target)
-        return True
-    except OSError:  # another file system, no permission...
-        return False
-
-
-def _write_new(path, data: bytes) -> None:
-    # Unreferenced by any index (checked by the caller), so writing in place is safe.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-    finally:
-        os.close(fd)
-
-
 # ---------------------------------------------------------------- distro builds
 
 def is_distro_platform(filename_or_tag: str) -> bool:
@@ -427,18 +1074,19 @@ def is_distro_platform(filename_or_tag: str) -> bool:
     return all(_DISTRO_TAG.match(p) for p in tag.split("."))
 
 
-def _distro_of(tags) -> Optional[str]:
+@lru_cache(maxsize=4096)
+def _distro_of(platform_tag: str) -> Optional[str]:
     """The distro folder for a wheel whose every platform tag is one distro's; else None."""
     found = set()
-    for t in tags:
-        m = _DISTRO_TAG.match(t.platform)
+    for platform in platform_tag.split("."):
+        m = _DISTRO_TAG.match(platform)
         if not m:
             return None
         found.add(m.group("distro"))
     return found.pop() if len(found) == 1 else None
 
 
-def _retag(data: bytes, filename: str, tags) -> tuple:
+def _retag(data: bytes, filename: str) -> tuple:
     """(new file name, wheel bytes): platform ``linux_<arch>_<distro>`` -> ``linux_<arch>``; WHEEL, RECORD updated."""
     from migrate.wheelzip import WheelZipWriter, record_hash
 
@@ -492,66 +1140,27 @@ def _dedupe_lines(lines: list) -> list:
 
 # ---------------------------------------------------------------- rendering
 
-def _build_generation(tmp: Path, entries: list, old_entries: list, old_gen: Optional[Path], base_url) -> tuple:
-    """Write every index of the new generation into ``tmp``; (pages rendered, pages hard-linked)."""
-    groups = {}
-    for e in entries:
-        groups.setdefault(e.index, {}).setdefault(e.project, []).append(e)
-    old_groups = {}
-    for e in old_entries:
-        old_groups.setdefault((e.index, e.project), set()).add(_page_key(e))
-    written = reused = 0
-    tmp = str(tmp)
-    old = str(old_gen) if old_gen is not None else None
-    os.makedirs(tmp)
-    for index in sorted(groups) or [""]:
-        rel = f"{index}/simple" if index else "simple"
-        simple = f"{tmp}/{rel}"
-        os.makedirs(simple)
-        depth = 3 if index else 2
-        projects = groups.get(index, {})
-        for project in sorted(projects):
-            files = sorted(projects[project], key=lambda e: e.filename)
-            page = f"{simple}/{project}"
-            os.mkdir(page)
-            if old is not None and old_groups.get((index, project)) == {_page_key(e) for e in files}:
-                try:
-                    os.link(f"{old}/{rel}/{project}/index.html", f"{page}/index.html")
-                    os.link(f"{old}/{rel}/{project}/index.json", f"{page}/index.json")
-                    reused += 1
-                    continue
-                except OSError:  # never write through a link into the live generation
-                    for name in ("index.html", "index.json"):
-                        try:
-                            os.unlink(f"{page}/{name}")
-                        except FileNotFoundError:
-                            pass
-            html_text, json_text = render_project(project, files, depth, base_url)
-            _write_new(f"{page}/index.html", html_text.encode("utf-8"))
-            _write_new(f"{page}/index.json", json_text.encode("utf-8"))
-            written += 1
-        html_text, json_text = render_root(sorted(projects))
-        _write_new(f"{simple}/index.html", html_text.encode("utf-8"))
-        _write_new(f"{simple}/index.json", json_text.encode("utf-8"))
-        # Clients resolve relative links on the URL (simple/x/../../packages); a tool that resolves
-        # them on the file system goes through the simple/ symlink into this generation instead,
-        # so the generation links back to the real package folder as well.
-        os.symlink("../../packages" if not index else f"../../../{index}/packages",
-                   f"{tmp}/{index}/packages" if index else f"{tmp}/packages")
-    return written, reused
+
+# ---------------------------------------------------------------- rendering
+
+_PLAIN_URL = re.compile(r"[A-Za-z0-9_.~/-]*")  # what quote() leaves alone
+_PLAIN_HTML = re.compile(r"[^&<>\"']*")  # what html.escape() leaves alone
 
 
-def _page_key(row) -> tuple:
-    """What a page line depends on: every field but the source stat key."""
-    return tuple(row[:9])
+def _quote(text: str) -> str:
+    return text if _PLAIN_URL.fullmatch(text) else quote(text)
+
+
+def _escape(text: str) -> str:
+    return text if _PLAIN_HTML.fullmatch(text) else html.escape(text)
 
 
 def _url(entry: Entry, depth: int, base_url: Optional[str]) -> str:
     if base_url:
-        return base_url + quote(entry.path)
+        return base_url + _quote(entry.path)
     if entry.index and entry.path.startswith(entry.index + "/"):  # the distro's own packages/
-        return "../../" + quote(entry.path[len(entry.index) + 1:])
-    return "../" * depth + quote(entry.path)
+        return "../../" + _quote(entry.path[len(entry.index) + 1:])
+    return "../" * depth + _quote(entry.path)
 
 
 def render_project(project: str, files: list, depth: int = 2, base_url: Optional[str] = None) -> tuple:
@@ -559,12 +1168,12 @@ def render_project(project: str, files: list, depth: int = 2, base_url: Optional
     links, items = [], []
     for e in files:
         url = _url(e, depth, base_url)
-        attrs = [f'href="{html.escape(url)}#sha256={e.sha256}"']
+        attrs = [f'href="{_escape(url)}#sha256={e.sha256}"']
         if e.requires_python:
-            attrs.append(f'data-requires-python="{html.escape(e.requires_python)}"')
+            attrs.append(f'data-requires-python="{_escape(e.requires_python)}"')
         attrs.append(f'data-core-metadata="sha256={e.metadata_sha256}"')
         attrs.append(f'data-dist-info-metadata="sha256={e.metadata_sha256}"')
-        links.append(f"    <a {' '.join(attrs)}>{html.escape(e.filename)}</a><br>")
+        links.append(f"    <a {' '.join(attrs)}>{_escape(e.filename)}</a><br>")
         item = {"filename": e.filename, "url": url, "hashes": {"sha256": e.sha256}}
         if e.requires_python:
             item["requires-python"] = e.requires_python
@@ -580,7 +1189,7 @@ def render_project(project: str, files: list, depth: int = 2, base_url: Optional
 
 
 def render_root(projects: list) -> tuple:
-    links = [f'    <a href="{quote(p)}/">{html.escape(p)}</a><br>' for p in projects]
+    links = [f'    <a href="{_quote(p)}/">{_escape(p)}</a><br>' for p in projects]
     page = _HTML.format(title="Simple index", body="\n".join(links))
     data = {"meta": {"api-version": API_VERSION}, "projects": [{"name": p} for p in projects]}
     return page, json.dumps(data, separators=(",", ":")) + "\n"
@@ -602,6 +1211,9 @@ _HTML = """<!DOCTYPE html>
 
 # ---------------------------------------------------------------- generations, swap, garbage
 
+
+# ---------------------------------------------------------------- layout and file-system helpers
+
 def _check_layout(mirror: Path) -> None:
     simple = mirror / "simple"
     if simple.exists() and not simple.is_symlink():
@@ -612,92 +1224,16 @@ def _gen(number: int) -> str:
     return f"gen-{number:06d}"
 
 
-def _load_current(state_root: Path) -> tuple:
-    """(generation number, state.json, its entries) of the live generation; (None, {}, []) when none."""
-    link = state_root / "current"
-    try:
-        target = os.readlink(link)
-    except OSError:
-        return None, {}, []
-    m = _GEN.match(target)
-    if not m:
-        raise MirrorError(f"{link}: unexpected target {target!r}")
-    try:
-        state = json.loads((state_root / target / "state.json").read_text("utf-8"))
-    except (OSError, ValueError) as exc:
-        raise MirrorError(f"{state_root / target / 'state.json'}: unreadable ({exc})") from None
-    if state.get("schema") != 1:
-        return int(m.group(1)), {}, []
-    try:
-        entries = [Entry.load(text) for text in state.get("files", [])]
-    except (ValueError, IndexError, AttributeError):
-        raise MirrorError(f"{state_root / target / 'state.json'}: unreadable rows") from None
-    return int(m.group(1)), state, entries
-
-
-def _previous_paths(state_root: Path, current: Optional[int]) -> dict:
-    """Files the previous generation referred to: kept one more publish for readers in flight."""
-    if not current:
-        return {}
-    try:
-        state = json.loads((state_root / _gen(current - 1) / "state.json").read_text("utf-8"))
-    except (OSError, ValueError):
-        return {}
-    found = {}
-    for text in state.get("files", []):
-        f = text.split(_SEP, 8)
-        found[f[7]] = f[3]
-    return found
-
-
-def _source_index(entries: list) -> dict:
-    """{source key: [its entry in simple/, its re-tagged distro entry]} from the last state."""
-    found = {}
-    for e in entries:
-        if not e.index:
-            found[e.source] = [e]
-    for e in entries:
-        if e.index and e.path.startswith(e.index + "/") and e.source in found:  # a distro's own build
-            found[e.source].append(e)
-    return found
-
-
-def _listing(mirror: Path) -> set:
-    """Every file under packages/ folders, relative to the mirror root."""
-    out = set()
-    for top in [mirror / "packages"] + [p / "packages" for p in _distro_dirs(mirror)]:
-        if not top.is_dir():
-            continue
-        for dirpath, _dirs, files in os.walk(top):
-            rel = os.path.relpath(dirpath, mirror).replace(os.sep, "/")
-            out.update(f"{rel}/{f}" for f in files)
-    return out
-
-
-def _distro_dirs(mirror: Path) -> list:
-    out = []
-    try:
-        for entry in os.scandir(mirror):
-            if entry.is_dir(follow_symlinks=False) and entry.name not in ("packages", STATE_DIR) \
-                    and os.path.lexists(os.path.join(entry.path, "simple")):
-                out.append(Path(entry.path))
-    except OSError:
-        pass
-    return out
-
-
 def _point(link: Path, target: str) -> None:
     """Atomically make ``link`` a symlink to ``target`` (rename over the old one)."""
     tmp = link.with_name(f".{link.name}.tmp-{os.getpid()}")
-    try:
-        os.unlink(tmp)
-    except FileNotFoundError:
-        pass
+    _unlink(tmp)
     os.symlink(target, tmp)
     os.replace(tmp, link)
 
 
 def _link_indexes(mirror: Path, distros: list) -> None:
+    """``simple`` and ``<distro>/simple`` -> the live generation (made once; they dangle until it has them)."""
     want = {mirror / "simple": f"{STATE_DIR}/current/simple"}
     for d in distros:
         want[mirror / d / "simple"] = f"../{STATE_DIR}/current/{d}/simple"
@@ -705,56 +1241,105 @@ def _link_indexes(mirror: Path, distros: list) -> None:
         link.parent.mkdir(exist_ok=True)
         if link.is_symlink() and os.readlink(link) == target:
             continue
-        if link.exists() and not link.is_symlink():
+        if os.path.lexists(link) and not link.is_symlink():
             raise MirrorError(f"{link}: a folder not made by egg-migrate publish")
         _point(link, target)
 
 
-def _collect_garbage(mirror: Path, state_root: Path, gen_name: str, entries: list, old_entries: list,
-                     existing: set) -> None:
-    """Drop generations older than the previous one, and files neither of them refers to."""
-    keep_gens = {gen_name}
-    number = int(_GEN.match(gen_name).group(1))
-    if number > 1:
-        keep_gens.add(_gen(number - 1))
-    for child in os.scandir(state_root):
-        if child.name.startswith("gen-") and child.name not in keep_gens:
-            shutil.rmtree(child.path, ignore_errors=True)
-    referenced = {e.path for e in entries} | {e.path for e in old_entries}
-    referenced |= {p + ".metadata" for p in referenced}
-    folders = set()
-    for path in existing - referenced:
+_DISTRO_DIR = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
+
+
+def _distro_dirs(mirror: Path) -> list:
+    """Folders at the mirror root that are (or were) a distro index."""
+    out = []
+    try:
+        for entry in os.scandir(mirror):
+            if entry.name in ("packages", "simple") or not _DISTRO_DIR.match(entry.name) \
+                    or not entry.is_dir(follow_symlinks=False):
+                continue
+            if os.path.lexists(os.path.join(entry.path, "simple")) or os.path.isdir(os.path.join(entry.path, "packages")):
+                out.append(Path(entry.path))
+    except OSError:
+        pass
+    return out
+
+
+def _delete_wheel(root: str, path: str) -> None:
+    """A stored wheel and its .metadata; an emptied ``<sha256[:16]>/`` folder too."""
+    _unlink(f"{root}/{path}")
+    _unlink(f"{root}/{path}.metadata")
+    if path.count("/") > (1 if path.startswith("packages/") else 2):
         try:
-            os.unlink(f"{mirror}/{path}")
+            os.rmdir(f"{root}/{path.rsplit('/', 1)[0]}")
         except OSError:
             pass
-        if path.count("/") > (1 if path.startswith("packages/") else 2):
-            folders.add(path.rsplit("/", 1)[0])
-    for folder in folders:  # emptied packages/<sha256[:16]>/ folders
-        try:
-            os.rmdir(f"{mirror}/{folder}")
-        except OSError:
-            pass
-    distros = {e.index for e in entries if e.index} | {e.index for e in old_entries if e.index}
-    for d in _distro_dirs(mirror):
-        if d.name not in distros:
-            link = d / "simple"
-            if link.is_symlink():
-                os.unlink(link)
-            shutil.rmtree(d / "packages", ignore_errors=True)
+
+
+def _unlink(path) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def _remove(path) -> None:
+    """A file, a symlink or a whole folder; nothing when missing."""
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        _unlink(path)
+
+
+def _overwrite(path: str, data: bytes) -> None:
+    # Only for files inside the generation being made: no reader can see them yet.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
+
+
+def _replace_symlink(path: str, target: str) -> None:
+    try:
+        os.symlink(target, path)
+    except FileExistsError:
+        _remove(path)
+        os.symlink(target, path)
+
+
+def _ensure_symlink(path: str, target: str) -> None:
+    try:
+        if os.readlink(path) == target:
+            return
+    except OSError:
+        pass
+    _remove(path)
+    os.symlink(target, path)
+
+
+def _sync(root: Path, files=(), dirs=()) -> None:
+    """Make everything this publish wrote durable before the swap.
+
+    A few new files: fsync each, then the folders that gained entries. Many: one syncfs of the
+    file system (cheaper than thousands of fsync calls; it also flushes other programs' writes).
+    """
+    if len(files) <= _FEW_FILES:
+        for path in files:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
             try:
-                d.rmdir()
-            except OSError:
-                pass
-
-
-def _sync(path: Path) -> None:
-    """Flush the file system holding ``path`` (syncfs on Linux, else sync)."""
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        for folder in sorted(dirs):
+            fsync_dir(folder)
+        return
     try:
         import ctypes
 
         libc = ctypes.CDLL(None, use_errno=True)
-        fd = os.open(path, os.O_RDONLY)
+        fd = os.open(root, os.O_RDONLY)
         try:
             if libc.syncfs(fd) == 0:
                 return
@@ -763,10 +1348,6 @@ def _sync(path: Path) -> None:
     except (OSError, AttributeError):
         pass
     os.sync()
-
-
-def _write_json(path: Path, data) -> None:
-    _write_new(path, json.dumps(data, separators=(",", ":")).encode("utf-8"))  # dumps: the C encoder
 
 
 class _Lock:
@@ -778,7 +1359,7 @@ class _Lock:
     def __enter__(self):
         import fcntl
 
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         try:
             fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:

@@ -1,22 +1,16 @@
 """publish: the static PEP 503/658/691 mirror, read by real pip, swapped atomically, incremental.
 
-Helpers here (``make_wheel``, ``Served``, ``published``) are shared with test_pins.py.
+Shared helpers (``make_wheel``, ``Served``, the ``published`` fixture) live in tests/wheelmaker.py.
 """
 from __future__ import annotations
 
-import base64
-import csv
-import functools
 import hashlib
-import html
-import io
 import json
 import os
+import shutil
 import subprocess
 import sys
-import threading
 import zipfile
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -26,80 +20,7 @@ from migrate.cli import main as cli
 from migrate.convert import ConvertOptions, convert_egg
 from migrate.tags import TagOptions
 from tests.conftest import fixture_egg, run
-
-
-# ---------------------------------------------------------------- shared helpers
-
-def make_wheel(dest: Path, name: str, version: str, files: dict, requires=(), tag="py2.py3-none-any",
-               requires_python=None, metadata_name=None) -> Path:
-    """A small, valid wheel written with zipfile (METADATA, WHEEL, RECORD)."""
-    dist = f"{name.replace('-', '_')}-{version}.dist-info"
-    meta = [f"Metadata-Version: 2.1", f"Name: {metadata_name or name}", f"Version: {version}"]
-    if requires_python:
-        meta.append(f"Requires-Python: {requires_python}")
-    meta += [f"Requires-Dist: {r}" for r in requires]
-    members = dict(files)
-    members[f"{dist}/METADATA"] = "\n".join(meta) + "\n\n"
-    members[f"{dist}/WHEEL"] = "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\n" + "".join(
-        f"Tag: {py}-{abi}-{plat}\n" for py in tag.split("-")[0].split(".") for abi in tag.split("-")[1].split(".")
-        for plat in tag.split("-")[2].split(".")) + "\n"
-    rows = []
-    for arc, text in members.items():
-        data = text.encode()
-        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-        rows.append(f"{arc},sha256={digest},{len(data)}")
-    rows.append(f"{dist}/RECORD,,")
-    members[f"{dist}/RECORD"] = "\n".join(rows) + "\n"
-    path = Path(dest) / f"{name.replace('-', '_')}-{version}-{tag}.whl"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for arc, text in members.items():
-            zf.writestr(zipfile.ZipInfo(arc, (2020, 1, 1, 0, 0, 0)), text)
-    return path
-
-
-SIX = {"six.py": "PY2 = True\nPY3 = False\n__version__ = '1.16.0'\n"}
-
-
-class Served:
-    """A loopback static HTTP server over a folder that records every request path."""
-
-    def __init__(self, root: Path):
-        self.requests = []
-        log = self.requests
-
-        class Handler(SimpleHTTPRequestHandler):
-            def log_message(self, fmt, *args):  # quiet, but remembered
-                log.append(self.path)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(root)))
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=10)
-
-
-def good_wheels(fixture_wheels) -> list:
-    return sorted(Path(r.wheel) for r in fixture_wheels.values() if r.ok)
-
-
-@pytest.fixture(scope="session")
-def published(fixture_wheels, tmp_path_factory):
-    """Every converted fixture wheel plus a tiny py2-only ``six``, published once: (mirror, report, wheels)."""
-    extra = tmp_path_factory.mktemp("extra-wheels")
-    six = make_wheel(extra, "six", "1.16.0", SIX, requires_python=">=2.7, !=3.0.*")
-    wheels = good_wheels(fixture_wheels) + [six]
-    root = tmp_path_factory.mktemp("mirror") / "mirror"
-    report = mirror.publish(wheels, root)
-    assert report.ok, report.problems
-    return root, report, wheels
+from tests.wheelmaker import Served, good_wheels, make_wheel, published  # noqa: F401  (session fixture)
 
 
 def links(page: Path) -> list:
@@ -168,46 +89,111 @@ def test_pep691_json_matches_the_html(published):
 
 # ---------------------------------------------------------------- incremental, atomic
 
+def served_tree(root: Path) -> dict:
+    """{path under simple/: bytes} of every page a reader can reach, through every symlink."""
+    found = {}
+    for dirpath, _dirs, files in os.walk(root / "simple", followlinks=True):
+        for f in files:
+            path = Path(dirpath, f)
+            found[path.relative_to(root)] = path.read_bytes()
+    return found
+
+
 def test_incremental_republish_rewrites_only_the_changed_project(fixture_wheels, tmp_path):
     wheels = good_wheels(fixture_wheels)
+    (tmp_path / "own").mkdir()
+    wheels[0] = Path(shutil.copy2(wheels[0], tmp_path / "own"))  # this test touches it
     root = tmp_path / "m"
     first = mirror.publish(wheels, root)
     page = root / "simple" / "purepkg" / "index.html"
     before = {p.name: os.stat(p / "index.html").st_ino for p in (root / "simple").iterdir() if p.is_dir()}
-    same = mirror.publish(wheels, root)
+    same = mirror.publish(wheels, root)  # nothing changed: no new generation at all
     assert same.added == () and same.pages_written == 0 and same.pages_reused == first.projects
     new = make_wheel(tmp_path / "w", "newproj", "2.0", {"newproj.py": "X = 1\n"})
     grown = mirror.publish(wheels + [new], root)
     assert grown.added == (new.name,) and grown.pages_written == 1 and grown.pages_reused == first.projects
     after = {p.name: os.stat(p / "index.html").st_ino for p in (root / "simple").iterdir() if p.is_dir()}
-    assert {k: v for k, v in after.items() if k != "newproj"} == before  # hard links: not rewritten
+    assert {k: v for k, v in after.items() if k != "newproj"} == before  # the same files: not rewritten
     assert "newproj/" in [a["href"] for a in links(root / "simple" / "index.html")]
     shrunk = mirror.publish(wheels, root)
     assert shrunk.removed == (new.name,) and not (root / "simple" / "newproj").exists()
     assert page.read_text() == (root / "simple" / "purepkg" / "index.html").read_text()
+    # newproj's wheel stays one more publish (a reader of the previous generation may still want it) ...
+    assert (root / "packages" / new.name).exists()
+    touched = wheels[0]
+    os.utime(touched, ns=(1, 1))  # a new stat key with the same bytes: read again, same page
+    again = mirror.publish(wheels, root)
+    assert again.added == (touched.name,) and again.pages_written == 0 and again.removed == ()
+    # ... and is gone after that, with its page and everything only older generations used.
+    assert not (root / "packages" / new.name).exists()
+    assert not (root / "packages" / (new.name + ".metadata")).exists()
+    state = root / ".egg-migrate"
+    assert sorted(p.name for p in state.iterdir() if p.name.startswith("gen-")) == ["gen-000003", "gen-000004"]
+    assert len(list((state / "pages").iterdir())) == first.projects
+    assert served_tree(root) == served_tree(root)  # readable through every link
 
 
 def test_a_crash_before_the_swap_leaves_the_old_mirror_serving(fixture_wheels, tmp_path, monkeypatch):
     wheels = good_wheels(fixture_wheels)
     root = tmp_path / "m"
     mirror.publish(wheels[:3], root)
-    snapshot = {p.relative_to(root): p.read_bytes() for p in (root / "simple").rglob("*") if p.is_file()}
+    snapshot = served_tree(root)
+    assert len(snapshot) >= 4  # the root pages and the project pages, read through the symlinks
 
-    def crash(path):
+    def crash(*args, **kwargs):
         raise RuntimeError("power cut")
 
+    stray = make_wheel(tmp_path / "w", "stray", "1.0", {"stray.py": ""})
     monkeypatch.setattr(mirror, "_sync", crash)
     with pytest.raises(RuntimeError):
-        mirror.publish(wheels, root)
+        mirror.publish(wheels + [stray], root)
     monkeypatch.undo()
-    now = {p.relative_to(root): p.read_bytes() for p in (root / "simple").rglob("*") if p.is_file()}
-    assert now == snapshot  # readers still see exactly the old mirror
+    assert (root / "packages" / stray.name).exists()  # written before the crash ...
+    assert served_tree(root) == snapshot  # ... yet readers still see exactly the old mirror
     for rel in snapshot:  # ... and every file it links to
         for a in links(root / rel) if rel.name == "index.html" and rel.parent.name != "simple" else []:
             assert ((root / rel).parent / a["href"].split("#")[0].replace("%2B", "+")).exists()
     report = mirror.publish(wheels, root)  # the next run finishes the job and clears the debris
     assert report.ok and report.files == len(wheels)
     assert not [p for p in (root / ".egg-migrate").iterdir() if ".tmp" in p.name]
+    assert not (root / "packages" / stray.name).exists() and not list((root / "packages").glob("stray*"))
+    assert served_tree(root) != snapshot and "stray" not in str(sorted(served_tree(root)))
+
+
+def test_a_mirror_from_the_older_layout_is_taken_over(fixture_wheels, tmp_path):
+    """A mirror published by the first layout (gen-N/state.json schema 1, real page folders) keeps serving
+    while the new layout replaces it, and its files are collected once nothing refers to them."""
+    wheels = good_wheels(fixture_wheels)
+    root = tmp_path / "m"
+    old_gen = root / ".egg-migrate" / "gen-000001"
+    (old_gen / "simple" / "gone").mkdir(parents=True)
+    (old_gen / "simple" / "index.html").write_text('<a href="gone/">gone</a>')
+    (old_gen / "simple" / "gone" / "index.html").write_text('<a href="../../packages/gone-1.0-py3-none-any.whl">x</a>')
+    (old_gen / "state.json").write_text(json.dumps({"schema": 1, "files": []}))
+    (root / "packages").mkdir()
+    (root / "packages" / "gone-1.0-py3-none-any.whl").write_bytes(b"old")
+    os.symlink("gen-000001", root / ".egg-migrate" / "current")
+    os.symlink(".egg-migrate/current/simple", root / "simple")
+    first = mirror.publish(wheels, root)
+    assert first.ok and first.pages_written == first.projects
+    assert "gone/" not in [a["href"] for a in links(root / "simple" / "index.html")]
+    assert old_gen.is_dir() and (root / "packages" / "gone-1.0-py3-none-any.whl").exists()  # still the previous
+    mirror.publish(wheels, root)
+    assert not old_gen.exists() and not (root / "packages" / "gone-1.0-py3-none-any.whl").exists()
+    assert all((root / "packages" / w.name).exists() for w in wheels)
+
+
+def test_link_mode_hard_links_and_equal_metadata_files_share_one_file(tmp_path):
+    a = make_wheel(tmp_path / "w", "twin", "1.0", {"twin.py": ""}, tag="py2-none-any")
+    b = make_wheel(tmp_path / "w", "twin", "1.0", {"twin.py": ""}, tag="py3-none-any")
+    report = mirror.publish([a, b], tmp_path / "m", link=True)
+    assert report.ok and report.files == 2
+    packages = tmp_path / "m" / "packages"
+    assert os.stat(packages / a.name).st_ino == os.stat(a).st_ino  # --link: no copy
+    ma, mb = packages / (a.name + ".metadata"), packages / (b.name + ".metadata")
+    assert ma.read_bytes() == mb.read_bytes() and os.stat(ma).st_ino == os.stat(mb).st_ino
+    copied = mirror.publish([a, b], tmp_path / "c")
+    assert copied.ok and os.stat(tmp_path / "c" / "packages" / a.name).st_ino != os.stat(a).st_ino
 
 
 def test_a_changed_wheel_never_overwrites_a_served_file(tmp_path):
@@ -303,6 +289,32 @@ def test_stock_pip_on_27_installs_the_distro_build_from_the_distro_index(distro_
     # ... and take the same build from <mirror>/ubuntu_14_04/simple/.
     run([python, "-m", "pip", "install", "--no-deps", "--index-url", mirror.index_url(root, "ubuntu_14_04"), "cext", "purepkg"])
     assert run([python, "-c", "import cext, purepkg; print(cext.add(2, 3)); print(purepkg.hello())"]).stdout.split() == ["5", "hello"]
+
+
+def test_a_distro_index_goes_when_its_last_build_goes(distro_mirror, tmp_path):
+    root = tmp_path / "m"
+    shutil.copytree(distro_mirror[0], root, symlinks=True)
+    portable = [p for p in (root / "packages").glob("*.whl") if "ubuntu" not in p.name]
+    first = mirror.publish(portable, root)
+    assert first.ok and first.distros == () and not os.path.lexists(root / "ubuntu_14_04" / "simple")
+    assert (root / "ubuntu_14_04" / "packages").is_dir()  # the previous generation still lists its files
+    mirror.publish(portable[1:], root)  # a publish that changes something collects the garbage
+    assert not os.path.lexists(root / "ubuntu_14_04")
+    assert not [p for p in (root / ".egg-migrate").iterdir() if p.name.startswith("d-")]
+
+
+def test_two_wheels_with_one_name_keep_the_first(tmp_path):
+    one = make_wheel(tmp_path / "a", "dup", "1.0", {"dup.py": "V = 1\n"})
+    two = make_wheel(tmp_path / "b", "dup", "1.0", {"dup.py": "V = 2\n"})
+    same = shutil.copy2(one, tmp_path / "c.whl.d")
+    report = mirror.publish([one, two], tmp_path / "m")
+    assert [p.code for p in report.problems] == ["R003"] and report.files == 1
+    assert (tmp_path / "m" / "packages" / one.name).read_bytes() == one.read_bytes()
+    assert not list((tmp_path / "m" / "packages").glob("*/*.whl"))  # the loser was never stored
+    (tmp_path / "c").mkdir()
+    same = Path(shutil.move(same, tmp_path / "c" / one.name))
+    again = mirror.publish([one, same], tmp_path / "m")  # equal bytes: no complaint
+    assert again.ok and again.files == 1
 
 
 # ---------------------------------------------------------------- PEP 658 with a modern pip

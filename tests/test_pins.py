@@ -16,7 +16,7 @@ import pytest
 from migrate import interpreters, manifest, mirror, pins
 from migrate.cli import main as cli
 from tests.conftest import run
-from tests.test_mirror import Served, good_wheels, published  # noqa: F401  (session fixture)
+from tests.wheelmaker import Served, good_wheels, published  # noqa: F401  (session fixture)
 
 TARGETS = {
     # python: (roots, import check printing "ok")

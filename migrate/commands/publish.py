@@ -1,6 +1,7 @@
 """``egg-migrate publish WHEEL_DIR... -o MIRROR_DIR [--base-url URL] [--upload URL]``."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -32,17 +33,21 @@ def register(sub) -> None:
 
 
 def find_wheels(arguments) -> tuple:
+    """(wheel paths, error lines): folders are listed (not searched below), files taken as given.
+
+    ``scandir`` knows a file from a folder without a stat, which matters for 100,000 wheels.
+    """
     wheels, errors = [], []
     for arg in arguments:
-        path = Path(arg)
-        if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.name.endswith(".whl") and p.is_file())
+        if os.path.isdir(arg):
+            with os.scandir(arg) as entries:
+                found = sorted(e.path for e in entries if e.name.endswith(".whl") and e.is_file())
             if not found:
                 errors.append(f"{arg}: no wheels in this folder")
             wheels += found
-        elif path.is_file() and path.name.endswith(".whl"):
-            wheels.append(path)
-        elif not path.exists():
+        elif os.path.isfile(arg) and arg.endswith(".whl"):
+            wheels.append(arg)
+        elif not os.path.exists(arg):
             errors.append(f"{arg}: no such file or folder")
         else:
             errors.append(f"{arg}: not a wheel (.whl) or a folder")

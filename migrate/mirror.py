@@ -57,6 +57,7 @@ from pathlib import Path
 from typing import Iterable, NamedTuple, Optional
 from urllib.parse import quote
 
+from packaging.tags import parse_tag
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
@@ -240,6 +241,7 @@ class _Publish:
         self.claimed = {}  # path -> sha256 placed this run
         self.meta_first = {}  # metadata sha256 -> the first .metadata file placed with those bytes
         self.stores = set()
+        self.live_paths = None
         self.work_ready = False
         self.recycled, self.recycled_distros, self.previous_pages = {}, set(), set()
 
@@ -255,7 +257,7 @@ class _Publish:
         self._ensure_work()
         removed = self._plan()
         self._write_generation()
-        _link_indexes(Path(self.root), self.distros)  # dangling until the swap, then all at once
+        self.dirs |= _link_indexes(Path(self.root), self.distros)  # dangling until the swap, then all at once
         if self.durable:
             _sync(Path(self.root), self.files, self.dirs)
         number = self.old.number + 1
@@ -292,6 +294,7 @@ class _Publish:
                 raise MirrorError(f"{sr}/current: unexpected target {target!r}")
             number = int(m.group(1))
         self.old = _read_gen(sr, number) if number else _Gen()
+        self.live_gen = f"{sr}/{_gen(number)}" if number and self.old.known else None
         stale = [e.path for e in os.scandir(sr) if _GEN.match(e.name) and int(e.name[4:]) not in (number, number - 1)]
         # Files of a publish that never swapped in are known to no state: a full sweep finds them.
         # The mark stays until that sweep is done, even if this publish is interrupted too.
@@ -418,11 +421,27 @@ class _Publish:
                     return rel
                 continue
             target = f"{self.root}/{rel}"
-            if self._place(target, data, source, sha) or _sha256_or_none(target) == sha:
+            placed = self._place(target, data, source, sha) or _sha256_or_none(target) == sha
+            if not placed and rel not in self._live_paths():  # a torn or stale leftover: no index uses it
+                _unlink(target)
+                placed = self._place(target, data, source, sha)
+            if placed:
                 self.claimed[rel] = sha
                 self._place_metadata(target + ".metadata", found)
                 return rel
         raise _BadWheel(f"three other files named {filename} are in the way in {folder}/")
+
+    def _live_paths(self):
+        """Stored files the live or the previous generation refers to (worked out on the first name clash)."""
+        if self.live_paths is None:
+            if not self.old.known and self.old.number:
+                self.live_paths = _Everything()  # an older layout: every file may be in use
+            else:
+                found = set(self.old.state.get("released", {}).get("paths", []))
+                for text in self.old_rows.values():
+                    found.update(Row.parse(text).paths()[::2])
+                self.live_paths = found
+        return self.live_paths
 
     def _place_metadata(self, target: str, found: "_Wheel") -> None:
         """``<wheel>.metadata``: a hard link of an equal one placed this run (a release's wheels usually
@@ -615,35 +634,26 @@ class _Publish:
                 self.dirs.add(f"{sr}/d-{index}")
         return store
 
-    def _link_page(self, path: str, index: str, sig: str) -> None:
-        """``simple/<project>`` -> its page folder: a hard link of the page's one symlink inode.
+    def _link_page(self, folder: str, index: str, project: str, sig: str) -> None:
+        """``simple/<project>`` -> its page folder.
 
-        A new symlink costs a new inode (tens of microseconds here); a hard link of an existing one
-        does not, so a generation made from scratch costs one link per project. The stored symlink sits
-        as deep as the generation's index folder, so it resolves from both places.
+        A new symlink costs a new inode (up to 0.2 ms on a busy disk); when the live generation shows
+        the same page, a hard link of its symlink (link(2) does not follow it) shares that inode, so a
+        generation made from scratch costs one cheap link per unchanged project.
         """
-        home = _link_home(self.state_root, index, sig)
-        for _attempt in (1, 2, 3):
-            try:
-                os.link(home, path, follow_symlinks=False)
-                return
-            except FileExistsError:
-                _remove(path)
-            except FileNotFoundError:
-                self._make_link_home(home, _link_target(index, sig))
-            except (OSError, NotImplementedError):  # no hard links of symlinks here
-                break
+        path = f"{folder}/{project}"
+        live = self.old.pages.get(project)
+        if live is not None and live[0] == sig and (not index or index in live[1]) and self.live_gen:
+            source = f"{self.live_gen}/{index}/simple/{project}" if index else f"{self.live_gen}/simple/{project}"
+            for _attempt in (1, 2):
+                try:
+                    os.link(source, path, follow_symlinks=False)
+                    return
+                except FileExistsError:
+                    _remove(path)
+                except (OSError, NotImplementedError):  # no hard links of symlinks here
+                    break
         _replace_symlink(path, _link_target(index, sig))
-
-    def _make_link_home(self, home: str, target: str) -> None:
-        try:
-            os.symlink(target, home)
-        except FileExistsError:  # a leftover of an interrupted run: the same name, so the same target
-            return
-        except FileNotFoundError:
-            os.makedirs(os.path.dirname(home), exist_ok=True)
-            os.symlink(target, home)
-        self.dirs.add(os.path.dirname(home))
 
     # -------------------------------------------------------- the generation folder
 
@@ -665,7 +675,7 @@ class _Publish:
         for (index, project), sig in want.items():
             if recycled.get((index, project)) != sig:
                 folder = f"{work}/{index}/simple" if index else f"{work}/simple"
-                self._link_page(f"{folder}/{project}", index, sig)
+                self._link_page(folder, index, project, sig)
                 touched.add(folder)
         for (index, project) in recycled.keys() - want.keys():
             if not index or index in self.distro_counts:
@@ -746,7 +756,6 @@ class _Publish:
             _delete_wheel(self.root, path)
         for index, sig in self.garbage["pages"]:
             _remove(f"{sr}/d-{index}/pages/{sig}" if index else f"{sr}/pages/{sig}")
-            _unlink(_link_home(sr, index, sig))
         for name in self.garbage["shards"]:
             _unlink(f"{sr}/state/{name}")
         if (self.crashed and old.known) or old.state.get("full_gc_next"):
@@ -787,12 +796,11 @@ class _Publish:
         pages = self.page_refs | self.old.page_refs()
         indexes = [""] + [e.name[2:] for e in os.scandir(sr) if e.name.startswith("d-")]
         for index in indexes:
-            base = f"{sr}/d-{index}" if index else sr
-            for store in (f"{base}/pages", f"{base}/links/simple"):
-                if os.path.isdir(store):
-                    for page in os.scandir(store):
-                        if (index, page.name) not in pages:
-                            _remove(page.path)
+            store = f"{sr}/d-{index}/pages" if index else f"{sr}/pages"
+            if os.path.isdir(store):
+                for page in os.scandir(store):
+                    if (index, page.name) not in pages:
+                        _remove(page.path)
         shards = set(self.shards) | set(self.old.shards)
         if os.path.isdir(f"{sr}/state"):
             for entry in os.scandir(f"{sr}/state"):
@@ -819,12 +827,13 @@ def _project_pages(rows: list, distros: list) -> dict:
     return out
 
 
-def _link_home(state_root: str, index: str, sig: str) -> str:
-    return f"{state_root}/d-{index}/links/simple/{sig}" if index else f"{state_root}/links/simple/{sig}"
+class _Everything:
+    def __contains__(self, item) -> bool:
+        return True
 
 
 def _link_target(index: str, sig: str) -> str:
-    """Relative to ``gen-N/simple/`` (``gen-N/<distro>/simple/``) and to the link's home alike."""
+    """Relative to ``gen-N/simple/`` (``gen-N/<distro>/simple/``)."""
     return f"../../../d-{index}/pages/{sig}" if index else f"../../pages/{sig}"
 
 
@@ -889,34 +898,51 @@ class _Wheel(NamedTuple):
     distro: Optional[str]
 
 
+_WHEEL_NAME = re.compile(r"^[\w._]+\Z", re.UNICODE)  # as packaging.utils checks them
+_BUILD_TAG = re.compile(r"(\d+)(.*)\Z", re.ASCII)
+
+
 @lru_cache(maxsize=1 << 16)
-def _name_version(prefix: str) -> tuple:
-    """(normalized name, Version) of ``name-version[-build]`` (cached: one release has many wheels)."""
-    name, version, _build, _tags = parse_wheel_filename(prefix + "-py3-none-any.whl")
-    return name, version
+def _name_version(prefix: str) -> Optional[tuple]:
+    """(normalized name, Version, its text) of ``name-version[-build]``; None when invalid.
+    Cached, as are the tags: a release has many wheels, and parsing them is most of the cost."""
+    parts = prefix.split("-")
+    if len(parts) not in (2, 3) or "__" in parts[0] or not _WHEEL_NAME.match(parts[0]) \
+            or (len(parts) == 3 and not _BUILD_TAG.match(parts[2])):
+        return None
+    try:
+        version = Version(parts[1])
+    except InvalidVersion:
+        return None
+    return canonicalize_name(parts[0]), version, str(version)
+
+
+@lru_cache(maxsize=4096)
+def _tags_valid(tags: str) -> bool:
+    try:
+        parse_tag(tags)
+        return True
+    except Exception:  # packaging's InvalidTag and friends, whatever this version calls them
+        return False
 
 
 def _parse_filename(filename: str) -> tuple:
-    """(name, Version, distro or None) from a wheel file name, as strict as ``parse_wheel_filename``."""
+    """(name, Version, its text, distro or None) from a wheel file name, as strict as ``parse_wheel_filename``."""
     parts = filename[:-4].split("-") if filename.endswith(".whl") else []
-    try:
-        if len(parts) not in (5, 6) or not all(parts[-3:]):
-            parse_wheel_filename(filename)  # raises with packaging's own message
-            raise InvalidWheelFilename(f"Invalid wheel filename: {filename!r}")
-        name, version = _name_version("-".join(parts[:-3]))
-    except InvalidWheelFilename:
+    found = _name_version("-".join(parts[:-3])) if len(parts) in (5, 6) else None
+    if found is None or not _tags_valid("-".join(parts[-3:])):
         try:
-            parse_wheel_filename(filename)
+            name, version, _build, _tags = parse_wheel_filename(filename)  # its own message, or a second opinion
         except InvalidWheelFilename as exc:
             raise _BadWheel(f"not a wheel file name ({exc})") from None
-        raise _BadWheel("not a wheel file name") from None
-    return name, version, _distro_of(parts[-1])
+        found = name, version, str(version)
+    return (*found, _distro_of(parts[-1]))
 
 
 def _inspect(wheel: str, size: int) -> _Wheel:
     """Hash the wheel and take its METADATA (checked against the file name); nothing is written."""
     filename = os.path.basename(wheel)
-    name, version, distro = _parse_filename(filename)
+    name, version, version_text, distro = _parse_filename(filename)
     try:
         if size <= _IN_MEMORY:
             data = _read(wheel, size)
@@ -935,14 +961,14 @@ def _inspect(wheel: str, size: int) -> _Wheel:
     if not meta_name or _canonical(meta_name) != name:
         raise _BadWheel(f"METADATA Name {meta_name!r} does not match the file name")
     try:
-        if meta_version is None or (meta_version != str(version) and Version(meta_version) != version):
+        if meta_version is None or (meta_version != version_text and Version(meta_version) != version):
             raise _BadWheel(f"METADATA Version {meta_version!r} does not match the file name")
     except InvalidVersion:
         raise _BadWheel(f"METADATA Version {meta_version!r} is not a version") from None
     rp = fields.get("requires-python") or ""
     if _UNSAFE.search(rp):
         raise _BadWheel("METADATA Requires-Python holds a control character")
-    return _Wheel(filename, name, str(version), sha, size, data, metadata, hashlib.sha256(metadata).hexdigest(),
+    return _Wheel(filename, name, version_text, sha, size, data, metadata, hashlib.sha256(metadata).hexdigest(),
                   rp, distro)
 
 
@@ -963,11 +989,13 @@ def _read(path: str, size: int = 1 << 16) -> bytes:
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
         chunks = [os.read(fd, size + 1)]
+        if len(chunks[0]) <= size and chunks[0]:  # a short read of a regular file: its end
+            return chunks[0]
         while chunks[-1]:
             chunks.append(os.read(fd, max(size, 1 << 16)))
     finally:
         os.close(fd)
-    return chunks[0] if len(chunks) == 2 else b"".join(chunks)
+    return b"".join(chunks)
 def _metadata(source, name, version) -> bytes:
     """The bytes of ``<name>-<version>.dist-info/METADATA``: a direct central-directory read for
     ordinary in-memory wheels (5x faster than ``zipfile``), ``zipfile`` for anything else."""
@@ -992,6 +1020,7 @@ def _metadata(source, name, version) -> bytes:
 
 _EOCD = struct.Struct("<4s4H2LH")
 _CDIR = struct.Struct("<4s6H3L5H2L")
+_CDIR_LENGTHS = struct.Struct("<3H")  # name, extra and comment lengths, at offset 28
 _LOCAL = struct.Struct("<4s5H3L2H")
 
 
@@ -1004,18 +1033,19 @@ def _fast_members(data: bytes):
     if sig != b"PK\x05\x06" or disk or cd_disk or n_here != n_total or comment or cd_offset == 0xFFFFFFFF \
             or n_total == 0xFFFF or cd_offset + cd_size > len(data) - 22:
         return None
-    out, pos = [], cd_offset
-    for _ in range(n_total):
-        (sig, _made, _need, flags, method, _t, _d, crc, csize, usize, nlen, elen, clen, _disk, _int, _ext,
-         offset) = _CDIR.unpack_from(data, pos)
-        if sig != b"PK\x01\x02":
+    out, pos, lengths, suffix = [], cd_offset, _CDIR_LENGTHS.unpack_from, b".dist-info/METADATA"
+    for _ in range(n_total):  # only the lengths of each entry; the whole header of a match
+        if data[pos:pos + 4] != b"PK\x01\x02":
             raise zipfile.BadZipFile("bad central directory")
-        name = data[pos + 46:pos + 46 + nlen]
-        if name.endswith(b".dist-info/METADATA") and name.count(b"/") == 1:
+        nlen, elen, clen = lengths(data, pos + 28)
+        end = pos + 46 + nlen
+        if data.endswith(suffix, pos + 46, end) and data.count(b"/", pos + 46, end) == 1:
+            (_sig, _made, _need, flags, method, _t, _d, crc, csize, usize, _n, _e, _c, _disk, _int, _ext,
+             offset) = _CDIR.unpack_from(data, pos)
             if 0xFFFFFFFF in (csize, usize, offset):
                 return None
-            out.append((name.decode("utf-8", "surrogateescape"), method, flags, crc, csize, usize, offset))
-        pos += 46 + nlen + elen + clen
+            out.append((data[pos + 46:end].decode("utf-8", "surrogateescape"), method, flags, crc, csize, usize, offset))
+        pos = end + elen + clen
     return out
 
 
@@ -1049,21 +1079,19 @@ def _dist_info_matches(stem: str, name, version) -> bool:
     return _dist_info_stem(stem) == (name, version)
 
 
+_HEADER = re.compile(rb"^(name|version|requires-python)[ \t]*:[ \t]*(.*?)[ \t\r]*$", re.M | re.I)
+_BLANK_LINE = re.compile(rb"\n[ \t\r]*\n")
+
+
 def _headers(metadata: bytes) -> dict:
     """Name, Version, Requires-Python from the header block (first value wins); no full email parse."""
-    wanted = {"name", "version", "requires-python"}
+    text = b"\n" + metadata
+    end = _BLANK_LINE.search(text)
     out = {}
-    end = metadata.find(b"\n\n")
-    text = metadata[:end if end >= 0 and b"\r" not in metadata[:end] else len(metadata)].decode("utf-8", "surrogateescape")
-    for line in text.split("\n"):
-        if not line.strip():
-            break
-        if line[:1] in " \t":
-            continue
-        key, sep, value = line.partition(":")
-        key = key.strip().lower()
-        if sep and key in wanted and key not in out:
-            out[key] = value.strip()
+    for key, value in _HEADER.findall(text[:end.start()] if end else text):
+        key = key.decode("ascii").lower()
+        if key not in out:
+            out[key] = value.decode("utf-8", "surrogateescape")
     return out
 
 
@@ -1071,7 +1099,12 @@ def _headers(metadata: bytes) -> dict:
 
 def is_distro_platform(filename_or_tag: str) -> bool:
     tag = filename_or_tag[:-4].rsplit("-", 1)[-1] if filename_or_tag.endswith(".whl") else filename_or_tag
-    return all(_DISTRO_TAG.match(p) for p in tag.split("."))
+    return _all_distro(tag)
+
+
+@lru_cache(maxsize=4096)
+def _all_distro(platform_tag: str) -> bool:
+    return all(_DISTRO_TAG.match(p) for p in platform_tag.split("."))
 
 
 @lru_cache(maxsize=4096)
@@ -1232,11 +1265,15 @@ def _point(link: Path, target: str) -> None:
     os.replace(tmp, link)
 
 
-def _link_indexes(mirror: Path, distros: list) -> None:
-    """``simple`` and ``<distro>/simple`` -> the live generation (made once; they dangle until it has them)."""
+def _link_indexes(mirror: Path, distros: list) -> set:
+    """``simple`` and ``<distro>/simple`` -> the live generation (made once; they dangle until it has them).
+
+    Returns the folders that gained a link.
+    """
     want = {mirror / "simple": f"{STATE_DIR}/current/simple"}
     for d in distros:
         want[mirror / d / "simple"] = f"../{STATE_DIR}/current/{d}/simple"
+    changed = set()
     for link, target in want.items():
         link.parent.mkdir(exist_ok=True)
         if link.is_symlink() and os.readlink(link) == target:
@@ -1244,6 +1281,8 @@ def _link_indexes(mirror: Path, distros: list) -> None:
         if os.path.lexists(link) and not link.is_symlink():
             raise MirrorError(f"{link}: a folder not made by egg-migrate publish")
         _point(link, target)
+        changed |= {str(link.parent), str(link.parent.parent)}
+    return changed
 
 
 _DISTRO_DIR = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")

@@ -114,6 +114,9 @@ def test_incremental_republish_rewrites_only_the_changed_project(fixture_wheels,
     assert grown.added == (new.name,) and grown.pages_written == 1 and grown.pages_reused == first.projects
     after = {p.name: os.stat(p / "index.html").st_ino for p in (root / "simple").iterdir() if p.is_dir()}
     assert {k: v for k, v in after.items() if k != "newproj"} == before  # the same files: not rewritten
+    gens = root / ".egg-migrate"  # ... and the new generation links to them through the same symlink inodes
+    assert os.lstat(gens / "gen-000002" / "simple" / "purepkg").st_ino == \
+        os.lstat(gens / "gen-000001" / "simple" / "purepkg").st_ino
     assert "newproj/" in [a["href"] for a in links(root / "simple" / "index.html")]
     shrunk = mirror.publish(wheels, root)
     assert shrunk.removed == (new.name,) and not (root / "simple" / "newproj").exists()
@@ -208,6 +211,21 @@ def test_a_changed_wheel_never_overwrites_a_served_file(tmp_path):
     new_path = (root / "simple" / "chg" / a["href"].split("#")[0]).resolve()
     assert new_path.read_bytes() == two.read_bytes() and new_path != served.resolve()
     assert served.read_bytes() == old  # a reader holding the old page still gets what it names
+
+
+def test_a_torn_leftover_no_index_uses_is_replaced_in_place(tmp_path):
+    wheel = make_wheel(tmp_path / "w", "torn", "1.0", {"torn.py": ""})
+    (tmp_path / "m" / "packages").mkdir(parents=True)
+    (tmp_path / "m" / "packages" / wheel.name).write_bytes(b"PK\x03\x04 torn")  # a killed copy
+    (tmp_path / "m" / "packages" / (wheel.name + ".metadata")).write_bytes(b"Name: torn\n")
+    report = mirror.publish([wheel], tmp_path / "m")
+    assert report.ok
+    (a,) = links(tmp_path / "m" / "simple" / "torn" / "index.html")
+    assert a["href"].startswith(f"../../packages/{wheel.name}#")  # its own name, not a side folder
+    assert (tmp_path / "m" / "packages" / wheel.name).read_bytes() == wheel.read_bytes()
+    with zipfile.ZipFile(wheel) as zf:
+        assert (tmp_path / "m" / "packages" / (wheel.name + ".metadata")).read_bytes() == \
+            zf.read("torn-1.0.dist-info/METADATA")
 
 
 def test_bad_wheels_are_named_and_the_rest_is_published(tmp_path, capsys):

@@ -10,7 +10,7 @@ Layout (docs/mirror.rst)::
     .egg-migrate/gen-N/simple/<project> -> ../../pages/<sig>              (one symlink per project)
     .egg-migrate/pages/<sig>/{index.html,index.json}                      project pages, never rewritten
     .egg-migrate/d-<distro>/pages/<sig>/...                               the same for a distro index
-    .egg-migrate/state/<sha>                    state shards: one line per source wheel
+    .egg-migrate/state/<sha>                    state shards: a source key and a row per wheel
 
 Why this shape:
 
@@ -21,11 +21,13 @@ Why this shape:
   overwritten, so readers always find what a page they read points to.
 - Incremental, O(what changed): a project page is stored once under the hash
   of the state rows it is made from (``sig``) and a generation is a folder of
-  symlinks to pages, so an unchanged project costs one symlink, not a page.
-  The next generation is made by recycling the one before the live one
-  (its readers have had a whole publish to finish) and changing only the
-  symlinks that differ. The state is 64 content-addressed shards of one line
-  per wheel; a publish rewrites only the shards whose projects changed.
+  symlinks to pages, so an unchanged project costs a link, not a page (a new
+  inode costs tens to hundreds of microseconds on a busy disk; a hard link of
+  the live generation's symlink, a few). The next generation is made by
+  recycling the one before the live one (its readers have had a whole publish
+  to finish) and changing only the symlinks that differ. The state is 64
+  content-addressed shards of a line per wheel; a publish rewrites only the
+  shards whose projects changed, and makes no generation when nothing did.
 - Cheap files: ``.metadata`` files with equal bytes are hard links of one
   file (wheels of one release usually share METADATA), and the durability
   flush is a few ``fsync`` calls when a publish adds a few files.
@@ -77,7 +79,6 @@ _ARCHES = ("x86_64", "i686", "aarch64", "armv7l", "armv6l", "ppc64le", "ppc64", 
 _DISTRO_TAG = re.compile(r"^linux_(?P<arch>%s)_(?P<distro>[a-z][a-z0-9]*(?:_[a-z0-9]+)*)$" % "|".join(_ARCHES))
 _GEN = re.compile(r"^gen-(\d{6})$")
 _UNSAFE = re.compile(r"[\t\n\r\x1f]")  # field and line separators of the state
-_KEY = "\x1f"  # between a state line's source key and its row
 
 
 class MirrorError(Exception):
@@ -99,9 +100,10 @@ class Entry(NamedTuple):
 
 
 class Row(NamedTuple):
-    """One published source wheel (and its re-tagged distro copy): one state line after the source key.
+    """One published source wheel (and its re-tagged distro copy): one line of a state shard.
 
-    The source key (absolute path, size, mtime, inode) says whether the file can be trusted unread.
+    Each row goes with a source key (absolute path, size, mtime, inode, tab-separated) that says
+    whether the file can be trusted unread.
     """
 
     filename: str
@@ -305,10 +307,10 @@ class _Publish:
         for path in stale + [e.path for e in os.scandir(sr) if e.name.startswith(".current.tmp-")]:
             _remove(path)
         _remove(f"{sr}/{_WORK}")
-        self.old_rows, self.old_lines = {}, [[] for _ in range(SHARDS)]
+        self.old_rows, self.old_pairs = {}, [[] for _ in range(SHARDS)]
         if self.old.known and number:
             try:
-                self.old_rows, self.old_lines = _read_shards(sr, self.old.shards)
+                self.old_rows, self.old_pairs = _read_shards(sr, self.old.shards)
             except (OSError, ValueError, UnicodeDecodeError):
                 self.old = _Gen(number, {}, {}, known=False)
         same_pages = self.old.state.get("renderer") == RENDERER and self.old.state.get("base_url") == self.base_url
@@ -359,7 +361,7 @@ class _Publish:
             except OSError as exc:
                 self.problems.append(P.error("R001", f"{wheel}: cannot read ({exc.strerror or exc})"))
                 continue
-            path = wheel if os.path.isabs(wheel) else os.path.join(cwd, wheel)
+            path = wheel if wheel[:1] == os.sep else os.path.join(cwd, wheel)  # isabs(), without the call
             key = f"{path}\t{st.st_size}\t{st.st_mtime_ns}\t{st.st_ino}"
             filename = path.rpartition(os.sep)[2]
             if key in old_rows:
@@ -557,23 +559,22 @@ class _Publish:
         self.distros = sorted(self.distro_counts)
         everything = self.rerender or not self.old.known or set(self.distros) != set(self.old.distros)
 
-        new_lines = [[] for _ in range(SHARDS)]
+        new_pairs = [[] for _ in range(SHARDS)]
         parsed = {}  # row text -> Row, for the rows read this time
         for key, row in self.new_rows:
             text = row.text()
             parsed[text] = row
-            new_lines[_shard(row.project)].append(f"{key}{_KEY}{text}")
+            new_pairs[_shard(row.project)].append((key, text))
         changed_shards = range(SHARDS) if everything else sorted({_shard(p) for p in changed})
-        self.shard_lines = {}
+        self.shard_pairs = {}
         groups = {}
         for i in changed_shards:
-            lines = self.old_lines[i]
+            pairs = self.old_pairs[i]
             if removed_keys:
-                lines = [line for line in lines if line.partition(_KEY)[0] not in removed_keys]
-            lines = sorted(lines + new_lines[i])
-            self.shard_lines[i] = lines
-            for line in lines:
-                text = line.partition(_KEY)[2]
+                pairs = [pair for pair in pairs if pair[0] not in removed_keys]
+            pairs = sorted(pairs + new_pairs[i])
+            self.shard_pairs[i] = pairs
+            for _key, text in pairs:
                 project = text.split("\t", 2)[1]
                 if everything or project in changed:
                     groups.setdefault(project, []).append(text)
@@ -695,11 +696,11 @@ class _Publish:
         shards = self.old.shards if self.old.known else [""] * SHARDS
         os.makedirs(f"{sr}/state", exist_ok=True)
         self.dirs.add(f"{sr}/state")
-        for i, lines in self.shard_lines.items():
-            if not lines:
+        for i, pairs in self.shard_pairs.items():
+            if not pairs:
                 shards[i] = ""
                 continue
-            text = "\n".join(lines).encode("utf-8")
+            text = "\n".join([k for k, _t in pairs] + [t for _k, t in pairs]).encode("utf-8")
             name = hashlib.sha256(text).hexdigest()[:32]
             if name != shards[i]:
                 try:
@@ -862,21 +863,24 @@ def _read_gen(state_root: str, number: int) -> _Gen:
 
 
 def _read_shards(state_root: str, shards: list) -> tuple:
-    """({source key: row text}, [lines of each shard])."""
-    rows, lines = {}, []
+    """({source key: row text}, [(key, text) pairs of each shard]).
+
+    A shard holds its n source keys, one a line, then their n rows: loading is two slices and a zip.
+    """
+    rows, pairs = {}, []
     for name in shards:
         if not name:
-            lines.append([])
+            pairs.append([])
             continue
         with open(f"{state_root}/state/{name}", "rb") as fp:
-            found = fp.read().decode("utf-8").split("\n")
-        lines.append(found)
-        for line in found:
-            key, sep, text = line.partition(_KEY)
-            if not sep:
-                raise ValueError(f"state/{name}: bad line")
-            rows[key] = text
-    return rows, lines
+            lines = fp.read().decode("utf-8").split("\n")
+        half = len(lines) // 2
+        if len(lines) % 2:
+            raise ValueError(f"state/{name}: odd number of lines")
+        found = list(zip(lines[:half], lines[half:]))
+        pairs.append(found)
+        rows.update(found)
+    return rows, pairs
 
 
 # ---------------------------------------------------------------- reading wheels

@@ -26,7 +26,6 @@ from urllib.request import url2pathname
 
 import resolvelib
 from packaging import tags as ptags
-from packaging.markers import Marker
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename

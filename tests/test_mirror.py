@@ -46,7 +46,7 @@ def test_pages_links_hashes_and_metadata_files(published):
     projects = [a["href"] for a in links(root / "simple" / "index.html")]
     assert "nsdemo-alpha/" in projects and "six/" in projects  # normalized names (Galaxy issue 5546)
     for wheel in wheels:
-        from packaging.utils import canonicalize_name, parse_wheel_filename
+        from packaging.utils import parse_wheel_filename
 
         page = root / "simple" / parse_wheel_filename(wheel.name)[0] / "index.html"
         (a,) = [a for a in links(page) if a["href"].split("#")[0].endswith(wheel.name.replace("+", "%2B"))]

@@ -6,7 +6,6 @@ markers for those (``six; python_version < "3"`` in toolbox).
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import tomllib
 from pathlib import Path

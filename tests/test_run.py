@@ -66,8 +66,9 @@ def replace(src, dst, *a, **k):
     return _orig(src, dst, *a, **k)
 os.replace = replace
 """,
-    # publish: the 3rd wheel torn while being copied into mirror/packages/ (whatever way the
-    # mirror opens it: os.open, open() or shutil.copyfile)
+    # publish: the 3rd wheel torn while being placed into mirror/packages/ (whatever way the
+    # mirror places it: os.open, open(), shutil.copyfile, or os.link, where the run links
+    # wheels: a link cannot be torn, so the worst case of a copy is left there instead)
     "mirror-package": """
 import builtins, shutil
 def _torn(path):
@@ -91,7 +92,11 @@ def open_(file, mode="r", *a, **k):
 def copyfile(src, dst, *a, **k):
     _torn(dst)
     return _copyfile(src, dst, *a, **k)
-os.open, builtins.open, shutil.copyfile = os_open, open_, copyfile
+_os_link = os.link
+def link(src, dst, *a, **k):
+    _torn(os.fsdecode(dst))
+    return _os_link(src, dst, *a, **k)
+os.open, builtins.open, shutil.copyfile, os.link = os_open, open_, copyfile, link
 """,
     # publish: every page of the new index written, the switch of mirror/.egg-migrate/current
     # (one rename, docs/mirror.rst) not yet made

@@ -56,16 +56,36 @@ class Plan:
     problems: tuple = ()
 
 
+# Members with these endings are never read to see whether they are ELF programs.
+_NOT_PROGRAMS = (
+    ".py", ".pyc", ".pyo", ".pyi", ".pyx", ".pxd", ".c", ".h", ".cpp", ".txt", ".rst", ".md", ".html",
+    ".htm", ".css", ".js", ".json", ".xml", ".cfg", ".ini", ".toml", ".yaml", ".yml", ".csv", ".sql",
+    ".png", ".gif", ".jpg", ".jpeg", ".svg", ".ico", ".mo", ".po", ".pem", ".tmpl", ".mako", ".zip", ".gz",
+)
+
+
 def is_binary(path: str) -> bool:
     lower = path.lower()
     return lower.endswith(BINARY_SUFFIXES) or bool(_SO_VERSIONED.search(lower))
+
+
+def is_elf_program(archive: EggArchive, member: Member) -> bool:
+    """A member without a binary's name that is an ELF file all the same (a bundled executable).
+
+    auditwheel looks at every ELF in a wheel; so do the tags.
+    """
+    if member.size < 64 or member.path.lower().endswith(_NOT_PROGRAMS):
+        return False
+    with archive.open(member) as fp:
+        return fp.read(4) == b"\x7fELF"
 
 
 def make_plan(archive: EggArchive, info: EggInfo, data_dir: str, dist_info_dir: str) -> Plan:
     prefix = info.meta_dir + "/"
     members = [m for m in archive.members if not m.path.startswith(prefix)]
     paths = {m.path for m in members}
-    binaries = tuple(m for m in members if is_binary(m.path))
+    script_members = [m for m in archive.members if m.path in info.scripts]
+    binaries = tuple(m for m in members + script_members if is_binary(m.path) or is_elf_program(archive, m))
     dropped, found = [], []
 
     stubs = _bootstrap_stubs(archive, members, binaries)

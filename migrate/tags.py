@@ -108,6 +108,8 @@ def choose(
         return _pure(name, classifiers, sourceless, found)
     if not readable:
         raise TagError("no readable binary: " + "; ".join(f"{b.path}: {b.problem}" for b in binaries))
+    if not any(_uses_python(b) for b in readable):
+        return _binary_without_python(name, readable, classifiers, sourceless, options, found)
     major, minor, py_reason = _python_version(name, readable, options, found)
     pypy = any(b.pypy for b in readable)
     python = f"{'pp' if pypy else 'cp'}{major}{minor}"
@@ -118,6 +120,34 @@ def choose(
         abi=abi,
         platform=platform,
         reasons=(("python", py_reason), ("abi", abi_reason), ("platform", plat_reason)),
+        external_libs=tuple(external),
+        problems=tuple(found),
+        repairable=repairable,
+    )
+
+
+def _uses_python(b: BinaryFacts) -> bool:
+    """An extension module, or a library calling the Python C API (ties the wheel to an ABI).
+
+    Only ELF symbol tables are read that closely; Mach-O and PE binaries count as using it.
+    """
+    if b.format != "elf" or b.is_extension or b.suffix_abi or b.libpython:
+        return True
+    return any(s.startswith(("Py", "_Py")) for s in b.undefined)
+
+
+def _binary_without_python(name: EggName, binaries: list, classifiers: tuple, sourceless: bool,
+                           options: TagOptions, found: list) -> WheelTags:
+    """Executables or ctypes libraries only: ``pyX-none-<platform>``, as cmake/ninja wheels are."""
+    pure = _pure(name, classifiers, sourceless, found)
+    platform, plat_reason, external, repairable = _platform(name, binaries, "none", options, found)
+    return WheelTags(
+        python=pure.python,
+        abi="none",
+        platform=platform,
+        reasons=(("python", pure.reason("python") + "; its binaries call no Python C API"),
+                 ("abi", "binaries are programs or libraries that use no Python C API"),
+                 ("platform", plat_reason)),
         external_libs=tuple(external),
         problems=tuple(found),
         repairable=repairable,

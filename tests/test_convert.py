@@ -326,3 +326,26 @@ def test_latin1_pkg_info_becomes_utf8_metadata(tmp_path):
     metadata = read_member(result.wheel, "demo-1.0.dist-info/METADATA").decode("utf-8")
     assert "Author: Jos\xe9 Mart\xednez" in metadata
     Metadata.from_email(metadata, validate=True)
+
+
+SYSTEM_PROGRAM = Path("/bin/true")
+SYSTEM_LIBRARY = Path("/usr/lib/x86_64-linux-gnu/libbz2.so.1.0")
+
+
+@pytest.mark.skipif(not SYSTEM_PROGRAM.is_file() or not SYSTEM_LIBRARY.is_file(), reason="no system ELF files to borrow")
+def test_programs_and_ctypes_libraries_make_a_platform_wheel_without_abi(tmp_path):
+    """ELF files that call no Python C API: pyX-none-<platform>, as auditwheel would see them."""
+    egg = make_egg(tmp_path / "tools-1.0-py2.7.egg", {
+        "EGG-INFO/PKG-INFO": pkg_info("tools"),
+        "EGG-INFO/scripts/helper": SYSTEM_PROGRAM.read_bytes(),  # an ELF program named like a script
+        "tools/__init__.py": "",
+        "tools/libbz2.so.1.0": SYSTEM_LIBRARY.read_bytes(),  # loaded with ctypes
+    })
+    result = convert_egg(egg, tmp_path / "w")
+    assert result.ok, result.problems
+    python, abi, platform = result.tags.python, result.tags.abi, result.tags.platform
+    assert (python, abi) == ("py2", "none") and platform != "any"
+    assert platform.startswith(("manylinux_", "linux_x86_64"))
+    assert {b.path for b in result.facts.binaries} == {"EGG-INFO/scripts/helper", "tools/libbz2.so.1.0"}
+    wheel_file = read_member(result.wheel, "tools-1.0.dist-info/WHEEL").decode()
+    assert "Root-Is-Purelib: false" in wheel_file

@@ -12,19 +12,13 @@ One run at a time per OUT (a lock on ``OUT/.state/lock``); holding it, a run
 first removes the temp files a killed run left behind. docs/run.rst has the
 layout and the guarantees.
 
-Test hook: ``EGG_MIGRATE_TEST_KILL_AFTER=<point>[:<n>]`` makes the process
-SIGKILL itself at a named point (see :data:`KILL_POINTS`), so tests can prove
-that a run killed there resumes to the same bytes. It does nothing when unset.
+The convert stage's per-egg store is :mod:`migrate.wheelstore`; the lock, the
+temp-file sweep and the kill-point test hook are in :mod:`migrate.runstate`.
 """
 from __future__ import annotations
 
-import errno
-import hashlib
 import json
 import os
-import re
-import shutil
-import signal
 import sys
 import time
 from collections import Counter
@@ -35,23 +29,16 @@ from typing import Callable, Optional
 
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
-from migrate import __version__, manifest
-from migrate.check import check_wheel
-from migrate.convert import ConvertOptions, convert_egg
-from migrate.fsutil import file_sha256, write_atomic, write_if_changed
+from migrate import __version__, manifest, wheelstore
+from migrate.convert import ConvertOptions
+from migrate.fsutil import file_sha256, write_if_changed
 from migrate.parallel import parallel_map
+from migrate import runstate
+from migrate.runstate import KILL_ENV, Busy, RunLock, checkpoint, read_json, remove, sweep_temp_files, write_json
+
+__all__ = ["run", "RunOptions", "RunReport", "Busy", "KILL_ENV", "SAMPLE", "SAMPLE_EGGS_INI", "default_target"]
 
 STATE = ".state"
-KILL_ENV = "EGG_MIGRATE_TEST_KILL_AFTER"
-KILL_POINTS = (
-    "fetch",      # eggs on disk, nothing converted
-    "wheel",      # :n  the n-th wheel written (in its staging folder), nothing recorded (in the converting process)
-    "convert",    # :n  the n-th convert record saved
-    "publish",    # the mirror swapped in, its stamp not yet written
-    "manifest",   # manifest.json written
-    "pin",        # requirements.txt written, its stamp not yet written
-    "report",     # report.txt written: the run is complete
-)
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample-repo"
 SAMPLE_EGGS_INI = SAMPLE.parent / "eggs.ini"
 
@@ -106,10 +93,6 @@ class RunReport:
         return self.out / "mirror"
 
 
-class Busy(Exception):
-    """Another run holds OUT (one line)."""
-
-
 def run(options: RunOptions, say: Callable[[str], None] = lambda line: None,
         bars: Optional[bool] = None) -> RunReport:
     """The whole migration; ``say`` receives one line per stage for people.
@@ -122,7 +105,7 @@ def run(options: RunOptions, say: Callable[[str], None] = lambda line: None,
     ini = _eggs_ini(options)  # a bad eggs.ini stops the run before anything is written
     (out / STATE).mkdir(parents=True, exist_ok=True)
     bars = sys.stderr.isatty() if bars is None else bars
-    with _RunLock(out / STATE / "lock"):
+    with RunLock(out / STATE / "lock"):
         swept = sweep_temp_files(out)
         if swept:
             say(f"resume: removed {swept} temp file{'s' if swept != 1 else ''} a killed run left in {out}")
@@ -131,21 +114,21 @@ def run(options: RunOptions, say: Callable[[str], None] = lambda line: None,
             fetched = _fetch(options, ini, out, report, say, bars)
         if fetched is None:  # the source could not be read: keep every output of the last run as it is
             return report
-        _checkpoint("fetch")
+        checkpoint("fetch")
         with _timed(report, "convert"):
             _convert_and_check(options, ini, fetched, out, report, say, bars)
         with _timed(report, "publish"):
             _publish(options, out, report, say, bars)
         with _timed(report, "manifest"):
             _write_manifest(out, report)
-        _checkpoint("manifest")
+        checkpoint("manifest")
         with _timed(report, "pin"):
             _pins(options, ini, out, report, say, bars)
         if ini is not None:
             _galaxy_pins(ini, out, report, say, options.hashes)
         _write_report(out, report)
         report.finished = True
-        _checkpoint("report")
+        checkpoint("report")
     return report
 
 
@@ -157,16 +140,6 @@ def _timed(report: RunReport, stage: str):
         yield
     finally:
         report.seconds[stage] = report.seconds.get(stage, 0.0) + time.perf_counter() - started
-
-
-def _checkpoint(point: str, n: Optional[int] = None) -> None:
-    """The test hook: SIGKILL this process at ``EGG_MIGRATE_TEST_KILL_AFTER=<point>[:<n>]``."""
-    wanted = os.environ.get(KILL_ENV)
-    if not wanted:
-        return
-    name, _, count = wanted.partition(":")
-    if name == point and (not count or n == int(count)):
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 # ---------------------------------------------------------------- fetch
@@ -274,48 +247,6 @@ def _since(started: float) -> str:
 
 # ---------------------------------------------------------------- convert + check
 
-@dataclass(frozen=True)
-class _Job:
-    egg: str
-    source: manifest.Source
-    wheels: str
-    options: ConvertOptions
-
-
-def _options_key(options: ConvertOptions) -> str:
-    return hashlib.sha256(f"{__version__}|{options!r}".encode()).hexdigest()[:16]
-
-
-def _convert_one(job: _Job) -> dict:
-    """Convert and check one egg (in a worker process); returns its manifest record.
-
-    Never raises: a bug met by one egg becomes that egg's failure, not the run's end.
-    """
-    try:
-        shutil.rmtree(job.wheels, ignore_errors=True)
-        os.mkdir(job.wheels)
-        result = convert_egg(job.egg, job.wheels, job.options)
-        if result.ok:
-            _WHEELS_WRITTEN[0] += 1
-            _checkpoint("wheel", _WHEELS_WRITTEN[0])
-        checks = check_wheel(result.wheel, source_egg=job.egg) if result.ok else None
-        return manifest.egg_record(result, job.source, checks)
-    except Exception as exc:  # noqa: BLE001 - reported per egg, and never cached (see _cacheable)
-        record = manifest.failed_record(job.egg, f"internal error: {type(exc).__name__}: {exc}", job.source)
-        record["problems"] = [{"severity": "error", "code": _INTERNAL, "message": str(exc)}]
-        return record
-
-
-_INTERNAL = "run-internal-error"
-_RETRY_CODES = {"C001", _INTERNAL}  # writing the wheel failed (maybe a full disk), or a bug: try again next run
-
-
-def _cacheable(record: dict) -> bool:
-    """Records are kept unless the failure may not happen again (I/O while writing, a crash)."""
-    return not any(p.get("code") in _RETRY_CODES for p in record.get("problems", ()))
-
-
-_WHEELS_WRITTEN = [0]  # per process: the "wheel:<n>" kill point counts here
 def _convert_and_check(options: RunOptions, ini, fetched: list, out: Path, report: RunReport, say,
                        bars: bool) -> None:
     """Each egg's wheel is kept in the state folder under its key; ``wheels/`` links the chosen ones.
@@ -334,32 +265,32 @@ def _convert_and_check(options: RunOptions, ini, fetched: list, out: Path, repor
     jobs, keys, records, key_of = [], {}, {}, {}
     for r, src in fetched:
         conv = _convert_options(options, ini, r)
-        key = key_of[src.path] = f"{src.sha256}-{_options_key(conv)}"
-        cached = _cached_record(cache, key, src, wheels)
+        key = key_of[src.path] = f"{src.sha256}-{wheelstore.options_key(conv)}"
+        cached = wheelstore.cached_record(cache, key, src, wheels)
         if cached is not None:
             records[src.path] = cached
             continue
         staging = cache / f".{key}.tmp-{os.getpid()}"  # made by the worker; swept if a kill leaves it
-        job = _Job(str(r.path), src, str(staging), conv)
+        job = wheelstore.Job(str(r.path), src, str(staging), conv)
         jobs.append(job)
         keys[job.egg] = key
     done_now = 0
-    results = parallel_map(_convert_one, jobs, options.jobs)
+    results = parallel_map(wheelstore.convert_one, jobs, options.jobs)
     if bars:
         results = _bar(results, "convert", len(jobs), "egg")
     for record in results:
         key = keys[record["egg"]]
-        record = _keep(record, cache, key, wheels)
+        record = wheelstore.keep(record, cache, key, wheels)
         records[record["source"]["path"]] = record
-        if _cacheable(record):
-            _write_json(cache / f"{key}.json", _portable(record, out))
+        if wheelstore.cacheable(record):
+            write_json(cache / f"{key}.json", wheelstore.portable(record, out))
         done_now += 1
-        _checkpoint("convert", done_now)
+        checkpoint("convert", done_now)
     report.work["convert"] = len(jobs)
-    current = _pick([records[src.path] for _, src in fetched])
-    _link_wheels(current, cache, key_of)
-    _remove_stale_wheels(wheels, current)
-    _remove_unused(cache, set(key_of.values()))
+    current = wheelstore.pick([records[src.path] for _, src in fetched])
+    wheelstore.link_wheels(current, cache, key_of)
+    wheelstore.remove_stale_wheels(wheels, current)
+    wheelstore.remove_unused(cache, set(key_of.values()))
     report.records += current
     good = sum(1 for r in current if r["status"] == manifest.CONVERTED)
     say(f"convert + check: {good} good wheels from {len(current)} fetched eggs in {wheels} "
@@ -389,128 +320,6 @@ def _convert_options(options: RunOptions, ini, result) -> ConvertOptions:
                    extra_requires_source=f"{Path(ini.path).name} [dependencies] {result.project}")
 
 
-def _cached_record(cache: Path, key: str, src, wheels: Path) -> Optional[dict]:
-    """A finished record whose wheel (``.state/convert/<key>.whl``) is there, unchanged.
-
-    Records are stored with OUT-relative paths (:func:`_portable`) and re-rooted
-    here, so a moved or copied OUT never points into another folder.
-    """
-    try:
-        record = json.loads((cache / f"{key}.json").read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
-    wheel = record.get("wheel")
-    if wheel:
-        kept = cache / f"{key}.whl"
-        try:
-            if kept.stat().st_size != wheel["size"] or file_sha256(kept) != wheel["sha256"]:
-                return None
-        except OSError:
-            return None
-        here = wheels / wheel["filename"]
-        record["wheel"] = {**wheel, "path": str(here)}
-        record["wheel_path"] = str(here)
-    record["egg"] = src.path
-    record["source"] = {"path": src.path, "url": src.url, "sha256": src.sha256, "size": src.size}
-    return record
-
-
-def _keep(record: dict, cache: Path, key: str, wheels: Path) -> dict:
-    """Move a fresh wheel from its staging folder to ``.state/convert/<key>.whl``; record its public path."""
-    wheel = record.get("wheel")
-    try:
-        if wheel:
-            os.replace(record["wheel_path"], cache / f"{key}.whl")
-            here = str(wheels / wheel["filename"])
-            record = {**record, "wheel": {**wheel, "path": here}, "wheel_path": here}
-    finally:
-        for leftover in cache.glob(f".{key}.tmp-{os.getpid()}"):
-            shutil.rmtree(leftover, ignore_errors=True)
-    return record
-
-
-def _pick(records: list) -> list:
-    """One egg per wheel file name; the others become skipped records saying which egg won.
-
-    The rule is fixed, so every run picks the same egg: a good wheel over one that
-    failed its checks, then the newest Python the egg was built for, then the
-    first egg file name.
-    """
-    by_name: dict = {}
-    for r in records:
-        if r.get("wheel"):
-            by_name.setdefault(r["wheel"]["filename"], []).append(r)
-    losers = {}
-    for filename, group in by_name.items():
-        if len(group) < 2:
-            continue
-        group = sorted(group, key=lambda r: (r["status"] != manifest.CONVERTED, _neg_version(r.get("egg_python")),
-                                             Path(r["egg"]).name))
-        for r in group[1:]:
-            losers[id(r)] = (f"makes the same wheel ({filename}) as {Path(group[0]['egg']).name}, "
-                             f"which is kept")
-    return [{**r, "status": manifest.SKIPPED, "reason": losers[id(r)], "wheel": None, "wheel_path": None}
-            if id(r) in losers else r for r in records]
-
-
-def _neg_version(pyver: Optional[str]) -> tuple:
-    try:
-        return tuple(-int(x) for x in (pyver or "").split("."))
-    except ValueError:
-        return ()
-
-
-def _link_wheels(records: list, cache: Path, key_of: dict) -> None:
-    """Make ``wheels/<name>`` the chosen egg's kept wheel: a hard link (else an atomic copy)."""
-    for r in records:
-        if not r.get("wheel_path"):
-            continue
-        kept, public = cache / f"{key_of[r['source']['path']]}.whl", Path(r["wheel_path"])
-        try:
-            if os.path.samefile(kept, public):
-                continue
-        except OSError:
-            pass
-        tmp = public.with_name(f".{public.name}.tmp-{os.getpid()}")
-        _remove(tmp)
-        try:
-            os.link(kept, tmp)
-        except OSError:
-            shutil.copyfile(kept, tmp)
-            with open(tmp, "rb+") as fp:
-                os.fsync(fp.fileno())
-        os.replace(tmp, public)
-
-
-def _portable(record: dict, out: Path) -> dict:
-    """The record as cached: paths inside OUT made relative (they are re-rooted when read)."""
-    def rel(p):
-        try:
-            return str(Path(p).relative_to(out)) if p else p
-        except ValueError:
-            return p
-
-    wheel = record.get("wheel")
-    return {**record, "egg": rel(record["egg"]), "source": {**record["source"], "path": rel(record["source"]["path"])},
-            "wheel": {**wheel, "path": rel(wheel["path"])} if wheel else wheel,
-            "wheel_path": rel(record.get("wheel_path"))}
-
-
-def _remove_unused(cache: Path, keys: set) -> None:
-    """Records and wheels of eggs no longer in the run (kept small; re-made if they come back)."""
-    for entry in cache.iterdir():
-        if entry.suffix in (".json", ".whl") and entry.stem not in keys:
-            entry.unlink()
-
-
-def _remove_stale_wheels(wheels: Path, records: list) -> None:
-    """Wheels of eggs no longer in the run (or converted differently) are removed."""
-    keep = {Path(r["wheel_path"]).name for r in records if r.get("wheel_path")}
-    for wheel in wheels.glob("*.whl"):
-        if wheel.name not in keep:
-            wheel.unlink()
-
-
 # ---------------------------------------------------------------- publish
 
 def _publish(options: RunOptions, out: Path, report: RunReport, say, bars: bool) -> None:
@@ -524,10 +333,10 @@ def _publish(options: RunOptions, out: Path, report: RunReport, say, bars: bool)
     report.published = len(wheels)
     held = sum(1 for r in report.records if r.get("wheel") and r["status"] != manifest.CONVERTED
                and not options.publish_broken)
-    fingerprint = _fingerprint({"wheels": [(r["wheel"]["filename"], r["wheel"]["sha256"]) for r in good],
+    fingerprint = runstate.fingerprint({"wheels": [(r["wheel"]["filename"], r["wheel"]["sha256"]) for r in good],
                                 "base_url": options.base_url})
     stamp = out / STATE / "publish.json"
-    if _read_json(stamp).get("fingerprint") == fingerprint and _mirror_intact(report.mirror, good):
+    if read_json(stamp).get("fingerprint") == fingerprint and _mirror_intact(report.mirror, good):
         report.work["publish"] = 0
         say(f"publish: mirror {report.mirror} unchanged ({len(wheels)} wheels)")
         return
@@ -546,11 +355,11 @@ def _publish(options: RunOptions, out: Path, report: RunReport, say, bars: bool)
     for p in report.publish.problems:
         if p.severity == "error":
             report.errors.append(f"publish: {p.message}")
-    _checkpoint("publish")
+    checkpoint("publish")
     if report.publish.ok:
-        _write_json(stamp, {"fingerprint": fingerprint})
+        write_json(stamp, {"fingerprint": fingerprint})
     else:
-        _remove(stamp)
+        remove(stamp)
     report.work["publish"] = len(report.publish.added) + len(report.publish.removed)
     note = f"; {held} wheels with check errors held back (--publish-broken publishes them)" if held else ""
     say(f"publish: {len(wheels)} wheels in {report.mirror} "
@@ -652,8 +461,8 @@ def _pins(options: RunOptions, ini, out: Path, report: RunReport, say, bars: boo
     started = time.perf_counter()
     path, stamp = out / "requirements.txt", out / STATE / "pins.json"
     if not report.published:
-        _remove(path)
-        _remove(stamp)
+        remove(path)
+        remove(stamp)
         say("pin: nothing published, nothing to pin")
         return
     python, abi, platforms = default_target(report.records)
@@ -666,10 +475,10 @@ def _pins(options: RunOptions, ini, out: Path, report: RunReport, say, bars: boo
         report.other_targets = _other_pythons(report.records, target)
         roots, notes = _pin_roots(options, ini, out, report, target)
         command = _run_command(options, out)
-        fingerprint = _fingerprint({"mirror": _published_fingerprint(options, report.records),
+        fingerprint = runstate.fingerprint({"mirror": _published_fingerprint(options, report.records),
                                     "roots": [str(r) for r in roots], "target": target.describe(),
                                     "command": command, "generator": __version__})
-        done = _read_json(stamp)
+        done = read_json(stamp)
         if done.get("fingerprint") == fingerprint and path.is_file() and file_sha256(path) == done.get("sha256"):
             report.pins_file = path
             report.pins_count = done.get("pins", 0)
@@ -684,8 +493,8 @@ def _pins(options: RunOptions, ini, out: Path, report: RunReport, say, bars: boo
                 bar.update(len(roots))
                 bar.close()
         pins.write_requirements(result, path, command=command)
-        _checkpoint("pin")
-        _write_json(stamp, {"fingerprint": fingerprint, "sha256": file_sha256(path), "pins": len(result.pins)})
+        checkpoint("pin")
+        write_json(stamp, {"fingerprint": fingerprint, "sha256": file_sha256(path), "pins": len(result.pins)})
         report.pins_file = path
         report.pins_count = len(result.pins)
         report.work["pin"] = len(result.pins)
@@ -696,15 +505,15 @@ def _pins(options: RunOptions, ini, out: Path, report: RunReport, say, bars: boo
             say(f"pin: {problem.severity}: {problem.message}")
     except (pins.PinError, pins.Unresolvable) as exc:
         report.pins_error = str(exc)
-        _remove(path)  # pins of an older mirror would only mislead
-        _remove(stamp)
+        remove(path)  # pins of an older mirror would only mislead
+        remove(stamp)
         say(f"pin: FAILED {exc}")
 
 
 def _published_fingerprint(options: RunOptions, records: list) -> str:
     good = sorted((r["wheel"]["filename"], r["wheel"]["sha256"]) for r in records if r.get("wheel") and
                   (r["status"] == manifest.CONVERTED or options.publish_broken))
-    return _fingerprint({"wheels": good, "base_url": options.base_url})
+    return runstate.fingerprint({"wheels": good, "base_url": options.base_url})
 
 
 def _other_pythons(records: list, target) -> tuple:
@@ -789,95 +598,3 @@ def _published_roots(roots: list, notes: list, report: RunReport) -> tuple:
     return kept, notes
 
 
-# ---------------------------------------------------------------- small I/O helpers
-
-def _fingerprint(data) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        return json.loads(Path(path).read_text("utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
-def _write_json(path: Path, data) -> None:
-    write_atomic(path, json.dumps(data, indent=2) + "\n")  # key order kept: records are manifest rows
-
-
-def _remove(path: Path) -> None:
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        pass
-
-
-# ---------------------------------------------------------------- one run per OUT, and its leftovers
-
-class _RunLock:
-    """A lock on OUT/.state/lock: one run per OUT; the kernel releases it when the run dies.
-
-    A POSIX record lock (``lockf``), not ``flock``: forked pool workers inherit an
-    flock, so workers orphaned by a kill -9 would keep OUT locked; record locks
-    belong to the process alone.
-    """
-
-    def __init__(self, path: Path):
-        self.path = path
-
-    def __enter__(self):
-        import fcntl
-
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-        try:
-            fcntl.lockf(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            os.close(self.fd)
-            if exc.errno in (errno.EAGAIN, errno.EACCES):
-                raise Busy(f"{self.path.parent.parent}: another egg-migrate run is using this folder") from None
-            raise
-        return self
-
-    def __exit__(self, *exc):
-        os.close(self.fd)
-
-
-# What the writers of each part of OUT name their temp files (all renamed into place when whole):
-#   .NAME.XXXXXXXX.tmp      convert, manifest, report, pins, this module's state (mkstemp)
-#   .NAME.tmp-PID[-TID]     fetch (eggs/: copies, fetch manifest), this module (staging, wheels/ links)
-#   NAME.tmp-PID            fetch's state journal
-#   .NAME.old-PID-TID       fetch, a folder egg being replaced
-# mirror/.egg-migrate/ is left alone: a publish finds and clears what a killed one left there.
-# ``.part`` files are not temp files: fetch resumes an HTTP download from them.
-_TEMP = re.compile(r"(^\..+\.[A-Za-z0-9_]{6,}\.tmp$)|(\.tmp-\d+(-\d+)?$)|(^\..+\.old-\d+-\d+$)")
-
-
-def sweep_temp_files(out: Path) -> int:
-    """Remove the temp files and folders killed runs left under OUT; how many.
-
-    Only called while holding the run lock, so no live writer owns them.
-    """
-    removed = 0
-    own_state = os.path.join(str(out), "mirror", ".egg-migrate")  # migrate.mirror recovers its own
-    for dirpath, dirnames, filenames in os.walk(out):
-        if dirpath == own_state:
-            dirnames[:] = []
-            continue
-        for name in list(dirnames):
-            if _TEMP.search(name):
-                path = os.path.join(dirpath, name)
-                if os.path.islink(path):
-                    os.unlink(path)
-                else:
-                    shutil.rmtree(path, ignore_errors=True)
-                dirnames.remove(name)
-                removed += 1
-        for name in filenames:
-            if _TEMP.search(name):
-                try:
-                    os.unlink(os.path.join(dirpath, name))
-                    removed += 1
-                except FileNotFoundError:
-                    pass
-    return removed

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from migrate import interpreters, pipeline
+from migrate import interpreters, pipeline, wheelstore
 from migrate.pipeline import KILL_ENV, RunOptions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -491,7 +491,7 @@ def test_failures_never_stop_the_run(tmp_path):
 
 
 def test_a_crash_on_one_egg_is_that_eggs_failure_and_retried_next_time(tmp_path, monkeypatch):
-    real = pipeline.convert_egg
+    real = wheelstore.convert_egg
 
     def crashing(egg, *args, **kw):
         if Path(egg).name == "sampledep-1.0-py2.7.egg":
@@ -499,14 +499,14 @@ def test_a_crash_on_one_egg_is_that_eggs_failure_and_retried_next_time(tmp_path,
         return real(egg, *args, **kw)
 
     out = tmp_path / "out"
-    monkeypatch.setattr(pipeline, "convert_egg", crashing)
+    monkeypatch.setattr(wheelstore, "convert_egg", crashing)
     first = pipeline.run(RunOptions(out=out, jobs=1), bars=False)
     record = next(r for r in first.records if Path(r["egg"]).name == "sampledep-1.0-py2.7.egg")
     assert record["status"] == "failed"
     assert record["reason"] == "internal error: RuntimeError: simulated bug"
     assert first.counts["converted"] == 13 and first.finished
     assert "sampledep-1.0-py2.7.egg: internal error: RuntimeError: simulated bug" in (out / "report.txt").read_text()
-    monkeypatch.setattr(pipeline, "convert_egg", real)
+    monkeypatch.setattr(wheelstore, "convert_egg", real)
     second = pipeline.run(RunOptions(out=out, jobs=1), bars=False)
     assert second.work["convert"] == 1  # not cached: tried again
     assert second.counts["converted"] == 14
@@ -540,7 +540,7 @@ def test_one_run_per_out_folder(tmp_path):
     out = tmp_path / "out"
     (out / ".state").mkdir(parents=True)
     with open(out / ".state" / "lock", "w") as lock:
-        fcntl.lockf(lock, fcntl.LOCK_EX)  # the run takes a POSIX record lock (see pipeline._RunLock)
+        fcntl.lockf(lock, fcntl.LOCK_EX)  # the run takes a POSIX record lock (see runstate.RunLock)
         result = migrate_run(out)
     assert result.returncode == 1
     assert "another egg-migrate run is using this folder" in result.stderr

@@ -1,0 +1,189 @@
+"""The convert stage's store: each egg's record and wheel kept under its key in ``OUT/.state/convert``.
+
+The key is the egg's sha256 and the conversion options, so a re-run finds what is
+done and a changed egg is redone. Why not convert straight into ``wheels/``: two
+eggs can make the same wheel file name (a pure egg built for py2.6 and for py2.7
+both make ``*-py2-none-any.whl``), and whichever was written last would win,
+differently on each run. Here each egg's wheel has its own place, one egg per
+wheel name is chosen by a fixed rule (:func:`pick`), and ``wheels/`` hard-links
+the chosen ones. Records are stored with OUT-relative paths (:func:`portable`).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from migrate import __version__, manifest
+from migrate.check import check_wheel
+from migrate.convert import ConvertOptions, convert_egg
+from migrate.fsutil import file_sha256
+from migrate.runstate import checkpoint, remove
+
+
+@dataclass(frozen=True)
+class Job:
+    egg: str
+    source: manifest.Source
+    wheels: str
+    options: ConvertOptions
+
+
+def options_key(options: ConvertOptions) -> str:
+    return hashlib.sha256(f"{__version__}|{options!r}".encode()).hexdigest()[:16]
+
+
+def convert_one(job: Job) -> dict:
+    """Convert and check one egg (in a worker process); returns its manifest record.
+
+    Never raises: a bug met by one egg becomes that egg's failure, not the run's end.
+    """
+    try:
+        shutil.rmtree(job.wheels, ignore_errors=True)
+        os.mkdir(job.wheels)
+        result = convert_egg(job.egg, job.wheels, job.options)
+        if result.ok:
+            _WHEELS_WRITTEN[0] += 1
+            checkpoint("wheel", _WHEELS_WRITTEN[0])
+        checks = check_wheel(result.wheel, source_egg=job.egg) if result.ok else None
+        return manifest.egg_record(result, job.source, checks)
+    except Exception as exc:  # noqa: BLE001 - reported per egg, and never cached (see _cacheable)
+        record = manifest.failed_record(job.egg, f"internal error: {type(exc).__name__}: {exc}", job.source)
+        record["problems"] = [{"severity": "error", "code": _INTERNAL, "message": str(exc)}]
+        return record
+
+
+_INTERNAL = "run-internal-error"
+_RETRY_CODES = {"C001", _INTERNAL}  # writing the wheel failed (maybe a full disk), or a bug: try again next run
+
+
+def cacheable(record: dict) -> bool:
+    """Records are kept unless the failure may not happen again (I/O while writing, a crash)."""
+    return not any(p.get("code") in _RETRY_CODES for p in record.get("problems", ()))
+
+
+_WHEELS_WRITTEN = [0]  # per process: the "wheel:<n>" kill point counts here
+def cached_record(cache: Path, key: str, src, wheels: Path) -> Optional[dict]:
+    """A finished record whose wheel (``.state/convert/<key>.whl``) is there, unchanged.
+
+    Records are stored with OUT-relative paths (:func:`portable`) and re-rooted
+    here, so a moved or copied OUT never points into another folder.
+    """
+    try:
+        record = json.loads((cache / f"{key}.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    wheel = record.get("wheel")
+    if wheel:
+        kept = cache / f"{key}.whl"
+        try:
+            if kept.stat().st_size != wheel["size"] or file_sha256(kept) != wheel["sha256"]:
+                return None
+        except OSError:
+            return None
+        here = wheels / wheel["filename"]
+        record["wheel"] = {**wheel, "path": str(here)}
+        record["wheel_path"] = str(here)
+    record["egg"] = src.path
+    record["source"] = {"path": src.path, "url": src.url, "sha256": src.sha256, "size": src.size}
+    return record
+
+
+def keep(record: dict, cache: Path, key: str, wheels: Path) -> dict:
+    """Move a fresh wheel from its staging folder to ``.state/convert/<key>.whl``; record its public path."""
+    wheel = record.get("wheel")
+    try:
+        if wheel:
+            os.replace(record["wheel_path"], cache / f"{key}.whl")
+            here = str(wheels / wheel["filename"])
+            record = {**record, "wheel": {**wheel, "path": here}, "wheel_path": here}
+    finally:
+        for leftover in cache.glob(f".{key}.tmp-{os.getpid()}"):
+            shutil.rmtree(leftover, ignore_errors=True)
+    return record
+
+
+def pick(records: list) -> list:
+    """One egg per wheel file name; the others become skipped records saying which egg won.
+
+    The rule is fixed, so every run picks the same egg: a good wheel over one that
+    failed its checks, then the newest Python the egg was built for, then the
+    first egg file name.
+    """
+    by_name: dict = {}
+    for r in records:
+        if r.get("wheel"):
+            by_name.setdefault(r["wheel"]["filename"], []).append(r)
+    losers = {}
+    for filename, group in by_name.items():
+        if len(group) < 2:
+            continue
+        group = sorted(group, key=lambda r: (r["status"] != manifest.CONVERTED, _neg_version(r.get("egg_python")),
+                                             Path(r["egg"]).name))
+        for r in group[1:]:
+            losers[id(r)] = (f"makes the same wheel ({filename}) as {Path(group[0]['egg']).name}, "
+                             f"which is kept")
+    return [{**r, "status": manifest.SKIPPED, "reason": losers[id(r)], "wheel": None, "wheel_path": None}
+            if id(r) in losers else r for r in records]
+
+
+def _neg_version(pyver: Optional[str]) -> tuple:
+    try:
+        return tuple(-int(x) for x in (pyver or "").split("."))
+    except ValueError:
+        return ()
+
+
+def link_wheels(records: list, cache: Path, key_of: dict) -> None:
+    """Make ``wheels/<name>`` the chosen egg's kept wheel: a hard link (else an atomic copy)."""
+    for r in records:
+        if not r.get("wheel_path"):
+            continue
+        kept, public = cache / f"{key_of[r['source']['path']]}.whl", Path(r["wheel_path"])
+        try:
+            if os.path.samefile(kept, public):
+                continue
+        except OSError:
+            pass
+        tmp = public.with_name(f".{public.name}.tmp-{os.getpid()}")
+        remove(tmp)
+        try:
+            os.link(kept, tmp)
+        except OSError:
+            shutil.copyfile(kept, tmp)
+            with open(tmp, "rb+") as fp:
+                os.fsync(fp.fileno())
+        os.replace(tmp, public)
+
+
+def portable(record: dict, out: Path) -> dict:
+    """The record as cached: paths inside OUT made relative (they are re-rooted when read)."""
+    def rel(p):
+        try:
+            return str(Path(p).relative_to(out)) if p else p
+        except ValueError:
+            return p
+
+    wheel = record.get("wheel")
+    return {**record, "egg": rel(record["egg"]), "source": {**record["source"], "path": rel(record["source"]["path"])},
+            "wheel": {**wheel, "path": rel(wheel["path"])} if wheel else wheel,
+            "wheel_path": rel(record.get("wheel_path"))}
+
+
+def remove_unused(cache: Path, keys: set) -> None:
+    """Records and wheels of eggs no longer in the run (kept small; re-made if they come back)."""
+    for entry in cache.iterdir():
+        if entry.suffix in (".json", ".whl") and entry.stem not in keys:
+            entry.unlink()
+
+
+def remove_stale_wheels(wheels: Path, records: list) -> None:
+    """Wheels of eggs no longer in the run (or converted differently) are removed."""
+    keep = {Path(r["wheel_path"]).name for r in records if r.get("wheel_path")}
+    for wheel in wheels.glob("*.whl"):
+        if wheel.name not in keep:
+            wheel.unlink()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import tempfile
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 

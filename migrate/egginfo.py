@@ -119,7 +119,6 @@ def _develop_egg(info_dir: Path, limits: Limits) -> FolderEgg:
 
 def read_egg_info(archive: EggArchive, meta_dir: str) -> EggInfo:
     """Read the metadata folder of an opened egg."""
-    egg = archive.path.name
     prefix = meta_dir + "/"
     members = {m.path[len(prefix):]: m for m in archive.members if m.path.startswith(prefix)}
     found: list = []

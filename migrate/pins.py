@@ -656,7 +656,7 @@ def render_pylock(result: PinResult, lock_path=None) -> str:
     marker = (f'python_version == "{t.short}" and sys_platform == "{env["sys_platform"]}" '
               f'and platform_machine == "{env["platform_machine"]}"')
     lines = ['lock-version = "1.0"', f"environments = [{_toml(marker)}]",
-             f'requires-python = "=={t.short}.*"', f'created-by = "egg-migrate"', ""]
+             f'requires-python = "=={t.short}.*"', 'created-by = "egg-migrate"', ""]
     base = Path(os.path.abspath(lock_path)).parent if lock_path else None
     for p in result.pins:
         lines += ["[[packages]]", f"name = {_toml(canonicalize_name(p.name))}", f"version = {_toml(p.version)}"]

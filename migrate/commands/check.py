@@ -10,7 +10,8 @@ from packaging.version import Version
 from migrate import interpreters
 from migrate import problems as P
 from migrate.check import BadManifest, CheckResult, check_wheel, eggs_from_manifest, find_wheels
-from migrate.commands.common import default_jobs, parallel_map, print_json, progress
+from migrate.commands.common import default_jobs, print_json
+from migrate.parallel import parallel_map, progress
 from migrate.convert import ConversionFailed, inspect_egg
 
 

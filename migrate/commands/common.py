@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from migrate.parallel import parallel_map, progress  # noqa: F401 (re-exported for the commands)
 from migrate.tags import PLATFORM_MODES, TagOptions
 
 

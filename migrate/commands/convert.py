@@ -5,9 +5,9 @@ import sys
 from functools import partial
 from pathlib import Path
 
-from migrate.commands.common import (add_tag_options, default_jobs, find_eggs, parallel_map, print_json,
-                                     progress, tag_options)
+from migrate.commands.common import add_tag_options, default_jobs, find_eggs, print_json, tag_options
 from migrate.convert import ConvertOptions, convert_egg
+from migrate.parallel import parallel_map, progress
 from migrate.report import result_record
 
 

@@ -24,6 +24,7 @@ from packaging.utils import canonicalize_name
 
 from migrate import problems
 from migrate.eggsini import fold_key
+from migrate.fsutil import fsync_dir
 from migrate.download import (DEFAULT_MAX_BYTES, DOWNLOADED, FAILED, MISSING, SKIPPED, VERIFIED, Downloader,
                               Progress, Result, State)
 from migrate.net import NetOptions, make_session
@@ -115,7 +116,7 @@ def fetch(source: str, dest: Path, selection: Selection = Selection(), jobs: int
                 results, listing = _fetch_listing(src, downloader, selection, jobs, progress)
         finally:
             state.close()
-        _fsync_dir(dest)
+        fsync_dir(dest)
     finally:
         if own_session:
             session.close()
@@ -250,16 +251,3 @@ def _record(r: Result) -> dict:
         "reason": r.reason,
         "note": r.note,
     }
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

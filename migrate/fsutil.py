@@ -73,3 +73,33 @@ def fsync_dir(path: Union[str, Path]) -> None:
         pass
     finally:
         os.close(fd)
+
+
+class ExclusiveLock:
+    """A lock file held for one process's work; the kernel releases it when the process dies.
+
+    A POSIX record lock (``lockf``), not ``flock``: forked pool workers inherit an
+    flock, so workers orphaned by a ``kill -9`` would keep it held; record locks
+    belong to the process alone. ``busy`` is raised when another process holds it.
+    """
+
+    def __init__(self, path: Union[str, Path], busy: Exception):
+        self.path = Path(path)
+        self.busy = busy
+
+    def __enter__(self):
+        import errno
+        import fcntl
+
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.lockf(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(self.fd)
+            if exc.errno in (errno.EAGAIN, errno.EACCES):
+                raise self.busy from None
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        os.close(self.fd)

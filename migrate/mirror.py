@@ -41,7 +41,6 @@ re-tagged ``linux_<arch>`` (WHEEL and RECORD rewritten) and served from
 from __future__ import annotations
 
 import csv
-import errno
 import hashlib
 import html
 import io
@@ -64,7 +63,7 @@ from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel
 from packaging.version import InvalidVersion, Version
 
 from migrate import problems as P
-from migrate.fsutil import atomic_writer, file_sha256, fsync_dir
+from migrate.fsutil import ExclusiveLock, atomic_writer, file_sha256, fsync_dir
 
 STATE_DIR = ".egg-migrate"
 SCHEMA = 2  # state.json / state shard format
@@ -1393,24 +1392,6 @@ def _sync(root: Path, files=(), dirs=()) -> None:
     os.sync()
 
 
-class _Lock:
-    """One publish at a time per mirror (flock; released when the process dies)."""
-
-    def __init__(self, path: Path):
-        self.path = path
-
-    def __enter__(self):
-        import fcntl
-
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-        try:
-            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            os.close(self.fd)
-            if exc.errno in (errno.EAGAIN, errno.EACCES):
-                raise MirrorError(f"{self.path.parent.parent}: another publish is running") from None
-            raise
-        return self
-
-    def __exit__(self, *exc):
-        os.close(self.fd)
+def _Lock(path: Path) -> ExclusiveLock:
+    """One publish at a time per mirror."""
+    return ExclusiveLock(path, MirrorError(f"{Path(path).parent.parent}: another publish is running"))

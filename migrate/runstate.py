@@ -9,7 +9,6 @@
 """
 from __future__ import annotations
 
-import errno
 import hashlib
 import json
 import os
@@ -19,7 +18,7 @@ import signal
 from pathlib import Path
 from typing import Optional
 
-from migrate.fsutil import write_atomic
+from migrate.fsutil import ExclusiveLock, write_atomic
 
 KILL_ENV = "EGG_MIGRATE_TEST_KILL_AFTER"
 KILL_POINTS = (
@@ -71,32 +70,9 @@ def remove(path: Path) -> None:
 
 # ---------------------------------------------------------------- one run per OUT, and its leftovers
 
-class RunLock:
-    """A lock on OUT/.state/lock: one run per OUT; the kernel releases it when the run dies.
-
-    A POSIX record lock (``lockf``), not ``flock``: forked pool workers inherit an
-    flock, so workers orphaned by a kill -9 would keep OUT locked; record locks
-    belong to the process alone.
-    """
-
-    def __init__(self, path: Path):
-        self.path = path
-
-    def __enter__(self):
-        import fcntl
-
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-        try:
-            fcntl.lockf(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            os.close(self.fd)
-            if exc.errno in (errno.EAGAIN, errno.EACCES):
-                raise Busy(f"{self.path.parent.parent}: another egg-migrate run is using this folder") from None
-            raise
-        return self
-
-    def __exit__(self, *exc):
-        os.close(self.fd)
+def RunLock(path: Path) -> ExclusiveLock:
+    """OUT/.state/lock: one run per OUT (fsutil.ExclusiveLock explains the kind of lock)."""
+    return ExclusiveLock(path, Busy(f"{Path(path).parent.parent}: another egg-migrate run is using this folder"))
 
 
 # What the writers of each part of OUT name their temp files (all renamed into place when whole):

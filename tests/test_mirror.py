@@ -346,3 +346,31 @@ def test_modern_pip_resolves_from_metadata_files_not_wheels(published):
     assert any(p.endswith("/packages/toolbox-0.5-py3-none-any.whl.metadata") for p in got), got
     assert any(p.endswith("/packages/purepkg-1.0-py3-none-any.whl.metadata") for p in got), got
     assert not [p for p in got if p.endswith(".whl")], got  # no wheel downloaded to resolve
+
+
+def test_a_second_publish_into_the_same_mirror_is_refused(tmp_path):
+    """One publish at a time: another process holding the mirror's lock gets one clear line, exit 1."""
+    import subprocess
+    import sys
+
+    mirror_dir = tmp_path / "mirror"
+    (mirror_dir / ".egg-migrate").mkdir(parents=True)
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    make_wheel(wheels, "demo", "1.0", {"demo.py": ""})
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import fcntl, os, sys\n"
+        f"fd = os.open({str(mirror_dir / '.egg-migrate' / 'lock')!r}, os.O_RDWR | os.O_CREAT)\n"
+        "fcntl.lockf(fd, fcntl.LOCK_EX)\n"
+        "print('locked', flush=True)\n"
+        "sys.stdin.read()\n")], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        proc = subprocess.run([sys.executable, "-m", "migrate", "publish", str(wheels), "-o", str(mirror_dir)],
+                              capture_output=True, text=True)
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    assert proc.returncode == 1
+    assert "another publish is running" in proc.stderr
+    assert not (mirror_dir / "simple").exists()

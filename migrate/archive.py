@@ -14,7 +14,7 @@ import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import BinaryIO, Iterator, Optional
 
 CHUNK = 1 << 16
@@ -64,12 +64,12 @@ def check_member_path(path: str, egg: str) -> str:
         path = path.replace("\\", "/")
     if path.startswith("/") or (len(path) > 1 and path[1] == ":"):
         raise UnsafeEgg(f"{egg}: member {path!r} has an absolute path")
-    parts = [p for p in PurePosixPath(path).parts if p not in ("", ".")]
+    parts = [p for p in path.split("/") if p not in ("", ".")]
     if ".." in parts:
         raise UnsafeEgg(f"{egg}: member {path!r} escapes the archive ('..')")
     if not parts:
         raise UnsafeEgg(f"{egg}: member with an empty name")
-    if any("\x00" in p for p in parts):
+    if "\x00" in path:
         raise UnsafeEgg(f"{egg}: member {path!r} has a NUL byte in its name")
     return "/".join(parts)
 

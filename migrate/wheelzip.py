@@ -49,7 +49,7 @@ class WheelZipWriter:
         self._central = []
 
     def _local_header(self, name: bytes, method: int, crc: int, csize: int, usize: int) -> bytes:
-        flags = _UTF8_FLAG if any(b > 127 for b in name) else 0
+        flags = 0 if name.isascii() else _UTF8_FLAG
         return struct.pack(
             "<4sHHHHHIIIHH", b"PK\x03\x04", 20, flags, method, _DOS_TIME, _DOS_DATE,
             crc, csize, usize, len(name), 0,
@@ -128,7 +128,7 @@ class WheelZipWriter:
     def close(self) -> None:
         start = self._fp.tell()
         for name, method, crc, csize, usize, offset, mode in self._central:
-            flags = _UTF8_FLAG if any(b > 127 for b in name) else 0
+            flags = 0 if name.isascii() else _UTF8_FLAG
             self._fp.write(struct.pack(
                 "<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", (3 << 8) | 20, 20, flags, method,
                 _DOS_TIME, _DOS_DATE, crc, csize, usize, len(name), 0, 0, 0, 0,

@@ -374,3 +374,19 @@ def test_a_second_publish_into_the_same_mirror_is_refused(tmp_path):
     assert proc.returncode == 1
     assert "another publish is running" in proc.stderr
     assert not (mirror_dir / "simple").exists()
+
+
+def test_a_missing_wheel_folder_publishes_nothing(tmp_path, published):
+    """publish makes the mirror serve exactly what it is given: a typo must not empty it."""
+    import shutil
+    import subprocess
+    import sys
+
+    mirror_dir = tmp_path / "mirror"
+    shutil.copytree(published[0], mirror_dir, symlinks=True)
+    before = sorted(p.name for p in (mirror_dir / "packages").iterdir())
+    proc = subprocess.run([sys.executable, "-m", "migrate", "publish", str(tmp_path / "wheelz"), "-o", str(mirror_dir)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert "wheelz: no such file or folder" in proc.stderr and "nothing published" in proc.stderr
+    assert sorted(p.name for p in (mirror_dir / "packages").iterdir()) == before

@@ -63,7 +63,10 @@ def run(args) -> int:
     wheels, errors = find_wheels(args.wheels)
     for e in errors:
         print(f"egg-migrate: {e}", file=sys.stderr)
-    failed = bool(errors)
+    if errors:  # a publish is a sync: a mistyped folder must not empty the mirror
+        print("egg-migrate publish: nothing published (fix the arguments above)", file=sys.stderr)
+        return 1
+    failed = False
     summary = {}
     if args.output:
         try:

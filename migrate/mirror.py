@@ -504,31 +504,29 @@ class _Publish:
 
     def _copy(self, source: str, target: str, sha: str) -> None:
         """Copy a wheel too large for memory, checking that the bytes are the ones hashed."""
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
-        h = hashlib.sha256()
-        try:
+        def chunks():
+            h = hashlib.sha256()
             with open(source, "rb") as src:
                 for chunk in iter(lambda: src.read(1 << 20), b""):
                     h.update(chunk)
-                    view = memoryview(chunk)
-                    while view:
-                        view = view[os.write(fd, view):]
+                    yield chunk
             if h.hexdigest() != sha:
                 raise _BadWheel("changed while being published; publish again")
-        except BaseException:
-            os.close(fd)
-            os.unlink(target)
-            raise
-        os.close(fd)
-        self.files.append(target)
+
+        self._write_new(target, chunks())
 
     def _new_file(self, target: str, data: bytes) -> None:
         """Create a file that no index refers to yet; FileExistsError when the name is taken."""
+        self._write_new(target, (data,))
+
+    def _write_new(self, target: str, chunks) -> None:
+        """Write ``chunks`` to a file that must not exist yet; on any failure it is removed."""
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
+            for chunk in chunks:
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(fd, view):]
         except BaseException:
             os.close(fd)
             os.unlink(target)

@@ -75,8 +75,11 @@ def _smoke_summary(smoke) -> Optional[dict]:
     return record
 
 
-def check_wheel(path, source_egg=None) -> CheckResult:
-    """Run every static check on one wheel (and against its egg, when given)."""
+def check_wheel(path, source_egg=None, facts=None) -> CheckResult:
+    """Run every static check on one wheel (and against its egg, when given).
+
+    ``facts``: the ``EggFacts`` the converter read from ``source_egg``, so it is not read twice.
+    """
     path = Path(path)
     found = []
     try:
@@ -84,7 +87,7 @@ def check_wheel(path, source_egg=None) -> CheckResult:
             for module in CHECKS:
                 found += _run(module, w)
             if source_egg is not None:
-                found += _run(source, w, source_egg)
+                found += _run(source, w, source_egg, facts)
     except UnreadableWheel as exc:
         found = [P.error("W001", f"{path.name}: {exc}")]
     return CheckResult(str(path), tuple(found), str(source_egg) if source_egg is not None else None)

@@ -49,7 +49,7 @@ def convert_one(job: Job) -> dict:
         if result.ok:
             _WHEELS_WRITTEN[0] += 1
             checkpoint("wheel", _WHEELS_WRITTEN[0])
-        checks = check_wheel(result.wheel, source_egg=job.egg) if result.ok else None
+        checks = check_wheel(result.wheel, source_egg=job.egg, facts=result.facts) if result.ok else None
         return manifest.egg_record(result, job.source, checks)
     except Exception as exc:  # noqa: BLE001 - reported per egg, and never cached (see _cacheable)
         record = manifest.failed_record(job.egg, f"internal error: {type(exc).__name__}: {exc}", job.source)

@@ -28,10 +28,11 @@ from migrate.plan import rewrite_shebang
 from migrate.wheelzip import record_hash
 
 
-def check(w: OpenWheel, egg, options: ConvertOptions = ConvertOptions()) -> list:
+def check(w: OpenWheel, egg, facts=None, options: ConvertOptions = ConvertOptions()) -> list:
+    """``facts``: the converter's own ``EggFacts`` for this egg, when at hand (saves reading it again)."""
     egg = Path(egg)
     try:
-        facts = inspect_egg(egg, options)
+        facts = facts or inspect_egg(egg, options)
         archive, _meta = open_egg(egg, options.limits)
     except (ConversionFailed, BrokenEgg, OSError) as exc:
         return [P.error("W806", f"source egg {egg.name} cannot be read: {exc}")]

@@ -64,6 +64,7 @@ from packaging.version import InvalidVersion, Version
 
 from migrate import problems as P
 from migrate.fsutil import ExclusiveLock, atomic_writer, file_sha256, fsync_dir
+from migrate.parallel import parallel_map
 
 STATE_DIR = ".egg-migrate"
 SCHEMA = 2  # state.json / state shard format
@@ -73,6 +74,7 @@ SHARDS = 64
 _WORK = "next.tmp"  # the generation being made; still there at the start of a publish = the last one crashed
 _DIRTY = "sweep-needed"  # left by a crash until a full sweep of unreferenced files is done
 _IN_MEMORY = 32 * 1024 * 1024
+_POOL_MIN = 2000  # new wheels worth starting a process pool for
 _FEW_FILES = 512  # up to this many new files are fsynced one by one, more with one syncfs
 _ARCHES = ("x86_64", "i686", "aarch64", "armv7l", "armv6l", "ppc64le", "ppc64", "s390x", "riscv64", "loongarch64")
 _DISTRO_TAG = re.compile(r"^linux_(?P<arch>%s)_(?P<distro>[a-z][a-z0-9]*(?:_[a-z0-9]+)*)$" % "|".join(_ARCHES))
@@ -172,13 +174,14 @@ class PublishReport:
 # ---------------------------------------------------------------- public entry
 
 def publish(wheels: Iterable, mirror_dir, base_url: Optional[str] = None, durable: bool = True,
-            link: bool = False) -> PublishReport:
+            link: bool = False, jobs: int = 1) -> PublishReport:
     """Make ``mirror_dir`` serve exactly ``wheels`` (a sync, not an append); atomic, incremental.
 
     ``durable``: flush new files before the swap (survives power loss, not only crashes).
     ``link``: hard-link wheels into packages/ instead of copying them (cheaper; only for wheel
     folders whose files are replaced by rename, never rewritten in place, as ``egg-migrate
     convert`` does).
+    ``jobs``: processes that read and place new wheels and write pages when there are many.
     """
     started = time.perf_counter()
     mirror = Path(os.path.abspath(mirror_dir))
@@ -188,7 +191,7 @@ def publish(wheels: Iterable, mirror_dir, base_url: Optional[str] = None, durabl
     state_root = mirror / STATE_DIR
     state_root.mkdir(exist_ok=True)
     with _Lock(state_root / "lock"):
-        report = _Publish(mirror, base_url, durable, link).run(wheels)
+        report = _Publish(mirror, base_url, durable, link, jobs).run(wheels)
     return _replace(report, mirror=str(Path(mirror_dir)), seconds=time.perf_counter() - started)
 
 
@@ -231,16 +234,17 @@ class _Gen:
 class _Publish:
     """The steps of one publish, holding what they share (one object per call, under the lock)."""
 
-    def __init__(self, mirror: Path, base_url: Optional[str], durable: bool, link: bool):
+    def __init__(self, mirror: Path, base_url: Optional[str], durable: bool, link: bool, jobs: int = 1):
         self.root = str(mirror)
         self.state_root = f"{mirror}/{STATE_DIR}"
         self.base_url = base_url
         self.durable = durable
         self.link = link
+        self.jobs = jobs
         self.problems, self.added = [], []
-        self.files, self.dirs = [], set()  # created this run: flushed before the swap
+        self.placer = _Placer(self.root, link)
+        self.files, self.dirs = self.placer.files, self.placer.dirs  # created this run: flushed before the swap
         self.claimed = {}  # path -> sha256 placed this run
-        self.meta_first = {}  # metadata sha256 -> the first .metadata file placed with those bytes
         self.stores = set()
         self.live_paths = None
         self.work_ready = False
@@ -352,17 +356,23 @@ class _Publish:
         """Sort the wheels into known (state line unchanged: not read) and new (read and stored)."""
         old_rows, cwd = self.old_rows, os.getcwd()
         self.kept, self.new_rows, self.by_name = [], [], {}
-        by_name = self.by_name
+        given = []  # (wheel, absolute path, file name, state key, size); an OSError for the key when unreadable
         for wheel in wheels:
             wheel = os.fspath(wheel)
             try:
                 st = os.stat(wheel)
             except OSError as exc:
-                self.problems.append(P.error("R001", f"{wheel}: cannot read ({exc.strerror or exc})"))
+                given.append((wheel, None, None, exc, 0))
                 continue
             path = wheel if wheel[:1] == os.sep else os.path.join(cwd, wheel)  # isabs(), without the call
             key = f"{path}\t{st.st_size}\t{st.st_mtime_ns}\t{st.st_ino}"
-            filename = path.rpartition(os.sep)[2]
+            given.append((wheel, path, path.rpartition(os.sep)[2], key, st.st_size))
+        early = self._read_in_pool(given)
+        by_name = self.by_name
+        for n, (wheel, path, filename, key, size) in enumerate(given):
+            if path is None:
+                self.problems.append(P.error("R001", f"{wheel}: cannot read ({key.strerror or key})"))
+                continue
             if key in old_rows:
                 if filename in by_name:
                     self._duplicate(wheel, filename, Row.parse(old_rows[key]).sha256)
@@ -373,8 +383,12 @@ class _Publish:
             if _UNSAFE.search(path):
                 self.problems.append(P.error("R001", f"{wheel!r}: control character in the path; rename it"))
                 continue
+            found, placed = early.get(n, (None, None))
             try:
-                found = _inspect(wheel, st.st_size)
+                if found is None:
+                    found = _inspect(wheel, size)
+                elif isinstance(found, str):
+                    raise _BadWheel(found)
             except _BadWheel as exc:
                 self.problems.append(P.error("R002", f"{filename}: {exc}"))
                 continue
@@ -382,13 +396,44 @@ class _Publish:
                 self._duplicate(wheel, filename, found.sha256)
                 continue
             try:
-                row = self._store(wheel, found)
+                row = self._store(wheel, found, placed)
             except _BadWheel as exc:
                 self.problems.append(P.error("R002", f"{filename}: {exc}"))
                 continue
             by_name[filename] = key
             self.new_rows.append((key, row))
             self.added.append(filename)
+
+    def _read_in_pool(self, given: list) -> dict:
+        """Many new wheels: read, hash and place them in a process pool (a new file costs kernel time
+        that several CPUs share out). {position in ``given``: (the wheel read, without its bytes, or
+        why it is bad; its path in packages/ or None when placing it is left to ``_store``)}.
+
+        Only the first wheel of each file name goes to the pool, so which one wins a name clash is
+        decided in order, as without the pool."""
+        if self.jobs < 2:
+            return {}
+        seen, todo = set(), []
+        for n, (_wheel, path, filename, key, _size) in enumerate(given):
+            if path is None:
+                continue
+            if filename not in seen and key not in self.old_rows and not _UNSAFE.search(path):
+                todo.append(n)
+            seen.add(filename)
+        if len(todo) < _POOL_MIN:
+            return {}
+        self._ensure_work()  # before any new file: its presence marks a crash
+        per_task = -(-len(todo) // (self.jobs * 8))
+        tasks = [(self.root, self.link, [(given[n][0], given[n][4]) for n in todo[i:i + per_task]])
+                 for i in range(0, len(todo), per_task)]
+        early = {}
+        positions = iter(todo)
+        for results, files, dirs in parallel_map(_read_and_place, tasks, self.jobs):
+            self.files += files
+            self.dirs.update(dirs)
+            for result in results:
+                early[next(positions)] = result
+        return early
 
     def _duplicate(self, wheel: str, filename: str, sha: str) -> None:
         first = self.by_name[filename]
@@ -398,10 +443,15 @@ class _Publish:
             self.problems.append(P.error(
                 "R003", f"{wheel}: another wheel named {filename} with different content was given; kept the first"))
 
-    def _store(self, wheel: str, found: "_Wheel") -> Row:
-        """Place the wheel (and its re-tagged distro copy) with their .metadata files."""
+    def _store(self, wheel: str, found: "_Wheel", placed: Optional[str] = None) -> Row:
+        """Place the wheel (unless a pool worker ``placed`` it) and its re-tagged distro copy, with
+        their .metadata files."""
         self._ensure_work()
-        path = self._claim("packages", found.filename, found.sha256, found.data, wheel, found)
+        if placed is None:
+            path = self._claim("packages", found.filename, found.sha256, found.data, wheel, found)
+        else:
+            path = placed
+            self.claimed[placed] = found.sha256
         row = Row(found.filename, found.project, found.version, found.sha256, found.size,
                   found.requires_python, found.metadata_sha256, path)
         if found.distro is None:
@@ -422,13 +472,13 @@ class _Publish:
                     return rel
                 continue
             target = f"{self.root}/{rel}"
-            placed = self._place(target, data, source, sha) or _sha256_or_none(target) == sha
+            placed = self.placer.place(target, data, source, sha) or _sha256_or_none(target) == sha
             if not placed and rel not in self._live_paths():  # a torn or stale leftover: no index uses it
                 _unlink(target)
-                placed = self._place(target, data, source, sha)
+                placed = self.placer.place(target, data, source, sha)
             if placed:
                 self.claimed[rel] = sha
-                self._place_metadata(target + ".metadata", found)
+                self.placer.place_metadata(target + ".metadata", found)
                 return rel
         raise _BadWheel(f"three other files named {filename} are in the way in {folder}/")
 
@@ -443,96 +493,6 @@ class _Publish:
                     found.update(Row.parse(text).paths()[::2])
                 self.live_paths = found
         return self.live_paths
-
-    def _place_metadata(self, target: str, found: "_Wheel") -> None:
-        """``<wheel>.metadata``: a hard link of an equal one placed this run (a release's wheels usually
-        share METADATA, and a link costs a fifth of a new file), else a new file."""
-        first = self.meta_first.get(found.metadata_sha256)
-        if first is not None:
-            try:
-                os.link(first, target)
-                return
-            except OSError:  # the name is taken, or too many links: as below
-                pass
-        try:
-            self._new_file(target, found.metadata)
-        except FileExistsError:
-            try:
-                same = _read(target) == found.metadata
-            except OSError:
-                same = False
-            if not same:  # a torn leftover of an interrupted run: the wheel beside it is ours
-                with atomic_writer(target) as fp:
-                    fp.write(found.metadata)
-        if first is None:
-            self.meta_first[found.metadata_sha256] = target
-
-    def _place(self, target: str, data: Optional[bytes], source: Optional[str], sha: str) -> bool:
-        """Create ``target`` (a hard link with --link, else a copy); False when that name is taken."""
-        try:
-            return self._try_place(target, data, source, sha)
-        except FileNotFoundError:
-            folder = os.path.dirname(target)
-            os.makedirs(folder, exist_ok=True)
-            self.dirs.update((folder, os.path.dirname(folder)))
-        try:
-            return self._try_place(target, data, source, sha)
-        except FileNotFoundError:
-            raise _BadWheel("cannot read (it vanished while being published)") from None
-
-    def _try_place(self, target: str, data: Optional[bytes], source: Optional[str], sha: str) -> bool:
-        try:
-            if self.link and source is not None:
-                try:
-                    os.link(source, target)
-                    return True
-                except FileExistsError:
-                    raise
-                except FileNotFoundError:
-                    if data is None or not os.path.isdir(os.path.dirname(target)):
-                        raise
-                    # the source is gone but its bytes are here: copy them
-                except OSError:
-                    pass  # another file system, no permission, too many links: copy
-            if data is None:
-                self._copy(source, target, sha)
-            else:
-                self._new_file(target, data)
-            return True
-        except FileExistsError:
-            return False
-
-    def _copy(self, source: str, target: str, sha: str) -> None:
-        """Copy a wheel too large for memory, checking that the bytes are the ones hashed."""
-        def chunks():
-            h = hashlib.sha256()
-            with open(source, "rb") as src:
-                for chunk in iter(lambda: src.read(1 << 20), b""):
-                    h.update(chunk)
-                    yield chunk
-            if h.hexdigest() != sha:
-                raise _BadWheel("changed while being published; publish again")
-
-        self._write_new(target, chunks())
-
-    def _new_file(self, target: str, data: bytes) -> None:
-        """Create a file that no index refers to yet; FileExistsError when the name is taken."""
-        self._write_new(target, (data,))
-
-    def _write_new(self, target: str, chunks) -> None:
-        """Write ``chunks`` to a file that must not exist yet; on any failure it is removed."""
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
-        try:
-            for chunk in chunks:
-                view = memoryview(chunk)
-                while view:
-                    view = view[os.write(fd, view):]
-        except BaseException:
-            os.close(fd)
-            os.unlink(target)
-            raise
-        os.close(fd)
-        self.files.append(target)
 
     # -------------------------------------------------------- what the new generation serves
 
@@ -580,7 +540,7 @@ class _Publish:
         for project in changed - set(groups):
             pages.pop(project, None)  # no wheels left
         known = self.old.page_refs() | self.previous_pages  # page folders that exist, complete
-        self.pages_written = 0
+        new_pages = []  # (page store, sig, project, entries, depth)
         for project, texts in groups.items():
             texts.sort()
             sig = hashlib.sha256("\n".join([f"renderer {RENDERER}", self.base_url or "", *texts])
@@ -591,27 +551,26 @@ class _Publish:
             by_index = _project_pages([parsed.get(t) or Row.parse(t) for t in texts], self.distros)
             for index, files in by_index.items():
                 if (index, sig) not in known:
-                    self._write_page(index, sig, project, files)
+                    new_pages.append((self._page_store(index), sig, project, files, 3 if index else 2))
             pages[project] = (sig, tuple(i for i in sorted(by_index) if i))
+        self._write_pages(new_pages)
         self.pages = pages
         removed_names = {r.filename for r in removed_rows} - set(self.by_name)
         self.removed_rows = removed_rows
         return sorted(removed_names)
 
-    def _write_page(self, index: str, sig: str, project: str, files: list) -> None:
-        store = self._page_store(index)
-        folder = f"{store}/{sig}"
-        self.dirs.add(store)
-        self.dirs.add(folder)
-        page, data = render_project(project, files, 3 if index else 2, self.base_url)
-        try:
-            os.mkdir(folder)
-        except FileExistsError:  # a leftover of an interrupted run: no index refers to it
-            shutil.rmtree(folder)
-            os.mkdir(folder)
-        self._new_file(f"{folder}/index.html", page.encode("utf-8"))
-        self._new_file(f"{folder}/index.json", data.encode("utf-8"))
-        self.pages_written += 1
+    def _write_pages(self, new_pages: list) -> None:
+        """Render and write the new project pages (in a process pool when there are many)."""
+        self.pages_written = len(new_pages)
+        for store, sig, *_rest in new_pages:
+            self.dirs.update((store, f"{store}/{sig}"))
+        if self.jobs < 2 or len(new_pages) < _POOL_MIN // 8:
+            self.files += _write_pages((self.base_url, new_pages))
+            return
+        per_task = -(-len(new_pages) // (self.jobs * 4))
+        tasks = [(self.base_url, new_pages[i:i + per_task]) for i in range(0, len(new_pages), per_task)]
+        for files in parallel_map(_write_pages, tasks, self.jobs):
+            self.files += files
 
     def _page_store(self, index: str) -> str:
         """``.egg-migrate/pages`` or ``.egg-migrate/d-<distro>/pages``; made on first use.
@@ -701,7 +660,7 @@ class _Publish:
             name = hashlib.sha256(text).hexdigest()[:32]
             if name != shards[i]:
                 try:
-                    self._new_file(f"{sr}/state/{name}", text)
+                    self.placer.new_file(f"{sr}/state/{name}", text)
                 except FileExistsError:
                     pass  # same bytes under the same hash
                 shards[i] = name
@@ -878,6 +837,155 @@ def _read_shards(state_root: str, shards: list) -> tuple:
         pairs.append(found)
         rows.update(found)
     return rows, pairs
+
+
+# ---------------------------------------------------------------- placing new files
+
+class _Placer:
+    """Creates the mirror's new files (wheels copied or linked, their ``.metadata`` files, pages);
+    never overwrites one an index may refer to. One per publish, and one per pool worker."""
+
+    def __init__(self, root: str, link: bool):
+        self.root = root
+        self.link = link
+        self.files, self.dirs = [], set()  # created: flushed before the swap
+        self.meta_first = {}  # metadata sha256 -> the first .metadata file placed with those bytes
+
+    def place_first(self, folder: str, found: "_Wheel", source: Optional[str]) -> Optional[str]:
+        """Place a wheel under its own name in ``folder`` with its .metadata; its relative path, or
+        None when another file holds that name (the caller decides where it goes then)."""
+        rel = f"{folder}/{found.filename}"
+        target = f"{self.root}/{rel}"
+        self.dirs.add(f"{self.root}/{folder}")
+        if not (self.place(target, found.data, source, found.sha256) or _sha256_or_none(target) == found.sha256):
+            return None
+        self.place_metadata(target + ".metadata", found)
+        return rel
+
+    def place_metadata(self, target: str, found: "_Wheel") -> None:
+        """``<wheel>.metadata``: a hard link of an equal one placed this run (a release's wheels usually
+        share METADATA, and a link costs a fifth of a new file), else a new file."""
+        first = self.meta_first.get(found.metadata_sha256)
+        if first is not None:
+            try:
+                os.link(first, target)
+                return
+            except OSError:  # the name is taken, or too many links: as below
+                pass
+        try:
+            self.new_file(target, found.metadata)
+        except FileExistsError:
+            try:
+                same = _read(target) == found.metadata
+            except OSError:
+                same = False
+            if not same:  # a torn leftover of an interrupted run: the wheel beside it is ours
+                with atomic_writer(target) as fp:
+                    fp.write(found.metadata)
+        if first is None:
+            self.meta_first[found.metadata_sha256] = target
+
+    def place(self, target: str, data: Optional[bytes], source: Optional[str], sha: str) -> bool:
+        """Create ``target`` (a hard link with --link, else a copy); False when that name is taken."""
+        try:
+            return self._try_place(target, data, source, sha)
+        except FileNotFoundError:
+            folder = os.path.dirname(target)
+            os.makedirs(folder, exist_ok=True)
+            self.dirs.update((folder, os.path.dirname(folder)))
+        try:
+            return self._try_place(target, data, source, sha)
+        except FileNotFoundError:
+            raise _BadWheel("cannot read (it vanished while being published)") from None
+
+    def _try_place(self, target: str, data: Optional[bytes], source: Optional[str], sha: str) -> bool:
+        try:
+            if self.link and source is not None:
+                try:
+                    os.link(source, target)
+                    return True
+                except FileExistsError:
+                    raise
+                except FileNotFoundError:
+                    if data is None or not os.path.isdir(os.path.dirname(target)):
+                        raise
+                    # the source is gone but its bytes are here: copy them
+                except OSError:
+                    pass  # another file system, no permission, too many links: copy
+            if data is None:
+                self._copy(source, target, sha)
+            else:
+                self.new_file(target, data)
+            return True
+        except FileExistsError:
+            return False
+
+    def _copy(self, source: str, target: str, sha: str) -> None:
+        """Copy a wheel too large for memory, checking that the bytes are the ones hashed."""
+        def chunks():
+            h = hashlib.sha256()
+            with open(source, "rb") as src:
+                for chunk in iter(lambda: src.read(1 << 20), b""):
+                    h.update(chunk)
+                    yield chunk
+            if h.hexdigest() != sha:
+                raise _BadWheel("changed while being published; publish again")
+
+        self.write_new(target, chunks())
+
+    def new_file(self, target: str, data: bytes) -> None:
+        """Create a file that no index refers to yet; FileExistsError when the name is taken."""
+        self.write_new(target, (data,))
+
+    def write_new(self, target: str, chunks) -> None:
+        """Write ``chunks`` to a file that must not exist yet; on any failure it is removed."""
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+        try:
+            for chunk in chunks:
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(fd, view):]
+        except BaseException:
+            os.close(fd)
+            os.unlink(target)
+            raise
+        os.close(fd)
+        self.files.append(target)
+
+
+def _read_and_place(task: tuple) -> tuple:
+    """Pool worker: read and place a share of the new wheels (see ``_Publish._read_in_pool``)."""
+    root, link, items = task
+    placer = _Placer(root, link)
+    results = []
+    for wheel, size in items:
+        try:
+            found = _inspect(wheel, size)
+            placed = placer.place_first("packages", found, wheel) if found.distro is None else None
+        except _BadWheel as exc:
+            results.append((str(exc), None))
+            continue
+        results.append((found._replace(data=None), placed))
+    return results, placer.files, placer.dirs
+
+
+def _write_pages(task: tuple) -> list:
+    """Render and write project pages, each in a new folder ``<store>/<sig>``; the files made.
+
+    In the pool too: each page is a folder and two files nobody refers to yet."""
+    base_url, new_pages = task
+    placer = _Placer("", False)
+    for store, sig, project, files, depth in new_pages:
+        folder = f"{store}/{sig}"
+        page, data = render_project(project, files, depth, base_url)
+        try:
+            os.mkdir(folder)
+        except FileExistsError:  # a leftover of an interrupted run: no index refers to it
+            shutil.rmtree(folder)
+            os.mkdir(folder)
+        placer.new_file(f"{folder}/index.html", page.encode("utf-8"))
+        placer.new_file(f"{folder}/index.json", data.encode("utf-8"))
+    return placer.files
 
 
 # ---------------------------------------------------------------- reading wheels

@@ -342,7 +342,7 @@ def _publish(options: RunOptions, out: Path, report: RunReport, say, bars: bool)
         return
     bar = _bar(None, "publish", len(wheels), "wheel") if bars else None
     try:
-        report.publish = mirror.publish(wheels, report.mirror, base_url=options.base_url,
+        report.publish = mirror.publish(wheels, report.mirror, base_url=options.base_url, jobs=options.jobs,
                                         link=True)  # wheels/ is only ever replaced by rename: safe to share inodes
     except (mirror.MirrorError, OSError) as exc:
         report.errors.append(f"publish: {exc}")

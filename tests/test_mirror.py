@@ -335,6 +335,53 @@ def test_two_wheels_with_one_name_keep_the_first(tmp_path):
     assert again.ok and again.files == 1
 
 
+# ---------------------------------------------------------------- the process pool
+
+def mirror_files(root: Path) -> dict:
+    """{path: bytes, or the target of a symlink} of everything in a mirror but its lock."""
+    found = {}
+    for dirpath, dirs, files in os.walk(root):
+        for name in files + [d for d in dirs if os.path.islink(os.path.join(dirpath, d))]:
+            path = Path(dirpath, name)
+            rel = str(path.relative_to(root))
+            if name != "lock":
+                found[rel] = ("->", os.readlink(path)) if path.is_symlink() else path.read_bytes()
+    return found
+
+
+def test_the_pool_publishes_the_same_mirror_as_one_process(tmp_path, monkeypatch):
+    w = tmp_path / "w"
+    wheels = []
+    for i in range(6):  # releases of several wheels: their .metadata files are shared
+        for tag in ("py2-none-any", "py3-none-any", "cp27-cp27mu-linux_x86_64_ubuntu_14_04"):
+            wheels.append(make_wheel(w, f"proj{i}", f"1.{i}", {f"proj{i}.py": f"V = {i}\n"}, tag=tag,
+                                     requires_python=">=2.7" if i % 2 else None))
+    bad = w / "broken-1.0-py3-none-any.whl"
+    bad.write_bytes(b"not a zip")
+    other = make_wheel(tmp_path / "x", "proj1", "1.1", {"proj1.py": "V = 'else'\n"}, tag="py2-none-any")
+    wheels[1:1] = [bad, other]  # a bad wheel, and a second wheel with a name already given
+    mirrors, pooled_calls = {}, []
+    real_map = mirror.parallel_map
+    monkeypatch.setattr(mirror, "parallel_map", lambda func, *a: pooled_calls.append(func.__name__) or real_map(func, *a))
+    for jobs, pool_min in ((1, 10**9), (2, 1)):
+        root = tmp_path / f"m{jobs}"
+        clash = make_wheel(tmp_path / "clash", "proj0", "1.0", {"proj0.py": "torn"}, tag="py3-none-any")
+        (root / "packages").mkdir(parents=True)
+        shutil.copy(clash, root / "packages" / clash.name)  # a leftover holding a wheel's name
+        monkeypatch.setattr(mirror, "_POOL_MIN", pool_min)
+        report = mirror.publish(wheels, root, jobs=jobs)
+        mirrors[jobs] = report, mirror_files(root)
+    (one, one_files), (pooled, pooled_files) = mirrors[1], mirrors[2]
+    assert pooled_calls == ["_read_and_place", "_write_pages"]  # only the second publish used the pool
+    assert [(p.code, p.message) for p in one.problems] == [(p.code, p.message) for p in pooled.problems]
+    assert [p.code for p in one.problems] == ["R002", "R003"]
+    assert (one.files, one.added, one.distros, one.pages_written) == \
+        (pooled.files, pooled.added, pooled.distros, pooled.pages_written) == (18, one.added, ("ubuntu_14_04",), 12)
+    assert one_files == pooled_files  # pages, wheels, .metadata files, state, generation: byte for byte
+    assert served_tree(tmp_path / "m1") == served_tree(tmp_path / "m2")
+    assert (tmp_path / "m2" / "packages" / "proj0-1.0-py3-none-any.whl").read_bytes() == wheels[3].read_bytes()
+
+
 # ---------------------------------------------------------------- PEP 658 with a modern pip
 
 def test_modern_pip_resolves_from_metadata_files_not_wheels(published):

@@ -5,7 +5,7 @@ import os
 import sys
 from pathlib import Path
 
-from migrate.commands.common import print_json
+from migrate.commands.common import default_jobs, print_json
 
 
 def register(sub) -> None:
@@ -26,6 +26,9 @@ def register(sub) -> None:
     p.add_argument("--link", action="store_true",
                    help="hard-link the wheels into the mirror instead of copying them (faster; only when "
                    "the wheel folder's files are never rewritten in place, as egg-migrate convert does)")
+    p.add_argument("-j", "--jobs", type=int, default=default_jobs(), metavar="N",
+                   help="processes reading new wheels and writing pages, when there are thousands "
+                   "(default: %(default)s)")
     p.add_argument("--no-sync", action="store_true",
                    help="skip the file-system flush before the swap (faster; not safe against power loss)")
     p.add_argument("--json", action="store_true", help="a machine-readable summary on stdout")
@@ -71,7 +74,7 @@ def run(args) -> int:
     if args.output:
         try:
             report = mirror.publish(wheels, Path(args.output), base_url=args.base_url, durable=not args.no_sync,
-                                    link=args.link)
+                                    link=args.link, jobs=args.jobs)
         except (mirror.MirrorError, OSError) as exc:
             print(f"egg-migrate: {exc}", file=sys.stderr)
             return 1

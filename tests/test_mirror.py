@@ -18,6 +18,7 @@ import pytest
 from migrate import interpreters, mirror
 from migrate.cli import main as cli
 from migrate.convert import ConvertOptions, convert_egg
+from migrate.mirror import publishing
 from migrate.tags import TagOptions
 from tests.conftest import fixture_egg, run
 from tests.wheelmaker import Served, good_wheels, make_wheel, published  # noqa: F401  (session fixture)
@@ -147,7 +148,7 @@ def test_a_crash_before_the_swap_leaves_the_old_mirror_serving(fixture_wheels, t
         raise RuntimeError("power cut")
 
     stray = make_wheel(tmp_path / "w", "stray", "1.0", {"stray.py": ""})
-    monkeypatch.setattr(mirror, "_sync", crash)
+    monkeypatch.setattr(publishing, "sync", crash)
     with pytest.raises(RuntimeError):
         mirror.publish(wheels + [stray], root)
     monkeypatch.undo()
@@ -361,18 +362,18 @@ def test_the_pool_publishes_the_same_mirror_as_one_process(tmp_path, monkeypatch
     other = make_wheel(tmp_path / "x", "proj1", "1.1", {"proj1.py": "V = 'else'\n"}, tag="py2-none-any")
     wheels[1:1] = [bad, other]  # a bad wheel, and a second wheel with a name already given
     mirrors, pooled_calls = {}, []
-    real_map = mirror.parallel_map
-    monkeypatch.setattr(mirror, "parallel_map", lambda func, *a: pooled_calls.append(func.__name__) or real_map(func, *a))
+    real_map = publishing.parallel_map
+    monkeypatch.setattr(publishing, "parallel_map", lambda func, *a: pooled_calls.append(func.__name__) or real_map(func, *a))
     for jobs, pool_min in ((1, 10**9), (2, 1)):
         root = tmp_path / f"m{jobs}"
         clash = make_wheel(tmp_path / "clash", "proj0", "1.0", {"proj0.py": "torn"}, tag="py3-none-any")
         (root / "packages").mkdir(parents=True)
         shutil.copy(clash, root / "packages" / clash.name)  # a leftover holding a wheel's name
-        monkeypatch.setattr(mirror, "_POOL_MIN", pool_min)
+        monkeypatch.setattr(publishing, "_POOL_MIN", pool_min)
         report = mirror.publish(wheels, root, jobs=jobs)
         mirrors[jobs] = report, mirror_files(root)
     (one, one_files), (pooled, pooled_files) = mirrors[1], mirrors[2]
-    assert pooled_calls == ["_read_and_place", "_write_pages"]  # only the second publish used the pool
+    assert pooled_calls == ["read_and_place", "write_pages"]  # only the second publish used the pool
     assert [(p.code, p.message) for p in one.problems] == [(p.code, p.message) for p in pooled.problems]
     assert [p.code for p in one.problems] == ["R002", "R003"]
     assert (one.files, one.added, one.distros, one.pages_written) == \

@@ -1,0 +1,274 @@
+"""Creating and removing the mirror's files, never overwriting one an index may refer to.
+
+``Placer`` creates the new files of a publish (wheels copied or linked, their ``.metadata``
+files, pages) with exclusive creates, in the publishing process or in a pool worker; the
+workers are here, top-level, so that a fresh process can import them. The small file-system
+steps of a publish (links, unlinks, the durability flush) follow.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+from typing import Optional
+
+from migrate.fsutil import atomic_writer, file_sha256, fsync_dir
+from migrate.mirror.pages import render_project
+from migrate.mirror.wheels import BadWheel, Wheel, inspect, read
+
+_FEW_FILES = 512  # up to this many new files are fsynced one by one, more with one syncfs
+
+
+# ---------------------------------------------------------------- placing new files
+
+class Placer:
+    """Creates the mirror's new files (wheels copied or linked, their ``.metadata`` files, pages);
+    never overwrites one an index may refer to. One per publish, and one per pool worker."""
+
+    def __init__(self, root: str, link: bool):
+        self.root = root
+        self.link = link
+        self.files, self.dirs = [], set()  # created: flushed before the swap
+        self.meta_first = {}  # metadata sha256 -> the first .metadata file placed with those bytes
+
+    def place_first(self, folder: str, found: Wheel, source: Optional[str]) -> Optional[str]:
+        """Place a wheel under its own name in ``folder`` with its .metadata; its relative path, or
+        None when another file holds that name (the caller decides where it goes then)."""
+        rel = f"{folder}/{found.filename}"
+        target = f"{self.root}/{rel}"
+        self.dirs.add(f"{self.root}/{folder}")
+        if not (self.place(target, found.data, source, found.sha256) or sha256_or_none(target) == found.sha256):
+            return None
+        self.place_metadata(target + ".metadata", found)
+        return rel
+
+    def place_metadata(self, target: str, found: Wheel) -> None:
+        """``<wheel>.metadata``: a hard link of an equal one placed this run (a release's wheels usually
+        share METADATA, and a link costs a fifth of a new file), else a new file."""
+        first = self.meta_first.get(found.metadata_sha256)
+        if first is not None:
+            try:
+                os.link(first, target)
+                return
+            except OSError:  # the name is taken, or too many links: as below
+                pass
+        try:
+            self.new_file(target, found.metadata)
+        except FileExistsError:
+            try:
+                same = read(target) == found.metadata
+            except OSError:
+                same = False
+            if not same:  # a torn leftover of an interrupted run: the wheel beside it is ours
+                with atomic_writer(target) as fp:
+                    fp.write(found.metadata)
+        if first is None:
+            self.meta_first[found.metadata_sha256] = target
+
+    def place(self, target: str, data: Optional[bytes], source: Optional[str], sha: str) -> bool:
+        """Create ``target`` (a hard link with --link, else a copy); False when that name is taken."""
+        try:
+            return self._try_place(target, data, source, sha)
+        except FileNotFoundError:
+            folder = os.path.dirname(target)
+            os.makedirs(folder, exist_ok=True)
+            self.dirs.update((folder, os.path.dirname(folder)))
+        try:
+            return self._try_place(target, data, source, sha)
+        except FileNotFoundError:
+            raise BadWheel("cannot read (it vanished while being published)") from None
+
+    def _try_place(self, target: str, data: Optional[bytes], source: Optional[str], sha: str) -> bool:
+        try:
+            if self.link and source is not None:
+                try:
+                    os.link(source, target)
+                    return True
+                except FileExistsError:
+                    raise
+                except FileNotFoundError:
+                    if data is None or not os.path.isdir(os.path.dirname(target)):
+                        raise
+                    # the source is gone but its bytes are here: copy them
+                except OSError:
+                    pass  # another file system, no permission, too many links: copy
+            if data is None:
+                self._copy(source, target, sha)
+            else:
+                self.new_file(target, data)
+            return True
+        except FileExistsError:
+            return False
+
+    def _copy(self, source: str, target: str, sha: str) -> None:
+        """Copy a wheel too large for memory, checking that the bytes are the ones hashed."""
+        def chunks():
+            h = hashlib.sha256()
+            with open(source, "rb") as src:
+                for chunk in iter(lambda: src.read(1 << 20), b""):
+                    h.update(chunk)
+                    yield chunk
+            if h.hexdigest() != sha:
+                raise BadWheel("changed while being published; publish again")
+
+        self.write_new(target, chunks())
+
+    def new_file(self, target: str, data: bytes) -> None:
+        """Create a file that no index refers to yet; FileExistsError when the name is taken."""
+        self.write_new(target, (data,))
+
+    def write_new(self, target: str, chunks) -> None:
+        """Write ``chunks`` to a file that must not exist yet; on any failure it is removed."""
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+        try:
+            for chunk in chunks:
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(fd, view):]
+        except BaseException:
+            os.close(fd)
+            os.unlink(target)
+            raise
+        os.close(fd)
+        self.files.append(target)
+
+
+# ---------------------------------------------------------------- pool workers (top level: a fresh process imports them)
+
+def read_and_place(task: tuple) -> tuple:
+    """Pool worker: read and place a share of the new wheels (see ``publishing._Publish._read_in_pool``)."""
+    root, link, items = task
+    placer = Placer(root, link)
+    results = []
+    for wheel, size in items:
+        try:
+            found = inspect(wheel, size)
+            placed = placer.place_first("packages", found, wheel) if found.distro is None else None
+        except BadWheel as exc:
+            results.append((str(exc), None))
+            continue
+        results.append((found._replace(data=None), placed))
+    return results, placer.files, placer.dirs
+
+
+def write_pages(task: tuple) -> list:
+    """Render and write project pages, each in a new folder ``<store>/<sig>``; the files made.
+
+    In the pool too: each page is a folder and two files nobody refers to yet."""
+    base_url, new_pages = task
+    placer = Placer("", False)
+    for store, sig, project, files, depth in new_pages:
+        folder = f"{store}/{sig}"
+        page, data = render_project(project, files, depth, base_url)
+        try:
+            os.mkdir(folder)
+        except FileExistsError:  # a leftover of an interrupted run: no index refers to it
+            shutil.rmtree(folder)
+            os.mkdir(folder)
+        placer.new_file(f"{folder}/index.html", page.encode("utf-8"))
+        placer.new_file(f"{folder}/index.json", data.encode("utf-8"))
+    return placer.files
+
+
+# ---------------------------------------------------------------- file-system helpers
+
+def sha256_or_none(path: str) -> Optional[str]:
+    try:
+        return file_sha256(path)
+    except OSError:
+        return None
+
+
+def point(link: Path, target: str) -> None:
+    """Atomically make ``link`` a symlink to ``target`` (rename over the old one)."""
+    tmp = link.with_name(f".{link.name}.tmp-{os.getpid()}")
+    unlink(tmp)
+    os.symlink(target, tmp)
+    os.replace(tmp, link)
+
+
+def delete_wheel(root: str, path: str) -> None:
+    """A stored wheel and its .metadata; an emptied ``<sha256[:16]>/`` folder too."""
+    unlink(f"{root}/{path}")
+    unlink(f"{root}/{path}.metadata")
+    if path.count("/") > (1 if path.startswith("packages/") else 2):
+        try:
+            os.rmdir(f"{root}/{path.rsplit('/', 1)[0]}")
+        except OSError:
+            pass
+
+
+def unlink(path) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def remove(path) -> None:
+    """A file, a symlink or a whole folder; nothing when missing."""
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        unlink(path)
+
+
+def overwrite(path: str, data: bytes) -> None:
+    # Only for files inside the generation being made: no reader can see them yet.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
+
+
+def replace_symlink(path: str, target: str) -> None:
+    try:
+        os.symlink(target, path)
+    except FileExistsError:
+        remove(path)
+        os.symlink(target, path)
+
+
+def ensure_symlink(path: str, target: str) -> None:
+    try:
+        if os.readlink(path) == target:
+            return
+    except OSError:
+        pass
+    remove(path)
+    os.symlink(target, path)
+
+
+def sync(root: Path, files=(), dirs=()) -> None:
+    """Make everything this publish wrote durable before the swap.
+
+    A few new files: fsync each, then the folders that gained entries. Many: one syncfs of the
+    file system (cheaper than thousands of fsync calls; it also flushes other programs' writes).
+    """
+    if len(files) <= _FEW_FILES:
+        for path in files:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        for folder in sorted(dirs):
+            fsync_dir(folder)
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        fd = os.open(root, os.O_RDONLY)
+        try:
+            if libc.syncfs(fd) == 0:
+                return
+        finally:
+            os.close(fd)
+    except (OSError, AttributeError):
+        pass
+    os.sync()

@@ -1,0 +1,238 @@
+"""Reading a wheel given to publish: its file name, its hash and its METADATA, checked against the name.
+
+Nothing here writes. Wheels of one release share most of their file name, so name and tag
+parsing is cached; METADATA comes from a direct read of the zip's central directory for an
+ordinary in-memory wheel, from ``zipfile`` for anything else.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import struct
+import zipfile
+import zlib
+from functools import lru_cache
+from typing import NamedTuple, Optional
+
+from packaging.tags import parse_tag
+from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
+from packaging.version import InvalidVersion, Version
+
+from migrate.fsutil import file_sha256
+from migrate.mirror.distro import distro_of
+from migrate.mirror.state import UNSAFE
+
+_IN_MEMORY = 32 * 1024 * 1024
+
+
+class BadWheel(Exception):
+    pass
+
+
+class Wheel(NamedTuple):
+    filename: str
+    project: str
+    version: str
+    sha256: str
+    size: int
+    data: Optional[bytes]  # None for a wheel too large to hold in memory
+    metadata: bytes
+    metadata_sha256: str
+    requires_python: str
+    distro: Optional[str]
+
+
+_WHEEL_NAME = re.compile(r"^[\w._]+\Z", re.UNICODE)  # as packaging.utils checks them
+_BUILD_TAG = re.compile(r"(\d+)(.*)\Z", re.ASCII)
+
+
+@lru_cache(maxsize=1 << 16)
+def _name_version(prefix: str) -> Optional[tuple]:
+    """(normalized name, Version, its text) of ``name-version[-build]``; None when invalid.
+    Cached, as are the tags: a release has many wheels, and parsing them is most of the cost."""
+    parts = prefix.split("-")
+    if len(parts) not in (2, 3) or "__" in parts[0] or not _WHEEL_NAME.match(parts[0]) \
+            or (len(parts) == 3 and not _BUILD_TAG.match(parts[2])):
+        return None
+    try:
+        version = Version(parts[1])
+    except InvalidVersion:
+        return None
+    return canonicalize_name(parts[0]), version, str(version)
+
+
+@lru_cache(maxsize=4096)
+def _tags_valid(tags: str) -> bool:
+    try:
+        parse_tag(tags)
+        return True
+    except Exception:  # packaging's InvalidTag and friends, whatever this version calls them
+        return False
+
+
+def _parse_filename(filename: str) -> tuple:
+    """(name, Version, its text, distro or None) from a wheel file name, as strict as ``parse_wheel_filename``."""
+    parts = filename[:-4].split("-") if filename.endswith(".whl") else []
+    found = _name_version("-".join(parts[:-3])) if len(parts) in (5, 6) else None
+    if found is None or not _tags_valid("-".join(parts[-3:])):
+        try:
+            name, version, _build, _tags = parse_wheel_filename(filename)  # its own message, or a second opinion
+        except InvalidWheelFilename as exc:
+            raise BadWheel(f"not a wheel file name ({exc})") from None
+        found = name, version, str(version)
+    return (*found, distro_of(parts[-1]))
+
+
+def inspect(wheel: str, size: int) -> Wheel:
+    """Hash the wheel and take its METADATA (checked against the file name); nothing is written."""
+    filename = os.path.basename(wheel)
+    name, version, version_text, distro = _parse_filename(filename)
+    try:
+        if size <= _IN_MEMORY:
+            data = read(wheel, size)
+            sha, size = hashlib.sha256(data).hexdigest(), len(data)
+            metadata = _metadata(data, name, version)
+        else:
+            data = None
+            sha, size = file_sha256(wheel), os.stat(wheel).st_size
+            metadata = _metadata(wheel, name, version)
+    except OSError as exc:
+        raise BadWheel(f"cannot read ({exc.strerror or exc})") from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error, struct.error) as exc:
+        raise BadWheel(f"not a valid zip archive ({exc})") from None
+    fields = _headers(metadata)
+    meta_name, meta_version = fields.get("name"), fields.get("version")
+    if not meta_name or _canonical(meta_name) != name:
+        raise BadWheel(f"METADATA Name {meta_name!r} does not match the file name")
+    try:
+        if meta_version is None or (meta_version != version_text and Version(meta_version) != version):
+            raise BadWheel(f"METADATA Version {meta_version!r} does not match the file name")
+    except InvalidVersion:
+        raise BadWheel(f"METADATA Version {meta_version!r} is not a version") from None
+    rp = fields.get("requires-python") or ""
+    if UNSAFE.search(rp):
+        raise BadWheel("METADATA Requires-Python holds a control character")
+    return Wheel(filename, name, version_text, sha, size, data, metadata, hashlib.sha256(metadata).hexdigest(),
+                 rp, distro)
+
+
+@lru_cache(maxsize=1 << 16)
+def _canonical(name: str) -> str:
+    return canonicalize_name(name)
+
+
+def read(path: str, size: int = 1 << 16) -> bytes:
+    """The whole file (``size``: the expected length, to read it in one call)."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        chunks = [os.read(fd, size + 1)]
+        if len(chunks[0]) <= size and chunks[0]:  # a short read of a regular file: its end
+            return chunks[0]
+        while chunks[-1]:
+            chunks.append(os.read(fd, max(size, 1 << 16)))
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
+
+
+# ---------------------------------------------------------------- METADATA
+
+def _metadata(source, name, version) -> bytes:
+    """The bytes of ``<name>-<version>.dist-info/METADATA``: a direct central-directory read for
+    ordinary in-memory wheels (5x faster than ``zipfile``), ``zipfile`` for anything else."""
+    if isinstance(source, bytes):
+        found = _fast_members(source)
+        if found is not None:
+            wanted = [m for m in found if _dist_info_matches(m[0][:-len(".dist-info/METADATA")], name, version)]
+            if len(wanted) == 1:
+                return _fast_read(source, *wanted[0][1:])
+            if len(wanted) > 1:
+                raise BadWheel("several .dist-info/METADATA files")
+            raise BadWheel("no <name>-<version>.dist-info/METADATA matching the file name")
+        source = io.BytesIO(source)
+    with zipfile.ZipFile(source) as zf:
+        candidates = [n for n in zf.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
+        wanted = [n for n in candidates if _dist_info_matches(n.split("/")[0][: -len(".dist-info")], name, version)]
+        if len(wanted) != 1:
+            raise BadWheel("no <name>-<version>.dist-info/METADATA matching the file name" if not wanted
+                           else "several .dist-info/METADATA files")
+        return zf.read(wanted[0])
+
+
+_EOCD = struct.Struct("<4s4H2LH")
+_CDIR = struct.Struct("<4s6H3L5H2L")
+_CDIR_LENGTHS = struct.Struct("<3H")  # name, extra and comment lengths, at offset 28
+_LOCAL = struct.Struct("<4s5H3L2H")
+
+
+def _fast_members(data: bytes):
+    """[(name, method, flags, crc, csize, usize, local offset)] of top-level ``*.dist-info/METADATA``
+    members, or None when the archive is not a plain one (comment, ZIP64, several disks)."""
+    if len(data) < 22:
+        raise zipfile.BadZipFile("File is not a zip file")
+    sig, disk, cd_disk, n_here, n_total, cd_size, cd_offset, comment = _EOCD.unpack_from(data, len(data) - 22)
+    if sig != b"PK\x05\x06" or disk or cd_disk or n_here != n_total or comment or cd_offset == 0xFFFFFFFF \
+            or n_total == 0xFFFF or cd_offset + cd_size > len(data) - 22:
+        return None
+    out, pos, lengths, suffix = [], cd_offset, _CDIR_LENGTHS.unpack_from, b".dist-info/METADATA"
+    for _ in range(n_total):  # only the lengths of each entry; the whole header of a match
+        if data[pos:pos + 4] != b"PK\x01\x02":
+            raise zipfile.BadZipFile("bad central directory")
+        nlen, elen, clen = lengths(data, pos + 28)
+        end = pos + 46 + nlen
+        if data.endswith(suffix, pos + 46, end) and data.count(b"/", pos + 46, end) == 1:
+            (_sig, _made, _need, flags, method, _t, _d, crc, csize, usize, _n, _e, _c, _disk, _int, _ext,
+             offset) = _CDIR.unpack_from(data, pos)
+            if 0xFFFFFFFF in (csize, usize, offset):
+                return None
+            out.append((data[pos + 46:end].decode("utf-8", "surrogateescape"), method, flags, crc, csize, usize, offset))
+        pos = end + elen + clen
+    return out
+
+
+def _fast_read(data: bytes, method: int, flags: int, crc: int, csize: int, usize: int, offset: int) -> bytes:
+    sig, _need, _flags, _m, _t, _d, _crc, _cs, _us, nlen, elen = _LOCAL.unpack_from(data, offset)
+    if sig != b"PK\x03\x04" or flags & 1:
+        raise zipfile.BadZipFile("bad local header or encrypted member")
+    start = offset + 30 + nlen + elen
+    raw = data[start:start + csize]
+    if method == 0:
+        out = raw
+    elif method == 8:
+        out = zlib.decompress(raw, -15)
+    else:
+        raise zipfile.BadZipFile(f"unsupported compression method {method}")
+    if len(out) != usize or zlib.crc32(out) != crc:
+        raise zipfile.BadZipFile("METADATA does not match its size/CRC")
+    return out
+
+
+@lru_cache(maxsize=1 << 16)
+def _dist_info_stem(stem: str):
+    project, _, ver = stem.rpartition("-")
+    try:
+        return canonicalize_name(project), Version(ver)
+    except InvalidVersion:
+        return None
+
+
+def _dist_info_matches(stem: str, name, version) -> bool:
+    return _dist_info_stem(stem) == (name, version)
+
+
+_HEADER = re.compile(rb"^(name|version|requires-python)[ \t]*:[ \t]*(.*?)[ \t\r]*$", re.M | re.I)
+_BLANK_LINE = re.compile(rb"\n[ \t\r]*\n")
+
+
+def _headers(metadata: bytes) -> dict:
+    """Name, Version, Requires-Python from the header block (first value wins); no full email parse."""
+    text = b"\n" + metadata
+    end = _BLANK_LINE.search(text)
+    out = {}
+    for key, value in _HEADER.findall(text[:end.start()] if end else text):
+        key = key.decode("ascii").lower()
+        if key not in out:
+            out[key] = value.decode("utf-8", "surrogateescape")
+    return out

@@ -5,10 +5,12 @@ pool; one egg is one task, results come back in input order.
 """
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from typing import Callable, Iterator
 
 
@@ -20,6 +22,20 @@ def parallel_map(func: Callable, items: list, jobs: int) -> Iterator:
     with ProcessPoolExecutor(max_workers=min(jobs, len(items)), initializer=_die_with_parent,
                              initargs=(os.getpid(),)) as pool:
         yield from pool.map(func, items, chunksize=max(1, min(16, len(items) // (jobs * 4) or 1)))
+
+
+@contextmanager
+def paused_gc():
+    """No cyclic garbage collection inside: for loops that make hundreds of thousands of acyclic
+    values (rows, tuples, strings), where the collector finds nothing yet takes ~10% of the CPU
+    (seen with ``perf`` in a 100,000-wheel publish). Reference counting still frees everything."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def progress(items, desc: str, total: int = None, unit: str = "egg"):

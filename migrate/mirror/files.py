@@ -16,6 +16,7 @@ from typing import Optional
 from migrate.fsutil import atomic_writer, file_sha256, fsync_dir
 from migrate.mirror.pages import render_project
 from migrate.mirror.wheels import BadWheel, Wheel, inspect, read
+from migrate.parallel import paused_gc
 
 _FEW_FILES = 512  # up to this many new files are fsynced one by one, more with one syncfs
 
@@ -141,14 +142,15 @@ def read_and_place(task: tuple) -> tuple:
     root, link, items = task
     placer = Placer(root, link)
     results = []
-    for wheel, size in items:
-        try:
-            found = inspect(wheel, size)
-            placed = placer.place_first("packages", found, wheel) if found.distro is None else None
-        except BadWheel as exc:
-            results.append((str(exc), None))
-            continue
-        results.append((found._replace(data=None), placed))
+    with paused_gc():
+        for wheel, size in items:
+            try:
+                found = inspect(wheel, size)
+                placed = placer.place_first("packages", found, wheel) if found.distro is None else None
+            except BadWheel as exc:
+                results.append((str(exc), None))
+                continue
+            results.append((found._replace(data=None), placed))
     return results, placer.files, placer.dirs
 
 
@@ -158,16 +160,17 @@ def write_pages(task: tuple) -> list:
     In the pool too: each page is a folder and two files nobody refers to yet."""
     base_url, new_pages = task
     placer = Placer("", False)
-    for store, sig, project, files, depth in new_pages:
-        folder = f"{store}/{sig}"
-        page, data = render_project(project, files, depth, base_url)
-        try:
-            os.mkdir(folder)
-        except FileExistsError:  # a leftover of an interrupted run: no index refers to it
-            shutil.rmtree(folder)
-            os.mkdir(folder)
-        placer.new_file(f"{folder}/index.html", page.encode("utf-8"))
-        placer.new_file(f"{folder}/index.json", data.encode("utf-8"))
+    with paused_gc():
+        for store, sig, project, files, depth in new_pages:
+            folder = f"{store}/{sig}"
+            page, data = render_project(project, files, depth, base_url)
+            try:
+                os.mkdir(folder)
+            except FileExistsError:  # a leftover of an interrupted run: no index refers to it
+                shutil.rmtree(folder)
+                os.mkdir(folder)
+            placer.new_file(f"{folder}/index.html", page.encode("utf-8"))
+            placer.new_file(f"{folder}/index.json", data.encode("utf-8"))
     return placer.files
 
 

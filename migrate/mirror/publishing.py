@@ -25,7 +25,7 @@ from migrate.mirror.layout import MirrorError, check_layout, distro_dirs, link_i
 from migrate.mirror.pages import RENDERER, project_pages, render_root
 from migrate.mirror.state import GEN, SCHEMA, SHARDS, STATE_DIR, UNSAFE, Gen, Row, gen, read_gen, read_shards, shard
 from migrate.mirror.wheels import BadWheel, Wheel, inspect, read
-from migrate.parallel import parallel_map
+from migrate.parallel import parallel_map, paused_gc
 
 _WORK = "next.tmp"  # the generation being made; still there at the start of a publish = the last one crashed
 _DIRTY = "sweep-needed"  # left by a crash until a full sweep of unreferenced files is done
@@ -67,7 +67,7 @@ def publish(wheels: Iterable, mirror_dir, base_url: Optional[str] = None, durabl
     check_layout(mirror)
     state_root = mirror / STATE_DIR
     state_root.mkdir(exist_ok=True)
-    with lock(state_root / "lock"):
+    with lock(state_root / "lock"), paused_gc():
         report = _Publish(mirror, base_url, durable, link, jobs).run(wheels)
     return _replace(report, mirror=str(Path(mirror_dir)), seconds=time.perf_counter() - started)
 

@@ -9,9 +9,10 @@ import gc
 import os
 import signal
 import sys
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 
 def parallel_map(func: Callable, items: list, jobs: int) -> Iterator:
@@ -22,6 +23,22 @@ def parallel_map(func: Callable, items: list, jobs: int) -> Iterator:
     with ProcessPoolExecutor(max_workers=min(jobs, len(items)), initializer=_die_with_parent,
                              initargs=(os.getpid(),)) as pool:
         yield from pool.map(func, items, chunksize=max(1, min(16, len(items) // (jobs * 4) or 1)))
+
+
+def bounded_map(func: Callable, tasks: Iterable, jobs: int) -> Iterator:
+    """``map`` over a process pool, in input order, with at most ``2 * jobs`` results waiting.
+
+    For big results (wheel bytes) consumed by a slower caller: ``parallel_map`` submits every
+    task at once, so its results could pile up in memory."""
+    tasks = iter(tasks)
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
+        pending = deque(pool.submit(func, task) for task, _ in zip(tasks, range(2 * jobs)))
+        while pending:
+            result = pending.popleft().result()
+            for task in tasks:
+                pending.append(pool.submit(func, task))
+                break
+            yield result
 
 
 @contextmanager

@@ -18,7 +18,7 @@ import pytest
 from migrate import interpreters, mirror
 from migrate.cli import main as cli
 from migrate.convert import ConvertOptions, convert_egg
-from migrate.mirror import publishing
+from migrate.mirror import files, publishing
 from migrate.tags import TagOptions
 from tests.conftest import fixture_egg, run
 from tests.wheelmaker import Served, good_wheels, make_wheel, published  # noqa: F401  (session fixture)
@@ -350,7 +350,8 @@ def mirror_files(root: Path) -> dict:
     return found
 
 
-def test_the_pool_publishes_the_same_mirror_as_one_process(tmp_path, monkeypatch):
+@pytest.mark.parametrize("ship_bytes", [1 << 20, 0], ids=["bytes-from-the-pool", "copied-from-the-file"])
+def test_the_pool_publishes_the_same_mirror_as_one_process(tmp_path, monkeypatch, ship_bytes):
     w = tmp_path / "w"
     wheels = []
     for i in range(6):  # releases of several wheels: their .metadata files are shared
@@ -361,9 +362,10 @@ def test_the_pool_publishes_the_same_mirror_as_one_process(tmp_path, monkeypatch
     bad.write_bytes(b"not a zip")
     other = make_wheel(tmp_path / "x", "proj1", "1.1", {"proj1.py": "V = 'else'\n"}, tag="py2-none-any")
     wheels[1:1] = [bad, other]  # a bad wheel, and a second wheel with a name already given
+    monkeypatch.setattr(files, "SHIP_BYTES", ship_bytes)  # 0: every wheel as if too big to send back
     mirrors, pooled_calls = {}, []
-    real_map = publishing.parallel_map
-    monkeypatch.setattr(publishing, "parallel_map", lambda func, *a: pooled_calls.append(func.__name__) or real_map(func, *a))
+    real_map = publishing.bounded_map
+    monkeypatch.setattr(publishing, "bounded_map", lambda func, *a: pooled_calls.append(func.__name__) or real_map(func, *a))
     for jobs, pool_min in ((1, 10**9), (2, 1)):
         root = tmp_path / f"m{jobs}"
         clash = make_wheel(tmp_path / "clash", "proj0", "1.0", {"proj0.py": "torn"}, tag="py3-none-any")
@@ -373,7 +375,7 @@ def test_the_pool_publishes_the_same_mirror_as_one_process(tmp_path, monkeypatch
         report = mirror.publish(wheels, root, jobs=jobs)
         mirrors[jobs] = report, mirror_files(root)
     (one, one_files), (pooled, pooled_files) = mirrors[1], mirrors[2]
-    assert pooled_calls == ["read_and_place", "write_pages"]  # only the second publish used the pool
+    assert pooled_calls == ["read_wheels", "render_pages"]  # only the second publish used the pool
     assert [(p.code, p.message) for p in one.problems] == [(p.code, p.message) for p in pooled.problems]
     assert [p.code for p in one.problems] == ["R002", "R003"]
     assert (one.files, one.added, one.distros, one.pages_written) == \

@@ -19,30 +19,21 @@ from migrate.mirror.wheels import BadWheel, Wheel, inspect, read
 from migrate.parallel import paused_gc
 
 _FEW_FILES = 512  # up to this many new files are fsynced one by one, more with one syncfs
+SHIP_BYTES = 1 << 20  # wheels up to this size come back from a pool worker with their bytes
 
 
 # ---------------------------------------------------------------- placing new files
 
 class Placer:
     """Creates the mirror's new files (wheels copied or linked, their ``.metadata`` files, pages);
-    never overwrites one an index may refer to. One per publish, and one per pool worker."""
+    never overwrites one an index may refer to. Only the main process creates files: processes
+    creating files in one folder at once spin on its lock in the kernel (seen with ``perf``)."""
 
     def __init__(self, root: str, link: bool):
         self.root = root
         self.link = link
         self.files, self.dirs = [], set()  # created: flushed before the swap
         self.meta_first = {}  # metadata sha256 -> the first .metadata file placed with those bytes
-
-    def place_first(self, folder: str, found: Wheel, source: Optional[str]) -> Optional[str]:
-        """Place a wheel under its own name in ``folder`` with its .metadata; its relative path, or
-        None when another file holds that name (the caller decides where it goes then)."""
-        rel = f"{folder}/{found.filename}"
-        target = f"{self.root}/{rel}"
-        self.dirs.add(f"{self.root}/{folder}")
-        if not (self.place(target, found.data, source, found.sha256) or sha256_or_none(target) == found.sha256):
-            return None
-        self.place_metadata(target + ".metadata", found)
-        return rel
 
     def place_metadata(self, target: str, found: Wheel) -> None:
         """``<wheel>.metadata``: a hard link of an equal one placed this run (a release's wheels usually
@@ -137,41 +128,40 @@ class Placer:
 
 # ---------------------------------------------------------------- pool workers (top level: a fresh process imports them)
 
-def read_and_place(task: tuple) -> tuple:
-    """Pool worker: read and place a share of the new wheels (see ``publishing._Publish._read_in_pool``)."""
-    root, link, items = task
-    placer = Placer(root, link)
+def read_wheels(items: list) -> list:
+    """Pool worker: read a share of the new wheels: [the Wheel, or why it is bad] in order.
+
+    A wheel's bytes come back with it when small (the main process then writes them without
+    reading the file again); larger ones it copies from the file, checking the hash."""
     results = []
     with paused_gc():
         for wheel, size in items:
             try:
                 found = inspect(wheel, size)
-                placed = placer.place_first("packages", found, wheel) if found.distro is None else None
             except BadWheel as exc:
-                results.append((str(exc), None))
+                results.append(str(exc))
                 continue
-            results.append((found._replace(data=None), placed))
-    return results, placer.files, placer.dirs
+            results.append(found if size <= SHIP_BYTES else found._replace(data=None))
+    return results
 
 
-def write_pages(task: tuple) -> list:
-    """Render and write project pages, each in a new folder ``<store>/<sig>``; the files made.
-
-    In the pool too: each page is a folder and two files nobody refers to yet."""
+def render_pages(task: tuple) -> list:
+    """Pool worker (and the main process, for a few): [(folder, index.html, index.json)] of new pages."""
     base_url, new_pages = task
-    placer = Placer("", False)
     with paused_gc():
-        for store, sig, project, files, depth in new_pages:
-            folder = f"{store}/{sig}"
-            page, data = render_project(project, files, depth, base_url)
-            try:
-                os.mkdir(folder)
-            except FileExistsError:  # a leftover of an interrupted run: no index refers to it
-                shutil.rmtree(folder)
-                os.mkdir(folder)
-            placer.new_file(f"{folder}/index.html", page.encode("utf-8"))
-            placer.new_file(f"{folder}/index.json", data.encode("utf-8"))
-    return placer.files
+        return [(f"{store}/{sig}", *(text.encode("utf-8") for text in render_project(project, files, depth, base_url)))
+                for store, sig, project, files, depth in new_pages]
+
+
+def write_page(placer: "Placer", folder: str, page: bytes, data: bytes) -> None:
+    """A project page: a new folder and two files nobody refers to yet."""
+    try:
+        os.mkdir(folder)
+    except FileExistsError:  # a leftover of an interrupted run: no index refers to it
+        shutil.rmtree(folder)
+        os.mkdir(folder)
+    placer.new_file(f"{folder}/index.html", page)
+    placer.new_file(f"{folder}/index.json", data)
 
 
 # ---------------------------------------------------------------- file-system helpers

@@ -19,17 +19,18 @@ from typing import Iterable, Optional
 from migrate import problems as P
 from migrate.fsutil import fsync_dir
 from migrate.mirror.distro import retag
-from migrate.mirror.files import (Placer, delete_wheel, ensure_symlink, overwrite, point, read_and_place, remove,
-                                  replace_symlink, sha256_or_none, sync, unlink, write_pages)
+from migrate.mirror.files import (Placer, delete_wheel, ensure_symlink, overwrite, point, read_wheels, remove,
+                                  render_pages, replace_symlink, sha256_or_none, sync, unlink, write_page)
 from migrate.mirror.layout import MirrorError, check_layout, distro_dirs, link_indexes, lock
 from migrate.mirror.pages import RENDERER, project_pages, render_root
 from migrate.mirror.state import GEN, SCHEMA, SHARDS, STATE_DIR, UNSAFE, Gen, Row, gen, read_gen, read_shards, shard
 from migrate.mirror.wheels import BadWheel, Wheel, inspect, read
-from migrate.parallel import parallel_map, paused_gc
+from migrate.parallel import bounded_map, paused_gc
 
 _WORK = "next.tmp"  # the generation being made; still there at the start of a publish = the last one crashed
 _DIRTY = "sweep-needed"  # left by a crash until a full sweep of unreferenced files is done
 _POOL_MIN = 2000  # new wheels worth starting a process pool for
+_PER_TASK = 512  # wheels per pool task (pages: an eighth of that)
 
 
 @dataclass(frozen=True)
@@ -215,6 +216,7 @@ class _Publish:
             key = f"{path}\t{st.st_size}\t{st.st_mtime_ns}\t{st.st_ino}"
             given.append((wheel, path, path.rpartition(os.sep)[2], key, st.st_size))
         early = self._read_in_pool(given)
+        upcoming = next(early, None)  # (position in given, what the pool read there)
         by_name = self.by_name
         for n, (wheel, path, filename, key, size) in enumerate(given):
             if path is None:
@@ -230,7 +232,9 @@ class _Publish:
             if UNSAFE.search(path):
                 self.problems.append(P.error("R001", f"{wheel!r}: control character in the path; rename it"))
                 continue
-            found, placed = early.get(n, (None, None))
+            found = None
+            if upcoming is not None and upcoming[0] == n:
+                found, upcoming = upcoming[1], next(early, None)
             try:
                 if found is None:
                     found = inspect(wheel, size)
@@ -243,7 +247,7 @@ class _Publish:
                 self._duplicate(wheel, filename, found.sha256)
                 continue
             try:
-                row = self._store(wheel, found, placed)
+                row = self._store(wheel, found)
             except BadWheel as exc:
                 self.problems.append(P.error("R002", f"{filename}: {exc}"))
                 continue
@@ -251,15 +255,15 @@ class _Publish:
             self.new_rows.append((key, row))
             self.added.append(filename)
 
-    def _read_in_pool(self, given: list) -> dict:
-        """Many new wheels: read, hash and place them in a process pool (a new file costs kernel time
-        that several CPUs share out). {position in ``given``: (the wheel read, without its bytes, or
-        why it is bad; its path in packages/ or None when placing it is left to ``_store``)}.
+    def _read_in_pool(self, given: list):
+        """Many new wheels: read and hash them in a process pool while this process places the ones
+        read (one process creating files: several would spin on the folder's lock in the kernel).
+        Yields (position in ``given``, the wheel read or why it is bad), in order.
 
         Only the first wheel of each file name goes to the pool, so which one wins a name clash is
         decided in order, as without the pool."""
         if self.jobs < 2:
-            return {}
+            return
         seen, todo = set(), []
         for n, (_wheel, path, filename, key, _size) in enumerate(given):
             if path is None:
@@ -268,19 +272,12 @@ class _Publish:
                 todo.append(n)
             seen.add(filename)
         if len(todo) < _POOL_MIN:
-            return {}
-        self._ensure_work()  # before any new file: its presence marks a crash
-        per_task = -(-len(todo) // (self.jobs * 8))
-        tasks = [(self.root, self.link, [(given[n][0], given[n][4]) for n in todo[i:i + per_task]])
-                 for i in range(0, len(todo), per_task)]
-        early = {}
+            return
+        tasks = ([(given[n][0], given[n][4]) for n in todo[i:i + _PER_TASK]] for i in range(0, len(todo), _PER_TASK))
         positions = iter(todo)
-        for results, files, dirs in parallel_map(read_and_place, tasks, self.jobs):
-            self.files += files
-            self.dirs.update(dirs)
+        for results in bounded_map(read_wheels, tasks, self.jobs):
             for result in results:
-                early[next(positions)] = result
-        return early
+                yield next(positions), result
 
     def _duplicate(self, wheel: str, filename: str, sha: str) -> None:
         first = self.by_name[filename]
@@ -290,15 +287,10 @@ class _Publish:
             self.problems.append(P.error(
                 "R003", f"{wheel}: another wheel named {filename} with different content was given; kept the first"))
 
-    def _store(self, wheel: str, found: Wheel, placed: Optional[str] = None) -> Row:
-        """Place the wheel (unless a pool worker ``placed`` it) and its re-tagged distro copy, with
-        their .metadata files."""
+    def _store(self, wheel: str, found: Wheel) -> Row:
+        """Place the wheel and its re-tagged distro copy, with their .metadata files."""
         self._ensure_work()
-        if placed is None:
-            path = self._claim("packages", found.filename, found.sha256, found.data, wheel, found)
-        else:
-            path = placed
-            self.claimed[placed] = found.sha256
+        path = self._claim("packages", found.filename, found.sha256, found.data, wheel, found)
         row = Row(found.filename, found.project, found.version, found.sha256, found.size,
                   found.requires_python, found.metadata_sha256, path)
         if found.distro is None:
@@ -407,17 +399,15 @@ class _Publish:
         return sorted(removed_names)
 
     def _write_pages(self, new_pages: list) -> None:
-        """Render and write the new project pages (in a process pool when there are many)."""
+        """Render the new project pages (in a process pool when there are many) and write them."""
         self.pages_written = len(new_pages)
         for store, sig, *_rest in new_pages:
             self.dirs.update((store, f"{store}/{sig}"))
-        if self.jobs < 2 or len(new_pages) < _POOL_MIN // 8:
-            self.files += write_pages((self.base_url, new_pages))
-            return
-        per_task = -(-len(new_pages) // (self.jobs * 4))
-        tasks = [(self.base_url, new_pages[i:i + per_task]) for i in range(0, len(new_pages), per_task)]
-        for files in parallel_map(write_pages, tasks, self.jobs):
-            self.files += files
+        tasks = ((self.base_url, new_pages[i:i + _PER_TASK // 8]) for i in range(0, len(new_pages), _PER_TASK // 8))
+        pool = self.jobs > 1 and len(new_pages) >= _POOL_MIN // 8
+        for rendered in bounded_map(render_pages, tasks, self.jobs) if pool else map(render_pages, tasks):
+            for folder, page, data in rendered:
+                write_page(self.placer, folder, page, data)
 
     def _page_store(self, index: str) -> str:
         """``.egg-migrate/pages`` or ``.egg-migrate/d-<distro>/pages``; made on first use.

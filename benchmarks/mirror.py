@@ -122,6 +122,23 @@ def _cpu() -> _Cpu:
     return _Cpu(me.ru_utime + workers.ru_utime, me.ru_stime + workers.ru_stime)
 
 
+def verify(root: Path, wheels: list, sample: int = 50) -> None:
+    """Spot-check the mirror: every link of some project pages names a file with that name and hash."""
+    import hashlib
+    import re
+
+    by_name = {os.path.basename(w): w for w in wheels}
+    projects = sorted({name.split("-")[0] for name in by_name})
+    for project in projects[::max(1, len(projects) // sample)] + projects[-1:]:
+        page = root / "simple" / project / "index.html"
+        links = re.findall(r'href="([^"#]+)#sha256=([0-9a-f]+)"', page.read_text())
+        assert links and len(links) == sum(1 for n in by_name if n.startswith(project + "-")), page
+        for href, sha in links:
+            served = (page.parent / href).resolve()
+            assert hashlib.sha256(served.read_bytes()).hexdigest() == sha, href
+            assert Path(by_name[served.name]).read_bytes() == served.read_bytes(), href
+
+
 def timed(label: str, wheels: list, root: Path, durable: bool, link: bool, jobs: int) -> float:
     before = _cpu()
     started = time.perf_counter()
@@ -129,6 +146,8 @@ def timed(label: str, wheels: list, root: Path, durable: bool, link: bool, jobs:
     seconds = time.perf_counter() - started
     after = _cpu()
     assert report.ok, report.problems[:3]
+    assert report.files == len(wheels) and report.projects == len({os.path.basename(w).split("-")[0] for w in wheels})
+    verify(root, wheels)
     print(f"  {label:<48} {seconds:6.2f} s  (user {after.ru_utime - before.ru_utime:5.2f}, "
           f"sys {after.ru_stime - before.ru_stime:5.2f})  files {report.files:>6}  read {len(report.added):>6}  "
           f"pages written {report.pages_written:>5}  reused {report.pages_reused:>5}")

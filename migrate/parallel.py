@@ -12,6 +12,7 @@ import sys
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from itertools import islice
 from typing import Callable, Iterable, Iterator
 
 
@@ -32,7 +33,7 @@ def bounded_map(func: Callable, tasks: Iterable, jobs: int) -> Iterator:
     task at once, so its results could pile up in memory."""
     tasks = iter(tasks)
     with ProcessPoolExecutor(max_workers=jobs, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
-        pending = deque(pool.submit(func, task) for task, _ in zip(tasks, range(2 * jobs)))
+        pending = deque(pool.submit(func, task) for task in islice(tasks, 2 * jobs))
         while pending:
             result = pending.popleft().result()
             for task in tasks:

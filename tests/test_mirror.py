@@ -372,6 +372,7 @@ def test_the_pool_publishes_the_same_mirror_as_one_process(tmp_path, monkeypatch
         (root / "packages").mkdir(parents=True)
         shutil.copy(clash, root / "packages" / clash.name)  # a leftover holding a wheel's name
         monkeypatch.setattr(publishing, "_POOL_MIN", pool_min)
+        monkeypatch.setattr(publishing, "_PER_TASK", 2)  # many more tasks than the pool takes at once
         report = mirror.publish(wheels, root, jobs=jobs)
         mirrors[jobs] = report, mirror_files(root)
     (one, one_files), (pooled, pooled_files) = mirrors[1], mirrors[2]

@@ -27,7 +27,7 @@ def register(sub) -> None:
                    help="hard-link the wheels into the mirror instead of copying them (faster; only when "
                    "the wheel folder's files are never rewritten in place, as egg-migrate convert does)")
     p.add_argument("-j", "--jobs", type=int, default=default_jobs(), metavar="N",
-                   help="processes reading new wheels and writing pages, when there are thousands "
+                   help="processes reading new wheels and rendering pages, when there are thousands "
                    "(default: %(default)s)")
     p.add_argument("--no-sync", action="store_true",
                    help="skip the file-system flush before the swap (faster; not safe against power loss)")

@@ -129,19 +129,20 @@ class Placer:
 # ---------------------------------------------------------------- pool workers (top level: a fresh process imports them)
 
 def read_wheels(items: list) -> list:
-    """Pool worker: read a share of the new wheels: [the Wheel, or why it is bad] in order.
+    """Pool worker: read a share of the new wheels, given as (tag, path, size):
+    [(tag, the Wheel or why it is bad)].
 
     A wheel's bytes come back with it when small (the main process then writes them without
     reading the file again); larger ones it copies from the file, checking the hash."""
     results = []
     with paused_gc():
-        for wheel, size in items:
+        for tag, wheel, size in items:
             try:
                 found = inspect(wheel, size)
             except BadWheel as exc:
-                results.append(str(exc))
+                results.append((tag, str(exc)))
                 continue
-            results.append(found if size <= SHIP_BYTES else found._replace(data=None))
+            results.append((tag, found if size <= SHIP_BYTES else found._replace(data=None)))
     return results
 
 

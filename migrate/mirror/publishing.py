@@ -273,11 +273,9 @@ class _Publish:
             seen.add(filename)
         if len(todo) < _POOL_MIN:
             return
-        tasks = ([(given[n][0], given[n][4]) for n in todo[i:i + _PER_TASK]] for i in range(0, len(todo), _PER_TASK))
-        positions = iter(todo)
+        tasks = ([(n, given[n][0], given[n][4]) for n in todo[i:i + _PER_TASK]] for i in range(0, len(todo), _PER_TASK))
         for results in bounded_map(read_wheels, tasks, self.jobs):
-            for result in results:
-                yield next(positions), result
+            yield from results
 
     def _duplicate(self, wheel: str, filename: str, sha: str) -> None:
         first = self.by_name[filename]
@@ -403,7 +401,8 @@ class _Publish:
         self.pages_written = len(new_pages)
         for store, sig, *_rest in new_pages:
             self.dirs.update((store, f"{store}/{sig}"))
-        tasks = ((self.base_url, new_pages[i:i + _PER_TASK // 8]) for i in range(0, len(new_pages), _PER_TASK // 8))
+        per_task = max(1, _PER_TASK // 8)  # a page is about eight wheels' work
+        tasks = ((self.base_url, new_pages[i:i + per_task]) for i in range(0, len(new_pages), per_task))
         pool = self.jobs > 1 and len(new_pages) >= _POOL_MIN // 8
         for rendered in bounded_map(render_pages, tasks, self.jobs) if pool else map(render_pages, tasks):
             for folder, page, data in rendered:

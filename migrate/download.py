@@ -59,6 +59,7 @@ class Result:
     sha256: Optional[str] = None  # of the file; for a folder egg, of its sorted (path, sha256) list
     reason: str = ""  # why skipped / missing / failed
     note: str = ""  # what else to know: resumed, copied, hard-linked, compatible platform...
+    selected: str = ""  # why this file was chosen, when not simply by its name (stable across runs)
     project: Optional[str] = None  # eggs.ini key or listing folder
     target: Optional[str] = None  # eggs.ini mode: ``py2.7-linux-x86_64-ucs4``
 
@@ -201,7 +202,7 @@ class Downloader:
             except OSError as exc:
                 result = Result(link.filename, link.url, FAILED, reason=f"cannot write: {exc.strerror or exc}")
         if note:
-            result = replace(result, note="; ".join(n for n in (note, result.note) if n))
+            result = replace(result, note="; ".join(n for n in (note, result.note) if n), selected=note)
         return result
 
     # -- already there? -------------------------------------------------------

@@ -34,6 +34,7 @@ class Source:
     url: Optional[str] = None
     sha256: Optional[str] = None
     size: Optional[int] = None
+    selected: Optional[str] = None  # why fetch chose this file, when not simply by its name
 
 
 def source_of(path, url: Optional[str] = None) -> Source:
@@ -68,7 +69,7 @@ def egg_record(result, source: Optional[Source] = None, checks=None) -> dict:
     name = raw.get("file_name") or {}
     return {
         "egg": str(result.egg),
-        "source": _source(source),
+        "source": source_record(source),
         "status": status,
         "reason": reason,
         "project": raw.get("project"),
@@ -104,7 +105,7 @@ def failed_record(egg, reason: str, source: Optional[Source] = None) -> dict:
 def _empty(egg, status: str, reason: str, source: Optional[Source]) -> dict:
     source = source or Source(str(egg))
     return {
-        "egg": str(egg), "source": _source(source), "status": status, "reason": reason,
+        "egg": str(egg), "source": source_record(source), "status": status, "reason": reason,
         "project": None, "version": None, "egg_version": None, "egg_python": None, "egg_platform": None,
         "wheel": None, "wheel_path": None, "requires_dist": [], "extras": [], "entry_points": {}, "scripts": [],
         "namespace_packages": [], "external_libraries": [], "checks": _checks(None), "problems": [],
@@ -112,8 +113,10 @@ def _empty(egg, status: str, reason: str, source: Optional[Source]) -> dict:
     }
 
 
-def _source(source: Source) -> dict:
-    return {"path": source.path, "url": source.url, "sha256": source.sha256, "size": source.size}
+def source_record(source: Source) -> dict:
+    """The manifest's ``source`` object (also rebuilt for a cached record: the path may differ)."""
+    return {"path": source.path, "url": source.url, "sha256": source.sha256, "size": source.size,
+            "selected": source.selected}
 
 
 def _checks(checks) -> dict:

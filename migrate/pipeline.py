@@ -198,7 +198,7 @@ def _fetch(options: RunOptions, ini, out: Path, report: RunReport, say, bars: bo
         return None
     ready = []
     for r in result.results:
-        src = manifest.Source(str(r.path) if r.path else r.filename, r.url, r.sha256, r.size)
+        src = manifest.Source(str(r.path) if r.path else r.filename, r.url, r.sha256, r.size, r.selected or None)
         if r.status in ("downloaded", "already-verified"):
             ready.append((r, src))
         elif r.status == "skipped":

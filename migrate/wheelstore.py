@@ -89,7 +89,7 @@ def cached_record(cache: Path, key: str, src, wheels: Path) -> Optional[dict]:
         record["wheel"] = {**wheel, "path": str(here)}
         record["wheel_path"] = str(here)
     record["egg"] = src.path
-    record["source"] = {"path": src.path, "url": src.url, "sha256": src.sha256, "size": src.size}
+    record["source"] = manifest.source_record(src)
     return record
 
 

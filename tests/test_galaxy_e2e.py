@@ -199,6 +199,9 @@ def test_manifest_records_the_version_mapping_the_dependency_and_the_fallback(de
     assert note.startswith("eggs.ini wants MarkupShim-0.12-py2.7.egg, which the repository does not have; "
                            "took MarkupShim-0.12-py2.7-linux-x86_64-ucs4.egg (a build for the deployment's "
                            "platform linux-x86_64-ucs4")
+    # ... and in manifest.json, without the per-run parts of the fetch note (resumed, hard-linked...)
+    assert markup["source"]["selected"] == note.split(")", 1)[0] + ")" and markup["source"]["selected"] in note
+    assert bx["source"]["selected"] is None  # fetched by its own name
 
 
 def test_a_second_run_fetches_nothing_and_writes_the_same_bytes(deployment):

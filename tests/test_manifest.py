@@ -51,7 +51,7 @@ def test_a_converted_record_says_everything(records):
     r = by_egg["toolbox-0.5-py2.7.egg"]
     egg = FIXTURES / "toolbox-0.5-py2.7.egg"
     assert r["source"] == {"path": str(egg), "url": None, "sha256": hashlib.sha256(egg.read_bytes()).hexdigest(),
-                           "size": egg.stat().st_size}
+                           "size": egg.stat().st_size, "selected": None}
     assert (r["status"], r["reason"], r["project"], r["version"]) == ("converted", None, "toolbox", "0.5")
     assert r["wheel"]["filename"] == "toolbox-0.5-py2-none-any.whl"
     assert r["wheel"]["sha256"] == hashlib.sha256(Path(r["wheel_path"]).read_bytes()).hexdigest()

@@ -21,8 +21,7 @@ def parallel_map(func: Callable, items: list, jobs: int) -> Iterator:
     if jobs <= 1 or len(items) <= 1:
         yield from map(func, items)
         return
-    with ProcessPoolExecutor(max_workers=min(jobs, len(items)), initializer=_die_with_parent,
-                             initargs=(os.getpid(),)) as pool:
+    with _pool(min(jobs, len(items))) as pool:
         yield from pool.map(func, items, chunksize=max(1, min(16, len(items) // (jobs * 4) or 1)))
 
 
@@ -32,7 +31,7 @@ def bounded_map(func: Callable, tasks: Iterable, jobs: int) -> Iterator:
     For big results (wheel bytes) consumed by a slower caller: ``parallel_map`` submits every
     task at once, so its results could pile up in memory."""
     tasks = iter(tasks)
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
+    with _pool(jobs) as pool:
         pending = deque(pool.submit(func, task) for task in islice(tasks, 2 * jobs))
         while pending:
             result = pending.popleft().result()
@@ -40,6 +39,11 @@ def bounded_map(func: Callable, tasks: Iterable, jobs: int) -> Iterator:
                 pending.append(pool.submit(func, task))
                 break
             yield result
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """A process pool whose workers die with this process (see ``_die_with_parent``)."""
+    return ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent, initargs=(os.getpid(),))
 
 
 @contextmanager

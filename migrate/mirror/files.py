@@ -29,8 +29,7 @@ class Placer:
     never overwrites one an index may refer to. Only the main process creates files: processes
     creating files in one folder at once spin on its lock in the kernel (seen with ``perf``)."""
 
-    def __init__(self, root: str, link: bool):
-        self.root = root
+    def __init__(self, link: bool):
         self.link = link
         self.files, self.dirs = [], set()  # created: flushed before the swap
         self.meta_first = {}  # metadata sha256 -> the first .metadata file placed with those bytes

@@ -90,7 +90,7 @@ class _Publish:
         self.link = link
         self.jobs = jobs
         self.problems, self.added = [], []
-        self.placer = Placer(self.root, link)
+        self.placer = Placer(link)
         self.files, self.dirs = self.placer.files, self.placer.dirs  # created this run: flushed before the swap
         self.claimed = {}  # path -> sha256 placed this run
         self.stores = set()

@@ -30,8 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from migrate import pipeline  # noqa: E402
-from migrate.pipeline import RunOptions  # noqa: E402
+from migrate.run import pipeline  # noqa: E402
+from migrate.run.pipeline import RunOptions  # noqa: E402
 
 SAMPLE = ROOT / "data" / "sample-repo"
 _NAME = re.compile(rb"^Name: .*$", re.MULTILINE)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from migrate import interpreters
-from migrate.convert import convert_egg
+from migrate.wheels.convert import convert_egg
 
 FIXTURES = Path(__file__).parent / "fixtures" / "eggs"
 

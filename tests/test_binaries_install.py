@@ -18,7 +18,7 @@ import pytest
 from packaging.utils import parse_wheel_filename
 
 from tests.conftest import pip_install, py
-from migrate.convert import convert_egg
+from migrate.wheels.convert import convert_egg
 
 BINARIES = Path(__file__).parent / "fixtures" / "binaries"
 

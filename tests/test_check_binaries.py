@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from migrate.check import check_wheel
+from migrate.checks.check import check_wheel
 from tests.test_check_wheelmaker import build_wheel, standard_files
 
 BINARIES = Path(__file__).parent / "fixtures" / "binaries"

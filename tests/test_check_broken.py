@@ -12,7 +12,7 @@ import zipfile
 import pytest
 
 from migrate import problems as P
-from migrate.check import check_wheel
+from migrate.checks.check import check_wheel
 from tests.test_check_wheelmaker import (Member, build_wheel, cext27, cext310, installer_errors, record_hash,
                                    standard_files, xmlext310)
 

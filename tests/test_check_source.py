@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from migrate import problems as P
-from migrate.check import check_wheel
+from migrate.checks.check import check_wheel
 from tests.test_check_wheelmaker import rewrap
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from migrate.check import check_wheel
+from migrate.checks.check import check_wheel
 from tests.test_check_broken import BROKEN
 from tests.test_check_wheelmaker import VENV_BIN
 

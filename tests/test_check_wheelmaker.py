@@ -23,7 +23,7 @@ from typing import Callable, Optional
 
 import pytest
 
-from migrate.check import check_wheel
+from migrate.checks.check import check_wheel
 
 FIXTURES = Path(__file__).parent / "fixtures" / "eggs"
 VENV_BIN = Path(sys.executable).parent

@@ -11,8 +11,8 @@ from installer.sources import WheelFile
 from packaging.metadata import Metadata
 from packaging.utils import parse_wheel_filename
 
-from migrate.archive import Limits
-from migrate.convert import ConvertOptions, convert_egg
+from migrate.eggs.archive import Limits
+from migrate.wheels.convert import ConvertOptions, convert_egg
 from tests.conftest import FIXTURES, fixture_egg
 from tests.eggmaker import make_egg, pkg_info, simple_egg
 

@@ -1,7 +1,7 @@
 """EGG-INFO reading: PKG-INFO quirks, requires.txt sections, develop .egg-info folders."""
 from packaging.requirements import Requirement
 
-from migrate.egginfo import open_egg, parse_requires_txt, read_egg_info
+from migrate.eggs.egginfo import open_egg, parse_requires_txt, read_egg_info
 from tests.eggmaker import make_egg, pkg_info
 from tests.conftest import fixture_egg
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from migrate import eggsini
-from migrate.eggsini import InvalidEggsIni, InvalidTarget, Target, parse_target, platform_note
+from migrate.galaxy import eggsini
+from migrate.galaxy.eggsini import InvalidEggsIni, InvalidTarget, Target, parse_target, platform_note
 
 # Galaxy 15.10's eggs.ini (abridged: every section, comments, a commented-out egg).
 GALAXY_1510 = """\

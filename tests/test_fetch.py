@@ -9,12 +9,12 @@ import zipfile
 import pytest
 import requests
 
-from migrate import net, sources
+from migrate.fetch import net, sources
 from migrate.cli import main
-from migrate.download import STATE_FILE, State
-from migrate.fetch import MANIFEST, FetchOptions, SourceError, fetch
-from migrate.net import NetOptions
-from migrate.selection import Selection
+from migrate.fetch.download import STATE_FILE, State
+from migrate.fetch.fetch import MANIFEST, FetchOptions, SourceError, fetch
+from migrate.fetch.net import NetOptions
+from migrate.fetch.selection import Selection
 
 try:
     from tests.servers import TreeServer, egg_bytes, galaxy_tree, make_egg, sha256_file, simple_index

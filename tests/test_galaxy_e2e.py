@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from packaging.utils import canonicalize_name
 
-from migrate import eggsini, galaxy, interpreters
+from migrate import interpreters
+from migrate.galaxy import eggsini, galaxy
 
 try:
     from tests.conftest import run

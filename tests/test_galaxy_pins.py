@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import os
 
-from migrate import eggsini, galaxy
-from migrate.eggsini import parse_target
-from migrate.selection import Selection, describe_missing, pick_alternative
-from migrate.sources import Link
+from migrate.galaxy import eggsini, galaxy
+from migrate.galaxy.eggsini import parse_target
+from migrate.fetch.selection import Selection, describe_missing, pick_alternative
+from migrate.fetch.sources import Link
 
 UCS4, UCS2 = parse_target("2.7", "linux-x86_64-ucs4"), parse_target("2.7", "linux-x86_64-ucs2")
 
@@ -192,7 +192,7 @@ def test_written_atomically_and_left_alone_when_unchanged(tmp_path):
 
 
 def test_requirement_roots_are_the_converted_eggs_at_their_wheel_versions(tmp_path):
-    from migrate import pins
+    from migrate.pins import pins
 
     ini = eggsini.parse_text(INI)
     roots, notes = galaxy.requirement_roots(ini, RECORDS)

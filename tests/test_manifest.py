@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from migrate import manifest
-from migrate.check import check_wheel, eggs_from_manifest
-from migrate.convert import convert_egg
+from migrate.run import manifest
+from migrate.checks.check import check_wheel, eggs_from_manifest
+from migrate.wheels.convert import convert_egg
 from tests.conftest import FIXTURES
 
 RECORD_KEYS = ["egg", "source", "status", "reason", "project", "version", "egg_version", "egg_python",

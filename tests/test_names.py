@@ -1,7 +1,7 @@
 """Egg file names, on real-world names (FACTS.md, Galaxy's repository)."""
 import pytest
 
-from migrate.names import InvalidEggName, dist_info_name, parse, pep440_version
+from migrate.eggs.names import InvalidEggName, dist_info_name, parse, pep440_version
 
 
 @pytest.mark.parametrize(

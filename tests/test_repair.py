@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from migrate.repair import RepairResult, find_tools, repair_wheel, target_policy
+from migrate.wheels.repair import RepairResult, find_tools, repair_wheel, target_policy
 from tests.conftest import pip_install, py
 
 

@@ -29,8 +29,9 @@ from pathlib import Path
 
 import pytest
 
-from migrate import interpreters, pipeline, wheelstore
-from migrate.pipeline import KILL_ENV, RunOptions
+from migrate import interpreters
+from migrate.run import pipeline, wheelstore
+from migrate.run.pipeline import KILL_ENV, RunOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample-repo"

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from migrate import interpreters
-from migrate.pipeline import KILL_ENV
+from migrate.run.pipeline import KILL_ENV
 from tests.conftest import py, run
 
 ROOT = Path(__file__).resolve().parent.parent

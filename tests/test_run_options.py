@@ -2,7 +2,7 @@
 import subprocess
 import sys
 
-from migrate.pipeline import SAMPLE_EGGS_INI, RunOptions, run
+from migrate.run.pipeline import SAMPLE_EGGS_INI, RunOptions, run
 
 
 def test_hashes_reach_the_galaxy_pins(tmp_path):

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from migrate.elf import BinaryFacts, analyse
-from migrate.names import parse
-from migrate.tags import (TagError, TagOptions, choose, distro_from_comment, manylinux_audit, manylinux_policy,
+from migrate.binaries.elf import BinaryFacts, analyse
+from migrate.eggs.names import parse
+from migrate.wheels.tags import (TagError, TagOptions, choose, distro_from_comment, manylinux_audit, manylinux_policy,
                           normalise_distro, policy_names, split_egg_platform)
 
 BINARIES = Path(__file__).parent / "fixtures" / "binaries"

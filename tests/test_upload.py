@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from migrate import interpreters, upload
+from migrate import interpreters
+from migrate.mirror import upload
 from migrate.cli import main as cli
 from tests.conftest import run
 

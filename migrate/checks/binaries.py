@@ -14,7 +14,7 @@ from typing import Optional
 
 from migrate import problems as P
 from migrate.checks.reader import OpenWheel
-from migrate.tags import manylinux_policy
+from migrate.wheels.tags import manylinux_policy
 
 _ARCHES = ("x86_64", "i686", "aarch64", "armv7l", "armv6l", "ppc64le", "ppc64", "s390x", "riscv64",
            "loongarch64", "x32", "i386")

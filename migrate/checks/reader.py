@@ -19,10 +19,10 @@ from typing import Iterator, Optional
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
-from migrate.archive import CHUNK, Limits
-from migrate.elf import BinaryFacts, analyse
-from migrate.plan import is_binary
-from migrate.wheelzip import record_hash
+from migrate.eggs.archive import CHUNK, Limits
+from migrate.binaries.elf import BinaryFacts, analyse
+from migrate.wheels.plan import is_binary
+from migrate.wheels.wheelzip import record_hash
 
 _DIST_INFO = re.compile(r"^[^/]+-[^/]+\.dist-info$")
 _DATA = re.compile(r"^[^/]+-[^/]+\.data$")

@@ -16,7 +16,7 @@ import io
 
 from migrate import problems as P
 from migrate.checks.reader import OpenWheel, UnreadableMember
-from migrate.wheelzip import record_hash
+from migrate.wheels.wheelzip import record_hash
 
 _SIGNATURES = ("RECORD.jws", "RECORD.p7s")
 _WEAK = {"md5", "sha1", "sha224"}

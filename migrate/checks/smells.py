@@ -13,8 +13,8 @@ import re
 
 from migrate import problems as P
 from migrate.checks.reader import OpenWheel, UnreadableMember
-from migrate.elf import module_name
-from migrate.plan import is_binary, only_declares_namespace, script_interpreter
+from migrate.binaries.elf import module_name
+from migrate.wheels.plan import is_binary, only_declares_namespace, script_interpreter
 
 _SHEBANG_PY = re.compile(rb"^#![^\n]*python")
 _SCRIPTS = re.compile(r"^[^/]+\.data/scripts/")

@@ -9,10 +9,10 @@ from packaging.version import Version
 
 from migrate import interpreters
 from migrate import problems as P
-from migrate.check import BadManifest, CheckResult, check_wheel, eggs_from_manifest, find_wheels
+from migrate.checks.check import BadManifest, CheckResult, check_wheel, eggs_from_manifest, find_wheels
 from migrate.commands.common import default_jobs, print_json
 from migrate.parallel import parallel_map, progress
-from migrate.convert import ConversionFailed, inspect_egg
+from migrate.wheels.convert import ConversionFailed, inspect_egg
 
 
 def register(sub) -> None:
@@ -103,7 +103,7 @@ def _sources(args, wheels: list, errors: list) -> dict:
 
 
 def _smoke(args, results: list):
-    from migrate.smoke import smoke_test
+    from migrate.checks.smoke import smoke_test
 
     errors, extra = [], []
     for path in args.interpreter:

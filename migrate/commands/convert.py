@@ -6,9 +6,9 @@ from functools import partial
 from pathlib import Path
 
 from migrate.commands.common import add_tag_options, default_jobs, find_eggs, print_json, tag_options
-from migrate.convert import ConvertOptions, convert_egg
+from migrate.wheels.convert import ConvertOptions, convert_egg
 from migrate.parallel import parallel_map, progress
-from migrate.report import result_record
+from migrate.run.report import result_record
 
 
 def register(sub) -> None:
@@ -60,7 +60,7 @@ def run(args) -> int:
 
 def _repair(results, dest: Path) -> dict:
     """{linux wheel: repaired wheel} for the wheels `auditwheel repair` can make manylinux."""
-    from migrate.repair import find_tools, repair_wheel
+    from migrate.wheels.repair import find_tools, repair_wheel
 
     todo = [r for r in results if r.ok and r.tags is not None and r.tags.repairable]
     if not todo:

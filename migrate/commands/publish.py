@@ -58,7 +58,8 @@ def find_wheels(arguments) -> tuple:
 
 
 def run(args) -> int:
-    from migrate import mirror, upload
+    from migrate import mirror
+    from migrate.mirror import upload
 
     if not args.output and not args.upload:
         print("egg-migrate publish: give -o MIRROR_DIR, --upload URL or both", file=sys.stderr)

@@ -73,7 +73,7 @@ def target_policy(wheel_name: str) -> Optional[str]:
     ``--plat`` names one; given the newest policy it still tags the wheel with
     the oldest policy the repaired wheel meets (plus the one asked for).
     """
-    from migrate.tags import policy_names
+    from migrate.wheels.tags import policy_names
 
     platform = wheel_name[:-len(".whl")].rsplit("-", 1)[-1]
     arches = {p[len("linux_"):] for p in platform.split(".") if p.startswith("linux_")}

@@ -36,8 +36,8 @@ from importlib import resources
 from typing import Iterable, Optional
 
 from migrate import problems as P
-from migrate.elf import BinaryFacts
-from migrate.names import EggName
+from migrate.binaries.elf import BinaryFacts
+from migrate.eggs.names import EggName
 
 PLATFORM_MODES = ("auto", "manylinux", "linux", "distro")
 _NAME_ARCH = {"amd64": "x86_64", "i386": "i686", "i586": "i686", "i486": "i686", "x86": "i686", "armv7": "armv7l"}
@@ -200,7 +200,7 @@ def _binary_versions(b: BinaryFacts) -> list:
     if lib:
         said.append(((lib[0], lib[1]), f"{b.path} links libpython{lib[0]}.{lib[1]}{lib[2]}"))
     if b.format == "pe":
-        from migrate.machpe import python_from_dll
+        from migrate.binaries.machpe import python_from_dll
 
         dll = python_from_dll(b.needed)
         if dll and dll[1] is not None:
@@ -209,7 +209,7 @@ def _binary_versions(b: BinaryFacts) -> list:
 
 
 def _init_symbol(b: BinaryFacts) -> str:
-    from migrate.elf import module_name
+    from migrate.binaries.elf import module_name
 
     mod = module_name(b.path)
     return f"PyInit_{mod}" if b.python_major == 3 else f"init{mod}"

@@ -33,8 +33,8 @@ from urllib.request import url2pathname
 import requests
 from packaging.utils import canonicalize_name
 
-from migrate import names
-from migrate.net import JSON_LISTING, HTTPStatus, NetError, NetOptions, get_page
+from migrate.eggs import names
+from migrate.fetch.net import JSON_LISTING, HTTPStatus, NetError, NetOptions, get_page
 
 _UCS = re.compile(r"-(ucs[24])$", re.IGNORECASE)
 MAX_DEPTH = 4  # a Galaxy repository is 2 levels; leave room for /new/ and the like

@@ -20,7 +20,7 @@ from typing import Iterable, Optional
 from migrate import __version__
 from migrate import problems as P
 from migrate.fsutil import file_sha256, write_atomic
-from migrate.report import result_record
+from migrate.run.report import result_record
 
 SCHEMA = 1
 CONVERTED, SKIPPED, FAILED = "converted", "skipped", "failed"

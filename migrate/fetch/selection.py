@@ -15,9 +15,9 @@ from typing import Optional, Sequence
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from migrate import names
-from migrate.eggsini import EggsIni, Target, Wanted, parse_target, platform_note
-from migrate.sources import EggParts, Link, egg_parts
+from migrate.eggs import names
+from migrate.galaxy.eggsini import EggsIni, Target, Wanted, parse_target, platform_note
+from migrate.fetch.sources import EggParts, Link, egg_parts
 
 DEFAULT_GALAXY_PLATFORM = "linux-x86_64-ucs4"
 

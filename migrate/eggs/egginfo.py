@@ -19,7 +19,7 @@ from packaging.utils import canonicalize_name
 from pkginfo.distribution import Distribution
 
 from migrate import problems as P
-from migrate.archive import BrokenEgg, EggArchive, FolderEgg, Limits, ZipEgg, check_member_path
+from migrate.eggs.archive import BrokenEgg, EggArchive, FolderEgg, Limits, ZipEgg, check_member_path
 
 # PKG-INFO fields carried to METADATA, in the order METADATA lists them.
 SINGLE_FIELDS = (

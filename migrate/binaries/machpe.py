@@ -14,7 +14,7 @@ import re
 import struct
 from typing import BinaryIO, Optional
 
-from migrate.elf import BinaryFacts, module_name
+from migrate.binaries.elf import BinaryFacts, module_name
 
 _CPU = {7: "i386", 0x01000007: "x86_64", 18: "ppc", 0x01000012: "ppc64", 12: "arm", 0x0100000C: "arm64"}
 # sets of architectures -> the macOS platform tag arch (as pip/packaging name them)

@@ -17,15 +17,15 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion
 
 from migrate import problems as P
-from migrate.archive import CHUNK, BrokenEgg, EggArchive, Limits
-from migrate.distinfo import render_metadata, render_nspkg_pth, render_record, render_wheel
-from migrate.egginfo import EggInfo, open_egg, read_egg_info, with_extra_requirements
-from migrate.elf import BinaryFacts, analyse
+from migrate.eggs.archive import CHUNK, BrokenEgg, EggArchive, Limits
+from migrate.wheels.distinfo import render_metadata, render_nspkg_pth, render_record, render_wheel
+from migrate.eggs.egginfo import EggInfo, open_egg, read_egg_info, with_extra_requirements
+from migrate.binaries.elf import BinaryFacts, analyse
 from migrate.fsutil import atomic_writer
-from migrate.names import EggName, InvalidEggName, dist_info_name, parse, pep440_version
-from migrate.plan import Plan, make_plan, rewrite_shebang
-from migrate.tags import TagError, TagOptions, WheelTags, choose
-from migrate.wheelzip import CorruptMember, WheelZipWriter
+from migrate.eggs.names import EggName, InvalidEggName, dist_info_name, parse, pep440_version
+from migrate.wheels.plan import Plan, make_plan, rewrite_shebang
+from migrate.wheels.tags import TagError, TagOptions, WheelTags, choose
+from migrate.wheels.wheelzip import CorruptMember, WheelZipWriter
 
 
 @dataclass(frozen=True)

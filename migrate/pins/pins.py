@@ -588,8 +588,8 @@ def read_eggs_ini(path, manifest=None) -> tuple:
     converter does (``names.pep440_version``: a ``[tags]`` suffix becomes a local
     version). Eggs in ``[general] no_auto`` were optional in Galaxy: left out, noted.
     """
-    from migrate import eggsini
-    from migrate.names import pep440_version
+    from migrate.galaxy import eggsini
+    from migrate.eggs.names import pep440_version
 
     try:
         ini = eggsini.parse(path)

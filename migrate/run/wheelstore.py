@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from migrate import __version__, manifest
-from migrate.check import check_wheel
-from migrate.convert import ConvertOptions, convert_egg
+from migrate import __version__
+from migrate.run import manifest
+from migrate.checks.check import check_wheel
+from migrate.wheels.convert import ConvertOptions, convert_egg
 from migrate.fsutil import file_sha256
-from migrate.runstate import checkpoint, remove
+from migrate.run.runstate import checkpoint, remove
 
 
 @dataclass(frozen=True)

@@ -32,8 +32,8 @@ import requests
 from migrate.fsutil import file_sha256
 import urllib3
 
-from migrate.net import RETRY_STATUSES, NetOptions, _is_dns, describe
-from migrate.sources import Link
+from migrate.fetch.net import RETRY_STATUSES, NetOptions, _is_dns, describe
+from migrate.fetch.sources import Link
 
 STATE_FILE = ".egg-migrate-fetch.jsonl"
 PART_SUFFIX = ".part"

@@ -150,7 +150,7 @@ def analyse(stream: BinaryIO, path: str) -> BinaryFacts:
         except Exception as exc:  # pyelftools raises assorted errors on corrupt input
             return BinaryFacts(path=path, format="elf", problem=f"unreadable ELF file ({type(exc).__name__}: {_short(exc)})")
     if kind in ("macho", "pe"):
-        from migrate import machpe
+        from migrate.binaries import machpe
 
         return machpe.analyse(stream, path, kind)
     if not head:

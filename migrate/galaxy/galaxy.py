@@ -18,11 +18,12 @@ from typing import Optional
 
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
-from migrate import __version__, names
-from migrate.eggsini import EggPin, EggsIni
+from migrate import __version__
+from migrate.eggs import names
+from migrate.galaxy.eggsini import EggPin, EggsIni
 from migrate.fsutil import write_if_changed
-from migrate.selection import same_version
-from migrate.sources import egg_parts
+from migrate.fetch.selection import same_version
+from migrate.fetch.sources import egg_parts
 
 FILENAME = "pinned-requirements.txt"
 CONVERTED, FAILED = "converted", "failed"
@@ -133,7 +134,7 @@ def requirement_roots(ini: EggsIni, records: list) -> tuple:
     """
     from packaging.requirements import Requirement
 
-    from migrate.pins import Root
+    from migrate.pins.pins import Root
 
     result = pins_for(ini, records)
     roots = [Root(Requirement(p.requirement), f"eggs.ini [eggs:{'platform' if p.egg.platform else 'noplatform'}] "

@@ -11,9 +11,9 @@ import io
 from typing import Iterable
 
 from migrate import __version__
-from migrate.egginfo import EggInfo
-from migrate.tags import WheelTags
-from migrate.wheelzip import Written
+from migrate.eggs.egginfo import EggInfo
+from migrate.wheels.tags import WheelTags
+from migrate.wheels.wheelzip import Written
 
 # (METADATA header, EggInfo/Metadata attribute, first Metadata-Version that has it)
 _SINGLE = (

@@ -29,17 +29,18 @@ from typing import Callable, Optional
 
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
-from migrate import __version__, manifest, wheelstore
-from migrate.convert import ConvertOptions
+from migrate import __version__
+from migrate.run import manifest, wheelstore
+from migrate.wheels.convert import ConvertOptions
 from migrate.fsutil import file_sha256, write_if_changed
 from migrate.parallel import parallel_map
-from migrate import runstate
-from migrate.runstate import KILL_ENV, Busy, RunLock, checkpoint, read_json, remove, sweep_temp_files, write_json
+from migrate.run import runstate
+from migrate.run.runstate import KILL_ENV, Busy, RunLock, checkpoint, read_json, remove, sweep_temp_files, write_json
 
 __all__ = ["run", "RunOptions", "RunReport", "Busy", "KILL_ENV", "SAMPLE", "SAMPLE_EGGS_INI", "default_target"]
 
 STATE = ".state"
-SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample-repo"
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample-repo"
 SAMPLE_EGGS_INI = SAMPLE.parent / "eggs.ini"
 
 
@@ -147,7 +148,7 @@ def _timed(report: RunReport, stage: str):
 def _eggs_ini(options: RunOptions):
     if options.eggs_ini is None:
         return None
-    from migrate import eggsini
+    from migrate.galaxy import eggsini
 
     return eggsini.parse(options.eggs_ini)  # InvalidEggsIni: the caller prints its one line
 
@@ -173,8 +174,8 @@ def _fetch(options: RunOptions, ini, out: Path, report: RunReport, say, bars: bo
 
     None when the source as a whole cannot be read (the run stops there).
     """
-    from migrate.fetch import FetchOptions, SourceError, fetch
-    from migrate.selection import Selection
+    from migrate.fetch.fetch import FetchOptions, SourceError, fetch
+    from migrate.fetch.selection import Selection
 
     started = time.perf_counter()
     selection = Selection.make(ini, options.python, options.platforms, options.projects)
@@ -456,7 +457,7 @@ def default_target(records: list) -> tuple:
 
 
 def _pins(options: RunOptions, ini, out: Path, report: RunReport, say, bars: bool) -> None:
-    from migrate import pins
+    from migrate.pins import pins
 
     started = time.perf_counter()
     path, stamp = out / "requirements.txt", out / STATE / "pins.json"
@@ -549,7 +550,7 @@ def _run_command(options: RunOptions, out: Path) -> str:
 
 def _galaxy_pins(ini, out: Path, report: RunReport, say, hashes: bool = False) -> None:
     """Galaxy's own format beside requirements.txt (issue 8)."""
-    from migrate import galaxy
+    from migrate.galaxy import galaxy
 
     try:
         report.galaxy_pins = galaxy.write_pinned_requirements(ini, report.records, out / galaxy.FILENAME,
@@ -566,7 +567,7 @@ def _galaxy_pins(ini, out: Path, report: RunReport, say, hashes: bool = False) -
 
 
 def _pin_roots(options: RunOptions, ini, out: Path, report: RunReport, target) -> tuple:
-    from migrate import pins
+    from migrate.pins import pins
 
     if options.pin:
         return list(options.pin), []

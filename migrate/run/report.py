@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import Optional
 
-from migrate.convert import ConvertResult, EggFacts
-from migrate.elf import BinaryFacts
-from migrate.tags import WheelTags
+from migrate.wheels.convert import ConvertResult, EggFacts
+from migrate.binaries.elf import BinaryFacts
+from migrate.wheels.tags import WheelTags
 
 
 def tags_record(tags: Optional[WheelTags]) -> Optional[dict]:

@@ -1,0 +1,3 @@
+"""Galaxy's ``eggs.ini`` in (:mod:`eggsini`), Galaxy-style
+``pinned-requirements.txt`` out (:mod:`galaxy`).
+"""

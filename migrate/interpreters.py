@@ -18,6 +18,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Optional
 
+from migrate.errors import MigrateError
+
 _PROBE = r"""
 import sys, sysconfig, json, platform
 impl = platform.python_implementation()
@@ -33,7 +35,7 @@ print(json.dumps({
 """
 
 
-class NoVenvTool(RuntimeError):
+class NoVenvTool(MigrateError, RuntimeError):
     """No way to make a virtual environment for this interpreter here."""
 
 

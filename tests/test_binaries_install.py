@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from packaging.utils import parse_wheel_filename
 
-from tests.conftest import pip_install, py
 from migrate.wheels.convert import convert_egg
+from tests.conftest import pip_install, py
 
 BINARIES = Path(__file__).parent / "fixtures" / "binaries"
 

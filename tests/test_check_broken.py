@@ -13,8 +13,16 @@ import pytest
 
 from migrate import problems as P
 from migrate.checks.check import check_wheel
-from tests.test_check_wheelmaker import (Member, build_wheel, cext27, cext310, installer_errors, record_hash,
-                                   standard_files, xmlext310)
+from tests.test_check_wheelmaker import (
+    Member,
+    build_wheel,
+    cext27,
+    cext310,
+    installer_errors,
+    record_hash,
+    standard_files,
+    xmlext310,
+)
 
 DI = "demo-1.0.dist-info"
 EXT310 = "cext.cpython-310-x86_64-linux-gnu.so"

@@ -2,8 +2,8 @@
 from packaging.requirements import Requirement
 
 from migrate.eggs.egginfo import open_egg, parse_requires_txt, read_egg_info
-from tests.eggmaker import make_egg, pkg_info
 from tests.conftest import fixture_egg
+from tests.eggmaker import make_egg, pkg_info
 
 
 def read(path):

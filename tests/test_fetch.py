@@ -9,8 +9,8 @@ import zipfile
 import pytest
 import requests
 
-from migrate.fetch import net, sources
 from migrate.cli import main
+from migrate.fetch import net, sources
 from migrate.fetch.download import STATE_FILE, State
 from migrate.fetch.fetch import MANIFEST, FetchOptions, SourceError, fetch
 from migrate.fetch.net import NetOptions

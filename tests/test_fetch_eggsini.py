@@ -6,11 +6,11 @@ import shutil
 
 import pytest
 
-from migrate.galaxy import eggsini
 from migrate.cli import main
 from migrate.fetch.fetch import FetchOptions, fetch
 from migrate.fetch.net import NetOptions
 from migrate.fetch.selection import Selection
+from migrate.galaxy import eggsini
 
 try:
     from tests.servers import TreeServer, galaxy_tree, sha256_file

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import os
 
-from migrate.galaxy import eggsini, galaxy
-from migrate.galaxy.eggsini import parse_target
 from migrate.fetch.selection import Selection, describe_missing, pick_alternative
 from migrate.fetch.sources import Link
+from migrate.galaxy import eggsini, galaxy
+from migrate.galaxy.eggsini import parse_target
 
 UCS4, UCS2 = parse_target("2.7", "linux-x86_64-ucs4"), parse_target("2.7", "linux-x86_64-ucs2")
 

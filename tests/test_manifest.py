@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from migrate.run import manifest
 from migrate.checks.check import check_wheel, eggs_from_manifest
+from migrate.run import manifest
 from migrate.wheels.convert import convert_egg
 from tests.conftest import FIXTURES
 

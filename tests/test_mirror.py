@@ -17,8 +17,8 @@ import pytest
 
 from migrate import interpreters, mirror
 from migrate.cli import main as cli
-from migrate.wheels.convert import ConvertOptions, convert_egg
 from migrate.mirror import files, publishing
+from migrate.wheels.convert import ConvertOptions, convert_egg
 from migrate.wheels.tags import TagOptions
 from tests.conftest import fixture_egg, run
 from tests.wheelmaker import Served, good_wheels, make_wheel, published  # noqa: F401  (session fixture)

@@ -8,8 +8,8 @@ import pytest
 
 from migrate import interpreters
 from migrate import problems as P
-from migrate.cli import main
 from migrate.checks.smoke import FAILED, PASSED, SKIPPED, import_names, pick_interpreter, smoke_test
+from migrate.cli import main
 from tests.conftest import require_interpreter
 from tests.test_check_wheelmaker import build_wheel, standard_files
 

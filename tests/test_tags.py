@@ -12,8 +12,17 @@ import pytest
 
 from migrate.binaries.elf import BinaryFacts, analyse
 from migrate.eggs.names import parse
-from migrate.wheels.tags import (TagError, TagOptions, choose, distro_from_comment, manylinux_audit, manylinux_policy,
-                          normalise_distro, policy_names, split_egg_platform)
+from migrate.wheels.tags import (
+    TagError,
+    TagOptions,
+    choose,
+    distro_from_comment,
+    manylinux_audit,
+    manylinux_policy,
+    normalise_distro,
+    policy_names,
+    split_egg_platform,
+)
 
 BINARIES = Path(__file__).parent / "fixtures" / "binaries"
 TRUST = TagOptions(trust_name=True)

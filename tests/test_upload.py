@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from migrate import interpreters
-from migrate.mirror import upload
 from migrate.cli import main as cli
+from migrate.mirror import upload
 from tests.conftest import run
 
 PYPI_SERVER = Path(sys.executable).with_name("pypi-server")

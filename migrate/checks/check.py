@@ -17,6 +17,7 @@ from typing import Iterable, Optional
 from migrate import problems as P
 from migrate.checks import binaries, metadata, names, record, smells, source, wheelinfo, zipsafety
 from migrate.checks.reader import OpenWheel, UnreadableWheel
+from migrate.errors import MigrateError
 
 CHECKS = (names, zipsafety, record, metadata, wheelinfo, binaries, smells)
 
@@ -121,7 +122,7 @@ def find_wheels(arguments: Iterable[str]):
     return list(dict.fromkeys(wheels)), errors
 
 
-class BadManifest(ValueError):
+class BadManifest(MigrateError, ValueError):
     """A manifest that cannot be read; the message names the file and the reason."""
 
 

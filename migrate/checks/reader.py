@@ -19,8 +19,9 @@ from typing import Iterator, Optional
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
-from migrate.eggs.archive import CHUNK, Limits
 from migrate.binaries.elf import BinaryFacts, analyse
+from migrate.eggs.archive import CHUNK, Limits
+from migrate.errors import MigrateError
 from migrate.wheels.plan import is_binary
 from migrate.wheels.wheelzip import record_hash
 
@@ -30,11 +31,11 @@ _LIBRARY_DATA = re.compile(r"^[^/]+-[^/]+\.data/(?:purelib|platlib)/(?P<rest>.+)
 TEXT_LIMIT = 16 * 1024**2  # METADATA, WHEEL, RECORD, entry_points.txt
 
 
-class UnreadableWheel(Exception):
+class UnreadableWheel(MigrateError):
     """The file is not a zip archive at all; no other check can run."""
 
 
-class UnreadableMember(Exception):
+class UnreadableMember(MigrateError):
     """A member cannot be inflated (refused as unsafe, corrupt, unsupported method)."""
 
 

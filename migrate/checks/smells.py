@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 
 from migrate import problems as P
-from migrate.checks.reader import OpenWheel, UnreadableMember
 from migrate.binaries.elf import module_name
+from migrate.checks.reader import OpenWheel, UnreadableMember
 from migrate.wheels.plan import is_binary, only_declares_namespace, script_interpreter
 
 _SHEBANG_PY = re.compile(rb"^#![^\n]*python")

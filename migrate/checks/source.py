@@ -19,11 +19,11 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from migrate import problems as P
-from migrate.eggs.archive import CHUNK, BrokenEgg
 from migrate.checks.metadata import read_metadata
 from migrate.checks.reader import OpenWheel, UnreadableMember
-from migrate.wheels.convert import ConversionFailed, ConvertOptions, inspect_egg
+from migrate.eggs.archive import CHUNK, BrokenEgg
 from migrate.eggs.egginfo import open_egg
+from migrate.wheels.convert import ConversionFailed, ConvertOptions, inspect_egg
 from migrate.wheels.plan import rewrite_shebang
 from migrate.wheels.wheelzip import record_hash
 

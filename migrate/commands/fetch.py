@@ -5,12 +5,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from migrate.galaxy import eggsini
 from migrate.commands.common import print_json
 from migrate.fetch.download import FAILED, MISSING, SKIPPED, Progress
 from migrate.fetch.fetch import MANIFEST, FetchOptions, SourceError, fetch
 from migrate.fetch.net import NetOptions
 from migrate.fetch.selection import Selection
+from migrate.galaxy import eggsini
 
 DESCRIPTION = """\
 Download (or copy) eggs from SOURCE into EGG_DIR, in parallel, resumably and verified:

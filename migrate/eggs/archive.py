@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterator, Optional
 
+from migrate.errors import MigrateError
+
 CHUNK = 1 << 16
 
 
-class BrokenEgg(ValueError):
+class BrokenEgg(MigrateError, ValueError):
     """The egg cannot be read (truncated zip, missing EGG-INFO...)."""
 
 

@@ -27,6 +27,8 @@ from typing import Optional
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from migrate.errors import MigrateError
+
 # pkg_resources.EGG_NAME, verbatim (matched case-insensitively, whole name).
 EGG_NAME = re.compile(
     r"(?P<name>[^-]+)(-(?P<ver>[^-]+)(-py(?P<pyver>[^-]+)(-(?P<plat>.+))?)?)?",
@@ -38,7 +40,7 @@ _SVN_DEV = re.compile(r"^(?P<release>.+?)[-_]?dev[-_]r(?P<rev>\d+)$", re.IGNOREC
 _LOCAL_JUNK = re.compile(r"[^a-z0-9.]+", re.IGNORECASE)
 
 
-class InvalidEggName(ValueError):
+class InvalidEggName(MigrateError, ValueError):
     """A file name that is not a pkg_resources egg name."""
 
 

@@ -28,12 +28,11 @@ from pathlib import Path
 from typing import Optional
 
 import requests
-
-from migrate.fsutil import file_sha256
 import urllib3
 
 from migrate.fetch.net import RETRY_STATUSES, NetOptions, _is_dns, describe
 from migrate.fetch.sources import Link
+from migrate.fsutil import file_sha256
 
 STATE_FILE = ".egg-migrate-fetch.jsonl"
 PART_SUFFIX = ".part"

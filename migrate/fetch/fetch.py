@@ -23,13 +23,23 @@ import requests
 from packaging.utils import canonicalize_name
 
 from migrate import problems
-from migrate.galaxy.eggsini import fold_key
-from migrate.fsutil import fsync_dir
-from migrate.fetch.download import (DEFAULT_MAX_BYTES, DOWNLOADED, FAILED, MISSING, SKIPPED, VERIFIED, Downloader,
-                              Progress, Result, State)
+from migrate.fetch.download import (
+    DEFAULT_MAX_BYTES,
+    DOWNLOADED,
+    FAILED,
+    MISSING,
+    SKIPPED,
+    VERIFIED,
+    Downloader,
+    Progress,
+    Result,
+    State,
+)
 from migrate.fetch.net import NetOptions, make_session
 from migrate.fetch.selection import Selection, describe_missing, keep, pick_alternative
 from migrate.fetch.sources import HttpSource, Listing, SourceError, egg_parts, open_source
+from migrate.fsutil import fsync_dir
+from migrate.galaxy.eggsini import fold_key
 
 MANIFEST = "fetch-manifest.json"
 STATUSES = (DOWNLOADED, VERIFIED, SKIPPED, MISSING, FAILED)

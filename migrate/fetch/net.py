@@ -18,6 +18,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from migrate import __version__
+from migrate.errors import MigrateError
 
 USER_AGENT = f"egg-migrate/{__version__} (+fetch)"
 # PEP 691: prefer JSON, accept HTML (PEP 503) and plain autoindex pages.
@@ -47,7 +48,7 @@ class NetOptions:
         time.sleep(min(self.max_backoff, self.backoff * (2 ** (attempt - 1))))
 
 
-class HTTPStatus(Exception):
+class HTTPStatus(MigrateError):
     """A final, non-retryable HTTP status (404, 403...) or a 5xx that never went away."""
 
     def __init__(self, url: str, status: int, reason: str = ""):
@@ -55,7 +56,7 @@ class HTTPStatus(Exception):
         super().__init__(f"{url}: HTTP {status} {reason}".rstrip())
 
 
-class NetError(Exception):
+class NetError(MigrateError):
     """Connection-level failure after retries; ``str()`` is one line for people."""
 
 

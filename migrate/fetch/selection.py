@@ -16,8 +16,8 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from migrate.eggs import names
-from migrate.galaxy.eggsini import EggsIni, Target, Wanted, parse_target, platform_note
 from migrate.fetch.sources import EggParts, Link, egg_parts
+from migrate.galaxy.eggsini import EggsIni, Target, Wanted, parse_target, platform_note
 
 DEFAULT_GALAXY_PLATFORM = "linux-x86_64-ucs4"
 

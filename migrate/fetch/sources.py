@@ -34,13 +34,14 @@ import requests
 from packaging.utils import canonicalize_name
 
 from migrate.eggs import names
+from migrate.errors import MigrateError
 from migrate.fetch.net import JSON_LISTING, HTTPStatus, NetError, NetOptions, get_page
 
 _UCS = re.compile(r"-(ucs[24])$", re.IGNORECASE)
 MAX_DEPTH = 4  # a Galaxy repository is 2 levels; leave room for /new/ and the like
 
 
-class SourceError(Exception):
+class SourceError(MigrateError):
     """The source as a whole cannot be read (DNS, refused, TLS, 404 root...); one line."""
 
 

@@ -40,6 +40,7 @@ from urllib.parse import quote
 from packaging.requirements import InvalidRequirement, Requirement
 
 from migrate import problems
+from migrate.errors import MigrateError
 
 GENERAL = "general"
 PLATFORM = "eggs:platform"
@@ -59,7 +60,7 @@ _BAD_VERSION_CHARS = re.compile(r"[\s/\\\-]")
 _MAC = re.compile(r"macosx-(\d+)\.(\d+)-(.+)$")
 
 
-class InvalidEggsIni(ValueError):
+class InvalidEggsIni(MigrateError, ValueError):
     """An eggs.ini that Galaxy could not have used; ``str()`` is one line."""
 
     def __init__(self, path, lineno: Optional[int], problem: str):
@@ -68,7 +69,7 @@ class InvalidEggsIni(ValueError):
         super().__init__(f"{where}: {problem}")
 
 
-class InvalidTarget(ValueError):
+class InvalidTarget(MigrateError, ValueError):
     """A ``--python``/``--platform`` value that names no Galaxy egg platform."""
 
 

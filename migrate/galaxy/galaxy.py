@@ -20,10 +20,10 @@ from packaging.utils import canonicalize_name, parse_wheel_filename
 
 from migrate import __version__
 from migrate.eggs import names
-from migrate.galaxy.eggsini import EggPin, EggsIni
-from migrate.fsutil import write_if_changed
 from migrate.fetch.selection import same_version
 from migrate.fetch.sources import egg_parts
+from migrate.fsutil import write_if_changed
+from migrate.galaxy.eggsini import EggPin, EggsIni
 
 FILENAME = "pinned-requirements.txt"
 CONVERTED, FAILED = "converted", "failed"

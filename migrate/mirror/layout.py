@@ -11,12 +11,13 @@ import re
 from pathlib import Path
 from typing import Optional
 
+from migrate.errors import MigrateError
 from migrate.fsutil import ExclusiveLock
 from migrate.mirror.files import point
 from migrate.mirror.state import STATE_DIR
 
 
-class MirrorError(Exception):
+class MirrorError(MigrateError):
     """The mirror folder cannot be published to (one line, names the path)."""
 
 

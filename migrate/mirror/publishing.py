@@ -19,8 +19,21 @@ from typing import Iterable, Optional
 from migrate import problems as P
 from migrate.fsutil import fsync_dir
 from migrate.mirror.distro import retag
-from migrate.mirror.files import (Placer, delete_wheel, ensure_symlink, overwrite, point, read_wheels, remove,
-                                  render_pages, replace_symlink, sha256_or_none, sync, unlink, write_page)
+from migrate.mirror.files import (
+    Placer,
+    delete_wheel,
+    ensure_symlink,
+    overwrite,
+    point,
+    read_wheels,
+    remove,
+    render_pages,
+    replace_symlink,
+    sha256_or_none,
+    sync,
+    unlink,
+    write_page,
+)
 from migrate.mirror.layout import MirrorError, check_layout, distro_dirs, link_indexes, lock
 from migrate.mirror.pages import RENDERER, project_pages, render_root
 from migrate.mirror.state import GEN, SCHEMA, SHARDS, STATE_DIR, UNSAFE, Gen, Row, gen, read_gen, read_shards, shard

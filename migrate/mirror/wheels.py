@@ -20,6 +20,7 @@ from packaging.tags import parse_tag
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
+from migrate.errors import MigrateError
 from migrate.fsutil import file_sha256
 from migrate.mirror.distro import distro_of
 from migrate.mirror.state import UNSAFE
@@ -27,7 +28,7 @@ from migrate.mirror.state import UNSAFE
 _IN_MEMORY = 32 * 1024 * 1024
 
 
-class BadWheel(Exception):
+class BadWheel(MigrateError):
     pass
 
 

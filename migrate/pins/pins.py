@@ -33,17 +33,18 @@ from packaging.version import Version
 
 from migrate import __version__
 from migrate import problems as P
+from migrate.errors import MigrateError
 from migrate.fsutil import write_atomic
 
 _LEGACY = {5: "manylinux1", 12: "manylinux2010", 17: "manylinux2014"}
 _LEGACY_TO_GLIBC = {v: k for k, v in _LEGACY.items()}
 
 
-class PinError(Exception):
+class PinError(MigrateError):
     """Bad input for pinning (usage-level): one line."""
 
 
-class Unresolvable(Exception):
+class Unresolvable(MigrateError):
     """No set of wheels satisfies the requirements for the target; ``str()`` is one paragraph."""
 
 
@@ -588,8 +589,8 @@ def read_eggs_ini(path, manifest=None) -> tuple:
     converter does (``names.pep440_version``: a ``[tags]`` suffix becomes a local
     version). Eggs in ``[general] no_auto`` were optional in Galaxy: left out, noted.
     """
-    from migrate.galaxy import eggsini
     from migrate.eggs.names import pep440_version
+    from migrate.galaxy import eggsini
 
     try:
         ini = eggsini.parse(path)

@@ -30,12 +30,11 @@ from typing import Callable, Optional
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
 from migrate import __version__
-from migrate.run import manifest, wheelstore
-from migrate.wheels.convert import ConvertOptions
 from migrate.fsutil import file_sha256, write_if_changed
 from migrate.parallel import parallel_map
-from migrate.run import runstate
+from migrate.run import manifest, runstate, wheelstore
 from migrate.run.runstate import KILL_ENV, Busy, RunLock, checkpoint, read_json, remove, sweep_temp_files, write_json
+from migrate.wheels.convert import ConvertOptions
 
 __all__ = ["run", "RunOptions", "RunReport", "Busy", "KILL_ENV", "SAMPLE", "SAMPLE_EGGS_INI", "default_target"]
 

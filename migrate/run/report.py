@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Optional
 
-from migrate.wheels.convert import ConvertResult, EggFacts
 from migrate.binaries.elf import BinaryFacts
+from migrate.wheels.convert import ConvertResult, EggFacts
 from migrate.wheels.tags import WheelTags
 
 

@@ -18,6 +18,7 @@ import signal
 from pathlib import Path
 from typing import Optional
 
+from migrate.errors import MigrateError
 from migrate.fsutil import ExclusiveLock, write_atomic
 
 KILL_ENV = "EGG_MIGRATE_TEST_KILL_AFTER"
@@ -32,7 +33,7 @@ KILL_POINTS = (
 )
 
 
-class Busy(Exception):
+class Busy(MigrateError):
     """Another run holds OUT (one line)."""
 
 

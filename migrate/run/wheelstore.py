@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Optional
 
 from migrate import __version__
-from migrate.run import manifest
 from migrate.checks.check import check_wheel
-from migrate.wheels.convert import ConvertOptions, convert_egg
 from migrate.fsutil import file_sha256
+from migrate.run import manifest
 from migrate.run.runstate import checkpoint, remove
+from migrate.wheels.convert import ConvertOptions, convert_egg
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,13 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion
 
 from migrate import problems as P
-from migrate.eggs.archive import CHUNK, BrokenEgg, EggArchive, Limits
-from migrate.wheels.distinfo import render_metadata, render_nspkg_pth, render_record, render_wheel
-from migrate.eggs.egginfo import EggInfo, open_egg, read_egg_info, with_extra_requirements
 from migrate.binaries.elf import BinaryFacts, analyse
-from migrate.fsutil import atomic_writer
+from migrate.eggs.archive import CHUNK, BrokenEgg, EggArchive, Limits
+from migrate.eggs.egginfo import EggInfo, open_egg, read_egg_info, with_extra_requirements
 from migrate.eggs.names import EggName, InvalidEggName, dist_info_name, parse, pep440_version
+from migrate.errors import MigrateError
+from migrate.fsutil import atomic_writer
+from migrate.wheels.distinfo import render_metadata, render_nspkg_pth, render_record, render_wheel
 from migrate.wheels.plan import Plan, make_plan, rewrite_shebang
 from migrate.wheels.tags import TagError, TagOptions, WheelTags, choose
 from migrate.wheels.wheelzip import CorruptMember, WheelZipWriter
@@ -85,7 +86,7 @@ class ConvertResult:
         return errors[0] if errors[0].startswith(name) else f"{name}: {errors[0]}"
 
 
-class ConversionFailed(Exception):
+class ConversionFailed(MigrateError):
     """Carries the one-line reason and the problems found so far."""
 
     def __init__(self, message: str, found: tuple = ()):

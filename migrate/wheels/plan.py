@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from typing import Optional
 
 from migrate import problems as P
+from migrate.binaries.elf import module_name
 from migrate.eggs.archive import EggArchive, Member
 from migrate.eggs.egginfo import EggInfo
-from migrate.binaries.elf import module_name
 
 BINARY_SUFFIXES = (".so", ".pyd", ".dylib", ".dll")
 _SO_VERSIONED = re.compile(r"\.so(\.\d+)+$")

@@ -38,6 +38,7 @@ from typing import Iterable, Optional
 from migrate import problems as P
 from migrate.binaries.elf import BinaryFacts
 from migrate.eggs.names import EggName
+from migrate.errors import MigrateError
 
 PLATFORM_MODES = ("auto", "manylinux", "linux", "distro")
 _NAME_ARCH = {"amd64": "x86_64", "i386": "i686", "i586": "i686", "i486": "i686", "x86": "i686", "armv7": "armv7l"}
@@ -47,7 +48,7 @@ _MAJOR_ONLY_DISTROS = ("rhel", "debian")
 _LIBPYTHON = re.compile(r"^libpython\d+\.\d+[dmu]*\.so(\.[\d.]+)?$")
 
 
-class TagError(ValueError):
+class TagError(MigrateError, ValueError):
     """No correct tag can be chosen; the message says why and what to pass."""
 
 

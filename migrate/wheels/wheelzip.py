@@ -16,6 +16,8 @@ import zlib
 from dataclasses import dataclass
 from typing import BinaryIO, Iterable
 
+from migrate.errors import MigrateError
+
 _DOS_DATE = (0 << 9) | (1 << 5) | 1  # 1980-01-01
 _DOS_TIME = 0
 _STORED, _DEFLATED = 0, 8
@@ -23,7 +25,7 @@ _LIMIT = 0xFFFFFFFF
 _UTF8_FLAG = 0x800
 
 
-class CorruptMember(ValueError):
+class CorruptMember(MigrateError, ValueError):
     """A copied member did not inflate to its declared size and CRC."""
 
 

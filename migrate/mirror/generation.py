@@ -189,7 +189,7 @@ def _references(state_root: str, live: Live, given: Given, plan: Plan, shards: l
     }
     # What only the generation before the live one referred to: deleted right after this swap
     # (and again by the next publish if this one is interrupted before it is done).
-    garbage = {"paths": [], "pages": [], "shards": []}
+    garbage: dict = {"paths": [], "pages": [], "shards": []}
     if old.known and old.number:
         sources = [old.state.get("released", {})]
         if not os.path.exists(f"{state_root}/{gen(old.number)}/gc-done"):

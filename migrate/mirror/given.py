@@ -45,7 +45,11 @@ def collect(wheels: Iterable, live: Live, store: Callable[[str, Wheel], Row], jo
     given = _stat(wheels)
     early = _read_in_pool(given, old_rows, jobs)
     upcoming = next(early, None)  # (position in given, what the pool read there)
-    kept, new_rows, by_name, added, problems = [], [], {}, [], []
+    kept: list = []
+    new_rows: list = []
+    by_name: dict = {}
+    added: list = []
+    problems: list = []
     for n, (wheel, path, filename, key, size) in enumerate(given):
         if path is None:
             problems.append(P.error("R001", f"{wheel}: cannot read ({key.strerror or key})"))

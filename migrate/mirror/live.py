@@ -43,7 +43,8 @@ def open_live(state_root: str, base_url: Optional[str]) -> Live:
     old = read_gen(state_root, number) if number else Gen()
     folder = f"{state_root}/{gen(number)}" if number and old.known else None
     crashed = _clear_debris(state_root, number)
-    rows, pairs = {}, [[] for _ in range(SHARDS)]
+    rows: dict = {}
+    pairs: list = [[] for _ in range(SHARDS)]
     if old.known and number:
         try:
             rows, pairs = read_shards(state_root, old.shards)

@@ -24,7 +24,7 @@ class Claims:
         self.placer = placer
         self.live = live
         self.before_first = before_first  # called before each wheel is placed (it acts only the first time)
-        self.claimed = {}  # path -> sha256 placed this run
+        self.claimed: dict = {}  # path -> sha256 placed this run
         self.live_paths = None
 
     def store(self, wheel: str, found: Wheel) -> Row:

@@ -71,14 +71,15 @@ def _distro_counts(old: Gen, removed_rows: list, new_rows: list) -> dict:
 def _regroup(live: Live, new_rows: list, removed_keys: set, changed: set, everything: bool) -> tuple:
     """({shard: its new sorted pairs}, {project: its row texts}) of the shards and projects that change,
     and {row text: Row} of the rows read this time (not parsed again)."""
-    new_pairs = [[] for _ in range(SHARDS)]
+    new_pairs: list = [[] for _ in range(SHARDS)]
     parsed = {}
     for key, row in new_rows:
         text = row.text()
         parsed[text] = row
         new_pairs[shard(row.project)].append((key, text))
     changed_shards = range(SHARDS) if everything else sorted({shard(p) for p in changed})
-    shard_pairs, groups = {}, {}
+    shard_pairs: dict = {}
+    groups: dict = {}
     for i in changed_shards:
         pairs = live.pairs[i]
         if removed_keys:

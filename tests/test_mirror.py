@@ -17,7 +17,7 @@ import pytest
 
 from migrate import interpreters, mirror
 from migrate.cli import main as cli
-from migrate.mirror import files, publishing
+from migrate.mirror import pool, publishing
 from migrate.wheels.convert import ConvertOptions, convert_egg
 from migrate.wheels.tags import TagOptions
 from tests.conftest import fixture_egg, run
@@ -362,17 +362,17 @@ def test_the_pool_publishes_the_same_mirror_as_one_process(tmp_path, monkeypatch
     bad.write_bytes(b"not a zip")
     other = make_wheel(tmp_path / "x", "proj1", "1.1", {"proj1.py": "V = 'else'\n"}, tag="py2-none-any")
     wheels[1:1] = [bad, other]  # a bad wheel, and a second wheel with a name already given
-    monkeypatch.setattr(files, "SHIP_BYTES", ship_bytes)  # 0: every wheel as if too big to send back
+    monkeypatch.setattr(pool, "SHIP_BYTES", ship_bytes)  # 0: every wheel as if too big to send back
     mirrors, pooled_calls = {}, []
-    real_map = publishing.bounded_map
-    monkeypatch.setattr(publishing, "bounded_map", lambda func, *a: pooled_calls.append(func.__name__) or real_map(func, *a))
+    real_map = pool.bounded_map
+    monkeypatch.setattr(pool, "bounded_map", lambda func, *a: pooled_calls.append(func.__name__) or real_map(func, *a))
     for jobs, pool_min in ((1, 10**9), (2, 1)):
         root = tmp_path / f"m{jobs}"
         clash = make_wheel(tmp_path / "clash", "proj0", "1.0", {"proj0.py": "torn"}, tag="py3-none-any")
         (root / "packages").mkdir(parents=True)
         shutil.copy(clash, root / "packages" / clash.name)  # a leftover holding a wheel's name
-        monkeypatch.setattr(publishing, "_POOL_MIN", pool_min)
-        monkeypatch.setattr(publishing, "_PER_TASK", 2)  # many more tasks than the pool takes at once
+        monkeypatch.setattr(pool, "_POOL_MIN", pool_min)
+        monkeypatch.setattr(pool, "_PER_TASK", 2)  # many more tasks than the pool takes at once
         report = mirror.publish(wheels, root, jobs=jobs)
         mirrors[jobs] = report, mirror_files(root)
     (one, one_files), (pooled, pooled_files) = mirrors[1], mirrors[2]

@@ -12,7 +12,7 @@ import pytest
 
 from migrate import interpreters
 from migrate.cli import main as cli
-from migrate.mirror import upload
+from migrate.mirror import uploading
 from tests.conftest import run
 
 PYPI_SERVER = Path(sys.executable).with_name("pypi-server")
@@ -61,7 +61,7 @@ def wheels_for(fixture_wheels, *eggs) -> list:
 
 def test_form_fields_are_twines(fixture_wheels):
     (toolbox,) = wheels_for(fixture_wheels, "toolbox-0.5-py3.10.egg")
-    fields = upload.form_fields(toolbox)
+    fields = uploading.form_fields(toolbox)
     one = dict(fields)
     assert one[":action"] == "file_upload" and one["protocol_version"] == "1"
     assert (one["name"], one["version"], one["filetype"], one["pyversion"]) == ("toolbox", "0.5", "bdist_wheel", "py3")
@@ -86,7 +86,7 @@ def test_upload_to_pypiserver_then_install_from_it(pypiserver, fixture_wheels, t
     for w in wheels:
         assert (served / w.name).read_bytes() == w.read_bytes()
     # a second upload: the server keeps its files and says so; not a failure
-    again = upload.upload(wheels, url)
+    again = uploading.upload(wheels, url)
     assert [r.status for r in again] == ["exists"] * 3 and all(r.ok for r in again)
     # and stock pip installs from what the server now serves
     target = tmp_path / "site"
@@ -99,11 +99,11 @@ def test_upload_failures_are_named(pypiserver, tmp_path, capsys):
     url, served = pypiserver
     bad = tmp_path / "broken-1.0-py3-none-any.whl"
     bad.write_bytes(b"not a zip")
-    (result,) = upload.upload([bad], url)
+    (result,) = uploading.upload([bad], url)
     assert result.status == "failed" and result.message.startswith("broken-1.0-py3-none-any.whl: cannot read")
     assert list(served.iterdir()) == []
     closed = f"http://127.0.0.1:{_free_port()}/"
     assert cli(["publish", str(bad), "--upload", closed]) == 1
     assert "FAILED  broken-1.0-py3-none-any.whl" in capsys.readouterr().err
     with pytest.raises(ValueError):
-        upload.upload([bad], "ftp://example.org/")
+        uploading.upload([bad], "ftp://example.org/")

@@ -59,7 +59,6 @@ def find_wheels(arguments) -> tuple:
 
 def run(args) -> int:
     from migrate import mirror
-    from migrate.mirror import upload
 
     if not args.output and not args.upload:
         print("egg-migrate publish: give -o MIRROR_DIR, --upload URL or both", file=sys.stderr)
@@ -98,7 +97,7 @@ def run(args) -> int:
                 print(f"  {d} builds: --index-url {mirror.index_url(report.mirror, d)}", file=sys.stderr)
     if args.upload:
         try:
-            results = upload.upload(wheels, args.upload)
+            results = mirror.upload(wheels, args.upload)
         except ValueError as exc:
             print(f"egg-migrate: {exc}", file=sys.stderr)
             return 2

@@ -1,4 +1,6 @@
-"""Wheels -> a static PEP 503 mirror with PEP 691 JSON and PEP 658/714 ``.metadata`` files.
+"""The mirror stage: wheels in, a static PEP 503 index out (with PEP 691 JSON and PEP 658/714
+``.metadata`` files) that any web server, or pip from ``file://``, can serve; or the same wheels
+pushed to an existing index with twine's upload protocol (``uploading``).
 
 Layout (docs/mirror.rst)::
 
@@ -35,15 +37,22 @@ Why this shape:
 Distro builds (platform ``linux_x86_64_ubuntu_14_04``) are also served
 re-tagged ``linux_<arch>`` from ``<distro>/simple/`` (``distro``).
 
-Modules, each one idea: ``publishing`` (``publish()``: the steps of one publish,
-generations, garbage), ``state`` (rows, shards, generation files), ``layout``
-(the mirror root's links, the lock), ``files`` (placing new files, pool
-workers, file-system helpers), ``wheels`` (reading a wheel and its METADATA),
-``distro`` (distro tags, re-tagging) and ``pages`` (rendering).
+Modules, each one idea. The steps of one publish, in order: ``publishing`` (``publish()``, which
+joins them, and the swap), ``live`` (the live generation, an interrupted publish's debris),
+``given`` (sorting the wheels given into known and new), ``placing`` (a new wheel's file, never
+over one in use), ``planning`` (the next generation's rows, shards and pages), ``pagestore``
+(writing new pages), ``generation`` (the next generation's folder) and ``garbage`` (deleting what
+no generation in use refers to). What they share: ``state`` (rows, shards, generation files),
+``layout`` (the mirror root's links, the lock), ``files`` (creating files without overwriting,
+file-system helpers), ``pool`` (the process pool and its workers), ``wheels`` (reading a wheel and
+its METADATA), ``distro`` (distro tags, re-tagging) and ``pages`` (rendering). ``uploading`` is
+the other way out.
 """
 from migrate.mirror.distro import is_distro_platform
 from migrate.mirror.layout import MirrorError, index_url
 from migrate.mirror.pages import render_project, render_root
 from migrate.mirror.publishing import PublishReport, publish
+from migrate.mirror.uploading import UploadResult, upload
 
-__all__ = ["MirrorError", "PublishReport", "index_url", "is_distro_platform", "publish", "render_project", "render_root"]
+__all__ = ["MirrorError", "PublishReport", "UploadResult", "index_url", "is_distro_platform", "publish",
+           "render_project", "render_root", "upload"]

@@ -1,9 +1,8 @@
 """Creating and removing the mirror's files, never overwriting one an index may refer to.
 
 ``Placer`` creates the new files of a publish (wheels copied or linked, their ``.metadata``
-files, pages) with exclusive creates, in the publishing process or in a pool worker; the
-workers are here, top-level, so that a fresh process can import them. The small file-system
-steps of a publish (links, unlinks, the durability flush) follow.
+files, pages) with exclusive creates, in the publishing process only (``pool`` says why). The
+small file-system steps of a publish (links, unlinks, the durability flush) follow.
 """
 from __future__ import annotations
 
@@ -14,12 +13,9 @@ from pathlib import Path
 from typing import Optional
 
 from migrate.fsutil import atomic_writer, file_sha256, fsync_dir
-from migrate.mirror.pages import render_project
-from migrate.mirror.wheels import BadWheel, Wheel, inspect, read
-from migrate.parallel import paused_gc
+from migrate.mirror.wheels import BadWheel, Wheel, read
 
 _FEW_FILES = 512  # up to this many new files are fsynced one by one, more with one syncfs
-SHIP_BYTES = 1 << 20  # wheels up to this size come back from a pool worker with their bytes
 
 
 # ---------------------------------------------------------------- placing new files
@@ -123,45 +119,6 @@ class Placer:
             raise
         os.close(fd)
         self.files.append(target)
-
-
-# ---------------------------------------------------------------- pool workers (top level: a fresh process imports them)
-
-def read_wheels(items: list) -> list:
-    """Pool worker: read a share of the new wheels, given as (tag, path, size):
-    [(tag, the Wheel or why it is bad)].
-
-    A wheel's bytes come back with it when small (the main process then writes them without
-    reading the file again); larger ones it copies from the file, checking the hash."""
-    results = []
-    with paused_gc():
-        for tag, wheel, size in items:
-            try:
-                found = inspect(wheel, size)
-            except BadWheel as exc:
-                results.append((tag, str(exc)))
-                continue
-            results.append((tag, found if size <= SHIP_BYTES else found._replace(data=None)))
-    return results
-
-
-def render_pages(task: tuple) -> list:
-    """Pool worker (and the main process, for a few): [(folder, index.html, index.json)] of new pages."""
-    base_url, new_pages = task
-    with paused_gc():
-        return [(f"{store}/{sig}", *(text.encode("utf-8") for text in render_project(project, files, depth, base_url)))
-                for store, sig, project, files, depth in new_pages]
-
-
-def write_page(placer: "Placer", folder: str, page: bytes, data: bytes) -> None:
-    """A project page: a new folder and two files nobody refers to yet."""
-    try:
-        os.mkdir(folder)
-    except FileExistsError:  # a leftover of an interrupted run: no index refers to it
-        shutil.rmtree(folder)
-        os.mkdir(folder)
-    placer.new_file(f"{folder}/index.html", page)
-    placer.new_file(f"{folder}/index.json", data)
 
 
 # ---------------------------------------------------------------- file-system helpers

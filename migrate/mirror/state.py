@@ -2,7 +2,7 @@
 
 The on-disk format of the state has one home here. A ``Row`` is one published wheel (a line of
 a state shard, behind its source key); an ``Entry`` what a page line needs; a ``Gen`` what one
-generation serves (its ``state.json`` and ``pages`` files). ``publishing`` writes them.
+generation serves (its ``state.json`` and ``pages`` files). ``generation`` writes them.
 """
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ STATE_DIR = ".egg-migrate"
 SCHEMA = 2  # state.json / state shard format
 SHARDS = 64
 GEN = re.compile(r"^gen-(\d{6})$")
+WORK = "next.tmp"  # the generation being made; still there at the start of a publish = the last one crashed
+DIRTY = "sweep-needed"  # left by a crash until a full sweep of unreferenced files is done
 UNSAFE = re.compile(r"[\t\n\r\x1f]")  # field and line separators of the state
 
 

@@ -1,0 +1,80 @@
+"""Placing a new wheel: under its own name in ``packages/``, or beside a file that holds that name.
+
+A file an index may refer to is never overwritten: when another file holds a wheel's name, the
+wheel goes to ``packages/<sha256[:16]>/<name>`` (and a leftover no generation refers to is
+replaced). A distro build also gets its re-tagged copy in ``<distro>/packages/``.
+"""
+from __future__ import annotations
+
+import hashlib
+from typing import Callable, Optional
+
+from migrate.mirror.distro import retag
+from migrate.mirror.files import Placer, sha256_or_none, unlink
+from migrate.mirror.live import Live
+from migrate.mirror.state import Row
+from migrate.mirror.wheels import BadWheel, Wheel, read
+
+
+class Claims:
+    """The names this publish has taken in the mirror's package folders, and what it placed there."""
+
+    def __init__(self, root: str, placer: Placer, live: Live, before_first: Callable[[], object]):
+        self.root = root
+        self.placer = placer
+        self.live = live
+        self.before_first = before_first  # called before each wheel is placed (it acts only the first time)
+        self.claimed: dict = {}  # path -> sha256 placed this run
+        self.live_paths = None
+
+    def store(self, wheel: str, found: Wheel) -> Row:
+        """Place the wheel and its re-tagged distro copy, with their .metadata files."""
+        self.before_first()
+        path = self._claim("packages", found.filename, found.sha256, found.data, wheel, found)
+        row = Row(found.filename, found.project, found.version, found.sha256, found.size,
+                  found.requires_python, found.metadata_sha256, path)
+        if found.distro is None:
+            return row
+        name, blob = retag(found.data if found.data is not None else read(wheel), found.filename)
+        rsha = hashlib.sha256(blob).hexdigest()
+        rpath = self._claim(f"{found.distro}/packages", name, rsha, blob, None, found)
+        return row._replace(distro=found.distro, rfilename=name, rsha256=rsha, rsize=len(blob), rpath=rpath)
+
+    def _claim(self, folder: str, filename: str, sha: str, data: Optional[bytes], source: Optional[str],
+               found: Wheel) -> str:
+        """Place a file at ``folder/filename``, or at ``folder/<sha[:16]>/filename`` when another file
+        holds that name (never overwrites: an existing file is used only when its bytes are these)."""
+        self.placer.dirs.add(f"{self.root}/{folder}")
+        for rel in (f"{folder}/{filename}", f"{folder}/{sha[:16]}/{filename}", f"{folder}/{sha}/{filename}"):
+            if rel in self.claimed:
+                if self.claimed[rel] == sha:
+                    return rel
+                continue
+            target = f"{self.root}/{rel}"
+            placed = self.placer.place(target, data, source, sha) or sha256_or_none(target) == sha
+            if not placed and rel not in self._live_paths():  # a torn or stale leftover: no index uses it
+                unlink(target)
+                placed = self.placer.place(target, data, source, sha)
+            if placed:
+                self.claimed[rel] = sha
+                self.placer.place_metadata(target + ".metadata", found)
+                return rel
+        raise BadWheel(f"three other files named {filename} are in the way in {folder}/")
+
+    def _live_paths(self):
+        """Stored files the live or the previous generation refers to (worked out on the first name clash)."""
+        if self.live_paths is None:
+            old = self.live.gen
+            if not old.known and old.number:
+                self.live_paths = _Everything()  # an older layout: every file may be in use
+            else:
+                found = set(old.state.get("released", {}).get("paths", []))
+                for text in self.live.rows.values():
+                    found.update(Row.parse(text).paths()[::2])
+                self.live_paths = found
+        return self.live_paths
+
+
+class _Everything:
+    def __contains__(self, item) -> bool:
+        return True

@@ -1,0 +1,64 @@
+"""The process pool of a publish: when it is worth starting, how the work is cut, and its workers.
+
+Only a publish of thousands of new wheels starts one. The workers read and hash wheels and
+render pages; the main process creates every file (``files.Placer``). They are top-level here so
+that a fresh process can import them.
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+from migrate.mirror.pages import render_project
+from migrate.mirror.wheels import BadWheel, inspect
+from migrate.parallel import bounded_map, paused_gc
+
+_POOL_MIN = 2000  # new wheels worth starting a process pool for
+_PER_TASK = 512  # wheels per pool task (pages: an eighth of that)
+SHIP_BYTES = 1 << 20  # wheels up to this size come back from a pool worker with their bytes
+
+
+def read_many(todo: list, jobs: int) -> Iterator:
+    """(tag, the Wheel or why it is bad) of each (tag, path, size) in ``todo``, in order, read in a
+    pool; nothing when there are too few to be worth one (the caller reads them itself)."""
+    if len(todo) < _POOL_MIN:
+        return
+    tasks = (todo[i:i + _PER_TASK] for i in range(0, len(todo), _PER_TASK))
+    for results in bounded_map(read_wheels, tasks, jobs):
+        yield from results
+
+
+def render_many(base_url, new_pages: list, jobs: int) -> Iterator:
+    """[(folder, index.html, index.json)] of the pages in ``new_pages`` (store, sig, project, entries,
+    depth), a share at a time; in a pool when there are many."""
+    per_task = max(1, _PER_TASK // 8)  # a page is about eight wheels' work
+    tasks = ((base_url, new_pages[i:i + per_task]) for i in range(0, len(new_pages), per_task))
+    pool = jobs > 1 and len(new_pages) >= _POOL_MIN // 8
+    return bounded_map(render_pages, tasks, jobs) if pool else map(render_pages, tasks)
+
+
+# ---------------------------------------------------------------- the workers (top level: a fresh process imports them)
+
+def read_wheels(items: list) -> list:
+    """Pool worker: read a share of the new wheels, given as (tag, path, size):
+    [(tag, the Wheel or why it is bad)].
+
+    A wheel's bytes come back with it when small (the main process then writes them without
+    reading the file again); larger ones it copies from the file, checking the hash."""
+    results = []
+    with paused_gc():
+        for tag, wheel, size in items:
+            try:
+                found = inspect(wheel, size)
+            except BadWheel as exc:
+                results.append((tag, str(exc)))
+                continue
+            results.append((tag, found if size <= SHIP_BYTES else found._replace(data=None)))
+    return results
+
+
+def render_pages(task: tuple) -> list:
+    """Pool worker (and the main process, for a few): [(folder, index.html, index.json)] of new pages."""
+    base_url, new_pages = task
+    with paused_gc():
+        return [(f"{store}/{sig}", *(text.encode("utf-8") for text in render_project(project, files, depth, base_url)))
+                for store, sig, project, files, depth in new_pages]

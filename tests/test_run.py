@@ -418,9 +418,9 @@ def test_two_eggs_making_one_wheel_name_settle_on_one(tmp_path):
     with zipfile.ZipFile(wheel) as zf:
         assert zf.read("sampledep/__init__.py") == kept
     for report in reports:
-        loser = next(r for r in report.records if Path(r["egg"]).name == older.name)
-        assert loser["status"] == "skipped" and loser["wheel"] is None
-        assert loser["reason"] == ("makes the same wheel (sampledep-1.0-py2-none-any.whl) as "
+        loser = next(r for r in report.records if Path(r.egg).name == older.name)
+        assert loser.status == "skipped" and loser.wheel is None
+        assert loser.reason == ("makes the same wheel (sampledep-1.0-py2-none-any.whl) as "
                                    "sampledep-1.0-py2.7.egg, which is kept")
     assert [r.work for r in reports[1:]] == [{"fetch": 0, "convert": 0, "publish": 0, "pin": 0}] * 2
     assert "  sampledep-1.0-py2.6.egg: makes the same wheel" in (out / "report.txt").read_text()
@@ -502,9 +502,9 @@ def test_a_crash_on_one_egg_is_that_eggs_failure_and_retried_next_time(tmp_path,
     out = tmp_path / "out"
     monkeypatch.setattr(wheelstore, "convert_egg", crashing)
     first = pipeline.run(RunOptions(out=out, jobs=1), bars=False)
-    record = next(r for r in first.records if Path(r["egg"]).name == "sampledep-1.0-py2.7.egg")
-    assert record["status"] == "failed"
-    assert record["reason"] == "internal error: RuntimeError: simulated bug"
+    record = next(r for r in first.records if Path(r.egg).name == "sampledep-1.0-py2.7.egg")
+    assert record.status == "failed"
+    assert record.reason == "internal error: RuntimeError: simulated bug"
     assert first.counts["converted"] == 13 and first.finished
     assert "sampledep-1.0-py2.7.egg: internal error: RuntimeError: simulated bug" in (out / "report.txt").read_text()
     monkeypatch.setattr(wheelstore, "convert_egg", real)

@@ -17,7 +17,6 @@ temp-file sweep and the kill-point test hook are in :mod:`migrate.runstate`.
 """
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
@@ -279,11 +278,11 @@ def _convert_and_check(options: RunOptions, ini, fetched: list, out: Path, repor
     if bars:
         results = _bar(results, "convert", len(jobs), "egg")
     for record in results:
-        key = keys[record["egg"]]
+        key = keys[record.egg]
         record = wheelstore.keep(record, cache, key, wheels)
-        records[record["source"]["path"]] = record
+        records[record.source.path] = record
         if wheelstore.cacheable(record):
-            write_json(cache / f"{key}.json", wheelstore.portable(record, out))
+            write_json(cache / f"{key}.json", wheelstore.portable(record, out).to_json())
         done_now += 1
         checkpoint("convert", done_now)
     report.work["convert"] = len(jobs)
@@ -292,15 +291,15 @@ def _convert_and_check(options: RunOptions, ini, fetched: list, out: Path, repor
     wheelstore.remove_stale_wheels(wheels, current)
     wheelstore.remove_unused(cache, set(key_of.values()))
     report.records += current
-    good = sum(1 for r in current if r["status"] == manifest.CONVERTED)
+    good = sum(1 for r in current if r.status == manifest.CONVERTED)
     say(f"convert + check: {good} good wheels from {len(current)} fetched eggs in {wheels} "
         f"({len(jobs)} converted now, {len(current) - len(jobs)} unchanged since the last run, "
-        f"{sum(1 for r in current if r['status'] == manifest.FAILED)} failed){_since(started)}")
+        f"{sum(1 for r in current if r.status == manifest.FAILED)} failed){_since(started)}")
     for r in current:
-        if r["status"] == manifest.FAILED:
-            say(f"  FAILED {Path(r['egg']).name}: {r['reason']}")
-        elif r["status"] == manifest.SKIPPED:
-            say(f"  SKIPPED {Path(r['egg']).name}: {r['reason']}")
+        if r.status == manifest.FAILED:
+            say(f"  FAILED {Path(r.egg).name}: {r.reason}")
+        elif r.status == manifest.SKIPPED:
+            say(f"  SKIPPED {Path(r.egg).name}: {r.reason}")
 
 
 def _bar(items, desc: str, total: int, unit: str):
@@ -326,14 +325,14 @@ def _publish(options: RunOptions, out: Path, report: RunReport, say, bars: bool)
     from migrate import mirror
 
     started = time.perf_counter()
-    good = sorted((r for r in report.records if r.get("wheel") and
-                   (r["status"] == manifest.CONVERTED or options.publish_broken)),
-                  key=lambda r: r["wheel"]["filename"])
-    wheels = [r["wheel_path"] for r in good]
+    good = sorted((r for r in report.records if r.wheel and
+                   (r.status == manifest.CONVERTED or options.publish_broken)),
+                  key=lambda r: r.wheel.filename)
+    wheels = [r.wheel_path for r in good]
     report.published = len(wheels)
-    held = sum(1 for r in report.records if r.get("wheel") and r["status"] != manifest.CONVERTED
+    held = sum(1 for r in report.records if r.wheel and r.status != manifest.CONVERTED
                and not options.publish_broken)
-    fingerprint = runstate.fingerprint({"wheels": [(r["wheel"]["filename"], r["wheel"]["sha256"]) for r in good],
+    fingerprint = runstate.fingerprint({"wheels": [(r.wheel.filename, r.wheel.sha256) for r in good],
                                 "base_url": options.base_url})
     stamp = out / STATE / "publish.json"
     if read_json(stamp).get("fingerprint") == fingerprint and _mirror_intact(report.mirror, good):
@@ -372,9 +371,9 @@ def _mirror_intact(mirror_dir: Path, records: list) -> bool:
         return False
     packages = mirror_dir / "packages"
     for r in records:
-        name, size = r["wheel"]["filename"], r["wheel"]["size"]
+        name, size = r.wheel.filename, r.wheel.size
         # a changed file with a known name is served from packages/<sha256[:16]>/ (migrate.mirror)
-        places = [packages / name, packages / r["wheel"]["sha256"][:16] / name]
+        places = [packages / name, packages / r.wheel.sha256[:16] / name]
         if not any(_size(p) == size for p in places):
             return False
     return True
@@ -394,8 +393,7 @@ def _index_url(mirror_dir: Path) -> str:
 # ---------------------------------------------------------------- manifest and report
 
 def _write_manifest(out: Path, report: RunReport) -> None:
-    data = manifest.manifest(report.records)
-    write_if_changed(out / "manifest.json", json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    write_if_changed(out / "manifest.json", manifest.manifest_text(report.records))
 
 
 def _write_report(out: Path, report: RunReport) -> None:
@@ -440,15 +438,15 @@ def default_target(records: list) -> tuple:
     """(python, abi, platforms) most converted wheels are for: what the eggs target."""
     seen = Counter()
     for r in records:
-        if r["status"] != manifest.CONVERTED or not r.get("wheel"):
+        if not r.has_good_wheel:
             continue
-        for tag in parse_wheel_filename(r["wheel"]["filename"])[3]:
+        for tag in parse_wheel_filename(r.wheel.filename)[3]:
             if tag.interpreter.startswith("cp") and tag.abi != "none":
                 seen[(tag.interpreter, tag.abi)] += 1
     if not seen:
         for r in records:
-            if r.get("egg_python"):
-                seen[(f"cp{r['egg_python'].replace('.', '')}", None)] += 1
+            if r.egg_python:
+                seen[(f"cp{r.egg_python.replace('.', '')}", None)] += 1
     if not seen:
         return "3.11", None, ()
     (interp, abi), _ = seen.most_common(1)[0]
@@ -511,8 +509,8 @@ def _pins(options: RunOptions, ini, out: Path, report: RunReport, say, bars: boo
 
 
 def _published_fingerprint(options: RunOptions, records: list) -> str:
-    good = sorted((r["wheel"]["filename"], r["wheel"]["sha256"]) for r in records if r.get("wheel") and
-                  (r["status"] == manifest.CONVERTED or options.publish_broken))
+    good = sorted((r.wheel.filename, r.wheel.sha256) for r in records if r.wheel and
+                  (r.status == manifest.CONVERTED or options.publish_broken))
     return runstate.fingerprint({"wheels": good, "base_url": options.base_url})
 
 
@@ -520,9 +518,9 @@ def _other_pythons(records: list, target) -> tuple:
     """Pythons ("3.10", ...) other than the target's that converted binary wheels are for."""
     found = set()
     for r in records:
-        if r["status"] != manifest.CONVERTED or not r.get("wheel"):
+        if not r.has_good_wheel:
             continue
-        for tag in parse_wheel_filename(r["wheel"]["filename"])[3]:
+        for tag in parse_wheel_filename(r.wheel.filename)[3]:
             if tag.interpreter.startswith("cp") and tag.interpreter[2:].isdigit():
                 found.add(f"{tag.interpreter[2]}.{tag.interpreter[3:]}")
     found.discard(target.short)
@@ -576,18 +574,17 @@ def _pin_roots(options: RunOptions, ini, out: Path, report: RunReport, target) -
     accepted = {str(t) for t in target.tags()}
     names = []
     for r in report.records:
-        if r["status"] != manifest.CONVERTED or not r.get("wheel"):
+        if not r.has_good_wheel:
             continue
-        tags = {str(t) for t in parse_wheel_filename(r["wheel"]["filename"])[3]}
+        tags = {str(t) for t in parse_wheel_filename(r.wheel.filename)[3]}
         if tags & accepted:
-            names.append(canonicalize_name(r["project"]))
+            names.append(canonicalize_name(r.project))
     return sorted(set(names)), []
 
 
 def _published_roots(roots: list, notes: list, report: RunReport) -> tuple:
     """eggs.ini roots whose egg failed or was skipped are left out (noted): one egg never sinks the pins."""
-    published = {canonicalize_name(r["project"]) for r in report.records
-                 if r.get("wheel") and r.get("project") and r["status"] == manifest.CONVERTED}
+    published = {canonicalize_name(r.project) for r in report.records if r.has_good_wheel and r.project}
     kept, notes = [], list(notes)
     for root in roots:
         name = canonicalize_name(root.requirement.name)

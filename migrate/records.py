@@ -69,20 +69,18 @@ class WheelFile:
     """The wheel an egg became: its file name, where it is, its sha256 and size, its tags."""
 
     filename: str
-    path: Optional[str]
+    path: str
     sha256: str
-    size: Optional[int]
-    tags: Optional[ChosenTags]
+    size: int
+    tags: ChosenTags
 
     def to_json(self) -> dict:
         return {"filename": self.filename, "path": self.path, "sha256": self.sha256, "size": self.size,
-                "tags": self.tags.to_json() if self.tags is not None else None}
+                "tags": self.tags.to_json()}
 
     @classmethod
     def from_json(cls, data: dict) -> "WheelFile":
-        tags = data["tags"]
-        return cls(data["filename"], data["path"], data["sha256"], data["size"],
-                   ChosenTags.from_json(tags) if tags is not None else None)
+        return cls(data["filename"], data["path"], data["sha256"], data["size"], ChosenTags.from_json(data["tags"]))
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from migrate.fetch.sources import Link
 from migrate.galaxy import eggsini, galaxy
 from migrate.galaxy.eggsini import parse_target
 from migrate.problems import Problem
-from migrate.records import EggRecord, Source, WheelFile
+from migrate.records import ChosenTags, EggRecord, Source, WheelFile
 
 UCS4, UCS2 = parse_target("2.7", "linux-x86_64-ucs4"), parse_target("2.7", "linux-x86_64-ucs2")
 
@@ -105,7 +105,7 @@ def record(egg, status="converted", version=None, wheel=None, sha="0" * 64, reas
              "version": version, "problems": tuple(Problem(**p) for p in problems),
              "external_libraries": tuple(external_libraries)}
     if wheel:
-        found["wheel"] = WheelFile(wheel, None, sha, None, None)
+        found["wheel"] = WheelFile(wheel, f"/out/wheels/{wheel}", sha, 0, ChosenTags(None, None, None, None, {}))
         found["egg_version"] = egg.split("-")[1]
         parts = egg[:-4].split("-", 3)
         found["egg_platform"] = parts[3] if len(parts) > 3 else None

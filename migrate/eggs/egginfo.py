@@ -316,7 +316,8 @@ def parse_entry_points(text: Optional[str]) -> dict:
     split at the first ``=``), but leniently: blank lines, ``#``/``;`` comments and lines
     that are neither are skipped (``read_egg_info`` reports a file that does not parse).
     """
-    groups, group = {}, None
+    groups: dict = {}
+    group = None
     for line in (text or "").splitlines():
         line = line.strip()
         if not line or line.startswith(("#", ";")):

@@ -10,7 +10,7 @@ _HOMES = {
     "FILENAME": "galaxy", "GalaxyPin": "galaxy", "GalaxyPins": "galaxy", "Unpinned": "galaxy",
     "pins_for": "galaxy", "render": "galaxy", "write_pinned_requirements": "galaxy",
 }
-__all__ = sorted(_HOMES)
+__all__ = sorted(_HOMES)  # noqa: PLE0605 - the names are the keys above
 
 
 def __getattr__(name: str):

@@ -17,7 +17,7 @@ _HOMES = {
     "write_manifest": "manifest", "render_report": "manifest", "write_report": "manifest",
     "result_record": "report", "describe": "report",
 }
-__all__ = sorted(_HOMES)
+__all__ = sorted(_HOMES)  # noqa: PLE0605 - the names are the keys above
 
 
 def __getattr__(name: str):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import shlex
 import time
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
@@ -22,10 +23,13 @@ from migrate.run.publishing import published_fingerprint
 from migrate.run.runstate import checkpoint, read_json, remove, write_json
 from migrate.run.stage import RunContext, RunOptions, since
 
+if TYPE_CHECKING:
+    from migrate.galaxy.eggsini import EggsIni
+
 
 def default_target(records: list) -> tuple:
     """(python, abi, platforms) most converted wheels are for: what the eggs target."""
-    seen = Counter()
+    seen: Counter = Counter()
     for r in records:
         if not r.has_good_wheel:
             continue
@@ -173,13 +177,13 @@ def _published_roots(roots: list, notes: list, records: list) -> tuple:
     return kept, notes
 
 
-def galaxy_pins(ctx: RunContext) -> None:
+def galaxy_pins(ctx: RunContext, ini: EggsIni) -> None:
     """Galaxy's own format beside requirements.txt (issue 8)."""
     from migrate.galaxy import galaxy
 
     report, path = ctx.report, ctx.out / galaxy.FILENAME
     try:
-        report.galaxy_pins = galaxy.write_pinned_requirements(ctx.ini, report.records, path,
+        report.galaxy_pins = galaxy.write_pinned_requirements(ini, report.records, path,
                                                               index_url=index_url(report.mirror),
                                                               hashes=ctx.options.hashes)
     except OSError as exc:
@@ -187,7 +191,7 @@ def galaxy_pins(ctx: RunContext) -> None:
         report.pins_error = report.pins_error or problem
         ctx.say(f"pin: FAILED {problem}")
         return
-    result = galaxy.pins_for(ctx.ini, report.records)
+    result = galaxy.pins_for(ini, report.records)
     ctx.say(f"pin: {len(result.pins)} Galaxy-style pins in {report.galaxy_pins}"
             + (f" ({len(result.unpinned)} eggs.ini eggs listed as comments: no_auto or no wheel)"
                if result.unpinned else ""))

@@ -82,7 +82,7 @@ def _rest(ctx: RunContext, fetched: list) -> None:
     with _timed(ctx, "pin"):
         pin_requirements(ctx)
     if ctx.ini is not None:
-        galaxy_pins(ctx)
+        galaxy_pins(ctx, ctx.ini)
     write_report(ctx)
     ctx.report.finished = True
     checkpoint("report")

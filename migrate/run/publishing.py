@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Optional
 
+from migrate import problems as P
 from migrate.mirror.files import stored_paths
 from migrate.records import CONVERTED
 from migrate.run import runstate
@@ -56,7 +57,7 @@ def publish_wheels(ctx: RunContext) -> None:
         bar.update(len(wheels))
         bar.close()
     for p in report.publish.problems:
-        if p.severity == "error":
+        if p.severity == P.ERROR:
             report.errors.append(f"publish: {p.message}")
     checkpoint("publish")
     if report.publish.ok:

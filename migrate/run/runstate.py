@@ -89,10 +89,10 @@ def sweep_temp_files(out: Path, temp_names: Iterable[re.Pattern], leave: Iterabl
     and the run passes their patterns. Folders in ``leave`` are not entered (the mirror
     recovers its own). Only called while holding the run lock, so no live writer owns them.
     """
-    temp_names, leave = tuple(temp_names), {str(p) for p in leave}
+    temp_names, skip = tuple(temp_names), {str(p) for p in leave}
     removed = 0
     for dirpath, dirnames, filenames in os.walk(out):
-        if dirpath in leave:
+        if dirpath in skip:
             dirnames[:] = []
             continue
         for name in list(dirnames):

@@ -11,11 +11,15 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 from migrate.records import FAILED
 from migrate.run import manifest
 from migrate.wheels.convert import ConvertOptions
+
+if TYPE_CHECKING:  # not imported at run time: a run without --eggs-ini never reads one
+    from migrate.fetch.fetch import FetchOptions
+    from migrate.galaxy.eggsini import EggsIni
 
 STATE = ".state"  # OUT/.state: what each stage finished (docs/run.rst)
 
@@ -37,7 +41,7 @@ class RunOptions:
     publish_broken: bool = False
     base_url: Optional[str] = None
     hashes: bool = False  # --hashes: pinned-requirements.txt (eggs.ini) carries sha256 hashes too
-    fetch_options: Optional[object] = None  # fetch.FetchOptions
+    fetch_options: Optional[FetchOptions] = None
 
 
 @dataclass
@@ -94,7 +98,7 @@ class RunContext:
     """One run: what it was asked, where it writes, what it has found so far, how it talks."""
 
     options: RunOptions
-    ini: Optional[object]  # galaxy.eggsini.EggsIni, when --eggs-ini was given
+    ini: Optional[EggsIni]  # when --eggs-ini was given
     out: Path
     report: RunReport
     say: Callable[[str], None]

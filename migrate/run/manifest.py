@@ -31,7 +31,8 @@ from migrate.records import (
 from migrate.run.report import result_record
 
 __all__ = ["CONVERTED", "FAILED", "SCHEMA", "SKIPPED", "Source", "counts", "egg_record", "failed_record",
-           "manifest", "render_report", "skipped_record", "source_of", "write_manifest", "write_report"]
+           "manifest", "manifest_text", "render_report", "skipped_record", "source_of", "write_manifest",
+           "write_report"]
 
 
 def source_of(path, url: Optional[str] = None) -> Source:

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Iterator, Union
+
+# The temp names atomic_writer gives (``.NAME.XXXXXXXX.tmp``, made by mkstemp).
+TEMP_NAME = re.compile(r"^\..+\.[A-Za-z0-9_]{6,}\.tmp$")
 
 
 @contextmanager

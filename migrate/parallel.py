@@ -1,4 +1,4 @@
-"""Process-pool maps and progress bars: the parallelism of the CLI and the pipeline.
+"""Process-pool maps: the parallelism of the CLI and the pipeline.
 
 Conversion is CPU-bound (inflate, hash, ELF parsing), so eggs go to a process
 pool; one egg is one task, results come back in input order.
@@ -58,15 +58,6 @@ def paused_gc():
     finally:
         if was_enabled:
             gc.enable()
-
-
-def progress(items, desc: str, total: int = None, unit: str = "egg"):
-    """A tqdm bar on stderr when it is a terminal; the plain iterable otherwise."""
-    if not sys.stderr.isatty():
-        return items
-    from tqdm import tqdm
-
-    return tqdm(items, desc=desc, total=total, unit=unit, leave=False, file=sys.stderr)
 
 
 def _die_with_parent(parent: int) -> None:

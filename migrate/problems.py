@@ -7,6 +7,10 @@ ERROR = "error"
 WARNING = "warning"
 INFO = "info"
 
+# Codes a later stage acts on: the stage that reports one and the stage that reads it share the name.
+WHEEL_NOT_WRITTEN = "C001"  # convert: writing the wheel failed (a full disk?): worth trying again
+REQUIRES_ADDED = "M007"  # egginfo: Requires-Dist added from eggs.ini [dependencies]
+
 
 @dataclass(frozen=True)
 class Problem:

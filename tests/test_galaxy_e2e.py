@@ -20,6 +20,7 @@ from packaging.utils import canonicalize_name
 
 from migrate import interpreters
 from migrate.galaxy import eggsini, galaxy
+from migrate.records import parse_manifest
 
 try:
     from tests.conftest import run
@@ -270,7 +271,7 @@ def test_stock_pip_20_on_27_installs_pinned_requirements_and_imports_every_modul
 def test_hash_pinned_variant_installs_with_require_hashes(deployment, make_venv, tmp_path):
     out = deployment["out"]
     ini = eggsini.parse(deployment["ini"])
-    records = json.loads((out / "manifest.json").read_text())["eggs"]
+    records = parse_manifest(json.loads((out / "manifest.json").read_text()))
     pinned = galaxy.write_pinned_requirements(ini, records, tmp_path / "pinned-requirements.txt", hashes=True)
     text = pinned.read_text()
     assert "bx-python==0.7.2+7b95ff194725 \\\n    --hash=sha256:" in text

@@ -7,6 +7,8 @@ from migrate.fetch.selection import Selection, describe_missing, pick_alternativ
 from migrate.fetch.sources import Link
 from migrate.galaxy import eggsini, galaxy
 from migrate.galaxy.eggsini import parse_target
+from migrate.problems import Problem
+from migrate.records import ChosenTags, EggRecord, Source, WheelFile
 
 UCS4, UCS2 = parse_target("2.7", "linux-x86_64-ucs4"), parse_target("2.7", "linux-x86_64-ucs2")
 
@@ -96,17 +98,18 @@ def test_macos_deployment_takes_the_10_6_intel_build_of_a_missing_pure_egg():
 # ---------------------------------------------------------------- pinned-requirements.txt
 
 
-def record(egg, status="converted", version=None, wheel=None, sha="0" * 64, reason=None, project=None, **extra):
-    r = {"egg": f"/out/eggs/{egg}", "status": status, "reason": reason, "project": project,
-         "version": version, "egg_version": None, "egg_platform": None, "wheel": None,
-         "problems": [], "external_libraries": []}
+def record(egg, status="converted", version=None, wheel=None, sha="0" * 64, reason=None, project=None,
+           problems=(), external_libraries=()):
+    path = f"/out/eggs/{egg}"
+    found = {"egg": path, "source": Source(path), "status": status, "reason": reason, "project": project,
+             "version": version, "problems": tuple(Problem(**p) for p in problems),
+             "external_libraries": tuple(external_libraries)}
     if wheel:
-        r["wheel"] = {"filename": wheel, "sha256": sha}
-        r["egg_version"] = egg.split("-")[1]
+        found["wheel"] = WheelFile(wheel, f"/out/wheels/{wheel}", sha, 0, ChosenTags(None, None, None, None, {}))
+        found["egg_version"] = egg.split("-")[1]
         parts = egg[:-4].split("-", 3)
-        r["egg_platform"] = parts[3] if len(parts) > 3 else None
-    r.update(extra)
-    return r
+        found["egg_platform"] = parts[3] if len(parts) > 3 else None
+    return EggRecord(**found)
 
 
 RECORDS = [
@@ -189,18 +192,3 @@ def test_written_atomically_and_left_alone_when_unchanged(tmp_path):
     galaxy.write_pinned_requirements(ini, RECORDS, path, hashes=True)  # changed: replaced, not edited
     assert os.stat(path).st_ino != before.st_ino and "--hash=sha256:" in path.read_text()
     assert sorted(p.name for p in path.parent.iterdir()) == ["pinned-requirements.txt"]
-
-
-def test_requirement_roots_are_the_converted_eggs_at_their_wheel_versions(tmp_path):
-    from migrate.pins import pins
-
-    ini = eggsini.parse_text(INI)
-    roots, notes = galaxy.requirement_roots(ini, RECORDS)
-    assert [(str(r.requirement), r.source) for r in roots] == [
-        ("MarkupSafe==0.12", "eggs.ini [eggs:noplatform] MarkupSafe"),
-        ("numpy==1.6.0", "eggs.ini [eggs:platform] numpy"),
-        ("psycopg2==2.5.1+9.2.4.static", "eggs.ini [eggs:platform] psycopg2"),
-        ("WebError==0.8a0", "eggs.ini [eggs:noplatform] WebError"),
-    ]
-    assert all(isinstance(r, pins.Root) for r in roots)
-    assert [n.split(":")[0] for n in notes] == ["pbs_python", "Whoosh"]

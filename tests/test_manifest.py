@@ -4,11 +4,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from migrate.checks.check import check_wheel, eggs_from_manifest
+from migrate.records import EggRecord, InvalidRecord, parse_manifest
 from migrate.run import manifest
 from migrate.wheels.convert import convert_egg
 from tests.conftest import FIXTURES
@@ -47,7 +49,7 @@ def test_schema_counts_and_key_order(records, tmp_path):
 
 
 def test_a_converted_record_says_everything(records):
-    by_egg = {Path(r["egg"]).name: r for r in records}
+    by_egg = {Path(r.egg).name: r.to_json() for r in records}
     r = by_egg["toolbox-0.5-py2.7.egg"]
     egg = FIXTURES / "toolbox-0.5-py2.7.egg"
     assert r["source"] == {"path": str(egg), "url": None, "sha256": hashlib.sha256(egg.read_bytes()).hexdigest(),
@@ -67,7 +69,7 @@ def test_a_converted_record_says_everything(records):
 
 
 def test_failed_and_skipped_records_carry_their_reason(records):
-    by_egg = {Path(r["egg"]).name: r for r in records}
+    by_egg = {Path(r.egg).name: r.to_json() for r in records}
     broken = by_egg["broken-1.0-py2.7.egg"]
     assert broken["status"] == "failed" and broken["reason"].startswith("broken-1.0-py2.7.egg: ")
     assert broken["wheel"] is None and list(broken) == RECORD_KEYS
@@ -111,8 +113,25 @@ def test_report_txt_counts_reasons_and_next_steps(records, tmp_path):
 
 
 def test_a_version_rewritten_for_several_eggs_is_listed_once(records):
-    galaxy = next(r for r in records if Path(r["egg"]).name == "cext-1.0_7b95ff194725-py2.7-linux-x86_64-ucs4.egg")
-    ucs2 = dict(galaxy, egg=galaxy["egg"].replace("-ucs4", "-ucs2"))  # one release, built twice (as bx-python is)
+    galaxy = next(r for r in records if Path(r.egg).name == "cext-1.0_7b95ff194725-py2.7-linux-x86_64-ucs4.egg")
+    ucs2 = replace(galaxy, egg=galaxy.egg.replace("-ucs4", "-ucs2"))  # one release, built twice (as bx-python is)
     text = manifest.render_report(records + [ucs2])
     section = text.split("Versions rewritten for PEP 440 (pin these)\n")[1].split("\n\n")[0]
     assert section.splitlines().count("  cext: 1.0_7b95ff194725 -> 1.0+7b95ff194725") == 1
+
+
+def test_records_read_back_from_the_json_are_the_records_written(records, tmp_path):
+    """to_json and from_json are exact inverses: a manifest read and written again has the same bytes."""
+    path = tmp_path / "manifest.json"
+    manifest.write_manifest(records, path)
+    again = parse_manifest(json.loads(path.read_text()))
+    assert sorted(again, key=lambda r: r.egg) == sorted(records, key=lambda r: r.egg)
+    manifest.write_manifest(again, tmp_path / "again.json")
+    assert (tmp_path / "again.json").read_bytes() == path.read_bytes()
+
+
+def test_a_record_missing_a_key_is_refused_in_one_line(records):
+    data = records[0].to_json()
+    del data["checks"]
+    with pytest.raises(InvalidRecord, match="without 'checks'"):
+        EggRecord.from_json(data)

@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 
 from migrate import interpreters
-from migrate.run import pipeline, wheelstore
+from migrate.run import pipeline, runstate, wheelstore
 from migrate.run.pipeline import KILL_ENV, RunOptions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -418,9 +418,9 @@ def test_two_eggs_making_one_wheel_name_settle_on_one(tmp_path):
     with zipfile.ZipFile(wheel) as zf:
         assert zf.read("sampledep/__init__.py") == kept
     for report in reports:
-        loser = next(r for r in report.records if Path(r["egg"]).name == older.name)
-        assert loser["status"] == "skipped" and loser["wheel"] is None
-        assert loser["reason"] == ("makes the same wheel (sampledep-1.0-py2-none-any.whl) as "
+        loser = next(r for r in report.records if Path(r.egg).name == older.name)
+        assert loser.status == "skipped" and loser.wheel is None
+        assert loser.reason == ("makes the same wheel (sampledep-1.0-py2-none-any.whl) as "
                                    "sampledep-1.0-py2.7.egg, which is kept")
     assert [r.work for r in reports[1:]] == [{"fetch": 0, "convert": 0, "publish": 0, "pin": 0}] * 2
     assert "  sampledep-1.0-py2.6.egg: makes the same wheel" in (out / "report.txt").read_text()
@@ -502,9 +502,9 @@ def test_a_crash_on_one_egg_is_that_eggs_failure_and_retried_next_time(tmp_path,
     out = tmp_path / "out"
     monkeypatch.setattr(wheelstore, "convert_egg", crashing)
     first = pipeline.run(RunOptions(out=out, jobs=1), bars=False)
-    record = next(r for r in first.records if Path(r["egg"]).name == "sampledep-1.0-py2.7.egg")
-    assert record["status"] == "failed"
-    assert record["reason"] == "internal error: RuntimeError: simulated bug"
+    record = next(r for r in first.records if Path(r.egg).name == "sampledep-1.0-py2.7.egg")
+    assert record.status == "failed"
+    assert record.reason == "internal error: RuntimeError: simulated bug"
     assert first.counts["converted"] == 13 and first.finished
     assert "sampledep-1.0-py2.7.egg: internal error: RuntimeError: simulated bug" in (out / "report.txt").read_text()
     monkeypatch.setattr(wheelstore, "convert_egg", real)
@@ -546,6 +546,43 @@ def test_one_run_per_out_folder(tmp_path):
     assert result.returncode == 1
     assert "another egg-migrate run is using this folder" in result.stderr
     assert not (out / "wheels").exists()
+
+
+def test_no_source_and_no_sample_is_one_line_exit_1(tmp_path, monkeypatch, capsys):
+    from migrate.cli import main
+    from migrate.run import fetching
+
+    monkeypatch.setattr(fetching, "SAMPLE", tmp_path / "no-sample")
+    assert main(["run", "-o", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert err == ("egg-migrate run: no SOURCE given and the bundled sample (data/sample-repo) is not here: "
+                   "run from a checkout of egg-migrate or give SOURCE\n")
+
+
+def test_a_bug_in_the_run_keeps_its_traceback(tmp_path, monkeypatch):
+    """Only MigrateError becomes a one-line exit 1: anything else is a bug and must show where."""
+    from migrate.cli import main
+
+    def buggy(ctx):
+        raise ValueError("a bug, not the user's doing")
+
+    monkeypatch.setattr(pipeline, "fetch_eggs", buggy)
+    with pytest.raises(ValueError, match="a bug"):
+        main(["run", "-o", str(tmp_path / "out")])
+
+
+def test_the_sweep_removes_every_writers_temp_names_and_nothing_else(tmp_path):
+    out = tmp_path / "out"
+    temp = [".manifest.json.k2j4_x9a.tmp", ".state/convert/.0123abcd-ffff.tmp-4242", "wheels/.a-1.0-py2-none-any.whl.tmp-7",
+            "eggs/.a-1.0-py2.7.egg.tmp-12-140211", "eggs/.egg-migrate-fetch.jsonl.tmp-12", "eggs/.a-1.0-py2.7.egg.old-12-1401"]
+    kept = ["manifest.json", "eggs/a-1.0-py2.7.egg.part", "wheels/a-1.0-py2-none-any.whl", ".state/convert/x.json",
+            "mirror/.egg-migrate/.gen-3.tmp-12", "mirror/.egg-migrate/pages/.x.abcdefgh.tmp"]
+    for rel in temp + kept:
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_text("x")
+    swept = runstate.sweep_temp_files(out, pipeline.TEMP_NAMES, leave=[out / "mirror" / ".egg-migrate"])
+    assert swept == len(temp)
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == sorted(kept)
 
 
 @pytest.mark.parametrize("args, message", [

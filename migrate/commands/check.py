@@ -11,7 +11,8 @@ from migrate import interpreters
 from migrate import problems as P
 from migrate.checks.check import BadManifest, CheckResult, check_wheel, eggs_from_manifest, find_wheels
 from migrate.commands.common import default_jobs, print_json
-from migrate.parallel import parallel_map, progress
+from migrate.commands.progress import progress
+from migrate.parallel import parallel_map
 from migrate.wheels.convert import ConversionFailed, inspect_egg
 
 

@@ -1,4 +1,4 @@
-"""Shared pieces of the subcommands: finding eggs, progress bars, parallel maps."""
+"""Shared pieces of the subcommands: finding eggs, the tag options, JSON output, the default -j."""
 from __future__ import annotations
 
 import json

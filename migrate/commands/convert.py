@@ -6,7 +6,8 @@ from functools import partial
 from pathlib import Path
 
 from migrate.commands.common import add_tag_options, default_jobs, find_eggs, print_json, tag_options
-from migrate.parallel import parallel_map, progress
+from migrate.commands.progress import progress
+from migrate.parallel import parallel_map
 from migrate.run.report import result_record
 from migrate.wheels.convert import ConvertOptions, convert_egg
 

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from migrate.commands.common import print_json
+from migrate.commands.progress import bar, on_terminal
 from migrate.fetch.download import FAILED, MISSING, SKIPPED, Progress
 from migrate.fetch.fetch import MANIFEST, FetchOptions, SourceError, fetch
 from migrate.fetch.net import NetOptions
@@ -82,7 +83,7 @@ def run(args) -> int:
         return _usage(str(exc))
     net = NetOptions(retries=max(0, args.retries), read_timeout=args.timeout, cert=args.cert,
                      trust_env=args.trust_env)
-    progress = _bars() if sys.stderr.isatty() else None
+    progress = _Bars() if on_terminal() else None
     try:
         report = fetch(args.source, Path(args.dest), selection, jobs=args.jobs, progress=progress,
                        options=FetchOptions(net=net, hardlink=not args.no_hardlink))
@@ -123,11 +124,8 @@ class _Bars(Progress):
     """Two tqdm bars on stderr: eggs done of eggs wanted, and bytes received."""
 
     def __init__(self):
-        from tqdm import tqdm
-
-        self.files = tqdm(total=0, desc="eggs", unit="egg", file=sys.stderr, position=0, leave=False)
-        self.bytes = tqdm(total=None, desc="data", unit="B", unit_scale=True, unit_divisor=1024,
-                          file=sys.stderr, position=1, leave=False)
+        self.files = bar("eggs", 0, "egg", position=0)
+        self.bytes = bar("data", None, "B", unit_scale=True, unit_divisor=1024, position=1)
 
     def add_files(self, n: int) -> None:
         self.files.total = (self.files.total or 0) + n
@@ -142,7 +140,3 @@ class _Bars(Progress):
     def close(self) -> None:
         self.bytes.close()
         self.files.close()
-
-
-def _bars() -> Progress:
-    return _Bars()

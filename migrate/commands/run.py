@@ -6,6 +6,8 @@ import sys
 from pathlib import Path
 
 from migrate.commands.common import add_tag_options, default_jobs, tag_options
+from migrate.commands.progress import stage_bars
+from migrate.errors import MigrateError
 
 DESCRIPTION = """\
 fetch -> convert -> check -> publish -> manifest/report -> pins, into OUT:
@@ -62,7 +64,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from migrate.galaxy import eggsini
-    from migrate.run.pipeline import Busy, RunOptions
+    from migrate.run.pipeline import RunOptions
     from migrate.run.pipeline import run as run_pipeline
     from migrate.wheels.convert import ConvertOptions
 
@@ -84,10 +86,10 @@ def run(args) -> int:
         base_url=args.base_url,
     )
     try:
-        report = run_pipeline(options, say=lambda line: print(line, file=sys.stderr))
+        report = run_pipeline(options, say=lambda line: print(line, file=sys.stderr), bars=stage_bars())
     except eggsini.InvalidTarget as exc:  # a bad --python / --platform
         return _usage(str(exc))
-    except (Busy, ValueError, FileNotFoundError) as exc:  # another run, a bad eggs.ini, no source
+    except MigrateError as exc:  # another run, a bad eggs.ini, no source: anything else is a bug
         print(f"egg-migrate run: {exc}", file=sys.stderr)
         return 1
     if not report.finished:  # the source could not be read (said on stderr); OUT is as it was

@@ -307,3 +307,25 @@ def with_extra_requirements(info: EggInfo, extra: tuple, source: str) -> EggInfo
         return info
     note = P.info("M007", f"added Requires-Dist {', '.join(added)} from {source}")
     return replace(info, requires_dist=info.requires_dist + added, problems=info.problems + (note,))
+
+
+def parse_entry_points(text: Optional[str]) -> dict:
+    """``entry_points.txt`` -> {group: {name: "module:attr [extras]"}}, both levels sorted.
+
+    Read line by line, as pkg_resources reads it (``[group]`` headers, ``name = value``
+    split at the first ``=``), but leniently: blank lines, ``#``/``;`` comments and lines
+    that are neither are skipped (``read_egg_info`` reports a file that does not parse).
+    """
+    groups: dict = {}
+    group = None
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            group = line[1:-1].strip()
+            groups.setdefault(group, {})
+        elif group is not None and "=" in line:
+            name, _, value = line.partition("=")
+            groups[group][name.strip()] = value.strip()
+    return {g: dict(sorted(v.items())) for g, v in sorted(groups.items())}

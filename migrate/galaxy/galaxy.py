@@ -19,18 +19,19 @@ from typing import Optional
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
 from migrate import __version__
+from migrate import problems as P
 from migrate.eggs import names
 from migrate.fetch.selection import same_version
 from migrate.fetch.sources import egg_parts
 from migrate.fsutil import write_if_changed
 from migrate.galaxy.eggsini import EggPin, EggsIni
+from migrate.records import FAILED, EggRecord
 
 FILENAME = "pinned-requirements.txt"
-CONVERTED, FAILED = "converted", "failed"
 
 
 @dataclass(frozen=True)
-class Pin:
+class GalaxyPin:
     """One eggs.ini egg that became wheels: the line ``name==version`` and what it came from."""
 
     egg: EggPin
@@ -56,20 +57,20 @@ class Unpinned:
 
 @dataclass(frozen=True)
 class GalaxyPins:
-    pins: tuple  # of Pin, C extensions first, then by canonical name
+    pins: tuple  # of GalaxyPin, C extensions first, then by canonical name
     unpinned: tuple  # of Unpinned, in eggs.ini order
 
 
 def pins_for(ini: EggsIni, records: list) -> GalaxyPins:
-    """Match every eggs.ini egg with its manifest records (the ``manifest.json`` rows)."""
+    """Match every eggs.ini egg with the run's :class:`~migrate.records.EggRecord` list."""
     identified = [(_identity(r), r) for r in records]
     pins, unpinned = [], []
     for egg in ini.eggs.values():
         mine = [r for ident, r in identified if _matches(egg, ident)]
-        good = [r for r in mine if r.get("status") == CONVERTED and r.get("wheel")]
-        bad = [r for r in mine if r.get("status") == FAILED]
+        good = [r for r in mine if r.has_good_wheel]
+        bad = [r for r in mine if r.status == FAILED]
         if egg.key in ini.no_auto:
-            built = f"; a wheel was built anyway: {good[0]['wheel']['filename']}" if good else ""
+            built = f"; a wheel was built anyway: {good[0].wheel.filename}" if good else ""
             unpinned.append(Unpinned(egg, "no_auto", "in [general] no_auto: Galaxy built this egg on each host "
                                      f"(\"scrambled\" against local libraries) and never fetched it{built}"))
             continue
@@ -126,23 +127,6 @@ def render(result: GalaxyPins, ini_name: str = "eggs.ini", index_url: Optional[s
     return "\n".join(lines) + "\n"
 
 
-def requirement_roots(ini: EggsIni, records: list) -> tuple:
-    """(roots, notes) for ``pins.pin``: the eggs.ini eggs that became wheels, at their wheel versions.
-
-    Unlike every eggs.ini line, these resolve against the run's mirror: an egg
-    that failed or is in ``no_auto`` becomes a note instead of an unresolvable root.
-    """
-    from packaging.requirements import Requirement
-
-    from migrate.pins.pins import Root
-
-    result = pins_for(ini, records)
-    roots = [Root(Requirement(p.requirement), f"eggs.ini [eggs:{'platform' if p.egg.platform else 'noplatform'}] "
-                  f"{p.egg.key}") for p in result.pins]
-    notes = [f"{u.egg.key}: not pinned, {u.reason}" for u in result.unpinned]
-    return roots, notes
-
-
 def write_pinned_requirements(ini: EggsIni, records: list, path: Path, hashes: bool = False,
                               index_url: Optional[str] = None) -> Path:
     """``name==version`` per converted eggs.ini egg; no_auto and failed eggs as trailing comments.
@@ -165,16 +149,16 @@ class _Identity:
     filename: str
 
 
-def _identity(record: dict) -> _Identity:
+def _identity(record: EggRecord) -> _Identity:
     """Which egg a record is, read from its egg file name (failed rows have nothing else)."""
-    filename = Path(record.get("egg") or "").name
+    filename = Path(record.egg or "").name
     try:
         parts = egg_parts(filename)
         project, version, platform = parts.project, parts.version, parts.full_platform
     except names.InvalidEggName:
         project, version, platform = filename, None, None  # a no_auto row is named by its key
-    if record.get("egg_version"):
-        version = record["egg_version"]
+    if record.egg_version:
+        version = record.egg_version
     return _Identity(canonicalize_name(project) if project else None, version, platform, filename)
 
 
@@ -186,33 +170,33 @@ def _matches(egg: EggPin, ident: _Identity) -> bool:
     return same_version(ident.version, egg.full_version.replace("-", "_"))
 
 
-def _pin(ini: EggsIni, egg: EggPin, good: list, bad: list) -> Pin:
-    versions = Counter(r["version"] for r in good)
+def _pin(ini: EggsIni, egg: EggPin, good: list, bad: list) -> GalaxyPin:
+    versions = Counter(r.version for r in good)
     version = versions.most_common(1)[0][0] if len(versions) == 1 else _preferred(egg, versions)
-    chosen = [r for r in good if r["version"] == version]
+    chosen = [r for r in good if r.version == version]
     notes = []
     pure_egg = not egg.platform
     for r in chosen:
-        name = Path(r["egg"]).name
-        if pure_egg and r.get("egg_platform"):
+        name = Path(r.egg).name
+        if pure_egg and r.egg_platform:
             notes.append(f"no pure egg in the repository: took {name}, as Galaxy's client did")
     others = sorted(set(versions) - {version})
     if others:
         notes.append(f"other wheels of it have version {', '.join(others)}")
     deps = ini.dependencies.get(egg.key) or ()
     if deps:
-        added = any(p.get("code") == "M007" for r in chosen for p in r.get("problems", []))
+        added = any(r.has_problem(P.REQUIRES_ADDED) for r in chosen)
         notes.append(f"[dependencies] {' '.join(deps)}" + (" added to its Requires-Dist" if added else
                                                            " (already in its metadata)"))
-    libraries = sorted({lib for r in chosen for lib in r.get("external_libraries") or ()})
+    libraries = sorted({lib for r in chosen for lib in r.external_libraries})
     if libraries:
         notes.append(f"the host must provide {', '.join(libraries)}")
     for r in bad:
-        notes.append(f"{Path(r['egg']).name} failed: {_one_line(_reason(r))}")
-    wheels = tuple(sorted((r["wheel"]["filename"], r["wheel"]["sha256"]) for r in chosen))
+        notes.append(f"{Path(r.egg).name} failed: {_one_line(_reason(r))}")
+    wheels = tuple(sorted((r.wheel.filename, r.wheel.sha256) for r in chosen))
     binary = any(tag.abi != "none" for fn, _ in wheels for tag in parse_wheel_filename(fn)[3])
-    name = chosen[0].get("project") or egg.key
-    return Pin(egg, name, version, wheels, binary, tuple(dict.fromkeys(notes)))
+    name = chosen[0].project or egg.key
+    return GalaxyPin(egg, name, version, wheels, binary, tuple(dict.fromkeys(notes)))
 
 
 def _preferred(egg: EggPin, versions: Counter) -> str:
@@ -239,8 +223,8 @@ def _would_be(egg: EggPin) -> str:
         return f"{egg.key}=={egg.full_version}"
 
 
-def _reason(record: dict) -> str:
-    return record.get("reason") or record.get("status") or "unknown"
+def _reason(record: EggRecord) -> str:
+    return record.reason or record.status or "unknown"
 
 
 def _one_line(text: str) -> str:

@@ -222,3 +222,10 @@ def sync(root: Path, files=(), dirs=()) -> None:
     except (OSError, AttributeError):
         pass
     os.sync()
+
+
+def stored_paths(folder: str, filename: str, sha256: str) -> tuple:
+    """Where a publish may have stored ``filename`` under ``folder`` (paths relative to the mirror), in
+    the order it tries them: its own name, else ``<sha256[:16]>/`` or ``<sha256>/`` when another file
+    with other bytes held the name (files an index refers to are never overwritten)."""
+    return (f"{folder}/{filename}", f"{folder}/{sha256[:16]}/{filename}", f"{folder}/{sha256}/{filename}")

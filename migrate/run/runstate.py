@@ -1,7 +1,8 @@
 """What a run keeps under ``OUT/.state``, one run per OUT, and what a killed run left.
 
 - :class:`RunLock`: one run at a time per OUT (the kernel drops it when the run dies).
-- :func:`sweep_temp_files`: the temp files killed runs left, removed under the lock.
+- :func:`sweep_temp_files`: the temp files killed runs left, removed under the lock (each
+  writer says how it names them).
 - :func:`checkpoint`: the test hook ``EGG_MIGRATE_TEST_KILL_AFTER=<point>[:<n>]`` that
   makes the process SIGKILL itself at a named point (see :data:`KILL_POINTS`), so tests
   prove a run killed there resumes to the same bytes. It does nothing when unset.
@@ -16,7 +17,7 @@ import re
 import shutil
 import signal
 from pathlib import Path
-from typing import Optional
+from typing import Iterable, Optional
 
 from migrate.errors import MigrateError
 from migrate.fsutil import ExclusiveLock, write_atomic
@@ -71,34 +72,31 @@ def remove(path: Path) -> None:
 
 # ---------------------------------------------------------------- one run per OUT, and its leftovers
 
-def RunLock(path: Path) -> ExclusiveLock:
-    """OUT/.state/lock: one run per OUT (fsutil.ExclusiveLock explains the kind of lock)."""
-    return ExclusiveLock(path, Busy(f"{Path(path).parent.parent}: another egg-migrate run is using this folder"))
+class RunLock(ExclusiveLock):
+    """OUT/.state/lock: one run per OUT (fsutil.ExclusiveLock explains the kind of lock).
 
-
-# What the writers of each part of OUT name their temp files (all renamed into place when whole):
-#   .NAME.XXXXXXXX.tmp      convert, manifest, report, pins, this module's state (mkstemp)
-#   .NAME.tmp-PID[-TID]     fetch (eggs/: copies, fetch manifest), this module (staging, wheels/ links)
-#   NAME.tmp-PID            fetch's state journal
-#   .NAME.old-PID-TID       fetch, a folder egg being replaced
-# mirror/.egg-migrate/ is left alone: a publish finds and clears what a killed one left there.
-# ``.part`` files are not temp files: fetch resumes an HTTP download from them.
-_TEMP = re.compile(r"(^\..+\.[A-Za-z0-9_]{6,}\.tmp$)|(\.tmp-\d+(-\d+)?$)|(^\..+\.old-\d+-\d+$)")
-
-
-def sweep_temp_files(out: Path) -> int:
-    """Remove the temp files and folders killed runs left under OUT; how many.
-
-    Only called while holding the run lock, so no live writer owns them.
+    Entering raises :class:`Busy` when another run holds it.
     """
+
+    def __init__(self, path: Path):
+        super().__init__(path, Busy(f"{Path(path).parent.parent}: another egg-migrate run is using this folder"))
+
+
+def sweep_temp_files(out: Path, temp_names: Iterable[re.Pattern], leave: Iterable[Path] = ()) -> int:
+    """Remove the files and folders under OUT whose names match ``temp_names``; how many.
+
+    Each writer names its own temp files (``fsutil.TEMP_NAME``, ``wheelstore.TEMP_NAMES``...)
+    and the run passes their patterns. Folders in ``leave`` are not entered (the mirror
+    recovers its own). Only called while holding the run lock, so no live writer owns them.
+    """
+    temp_names, skip = tuple(temp_names), {str(p) for p in leave}
     removed = 0
-    own_state = os.path.join(str(out), "mirror", ".egg-migrate")  # migrate.mirror recovers its own
     for dirpath, dirnames, filenames in os.walk(out):
-        if dirpath == own_state:
+        if dirpath in skip:
             dirnames[:] = []
             continue
         for name in list(dirnames):
-            if _TEMP.search(name):
+            if any(p.search(name) for p in temp_names):
                 path = os.path.join(dirpath, name)
                 if os.path.islink(path):
                     os.unlink(path)
@@ -107,7 +105,7 @@ def sweep_temp_files(out: Path) -> int:
                 dirnames.remove(name)
                 removed += 1
         for name in filenames:
-            if _TEMP.search(name):
+            if any(p.search(name) for p in temp_names):
                 try:
                     os.unlink(os.path.join(dirpath, name))
                     removed += 1

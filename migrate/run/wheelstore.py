@@ -13,23 +13,30 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional
 
 from migrate import __version__
+from migrate import problems as P
 from migrate.checks.check import check_wheel
 from migrate.fsutil import file_sha256
+from migrate.records import CONVERTED, SKIPPED, EggRecord, Source
 from migrate.run import manifest
 from migrate.run.runstate import checkpoint, remove
 from migrate.wheels.convert import ConvertOptions, convert_egg
+
+# The temp names this module gives (``.KEY.tmp-PID`` staging folders, ``.NAME.tmp-PID``
+# links into wheels/): a killed run's leftovers, which the run's sweep removes.
+TEMP_NAMES = (re.compile(r"^\..+\.tmp-\d+$"),)
 
 
 @dataclass(frozen=True)
 class Job:
     egg: str
-    source: manifest.Source
+    source: Source
     wheels: str
     options: ConvertOptions
 
@@ -38,7 +45,12 @@ def options_key(options: ConvertOptions) -> str:
     return hashlib.sha256(f"{__version__}|{options!r}".encode()).hexdigest()[:16]
 
 
-def convert_one(job: Job) -> dict:
+def staging_dir(cache: Path, key: str) -> Path:
+    """Where this process's worker converts the egg of ``key`` (a temp name until :func:`keep`)."""
+    return cache / f".{key}.tmp-{os.getpid()}"
+
+
+def convert_one(job: Job) -> EggRecord:
     """Convert and check one egg (in a worker process); returns its manifest record.
 
     Never raises: a bug met by one egg becomes that egg's failure, not the run's end.
@@ -52,59 +64,54 @@ def convert_one(job: Job) -> dict:
             checkpoint("wheel", _WHEELS_WRITTEN[0])
         checks = check_wheel(result.wheel, source_egg=job.egg, facts=result.facts) if result.ok else None
         return manifest.egg_record(result, job.source, checks)
-    except Exception as exc:  # noqa: BLE001 - reported per egg, and never cached (see _cacheable)
+    except Exception as exc:  # noqa: BLE001 - reported per egg, and never cached (see cacheable)
         record = manifest.failed_record(job.egg, f"internal error: {type(exc).__name__}: {exc}", job.source)
-        record["problems"] = [{"severity": "error", "code": _INTERNAL, "message": str(exc)}]
-        return record
+        return replace(record, problems=(P.error(INTERNAL_ERROR, str(exc)),))
 
 
-_INTERNAL = "run-internal-error"
-_RETRY_CODES = {"C001", _INTERNAL}  # writing the wheel failed (maybe a full disk), or a bug: try again next run
+INTERNAL_ERROR = "run-internal-error"  # the problem code of an egg whose conversion crashed
+_RETRY_CODES = (P.WHEEL_NOT_WRITTEN, INTERNAL_ERROR)  # maybe a full disk, or a bug: try again next run
 
 
-def cacheable(record: dict) -> bool:
+def cacheable(record: EggRecord) -> bool:
     """Records are kept unless the failure may not happen again (I/O while writing, a crash)."""
-    return not any(p.get("code") in _RETRY_CODES for p in record.get("problems", ()))
+    return not any(record.has_problem(code) for code in _RETRY_CODES)
 
 
 _WHEELS_WRITTEN = [0]  # per process: the "wheel:<n>" kill point counts here
-def cached_record(cache: Path, key: str, src, wheels: Path) -> Optional[dict]:
+
+
+def cached_record(cache: Path, key: str, src: Source, wheels: Path) -> Optional[EggRecord]:
     """A finished record whose wheel (``.state/convert/<key>.whl``) is there, unchanged.
 
     Records are stored with OUT-relative paths (:func:`portable`) and re-rooted
     here, so a moved or copied OUT never points into another folder.
     """
     try:
-        record = json.loads((cache / f"{key}.json").read_text("utf-8"))
-    except (OSError, ValueError):
+        record = EggRecord.from_json(json.loads((cache / f"{key}.json").read_text("utf-8")))
+    except (OSError, ValueError):  # InvalidRecord is a ValueError
         return None
-    wheel = record.get("wheel")
+    wheel = record.wheel
     if wheel:
         kept = cache / f"{key}.whl"
         try:
-            if kept.stat().st_size != wheel["size"] or file_sha256(kept) != wheel["sha256"]:
+            if kept.stat().st_size != wheel.size or file_sha256(kept) != wheel.sha256:
                 return None
         except OSError:
             return None
-        here = wheels / wheel["filename"]
-        record["wheel"] = {**wheel, "path": str(here)}
-        record["wheel_path"] = str(here)
-    record["egg"] = src.path
-    record["source"] = manifest.source_record(src)
-    return record
+        wheel = replace(wheel, path=str(wheels / wheel.filename))
+    return replace(record, egg=src.path, source=src, wheel=wheel)
 
 
-def keep(record: dict, cache: Path, key: str, wheels: Path) -> dict:
+def keep(record: EggRecord, cache: Path, key: str, wheels: Path) -> EggRecord:
     """Move a fresh wheel from its staging folder to ``.state/convert/<key>.whl``; record its public path."""
-    wheel = record.get("wheel")
+    wheel = record.wheel
     try:
         if wheel:
-            os.replace(record["wheel_path"], cache / f"{key}.whl")
-            here = str(wheels / wheel["filename"])
-            record = {**record, "wheel": {**wheel, "path": here}, "wheel_path": here}
+            os.replace(wheel.path, cache / f"{key}.whl")
+            record = replace(record, wheel=replace(wheel, path=str(wheels / wheel.filename)))
     finally:
-        for leftover in cache.glob(f".{key}.tmp-{os.getpid()}"):
-            shutil.rmtree(leftover, ignore_errors=True)
+        shutil.rmtree(staging_dir(cache, key), ignore_errors=True)
     return record
 
 
@@ -117,19 +124,18 @@ def pick(records: list) -> list:
     """
     by_name: dict = {}
     for r in records:
-        if r.get("wheel"):
-            by_name.setdefault(r["wheel"]["filename"], []).append(r)
+        if r.wheel:
+            by_name.setdefault(r.wheel.filename, []).append(r)
     losers = {}
     for filename, group in by_name.items():
         if len(group) < 2:
             continue
-        group = sorted(group, key=lambda r: (r["status"] != manifest.CONVERTED, _neg_version(r.get("egg_python")),
-                                             Path(r["egg"]).name))
+        group = sorted(group, key=lambda r: (r.status != CONVERTED, _neg_version(r.egg_python), Path(r.egg).name))
         for r in group[1:]:
-            losers[id(r)] = (f"makes the same wheel ({filename}) as {Path(group[0]['egg']).name}, "
+            losers[id(r)] = (f"makes the same wheel ({filename}) as {Path(group[0].egg).name}, "
                              f"which is kept")
-    return [{**r, "status": manifest.SKIPPED, "reason": losers[id(r)], "wheel": None, "wheel_path": None}
-            if id(r) in losers else r for r in records]
+    return [replace(r, status=SKIPPED, reason=losers[id(r)], wheel=None) if id(r) in losers else r
+            for r in records]
 
 
 def _neg_version(pyver: Optional[str]) -> tuple:
@@ -142,9 +148,9 @@ def _neg_version(pyver: Optional[str]) -> tuple:
 def link_wheels(records: list, cache: Path, key_of: dict) -> None:
     """Make ``wheels/<name>`` the chosen egg's kept wheel: a hard link (else an atomic copy)."""
     for r in records:
-        if not r.get("wheel_path"):
+        if not r.wheel_path:
             continue
-        kept, public = cache / f"{key_of[r['source']['path']]}.whl", Path(r["wheel_path"])
+        kept, public = cache / f"{key_of[r.source.path]}.whl", Path(r.wheel_path)
         try:
             if os.path.samefile(kept, public):
                 continue
@@ -161,7 +167,7 @@ def link_wheels(records: list, cache: Path, key_of: dict) -> None:
         os.replace(tmp, public)
 
 
-def portable(record: dict, out: Path) -> dict:
+def portable(record: EggRecord, out: Path) -> EggRecord:
     """The record as cached: paths inside OUT made relative (they are re-rooted when read)."""
     def rel(p):
         try:
@@ -169,10 +175,9 @@ def portable(record: dict, out: Path) -> dict:
         except ValueError:
             return p
 
-    wheel = record.get("wheel")
-    return {**record, "egg": rel(record["egg"]), "source": {**record["source"], "path": rel(record["source"]["path"])},
-            "wheel": {**wheel, "path": rel(wheel["path"])} if wheel else wheel,
-            "wheel_path": rel(record.get("wheel_path"))}
+    wheel = replace(record.wheel, path=rel(record.wheel.path)) if record.wheel else None
+    return replace(record, egg=rel(record.egg), source=replace(record.source, path=rel(record.source.path)),
+                   wheel=wheel)
 
 
 def remove_unused(cache: Path, keys: set) -> None:
@@ -184,7 +189,7 @@ def remove_unused(cache: Path, keys: set) -> None:
 
 def remove_stale_wheels(wheels: Path, records: list) -> None:
     """Wheels of eggs no longer in the run (or converted differently) are removed."""
-    keep = {Path(r["wheel_path"]).name for r in records if r.get("wheel_path")}
+    keep = {Path(r.wheel_path).name for r in records if r.wheel_path}
     for wheel in wheels.glob("*.whl"):
         if wheel.name not in keep:
             wheel.unlink()

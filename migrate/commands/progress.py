@@ -1,0 +1,48 @@
+"""Progress bars on stderr, drawn only when it is a terminal: the one place subcommands make them.
+
+``progress`` wraps an iterable (``convert``, ``check``); ``bar`` is one tqdm bar (``fetch``
+draws two); ``stage_bars`` gives ``run`` a bar per stage (``migrate.run.stage.Bars``).
+tqdm is imported only when a bar is drawn.
+"""
+from __future__ import annotations
+
+import sys
+from typing import Optional
+
+
+def on_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+def bar(desc: str, total: Optional[int] = None, unit: str = "egg", **options):
+    """A tqdm bar on stderr that disappears when closed."""
+    from tqdm import tqdm
+
+    return tqdm(desc=desc, total=total, unit=unit, leave=False, file=sys.stderr, **options)
+
+
+def progress(items, desc: str, total: Optional[int] = None, unit: str = "egg"):
+    """``items``, drawn as a bar while they are consumed when stderr is a terminal."""
+    return bar(desc, total, unit, iterable=items) if on_terminal() else items
+
+
+class StageBar:
+    """One stage of ``run`` (``migrate.run.stage.Bar``): a bar whose total can grow."""
+
+    def __init__(self, stage: str, total: int, unit: str):
+        self.bar = bar(stage, total, unit)
+
+    def add_total(self, n: int) -> None:
+        self.bar.total = (self.bar.total or 0) + n
+        self.bar.refresh()
+
+    def update(self, n: int = 1) -> None:
+        self.bar.update(n)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def stage_bars():
+    """``run``'s bar maker when stderr is a terminal, else None (no bars)."""
+    return StageBar if on_terminal() else None

@@ -1,0 +1,88 @@
+"""The run's publish stage: the good wheels -> ``OUT/mirror`` (migrate.mirror), skipped when unchanged.
+
+A wheel whose egg failed its checks is held back unless ``--publish-broken``.
+A publish that had errors leaves no stamp, so the next run publishes again.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Optional
+
+from migrate import problems as P
+from migrate.mirror.files import stored_paths
+from migrate.records import CONVERTED
+from migrate.run import runstate
+from migrate.run.runstate import checkpoint, read_json, remove, write_json
+from migrate.run.stage import RunContext, RunOptions, since
+
+
+def published(options: RunOptions, records: list) -> list:
+    """The records whose wheels the mirror serves, by wheel file name."""
+    return sorted((r for r in records if r.wheel and (r.status == CONVERTED or options.publish_broken)),
+                  key=lambda r: r.wheel.filename)
+
+
+def published_fingerprint(options: RunOptions, records: list) -> str:
+    """What the mirror serves, as a key: changes when any wheel or the base URL does."""
+    return runstate.fingerprint({"wheels": [(r.wheel.filename, r.wheel.sha256) for r in published(options, records)],
+                                 "base_url": options.base_url})
+
+
+def publish_wheels(ctx: RunContext) -> None:
+    """Publish unless the stamp says this set of wheels is what the mirror already serves."""
+    from migrate import mirror
+
+    options, report, say = ctx.options, ctx.report, ctx.say
+    started = time.perf_counter()
+    good = published(options, report.records)
+    wheels = [r.wheel_path for r in good]
+    report.published = len(wheels)
+    held = sum(1 for r in report.records if r.wheel and r.status != CONVERTED and not options.publish_broken)
+    fingerprint = published_fingerprint(options, report.records)
+    stamp = ctx.state / "publish.json"
+    if read_json(stamp).get("fingerprint") == fingerprint and _mirror_intact(report.mirror, good):
+        report.work["publish"] = 0
+        say(f"publish: mirror {report.mirror} unchanged ({len(wheels)} wheels)")
+        return
+    bar = ctx.bar("publish", len(wheels), "wheel")
+    try:
+        report.publish = mirror.publish(wheels, report.mirror, base_url=options.base_url, jobs=options.jobs,
+                                        link=True)  # wheels/ is only ever replaced by rename: safe to share inodes
+    except (mirror.MirrorError, OSError) as exc:
+        report.errors.append(f"publish: {exc}")
+        say(f"publish: FAILED {exc}")
+        return
+    finally:
+        bar.update(len(wheels))
+        bar.close()
+    for p in report.publish.problems:
+        if p.severity == P.ERROR:
+            report.errors.append(f"publish: {p.message}")
+    checkpoint("publish")
+    if report.publish.ok:
+        write_json(stamp, {"fingerprint": fingerprint})
+    else:
+        remove(stamp)
+    report.work["publish"] = len(report.publish.added) + len(report.publish.removed)
+    note = f"; {held} wheels with check errors held back (--publish-broken publishes them)" if held else ""
+    say(f"publish: {len(wheels)} wheels in {report.mirror} "
+        f"({len(report.publish.added)} added, {len(report.publish.removed)} removed){note}{since(started)}")
+
+
+def _mirror_intact(mirror_dir: Path, records: list) -> bool:
+    """The index is there and so is every wheel it should serve, at its size (cheap: stat only)."""
+    if not (mirror_dir / "simple" / "index.html").is_file():
+        return False
+    for r in records:
+        places = stored_paths("packages", r.wheel.filename, r.wheel.sha256)
+        if not any(_size(mirror_dir / place) == r.wheel.size for place in places):
+            return False
+    return True
+
+
+def _size(path: Path) -> Optional[int]:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None

@@ -1,0 +1,52 @@
+"""The run's ``manifest.json`` and ``report.txt``: the records as data and for people.
+
+Both are rewritten only when their bytes change, so a re-run that redoes nothing
+leaves them untouched (times and work counts are never written into them).
+"""
+from __future__ import annotations
+
+from migrate.fsutil import write_if_changed
+from migrate.mirror.layout import index_url
+from migrate.run import manifest
+from migrate.run.stage import RunContext
+
+
+def write_manifest(ctx: RunContext) -> None:
+    write_if_changed(ctx.out / "manifest.json", manifest.manifest_text(ctx.report.records))
+
+
+def write_report(ctx: RunContext) -> None:
+    """report.txt: manifest's summary plus what this run adds (pins target, run errors)."""
+    report = ctx.report
+    text = manifest.render_report(report.records, mirror=str(report.mirror),
+                                  requirements=str(report.pins_file) if report.pins_file else None,
+                                  index_url=index_url(report.mirror))
+    extra = _run_sections(ctx)
+    marker = "Next steps\n"
+    if extra and marker in text:
+        head, _, tail = text.partition(marker)
+        text = head + extra + marker + tail
+    elif extra:
+        text += "\n" + extra
+    write_if_changed(ctx.out / "report.txt", text)
+
+
+def _run_sections(ctx: RunContext) -> str:
+    """Deterministic lines only (no times, no work counts): report.txt must not change on a re-run."""
+    report, lines = ctx.report, []
+    if report.errors:
+        lines.append("Run errors")
+        lines += [f"  {e}" for e in report.errors]
+        lines.append("")
+    if report.pins_file or report.pins_error:
+        lines.append("Pins")
+        if report.pins_file:
+            lines.append(f"  {report.pins_file}: {report.pins_count} projects hash-pinned for {report.target}")
+        else:
+            lines.append(f"  FAILED (no requirements.txt written): {report.pins_error}")
+        if report.other_targets:
+            lines.append(f"  The mirror also has binary wheels for Python {', '.join(report.other_targets)}; "
+                         "pin for one with:")
+            lines.append(f"    egg-migrate run ... -o {ctx.out} --target-python {report.other_targets[-1]}")
+        lines.append("")
+    return "\n".join(lines) + "\n" if lines else ""

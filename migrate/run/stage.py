@@ -1,0 +1,118 @@
+"""What every stage of a run is given and adds to: the options, the report, the progress bars.
+
+A stage (:mod:`~migrate.run.fetching`, :mod:`~migrate.run.converting`,
+:mod:`~migrate.run.publishing`, :mod:`~migrate.run.pinning`) is a function of one
+:class:`RunContext`. It tells people what it did through ``say`` (one line each)
+and shows progress through a :class:`Bar`; drawing bars is the command layer's
+job, so a stage only asks the context for one.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Optional
+
+from migrate.records import FAILED
+from migrate.run import manifest
+from migrate.wheels.convert import ConvertOptions
+
+if TYPE_CHECKING:  # not imported at run time: a run without --eggs-ini never reads one
+    from migrate.fetch.fetch import FetchOptions
+    from migrate.galaxy.eggsini import EggsIni
+
+STATE = ".state"  # OUT/.state: what each stage finished (docs/run.rst)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    out: Path
+    source: Optional[str] = None  # None: the bundled sample repository
+    jobs: int = 2
+    eggs_ini: Optional[Path] = None
+    python: Optional[str] = None
+    platforms: tuple = ()  # egg platforms to fetch (linux-x86_64-ucs4 ...)
+    projects: tuple = ()
+    convert: ConvertOptions = ConvertOptions()
+    pin: tuple = ()  # requirements to pin; default: the eggs.ini pins, else every converted project
+    target_python: Optional[str] = None  # pins target; default: what most converted wheels are for
+    target_abi: Optional[str] = None
+    target_platforms: tuple = ()
+    publish_broken: bool = False
+    base_url: Optional[str] = None
+    hashes: bool = False  # --hashes: pinned-requirements.txt (eggs.ini) carries sha256 hashes too
+    fetch_options: Optional[FetchOptions] = None
+
+
+@dataclass
+class RunReport:
+    out: Path
+    records: list = field(default_factory=list)  # of migrate.records.EggRecord
+    errors: list = field(default_factory=list)  # one-line run-level errors (source, publish)
+    publish: Optional[object] = None  # mirror.PublishReport, None when skipped (unchanged)
+    published: int = 0
+    pins_file: Optional[Path] = None
+    pins_error: Optional[str] = None
+    galaxy_pins: Optional[Path] = None
+    work: dict = field(default_factory=dict)  # stage -> how many items were (re)done
+    seconds: dict = field(default_factory=dict)  # stage -> wall-clock seconds
+    pins_count: int = 0
+    target: Optional[str] = None  # what requirements.txt pins for, e.g. "CPython 2.7 (cp27mu) on ..."
+    other_targets: tuple = ()  # ("3.10", ...): other Pythons the mirror has binary wheels for
+    finished: bool = False  # False: stopped after fetch (source unreadable), OUT left as it was
+
+    @property
+    def counts(self) -> dict:
+        return manifest.counts(self.records)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not self.pins_error and self.counts[FAILED] == 0
+
+    @property
+    def mirror(self) -> Path:
+        return self.out / "mirror"
+
+
+class Bar:
+    """One stage's progress: ``total`` items of some unit, of which ``update`` says how many are done.
+
+    This one draws nothing; the command layer passes bars that do (``Bars``).
+    """
+
+    def add_total(self, n: int) -> None:
+        """``n`` more items are expected."""
+
+    def update(self, n: int = 1) -> None:
+        """``n`` more items are done."""
+
+    def close(self) -> None:
+        pass
+
+
+Bars = Callable[[str, int, str], Bar]  # (stage, total, unit) -> the stage's bar
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """One run: what it was asked, where it writes, what it has found so far, how it talks."""
+
+    options: RunOptions
+    ini: Optional[EggsIni]  # when --eggs-ini was given
+    out: Path
+    report: RunReport
+    say: Callable[[str], None]
+    bars: Optional[Bars] = None
+
+    @property
+    def state(self) -> Path:
+        return self.out / STATE
+
+    def bar(self, stage: str, total: int, unit: str) -> Bar:
+        """The stage's progress bar (one that draws nothing when the caller gave no ``bars``)."""
+        return self.bars(stage, total, unit) if self.bars else Bar()
+
+
+def since(started: float) -> str:
+    """`` in 1.2 s``: the time since ``started`` (``time.perf_counter()``), for a stage's line."""
+    return f" in {time.perf_counter() - started:.1f} s"

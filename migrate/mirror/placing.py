@@ -10,7 +10,7 @@ import hashlib
 from typing import Callable, Optional
 
 from migrate.mirror.distro import retag
-from migrate.mirror.files import Placer, sha256_or_none, unlink
+from migrate.mirror.files import Placer, sha256_or_none, stored_paths, unlink
 from migrate.mirror.live import Live
 from migrate.mirror.state import Row
 from migrate.mirror.wheels import BadWheel, Wheel, read
@@ -45,7 +45,7 @@ class Claims:
         """Place a file at ``folder/filename``, or at ``folder/<sha[:16]>/filename`` when another file
         holds that name (never overwrites: an existing file is used only when its bytes are these)."""
         self.placer.dirs.add(f"{self.root}/{folder}")
-        for rel in (f"{folder}/{filename}", f"{folder}/{sha[:16]}/{filename}", f"{folder}/{sha}/{filename}"):
+        for rel in stored_paths(folder, filename, sha):
             if rel in self.claimed:
                 if self.claimed[rel] == sha:
                     return rel

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from migrate.binaries.elf import BinaryFacts, analyse
+from migrate.binaries import BinaryFacts, analyse
 from migrate.eggs.names import parse
 from migrate.wheels.tags import (
     TagError,

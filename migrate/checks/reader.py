@@ -19,7 +19,7 @@ from typing import Iterator, Optional
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
-from migrate.binaries.elf import BinaryFacts, analyse
+from migrate.binaries import BinaryFacts, analyse
 from migrate.eggs.archive import CHUNK, Limits
 from migrate.errors import MigrateError
 from migrate.wheels.plan import is_binary

@@ -17,7 +17,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion
 
 from migrate import problems as P
-from migrate.binaries.elf import BinaryFacts, analyse
+from migrate.binaries import BinaryFacts, analyse
 from migrate.eggs.archive import CHUNK, BrokenEgg, EggArchive, Limits
 from migrate.eggs.egginfo import EggInfo, open_egg, read_egg_info, with_extra_requirements
 from migrate.eggs.names import EggName, InvalidEggName, dist_info_name, parse, pep440_version

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from migrate import problems as P
-from migrate.binaries.elf import module_name
+from migrate.binaries import module_name
 from migrate.eggs.archive import EggArchive, Member
 from migrate.eggs.egginfo import EggInfo
 

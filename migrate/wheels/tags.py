@@ -36,7 +36,7 @@ from importlib import resources
 from typing import Iterable, Optional
 
 from migrate import problems as P
-from migrate.binaries.elf import BinaryFacts
+from migrate.binaries import BinaryFacts
 from migrate.eggs.names import EggName
 from migrate.errors import MigrateError
 
@@ -201,7 +201,7 @@ def _binary_versions(b: BinaryFacts) -> list:
     if lib:
         said.append(((lib[0], lib[1]), f"{b.path} links libpython{lib[0]}.{lib[1]}{lib[2]}"))
     if b.format == "pe":
-        from migrate.binaries.machpe import python_from_dll
+        from migrate.binaries import python_from_dll
 
         dll = python_from_dll(b.needed)
         if dll and dll[1] is not None:
@@ -210,7 +210,7 @@ def _binary_versions(b: BinaryFacts) -> list:
 
 
 def _init_symbol(b: BinaryFacts) -> str:
-    from migrate.binaries.elf import module_name
+    from migrate.binaries import module_name
 
     mod = module_name(b.path)
     return f"PyInit_{mod}" if b.python_major == 3 else f"init{mod}"

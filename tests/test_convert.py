@@ -1,5 +1,4 @@
 """convert_egg on the committed fixtures, on broken and hostile eggs, and its guarantees."""
-import hashlib
 import os
 import subprocess
 import sys
@@ -13,7 +12,7 @@ from packaging.utils import parse_wheel_filename
 
 from migrate.eggs.archive import Limits
 from migrate.wheels.convert import ConvertOptions, convert_egg
-from tests.conftest import FIXTURES, fixture_egg
+from tests.conftest import fixture_egg
 from tests.eggmaker import make_egg, pkg_info, simple_egg
 
 EXPECTED_WHEELS = {

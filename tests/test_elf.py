@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from migrate.binaries.elf import BinaryFacts, abi_from_filename, analyse, arch_from_filename, module_name
+from migrate.binaries import BinaryFacts, abi_from_filename, analyse, arch_from_filename, module_name
 
 HERE = Path(__file__).parent
 BINARIES = HERE / "fixtures" / "binaries"

@@ -3,7 +3,6 @@ libraries into a manylinux wheel that installs and works; missing tools give a c
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from migrate.binaries.elf import BinaryFacts, analyse
+from migrate.binaries import BinaryFacts, analyse
 from migrate.eggs.names import parse
 from migrate.wheels.tags import (
     TagError,
@@ -237,7 +237,7 @@ def test_real_glibc_2_34_binary():
 
 def test_loader_is_never_external():
     b = ext(needed=("libc.so.6", "ld-linux-x86-64.so.2"), versioned=(("ld-linux-x86-64.so.2", "GLIBC_2.3"),))
-    assert manylinux_policy("x86_64", [b], "cp27mu")[0] == "manylinux_2_5"
+    assert manylinux_policy("x86_64", [b])[0] == "manylinux_2_5"
 
 
 @pytest.mark.parametrize("binary, words", [

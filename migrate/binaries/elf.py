@@ -1,11 +1,10 @@
-"""What the binaries in an egg say about the interpreter and platform they need.
+"""What an ELF file says about the interpreter and platform it needs.
 
 An egg's name can lie (Galaxy renamed eggs; setuptools left the platform off
 eggs whose ``.so`` files were copied in by hand); the binaries cannot. This
-module reads ELF files with pyelftools and recognises Mach-O and PE files
-well enough to name their platform (see ``machpe.py``). It never imports the
-extension and never raises on bad input: a file that cannot be read comes
-back with ``problem`` set.
+module reads ELF files with pyelftools (Mach-O and PE: ``machpe.py``). It
+never imports the extension and never raises on bad input: a file that
+cannot be read comes back with ``problem`` set.
 
 What is read follows auditwheel's analysers (``elfutils.py``, ``lddtree.py``)
 so that ``tags.manylinux_audit`` can reach the same verdict without running
@@ -16,33 +15,15 @@ level from the GNU property note.
 """
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import BinaryIO, Optional
 
 from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
 
-# (e_machine, ELF class) -> arch name as used in wheel platform tags (auditwheel's table).
-_ARCH = {
-    ("EM_X86_64", 64): "x86_64",
-    ("EM_X86_64", 32): "x32",
-    ("EM_386", 32): "i686",
-    ("EM_AARCH64", 64): "aarch64",
-    ("EM_ARM", 32): "armv7l",
-    ("EM_S390", 64): "s390x",
-    ("EM_S390", 32): "s390",
-    ("EM_RISCV", 64): "riscv64",
-    ("EM_LOONGARCH", 64): "loongarch64",
-    ("EM_PPC", 32): "ppc",
-}
-_PY3_SUFFIX = re.compile(r"\.cpython-(?P<ver>\d)(?P<minor>\d+)(?P<flags>[dmu]*)(-(?P<triplet>[^.]+))?\.so$")
-_PYPY_SUFFIX = re.compile(r"\.(?P<abi>pypy\d*-\w+?|pypy-\d+)(-[^.]*-[^.]*-[^.]*)?\.so$")
-_ABI3_SUFFIX = re.compile(r"\.abi3(-[^.]+)?\.so$")
-_LIBPYTHON = re.compile(r"^libpython(?P<major>\d)\.(?P<minor>\d+)(?P<flags>[dmu]*)\.so(\.[\d.]+)?$")
-# first part of a PEP 3149 multiarch triplet -> wheel arch
-_TRIPLET_ARCH = {"i386": "i686", "i486": "i686", "i586": "i686", "arm": "armv7l", "powerpc64le": "ppc64le",
-                 "powerpc64": "ppc64", "powerpc": "ppc"}
+from migrate.binaries.facts import BinaryFacts, python_major_of, ucs_of
+from migrate.platforms import elf_arch
+
 _PYFPE = ("PyFPE_jbuf", "PyFPE_dummy", "PyFPE_counter")
 # x86 ISA needed bits (GNU_PROPERTY_X86_ISA_1_NEEDED), highest first
 _X86_ISA = ((8, "x86-64-v4"), (4, "x86-64-v3"), (2, "x86-64-v2"))
@@ -51,113 +32,16 @@ _EF_ARM_EABI_VER5 = 0x05000000
 _EF_ARM_ABI_FLOAT_HARD = 0x400
 
 
-@dataclass(frozen=True)
-class BinaryFacts:
-    """Facts read from one binary file inside an egg."""
-
-    path: str
-    format: str  # "elf", "macho", "pe" or "unknown"
-    arch: Optional[str] = None  # wheel-style arch: x86_64, i686, aarch64, intel, universal2, win_amd64...
-    is_extension: bool = False  # exports init<mod> / PyInit_<mod>
-    python_major: Optional[int] = None  # 2 (init<mod>) or 3 (PyInit_<mod>)
-    ucs: Optional[str] = None  # "ucs2" / "ucs4" / "both" from PyUnicodeUCS*_ references (py2)
-    pypy: bool = False  # links PyPy's cpyext (PyPy* symbols)
-    needed: tuple = ()  # DT_NEEDED (PE: imported DLLs; Mach-O: LC_LOAD_DYLIB)
-    rpath: tuple = ()  # DT_RPATH + DT_RUNPATH
-    versioned: tuple = ()  # ((library, "GLIBC_2.14"), ...) from .gnu.version_r
-    comment: tuple = ()  # .comment strings (compiler identification)
-    undefined: tuple = ()  # strong (non-weak) undefined dynamic symbols: what the policy blacklists see
-    macos_min: Optional[str] = None  # "10.6" for Mach-O
-    problem: Optional[str] = None  # why the file could not be read
-    soname: Optional[str] = None  # DT_SONAME
-    pyfpe: bool = False  # references PyFPE_jbuf & co (a --with-fpectl Python 2 build)
-    isa: Optional[str] = None  # instruction set beyond the arch baseline: "x86-64-v3", "armv7l soft-float"
-    libc: Optional[str] = None  # "glibc" / "musl" from DT_NEEDED, None when it links no libc
-    version_users: tuple = ()  # ((version, symbol), ...): which undefined symbol needs each version
-
-    @property
-    def suffix_abi(self) -> Optional[str]:
-        """The ABI a PEP 3149 file name suffix names: cp36m, cp310, abi3, pypy36_pp73..."""
-        return abi_from_filename(self.path)
-
-    @property
-    def suffix_arch(self) -> Optional[str]:
-        """The arch a PEP 3149 suffix names (``x86_64-linux-gnu`` -> ``x86_64``)."""
-        return arch_from_filename(self.path)
-
-    @property
-    def libpython(self) -> Optional[tuple]:
-        """(major, minor, flags) of a ``libpythonX.Y[m].so`` this binary links (an --enable-shared build)."""
-        for lib in self.needed:
-            m = _LIBPYTHON.match(lib)
-            if m:
-                return int(m["major"]), int(m["minor"]), m["flags"]
-        return None
-
-    def users_of(self, version: str) -> list:
-        """The undefined symbols that need ``version`` (e.g. GLIBC_2.34), sorted."""
-        return sorted({s for v, s in self.version_users if v == version})
-
-
-def abi_from_filename(path: str) -> Optional[str]:
-    name = path.rsplit("/", 1)[-1]
-    m = _PY3_SUFFIX.search(name)
-    if m:
-        return f"cp{m['ver']}{m['minor']}{m['flags']}"
-    if _ABI3_SUFFIX.search(name):
-        return "abi3"
-    m = _PYPY_SUFFIX.search(name)
-    if m:
-        return m["abi"].replace("-", "_").replace(".", "_")
-    return None
-
-
-def arch_from_filename(path: str) -> Optional[str]:
-    m = _PY3_SUFFIX.search(path.rsplit("/", 1)[-1])
-    if not m or not m["triplet"] or "-linux-" not in m["triplet"]:
-        return None
-    first = m["triplet"].split("-", 1)[0]
-    return _TRIPLET_ARCH.get(first, first)
-
-
-def module_name(path: str) -> str:
-    """``pkg/_speedups.cpython-36m-x86_64-linux-gnu.so`` -> ``_speedups``."""
-    return path.rsplit("/", 1)[-1].split(".", 1)[0]
-
-
-def sniff_format(head: bytes) -> str:
-    if head[:4] == b"\x7fELF":
-        return "elf"
-    if head[:4] in (b"\xfe\xed\xfa\xce", b"\xce\xfa\xed\xfe", b"\xfe\xed\xfa\xcf", b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe"):
-        return "macho"
-    if head[:2] == b"MZ":
-        return "pe"
-    return "unknown"
-
-
 def analyse(stream: BinaryIO, path: str) -> BinaryFacts:
-    """Read a binary from a seekable stream; never raises for bad content."""
-    head = stream.read(8)
-    stream.seek(0)
-    kind = sniff_format(head)
-    if kind == "elf":
-        try:
-            return _analyse_elf(stream, path)
-        except RecursionError:
-            return BinaryFacts(path=path, format="elf", problem="unreadable ELF file (nesting too deep)")
-        except (ELFError, ValueError, KeyError, IndexError, OSError, AssertionError) as exc:
-            return BinaryFacts(path=path, format="elf", problem=f"unreadable ELF file ({_short(exc)})")
-        except Exception as exc:  # pyelftools raises assorted errors on corrupt input
-            return BinaryFacts(path=path, format="elf", problem=f"unreadable ELF file ({type(exc).__name__}: {_short(exc)})")
-    if kind in ("macho", "pe"):
-        from migrate.binaries import machpe
-
-        return machpe.analyse(stream, path, kind)
-    if not head:
-        return BinaryFacts(path=path, format="unknown", problem="empty file, not a binary")
-    if _looks_like_text(stream):
-        return BinaryFacts(path=path, format="unknown", problem="a text file, not an ELF, Mach-O or PE binary")
-    return BinaryFacts(path=path, format="unknown", problem="not an ELF, Mach-O or PE binary")
+    """Read an ELF file from a seekable stream; never raises for bad content."""
+    try:
+        return _read(stream, path)
+    except RecursionError:
+        return BinaryFacts(path=path, format="elf", problem="unreadable ELF file (nesting too deep)")
+    except (ELFError, ValueError, KeyError, IndexError, OSError, AssertionError) as exc:
+        return BinaryFacts(path=path, format="elf", problem=f"unreadable ELF file ({_short(exc)})")
+    except Exception as exc:  # pyelftools raises assorted errors on corrupt input
+        return BinaryFacts(path=path, format="elf", problem=f"unreadable ELF file ({type(exc).__name__}: {_short(exc)})")
 
 
 def _short(exc: BaseException) -> str:
@@ -165,65 +49,79 @@ def _short(exc: BaseException) -> str:
     return text[:200]
 
 
-def _looks_like_text(stream: BinaryIO) -> bool:
-    sample = stream.read(512)
-    stream.seek(0)
-    return b"\0" not in sample and all(b >= 0x20 or b in b"\t\r\n\f" for b in sample)
-
-
-def _analyse_elf(stream: BinaryIO, path: str) -> BinaryFacts:
+def _read(stream: BinaryIO, path: str) -> BinaryFacts:
     elf = ELFFile(stream)
-    machine = elf["e_machine"]
-    arch = _ARCH.get((machine, elf.elfclass))
-    if machine == "EM_PPC64":
-        arch = "ppc64le" if elf.little_endian else "ppc64"
-    elif arch is None:
-        arch = str(machine).lower().replace("em_", "")
+    arch = elf_arch(elf["e_machine"], elf.elfclass, elf.little_endian)
     if elf["e_type"] not in ("ET_DYN", "ET_EXEC"):
         return BinaryFacts(path=path, format="elf", arch=arch,
                            problem=f"not a shared library or program (ELF type {elf['e_type']})")
-
-    mod = module_name(path)
     # One pass over the section headers: pyelftools re-parses them on every lookup.
     sections = list(elf.iter_sections())
     by_name = {section.name: section for section in sections}
-    defined, undefined, strong, functions = set(), set(), set(), set()
-    users = []
+    symbols = _symbols(by_name)
+    python_major = python_major_of(path, symbols.defined)
+    needed, rpath, soname = _dynamic(sections)
+    return BinaryFacts(
+        path=path,
+        format="elf",
+        arch=arch,
+        is_extension=python_major is not None,
+        python_major=python_major,
+        ucs=ucs_of(symbols.undefined),
+        pypy=any(s.startswith("PyPy") for s in symbols.undefined),
+        needed=tuple(needed),
+        rpath=tuple(":".join(rpath).split(":")) if rpath else (),
+        versioned=tuple(sorted(set(symbols.versioned))),
+        comment=_comment(by_name.get(".comment")),
+        undefined=tuple(sorted(symbols.strong)),
+        soname=soname,
+        pyfpe=python_major is not None and any(s in symbols.functions for s in _PYFPE),
+        isa=_isa(elf, sections, arch),
+        libc=_libc(needed),
+        version_users=tuple(sorted(set(symbols.users))),
+    )
+
+
+@dataclass
+class _DynamicSymbols:
+    """What ``.dynsym`` says, with the versions ``.gnu.version_r`` gives the undefined ones."""
+
+    versioned: list  # [(library, version name)] from .gnu.version_r
+    defined: set = field(default_factory=set)  # global or weak functions (and untyped) the binary exports
+    undefined: set = field(default_factory=set)
+    strong: set = field(default_factory=set)  # undefined and not weak
+    functions: set = field(default_factory=set)  # undefined functions (and untyped)
+    users: list = field(default_factory=list)  # [(version name, undefined symbol that needs it)]
+
+
+def _symbols(by_name: dict) -> _DynamicSymbols:
     dynsym = by_name.get(".dynsym")
-    verneed = by_name.get(".gnu.version_r")
-    versions, versioned = _version_needs(verneed)
+    versions, versioned = _version_needs(by_name.get(".gnu.version_r"))
     versym = by_name.get(".gnu.version")
-    if dynsym is not None:
-        for index, sym in enumerate(dynsym.iter_symbols()):
-            if not sym.name:
-                continue
-            info = sym["st_info"]
-            if sym["st_shndx"] == "SHN_UNDEF":
-                undefined.add(sym.name)
-                if info["bind"] != "STB_WEAK":
-                    strong.add(sym.name)
-                if info["type"] in ("STT_FUNC", "STT_NOTYPE"):
-                    functions.add(sym.name)
-                if versym is not None and versions:
-                    ndx = versym.get_symbol(index)["ndx"]
-                    if isinstance(ndx, int) and (ndx & 0x7FFF) in versions:
-                        users.append((versions[ndx & 0x7FFF], sym.name))
-            elif info["bind"] in ("STB_GLOBAL", "STB_WEAK") and info["type"] in ("STT_FUNC", "STT_NOTYPE"):
-                defined.add(sym.name)
+    found = _DynamicSymbols(versioned)
+    if dynsym is None:
+        return found
+    for index, sym in enumerate(dynsym.iter_symbols()):
+        if not sym.name:
+            continue
+        info = sym["st_info"]
+        if sym["st_shndx"] == "SHN_UNDEF":
+            found.undefined.add(sym.name)
+            if info["bind"] != "STB_WEAK":
+                found.strong.add(sym.name)
+            if info["type"] in ("STT_FUNC", "STT_NOTYPE"):
+                found.functions.add(sym.name)
+            if versym is not None and versions:
+                ndx = versym.get_symbol(index)["ndx"]
+                if isinstance(ndx, int) and (ndx & 0x7FFF) in versions:
+                    found.users.append((versions[ndx & 0x7FFF], sym.name))
+        elif info["bind"] in ("STB_GLOBAL", "STB_WEAK") and info["type"] in ("STT_FUNC", "STT_NOTYPE"):
+            found.defined.add(sym.name)
+    return found
 
-    python_major = None
-    if f"PyInit_{mod}" in defined:
-        python_major = 3
-    elif f"init{mod}" in defined:
-        python_major = 2
-    ucs = None
-    if any(s.startswith("PyUnicodeUCS4_") for s in undefined):
-        ucs = "ucs4"
-    if any(s.startswith("PyUnicodeUCS2_") for s in undefined):
-        ucs = "ucs2" if ucs is None else "both"
-    pypy = any(s.startswith("PyPy") for s in undefined)
-    pyfpe = python_major is not None and any(s in functions for s in _PYFPE)
 
+def _dynamic(sections: list):
+    """(DT_NEEDED list, DT_RPATH + DT_RUNPATH entries, DT_SONAME) of the dynamic section."""
     needed, rpath, soname = [], [], None
     for section in sections:
         if section.header["sh_type"] != "SHT_DYNAMIC":
@@ -239,32 +137,15 @@ def _analyse_elf(stream: BinaryIO, path: str) -> BinaryFacts:
             elif d_tag == "DT_SONAME":
                 soname = tag.soname
         break  # one PT_DYNAMIC, as the loader assumes
+    return needed, rpath, soname
 
-    comment = ()
-    section = by_name.get(".comment")
-    if section is not None:
-        raw = section.data()
-        comment = tuple(dict.fromkeys(s.decode("utf-8", "replace").strip() for s in raw.split(b"\0") if s.strip()))
 
-    return BinaryFacts(
-        path=path,
-        format="elf",
-        arch=arch,
-        is_extension=python_major is not None,
-        python_major=python_major,
-        ucs=ucs,
-        pypy=pypy,
-        needed=tuple(needed),
-        rpath=tuple(":".join(rpath).split(":")) if rpath else (),
-        versioned=tuple(sorted(set(versioned))),
-        comment=comment,
-        undefined=tuple(sorted(strong)),
-        soname=soname,
-        pyfpe=pyfpe,
-        isa=_isa(elf, sections, arch),
-        libc=_libc(needed),
-        version_users=tuple(sorted(set(users))),
-    )
+def _comment(section) -> tuple:
+    """The compiler identification strings of ``.comment``, each once."""
+    if section is None:
+        return ()
+    raw = section.data()
+    return tuple(dict.fromkeys(s.decode("utf-8", "replace").strip() for s in raw.split(b"\0") if s.strip()))
 
 
 def _version_needs(section):

@@ -14,7 +14,7 @@ import re
 import struct
 from typing import BinaryIO, Optional
 
-from migrate.binaries.elf import BinaryFacts, module_name
+from migrate.binaries.facts import FORMAT_NAMES, BinaryFacts, python_major_of, ucs_of
 
 _CPU = {7: "i386", 0x01000007: "x86_64", 18: "ppc", 0x01000012: "ppc64", 12: "arm", 0x0100000C: "arm64"}
 # sets of architectures -> the macOS platform tag arch (as pip/packaging name them)
@@ -45,7 +45,7 @@ def analyse(stream: BinaryIO, path: str, kind: str) -> BinaryFacts:
             return _pe(stream, path)
         return _macho(stream, path)
     except (struct.error, ValueError, OSError, UnicodeDecodeError) as exc:
-        return BinaryFacts(path=path, format=kind, problem=f"unreadable {'Mach-O' if kind == 'macho' else 'PE'} file ({exc})")
+        return BinaryFacts(path=path, format=kind, problem=f"unreadable {FORMAT_NAMES[kind]} file ({exc})")
 
 
 def macos_arch(archs) -> Optional[str]:
@@ -90,32 +90,21 @@ def _macho(stream: BinaryIO, path: str) -> BinaryFacts:
     older = [v for a, v in min_versions if a != "arm64"] or [v for _a, v in min_versions]
     macos_min = max(older, key=lambda v: tuple(int(x) for x in v.split("."))) if older else None
     arch = macos_arch(archs)
-    mod = module_name(path)
-    defined, undefined = thin["defined"], thin["undefined"]
-    python_major = 3 if f"PyInit_{mod}" in defined else 2 if f"init{mod}" in defined else None
-    ucs = _ucs(undefined)
+    undefined = thin["undefined"]
+    python_major = python_major_of(path, thin["defined"])
     return BinaryFacts(
         path=path,
         format="macho",
         arch=arch,
         is_extension=python_major is not None or (not thin["has_symtab"] and path.endswith(".so")),
         python_major=python_major,
-        ucs=ucs,
+        ucs=ucs_of(undefined),
         pypy=any(s.startswith("PyPy") for s in undefined),
         needed=tuple(thin["dylibs"]),
         undefined=tuple(sorted(undefined)),
         macos_min=macos_min,
         problem=None if arch else "unknown mix of Mach-O architectures: " + ", ".join(sorted(archs)),
     )
-
-
-def _ucs(undefined) -> Optional[str]:
-    ucs = None
-    if any(s.startswith("PyUnicodeUCS4_") for s in undefined):
-        ucs = "ucs4"
-    if any(s.startswith("PyUnicodeUCS2_") for s in undefined):
-        ucs = "ucs2" if ucs is None else "both"
-    return ucs
 
 
 def _thin(stream: BinaryIO, offset: int) -> dict:
@@ -203,8 +192,7 @@ def _pe(stream: BinaryIO, path: str) -> BinaryFacts:
         vsize, vaddr, rawsize, rawptr = struct.unpack_from("<IIII", raw, 8)
         sections.append((vaddr, max(vsize, rawsize), rawptr))
     dlls, exports = _pe_directories(stream, optional, sections)
-    mod = module_name(path)
-    python_major = 3 if f"PyInit_{mod}" in exports else 2 if f"init{mod}" in exports else None
+    python_major = python_major_of(path, exports)
     dll_python = python_from_dll(dlls)
     if python_major is None and dll_python and path.lower().endswith(".pyd"):
         python_major = dll_python[0]

@@ -4,7 +4,7 @@ The binaries cannot lie (FACTS.md, "Wheel tags"): an ``init<mod>`` export is a
 Python 2 extension, ``PyInit_<mod>`` Python 3; ``PyUnicodeUCS4_*`` references
 need a UCS4 build (``cp27mu``); the ``.cpython-36m-…so`` suffix names its ABI;
 the ELF machine names the architecture; the manylinux policy (auditwheel's
-JSON, via ``migrate.tags.manylinux_policy``) decides whether a manylinux tag is
+JSON, via ``migrate.wheels.tags.manylinux_policy``) decides whether a manylinux tag is
 earned. Each mismatch is an error: pip would install a wheel that cannot load.
 """
 from __future__ import annotations
@@ -14,34 +14,10 @@ from typing import Optional
 
 from migrate import problems as P
 from migrate.checks.reader import OpenWheel
+from migrate.platforms import FORMAT_OS, OPERATING_SYSTEMS, manylinux_glibc, platform_os_arch
 from migrate.wheels.tags import manylinux_policy
 
-_ARCHES = ("x86_64", "i686", "aarch64", "armv7l", "armv6l", "ppc64le", "ppc64", "s390x", "riscv64",
-           "loongarch64", "x32", "i386")
-_LINUX = re.compile(r"^(?P<kind>linux|manylinux\d+|manylinux_\d+_\d+|musllinux_\d+_\d+)_(?P<rest>.+)$")
-_MANYLINUX = re.compile(r"^manylinux(?:_(?P<major>\d+)_(?P<minor>\d+)|(?P<legacy>1|2010|2014))_")
-_LEGACY = {"1": (2, 5), "2010": (2, 12), "2014": (2, 17)}
-_FORMAT_OS = {"elf": "linux", "macho": "macosx", "pe": "win"}
 _PY_ABI = re.compile(r"^cp(?P<ver>\d)(?P<minor>\d+)[dmu]*$")
-
-
-def platform_os_arch(platform: str):
-    """``manylinux_2_17_x86_64`` -> ("linux", "x86_64"); ``win_amd64`` -> ("win", "win_amd64")."""
-    if platform == "any":
-        return "any", None
-    if platform.startswith("macosx_"):
-        parts = platform.split("_", 3)
-        return "macosx", parts[3] if len(parts) == 4 else None
-    if platform == "win32" or platform.startswith("win_"):
-        return "win", platform
-    m = _LINUX.match(platform)
-    if m:
-        rest = m["rest"]
-        for arch in sorted(_ARCHES, key=len, reverse=True):
-            if rest == arch or rest.startswith(arch + "_"):
-                return "linux", arch
-        return "linux", rest
-    return platform, None
 
 
 def check(w: OpenWheel) -> list:
@@ -127,8 +103,8 @@ def _platform(binaries: list, tags) -> list:
         if os_name == "any":
             continue
         for b in binaries:
-            binary_os = _FORMAT_OS.get(b.format)
-            if binary_os and os_name in ("linux", "macosx", "win") and binary_os != os_name:
+            binary_os = FORMAT_OS.get(b.format)
+            if binary_os and os_name in OPERATING_SYSTEMS and binary_os != os_name:
                 found.append(P.error("W608", f"{b.path} is a {b.format.upper()} ({binary_os}) binary in a {t.platform} wheel"))
             elif binary_os == os_name and arch and b.arch and b.arch != arch:
                 found.append(P.error("W606", f"{b.path} is built for {b.arch}, the wheel is tagged {t.platform}"))
@@ -137,12 +113,12 @@ def _platform(binaries: list, tags) -> list:
 
 
 def _manylinux(binaries: list, tag, arch: Optional[str]) -> list:
-    m = _MANYLINUX.match(tag.platform)
+    manylinux = manylinux_glibc(tag.platform)
     elves = [b for b in binaries if b.format == "elf" and b.arch == arch]
-    if not m or not elves or not arch:
+    if not manylinux or not elves or not arch:
         return []
-    claimed = _LEGACY[m["legacy"]] if m["legacy"] else (int(m["major"]), int(m["minor"]))
-    policy, why_not = manylinux_policy(arch, elves, tag.abi)
+    claimed = manylinux[0]
+    policy, why_not = manylinux_policy(arch, elves)
     if policy is None:
         return [P.error("W607", f"tagged {tag.platform} but not manylinux: {why_not}")]
     met = tuple(int(x) for x in policy.split("_")[1:3])

@@ -15,6 +15,7 @@ from packaging.version import InvalidVersion, Version
 
 from migrate import problems as P
 from migrate.checks.reader import OpenWheel, UnreadableMember
+from migrate.eggs.egginfo import requirement_key
 
 _EXTRA_LEFT = re.compile(r"""\bextra\s*==\s*['"]([^'"]+)['"]""")
 _EXTRA_RIGHT = re.compile(r"""['"]([^'"]+)['"]\s*==\s*extra\b""")
@@ -81,7 +82,7 @@ def _requirements(raw: dict) -> list:
             req = Requirement(text)
         except InvalidRequirement:
             continue  # W405 from the strict parse
-        key = (canonicalize_name(req.name), tuple(sorted(req.extras)), str(req.specifier), str(req.marker or ""))
+        key = requirement_key(req)
         if key in seen:
             found.append(P.warning("W409", f"Requires-Dist {text!r} appears more than once"))
         seen.add(key)

@@ -1,14 +1,14 @@
 """One wheel opened once for all the checks: its members, name, dist-info and binaries.
 
 Every wheel is untrusted input. Members that zip safety refuses (symlinks,
-encrypted, zip bombs) are never inflated; every read is bounded by the
-member's declared size, which ``zipfile`` enforces while it inflates.
+encrypted, zip bombs: the egg reader's rules, ``migrate.eggs.archive``) are
+never inflated; every read is bounded by the member's declared size, which
+``zipfile`` enforces while it inflates.
 """
 from __future__ import annotations
 
 import hashlib
 import re
-import stat
 import tempfile
 import zipfile
 import zlib
@@ -19,8 +19,8 @@ from typing import Iterator, Optional
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
-from migrate.binaries.elf import BinaryFacts, analyse
-from migrate.eggs.archive import CHUNK, Limits
+from migrate.binaries import BinaryFacts, analyse
+from migrate.eggs.archive import CHUNK, Limits, is_encrypted, is_symlink
 from migrate.errors import MigrateError
 from migrate.wheels.plan import is_binary
 from migrate.wheels.wheelzip import record_hash
@@ -69,20 +69,20 @@ class OpenWheel:
 
     def refused(self, info: zipfile.ZipInfo) -> Optional[str]:
         """Why this member must not be inflated, or None."""
-        kind = stat.S_IFMT(info.external_attr >> 16)
-        if kind == stat.S_IFLNK:
+        if is_symlink(info):
             return "a symlink"
-        if info.flag_bits & 0x1:
+        if is_encrypted(info):
             return "encrypted"
         return self.oversized(info)
 
     def oversized(self, info: zipfile.ZipInfo) -> Optional[str]:
         """Why this member looks like a zip bomb (too large, compressed too well), or None."""
         limits = self.limits
-        if info.file_size > limits.max_member_size:
+        if limits.too_large(info.file_size):
             return f"{info.file_size} bytes (limit {limits.max_member_size})"
-        if info.file_size > limits.ratio_floor and info.file_size > limits.max_ratio * max(info.compress_size, 1):
-            return f"compressed {info.file_size // max(info.compress_size, 1)}:1 (zip bomb?)"
+        ratio = limits.bomb_ratio(info.file_size, info.compress_size)
+        if ratio is not None:
+            return f"compressed {ratio}:1 (zip bomb?)"
         return None
 
     def chunks(self, info: zipfile.ZipInfo) -> Iterator[bytes]:

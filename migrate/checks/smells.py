@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from migrate import problems as P
-from migrate.binaries.elf import module_name
+from migrate.binaries import module_name
 from migrate.checks.reader import OpenWheel, UnreadableMember
 from migrate.wheels.plan import is_binary, only_declares_namespace, script_interpreter
 

@@ -30,7 +30,7 @@ from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
 from migrate import interpreters as I
 from migrate import problems as P
-from migrate.binaries.elf import module_name
+from migrate.binaries import module_name
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 TIMEOUT = 300

@@ -22,7 +22,7 @@ from migrate import problems as P
 from migrate.checks.metadata import read_metadata
 from migrate.checks.reader import OpenWheel, UnreadableMember
 from migrate.eggs.archive import CHUNK, BrokenEgg
-from migrate.eggs.egginfo import open_egg
+from migrate.eggs.egginfo import open_egg, requirement_key
 from migrate.wheels.convert import ConversionFailed, ConvertOptions, inspect_egg
 from migrate.wheels.plan import rewrite_shebang
 from migrate.wheels.wheelzip import record_hash
@@ -116,7 +116,7 @@ def _key(text: str):
         req = Requirement(text)
     except InvalidRequirement:
         return text
-    return canonicalize_name(req.name), tuple(sorted(req.extras)), str(req.specifier), str(req.marker or "")
+    return requirement_key(req)
 
 
 def _requirements(w: OpenWheel, facts) -> list:

@@ -2,30 +2,30 @@
 
 Installers extract every member: a ``..``, absolute or symlink member writes
 outside site-packages; duplicates make what is installed depend on the
-installer; a member that inflates a thousandfold is a zip bomb. Limits are the
-ones the converter applies to eggs (``migrate.archive.Limits``).
+installer; a member that inflates a thousandfold is a zip bomb. The rules and
+limits are the ones the converter applies to eggs (``migrate.eggs.archive``).
 """
 from __future__ import annotations
 
-import stat
 import zipfile
 
 from migrate import problems as P
 from migrate.checks.reader import OpenWheel
+from migrate.eggs.archive import climbs_out, is_absolute, is_encrypted, is_symlink
 
 
 def check(w: OpenWheel) -> list:
     found = []
     limits = w.limits
-    if len(w.infos) > limits.max_members:
+    if limits.too_many(len(w.infos)):
         found.append(P.error("W205", f"{len(w.infos)} members (limit {limits.max_members})"))
     seen, total = set(), 0
     for info in w.infos:
         name = info.filename
         found += _path_problems(name)
-        if stat.S_IFMT(info.external_attr >> 16) == stat.S_IFLNK:
+        if is_symlink(info):
             found.append(P.error("W203", f"{name}: a symlink"))
-        if info.flag_bits & 0x1:
+        if is_encrypted(info):
             found.append(P.error("W206", f"{name}: encrypted"))
         if name in seen:
             found.append(P.error("W204", f"{name}: appears more than once"))
@@ -38,7 +38,7 @@ def check(w: OpenWheel) -> list:
         total += info.file_size
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             found.append(P.warning("W210", f"{name}: compression method {info.compress_type} (wheels use stored or deflate)"))
-    if total > limits.max_total_size:
+    if limits.too_much(total):
         found.append(P.error("W205", f"members add up to {total} bytes (limit {limits.max_total_size}, zip bomb?)"))
     found += _file_and_folder(w)
     for name, digest in w.digests.items():
@@ -48,11 +48,11 @@ def check(w: OpenWheel) -> list:
 
 
 def _path_problems(name: str) -> list:
-    if name.startswith("/") or name.startswith("\\") or (len(name) > 1 and name[1] == ":"):
+    if is_absolute(name):
         return [P.error("W201", f"{name}: absolute path")]
-    parts = name.replace("\\", "/").rstrip("/").split("/")
-    if ".." in parts:
+    if climbs_out(name):
         return [P.error("W202", f"{name}: '..' escapes the install folder")]
+    parts = name.replace("\\", "/").rstrip("/").split("/")
     if "\\" in name or "\x00" in name or "." in parts or "" in parts:
         return [P.error("W207", f"{name!r}: not a normalised path (backslash, NUL, '.' or empty part)")]
     return []

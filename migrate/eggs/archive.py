@@ -5,6 +5,9 @@ before anything is read: no absolute or ``..`` paths, no symlinks, no
 duplicates, no encrypted members, and compression ratios and total sizes
 within limits (zip bombs). A refused egg raises :class:`UnsafeEgg` or
 :class:`BrokenEgg` with a one-line reason; nothing is ever extracted.
+
+The zip-safety rules (:class:`Limits`, :func:`is_symlink`, :func:`is_encrypted`,
+:func:`is_absolute`, :func:`climbs_out`) are the ones ``check`` applies to wheels.
 """
 from __future__ import annotations
 
@@ -40,6 +43,43 @@ class Limits:
     ratio_floor: int = 1024**2
     max_members: int = 200_000
 
+    def too_many(self, count: int) -> bool:
+        return count > self.max_members
+
+    def too_large(self, size: int) -> bool:
+        """One member larger than any real egg's."""
+        return size > self.max_member_size
+
+    def too_much(self, total: int) -> bool:
+        """Members that add up to more than any real egg's."""
+        return total > self.max_total_size
+
+    def bomb_ratio(self, size: int, compressed: int) -> Optional[int]:
+        """size:compressed of a member over ``ratio_floor`` that compresses too well (a zip bomb), else None."""
+        if size > self.ratio_floor and size > self.max_ratio * max(compressed, 1):
+            return size // max(compressed, 1)
+        return None
+
+
+def is_symlink(info: zipfile.ZipInfo) -> bool:
+    """A member whose unix mode says symlink: extracting it would write through the link."""
+    return stat.S_IFMT(info.external_attr >> 16) == stat.S_IFLNK
+
+
+def is_encrypted(info: zipfile.ZipInfo) -> bool:
+    return bool(info.flag_bits & 0x1)
+
+
+def is_absolute(path: str) -> bool:
+    """``/x``, ``\\x`` or ``C:x``: a member an extractor would write outside its folder."""
+    path = path.replace("\\", "/")
+    return path.startswith("/") or (len(path) > 1 and path[1] == ":")
+
+
+def climbs_out(path: str) -> bool:
+    """A ``..`` part (either slash): a member an extractor would write outside its folder."""
+    return ".." in path.replace("\\", "/").split("/")
+
 
 @dataclass(frozen=True)
 class Member:
@@ -64,11 +104,11 @@ def check_member_path(path: str, egg: str) -> str:
     """Return a normalised relative posix path, or raise UnsafeEgg."""
     if "\\" in path:
         path = path.replace("\\", "/")
-    if path.startswith("/") or (len(path) > 1 and path[1] == ":"):
+    if is_absolute(path):
         raise UnsafeEgg(f"{egg}: member {path!r} has an absolute path")
-    parts = [p for p in path.split("/") if p not in ("", ".")]
-    if ".." in parts:
+    if climbs_out(path):
         raise UnsafeEgg(f"{egg}: member {path!r} escapes the archive ('..')")
+    parts = [p for p in path.split("/") if p not in ("", ".")]
     if not parts:
         raise UnsafeEgg(f"{egg}: member with an empty name")
     if "\x00" in path:
@@ -130,32 +170,30 @@ class ZipEgg(EggArchive):
 
     @staticmethod
     def _validate(infos, name: str, limits: Limits) -> list:
-        if len(infos) > limits.max_members:
+        if limits.too_many(len(infos)):
             raise UnsafeEgg(f"{name}: {len(infos)} members (limit {limits.max_members})")
         seen, members, total = set(), [], 0
         for info in infos:
-            kind = stat.S_IFMT(info.external_attr >> 16)
-            if kind == stat.S_IFLNK:
+            if is_symlink(info):
                 raise UnsafeEgg(f"{name}: member {info.filename!r} is a symlink")
-            if info.flag_bits & 0x1:
+            if is_encrypted(info):
                 raise UnsafeEgg(f"{name}: member {info.filename!r} is encrypted")
             if info.is_dir():
                 check_member_path(info.filename, name)
                 continue
-            if kind not in (0, stat.S_IFREG):
+            if stat.S_IFMT(info.external_attr >> 16) not in (0, stat.S_IFREG):
                 raise UnsafeEgg(f"{name}: member {info.filename!r} is not a regular file")
             path = check_member_path(info.filename, name)
             if path in seen:
                 raise UnsafeEgg(f"{name}: member {path!r} appears twice")
             seen.add(path)
-            if info.file_size > limits.max_member_size:
+            if limits.too_large(info.file_size):
                 raise UnsafeEgg(f"{name}: member {path!r} is {info.file_size} bytes (limit {limits.max_member_size})")
-            if info.file_size > limits.ratio_floor and info.file_size > limits.max_ratio * max(info.compress_size, 1):
-                raise UnsafeEgg(
-                    f"{name}: member {path!r} compresses {info.file_size // max(info.compress_size, 1)}:1 (zip bomb?)"
-                )
+            ratio = limits.bomb_ratio(info.file_size, info.compress_size)
+            if ratio is not None:
+                raise UnsafeEgg(f"{name}: member {path!r} compresses {ratio}:1 (zip bomb?)")
             total += info.file_size
-            if total > limits.max_total_size:
+            if limits.too_much(total):
                 raise UnsafeEgg(f"{name}: members add up to more than {limits.max_total_size} bytes (zip bomb?)")
             members.append(
                 Member(
@@ -225,7 +263,7 @@ class FolderEgg(EggArchive):
             if not stat.S_ISREG(st.st_mode):
                 continue
             total += st.st_size
-            if total > limits.max_total_size:
+            if limits.too_much(total):
                 raise UnsafeEgg(f"{name}: files add up to more than {limits.max_total_size} bytes")
             members.append(Member(path=rel, size=st.st_size, mode=stat.S_IMODE(st.st_mode)))
         self.members = members
@@ -248,13 +286,3 @@ class FolderEgg(EggArchive):
             return open(full, "rb")
         except OSError as exc:
             raise BrokenEgg(f"{self.path.name}: cannot read {member.path} ({exc.strerror})") from None
-
-
-def open_archive(path: Path, limits: Limits = Limits()) -> EggArchive:
-    """Open a zipped egg or a folder egg (develop ``.egg-info``: see egginfo.open_egg)."""
-    path = Path(path)
-    if path.is_dir():
-        return FolderEgg(path, limits=limits)
-    if not path.exists():
-        raise BrokenEgg(f"{path.name}: no such file")
-    return ZipEgg(path, limits)

@@ -48,9 +48,6 @@ class Metadata:
     requires_dist: tuple = ()
     provides_extra: tuple = ()
 
-    def get(self, name: str):
-        return dict(self.single).get(name) or dict(self.multi).get(name)
-
 
 @dataclass(frozen=True)
 class EggInfo:
@@ -58,7 +55,6 @@ class EggInfo:
 
     meta_dir: str  # "EGG-INFO", or "Foo.egg-info" for develop/installed eggs
     metadata: Metadata
-    has_pkg_info: bool
     requires_dist: tuple  # merged, deduplicated PEP 508 strings
     provides_extra: tuple
     entry_points: Optional[str]
@@ -139,16 +135,7 @@ def read_egg_info(archive: EggArchive, meta_dir: str) -> EggInfo:
     if pkg_info is None:
         found.append(P.warning("M001", "no PKG-INFO: name and version taken from the file name"))
 
-    reqs_txt, extras_txt, req_problems = parse_requires_txt(text("requires.txt") or "")
-    found += req_problems
-    if metadata.requires_dist:
-        requires = _dedupe(metadata.requires_dist)
-        extras = tuple(dict.fromkeys(metadata.provides_extra + extras_txt))
-        if reqs_txt and set(_dedupe(reqs_txt)) - set(requires):
-            found.append(P.info("M004", "requires.txt differs from PKG-INFO Requires-Dist; PKG-INFO kept"))
-    else:
-        requires = _dedupe(reqs_txt)
-        extras = extras_txt
+    requires, extras = _requirements(metadata, text("requires.txt") or "", found)
 
     entry_points = text("entry_points.txt")
     if entry_points is not None:
@@ -168,7 +155,6 @@ def read_egg_info(archive: EggArchive, meta_dir: str) -> EggInfo:
     return EggInfo(
         meta_dir=meta_dir,
         metadata=metadata,
-        has_pkg_info=pkg_info is not None,
         requires_dist=requires,
         provides_extra=extras,
         entry_points=entry_points,
@@ -179,6 +165,18 @@ def read_egg_info(archive: EggArchive, meta_dir: str) -> EggInfo:
         carried=carried,
         problems=tuple(found) + metadata_problems(metadata),
     )
+
+
+def _requirements(metadata: Metadata, requires_txt: str, found: list):
+    """(Requires-Dist, Provides-Extra): PKG-INFO's when it has them, else requires.txt's."""
+    reqs_txt, extras_txt, req_problems = parse_requires_txt(requires_txt)
+    found += req_problems
+    if not metadata.requires_dist:
+        return _dedupe(reqs_txt), extras_txt
+    requires = _dedupe(metadata.requires_dist)
+    if reqs_txt and set(_dedupe(reqs_txt)) - set(requires):
+        found.append(P.info("M004", "requires.txt differs from PKG-INFO Requires-Dist; PKG-INFO kept"))
+    return requires, tuple(dict.fromkeys(metadata.provides_extra + extras_txt))
 
 
 def parse_pkg_info(text: str) -> Metadata:
@@ -238,14 +236,15 @@ def _dedupe(requirements) -> tuple:
             parsed = Requirement(req)
         except InvalidRequirement:
             continue
-        key = _requirement_key(parsed)
+        key = requirement_key(parsed)
         if key not in seen:
             seen.add(key)
             out.append(str(parsed))
     return tuple(out)
 
 
-def _requirement_key(req: Requirement):
+def requirement_key(req: Requirement) -> tuple:
+    """What makes two requirements the same: the normalised name, extras, specifier and marker."""
     return (canonicalize_name(req.name), tuple(sorted(req.extras)), str(req.specifier), str(req.marker or ""))
 
 

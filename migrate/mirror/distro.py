@@ -15,8 +15,9 @@ import zipfile
 from functools import lru_cache
 from typing import Optional
 
-_ARCHES = ("x86_64", "i686", "aarch64", "armv7l", "armv6l", "ppc64le", "ppc64", "s390x", "riscv64", "loongarch64")
-_DISTRO_TAG = re.compile(r"^linux_(?P<arch>%s)_(?P<distro>[a-z][a-z0-9]*(?:_[a-z0-9]+)*)$" % "|".join(_ARCHES))
+from migrate.platforms import LINUX_ARCHES
+
+_DISTRO_TAG = re.compile(r"^linux_(?P<arch>%s)_(?P<distro>[a-z][a-z0-9]*(?:_[a-z0-9]+)*)$" % "|".join(LINUX_ARCHES))
 
 
 def is_distro_platform(filename_or_tag: str) -> bool:

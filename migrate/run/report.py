@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from migrate.binaries.elf import BinaryFacts
+from migrate.binaries import BinaryFacts
 from migrate.wheels.convert import ConvertResult, EggFacts
 from migrate.wheels.tags import WheelTags
 

@@ -17,7 +17,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion
 
 from migrate import problems as P
-from migrate.binaries.elf import BinaryFacts, analyse
+from migrate.binaries import BinaryFacts, analyse
 from migrate.eggs.archive import CHUNK, BrokenEgg, EggArchive, Limits
 from migrate.eggs.egginfo import EggInfo, open_egg, read_egg_info, with_extra_requirements
 from migrate.eggs.names import EggName, InvalidEggName, dist_info_name, parse, pep440_version
@@ -191,13 +191,13 @@ def convert_egg(path, out_dir, options: ConvertOptions = ConvertOptions()) -> Co
             return _failed(path, str(exc), exc.found)
         if facts.tags is None or P.has_errors(facts.problems):
             return ConvertResult(str(path), None, facts.tags, facts.problems, facts)
-        target = Path(out_dir) / facts.wheel_filename
+        wheel_path = Path(out_dir) / facts.wheel_filename
         try:
-            write_wheel(archive, facts, target)
+            write_wheel(archive, facts, wheel_path)
         except (BrokenEgg, CorruptMember, OSError) as exc:
             message = str(exc) if isinstance(exc, BrokenEgg) else f"{path.name}: {exc}"
             return ConvertResult(str(path), None, facts.tags, facts.problems + (P.error("C001", message),), facts)
-    return ConvertResult(str(path), str(target), facts.tags, facts.problems, facts)
+    return ConvertResult(str(path), str(wheel_path), facts.tags, facts.problems, facts)
 
 
 def _failed(path: Path, message: str, found: tuple = ()) -> ConvertResult:
@@ -206,9 +206,9 @@ def _failed(path: Path, message: str, found: tuple = ()) -> ConvertResult:
     return ConvertResult(str(path), None, None, tuple(found) + (P.error("C000", message),))
 
 
-def write_wheel(archive: EggArchive, facts: EggFacts, target: Path) -> None:
-    """Stream the wheel to a temp file beside ``target``, fsync, rename."""
-    with atomic_writer(target) as fp:
+def write_wheel(archive: EggArchive, facts: EggFacts, wheel_path: Path) -> None:
+    """Stream the wheel to a temp file beside ``wheel_path``, fsync, rename."""
+    with atomic_writer(wheel_path) as fp:
         _write(archive, facts, fp)
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from migrate import problems as P
-from migrate.binaries.elf import module_name
+from migrate.binaries import module_name
 from migrate.eggs.archive import EggArchive, Member
 from migrate.eggs.egginfo import EggInfo
 
@@ -89,7 +89,7 @@ def make_plan(archive: EggArchive, info: EggInfo, data_dir: str, dist_info_dir: 
     dropped, found = [], []
 
     stubs = _bootstrap_stubs(archive, members, binaries)
-    ns_inits, ns_kept = _namespace_inits(archive, info, paths, found)
+    ns_inits, ns_kept = _namespace_inits(archive, info, paths)
     placements = []
     for m in members:
         path = m.path
@@ -178,7 +178,7 @@ def _init_of(package: str) -> str:
     return package.replace(".", "/") + "/__init__.py"
 
 
-def _namespace_inits(archive: EggArchive, info: EggInfo, paths: set, found: list):
+def _namespace_inits(archive: EggArchive, info: EggInfo, paths: set):
     """(set of namespace __init__.py paths to drop, list of ones kept because they hold code)."""
     drop, kept = set(), []
     for ns in info.namespace_packages:

@@ -1,0 +1,135 @@
+"""The platform tag: the binaries' operating system and architecture, cross-checked against the egg's name.
+
+Linux: ``manylinux_2_X_<arch>`` (the lowest policy every ELF meets, legacy
+alias added) or ``linux_<arch>``; on request the distro tag
+``linux_<arch>_<distro>_<version>``. macOS: ``macosx_X_Y_<arch>`` from the
+Mach-O minimum version. Windows: the PE machine. Other systems: the egg's
+platform name as bdist_wheel would spell it. The egg name's ``-ucs4`` never
+reaches the platform.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from migrate import problems as P
+from migrate.binaries import FORMAT_NAMES
+from migrate.eggs.names import EggName
+from migrate.platforms import FORMAT_OS, OPERATING_SYSTEMS, canonical_arch, tag_safe
+from migrate.wheels.tags.distro import build_distro
+from migrate.wheels.tags.manylinux import manylinux_audit
+from migrate.wheels.tags.values import TagError, TagOptions
+
+
+def split_egg_platform(platform: Optional[str]):
+    """``linux-x86_64`` -> ("linux", None, "x86_64"); ``macosx-10.6-intel`` -> ("macosx", "10.6", "intel")."""
+    if not platform:
+        return None, None, None
+    parts = platform.split("-")
+    os_name = parts[0].lower()
+    if os_name == "win32":
+        return "win", None, "win32"
+    if os_name == "win" and len(parts) == 2:
+        arch = parts[1].lower()
+        return "win", None, "win_amd64" if arch in ("amd64", "x86_64") else f"win_{arch}"
+    if os_name == "macosx" and len(parts) == 3:
+        return "macosx", parts[1], parts[2]
+    if os_name == "linux" and len(parts) == 2:
+        arch = parts[1].lower()
+        return "linux", None, canonical_arch(arch)
+    return os_name, None, "-".join(parts[1:]) or None
+
+
+def choose_platform(name: EggName, binaries: list, options: TagOptions, found: list):
+    """(platform tag, why, external libraries, repairable) for binaries of one OS and arch."""
+    os_name, os_version, name_arch = split_egg_platform(name.platform)
+    formats = sorted({b.format for b in binaries})
+    if len(formats) > 1:
+        raise TagError("binaries for several operating systems: "
+                       + "; ".join(f"{b.path} is {b.format.upper()}" for b in binaries))
+    binary_os = FORMAT_OS.get(formats[0])
+    if binary_os is None:
+        raise TagError("no binary in a known format")
+    if os_name and os_name != binary_os:
+        kind = FORMAT_NAMES[formats[0]]
+        if options.trust_name and os_name in OPERATING_SYSTEMS:
+            found.append(P.warning("T003", f"egg name says {name.platform} but the binaries are {kind} ({binary_os}); "
+                                   "the name is used (--trust-name)"))
+        else:
+            found.append(P.warning("T003", f"egg name says {name.platform} but the binaries are {kind} ({binary_os}); "
+                                   "the binaries are used"))
+            os_name, os_version, name_arch = binary_os, None, None
+    elif not os_name:
+        os_name = binary_os
+    archs = sorted({b.arch for b in binaries if b.arch})
+    if len(archs) > 1:
+        raise TagError("binaries for several architectures: " + "; ".join(f"{b.path} is {b.arch}" for b in binaries))
+    arch = archs[0] if archs else None
+    for b in binaries:
+        if b.suffix_arch and b.arch and b.suffix_arch != b.arch:
+            found.append(P.warning("T005", f"{b.path}: the file name says {b.suffix_arch} but the ELF machine is "
+                                   f"{b.arch}; the ELF machine is used"))
+    if name_arch and arch and name_arch != arch:
+        if options.trust_name:
+            found.append(P.warning("T004", f"egg name says {name_arch} but the binaries are {arch}; "
+                                   "the name is used (--trust-name)"))
+            arch = name_arch
+        else:
+            found.append(P.warning("T004", f"egg name says {name_arch} but the binaries are {arch}; "
+                                   "the binaries are used (--trust-name to use the name)"))
+    arch = arch or name_arch
+    if not arch:
+        raise TagError("cannot tell the architecture: the binaries do not say it and the egg name has no platform")
+    if os_name == "macosx":
+        tag, why = _macos_platform(name, os_version, arch, binaries, options, found)
+        return tag, why, [], False
+    if os_name == "win":
+        return arch, "PE machine type" if archs else f"egg name {name.platform}", [], False
+    if os_name != "linux":
+        return tag_safe(name.platform), "egg platform name", [], False
+    return _linux_platform(arch, binaries, options, found)
+
+
+def _macos_platform(name: EggName, os_version: Optional[str], arch: str, binaries: list, options, found: list):
+    binary_min = max((b.macos_min for b in binaries if b.macos_min), default=None, key=_vkey)
+    if binary_min and os_version and _vkey(binary_min) != _vkey(os_version):
+        if options.trust_name:
+            found.append(P.warning("T006", f"egg name says macosx-{os_version} but the binaries need macOS "
+                                   f"{binary_min}; the name is used (--trust-name)"))
+            binary_min = None
+        else:
+            found.append(P.info("T006", f"egg name says macosx-{os_version} but the binaries need macOS "
+                                f"{binary_min}; the binaries are used"))
+    if binary_min:
+        version, why = binary_min, "Mach-O minimum macOS version (LC_VERSION_MIN_MACOSX / LC_BUILD_VERSION)"
+    elif os_version:
+        version, why = os_version, f"egg name {name.platform}"
+    else:
+        raise TagError("macOS binaries without a minimum version and no macosx-X.Y in the egg name")
+    major, _, minor = version.partition(".")
+    if int(major) >= 11:  # pip names macOS 11+ as X_0 only (packaging.tags.mac_platforms)
+        minor = "0"
+    return f"macosx_{major}_{minor or '0'}_{arch}", f"{why}; architectures {arch}"
+
+
+def _vkey(version: Optional[str]):
+    return tuple(int(x) for x in version.split(".")) if version else ()
+
+
+def _linux_platform(arch: str, binaries: list, options: TagOptions, found: list):
+    elves = [b for b in binaries if b.format == "elf"]
+    audit = manylinux_audit(arch, elves)
+    found += audit.notes
+    external = list(audit.external_libs)
+    mode = options.platform_tag
+    if mode == "linux":
+        return f"linux_{arch}", "--platform-tag linux", external, False
+    if mode == "distro":
+        distro, version, why = build_distro(elves, options)
+        return f"linux_{arch}_{distro}_{tag_safe(version)}", why, external, False
+    if audit.policy:
+        alias = [f"{a}_{arch}" for a in audit.aliases]
+        tag = ".".join([f"{audit.policy}_{arch}"] + alias)
+        return tag, audit.explain(), external, False
+    if mode == "manylinux":
+        raise TagError(f"not manylinux ({audit.why_not}); --platform-tag auto would tag it linux_{arch}")
+    return f"linux_{arch}", f"not manylinux: {audit.why_not}", external, audit.repairable

@@ -1,0 +1,114 @@
+"""The python tag: ``cpXY`` / ``ppXY`` for binaries, ``pyX`` / ``py2.py3`` for pure code.
+
+The version comes from the egg's name, cross-checked against what the binaries
+say (their PEP 3149 suffix, a linked ``libpythonX.Y``, an imported
+``pythonXY.dll``, the init symbol); a disagreement is a T001 or T007 problem.
+Bytecode-only eggs are ``cpXY``: a ``.pyc`` is tied to one CPython version.
+"""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from migrate import problems as P
+from migrate.binaries import BinaryFacts, init_symbol, python_from_dll
+from migrate.eggs.names import EggName
+from migrate.wheels.tags.values import TagError, TagOptions
+
+
+def pure_python(name: EggName, classifiers: tuple, sourceless: bool, found: list):
+    """(python tag, why) for an egg without binaries that use Python."""
+    majors = _classifier_majors(classifiers)
+    if sourceless:
+        if not name.pyver:
+            raise TagError("bytecode-only egg without a python version in its name: cannot tell which CPython reads it")
+        py = "cp" + name.pyver.replace(".", "")
+        why = f"only .pyc files, which only CPython {name.pyver} reads"
+    elif name.py_major and majors >= {2, 3}:
+        py, why = "py2.py3", f"pure code; built for py{name.pyver}, classifiers name Python 2 and 3"
+    elif name.py_major:
+        py, why = f"py{name.py_major}", f"pure code built for py{name.pyver}"
+    elif majors:
+        py = ".".join(f"py{m}" for m in sorted(majors))
+        why = "pure code; no python version in the egg name, taken from the classifiers"
+    else:
+        py, why = "py2.py3", "pure code; neither the name nor the classifiers name a Python version"
+        found.append(P.warning("T010", "no python version in the egg name or classifiers: tagged py2.py3"))
+    return py, why
+
+
+def _classifier_majors(classifiers: tuple) -> set:
+    majors = set()
+    for c in classifiers:
+        m = re.match(r"Programming Language :: Python :: (\d)", c)
+        if m:
+            majors.add(int(m.group(1)))
+    return majors
+
+
+def _binary_versions(b: BinaryFacts) -> list:
+    """[((major, minor), how we know)] from one binary's file name and linked libraries."""
+    said = []
+    abi = b.suffix_abi
+    if abi and abi.startswith("cp") and abi[2:3].isdigit():
+        said.append(((int(abi[2]), int(abi[3:].rstrip("dmu"))), f"the .so suffix of {b.path}"))
+    lib = b.libpython
+    if lib:
+        said.append(((lib[0], lib[1]), f"{b.path} links libpython{lib[0]}.{lib[1]}{lib[2]}"))
+    if b.format == "pe":
+        dll = python_from_dll(b.needed)
+        if dll and dll[1] is not None:
+            said.append((dll, f"{b.path} imports python{dll[0]}{dll[1]}.dll"))
+    return said
+
+
+def python_version(name: EggName, binaries: list, options: TagOptions, found: list):
+    """(major, minor, reason) from the name, cross-checked against the binaries."""
+    evidence = [e for b in binaries for e in _binary_versions(b)]
+    for b in binaries:  # a module that contradicts itself: suffix/libpython vs its init symbol
+        for (major, minor), how in _binary_versions(b):
+            if b.python_major and b.python_major != major:
+                found.append(P.warning("T007", f"{how} (Python {major}.{minor}) but it exports "
+                                       f"{init_symbol(b.path, b.python_major)} (a Python {b.python_major} module)"))
+    versions = sorted({v for v, _ in evidence})
+    if len(versions) > 1:
+        raise TagError("extension modules for several Python versions: "
+                       + "; ".join(f"{how} ({v[0]}.{v[1]})" for v, how in evidence))
+    init_majors = {b.python_major for b in binaries if b.python_major}
+    if len(init_majors) > 1:
+        raise TagError("both Python 2 (init<mod>) and Python 3 (PyInit_<mod>) extension modules")
+    binary_ver = versions[0] if versions else None
+    how_ver = next((how for v, how in evidence if v == binary_ver), "")
+    init_b = next((b for b in binaries if b.python_major), None)
+    binary_major = binary_ver[0] if binary_ver else (init_b.python_major if init_b else None)
+    name_ver = _pyver(name)
+    if name_ver:
+        mismatch = (binary_ver and binary_ver != name_ver) or (binary_major and binary_major != name_ver[0])
+        if not mismatch:
+            return name_ver[0], name_ver[1], f"egg built for py{name.pyver}" + (", matching the binaries" if binary_major else "")
+        if binary_ver:
+            said = f"{how_ver} (Python {binary_ver[0]}.{binary_ver[1]})"
+        else:
+            said = f"{init_b.path} exports {init_symbol(init_b.path, init_b.python_major)} (a Python {init_b.python_major} module)"
+        if options.trust_name:
+            found.append(P.warning("T001", f"egg name says py{name.pyver} but {said}; the name is used (--trust-name)"))
+            return name_ver[0], name_ver[1], f"egg name py{name.pyver} (--trust-name; the binaries disagree)"
+        if binary_ver:
+            found.append(P.warning("T001", f"egg name says py{name.pyver} but {said}; the binary is used "
+                                   "(--trust-name to use the name)"))
+            return binary_ver[0], binary_ver[1], f"{how_ver} (the egg name said py{name.pyver})"
+        found.append(P.warning("T001", f"egg name says py{name.pyver} but {said}"))
+        raise TagError(f"egg name says py{name.pyver} but {said}, and nothing says which "
+                       f"{init_b.python_major}.x; pass --trust-name to tag it py{name.pyver} anyway")
+    if binary_ver:
+        return binary_ver[0], binary_ver[1], f"{how_ver} (no python version in the egg name)"
+    raise TagError("no python version in the egg name and the binaries do not say one")
+
+
+def _pyver(name: EggName) -> Optional[tuple]:
+    if not name.pyver:
+        return None
+    parts = name.pyver.split(".")
+    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        return None
+    return int(parts[0]), int(parts[1])

@@ -5,6 +5,8 @@ skip cleanly when this machine does not have it.
 """
 from __future__ import annotations
 
+import json
+import posixpath
 import shutil
 import subprocess
 from pathlib import Path
@@ -44,6 +46,42 @@ def pip_install(python: Path, *args) -> subprocess.CompletedProcess:
 
 def py(python: Path, code: str) -> str:
     return run([python, "-c", code]).stdout.strip()
+
+
+# Run by the venv's python (2.7 or 3.x): where a module was imported from, relative to the folder
+# its top-level package is installed in, the RECORD that lists that file, and the module's folder.
+_INSTALLED = r"""
+import glob, json, os, sys
+name = sys.argv[1]
+__import__(name)
+module, top = sys.modules[name], sys.modules[name.split('.')[0]]
+site = os.path.dirname(os.path.abspath(top.__file__))
+if os.path.basename(top.__file__).startswith('__init__.'):
+    site = os.path.dirname(site)
+rel = os.path.relpath(os.path.abspath(module.__file__), site).replace(os.sep, '/')
+record = []
+for path in glob.glob(os.path.join(site, '*.dist-info', 'RECORD')):
+    rows = [line.split(',')[0] for line in open(path).read().splitlines()]
+    if rel in rows:
+        record = rows
+folder = os.path.dirname(os.path.abspath(module.__file__))
+print(json.dumps({'file': rel, 'record': record, 'folder': sorted(os.listdir(folder))}))
+"""
+
+
+def assert_extension_without_stub(python: Path, module: str) -> None:
+    """``module`` is the installed extension, and no setuptools stub ``<name>.py`` was installed beside it.
+
+    Checking ``__file__`` alone proves nothing: Python finds ``<name>.so`` before ``<name>.py``
+    in the same folder, so a shipped stub would never be the one imported.
+    """
+    found = json.loads(run([python, "-c", _INSTALLED, module]).stdout)
+    base = module.rsplit(".", 1)[-1]
+    assert found["file"].endswith(".so"), found["file"]
+    assert found["record"], f"{found['file']} is in no installed RECORD"
+    stub = posixpath.join(posixpath.dirname(found["file"]), base + ".py")
+    assert stub not in found["record"], f"the stub {stub} was installed"
+    assert not {base + ".py", base + ".pyc"} & set(found["folder"]), found["folder"]
 
 
 @pytest.fixture(scope="session")

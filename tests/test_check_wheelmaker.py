@@ -164,14 +164,17 @@ def rewrap(wheel: Path, dest: Path, change: Callable[[dict], None], filename: Op
 
 
 def installer_errors(wheel: Path) -> list:
-    """installer's own RECORD validation (a test dependency, used to cross-check ours)."""
-    from installer.sources import WheelFile, _WheelFileValidationError
+    """installer's own RECORD validation (a test dependency, used to cross-check ours): its issues,
+    or why it refused to open the wheel at all. Only installer's public exceptions count as a
+    verdict; anything else (an import that broke, a bug) is an error of the test."""
+    from installer.exceptions import InstallerError
+    from installer.sources import WheelFile
 
-    with WheelFile.open(wheel) as source:
-        try:
+    try:
+        with WheelFile.open(wheel) as source:
             source.validate_record()
-        except _WheelFileValidationError as exc:
-            return list(exc.issues)
+    except (InstallerError, zipfile.BadZipFile) as exc:
+        return list(getattr(exc, "issues", None) or [repr(exc)])
     return []
 
 

@@ -128,7 +128,22 @@ def test_metadata_keeps_extras_once_with_2_1(fixture_wheels):
 
 def test_lowest_metadata_version(fixture_wheels):
     meta = read_member(fixture_wheels["purepkg-1.0-py2.7.egg"].wheel, "purepkg-1.0.dist-info/METADATA").decode()
-    assert meta.startswith("Metadata-Version: 1.0\n") or meta.startswith("Metadata-Version: 1.1\n")
+    assert meta.startswith("Metadata-Version: 1.0\n")  # Summary, Home-page, Author, License: all 1.0 fields
+
+
+@pytest.mark.parametrize("extra, version", [
+    ("", "1.0"),
+    ("Platform: Linux\n", "1.0"),
+    ("Classifier: Programming Language :: Python :: 2\n", "1.1"),
+    ("Download-URL: http://example.org/demo\n", "1.1"),
+    ("Requires-Python: >=2.7\n", "1.2"),
+    ("Maintainer: someone\n", "1.2"),
+])
+def test_metadata_version_is_the_first_that_has_every_field(tmp_path, extra, version):
+    egg = simple_egg(tmp_path / "demo-1.0-py2.7.egg", extra_files={"EGG-INFO/PKG-INFO": pkg_info(extra=extra, mv="2.1")})
+    meta = read_member(convert_egg(egg, tmp_path).wheel, "demo-1.0.dist-info/METADATA").decode()
+    assert meta.startswith(f"Metadata-Version: {version}\nName: demo\nVersion: 1.0\n"), meta
+    Metadata.from_email(meta, validate=True)
 
 
 def test_namespace_packages_get_nspkg_pth(fixture_wheels):

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from migrate.binaries import BinaryFacts, abi_from_filename, analyse, arch_from_filename, module_name
+from migrate.wheels.convert import inspect_egg
+from tests.eggmaker import make_egg, pkg_info
 
 HERE = Path(__file__).parent
 BINARIES = HERE / "fixtures" / "binaries"
@@ -90,19 +92,39 @@ def test_empty_and_garbage():
     assert "unreadable PE" in analyse(io.BytesIO(b"MZ" + b"\0" * 100), "x.pyd").problem
 
 
-def test_every_truncation_and_corruption_of_a_real_elf_is_reported_not_raised():
+def test_every_truncation_and_corruption_of_a_real_elf_is_reported_not_raised(tmp_path):
+    """Reported: ``problem`` says why (one line) and the egg's inspection fails with it (T000: its only
+    binary is unreadable); a corruption that still reads either gives the intact file's tags or a
+    cross-check warning (a mangled e_machine is T004). Never an exception, never silent."""
     data = (BINARIES / "gl234.so").read_bytes()
+    intact = str(inspect_egg(_egg_with(tmp_path / "intact", data)).tags)
     rng = random.Random(4)
     cuts = sorted({rng.randrange(4, len(data)) for _ in range(60)})
     for cut in cuts:
         b = analyse(io.BytesIO(data[:cut]), "gl234.so")
-        assert b.format == "elf"
-    for _ in range(60):
+        assert b.format == "elf" and b.problem and "\n" not in b.problem, (cut, b.problem)
+        facts = inspect_egg(_egg_with(tmp_path / f"cut{cut}", data[:cut]))
+        assert [p.code for p in facts.problems] == ["T000"] and facts.tags is None, (cut, facts.problems)
+        assert facts.problems[0].message == f"no readable binary: gl234.so: {b.problem}"
+    reported = 0
+    for i in range(60):
         corrupt = bytearray(data)
         for _ in range(8):
             corrupt[rng.randrange(4, 64)] = rng.randrange(256)
         b = analyse(io.BytesIO(bytes(corrupt)), "gl234.so")
-        assert b.format == "elf"
+        assert b.format == "elf" and "\n" not in (b.problem or ""), b.problem
+        facts = inspect_egg(_egg_with(tmp_path / f"corrupt{i}", bytes(corrupt)))
+        found = {p.code for p in facts.problems}
+        if b.problem:
+            assert found == {"T000"} and b.problem in facts.problems[0].message, facts.problems
+        assert found & {"T000", "T004"} or str(facts.tags) == intact, (b, facts.problems)
+        reported += bool(found)
+    assert reported >= 50  # most of the header is load-bearing
+
+
+def _egg_with(folder: Path, binary: bytes) -> Path:
+    return make_egg(folder / "gl234-1.0-py3.10-linux-x86_64.egg",
+                    {"EGG-INFO/PKG-INFO": pkg_info("gl234"), "gl234.so": binary})
 
 
 def test_macho():

@@ -289,3 +289,23 @@ def test_egg_changed_on_the_server_is_fetched_again(galaxy, tmp_path):
     assert set(status.values()) == {"already-verified"}
     assert [r.path for r in egg_gets(server.log[before:])] == [f"/Mako/{changed}"]
     assert sha256_file(dest / changed) == sha256_file(served)
+
+
+def test_egg_changed_on_disk_with_its_size_is_re_hashed_and_fetched_again(galaxy, tmp_path):
+    """docs/fetch.rst: size and mtime matching is trusted; a moved mtime means re-hashing. An egg
+    rewritten in place with the same size (bit rot, an editor, a bad copy) fails that re-hash."""
+    server, sums = galaxy
+    dest = tmp_path / "eggs"
+    assert fetch(server.url, dest, Selection(), jobs=2, options=FAST).ok
+    victim = dest / "Mako-0.4.1-py2.7.egg"
+    data = bytearray(victim.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one byte flipped inside the payload: same size, other sha256
+    victim.write_bytes(bytes(data))
+    os.utime(victim, ns=(2_000_000_000 * 10**9, 2_000_000_000 * 10**9))  # the mtime moved, for sure
+    before = len(server.log)
+    again = fetch(server.url, dest, Selection(), jobs=2, options=FAST)
+    status = {r.filename: r.status for r in again.results}
+    assert status.pop(victim.name) == "downloaded"
+    assert set(status.values()) == {"already-verified"}
+    assert [r.path for r in egg_gets(server.log[before:])] == [f"/Mako/{victim.name}"]
+    assert sha256_file(victim) == sums[victim.name]

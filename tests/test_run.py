@@ -145,23 +145,35 @@ def migrate_run(out: Path, *args, kill: str = None, patch: str = None, source=No
         return subprocess.CompletedProcess(cmd, rc, so.read(), se.read())
 
 
+def served(out: Path) -> list:
+    """Every file under OUT/mirror/simple/ as pip reads it: through the symlinked project folders
+    (a ``**`` glob does not descend into those, and would see only the root pages)."""
+    found = []
+    for dirpath, _dirnames, filenames in os.walk(out / "mirror" / "simple", followlinks=True):
+        found += [Path(dirpath, f) for f in filenames]
+    return sorted(found)
+
+
 def snapshot(out: Path) -> dict:
     """{relative path: bytes} of every output a person uses (mirror pages read through simple/)."""
     files = {}
     for rel in ("manifest.json", "requirements.txt", "report.txt"):
         if (out / rel).exists():
             files[rel] = (out / rel).read_bytes()
-    for pattern in ("eggs/*.egg", "wheels/*", "mirror/packages/**/*", "mirror/simple/**/*"):
+    for pattern in ("eggs/*.egg", "wheels/*", "mirror/packages/**/*"):
         for path in sorted(out.glob(pattern)):
             if path.is_file():
                 files[str(path.relative_to(out))] = path.read_bytes()
+    for path in served(out):
+        files[str(path.relative_to(out))] = path.read_bytes()
     return files
 
 
 def listing(out: Path) -> set:
-    """Every file name under OUT outside the state folders (where generations are numbered)."""
+    """Every file name under OUT outside the state folders (where generations are numbered);
+    mirror/simple/ is read through its symlinks, as pip reads it."""
     found = set()
-    for dirpath, dirnames, filenames in os.walk(out):
+    for dirpath, dirnames, filenames in os.walk(out, followlinks=True):
         rel = os.path.relpath(dirpath, out)
         dirnames[:] = [d for d in dirnames if not (rel == "." and d == ".state")
                        and not (rel == "mirror" and d == ".egg-migrate")]
@@ -187,7 +199,10 @@ def reference(tmp_path: Path, *args) -> tuple:
     assert result.returncode == 1, result.stderr  # the sample's broken egg
     ref = tmp_path / "ref"
     out.rename(ref)
-    return snapshot(ref), listing(ref)
+    files, names = snapshot(ref), listing(ref)
+    page = "mirror/simple/sampledep/index.html"  # project pages are compared, not only the root's
+    assert page in files and page in names, sorted(files)
+    return files, names
 
 
 def assert_same_as(ref: tuple, out: Path) -> None:
@@ -318,8 +333,7 @@ def test_kill_9_leaves_no_pool_workers_and_no_lock(tmp_path):
 def _outputs(out: Path) -> list:
     found = [out / "manifest.json", out / "requirements.txt", out / "report.txt"]
     found += sorted(out.glob("wheels/*")) + sorted(out.glob("mirror/packages/*"))
-    found += sorted(p for p in (out / "mirror" / "simple").glob("**/*") if p.is_file())
-    return found
+    return found + served(out)
 
 
 def test_second_run_does_no_work(tmp_path):

@@ -194,7 +194,11 @@ def _namespace_inits(archive: EggArchive, info: EggInfo, paths: set):
 
 
 def only_declares_namespace(source: str) -> bool:
-    """True for the pkg_resources / pkgutil namespace boilerplate and nothing else."""
+    """True for the pkg_resources / pkgutil namespace boilerplate and nothing else.
+
+    Whatever else the file holds (a function, a value computed at import, code in a
+    ``try``'s ``else``/``finally``) would be lost with it: such a file is kept (C003).
+    """
     try:
         tree = ast.parse(source)
     except SyntaxError:
@@ -210,16 +214,46 @@ def only_declares_namespace(source: str) -> bool:
         if isinstance(node, ast.Pass):
             return True
         if isinstance(node, ast.Try):
-            return all(ok(n) for n in node.body) and all(ok(n) for h in node.handlers for n in h.body)
+            parts = node.body + node.orelse + node.finalbody + [n for h in node.handlers for n in h.body]
+            return all(ok(n) for n in parts)
         text = ast.dump(node)
         if "declare_namespace" in text or "extend_path" in text:
             declares[0] = True
-            return isinstance(node, (ast.Expr, ast.Assign))
+            return _is_declaration(node)
         if isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) and t.id.startswith("__") for t in node.targets):
-            return True  # __author__ = ...
+            return _is_literal(node.value)  # __author__ = "..."
         return False
 
     return all(ok(n) for n in tree.body) and declares[0]
+
+
+def _is_declaration(node) -> bool:
+    """``[__path__ =] <owner>.declare_namespace|extend_path(<names>)`` and nothing more, where the
+    owner is a name or ``__import__('...')``."""
+    if isinstance(node, ast.Assign):
+        if not (len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and node.targets[0].id == "__path__"):
+            return False
+    elif not isinstance(node, ast.Expr):
+        return False
+    call = node.value
+    if not isinstance(call, ast.Call) or call.keywords or not all(isinstance(a, ast.Name) or _is_literal(a) for a in call.args):
+        return False
+    func = call.func
+    if isinstance(func, ast.Name):
+        return func.id in ("declare_namespace", "extend_path")
+    if not isinstance(func, ast.Attribute) or func.attr not in ("declare_namespace", "extend_path"):
+        return False
+    owner = func.value
+    return isinstance(owner, ast.Name) or (
+        isinstance(owner, ast.Call) and isinstance(owner.func, ast.Name) and owner.func.id == "__import__")
+
+
+def _is_literal(node) -> bool:
+    try:
+        ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return True
 
 
 def rewrite_shebang(data: bytes) -> bytes:

@@ -23,6 +23,7 @@ import requests
 from packaging.utils import canonicalize_name
 
 from migrate import problems
+from migrate.eggs.names import egg_parts
 from migrate.fetch.download import (
     DEFAULT_MAX_BYTES,
     DOWNLOADED,
@@ -37,7 +38,7 @@ from migrate.fetch.download import (
 )
 from migrate.fetch.net import NetOptions, make_session
 from migrate.fetch.selection import Selection, describe_missing, keep, pick_alternative
-from migrate.fetch.sources import HttpSource, Listing, SourceError, egg_parts, open_source
+from migrate.fetch.sources import HttpSource, Listing, SourceError, open_source
 from migrate.fsutil import fsync_dir
 from migrate.galaxy.eggsini import fold_key
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from typing import Optional, Sequence
 
 from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
 
 from migrate.eggs import names
-from migrate.fetch.sources import EggParts, Link, egg_parts
+from migrate.eggs.names import EggParts, egg_parts, same_version, split_ucs
+from migrate.fetch.sources import Link
 from migrate.galaxy.eggsini import EggsIni, Target, Wanted, parse_target, platform_note
 
 DEFAULT_GALAXY_PLATFORM = "linux-x86_64-ucs4"
@@ -76,7 +76,7 @@ def platform_match(egg: EggParts, target: Target) -> Optional[str]:
         return "" if egg.platform is None else None
     if egg.ucs:
         return platform_note(egg.full_platform, target.platform)
-    bare = re.sub(r"-ucs[24]$", "", target.platform)
+    bare = split_ucs(target.platform)[0]
     note = platform_note(egg.platform, bare)
     if note is None:
         return None
@@ -154,18 +154,6 @@ def pick_alternative(links: Sequence[Link], wanted: Wanted) -> Optional[tuple]:
     return link, f"{said} ({note})" if note else said
 
 
-def same_version(a: Optional[str], b: Optional[str]) -> bool:
-    """Egg file versions equal as written or after PEP 440 translation (``0.8a`` == ``0.8a0``)."""
-    if a is None or b is None:
-        return a == b
-    if a.lower() == b.lower():
-        return True
-    try:
-        return Version(names.pep440_version(a)) == Version(names.pep440_version(b))
-    except (InvalidVersion, ValueError):
-        return False
-
-
 def describe_missing(wanted: Wanted, links: Sequence[Link]) -> str:
     """Why nothing fits, naming what the project's listing does offer."""
     same = [link.filename for link in links
@@ -178,5 +166,5 @@ def describe_missing(wanted: Wanted, links: Sequence[Link]) -> str:
             + (f" (the listing has: {offer})" if offer else " (the listing has no egg of this project)"))
 
 
-__all__ = ["Selection", "Target", "Wanted", "keep", "pick_alternative", "platform_match", "same_version",
+__all__ = ["Selection", "Target", "Wanted", "keep", "pick_alternative", "platform_match",
            "describe_missing", "EggsIni"]

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -34,10 +33,10 @@ import requests
 from packaging.utils import canonicalize_name
 
 from migrate.eggs import names
+from migrate.eggs.names import egg_parts
 from migrate.errors import MigrateError
 from migrate.fetch.net import JSON_LISTING, HTTPStatus, NetError, NetOptions, get_page
 
-_UCS = re.compile(r"-(ucs[24])$", re.IGNORECASE)
 MAX_DEPTH = 4  # a Galaxy repository is 2 levels; leave room for /new/ and the like
 
 
@@ -78,38 +77,6 @@ class Listing:
         seen = {link.filename for link in self.links}
         extra = tuple(link for link in other.links if link.filename not in seen)
         return Listing(self.links + extra, self.skipped + other.skipped, self.errors + other.errors)
-
-
-@dataclass(frozen=True)
-class EggParts:
-    """What an egg file name says, read leniently (no PEP 440): fetching is not judging."""
-
-    project: str
-    version: Optional[str]
-    pyver: Optional[str]
-    platform: Optional[str]  # without the Galaxy ``-ucsN`` suffix
-    ucs: Optional[str]
-
-    @property
-    def full_platform(self) -> Optional[str]:
-        """``linux-x86_64-ucs4`` as Galaxy wrote it (None for pure eggs)."""
-        if self.platform is None:
-            return None
-        return f"{self.platform}-{self.ucs}" if self.ucs else self.platform
-
-
-def egg_parts(filename: str) -> EggParts:
-    """Split an egg file name with ``pkg_resources.EGG_NAME``; raises InvalidEggName."""
-    stem = names.strip_egg_suffix(filename)
-    match = names.EGG_NAME.fullmatch(stem)
-    if not match or not match.group("name"):
-        raise names.InvalidEggName(f"{filename}: not a pkg_resources egg name")
-    plat, ucs = match.group("plat"), None
-    if plat:
-        m = _UCS.search(plat)
-        if m:
-            ucs, plat = m.group(1).lower(), plat[: m.start()] or None
-    return EggParts(match.group("name"), match.group("ver"), match.group("pyver"), plat, ucs)
 
 
 def check_filename(name: str) -> Optional[str]:

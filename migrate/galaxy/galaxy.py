@@ -20,8 +20,7 @@ from packaging.utils import canonicalize_name, parse_wheel_filename
 
 from migrate import __version__
 from migrate.eggs import names
-from migrate.fetch.selection import same_version
-from migrate.fetch.sources import egg_parts
+from migrate.eggs.names import egg_parts, same_version
 from migrate.fsutil import write_if_changed
 from migrate.galaxy.eggsini import EggPin, EggsIni
 

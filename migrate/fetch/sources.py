@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -36,6 +35,7 @@ from migrate.eggs import names
 from migrate.eggs.names import egg_parts
 from migrate.errors import MigrateError
 from migrate.fetch.net import JSON_LISTING, HTTPStatus, NetError, NetOptions, get_page
+from migrate.parallel import thread_map
 
 MAX_DEPTH = 4  # a Galaxy repository is 2 levels; leave room for /new/ and the like
 
@@ -201,7 +201,7 @@ class HttpSource:
     def list_all(self) -> Listing:
         """Every egg below the root: the root page, then project folders, in parallel."""
         if self.kind == "json":
-            listings = self._map(self._json_project, self._root_page)
+            listings = thread_map(self._json_project, self._root_page, self.jobs)
             return sum(listings, Listing())
         listing, subdirs = self._root_page
         return listing + self._crawl(subdirs, depth=1)
@@ -260,7 +260,7 @@ class HttpSource:
         while folders and depth <= MAX_DEPTH:
             folders = [(u, p) for u, p in dict(folders).items() if u not in seen]
             seen.update(u for u, _ in folders)
-            pages = self._map(lambda item: self._read_html(*item), folders)
+            pages = thread_map(lambda item: self._read_html(*item), folders, self.jobs)
             folders = []
             for listing, subdirs in pages:
                 total = total + listing
@@ -370,12 +370,6 @@ class HttpSource:
             size = entry.get("size") if isinstance(entry.get("size"), int) else None
             links.append(Link(bare, filename, name, hashes.get("sha256") or _fragment_sha256(parts.fragment), size))
         return Listing(tuple(_first_per_name(links)), tuple(skipped))
-
-    def _map(self, func, items: list) -> list:
-        if len(items) <= 1 or self.jobs <= 1:
-            return [func(i) for i in items]
-        with ThreadPoolExecutor(max_workers=min(self.jobs, len(items))) as pool:
-            return list(pool.map(func, items))
 
 
 class _Anchors(HTMLParser):

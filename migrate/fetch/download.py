@@ -32,7 +32,7 @@ import urllib3
 
 from migrate.fetch.net import RETRY_STATUSES, NetOptions, _is_dns, describe
 from migrate.fetch.sources import Link
-from migrate.fsutil import file_sha256
+from migrate.fsutil import file_sha256, write_atomic
 
 STATE_FILE = ".egg-migrate-fetch.jsonl"
 PART_SUFFIX = ".part"
@@ -159,7 +159,7 @@ class State:
             self._change({"kind": "partial", "name": filename, **entry})
 
     def close(self) -> None:
-        """Compact the journal (atomically) and close it."""
+        """Compact the journal (atomically, fsynced) and close it."""
         with self._lock:
             if self._fd is None:
                 return
@@ -167,9 +167,7 @@ class State:
             self._fd = None
             lines = [{"kind": "egg", "name": n, **e} for n, e in sorted(self.eggs.items())]
             lines += [{"kind": "partial", "name": n, **e} for n, e in sorted(self.partial.items())]
-            tmp = self.path.with_name(f"{self.path.name}.tmp-{os.getpid()}")
-            tmp.write_text("".join(json.dumps(x, sort_keys=True) + "\n" for x in lines), encoding="utf-8")
-            os.replace(tmp, self.path)
+            write_atomic(self.path, "".join(json.dumps(x, sort_keys=True) + "\n" for x in lines))
 
     def _change(self, entry: dict) -> None:
         line = (json.dumps(entry, sort_keys=True) + "\n").encode("utf-8")

@@ -13,8 +13,6 @@ Every wanted egg ends in the report with a status: ``downloaded``,
 from __future__ import annotations
 
 import json
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional
@@ -39,8 +37,9 @@ from migrate.fetch.download import (
 from migrate.fetch.net import NetOptions, make_session
 from migrate.fetch.selection import Selection, describe_missing, keep, pick_alternative
 from migrate.fetch.sources import HttpSource, Listing, SourceError, open_source
-from migrate.fsutil import fsync_dir
+from migrate.fsutil import fsync_dir, write_atomic
 from migrate.galaxy.eggsini import fold_key
+from migrate.parallel import thread_map
 
 MANIFEST = "fetch-manifest.json"
 STATUSES = (DOWNLOADED, VERIFIED, SKIPPED, MISSING, FAILED)
@@ -139,11 +138,9 @@ def fetch(source: str, dest: Path, selection: Selection = Selection(), jobs: int
 
 
 def write_manifest(report: FetchReport) -> Path:
-    """``<dest>/fetch-manifest.json``, written atomically."""
+    """``<dest>/fetch-manifest.json``, written atomically (fsynced)."""
     path = report.dest / MANIFEST
-    tmp = path.with_name(f".{MANIFEST}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(report.as_dict(), indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(report.as_dict(), indent=2) + "\n")
     return path
 
 
@@ -187,7 +184,7 @@ def _fetch_listing(src, downloader: Downloader, selection: Selection, jobs: int,
         progress.done(result)
         return result
 
-    return pre + _map(work, chosen, jobs), listing
+    return pre + thread_map(work, chosen, jobs), listing
 
 
 # -- eggs.ini mode --------------------------------------------------------------
@@ -212,7 +209,7 @@ def _fetch_eggs_ini(src, downloader: Downloader, selection: Selection, jobs: int
         progress.done(result)
         return result
 
-    results = pre + _map(work, wanted, jobs)
+    results = pre + thread_map(work, wanted, jobs)
     total = sum(listings, Listing())
     return results, Listing((), total.skipped, tuple(dict.fromkeys(total.errors)))
 
@@ -240,13 +237,6 @@ def _fetch_one_wanted(src, downloader: Downloader, w, listings: list) -> Result:
         return Result(w.filename, direct.url if direct else None, MISSING, reason=reason)
     link, note = picked
     return downloader.fetch(link, note)
-
-
-def _map(func, items: list, jobs: int) -> list:
-    if jobs <= 1 or len(items) <= 1:
-        return [func(i) for i in items]
-    with ThreadPoolExecutor(max_workers=min(jobs, len(items))) as pool:
-        return list(pool.map(func, items))
 
 
 def _record(r: Result) -> dict:

@@ -22,7 +22,6 @@ import json
 import os
 import threading
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Iterable, Optional
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
@@ -34,6 +33,7 @@ from packaging.utils import canonicalize_name
 from migrate.eggs import names
 from migrate.eggs.names import egg_parts
 from migrate.errors import MigrateError
+from migrate.fetch.links import page_anchors, parse_sha256
 from migrate.fetch.net import JSON_LISTING, HTTPStatus, NetError, NetOptions, get_page
 from migrate.parallel import thread_map
 
@@ -279,20 +279,15 @@ class HttpSource:
 
     def _parse_html(self, page_url: str, text: str, project: Optional[str]):
         """(Listing of egg links, [(subfolder URL, project)]) for one HTML page."""
-        parser = _Anchors()
         try:
-            parser.feed(text)
-            parser.close()
+            anchors = page_anchors(text, page_url)
         except Exception as exc:  # html.parser is lenient; keep whatever it found
             return Listing(errors=(f"listing {page_url}: unreadable HTML ({exc})",)), []
-        base = urljoin(page_url, parser.base) if parser.base else page_url
         links, skipped, subdirs = [], [], []
-        for href in parser.hrefs:
-            href = href.strip()
-            if not href or href.startswith(("?", "#", "mailto:", "javascript:")):
+        for anchor in anchors:
+            if anchor.href.startswith(("?", "#", "mailto:", "javascript:")):
                 continue  # autoindex sort links, anchors
-            absolute = urljoin(base, href)
-            parts = urlsplit(absolute)
+            parts = urlsplit(anchor.url)
             bare = urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, ""))
             if (parts.scheme, parts.netloc.lower()) != self.origin:
                 skipped.append(Skip(bare, f"leaves the source host {self.origin[1]}"))
@@ -318,7 +313,7 @@ class HttpSource:
             if reason:
                 skipped.append(Skip(bare, reason))
                 continue
-            sha = _fragment_sha256(parts.fragment)
+            sha = parse_sha256(parts.fragment)
             links.append(Link(urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, "")), filename,
                               project, sha))
         return Listing(tuple(_first_per_name(links)), tuple(skipped)), subdirs
@@ -368,24 +363,8 @@ class HttpSource:
                 continue
             hashes = entry.get("hashes") if isinstance(entry.get("hashes"), dict) else {}
             size = entry.get("size") if isinstance(entry.get("size"), int) else None
-            links.append(Link(bare, filename, name, hashes.get("sha256") or _fragment_sha256(parts.fragment), size))
+            links.append(Link(bare, filename, name, hashes.get("sha256") or parse_sha256(parts.fragment), size))
         return Listing(tuple(_first_per_name(links)), tuple(skipped))
-
-
-class _Anchors(HTMLParser):
-    """``<a href>`` values and ``<base href>``, in page order."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.hrefs: list = []
-        self.base: Optional[str] = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "a" and attrs.get("href"):
-            self.hrefs.append(attrs["href"])
-        elif tag == "base" and attrs.get("href") and self.base is None:
-            self.base = attrs["href"]
 
 
 def _is_json(resp) -> bool:
@@ -400,14 +379,6 @@ def _json_body(resp) -> dict:
     if not isinstance(data, dict):
         raise SourceError(f"{resp.url}: bad PEP 691 JSON (not an object)")
     return data
-
-
-def _fragment_sha256(fragment: str) -> Optional[str]:
-    if fragment.startswith("sha256="):
-        value = fragment[len("sha256="):].lower()
-        if len(value) == 64 and all(c in "0123456789abcdef" for c in value):
-            return value
-    return None
 
 
 def _quote_segment(text: str) -> str:

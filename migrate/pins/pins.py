@@ -18,7 +18,6 @@ import os
 import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Iterable, Optional
 from urllib.parse import unquote, urldefrag, urljoin, urlparse
@@ -34,6 +33,7 @@ from packaging.version import Version
 from migrate import __version__
 from migrate import problems as P
 from migrate.errors import MigrateError
+from migrate.fetch.links import page_anchors, parse_sha256
 from migrate.fsutil import write_atomic
 
 _LEGACY = {5: "manylinux1", 12: "manylinux2010", 17: "manylinux2014"}
@@ -198,18 +198,6 @@ class IndexFile:
     tags: frozenset
 
 
-class _Links(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.links, self.base = [], None
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "a":
-            self.links.append(dict(attrs))
-        elif tag == "base" and self.base is None:
-            self.base = dict(attrs).get("href")
-
-
 class Index:
     """A PEP 503 simple index: a local mirror folder, a ``file://`` URL or an http(s) URL."""
 
@@ -293,15 +281,10 @@ class Index:
 
 
 def _parse_page(body: bytes, page_url: str, project: str) -> list:
-    parser = _Links()
-    parser.feed(body.decode("utf-8", "replace"))
-    base = urljoin(page_url, parser.base) if parser.base else page_url
     out = []
-    for attrs in parser.links:
-        href = attrs.get("href")
-        if not href:
-            continue
-        url, frag = urldefrag(urljoin(base, href))
+    for anchor in page_anchors(body.decode("utf-8", "replace"), page_url):
+        attrs = anchor.attrs
+        url, frag = urldefrag(anchor.url)
         filename = unquote(url.rsplit("/", 1)[-1])
         if not filename.endswith(".whl"):
             continue
@@ -311,9 +294,9 @@ def _parse_page(body: bytes, page_url: str, project: str) -> list:
             continue
         if name != project:
             continue
-        sha = frag[len("sha256="):] if frag.startswith("sha256=") else None
+        sha = parse_sha256(frag)
         meta = attrs.get("data-core-metadata") or attrs.get("data-dist-info-metadata")
-        meta_sha = meta[len("sha256="):] if meta and meta.startswith("sha256=") else None
+        meta_sha = parse_sha256(meta)
         out.append(IndexFile(
             filename=filename, url=url, sha256=sha, requires_python=attrs.get("data-requires-python") or None,
             metadata_sha256=meta_sha, has_metadata=bool(meta) and meta.lower() != "false",

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import email.parser
 import hashlib
-import io
 import os
-import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -35,6 +33,7 @@ from migrate import problems as P
 from migrate.errors import MigrateError
 from migrate.fetch.links import page_anchors, parse_sha256
 from migrate.fsutil import write_atomic
+from migrate.wheels.wheelfile import WheelMetadataError, read_metadata
 
 _LEGACY = {5: "manylinux1", 12: "manylinux2010", 17: "manylinux2014"}
 _LEGACY_TO_GLIBC = {v: k for k, v in _LEGACY.items()}
@@ -261,12 +260,10 @@ class Index:
                 if f.metadata_sha256 and hashlib.sha256(data).hexdigest() != f.metadata_sha256:
                     raise PinError(f"{f.url}.metadata: sha256 differs from the index's data-core-metadata")
                 return data
-        blob = self.wheel(f)
-        with zipfile.ZipFile(io.BytesIO(blob)) as zf:
-            names = [n for n in zf.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
-            if not names:
-                raise PinError(f"{f.filename}: no .dist-info/METADATA")
-            return zf.read(names[0])
+        try:
+            return read_metadata(self.wheel(f))
+        except WheelMetadataError as exc:
+            raise PinError(f"{f.filename}: {exc}") from None
 
     def wheel(self, f: IndexFile) -> bytes:
         data = self._get(f.url)

@@ -30,8 +30,8 @@ from typing import Optional
 import requests
 import urllib3
 
+from migrate.fetch.listing import Link
 from migrate.fetch.net import RETRY_STATUSES, NetOptions, _is_dns, describe
-from migrate.fetch.sources import Link
 from migrate.fsutil import file_sha256, write_atomic
 
 STATE_FILE = ".egg-migrate-fetch.jsonl"

@@ -34,9 +34,11 @@ from migrate.fetch.download import (
     Result,
     State,
 )
+from migrate.fetch.httpsource import HttpSource
+from migrate.fetch.listing import Listing, SourceError
 from migrate.fetch.net import NetOptions, make_session
 from migrate.fetch.selection import Selection, describe_missing, keep, pick_alternative
-from migrate.fetch.sources import HttpSource, Listing, SourceError, open_source
+from migrate.fetch.sources import open_source
 from migrate.fsutil import fsync_dir, write_atomic
 from migrate.galaxy.eggsini import fold_key
 from migrate.parallel import thread_map

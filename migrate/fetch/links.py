@@ -1,7 +1,7 @@
 """The links of an HTML listing page: its ``<a href>`` with their attributes, and ``#sha256=`` values.
 
 One reader for the pages egg-migrate reads: autoindex, find-links and PEP 503
-pages when fetching eggs (:mod:`migrate.fetch.sources`), a mirror's PEP 503
+pages when fetching eggs (:mod:`migrate.fetch.pages`), a mirror's PEP 503
 project pages when pinning (:mod:`migrate.pins`). Which links count is the
 caller's business. Hrefs are resolved against the first ``<base href>`` (as
 browsers and pip do), else the page's own URL.

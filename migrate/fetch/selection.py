@@ -16,7 +16,7 @@ from packaging.utils import canonicalize_name
 
 from migrate.eggs import names
 from migrate.eggs.names import EggParts, egg_parts, same_version, split_ucs
-from migrate.fetch.sources import Link
+from migrate.fetch.listing import Link
 from migrate.galaxy.eggsini import EggsIni, Target, Wanted, parse_target, platform_note
 
 DEFAULT_GALAXY_PLATFORM = "linux-x86_64-ucs4"

@@ -22,23 +22,14 @@ from packaging.utils import canonicalize_name
 
 from migrate import problems
 from migrate.eggs.names import egg_parts
-from migrate.fetch.download import (
-    DEFAULT_MAX_BYTES,
-    DOWNLOADED,
-    FAILED,
-    MISSING,
-    SKIPPED,
-    VERIFIED,
-    Downloader,
-    Progress,
-    Result,
-    State,
-)
+from migrate.fetch.download import DEFAULT_MAX_BYTES, Downloader
 from migrate.fetch.httpsource import HttpSource
 from migrate.fetch.listing import Listing, SourceError
 from migrate.fetch.net import NetOptions, make_session
+from migrate.fetch.results import DOWNLOADED, FAILED, MISSING, SKIPPED, VERIFIED, Progress, Result
 from migrate.fetch.selection import Selection, describe_missing, keep, pick_alternative
 from migrate.fetch.sources import open_source
+from migrate.fetch.state import State
 from migrate.fsutil import fsync_dir, write_atomic
 from migrate.galaxy.eggsini import fold_key
 from migrate.parallel import thread_map

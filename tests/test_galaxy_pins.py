@@ -192,7 +192,7 @@ def test_written_atomically_and_left_alone_when_unchanged(tmp_path):
 
 
 def test_requirement_roots_are_the_converted_eggs_at_their_wheel_versions(tmp_path):
-    from migrate.pins import pins
+    from migrate import pins
 
     ini = eggsini.parse_text(INI)
     roots, notes = galaxy.requirement_roots(ini, RECORDS)

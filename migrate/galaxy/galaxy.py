@@ -133,7 +133,7 @@ def requirement_roots(ini: EggsIni, records: list) -> tuple:
     """
     from packaging.requirements import Requirement
 
-    from migrate.pins.pins import Root
+    from migrate.pins.provider import Root
 
     result = pins_for(ini, records)
     roots = [Root(Requirement(p.requirement), f"eggs.ini [eggs:{'platform' if p.egg.platform else 'noplatform'}] "

@@ -456,7 +456,7 @@ def default_target(records: list) -> tuple:
 
 
 def _pins(options: RunOptions, ini, out: Path, report: RunReport, say, bars: bool) -> None:
-    from migrate.pins import pins
+    from migrate import pins
 
     started = time.perf_counter()
     path, stamp = out / "requirements.txt", out / STATE / "pins.json"
@@ -566,7 +566,7 @@ def _galaxy_pins(ini, out: Path, report: RunReport, say, hashes: bool = False) -
 
 
 def _pin_roots(options: RunOptions, ini, out: Path, report: RunReport, target) -> tuple:
-    from migrate.pins import pins
+    from migrate import pins
 
     if options.pin:
         return list(options.pin), []

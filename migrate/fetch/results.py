@@ -16,7 +16,6 @@ MISSING = "missing"
 FAILED = "failed"
 
 
-
 @dataclass(frozen=True)
 class Result:
     """What happened to one egg (one row of the fetch manifest)."""

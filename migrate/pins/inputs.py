@@ -1,5 +1,4 @@
-"""What to pin: the roots from a requirements file (``-r``) or a Galaxy eggs.ini.
-"""
+"""What to pin: the roots from a requirements file (``-r``) or a Galaxy eggs.ini."""
 from __future__ import annotations
 
 from pathlib import Path

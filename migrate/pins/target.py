@@ -17,7 +17,6 @@ _LEGACY = {5: "manylinux1", 12: "manylinux2010", 17: "manylinux2014"}
 _LEGACY_TO_GLIBC = {v: k for k, v in _LEGACY.items()}
 
 
-
 @dataclass(frozen=True)
 class Target:
     """The interpreter and system the pins are for."""

@@ -17,7 +17,7 @@ from packaging.utils import canonicalize_name
 from migrate.eggs import names
 from migrate.eggs.names import EggParts, egg_parts, same_version, split_ucs
 from migrate.fetch.listing import Link
-from migrate.galaxy.eggsini import EggsIni, Target, Wanted, parse_target, platform_note
+from migrate.galaxy.eggsini import EggsIni, EggTarget, Wanted, parse_target, platform_note
 
 DEFAULT_GALAXY_PLATFORM = "linux-x86_64-ucs4"
 
@@ -28,7 +28,7 @@ class Selection:
 
     eggs_ini: Optional[EggsIni] = None
     python: Optional[str] = None  # "2.7": keep only eggs for this Python
-    targets: tuple = ()  # of Target with a platform
+    targets: tuple = ()  # of EggTarget with a platform
     projects: tuple = ()  # names as given; matched with PEP 503 normalisation
     include_no_auto: bool = False
 
@@ -66,7 +66,7 @@ class Selection:
         return "; ".join(bits) or "every egg"
 
 
-def platform_match(egg: EggParts, target: Target) -> Optional[str]:
+def platform_match(egg: EggParts, target: EggTarget) -> Optional[str]:
     """``""`` when ``egg`` is built for ``target``'s platform, a note when compatible, else None.
 
     Eggs without Galaxy's ``-ucsN`` suffix (plain setuptools builds) match on the
@@ -117,7 +117,7 @@ def pick_alternative(links: Sequence[Link], wanted: Wanted) -> Optional[tuple]:
     the newest compatible macOS.
     """
     want = egg_parts(wanted.filename)
-    pure = wanted.target.platform is None or not wanted.pin.platform
+    pure = wanted.target.platform is None or not wanted.pin.platform_specific
     targets = (wanted.deployment or ()) if pure else (wanted.target,)
     ranked = []
     for link in links:
@@ -160,11 +160,10 @@ def describe_missing(wanted: Wanted, links: Sequence[Link]) -> str:
             if canonicalize_name(egg_parts(link.filename).project) == canonicalize_name(wanted.key)]
     offer = ", ".join(sorted(same)[:6]) + (f" and {len(same) - 6} more" if len(same) > 6 else "")
     also = ""
-    if not wanted.pin.platform and wanted.deployment:
+    if not wanted.pin.platform_specific and wanted.deployment:
         also = " nor a build for " + " or ".join(t.platform for t in wanted.deployment)
     return (f"no {wanted.key} {wanted.pin.full_version} egg for {wanted.target}{also}"
             + (f" (the listing has: {offer})" if offer else " (the listing has no egg of this project)"))
 
 
-__all__ = ["Selection", "Target", "Wanted", "keep", "pick_alternative", "platform_match",
-           "describe_missing", "EggsIni"]
+__all__ = ["Selection", "keep", "pick_alternative", "platform_match", "describe_missing"]

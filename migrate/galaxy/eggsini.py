@@ -55,7 +55,7 @@ class EggPin:
     key: str  # as written, case kept: ``MySQL_python``, ``repoze.lru``
     version: str  # as written: ``1.2.3c1``
     tag: str  # ``[tags]`` suffix or ``""``: ``_5.1.41_static``
-    platform: bool  # True for [eggs:platform] (eggs with C code)
+    platform_specific: bool  # True for [eggs:platform]: built per platform (eggs with C code)
     lineno: int
 
     @property
@@ -65,8 +65,9 @@ class EggPin:
 
 
 @dataclass(frozen=True)
-class Target:
-    """What a deployment ran: ``py2.7`` + ``linux-x86_64-ucs4`` (Galaxy's platform string)."""
+class EggTarget:
+    """The eggs to fetch: built for ``py2.7`` + ``linux-x86_64-ucs4`` (Galaxy's platform string, what a
+    Galaxy host ran). Not the deployment the pins are for: that is :class:`migrate.pins.EggTarget`."""
 
     python: str = "2.7"
     platform: Optional[str] = "linux-x86_64-ucs4"  # None: pure eggs only
@@ -80,8 +81,8 @@ class Target:
         return self.egg_platform
 
 
-def parse_target(python: Optional[str] = None, platform: Optional[str] = None) -> Target:
-    """Build a :class:`Target` from CLI-style strings, normalised as Galaxy's client did.
+def parse_target(python: Optional[str] = None, platform: Optional[str] = None) -> EggTarget:
+    """Build a :class:`EggTarget` from CLI-style strings, normalised as Galaxy's client did.
 
     ``platform`` may be ``linux-x86_64-ucs4``, ``py2.7-linux-x86_64-ucs4`` or omit the
     ``-ucsN`` suffix (then ``ucs4`` on Linux, ``ucs2`` on macOS and Windows, the builds
@@ -104,7 +105,7 @@ def parse_target(python: Optional[str] = None, platform: Optional[str] = None) -
     if not re.fullmatch(r"\d+\.\d+", python):
         raise InvalidTarget(f"--python {python!r} is not like 2.7")
     if platform is None:
-        return Target(python, None)
+        return EggTarget(python, None)
     parts = platform.split("-")
     ucs = None
     if parts[-1].lower() in ("ucs2", "ucs4"):
@@ -120,10 +121,10 @@ def parse_target(python: Optional[str] = None, platform: Optional[str] = None) -
         if parts[2] in ("i386", "x86_64", "universal"):
             parts[2] = "intel"
     if python.split(".")[0] != "2":
-        return Target(python, "-".join(parts))  # UCS2/UCS4 builds ended with Python 3.3
+        return EggTarget(python, "-".join(parts))  # UCS2/UCS4 builds ended with Python 3.3
     if ucs is None:
         ucs = "ucs4" if parts[0] == "linux" else "ucs2"
-    return Target(python, "-".join(parts + [ucs]))
+    return EggTarget(python, "-".join(parts + [ucs]))
 
 
 def platform_note(provided: str, required: str) -> Optional[str]:
@@ -156,9 +157,9 @@ class Wanted:
     """
 
     pin: EggPin
-    target: Target  # platform None for pure eggs
+    target: EggTarget  # platform None for pure eggs
     filename: str
-    deployment: tuple = ()  # of Target with a platform: where this egg will run
+    deployment: tuple = ()  # of EggTarget with a platform: where this egg will run
 
     @property
     def key(self) -> str:
@@ -188,7 +189,7 @@ class EggsIni:
         """key -> EggPin; a key in both sections is the [eggs:noplatform] one, as in Galaxy."""
         return {pin.key: pin for pin in self.platform_eggs + self.noplatform_eggs}
 
-    def wanted(self, targets: Union[Target, Sequence[Target]], projects: Iterable[str] = (),
+    def wanted(self, targets: Union[EggTarget, Sequence[EggTarget]], projects: Iterable[str] = (),
                include_no_auto: bool = False) -> list:
         """The egg files to fetch for these targets, in file order, without duplicates.
 
@@ -197,7 +198,7 @@ class EggsIni:
         folded) narrows the list; ``no_auto`` eggs are left out unless asked for
         (Galaxy built them on the host instead of fetching them).
         """
-        if isinstance(targets, Target):
+        if isinstance(targets, EggTarget):
             targets = [targets]
         wanted_keys = {fold_key(p) for p in projects}
         out, seen = [], set()
@@ -207,24 +208,24 @@ class EggsIni:
             if pin.key in self.no_auto and not include_no_auto:
                 continue
             for target in targets:
-                if pin.platform:
+                if pin.platform_specific:
                     if target.platform is None:
                         continue
                     t = target
                 else:
-                    t = Target(target.python, None)
+                    t = EggTarget(target.python, None)
                 name = egg_filename(pin, t)
                 if name not in seen:
                     seen.add(name)
                     deployment = tuple(x for x in targets if x.platform and x.python == t.python)
-                    out.append(Wanted(pin, t, name, deployment if not pin.platform else (t,)))
+                    out.append(Wanted(pin, t, name, deployment if not pin.platform_specific else (t,)))
         return out
 
 
-def egg_filename(pin: EggPin, target: Target) -> str:
+def egg_filename(pin: EggPin, target: EggTarget) -> str:
     """``K-VT-pyX.Y[-platform].egg`` with pkg_resources' ``to_filename`` (``-`` -> ``_``)."""
     name = f"{_to_filename(pin.key)}-{_to_filename(pin.full_version)}-py{target.python}"
-    if pin.platform and target.platform:
+    if pin.platform_specific and target.platform:
         name += f"-{target.platform}"
     return name + ".egg"
 

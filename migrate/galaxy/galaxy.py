@@ -136,7 +136,7 @@ def requirement_roots(ini: EggsIni, records: list) -> tuple:
     from migrate.pins.provider import Root
 
     result = pins_for(ini, records)
-    roots = [Root(Requirement(p.requirement), f"eggs.ini [eggs:{'platform' if p.egg.platform else 'noplatform'}] "
+    roots = [Root(Requirement(p.requirement), f"eggs.ini [eggs:{'platform' if p.egg.platform_specific else 'noplatform'}] "
                   f"{p.egg.key}") for p in result.pins]
     notes = [f"{u.egg.key}: not pinned, {u.reason}" for u in result.unpinned]
     return roots, notes
@@ -190,7 +190,7 @@ def _pin(ini: EggsIni, egg: EggPin, good: list, bad: list) -> Pin:
     version = versions.most_common(1)[0][0] if len(versions) == 1 else _preferred(egg, versions)
     chosen = [r for r in good if r["version"] == version]
     notes = []
-    pure_egg = not egg.platform
+    pure_egg = not egg.platform_specific
     for r in chosen:
         name = Path(r["egg"]).name
         if pure_egg and r.get("egg_platform"):

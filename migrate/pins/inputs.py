@@ -52,7 +52,7 @@ def read_eggs_ini(path, manifest=None) -> tuple:
     known = _manifest_versions(manifest) if manifest else {}
     roots, notes = [], []
     for pin in ini.eggs.values():
-        section = "eggs:platform" if pin.platform else "eggs:noplatform"
+        section = "eggs:platform" if pin.platform_specific else "eggs:noplatform"
         if pin.key in ini.no_auto:
             notes.append(f"{pin.key}: in [general] no_auto (optional in Galaxy), not pinned")
             continue

@@ -1,9 +1,9 @@
 """``fetch``: a repository of eggs -> verified egg files in one folder, and a report.
 
 The one entry point is :func:`fetch`; the CLI and the pipeline call it. It joins
-three modules: :mod:`migrate.sources` (what the repository offers),
-:mod:`migrate.selection` (what is wanted: eggs.ini pins, a target, projects)
-and :mod:`migrate.download` (getting one egg onto disk, resumable and checked).
+three modules: :mod:`~migrate.fetch.sources` (what the repository offers),
+:mod:`~migrate.fetch.selection` (what is wanted: eggs.ini pins, egg targets, projects)
+and :mod:`~migrate.fetch.download` (getting one egg onto disk, resumable and checked).
 Eggs are fetched in parallel threads over one pooled ``requests.Session``.
 
 Every wanted egg ends in the report with a status: ``downloaded``,
@@ -55,8 +55,8 @@ class FetchReport:
     source: str
     dest: Path
     selection: str
-    results: tuple = ()  # of download.Result
-    skipped_links: tuple = ()  # of sources.Skip: links not followed and why
+    results: tuple = ()  # of results.Result
+    skipped_links: tuple = ()  # of listing.Skip: links not followed and why
     errors: tuple = ()  # one-line messages that make the run fail (unreadable listings...)
     warnings: tuple = ()  # of problems.Problem (eggs.ini oddities, state file)
 

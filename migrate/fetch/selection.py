@@ -1,7 +1,7 @@
 """Which eggs to fetch: eggs.ini pins, a target Python/platform, project names.
 
 Two modes. With an eggs.ini, the wanted file names are Galaxy's
-(:meth:`migrate.eggsini.EggsIni.wanted`) and :func:`pick_alternative` is Galaxy's
+(:meth:`migrate.galaxy.eggsini.EggsIni.wanted`) and :func:`pick_alternative` is Galaxy's
 ``find_alternative``: same project, version and Python, a compatible platform,
 and the choice is stated. Without one, every egg of the listing is kept unless
 ``--python``/``--platform``/``--project`` rule it out (:func:`keep`).

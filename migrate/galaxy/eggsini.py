@@ -67,7 +67,7 @@ class EggPin:
 @dataclass(frozen=True)
 class EggTarget:
     """The eggs to fetch: built for ``py2.7`` + ``linux-x86_64-ucs4`` (Galaxy's platform string, what a
-    Galaxy host ran). Not the deployment the pins are for: that is :class:`migrate.pins.EggTarget`."""
+    Galaxy host ran). Not the deployment the pins are for: that is :class:`migrate.pins.Target`."""
 
     python: str = "2.7"
     platform: Optional[str] = "linux-x86_64-ucs4"  # None: pure eggs only

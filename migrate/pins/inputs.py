@@ -35,7 +35,7 @@ def read_requirements_file(path) -> list:
 
 
 def read_eggs_ini(path, manifest=None) -> tuple:
-    """(roots, notes): ``name==version`` for every egg of a Galaxy eggs.ini (``migrate.eggsini``).
+    """(roots, notes): ``name==version`` for every egg of a Galaxy eggs.ini (``migrate.galaxy.eggsini``).
 
     The version is the wheel's: looked up in ``manifest`` (manifest.json: the egg's
     version string -> the wheel's PEP 440 version) when given, else computed as the

@@ -13,7 +13,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
 import requests
 import urllib3
@@ -39,7 +39,7 @@ class _Retry:
 class _Received:
     """What one attempt streamed into the ``.part`` file."""
 
-    sha: object  # hashlib sha256 over the whole file so far
+    sha: Any  # hashlib.sha256 over the whole file so far
     offset: int  # where this attempt started writing
     received: int  # bytes in the file now
     total: Optional[int]  # what the server said the whole file has
@@ -195,7 +195,7 @@ class HttpTransfer:
 def _headers(offset: int, partial: Optional[dict]) -> dict:
     """Resume at ``offset`` only if the file is still the one the ``.part`` began (``If-Range``)."""
     headers = {"Accept-Encoding": "identity"}
-    if offset:
+    if offset and partial:  # an offset comes with the partial entry that made it (see _resume_point)
         headers["Range"] = f"bytes={offset}-"
         validator = partial.get("etag") or partial.get("last_modified")
         if validator:

@@ -1,7 +1,8 @@
-"""Process-pool maps: the parallelism of the CLI and the pipeline.
+"""Process- and thread-pool maps: the parallelism of the CLI and the pipeline.
 
 Conversion is CPU-bound (inflate, hash, ELF parsing), so eggs go to a process
-pool; one egg is one task, results come back in input order.
+pool; one egg is one task, results come back in input order. Fetching waits on
+the network, so listings and downloads go to a thread pool (:func:`thread_map`).
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import os
 import signal
 import sys
 from collections import deque
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from itertools import islice
 from typing import Callable, Iterable, Iterator
@@ -39,6 +40,14 @@ def bounded_map(func: Callable, tasks: Iterable, jobs: int) -> Iterator:
                 pending.append(pool.submit(func, task))
                 break
             yield result
+
+
+def thread_map(func: Callable, items: list, jobs: int) -> list:
+    """``map`` over a thread pool when jobs > 1, in input order: for work that waits on I/O."""
+    if jobs <= 1 or len(items) <= 1:
+        return [func(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(jobs, len(items))) as pool:
+        return list(pool.map(func, items))
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from migrate.galaxy import eggsini
-from migrate.galaxy.eggsini import InvalidEggsIni, InvalidTarget, Target, parse_target, platform_note
+from migrate.galaxy.eggsini import EggTarget, InvalidEggsIni, InvalidTarget, parse_target, platform_note
 
 # Galaxy 15.10's eggs.ini (abridged: every section, comments, a commented-out egg).
 GALAXY_1510 = """\
@@ -65,7 +65,7 @@ def test_galaxy_1510_file_parses_completely(tmp_path):
     assert ini.no_auto == ("pbs_python",)
     assert [p.key for p in ini.platform_eggs][:3] == ["bx_python", "MarkupSafe", "MySQL_python"]
     assert "msgpack_python" not in ini.eggs  # commented out
-    assert ini.eggs["repoze.lru"].version == "0.6" and not ini.eggs["repoze.lru"].platform
+    assert ini.eggs["repoze.lru"].version == "0.6" and not ini.eggs["repoze.lru"].platform_specific
     assert ini.eggs["psycopg2"].full_version == "2.5.1_9.2.4_static"
     assert ini.tags["pysam"] == "_kanwei_b10f6e722e9a"
     assert ini.sources["psycopg2"] == ("postgresql-9.2.4",)
@@ -96,7 +96,7 @@ def test_wanted_names_are_galaxys_for_ucs4_and_ucs2_side_by_side():
 
 def test_wanted_projects_match_loosely():
     ini = eggsini.parse_text(GALAXY_1510)
-    names = [w.filename for w in ini.wanted(Target(), projects=["mysql-python", "REPOZE_LRU"])]
+    names = [w.filename for w in ini.wanted(EggTarget(), projects=["mysql-python", "REPOZE_LRU"])]
     assert names == ["MySQL_python-1.2.3c1_5.1.41_static-py2.7-linux-x86_64-ucs4.egg", "repoze.lru-0.6-py2.7.egg"]
 
 
@@ -141,8 +141,8 @@ def test_keys_are_case_sensitive_and_repeats_warn():
 
 def test_both_sections_noplatform_wins_like_galaxy():
     ini = eggsini.parse_text("[eggs:platform]\nfoo = 1.0\n[eggs:noplatform]\nfoo = 2.0\n")
-    assert ini.eggs["foo"].version == "2.0" and not ini.eggs["foo"].platform
-    assert [w.filename for w in ini.wanted(Target())] == ["foo-2.0-py2.7.egg"]
+    assert ini.eggs["foo"].version == "2.0" and not ini.eggs["foo"].platform_specific
+    assert [w.filename for w in ini.wanted(EggTarget())] == ["foo-2.0-py2.7.egg"]
     assert any(p.code == "eggsini-both-sections" for p in ini.problems)
 
 
@@ -193,14 +193,14 @@ def test_latin1_and_bom_files_read(tmp_path):
 
 
 def test_targets_normalised_as_galaxy_did():
-    assert parse_target("2.7", "linux-x86_64-ucs4") == Target("2.7", "linux-x86_64-ucs4")
-    assert parse_target(None, "py2.6-linux-i686-ucs2") == Target("2.6", "linux-i686-ucs2")
+    assert parse_target("2.7", "linux-x86_64-ucs4") == EggTarget("2.7", "linux-x86_64-ucs4")
+    assert parse_target(None, "py2.6-linux-i686-ucs2") == EggTarget("2.6", "linux-i686-ucs2")
     assert parse_target("2.7", "linux-x86_64").platform == "linux-x86_64-ucs4"  # Linux default
     # macOS: < 10.6 -> 10.6; i386/x86_64/universal -> intel; python.org builds are UCS2
     assert parse_target("2.7", "macosx-10.9-x86_64").platform == "macosx-10.9-intel-ucs2"
     assert parse_target("2.7", "macosx-10.4-universal-ucs2").platform == "macosx-10.6-intel-ucs2"
     assert parse_target("3.6", "linux-x86_64").platform == "linux-x86_64"  # no UCS split on Python 3
-    assert str(Target("2.7", "linux-x86_64-ucs4")) == "py2.7-linux-x86_64-ucs4"
+    assert str(EggTarget("2.7", "linux-x86_64-ucs4")) == "py2.7-linux-x86_64-ucs4"
     for bad in [("2.7", "py2.6-linux-x86_64"), ("two", "linux-x86_64"), ("2.7", "linux"),
                 ("2.7", "macosx-x-intel")]:
         with pytest.raises(InvalidTarget):

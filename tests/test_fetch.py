@@ -11,10 +11,10 @@ import requests
 
 from migrate.cli import main
 from migrate.fetch import net, sources
-from migrate.fetch.download import STATE_FILE, State
 from migrate.fetch.fetch import MANIFEST, FetchOptions, SourceError, fetch
 from migrate.fetch.net import NetOptions
 from migrate.fetch.selection import Selection
+from migrate.fetch.state import STATE_FILE, State
 
 try:
     from tests.servers import TreeServer, egg_bytes, galaxy_tree, make_egg, sha256_file, simple_index

@@ -9,10 +9,10 @@ import time
 from pathlib import Path
 
 from migrate.cli import main
-from migrate.fetch.download import STATE_FILE
 from migrate.fetch.fetch import FetchOptions, fetch
 from migrate.fetch.net import NetOptions
 from migrate.fetch.selection import Selection
+from migrate.fetch.state import STATE_FILE
 
 try:
     from tests.servers import Faults, TreeServer, galaxy_tree, make_egg, sha256_file

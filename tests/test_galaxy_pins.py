@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import os
 
+from migrate.fetch.listing import Link
 from migrate.fetch.selection import Selection, describe_missing, pick_alternative
-from migrate.fetch.sources import Link
 from migrate.galaxy import eggsini, galaxy
 from migrate.galaxy.eggsini import parse_target
 from migrate.problems import Problem

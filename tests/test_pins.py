@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from migrate import interpreters, mirror
+from migrate import interpreters, mirror, pins
 from migrate.cli import main as cli
-from migrate.pins import pins
 from migrate.run import manifest
 from tests.conftest import run
 from tests.wheelmaker import Served, good_wheels, published  # noqa: F401  (session fixture)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from migrate.commands.common import print_json
 from migrate.commands.progress import bar, on_terminal
-from migrate.fetch.download import FAILED, MISSING, SKIPPED, Progress
 from migrate.fetch.fetch import MANIFEST, FetchOptions, SourceError, fetch
 from migrate.fetch.net import NetOptions
+from migrate.fetch.results import FAILED, MISSING, SKIPPED, Progress
 from migrate.fetch.selection import Selection
 from migrate.galaxy import eggsini
 

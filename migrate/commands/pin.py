@@ -37,7 +37,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from migrate.pins import pins
+    from migrate import pins
 
     try:
         target = pins.Target.make(args.python, args.abi, args.platform, args.implementation)

@@ -83,16 +83,8 @@ def strip_egg_suffix(filename: str) -> str:
 def parse(filename: str) -> EggName:
     """Parse an egg file or folder name (with or without directories)."""
     base = filename.rstrip("/").rsplit("/", 1)[-1]
-    stem = strip_egg_suffix(base)
-    match = EGG_NAME.fullmatch(stem)
-    if not match or not match.group("name"):
-        raise InvalidEggName(f"{base}: not a pkg_resources egg name")
-    plat, ucs = match.group("plat"), None
-    if plat:
-        ucs_match = _UCS_SUFFIX.search(plat)
-        if ucs_match:
-            ucs = ucs_match.group("ucs").lower()
-            plat = plat[: ucs_match.start()] or None
+    match = _match(base)
+    plat, ucs = split_ucs(match.group("plat"))
     pyver = match.group("pyver")
     if pyver is not None and not re.fullmatch(r"\d+(\.\d+)?", pyver):
         raise InvalidEggName(f"{base}: python version {pyver!r} is not like 2.7 or 3.10")
@@ -110,6 +102,64 @@ def parse(filename: str) -> EggName:
         platform=plat,
         ucs=ucs,
     )
+
+
+@dataclass(frozen=True)
+class EggParts:
+    """What an egg file name says, read leniently (no PEP 440): fetching is not judging."""
+
+    project: str
+    version: Optional[str]
+    pyver: Optional[str]
+    platform: Optional[str]  # without the Galaxy ``-ucsN`` suffix
+    ucs: Optional[str]
+
+    @property
+    def full_platform(self) -> Optional[str]:
+        """``linux-x86_64-ucs4`` as Galaxy wrote it (None for pure eggs)."""
+        if self.platform is None:
+            return None
+        return f"{self.platform}-{self.ucs}" if self.ucs else self.platform
+
+
+def egg_parts(filename: str) -> EggParts:
+    """Split an egg file name with ``pkg_resources.EGG_NAME``, without judging its parts
+    (any pyver, any version spelling); raises InvalidEggName."""
+    match = _match(filename)
+    plat, ucs = split_ucs(match.group("plat"))
+    return EggParts(match.group("name"), match.group("ver"), match.group("pyver"), plat, ucs)
+
+
+def _match(filename: str) -> re.Match:
+    """``EGG_NAME`` matched against the name without ``.egg``; raises InvalidEggName naming ``filename``."""
+    match = EGG_NAME.fullmatch(strip_egg_suffix(filename))
+    if not match or not match.group("name"):
+        raise InvalidEggName(f"{filename}: not a pkg_resources egg name")
+    return match
+
+
+def split_ucs(platform: Optional[str]) -> tuple:
+    """Galaxy's ``-ucs2``/``-ucs4`` suffix apart: ``linux-x86_64-ucs4`` -> (``linux-x86_64``, ``ucs4``).
+
+    Without the suffix: (platform, None). The suffix is matched case-insensitively, returned lowercase.
+    """
+    if platform:
+        found = _UCS_SUFFIX.search(platform)
+        if found:
+            return platform[: found.start()] or None, found.group("ucs").lower()
+    return platform, None
+
+
+def same_version(a: Optional[str], b: Optional[str]) -> bool:
+    """Egg file versions equal as written or after PEP 440 translation (``0.8a`` == ``0.8a0``)."""
+    if a is None or b is None:
+        return a == b
+    if a.lower() == b.lower():
+        return True
+    try:
+        return Version(pep440_version(a)) == Version(pep440_version(b))
+    except (InvalidVersion, ValueError):
+        return False
 
 
 def pep440_version(raw: str) -> str:

@@ -1,9 +1,9 @@
 """``fetch``: a repository of eggs -> verified egg files in one folder, and a report.
 
 The one entry point is :func:`fetch`; the CLI and the pipeline call it. It joins
-three modules: :mod:`migrate.sources` (what the repository offers),
-:mod:`migrate.selection` (what is wanted: eggs.ini pins, a target, projects)
-and :mod:`migrate.download` (getting one egg onto disk, resumable and checked).
+three modules: :mod:`~migrate.fetch.sources` (what the repository offers),
+:mod:`~migrate.fetch.selection` (what is wanted: eggs.ini pins, egg targets, projects)
+and :mod:`~migrate.fetch.download` (getting one egg onto disk, resumable and checked).
 Eggs are fetched in parallel threads over one pooled ``requests.Session``.
 
 Every wanted egg ends in the report with a status: ``downloaded``,
@@ -13,8 +13,6 @@ Every wanted egg ends in the report with a status: ``downloaded``,
 from __future__ import annotations
 
 import json
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional
@@ -23,23 +21,18 @@ import requests
 from packaging.utils import canonicalize_name
 
 from migrate import problems
-from migrate.fetch.download import (
-    DEFAULT_MAX_BYTES,
-    DOWNLOADED,
-    FAILED,
-    MISSING,
-    SKIPPED,
-    VERIFIED,
-    Downloader,
-    Progress,
-    Result,
-    State,
-)
+from migrate.eggs.names import egg_parts
+from migrate.fetch.download import DEFAULT_MAX_BYTES, Downloader
+from migrate.fetch.httpsource import HttpSource
+from migrate.fetch.listing import Listing, SourceError
 from migrate.fetch.net import NetOptions, make_session
+from migrate.fetch.results import DOWNLOADED, FAILED, MISSING, SKIPPED, VERIFIED, Progress, Result
 from migrate.fetch.selection import Selection, describe_missing, keep, pick_alternative
-from migrate.fetch.sources import HttpSource, Listing, SourceError, egg_parts, open_source
-from migrate.fsutil import fsync_dir
+from migrate.fetch.sources import open_source
+from migrate.fetch.state import State
+from migrate.fsutil import fsync_dir, write_atomic
 from migrate.galaxy.eggsini import fold_key
+from migrate.parallel import thread_map
 
 MANIFEST = "fetch-manifest.json"
 STATUSES = (DOWNLOADED, VERIFIED, SKIPPED, MISSING, FAILED)
@@ -62,8 +55,8 @@ class FetchReport:
     source: str
     dest: Path
     selection: str
-    results: tuple = ()  # of download.Result
-    skipped_links: tuple = ()  # of sources.Skip: links not followed and why
+    results: tuple = ()  # of results.Result
+    skipped_links: tuple = ()  # of listing.Skip: links not followed and why
     errors: tuple = ()  # one-line messages that make the run fail (unreadable listings...)
     warnings: tuple = ()  # of problems.Problem (eggs.ini oddities, state file)
 
@@ -138,11 +131,9 @@ def fetch(source: str, dest: Path, selection: Selection = Selection(), jobs: int
 
 
 def write_manifest(report: FetchReport) -> Path:
-    """``<dest>/fetch-manifest.json``, written atomically."""
+    """``<dest>/fetch-manifest.json``, written atomically (fsynced)."""
     path = report.dest / MANIFEST
-    tmp = path.with_name(f".{MANIFEST}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(report.as_dict(), indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(report.as_dict(), indent=2) + "\n")
     return path
 
 
@@ -186,7 +177,7 @@ def _fetch_listing(src, downloader: Downloader, selection: Selection, jobs: int,
         progress.done(result)
         return result
 
-    return pre + _map(work, chosen, jobs), listing
+    return pre + thread_map(work, chosen, jobs), listing
 
 
 # -- eggs.ini mode --------------------------------------------------------------
@@ -211,7 +202,7 @@ def _fetch_eggs_ini(src, downloader: Downloader, selection: Selection, jobs: int
         progress.done(result)
         return result
 
-    results = pre + _map(work, wanted, jobs)
+    results = pre + thread_map(work, wanted, jobs)
     total = sum(listings, Listing())
     return results, Listing((), total.skipped, tuple(dict.fromkeys(total.errors)))
 
@@ -239,13 +230,6 @@ def _fetch_one_wanted(src, downloader: Downloader, w, listings: list) -> Result:
         return Result(w.filename, direct.url if direct else None, MISSING, reason=reason)
     link, note = picked
     return downloader.fetch(link, note)
-
-
-def _map(func, items: list, jobs: int) -> list:
-    if jobs <= 1 or len(items) <= 1:
-        return [func(i) for i in items]
-    with ThreadPoolExecutor(max_workers=min(jobs, len(items))) as pool:
-        return list(pool.map(func, items))
 
 
 def _record(r: Result) -> dict:

@@ -109,7 +109,7 @@ def get_page(session: requests.Session, url: str, options: NetOptions, accept: s
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
                 requests.exceptions.ChunkedEncodingError) as exc:
             last = exc
-            if _is_dns(exc):
+            if is_dns(exc):
                 break
         except requests.exceptions.InvalidURL as exc:
             raise NetError(f"{url}: not a valid URL ({exc})") from None
@@ -133,7 +133,7 @@ def describe(exc: Optional[BaseException], url: str) -> str:
         reason = "certificate verify failed" if "CERTIFICATE_VERIFY_FAILED" in text else _last_words(text)
         return (f"TLS error talking to {where}: {reason} (give the server's CA bundle with --cert FILE, "
                 "or --trust-env to use REQUESTS_CA_BUNDLE)")
-    if _is_dns(exc):
+    if is_dns(exc):
         return f"cannot resolve host {host!r} (DNS lookup failed): check the URL and your network"
     if isinstance(exc, requests.exceptions.Timeout):
         return f"{url}: timed out waiting for {where}"
@@ -147,7 +147,7 @@ def describe(exc: Optional[BaseException], url: str) -> str:
     return f"{url}: {_last_words(text) or type(exc).__name__}"
 
 
-def _is_dns(exc: BaseException) -> bool:
+def is_dns(exc: BaseException) -> bool:
     for e in _chain(exc):
         if isinstance(e, socket.gaierror) or type(e).__name__ == "NameResolutionError":
             return True

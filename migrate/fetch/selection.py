@@ -1,7 +1,7 @@
 """Which eggs to fetch: eggs.ini pins, a target Python/platform, project names.
 
 Two modes. With an eggs.ini, the wanted file names are Galaxy's
-(:meth:`migrate.eggsini.EggsIni.wanted`) and :func:`pick_alternative` is Galaxy's
+(:meth:`migrate.galaxy.eggsini.EggsIni.wanted`) and :func:`pick_alternative` is Galaxy's
 ``find_alternative``: same project, version and Python, a compatible platform,
 and the choice is stated. Without one, every egg of the listing is kept unless
 ``--python``/``--platform``/``--project`` rule it out (:func:`keep`).
@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from typing import Optional, Sequence
 
 from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
 
 from migrate.eggs import names
-from migrate.fetch.sources import EggParts, Link, egg_parts
-from migrate.galaxy.eggsini import EggsIni, Target, Wanted, parse_target, platform_note
+from migrate.eggs.names import EggParts, egg_parts, same_version, split_ucs
+from migrate.fetch.listing import Link
+from migrate.galaxy.eggsini import EggsIni, EggTarget, Wanted, parse_target, platform_note
 
 DEFAULT_GALAXY_PLATFORM = "linux-x86_64-ucs4"
 
@@ -28,7 +28,7 @@ class Selection:
 
     eggs_ini: Optional[EggsIni] = None
     python: Optional[str] = None  # "2.7": keep only eggs for this Python
-    targets: tuple = ()  # of Target with a platform
+    targets: tuple = ()  # of EggTarget with a platform
     projects: tuple = ()  # names as given; matched with PEP 503 normalisation
     include_no_auto: bool = False
 
@@ -66,7 +66,7 @@ class Selection:
         return "; ".join(bits) or "every egg"
 
 
-def platform_match(egg: EggParts, target: Target) -> Optional[str]:
+def platform_match(egg: EggParts, target: EggTarget) -> Optional[str]:
     """``""`` when ``egg`` is built for ``target``'s platform, a note when compatible, else None.
 
     Eggs without Galaxy's ``-ucsN`` suffix (plain setuptools builds) match on the
@@ -76,7 +76,7 @@ def platform_match(egg: EggParts, target: Target) -> Optional[str]:
         return "" if egg.platform is None else None
     if egg.ucs:
         return platform_note(egg.full_platform, target.platform)
-    bare = re.sub(r"-ucs[24]$", "", target.platform)
+    bare = split_ucs(target.platform)[0]
     note = platform_note(egg.platform, bare)
     if note is None:
         return None
@@ -117,7 +117,7 @@ def pick_alternative(links: Sequence[Link], wanted: Wanted) -> Optional[tuple]:
     the newest compatible macOS.
     """
     want = egg_parts(wanted.filename)
-    pure = wanted.target.platform is None or not wanted.pin.platform
+    pure = wanted.target.platform is None or not wanted.pin.platform_specific
     targets = (wanted.deployment or ()) if pure else (wanted.target,)
     ranked = []
     for link in links:
@@ -154,29 +154,16 @@ def pick_alternative(links: Sequence[Link], wanted: Wanted) -> Optional[tuple]:
     return link, f"{said} ({note})" if note else said
 
 
-def same_version(a: Optional[str], b: Optional[str]) -> bool:
-    """Egg file versions equal as written or after PEP 440 translation (``0.8a`` == ``0.8a0``)."""
-    if a is None or b is None:
-        return a == b
-    if a.lower() == b.lower():
-        return True
-    try:
-        return Version(names.pep440_version(a)) == Version(names.pep440_version(b))
-    except (InvalidVersion, ValueError):
-        return False
-
-
 def describe_missing(wanted: Wanted, links: Sequence[Link]) -> str:
     """Why nothing fits, naming what the project's listing does offer."""
     same = [link.filename for link in links
             if canonicalize_name(egg_parts(link.filename).project) == canonicalize_name(wanted.key)]
     offer = ", ".join(sorted(same)[:6]) + (f" and {len(same) - 6} more" if len(same) > 6 else "")
     also = ""
-    if not wanted.pin.platform and wanted.deployment:
+    if not wanted.pin.platform_specific and wanted.deployment:
         also = " nor a build for " + " or ".join(t.platform for t in wanted.deployment)
     return (f"no {wanted.key} {wanted.pin.full_version} egg for {wanted.target}{also}"
             + (f" (the listing has: {offer})" if offer else " (the listing has no egg of this project)"))
 
 
-__all__ = ["Selection", "Target", "Wanted", "keep", "pick_alternative", "platform_match", "same_version",
-           "describe_missing", "EggsIni"]
+__all__ = ["Selection", "keep", "pick_alternative", "platform_match", "describe_missing"]

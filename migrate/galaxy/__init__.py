@@ -1,12 +1,16 @@
-"""Galaxy deployments: takes Galaxy's ``eggs.ini`` (:mod:`eggsini`: the eggs a deployment pins)
-and the run's records; gives Galaxy-style ``pinned-requirements.txt`` (:mod:`galaxy`).
+"""Galaxy deployments: takes Galaxy's ``eggs.ini`` (:mod:`eggsini`, read by :mod:`inifile` as
+Python 2.7 did: the eggs a deployment pinned and the files it fetched) and the run's records; gives
+Galaxy-style ``pinned-requirements.txt`` (:mod:`galaxy`).
 
-The names below load their module on first use (``galaxy`` needs parts of ``migrate.fetch``).
+The names below load their module on first use (fetch reads eggs.ini without the writer).
 """
 import importlib
 
 _HOMES = {
-    "EggsIni": "eggsini", "EggPin": "eggsini", "InvalidEggsIni": "eggsini", "InvalidTarget": "eggsini",
+    "EggPin": "eggsini", "EggsIni": "eggsini", "EggTarget": "eggsini", "InvalidTarget": "eggsini",
+    "Wanted": "eggsini", "egg_filename": "eggsini", "fold_key": "eggsini", "parse": "eggsini",
+    "parse_target": "eggsini", "parse_text": "eggsini", "platform_note": "eggsini",
+    "InvalidEggsIni": "inifile",
     "FILENAME": "galaxy", "GalaxyPin": "galaxy", "GalaxyPins": "galaxy", "Unpinned": "galaxy",
     "pins_for": "galaxy", "render": "galaxy", "write_pinned_requirements": "galaxy",
 }

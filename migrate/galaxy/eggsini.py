@@ -1,21 +1,9 @@
-"""Galaxy's ``eggs.ini``: read as Galaxy read it, and the egg files it asked for.
+"""Galaxy's ``eggs.ini``: what it pins, and the egg files it asked for.
 
-Galaxy (up to release 15.10) pinned its eggs in ``eggs.ini``, read with a
-``SafeConfigParser`` whose ``optionxform`` kept keys case-sensitive
-(``lib/galaxy/eggs/__init__.py``, ``CaseSensitiveConfigParser``). The parser
-here follows Python 2.7's ``RawConfigParser._read`` line by line so that
-files written for it parse the same way:
-
-- comments are lines starting with ``#`` or ``;`` (also indented ones, which
-  Python 2 would have glued to the previous value) and ``rem`` lines;
-- ``name = value`` and ``name: value`` with any spacing; a ``;`` after
-  whitespace starts an inline comment; indented lines continue a value;
-- a repeated key or section: the later one wins (reported as a warning);
-- ``%(name)s`` interpolation and ``%%`` as SafeConfigParser did, with
-  ``[DEFAULT]`` values visible in every section.
-
-Anything else is an :class:`InvalidEggsIni` naming the file, the line and the
-problem in one line.
+The file is read as Galaxy read it, by :mod:`migrate.galaxy.inifile` (Python 2.7's
+``SafeConfigParser``, line by line); here its sections become :class:`EggPin` s,
+checked as Galaxy's client would have needed them. A bad file is an
+:class:`InvalidEggsIni` naming the file, the line and the problem in one line.
 
 Selection follows Galaxy's ``Crate.parse_egg_section`` + ``Egg.fetch``: the egg
 wanted for key ``K`` = version ``V`` (tag ``T``) is
@@ -41,6 +29,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from migrate import problems
 from migrate.errors import MigrateError
+from migrate.galaxy.inifile import DEFAULT, InvalidEggsIni, Sections, decode, read_sections
 
 GENERAL = "general"
 PLATFORM = "eggs:platform"
@@ -48,25 +37,11 @@ NOPLATFORM = "eggs:noplatform"
 TAGS = "tags"
 SOURCE = "source"
 DEPENDENCIES = "dependencies"
-DEFAULT = "DEFAULT"
 KNOWN_SECTIONS = (GENERAL, PLATFORM, NOPLATFORM, TAGS, SOURCE, DEPENDENCIES, DEFAULT)
 
-# Python 2.7 ConfigParser.RawConfigParser.SECTCRE / OPTCRE, verbatim.
-_SECTCRE = re.compile(r"\[(?P<header>[^]]+)\]")
-_OPTCRE = re.compile(r"(?P<option>[^:=\s][^:=]*)\s*(?P<vi>[:=])\s*(?P<value>.*)$")
-_INTERP = re.compile(r"%\(([^)]+)\)s")
 _BAD_NAME_CHARS = re.compile(r"[\s/\\]")
 _BAD_VERSION_CHARS = re.compile(r"[\s/\\\-]")
 _MAC = re.compile(r"macosx-(\d+)\.(\d+)-(.+)$")
-
-
-class InvalidEggsIni(MigrateError, ValueError):
-    """An eggs.ini that Galaxy could not have used; ``str()`` is one line."""
-
-    def __init__(self, path, lineno: Optional[int], problem: str):
-        self.path, self.lineno, self.problem = str(path), lineno, problem
-        where = f"{self.path}:{lineno}" if lineno else self.path
-        super().__init__(f"{where}: {problem}")
 
 
 class InvalidTarget(MigrateError, ValueError):
@@ -80,7 +55,7 @@ class EggPin:
     key: str  # as written, case kept: ``MySQL_python``, ``repoze.lru``
     version: str  # as written: ``1.2.3c1``
     tag: str  # ``[tags]`` suffix or ``""``: ``_5.1.41_static``
-    platform: bool  # True for [eggs:platform] (eggs with C code)
+    platform_specific: bool  # True for [eggs:platform]: built per platform (eggs with C code)
     lineno: int
 
     @property
@@ -90,8 +65,9 @@ class EggPin:
 
 
 @dataclass(frozen=True)
-class Target:
-    """What a deployment ran: ``py2.7`` + ``linux-x86_64-ucs4`` (Galaxy's platform string)."""
+class EggTarget:
+    """The eggs to fetch: built for ``py2.7`` + ``linux-x86_64-ucs4`` (Galaxy's platform string, what a
+    Galaxy host ran). Not the deployment the pins are for: that is :class:`migrate.pins.Target`."""
 
     python: str = "2.7"
     platform: Optional[str] = "linux-x86_64-ucs4"  # None: pure eggs only
@@ -105,8 +81,8 @@ class Target:
         return self.egg_platform
 
 
-def parse_target(python: Optional[str] = None, platform: Optional[str] = None) -> Target:
-    """Build a :class:`Target` from CLI-style strings, normalised as Galaxy's client did.
+def parse_target(python: Optional[str] = None, platform: Optional[str] = None) -> EggTarget:
+    """Build a :class:`EggTarget` from CLI-style strings, normalised as Galaxy's client did.
 
     ``platform`` may be ``linux-x86_64-ucs4``, ``py2.7-linux-x86_64-ucs4`` or omit the
     ``-ucsN`` suffix (then ``ucs4`` on Linux, ``ucs2`` on macOS and Windows, the builds
@@ -129,7 +105,7 @@ def parse_target(python: Optional[str] = None, platform: Optional[str] = None) -
     if not re.fullmatch(r"\d+\.\d+", python):
         raise InvalidTarget(f"--python {python!r} is not like 2.7")
     if platform is None:
-        return Target(python, None)
+        return EggTarget(python, None)
     parts = platform.split("-")
     ucs = None
     if parts[-1].lower() in ("ucs2", "ucs4"):
@@ -145,10 +121,10 @@ def parse_target(python: Optional[str] = None, platform: Optional[str] = None) -
         if parts[2] in ("i386", "x86_64", "universal"):
             parts[2] = "intel"
     if python.split(".")[0] != "2":
-        return Target(python, "-".join(parts))  # UCS2/UCS4 builds ended with Python 3.3
+        return EggTarget(python, "-".join(parts))  # UCS2/UCS4 builds ended with Python 3.3
     if ucs is None:
         ucs = "ucs4" if parts[0] == "linux" else "ucs2"
-    return Target(python, "-".join(parts + [ucs]))
+    return EggTarget(python, "-".join(parts + [ucs]))
 
 
 def platform_note(provided: str, required: str) -> Optional[str]:
@@ -181,9 +157,9 @@ class Wanted:
     """
 
     pin: EggPin
-    target: Target  # platform None for pure eggs
+    target: EggTarget  # platform None for pure eggs
     filename: str
-    deployment: tuple = ()  # of Target with a platform: where this egg will run
+    deployment: tuple = ()  # of EggTarget with a platform: where this egg will run
 
     @property
     def key(self) -> str:
@@ -213,7 +189,7 @@ class EggsIni:
         """key -> EggPin; a key in both sections is the [eggs:noplatform] one, as in Galaxy."""
         return {pin.key: pin for pin in self.platform_eggs + self.noplatform_eggs}
 
-    def wanted(self, targets: Union[Target, Sequence[Target]], projects: Iterable[str] = (),
+    def wanted(self, targets: Union[EggTarget, Sequence[EggTarget]], projects: Iterable[str] = (),
                include_no_auto: bool = False) -> list:
         """The egg files to fetch for these targets, in file order, without duplicates.
 
@@ -222,7 +198,7 @@ class EggsIni:
         folded) narrows the list; ``no_auto`` eggs are left out unless asked for
         (Galaxy built them on the host instead of fetching them).
         """
-        if isinstance(targets, Target):
+        if isinstance(targets, EggTarget):
             targets = [targets]
         wanted_keys = {fold_key(p) for p in projects}
         out, seen = [], set()
@@ -232,24 +208,24 @@ class EggsIni:
             if pin.key in self.no_auto and not include_no_auto:
                 continue
             for target in targets:
-                if pin.platform:
+                if pin.platform_specific:
                     if target.platform is None:
                         continue
                     t = target
                 else:
-                    t = Target(target.python, None)
+                    t = EggTarget(target.python, None)
                 name = egg_filename(pin, t)
                 if name not in seen:
                     seen.add(name)
                     deployment = tuple(x for x in targets if x.platform and x.python == t.python)
-                    out.append(Wanted(pin, t, name, deployment if not pin.platform else (t,)))
+                    out.append(Wanted(pin, t, name, deployment if not pin.platform_specific else (t,)))
         return out
 
 
-def egg_filename(pin: EggPin, target: Target) -> str:
+def egg_filename(pin: EggPin, target: EggTarget) -> str:
     """``K-VT-pyX.Y[-platform].egg`` with pkg_resources' ``to_filename`` (``-`` -> ``_``)."""
     name = f"{_to_filename(pin.key)}-{_to_filename(pin.full_version)}-py{target.python}"
-    if pin.platform and target.platform:
+    if pin.platform_specific and target.platform:
         name += f"-{target.platform}"
     return name + ".egg"
 
@@ -261,56 +237,70 @@ def parse(path: Union[str, Path]) -> EggsIni:
         raw = path.read_bytes()
     except OSError as exc:
         raise InvalidEggsIni(path, None, f"cannot read: {exc.strerror or exc}") from None
-    return parse_text(_decode(path, raw), str(path))
+    return parse_text(decode(path, raw), str(path))
 
 
 def parse_text(text: str, path: str = "eggs.ini") -> EggsIni:
     """Parse eggs.ini content (see :func:`parse`)."""
-    sections, warnings = _read_sections(text, path)
-    if PLATFORM not in sections and NOPLATFORM not in sections:
+    sections, warnings = read_sections(text, path, KNOWN_SECTIONS)
+    ini = Sections(sections, path)
+    if PLATFORM not in ini and NOPLATFORM not in ini:
         raise InvalidEggsIni(path, None, "no [eggs:platform] or [eggs:noplatform] section: not a Galaxy eggs.ini")
-    defaults = sections.get(DEFAULT, {})
+    repository, no_auto = _general(ini)
+    tags = _tags(ini)
+    platform_eggs, noplatform_eggs = _pins(ini, PLATFORM, tags), _pins(ini, NOPLATFORM, tags)
+    warnings += _unused(ini, platform_eggs, noplatform_eggs, tags, no_auto)
+    sources = {key: tuple(value.split()) for key, value in ini.items(SOURCE)}
+    dependencies = _dependencies(ini, {p.key for p in platform_eggs + noplatform_eggs}, warnings)
+    return EggsIni(path=path, repository=repository, no_auto=no_auto, platform_eggs=platform_eggs,
+                   noplatform_eggs=noplatform_eggs, tags=tags, sources=sources, dependencies=dependencies,
+                   problems=tuple(warnings))
 
-    def items(name):
-        merged = dict(defaults)
-        merged.update(sections.get(name, {}))
-        return [(key, _interpolate(path, name, key, merged)) for key in merged]
 
-    def lineno(section, key):
-        return sections.get(section, {}).get(key, defaults.get(key))[0]
-
-    general = dict(items(GENERAL))
+def _general(ini: Sections) -> tuple:
+    """(repository URL or None, no_auto keys) from ``[general]``."""
+    general = dict(ini.items(GENERAL))
     repository = general.get("repository") or None
     if repository is not None and re.search(r"\s", repository.strip()):
-        raise InvalidEggsIni(path, lineno(GENERAL, "repository"), f"[general] repository {repository!r} has spaces")
+        raise InvalidEggsIni(ini.path, ini.lineno(GENERAL, "repository"),
+                             f"[general] repository {repository!r} has spaces")
     no_auto = tuple(general.get("no_auto", "").split())
+    return (repository.strip().rstrip("/") if repository else None), no_auto
 
+
+def _tags(ini: Sections) -> dict:
     tags = {}
-    for key, value in items(TAGS):
+    for key, value in ini.items(TAGS):
         if _BAD_VERSION_CHARS.search(value):
-            raise InvalidEggsIni(path, lineno(TAGS, key),
+            raise InvalidEggsIni(ini.path, ini.lineno(TAGS, key),
                                  f"[tags] {key}: tag {value!r} has a space, '-' or '/' (expected like _9.2.4_static)")
         tags[key] = value
+    return tags
 
-    def pins(section, is_platform):
-        out = []
-        for key, version in items(section):
-            line = lineno(section, key)
-            if _BAD_NAME_CHARS.search(key):
-                raise InvalidEggsIni(path, line, f"[{section}] egg name {key!r} has a space or '/'")
-            if key.startswith("."):
-                raise InvalidEggsIni(path, line, f"[{section}] egg name {key!r} starts with '.'")
-            if not version:
-                raise InvalidEggsIni(path, line, f"[{section}] {key}: no version (expected {key} = 1.0)")
-            if "\n" in version:
-                raise InvalidEggsIni(path, line, f"[{section}] {key}: the value goes on over the next, indented "
-                                     f"line (ConfigParser joins indented lines to the value above): {version!r}")
-            if _BAD_VERSION_CHARS.search(version):
-                raise InvalidEggsIni(path, line, f"[{section}] {key}: version {version!r} has a space, '-' or '/'")
-            out.append(EggPin(key, version, tags.get(key, ""), is_platform, line))
-        return tuple(out)
 
-    platform_eggs, noplatform_eggs = pins(PLATFORM, True), pins(NOPLATFORM, False)
+def _pins(ini: Sections, section: str, tags: dict) -> tuple:
+    """The EggPins of ``[eggs:platform]`` or ``[eggs:noplatform]``, checked as Galaxy's client needed them."""
+    out = []
+    for key, version in ini.items(section):
+        line = ini.lineno(section, key)
+        if _BAD_NAME_CHARS.search(key):
+            raise InvalidEggsIni(ini.path, line, f"[{section}] egg name {key!r} has a space or '/'")
+        if key.startswith("."):
+            raise InvalidEggsIni(ini.path, line, f"[{section}] egg name {key!r} starts with '.'")
+        if not version:
+            raise InvalidEggsIni(ini.path, line, f"[{section}] {key}: no version (expected {key} = 1.0)")
+        if "\n" in version:
+            raise InvalidEggsIni(ini.path, line, f"[{section}] {key}: the value goes on over the next, indented "
+                                 f"line (ConfigParser joins indented lines to the value above): {version!r}")
+        if _BAD_VERSION_CHARS.search(version):
+            raise InvalidEggsIni(ini.path, line, f"[{section}] {key}: version {version!r} has a space, '-' or '/'")
+        out.append(EggPin(key, version, tags.get(key, ""), section == PLATFORM, line))
+    return tuple(out)
+
+
+def _unused(ini: Sections, platform_eggs: tuple, noplatform_eggs: tuple, tags: dict, no_auto: tuple) -> list:
+    """Warnings: a key in both egg sections, tags and no_auto entries that name no egg."""
+    path, warnings = ini.path, []
     both = {p.key for p in platform_eggs} & {p.key for p in noplatform_eggs}
     for key in sorted(both):
         warnings.append(problems.warning("eggsini-both-sections", f"{path}: {key} is in [eggs:platform] and "
@@ -318,120 +308,32 @@ def parse_text(text: str, path: str = "eggs.ini") -> EggsIni:
     known = {p.key for p in platform_eggs + noplatform_eggs}
     for key in tags:
         if key not in known:
-            warnings.append(problems.warning("eggsini-unused-tag", f"{path}:{lineno(TAGS, key)}: [tags] {key} "
+            warnings.append(problems.warning("eggsini-unused-tag", f"{path}:{ini.lineno(TAGS, key)}: [tags] {key} "
                                              "names no egg in [eggs:platform] or [eggs:noplatform]"))
     for key in no_auto:
         if key not in known:
             warnings.append(problems.warning("eggsini-unknown-no-auto", f"{path}: [general] no_auto names {key}, "
                                              "which is not an egg of this file"))
-    sources = {key: tuple(value.split()) for key, value in items(SOURCE)}
+    return warnings
+
+
+def _dependencies(ini: Sections, known: set, warnings: list) -> dict:
+    """``[dependencies]``: key -> project names or requirements; a key naming no egg is warned about."""
     dependencies = {}
-    for key, value in items(DEPENDENCIES):
+    for key, value in ini.items(DEPENDENCIES):
         deps = tuple(v for v in re.split(r"[\s,]+", value) if v)
         for dep in deps:
             try:
                 Requirement(dep)
             except InvalidRequirement:
-                raise InvalidEggsIni(path, lineno(DEPENDENCIES, key), f"[dependencies] {key}: {dep!r} is not a "
-                                     "project name or requirement (expected like bx_python = numpy)") from None
+                raise InvalidEggsIni(ini.path, ini.lineno(DEPENDENCIES, key), f"[dependencies] {key}: {dep!r} is "
+                                     "not a project name or requirement (expected like bx_python = numpy)") from None
         if key not in known:
-            warnings.append(problems.warning("eggsini-unused-dependency", f"{path}:{lineno(DEPENDENCIES, key)}: "
+            warnings.append(problems.warning("eggsini-unused-dependency", f"{ini.path}:{ini.lineno(DEPENDENCIES, key)}: "
                                              f"[dependencies] {key} names no egg in [eggs:platform] or "
                                              "[eggs:noplatform]"))
         dependencies[key] = deps
-    return EggsIni(path=path, repository=repository.strip().rstrip("/") if repository else None,
-                   no_auto=no_auto, platform_eggs=platform_eggs, noplatform_eggs=noplatform_eggs, tags=tags,
-                   sources=sources, dependencies=dependencies, problems=tuple(warnings))
-
-
-def _read_sections(text: str, path: str):
-    """{section: {key: [lineno, value]}} as Python 2.7's ConfigParser built it."""
-    sections: dict = {}
-    warnings: list = []
-    current = None
-    option = None
-    for lineno, line in enumerate(text.splitlines(), 1):
-        if "\x00" in line:
-            raise InvalidEggsIni(path, lineno, "binary data (NUL byte): not an INI file")
-        stripped = line.strip()
-        if not stripped or stripped[0] in "#;":
-            continue
-        if line.split(None, 1)[0].lower() == "rem" and line[0] in "rR":
-            continue
-        if line[0].isspace() and current is not None and option is not None:
-            current[option][1] += "\n" + stripped  # continuation line
-            continue
-        match = _SECTCRE.match(line)
-        if match:
-            name = match.group("header")
-            if name in sections:
-                warnings.append(problems.warning("eggsini-repeated-section",
-                                                 f"{path}:{lineno}: [{name}] appears again; its keys are merged"))
-            current = sections.setdefault(name, {})
-            option = None
-            if name not in KNOWN_SECTIONS:
-                warnings.append(problems.warning("eggsini-unknown-section",
-                                                 f"{path}:{lineno}: [{name}] is not a section Galaxy read; ignored"))
-            continue
-        if current is None:
-            raise InvalidEggsIni(path, lineno, f"{stripped!r} comes before any [section] header")
-        match = _OPTCRE.match(line)
-        if not match:
-            raise InvalidEggsIni(path, lineno, f"{stripped!r} is neither 'name = value' nor a [section] header")
-        option = match.group("option").rstrip()
-        value = match.group("value")
-        pos = value.find(";")
-        if pos > 0 and value[pos - 1].isspace():
-            value = value[:pos]
-        value = value.strip()
-        if value == '""':
-            value = ""
-        if option in current:
-            warnings.append(problems.warning("eggsini-repeated-key", f"{path}:{lineno}: {option} is set again "
-                                             f"(line {current[option][0]}); the later value is used"))
-        current[option] = [lineno, value]
-    return sections, warnings
-
-
-def _interpolate(path, section, key, values, depth=0, lineno=None) -> str:
-    """SafeConfigParser's ``%(name)s`` / ``%%``; a lone ``%`` is an error, as it was."""
-    own_line, value = values[key]
-    lineno = lineno or own_line
-    if "%" not in value:
-        return value
-    if depth > 10:
-        raise InvalidEggsIni(path, lineno, f"[{section}] {key}: %(...)s references nest too deep (a loop?)")
-    out, rest = [], value
-    while rest:
-        pos = rest.find("%")
-        if pos < 0:
-            out.append(rest)
-            break
-        out.append(rest[:pos])
-        rest = rest[pos:]
-        if rest.startswith("%%"):
-            out.append("%")
-            rest = rest[2:]
-            continue
-        match = _INTERP.match(rest)
-        if not match:
-            raise InvalidEggsIni(path, lineno, f"[{section}] {key}: '%' must be followed by '%' or '(name)s' "
-                                 "(write %% for a literal percent sign)")
-        ref = match.group(1)
-        if ref not in values:
-            raise InvalidEggsIni(path, lineno, f"[{section}] {key}: %({ref})s names no key of [{section}]")
-        out.append(_interpolate(path, section, ref, values, depth + 1, lineno))
-        rest = rest[match.end():]
-    return "".join(out)
-
-
-def _decode(path: Path, raw: bytes) -> str:
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
+    return dependencies
 
 
 def _to_filename(name: str) -> str:

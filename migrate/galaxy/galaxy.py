@@ -21,8 +21,7 @@ from packaging.utils import canonicalize_name, parse_wheel_filename
 from migrate import __version__
 from migrate import problems as P
 from migrate.eggs import names
-from migrate.fetch.selection import same_version
-from migrate.fetch.sources import egg_parts
+from migrate.eggs.names import egg_parts, same_version
 from migrate.fsutil import write_if_changed
 from migrate.galaxy.eggsini import EggPin, EggsIni
 from migrate.records import FAILED, EggRecord
@@ -175,7 +174,7 @@ def _pin(ini: EggsIni, egg: EggPin, good: list, bad: list) -> GalaxyPin:
     version = versions.most_common(1)[0][0] if len(versions) == 1 else _preferred(egg, versions)
     chosen = [r for r in good if r.version == version]
     notes = []
-    pure_egg = not egg.platform
+    pure_egg = not egg.platform_specific
     for r in chosen:
         name = Path(r.egg).name
         if pure_egg and r.egg_platform:

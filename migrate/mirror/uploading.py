@@ -22,6 +22,7 @@ from urllib.parse import urlparse, urlunparse
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
 from migrate import __version__
+from migrate.wheels.wheelfile import read_metadata
 
 # METADATA header -> form field (twine's _RAW_TO_PACKAGE_METADATA, by header name)
 _FIELDS = {
@@ -53,11 +54,7 @@ class UploadResult:
 def form_fields(wheel: Path) -> list:
     """The (field, value) pairs twine sends for a wheel, from its METADATA and file name."""
     name, _version, _build, tags = parse_wheel_filename(wheel.name)
-    with zipfile.ZipFile(wheel) as zf:
-        meta = [n for n in zf.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
-        if len(meta) != 1:
-            raise ValueError("no single .dist-info/METADATA")
-        message = email.parser.BytesParser().parsebytes(zf.read(meta[0]))
+    message = email.parser.BytesParser().parsebytes(read_metadata(wheel))
     fields = []
     for header, value in message.items():
         key = _FIELDS.get(header.lower())

@@ -1,13 +1,11 @@
 """Reading a wheel given to publish: its file name, its hash and its METADATA, checked against the name.
 
 Nothing here writes. Wheels of one release share most of their file name, so name and tag
-parsing is cached; METADATA comes from a direct read of the zip's central directory for an
-ordinary in-memory wheel, from ``zipfile`` for anything else.
+parsing is cached; METADATA comes from :func:`migrate.wheels.wheelfile.read_metadata`.
 """
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import re
 import struct
@@ -24,6 +22,7 @@ from migrate.errors import MigrateError
 from migrate.fsutil import file_sha256
 from migrate.mirror.distro import distro_of
 from migrate.mirror.state import UNSAFE
+from migrate.wheels.wheelfile import WheelMetadataError, read_metadata
 
 _IN_MEMORY = 32 * 1024 * 1024
 
@@ -94,13 +93,15 @@ def inspect(wheel: str, size: int) -> Wheel:
         if size <= _IN_MEMORY:
             data = read(wheel, size)
             sha, size = hashlib.sha256(data).hexdigest(), len(data)
-            metadata = _metadata(data, name, version)
+            metadata = read_metadata(data, name, version)
         else:
             data = None
             sha, size = file_sha256(wheel), os.stat(wheel).st_size
-            metadata = _metadata(wheel, name, version)
+            metadata = read_metadata(wheel, name, version)
     except OSError as exc:
         raise BadWheel(f"cannot read ({exc.strerror or exc})") from None
+    except WheelMetadataError as exc:
+        raise BadWheel(str(exc)) from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error, struct.error) as exc:
         raise BadWheel(f"not a valid zip archive ({exc})") from None
     fields = _headers(metadata)
@@ -136,91 +137,6 @@ def read(path: str, size: int = 1 << 16) -> bytes:
     finally:
         os.close(fd)
     return b"".join(chunks)
-
-
-# ---------------------------------------------------------------- METADATA
-
-def _metadata(source, name, version) -> bytes:
-    """The bytes of ``<name>-<version>.dist-info/METADATA``: a direct central-directory read for
-    ordinary in-memory wheels (5x faster than ``zipfile``), ``zipfile`` for anything else."""
-    if isinstance(source, bytes):
-        found = _fast_members(source)
-        if found is not None:
-            wanted = [m for m in found if _dist_info_matches(m[0][:-len(".dist-info/METADATA")], name, version)]
-            if len(wanted) == 1:
-                return _fast_read(source, *wanted[0][1:])
-            if len(wanted) > 1:
-                raise BadWheel("several .dist-info/METADATA files")
-            raise BadWheel("no <name>-<version>.dist-info/METADATA matching the file name")
-        source = io.BytesIO(source)
-    with zipfile.ZipFile(source) as zf:
-        candidates = [n for n in zf.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
-        wanted = [n for n in candidates if _dist_info_matches(n.split("/")[0][: -len(".dist-info")], name, version)]
-        if len(wanted) != 1:
-            raise BadWheel("no <name>-<version>.dist-info/METADATA matching the file name" if not wanted
-                           else "several .dist-info/METADATA files")
-        return zf.read(wanted[0])
-
-
-_EOCD = struct.Struct("<4s4H2LH")
-_CDIR = struct.Struct("<4s6H3L5H2L")
-_CDIR_LENGTHS = struct.Struct("<3H")  # name, extra and comment lengths, at offset 28
-_LOCAL = struct.Struct("<4s5H3L2H")
-
-
-def _fast_members(data: bytes):
-    """[(name, method, flags, crc, csize, usize, local offset)] of top-level ``*.dist-info/METADATA``
-    members, or None when the archive is not a plain one (comment, ZIP64, several disks)."""
-    if len(data) < 22:
-        raise zipfile.BadZipFile("File is not a zip file")
-    sig, disk, cd_disk, n_here, n_total, cd_size, cd_offset, comment = _EOCD.unpack_from(data, len(data) - 22)
-    if sig != b"PK\x05\x06" or disk or cd_disk or n_here != n_total or comment or cd_offset == 0xFFFFFFFF \
-            or n_total == 0xFFFF or cd_offset + cd_size > len(data) - 22:
-        return None
-    out, pos, lengths, suffix = [], cd_offset, _CDIR_LENGTHS.unpack_from, b".dist-info/METADATA"
-    for _ in range(n_total):  # only the lengths of each entry; the whole header of a match
-        if data[pos:pos + 4] != b"PK\x01\x02":
-            raise zipfile.BadZipFile("bad central directory")
-        nlen, elen, clen = lengths(data, pos + 28)
-        end = pos + 46 + nlen
-        if data.endswith(suffix, pos + 46, end) and data.count(b"/", pos + 46, end) == 1:
-            (_sig, _made, _need, flags, method, _t, _d, crc, csize, usize, _n, _e, _c, _disk, _int, _ext,
-             offset) = _CDIR.unpack_from(data, pos)
-            if 0xFFFFFFFF in (csize, usize, offset):
-                return None
-            out.append((data[pos + 46:end].decode("utf-8", "surrogateescape"), method, flags, crc, csize, usize, offset))
-        pos = end + elen + clen
-    return out
-
-
-def _fast_read(data: bytes, method: int, flags: int, crc: int, csize: int, usize: int, offset: int) -> bytes:
-    sig, _need, _flags, _m, _t, _d, _crc, _cs, _us, nlen, elen = _LOCAL.unpack_from(data, offset)
-    if sig != b"PK\x03\x04" or flags & 1:
-        raise zipfile.BadZipFile("bad local header or encrypted member")
-    start = offset + 30 + nlen + elen
-    raw = data[start:start + csize]
-    if method == 0:
-        out = raw
-    elif method == 8:
-        out = zlib.decompress(raw, -15)
-    else:
-        raise zipfile.BadZipFile(f"unsupported compression method {method}")
-    if len(out) != usize or zlib.crc32(out) != crc:
-        raise zipfile.BadZipFile("METADATA does not match its size/CRC")
-    return out
-
-
-@lru_cache(maxsize=1 << 16)
-def _dist_info_stem(stem: str):
-    project, _, ver = stem.rpartition("-")
-    try:
-        return canonicalize_name(project), Version(ver)
-    except InvalidVersion:
-        return None
-
-
-def _dist_info_matches(stem: str, name, version) -> bool:
-    return _dist_info_stem(stem) == (name, version)
 
 
 _HEADER = re.compile(rb"^(name|version|requires-python)[ \t]*:[ \t]*(.*?)[ \t\r]*$", re.M | re.I)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Optional
 
 from migrate.errors import MigrateError
-from migrate.fetch.download import Progress
+from migrate.fetch.results import Progress
 from migrate.run import manifest
 from migrate.run.stage import Bar, RunContext, RunOptions, since
 

@@ -48,7 +48,7 @@ def default_target(records: list) -> tuple:
 
 def pin_requirements(ctx: RunContext) -> None:
     """requirements.txt for the target; on failure none at all (pins of an older mirror would only mislead)."""
-    from migrate.pins import pins
+    from migrate import pins
 
     report, say = ctx.report, ctx.say
     started = time.perf_counter()
@@ -82,7 +82,7 @@ def pin_requirements(ctx: RunContext) -> None:
 
 def _target(options: RunOptions, records: list):
     """``--target-*``, the rest from what the eggs target (an ABI only with its own Python)."""
-    from migrate.pins import pins
+    from migrate import pins
 
     python, abi, platforms = default_target(records)
     python = options.target_python or python
@@ -94,7 +94,7 @@ def _target(options: RunOptions, records: list):
 def _pin(ctx: RunContext, roots: list, notes: list, target, command: str, fingerprint: str,
          started: float) -> None:
     """Resolve against the mirror and write requirements.txt, then its stamp."""
-    from migrate.pins import pins
+    from migrate import pins
 
     report, path = ctx.report, ctx.out / "requirements.txt"
     bar = ctx.bar("pin", len(roots), "project")
@@ -146,7 +146,7 @@ def _run_command(options: RunOptions, out) -> str:
 
 def _pin_roots(ctx: RunContext, target) -> tuple:
     """(roots, notes): ``--pin``, else the eggs.ini pins that have a good wheel, else every project for the target."""
-    from migrate.pins import pins
+    from migrate import pins
 
     if ctx.options.pin:
         return list(ctx.options.pin), []

@@ -1,0 +1,65 @@
+"""The links of an HTML listing page: its ``<a href>`` with their attributes, and ``#sha256=`` values.
+
+One reader for the pages egg-migrate reads: autoindex, find-links and PEP 503
+pages when fetching eggs (:mod:`migrate.fetch.pages`), a mirror's PEP 503
+project pages when pinning (:mod:`migrate.pins`). Which links count is the
+caller's business. Hrefs are resolved against the first ``<base href>`` (as
+browsers and pip do), else the page's own URL.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from typing import Optional
+from urllib.parse import urljoin
+
+_HEX = frozenset("0123456789abcdef")
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """One ``<a href>`` of a page."""
+
+    href: str  # as written, surrounding whitespace removed (never empty)
+    base: str  # what it is relative to: the page's ``<base href>`` or the page URL
+    attrs: dict  # every attribute (``data-requires-python``, ``data-core-metadata``...)
+
+    @property
+    def url(self) -> str:
+        """The absolute URL, fragment kept."""
+        return urljoin(self.base, self.href)
+
+
+def page_anchors(text: str, page_url: str) -> list:
+    """The ``<a>`` with a non-blank ``href`` in page order; html.parser's rare exceptions propagate."""
+    parser = _Anchors()
+    parser.feed(text)
+    parser.close()
+    base = urljoin(page_url, parser.base) if parser.base else page_url
+    return [Anchor(attrs["href"].strip(), base, attrs) for attrs in parser.anchors]
+
+
+def parse_sha256(text: Optional[str]) -> Optional[str]:
+    """The digest named by ``sha256=<64 hex digits>`` (a link's fragment, PEP 714's
+    ``data-core-metadata``), lowercase; None for anything else."""
+    if text and text.startswith("sha256="):
+        value = text[len("sha256="):].lower()
+        if len(value) == 64 and _HEX.issuperset(value):
+            return value
+    return None
+
+
+class _Anchors(HTMLParser):
+    """The attributes of each ``<a>`` with a non-blank ``href``, and the first ``<base href>``."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.anchors: list = []
+        self.base: Optional[str] = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "a" and (attrs.get("href") or "").strip():
+            self.anchors.append(attrs)
+        elif tag == "base" and self.base is None:
+            self.base = attrs.get("href")

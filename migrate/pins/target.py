@@ -1,0 +1,148 @@
+"""The target the pins are for: interpreter, ABIs and platforms, its tags and marker environment.
+
+Resolved for the *target*, not the host: the tag list comes from ``packaging.tags``
+(``cp27mu`` on ``manylinux_2_17_x86_64`` ...), most preferred first, and markers are
+evaluated in the environment the target's interpreter would report.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from packaging import tags as ptags
+
+from migrate.pins.errors import PinError
+
+_LEGACY = {5: "manylinux1", 12: "manylinux2010", 17: "manylinux2014"}
+_LEGACY_TO_GLIBC = {v: k for k, v in _LEGACY.items()}
+
+
+@dataclass(frozen=True)
+class Target:
+    """The interpreter and system the pins are for."""
+
+    version: tuple  # (2, 7) or (2, 7, 18)
+    implementation: str = "cp"  # cp | pp
+    abis: tuple = ()
+    platforms: tuple = ()  # expanded, most preferred first
+
+    @classmethod
+    def make(cls, python: str, abis: Iterable[str] = (), platforms: Iterable[str] = (),
+             implementation: str = "cp") -> "Target":
+        try:
+            version = tuple(int(x) for x in python.split("."))
+        except ValueError:
+            raise PinError(f"--python {python!r}: expected X.Y or X.Y.Z, like 2.7") from None
+        if len(version) not in (2, 3):
+            raise PinError(f"--python {python!r}: expected X.Y or X.Y.Z, like 2.7")
+        abis = tuple(abis) or (default_abi(version, implementation),)
+        platforms = expand_platforms(tuple(platforms) or ("manylinux_2_17_x86_64",))
+        return cls(version, implementation, abis, platforms)
+
+    @property
+    def short(self) -> str:
+        return f"{self.version[0]}.{self.version[1]}"
+
+    @property
+    def full_version(self) -> str:
+        return ".".join(str(v) for v in self.version)
+
+    def tags(self) -> list:
+        """Every tag the target accepts, most preferred first (pip's order)."""
+        xy = self.version[:2]
+        interpreter = f"{self.implementation}{xy[0]}{xy[1]}"
+        if self.implementation == "cp":
+            found = list(ptags.cpython_tags(xy, abis=list(self.abis), platforms=list(self.platforms)))
+        else:
+            found = list(ptags.generic_tags(interpreter, abis=list(self.abis), platforms=list(self.platforms)))
+        found += list(ptags.compatible_tags(xy, interpreter, list(self.platforms)))
+        return list(dict.fromkeys(found))
+
+    def marker_environment(self) -> dict:
+        """PEP 508 environment markers as the target's interpreter would report them."""
+        platform = self.platforms[0] if self.platforms else "linux_x86_64"
+        major = self.version[0]
+        if platform.startswith("macosx_"):
+            sys_platform, system, os_name = "darwin", "Darwin", "posix"
+            machine = platform.split("_", 3)[-1]
+            machine = "arm64" if machine == "arm64" else "x86_64"
+        elif platform.startswith("win"):
+            sys_platform, system, os_name = "win32", "Windows", "nt"
+            machine = {"win_amd64": "AMD64", "win32": "x86", "win_arm64": "ARM64"}.get(platform, "AMD64")
+        else:
+            sys_platform = "linux2" if major == 2 else "linux"
+            system, os_name = "Linux", "posix"
+            machine = _arch(platform)
+        impl = {"cp": ("cpython", "CPython"), "pp": ("pypy", "PyPy")}[self.implementation]
+        return {
+            "implementation_name": impl[0],
+            "implementation_version": self.full_version,
+            "os_name": os_name,
+            "platform_machine": machine,
+            "platform_release": "",
+            "platform_system": system,
+            "platform_version": "",
+            "python_full_version": self.full_version,
+            "platform_python_implementation": impl[1],
+            "python_version": self.short,
+            "sys_platform": sys_platform,
+        }
+
+    def describe(self) -> str:
+        name = {"cp": "CPython", "pp": "PyPy"}[self.implementation]
+        return f"{name} {self.full_version} ({'/'.join(self.abis)}) on {self.platforms[0]}"
+
+
+def default_abi(version: tuple, implementation: str = "cp") -> str:
+    """cp27mu (the UCS4 build most Linux systems have), cp3Xm for 3.3-3.7, cp3X after."""
+    major, minor = version[:2]
+    if implementation != "cp":
+        raise PinError("--abi is required for PyPy targets (e.g. pypy_73 / pypy37_pp73)")
+    if major == 2:
+        return "cp27mu"
+    return f"cp{major}{minor}m" if (3, 3) <= (major, minor) <= (3, 7) else f"cp{major}{minor}"
+
+
+def _arch(platform: str) -> str:
+    for arch in ("x86_64", "i686", "aarch64", "armv7l", "ppc64le", "s390x"):
+        if arch in platform:
+            return arch
+    return platform.rsplit("_", 1)[-1]
+
+
+def expand_platforms(given: tuple) -> tuple:
+    """What a system described by each ``--platform`` accepts, most specific first.
+
+    ``manylinux_2_17_x86_64`` means glibc 2.17: manylinux_2_17 down to 2_5, the
+    legacy aliases, then ``linux_x86_64``. A distro tag
+    (``linux_x86_64_ubuntu_14_04``) is kept as given, before the rest.
+    Anything else is taken literally (``pip --platform`` semantics).
+    """
+    first, generic = [], []
+    for plat in given:
+        if plat.startswith("manylinux"):
+            glibc, arch = _manylinux(plat)
+            for minor in range(glibc, 4, -1):
+                first.append(f"manylinux_2_{minor}_{arch}")
+                if minor in _LEGACY:
+                    first.append(f"{_LEGACY[minor]}_{arch}")
+            generic.append(f"linux_{arch}")
+        elif plat.startswith("macosx_"):
+            _, major, minor, arch = plat.split("_", 3)
+            first += list(ptags.mac_platforms((int(major), int(minor)), arch))
+        else:
+            first.append(plat)
+    return tuple(dict.fromkeys(first + generic))
+
+
+def _manylinux(plat: str) -> tuple:
+    for legacy, glibc in _LEGACY_TO_GLIBC.items():
+        if plat.startswith(legacy + "_"):
+            return glibc, plat[len(legacy) + 1:]
+    parts = plat.split("_", 3)
+    try:
+        if parts[0] == "manylinux" and parts[1] == "2":
+            return int(parts[2]), parts[3]
+    except (IndexError, ValueError):
+        pass
+    raise PinError(f"--platform {plat!r}: expected manylinux_2_X_<arch> or a legacy manylinux name")

@@ -69,12 +69,11 @@ def _manifest_versions(path) -> dict:
     """{(project, egg version string): wheel version} of the converted eggs in a manifest.json."""
     import json
 
+    from migrate.records import CONVERTED, parse_manifest
+
     try:
-        data = json.loads(Path(path).read_text("utf-8"))
-    except (OSError, ValueError) as exc:
+        records = parse_manifest(json.loads(Path(path).read_text("utf-8")))
+    except (OSError, ValueError) as exc:  # InvalidRecord is a ValueError
         raise PinError(f"{path}: cannot read the manifest ({exc})") from None
-    found = {}
-    for r in data.get("eggs", []) if isinstance(data, dict) else []:
-        if r.get("status") == "converted" and r.get("project") and r.get("egg_version") and r.get("version"):
-            found[(canonicalize_name(r["project"]), r["egg_version"])] = r["version"]
-    return found
+    return {(canonicalize_name(r.project), r.egg_version): r.version for r in records
+            if r.status == CONVERTED and r.project and r.egg_version and r.version}

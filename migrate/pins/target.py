@@ -12,9 +12,7 @@ from typing import Iterable
 from packaging import tags as ptags
 
 from migrate.pins.errors import PinError
-
-_LEGACY = {5: "manylinux1", 12: "manylinux2010", 17: "manylinux2014"}
-_LEGACY_TO_GLIBC = {v: k for k, v in _LEGACY.items()}
+from migrate.platforms import legacy_manylinux, linux_arch, manylinux_glibc
 
 
 @dataclass(frozen=True)
@@ -72,7 +70,7 @@ class Target:
         else:
             sys_platform = "linux2" if major == 2 else "linux"
             system, os_name = "Linux", "posix"
-            machine = _arch(platform)
+            machine = linux_arch(platform) or platform.rsplit("_", 1)[-1]
         impl = {"cp": ("cpython", "CPython"), "pp": ("pypy", "PyPy")}[self.implementation]
         return {
             "implementation_name": impl[0],
@@ -103,13 +101,6 @@ def default_abi(version: tuple, implementation: str = "cp") -> str:
     return f"cp{major}{minor}m" if (3, 3) <= (major, minor) <= (3, 7) else f"cp{major}{minor}"
 
 
-def _arch(platform: str) -> str:
-    for arch in ("x86_64", "i686", "aarch64", "armv7l", "ppc64le", "s390x"):
-        if arch in platform:
-            return arch
-    return platform.rsplit("_", 1)[-1]
-
-
 def expand_platforms(given: tuple) -> tuple:
     """What a system described by each ``--platform`` accepts, most specific first.
 
@@ -124,8 +115,9 @@ def expand_platforms(given: tuple) -> tuple:
             glibc, arch = _manylinux(plat)
             for minor in range(glibc, 4, -1):
                 first.append(f"manylinux_2_{minor}_{arch}")
-                if minor in _LEGACY:
-                    first.append(f"{_LEGACY[minor]}_{arch}")
+                legacy = legacy_manylinux((2, minor))
+                if legacy:
+                    first.append(f"{legacy}_{arch}")
             generic.append(f"linux_{arch}")
         elif plat.startswith("macosx_"):
             _, major, minor, arch = plat.split("_", 3)
@@ -136,13 +128,9 @@ def expand_platforms(given: tuple) -> tuple:
 
 
 def _manylinux(plat: str) -> tuple:
-    for legacy, glibc in _LEGACY_TO_GLIBC.items():
-        if plat.startswith(legacy + "_"):
-            return glibc, plat[len(legacy) + 1:]
-    parts = plat.split("_", 3)
-    try:
-        if parts[0] == "manylinux" and parts[1] == "2":
-            return int(parts[2]), parts[3]
-    except (IndexError, ValueError):
-        pass
-    raise PinError(f"--platform {plat!r}: expected manylinux_2_X_<arch> or a legacy manylinux name")
+    """(glibc minor, arch) of a manylinux_2_X / legacy manylinux platform."""
+    found = manylinux_glibc(plat)
+    if found is None or found[0][0] != 2:
+        raise PinError(f"--platform {plat!r}: expected manylinux_2_X_<arch> or a legacy manylinux name")
+    (_, minor), arch = found
+    return minor, arch

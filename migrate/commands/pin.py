@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import shlex
 import sys
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 from migrate.commands.common import print_json
 
 if TYPE_CHECKING:
-    from migrate.pins import PinResult, Target
+    from migrate.pins import PinResult, Root, Target
 
 
 def register(sub) -> None:
@@ -67,7 +67,7 @@ def run(args) -> int:
     return 0
 
 
-def _roots(args) -> list:
+def _roots(args) -> list[Union[str, Root]]:
     """The requirements to pin: the arguments, then -r files, then the eggs.ini's pins (its notes said)."""
     from migrate import pins
 
@@ -92,7 +92,7 @@ def _write_files(args, result: PinResult, command: Optional[str]) -> None:
         pins.write_pylock(result, args.lock)
 
 
-def _as_json(target: Target, result: PinResult) -> dict:
+def _as_json(target: Target, result: PinResult) -> dict[str, Any]:
     return {"target": target.describe(), "index": result.index, "pins": [
         {"name": p.name, "version": p.version, "extras": list(p.extras), "via": list(p.via),
          "files": [{"filename": f.filename, "url": f.url, "sha256": sha} for f, sha in p.files]}

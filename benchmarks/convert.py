@@ -34,7 +34,7 @@ FIXTURES = ROOT / "tests" / "fixtures" / "eggs"
 CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
 
 
-def make_copies(dest: Path, copies: int) -> list:
+def make_copies(dest: Path, copies: int) -> list[Path]:
     eggs = [e for e in sorted(FIXTURES.glob("*.egg")) if e.is_file()]
     made = []
     for i in range(copies):
@@ -46,7 +46,7 @@ def make_copies(dest: Path, copies: int) -> list:
     return made
 
 
-def medium_eggs(dest: Path, count: int = 20) -> list:
+def medium_eggs(dest: Path, count: int = 20) -> list[Path]:
     """Eggs of ~1 MB: 200 modules of Python-like text each (deterministic)."""
     import random
 
@@ -76,7 +76,7 @@ def timed(cmd) -> float:
     return time.perf_counter() - start
 
 
-def floor(eggs: list) -> float:
+def floor(eggs: list[Path]) -> float:
     """Inflate and hash every member: the least any converter must do (timed as a process)."""
     return timed([sys.executable, __file__, "--floor", eggs[0].parent])
 
@@ -121,8 +121,8 @@ def main() -> None:
         floor_work(args.floor)
         return
     egg_migrate = Path(sys.executable).parent / "egg-migrate"
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
         wheel = wheel_venv(tmp / "wheel-venv")
         print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; median of {args.rounds} rounds")
         sets = {"fixture copies": make_copies, "medium eggs": lambda d, _: medium_eggs(d)}
@@ -130,7 +130,7 @@ def main() -> None:
             eggs_dir = tmp / label.replace(" ", "-")
             eggs_dir.mkdir()
             eggs = maker(eggs_dir, args.copies)
-            runs = {"ours -j 1": [], f"ours -j {os.cpu_count()}": [], "wheel": [], "floor": []}
+            runs: dict[str, list[float]] = {"ours -j 1": [], f"ours -j {os.cpu_count()}": [], "wheel": [], "floor": []}
             for r in range(args.rounds):  # alternate, so drift hits all alike
                 for jobs in (1, os.cpu_count()):
                     runs[f"ours -j {jobs}"].append(

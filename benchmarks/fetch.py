@@ -58,7 +58,7 @@ def sequential(url: str, dest: Path) -> int:
     return count
 
 
-def digests(folder: Path) -> dict:
+def digests(folder: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.glob("*.egg")}
 
 
@@ -70,8 +70,8 @@ def main() -> int:
     parser.add_argument("-j", "--jobs", type=int, default=8)
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="bench-fetch-") as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory(prefix="bench-fetch-") as tmp_name:
+        tmp = Path(tmp_name)
         names = [f"proj{i // 2:03d}-1.0-py2.7-linux-x86_64-{'ucs4' if i % 2 else 'ucs2'}.egg"
                  for i in range(args.eggs)]
         served = galaxy_tree(tmp / "repo", names, payload=args.size)

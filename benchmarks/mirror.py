@@ -56,7 +56,7 @@ def wheel_bytes(name: str, version: str, tag: str) -> bytes:
     return buf.getvalue()
 
 
-def generate(folder: Path, projects: int, per_project: int, start: int = 0) -> list:
+def generate(folder: Path, projects: int, per_project: int, start: int = 0) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for p in range(start, start + projects):
@@ -70,7 +70,7 @@ def generate(folder: Path, projects: int, per_project: int, start: int = 0) -> l
     return paths
 
 
-def floor(wheels: list, root: Path, durable: bool, link: bool) -> float:
+def floor(wheels: list[str], root: Path, durable: bool, link: bool) -> float:
     """The file-system work any publish of these wheels must do, as a bare loop in one process.
 
     A copy (or hard link) of every wheel; a ``.metadata`` file per release and a hard link of it
@@ -83,7 +83,7 @@ def floor(wheels: list, root: Path, durable: bool, link: bool) -> float:
     for folder in (packages, pages, simple):
         folder.mkdir(parents=True)
     page = b"<!DOCTYPE html>" + b"x" * 1500
-    first_of_release = {}
+    first_of_release: dict[tuple[str, str], str] = {}  # (project, version) -> its first .metadata file
     for wheel in wheels:
         name = os.path.basename(wheel)
         target = f"{packages}/{name}"
@@ -122,7 +122,7 @@ def _cpu() -> _Cpu:
     return _Cpu(me.ru_utime + workers.ru_utime, me.ru_stime + workers.ru_stime)
 
 
-def verify(root: Path, wheels: list, sample: int = 50) -> None:
+def verify(root: Path, wheels: list[str], sample: int = 50) -> None:
     """Spot-check the mirror: every link of some project pages names a file with that name and hash."""
     import hashlib
     import re
@@ -139,7 +139,7 @@ def verify(root: Path, wheels: list, sample: int = 50) -> None:
             assert Path(by_name[served.name]).read_bytes() == served.read_bytes(), href
 
 
-def timed(label: str, wheels: list, root: Path, durable: bool, link: bool, jobs: int) -> float:
+def timed(label: str, wheels: list[str], root: Path, durable: bool, link: bool, jobs: int) -> float:
     before = _cpu()
     started = time.perf_counter()
     report = mirror.publish(wheels, root, durable=durable, link=link, jobs=jobs)

@@ -26,6 +26,7 @@ import tempfile
 import time
 import zipfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -65,13 +66,13 @@ def _renamed(egg: Path, target: Path, project: str) -> None:
             out.writestr(info, data, compress_type=info.compress_type)
 
 
-def measure(repo: Path, out: Path, jobs: int) -> dict:
-    lines = []
+def measure(repo: Path, out: Path, jobs: int) -> dict[str, Any]:
+    lines: list[str] = []
     started = time.perf_counter()
-    report = pipeline.run(RunOptions(out=out, source=str(repo), jobs=jobs), say=lines.append, bars=False)
+    report = pipeline.run(RunOptions(out=out, source=str(repo), jobs=jobs), say=lines.append, bars=None)
     first = time.perf_counter() - started
     started = time.perf_counter()
-    again = pipeline.run(RunOptions(out=out, source=str(repo), jobs=jobs), bars=False)
+    again = pipeline.run(RunOptions(out=out, source=str(repo), jobs=jobs), bars=None)
     second = time.perf_counter() - started
     return {"seconds": first, "stages": dict(report.seconds), "counts": report.counts, "work": report.work,
             "again": second, "again_work": again.work, "lines": lines}

@@ -25,7 +25,7 @@ import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import requests
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
@@ -45,10 +45,10 @@ class Egg:
     url: str
     sha256: str
     cls: str
-    expect: dict
+    expect: dict[str, Any]  # per tag part the allowed patterns; "version", "scripts", "refuse"
     evidence: str = ""
     group: Optional[str] = None
-    imports: Optional[tuple] = None  # None: what the wheel's top_level.txt and namespaces name
+    imports: Optional[tuple[str, ...]] = None  # None: what the wheel's top_level.txt and namespaces name
 
 
 @dataclass
@@ -57,7 +57,7 @@ class Outcome:
 
     egg: Egg
     wheel_path: Optional[str] = None
-    problems: list = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
     note: str = ""
 
     @property
@@ -65,7 +65,7 @@ class Outcome:
         return Path(self.wheel_path).name if self.wheel_path else None
 
 
-def load(path: Path) -> list:
+def load(path: Path) -> list[Egg]:
     eggs = []
     for item in json.loads(Path(path).read_text(encoding="utf-8"))["eggs"]:
         eggs.append(Egg(file=item["file"], project=item["project"], url=item["url"], sha256=item["sha256"],
@@ -74,11 +74,11 @@ def load(path: Path) -> list:
     return eggs
 
 
-def _tuple(value) -> Optional[tuple]:
+def _tuple(value: Optional[list[str]]) -> Optional[tuple[str, ...]]:
     return None if value is None else tuple(value)
 
 
-def selected(eggs: list, only: list) -> list:
+def selected(eggs: list[Egg], only: list[str]) -> list[Egg]:
     """``--only``: eggs whose file name contains one of the words, or whose project or class is one."""
     if not only:
         return eggs
@@ -117,7 +117,7 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def convert(paths: list, dest: Path, jobs: int) -> dict:
+def convert(paths: list[Path], dest: Path, jobs: int) -> dict[str, dict[str, Any]]:
     """{egg file name: its --json record}, from one ``egg-migrate convert`` run over all eggs."""
     cmd = [sys.executable, "-m", "migrate", "convert", "--json", "-j", str(jobs), "-d", str(dest), *map(str, paths)]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
@@ -129,7 +129,7 @@ def convert(paths: list, dest: Path, jobs: int) -> dict:
     return {Path(r["egg"]).name: r for r in records}
 
 
-def judge(egg: Egg, record: Optional[dict]) -> Outcome:
+def judge(egg: Egg, record: Optional[dict[str, Any]]) -> Outcome:
     """Compare one convert record with the egg's expectation."""
     out = Outcome(egg)
     if record is None:
@@ -153,7 +153,7 @@ def judge(egg: Egg, record: Optional[dict]) -> Outcome:
     return out
 
 
-def check_name(egg: Egg, wheel: str) -> list:
+def check_name(egg: Egg, wheel: str) -> list[str]:
     """Problems with a wheel's file name: project, version, and each tag part against the expectation."""
     try:
         name, version, _build, tags = parse_wheel_filename(wheel)
@@ -172,7 +172,7 @@ def check_name(egg: Egg, wheel: str) -> list:
     return problems
 
 
-def check_scripts(egg: Egg, wheel_path: str) -> list:
+def check_scripts(egg: Egg, wheel_path: str) -> list[str]:
     """The egg's scripts must be in the wheel's ``.data/scripts/``, where installers put them on PATH."""
     wanted = egg.expect.get("scripts")
     if not wanted:
@@ -187,7 +187,7 @@ def check_scripts(egg: Egg, wheel_path: str) -> list:
     return [f"scripts missing from .data/scripts: {', '.join(missing)}"] if missing else []
 
 
-def tag_set_ok(found: set, allowed: list) -> bool:
+def tag_set_ok(found: set[str], allowed: list[str]) -> bool:
     """Every tag found matches a single allowed pattern, or the set is one allowed compound (``py2.py3``)."""
     singles = [p.lower() for p in allowed if "." not in p]
     compounds = [set(p.lower().split(".")) for p in allowed if "." in p]
@@ -203,7 +203,7 @@ def _same_version(a: str, b: str) -> bool:
         return a == b
 
 
-def collisions(outcomes: list) -> None:
+def collisions(outcomes: list[Outcome]) -> None:
     """Two eggs giving one wheel file fail, unless both expect that very compound python tag (identical code)."""
     by_wheel = defaultdict(list)
     for o in outcomes:
@@ -226,7 +226,7 @@ def expected(egg: Egg) -> str:
     return "-".join("|".join(egg.expect[p]) for p in PARTS)
 
 
-def report(outcomes: list) -> int:
+def report(outcomes: list[Outcome]) -> int:
     """One line per egg, the failures by class, then the closing count; returns the number failed."""
     for o in outcomes:
         if o.problems:

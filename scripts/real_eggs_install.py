@@ -11,12 +11,15 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional, Union
 
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
 from migrate import interpreters as I
 from migrate.checks.smoke import import_names
+
+if TYPE_CHECKING:
+    from real_eggs import Outcome  # scripts/ is sys.path[0]; not imported at run time (it imports this)
 
 TIMEOUT = 600
 
@@ -37,7 +40,7 @@ for name in sys.argv[1:]:
 """
 
 
-def install_all(outcomes: list, root: Path) -> None:
+def install_all(outcomes: list[Outcome], root: Path) -> None:
     """Install and import every unit some interpreter here accepts; notes or problems go on the outcomes."""
     interps = sorted(I.discover(), key=lambda i: tuple(i.version))
     venvs = Venvs(root)
@@ -55,7 +58,7 @@ class Venvs:
 
     def __init__(self, root: Path):
         self.root = root
-        self.bases: dict = {}
+        self.bases: dict[str, Path] = {}  # interpreter path -> its base venv
 
     def fresh(self, interp: I.Interpreter, name: str) -> Path:
         if interp.path not in self.bases:
@@ -68,10 +71,10 @@ class Venvs:
         return dest
 
 
-def install_units(outcomes: list) -> list:
+def install_units(outcomes: list[Outcome]) -> list[list[Outcome]]:
     """Passing outcomes in install units: a group's members together, every other egg alone."""
-    units: list = []
-    groups: dict = {}
+    units: list[list[Outcome]] = []
+    groups: dict[str, list[Outcome]] = {}
     for o in outcomes:
         if o.problems or not o.wheel_path:
             continue
@@ -85,7 +88,7 @@ def install_units(outcomes: list) -> list:
     return units
 
 
-def pick(unit: list, interps: list) -> Optional[I.Interpreter]:
+def pick(unit: list[Outcome], interps: list[I.Interpreter]) -> Optional[I.Interpreter]:
     """The oldest interpreter that accepts a tag of every wheel of the unit."""
     for interp in interps:
         supported = interp.supported_tags()
@@ -94,7 +97,7 @@ def pick(unit: list, interps: list) -> Optional[I.Interpreter]:
     return None
 
 
-def install(unit: list, interp: I.Interpreter, venvs: Venvs) -> None:
+def install(unit: list[Outcome], interp: I.Interpreter, venvs: Venvs) -> None:
     """pip install the unit's wheels (no index, no dependencies) and import each egg's modules."""
     version = ".".join(map(str, interp.version))
     try:
@@ -130,13 +133,13 @@ def install(unit: list, interp: I.Interpreter, venvs: Venvs) -> None:
         shutil.rmtree(cwd, ignore_errors=True)
 
 
-def _names(modules: list) -> str:
+def _names(modules: list[str]) -> str:
     if not modules:
         return "nothing"
     return ", ".join(modules[:3]) + (f" and {len(modules) - 3} more" if len(modules) > 3 else "")
 
 
-def _run(cmd: list, cwd: Path) -> subprocess.CompletedProcess:
+def _run(cmd: list[Union[str, Path]], cwd: Path) -> subprocess.CompletedProcess[str]:
     try:
         return subprocess.run([str(c) for c in cmd], capture_output=True, text=True, cwd=str(cwd),
                               env=I.pip_env(), timeout=TIMEOUT)
@@ -144,7 +147,7 @@ def _run(cmd: list, cwd: Path) -> subprocess.CompletedProcess:
         return subprocess.CompletedProcess(cmd, -1, "", f"timed out after {TIMEOUT}s")
 
 
-def _last_line(result: subprocess.CompletedProcess) -> str:
+def _last_line(result: subprocess.CompletedProcess[str]) -> str:
     lines = [line.strip() for line in (result.stderr or result.stdout or "").splitlines() if line.strip()]
     errors = [line for line in lines if line.startswith("ERROR")]
     return ((errors or lines or [f"exit code {result.returncode}"])[-1])[:300]

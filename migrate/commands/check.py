@@ -71,9 +71,9 @@ def _check_pair(pair) -> CheckResult:
     return check_wheel(*pair)
 
 
-def _sources(args, wheels: list, errors: list) -> dict:
+def _sources(args, wheels: list[Path], errors: list[str]) -> dict[Path, Path]:
     """{wheel path: egg path} from --manifest and --egg."""
-    found = {}
+    found: dict[Path, Path] = {}
     if args.manifest:
         try:
             by_name = eggs_from_manifest(args.manifest)
@@ -81,7 +81,7 @@ def _sources(args, wheels: list, errors: list) -> dict:
             errors.append(str(exc))
             by_name = {}
         found.update({w: by_name[w.name] for w in wheels if w.name in by_name})
-    by_identity = {}
+    by_identity: dict[tuple[str, Version], list[Path]] = {}
     for w in wheels:
         try:
             name, version, _, _ = parse_wheel_filename(w.name)
@@ -103,10 +103,11 @@ def _sources(args, wheels: list, errors: list) -> dict:
     return found
 
 
-def _smoke(args, results: list):
+def _smoke(args, results: list[CheckResult]) -> tuple[list[CheckResult], list[str]]:
     from migrate.checks.smoke import smoke_test
 
-    errors, extra = [], []
+    errors: list[str] = []
+    extra: list[str] = []
     for path in args.interpreter:
         if interpreters.probe(path) is None:
             errors.append(f"--interpreter {path}: does not run as a Python interpreter")
@@ -138,7 +139,7 @@ def render(result: CheckResult, verbose: bool = False) -> str:
     return "\n".join(lines)
 
 
-def summary(results: list) -> str:
+def summary(results: list[CheckResult]) -> str:
     bad = sum(1 for r in results if r.errors)
     warned = sum(1 for r in results if not r.errors and r.warnings)
     text = f"checked {len(results)} wheel{'' if len(results) == 1 else 's'}: {len(results) - bad - warned} ok, {warned} with warnings, {bad} with errors"

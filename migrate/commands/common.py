@@ -10,9 +10,10 @@ from typing import Iterable, Iterator
 from migrate.wheels.tags import PLATFORM_MODES, TagOptions
 
 
-def find_eggs(arguments: Iterable[str]) -> tuple:
+def find_eggs(arguments: Iterable[str]) -> tuple[list[Path], list[str]]:
     """(egg paths, errors): files and folders named ``*.egg``; folders are searched."""
-    eggs, errors = [], []
+    eggs: list[Path] = []
+    errors: list[str] = []
     for arg in arguments:
         path = Path(arg)
         lower = path.name.lower()

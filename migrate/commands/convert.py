@@ -9,7 +9,7 @@ from migrate.commands.common import add_tag_options, default_jobs, find_eggs, pr
 from migrate.commands.progress import progress
 from migrate.parallel import parallel_map
 from migrate.run.report import result_record
-from migrate.wheels.convert import ConvertOptions, convert_egg
+from migrate.wheels.convert import ConvertOptions, ConvertResult, convert_egg
 
 
 def register(sub) -> None:
@@ -59,11 +59,11 @@ def run(args) -> int:
     return 1 if failed or errors else 0
 
 
-def _repair(results, dest: Path) -> dict:
+def _repair(results: list[ConvertResult], dest: Path) -> dict[str, str]:
     """{linux wheel: repaired wheel} for the wheels `auditwheel repair` can make manylinux."""
     from migrate.wheels.repair import find_tools, repair_wheel
 
-    todo = [r for r in results if r.ok and r.tags is not None and r.tags.repairable]
+    todo = [r.wheel for r in results if r.wheel is not None and r.tags is not None and r.tags.repairable]
     if not todo:
         return {}
     tools, why = find_tools()
@@ -71,9 +71,9 @@ def _repair(results, dest: Path) -> dict:
         print(f"egg-migrate: --repair skipped for {len(todo)} wheel(s): {why}", file=sys.stderr)
         return {}
     done = {}
-    for r in todo:
-        outcome = repair_wheel(r.wheel, dest, tools)
+    for wheel in todo:
+        outcome = repair_wheel(wheel, dest, tools)
         print(("repaired " if outcome.ok else "NOT REPAIRED ") + outcome.message, file=sys.stderr)
-        if outcome.ok:
-            done[r.wheel] = outcome.repaired
+        if outcome.repaired is not None:  # outcome.ok
+            done[wheel] = outcome.repaired
     return done

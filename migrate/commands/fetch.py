@@ -4,10 +4,11 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Optional
 
 from migrate.commands.common import print_json
 from migrate.commands.progress import bar, on_terminal
-from migrate.fetch.fetch import MANIFEST, FetchOptions, SourceError, fetch
+from migrate.fetch.fetch import MANIFEST, FetchOptions, FetchReport, SourceError, fetch
 from migrate.fetch.net import NetOptions
 from migrate.fetch.results import FAILED, MISSING, SKIPPED, Progress
 from migrate.fetch.selection import Selection
@@ -62,37 +63,63 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    if args.jobs < 1:
-        return _usage("-j must be at least 1")
-    if args.cert and not Path(args.cert).is_file():
-        return _usage(f"--cert {args.cert}: no such file")
-    ini = None
-    if args.eggs_ini:
-        try:
-            ini = eggsini.parse(args.eggs_ini)
-        except eggsini.InvalidEggsIni as exc:
-            print(f"egg-migrate fetch: {exc}", file=sys.stderr)
-            return 1
-        for warning in ini.problems:
-            print(f"egg-migrate fetch: {warning}", file=sys.stderr)
+    problem = _bad_option(args)
+    if problem:
+        return _usage(problem)
+    try:
+        ini = _read_eggs_ini(args.eggs_ini) if args.eggs_ini else None
+    except eggsini.InvalidEggsIni as exc:
+        return _fail(exc)
     if not args.source and not (ini and ini.repository):
         return _usage("SOURCE is required (or an --eggs-ini with a [general] repository)")
     try:
         selection = Selection.make(ini, args.python, args.platform, args.project, args.include_no_auto)
     except eggsini.InvalidTarget as exc:
         return _usage(str(exc))
+    try:
+        report = _fetch(args, selection)
+    except SourceError as exc:
+        return _fail(exc)
+    _say_problems(report)
+    if args.json:
+        print_json(report.as_dict())
+    else:
+        print(_summary(report))
+    return 0 if report.ok else 1
+
+
+def _bad_option(args) -> Optional[str]:
+    """What is wrong with -j or --cert, checked before anything is read."""
+    if args.jobs < 1:
+        return "-j must be at least 1"
+    if args.cert and not Path(args.cert).is_file():
+        return f"--cert {args.cert}: no such file"
+    return None
+
+
+def _read_eggs_ini(path: str) -> eggsini.EggsIni:
+    """The parsed eggs.ini, its oddities said on stderr; raises ``eggsini.InvalidEggsIni``."""
+    ini = eggsini.parse(path)
+    for warning in ini.problems:
+        print(f"egg-migrate fetch: {warning}", file=sys.stderr)
+    return ini
+
+
+def _fetch(args, selection: Selection) -> FetchReport:
+    """The fetch itself, with progress bars on a terminal; raises ``SourceError``."""
     net = NetOptions(retries=max(0, args.retries), read_timeout=args.timeout, cert=args.cert,
                      trust_env=args.trust_env)
     progress = _Bars() if on_terminal() else None
     try:
-        report = fetch(args.source, Path(args.dest), selection, jobs=args.jobs, progress=progress,
-                       options=FetchOptions(net=net, hardlink=not args.no_hardlink))
-    except SourceError as exc:
-        print(f"egg-migrate fetch: {exc}", file=sys.stderr)
-        return 1
+        return fetch(args.source, Path(args.dest), selection, jobs=args.jobs, progress=progress,
+                     options=FetchOptions(net=net, hardlink=not args.no_hardlink))
     finally:
         if progress is not None:
             progress.close()
+
+
+def _say_problems(report: FetchReport) -> None:
+    """One stderr line per egg not fetched, per stand-in taken, and per run-level error."""
     for r in report.results:
         if r.status in (MISSING, FAILED):
             print(f"egg-migrate fetch: {r.filename}: {r.status}: {r.reason}", file=sys.stderr)
@@ -102,17 +129,22 @@ def run(args) -> int:
             print(f"egg-migrate fetch: {r.project}: {r.note}", file=sys.stderr)
     for error in report.errors:
         print(f"egg-migrate fetch: {error}", file=sys.stderr)
-    if args.json:
-        print_json(report.as_dict())
-    else:
-        c = report.counts()
-        have = c["downloaded"] + c["already-verified"]
-        line = (f"{have} eggs in {report.dest} ({c['downloaded']} downloaded, {c['already-verified']} already "
-                f"verified), {c['skipped']} skipped, {c['missing']} missing, {c['failed']} failed")
-        if report.skipped_links:
-            line += f"; {len(report.skipped_links)} links not followed"
-        print(f"{line}; details in {report.dest / MANIFEST}")
-    return 0 if report.ok else 1
+
+
+def _summary(report: FetchReport) -> str:
+    """The closing line: how many eggs are here, and what became of the rest."""
+    c = report.counts()
+    have = c["downloaded"] + c["already-verified"]
+    line = (f"{have} eggs in {report.dest} ({c['downloaded']} downloaded, {c['already-verified']} already "
+            f"verified), {c['skipped']} skipped, {c['missing']} missing, {c['failed']} failed")
+    if report.skipped_links:
+        line += f"; {len(report.skipped_links)} links not followed"
+    return f"{line}; details in {report.dest / MANIFEST}"
+
+
+def _fail(exc: Exception) -> int:
+    print(f"egg-migrate fetch: {exc}", file=sys.stderr)
+    return 1
 
 
 def _usage(message: str) -> int:

@@ -3,8 +3,12 @@ from __future__ import annotations
 
 import shlex
 import sys
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 from migrate.commands.common import print_json
+
+if TYPE_CHECKING:
+    from migrate.pins import PinResult, Root, Target
 
 
 def register(sub) -> None:
@@ -42,42 +46,59 @@ def run(args) -> int:
     try:
         target = pins.Target.make(args.python, args.abi, args.platform, args.implementation)
     except pins.PinError as exc:
-        print(f"egg-migrate: {exc}", file=sys.stderr)
-        return 2
+        return _say(exc, 2)
     try:
-        roots = list(args.requirements)
-        for f in args.files:
-            roots += pins.read_requirements_file(f)
-        if args.eggs_ini:
-            found, notes = pins.read_eggs_ini(args.eggs_ini, args.manifest)
-            roots += found
-            for note in notes:
-                print(f"egg-migrate: {note}", file=sys.stderr)
-        result = pins.pin(roots, args.mirror, target)
-    except pins.Unresolvable as exc:
-        print(f"egg-migrate: {exc}", file=sys.stderr)
-        return 1
-    except pins.PinError as exc:
-        print(f"egg-migrate: {exc}", file=sys.stderr)
-        return 1
+        result = pins.pin(_roots(args), args.mirror, target)
+    except (pins.Unresolvable, pins.PinError) as exc:
+        return _say(exc, 1)
     for p in result.problems:
         print(f"egg-migrate: {p.severity}: {p.message}", file=sys.stderr)
     command = "egg-migrate pin " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if len(sys.argv) > 2 else None
-    if args.output:
-        pins.write_requirements(result, args.output, command)
-    if args.lock:
-        try:
-            pins.write_pylock(result, args.lock)
-        except pins.PinError as exc:
-            print(f"egg-migrate: {exc}", file=sys.stderr)
-            return 2
+    try:
+        _write_files(args, result, command)
+    except pins.PinError as exc:
+        return _say(exc, 2)
     if args.json:
-        print_json({"target": target.describe(), "index": result.index, "pins": [
-            {"name": p.name, "version": p.version, "extras": list(p.extras), "via": list(p.via),
-             "files": [{"filename": f.filename, "url": f.url, "sha256": sha} for f, sha in p.files]}
-            for p in result.pins]})
+        print_json(_as_json(target, result))
     elif not args.output:
         sys.stdout.write(pins.render_requirements(result, command))
     print(f"pinned {len(result.pins)} projects for {target.describe()}"
           + (f" into {args.output}" if args.output else ""), file=sys.stderr)
     return 0
+
+
+def _roots(args) -> list[Union[str, Root]]:
+    """The requirements to pin: the arguments, then -r files, then the eggs.ini's pins (its notes said)."""
+    from migrate import pins
+
+    roots = list(args.requirements)
+    for f in args.files:
+        roots += pins.read_requirements_file(f)
+    if args.eggs_ini:
+        found, notes = pins.read_eggs_ini(args.eggs_ini, args.manifest)
+        roots += found
+        for note in notes:
+            print(f"egg-migrate: {note}", file=sys.stderr)
+    return roots
+
+
+def _write_files(args, result: PinResult, command: Optional[str]) -> None:
+    """requirements.txt (-o) and pylock.toml (--lock) when asked for; raises ``PinError`` for a bad lock name."""
+    from migrate import pins
+
+    if args.output:
+        pins.write_requirements(result, args.output, command)
+    if args.lock:
+        pins.write_pylock(result, args.lock)
+
+
+def _as_json(target: Target, result: PinResult) -> dict[str, Any]:
+    return {"target": target.describe(), "index": result.index, "pins": [
+        {"name": p.name, "version": p.version, "extras": list(p.extras), "via": list(p.via),
+         "files": [{"filename": f.filename, "url": f.url, "sha256": sha} for f, sha in p.files]}
+        for p in result.pins]}
+
+
+def _say(exc: Exception, status: int) -> int:
+    print(f"egg-migrate: {exc}", file=sys.stderr)
+    return status

@@ -2,11 +2,12 @@
 
 ``progress`` wraps an iterable (``convert``, ``check``); ``bar`` is one tqdm bar (``fetch``
 draws two); ``stage_bars`` gives ``run`` a bar per stage (``migrate.run.stage.Bars``).
-tqdm is imported only when a bar is drawn.
+tqdm is imported only when a bar is drawn (with ``import_module``: it ships no type hints).
 """
 from __future__ import annotations
 
 import sys
+from importlib import import_module
 from typing import Optional
 
 
@@ -16,8 +17,7 @@ def on_terminal() -> bool:
 
 def bar(desc: str, total: Optional[int] = None, unit: str = "egg", **options):
     """A tqdm bar on stderr that disappears when closed."""
-    from tqdm import tqdm
-
+    tqdm = import_module("tqdm").tqdm
     return tqdm(desc=desc, total=total, unit=unit, leave=False, file=sys.stderr, **options)
 
 

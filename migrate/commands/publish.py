@@ -4,8 +4,12 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Optional
 
 from migrate.commands.common import default_jobs, print_json
+
+if TYPE_CHECKING:
+    from migrate.mirror import PublishReport, UploadResult
 
 
 def register(sub) -> None:
@@ -35,12 +39,13 @@ def register(sub) -> None:
     p.set_defaults(handler=run)
 
 
-def find_wheels(arguments) -> tuple:
+def find_wheels(arguments: Iterable[str]) -> tuple[list[str], list[str]]:
     """(wheel paths, error lines): folders are listed (not searched below), files taken as given.
 
     ``scandir`` knows a file from a folder without a stat, which matters for 100,000 wheels.
     """
-    wheels, errors = [], []
+    wheels: list[str] = []
+    errors: list[str] = []
     for arg in arguments:
         if os.path.isdir(arg):
             with os.scandir(arg) as entries:
@@ -63,51 +68,81 @@ def run(args) -> int:
     if not args.output and not args.upload:
         print("egg-migrate publish: give -o MIRROR_DIR, --upload URL or both", file=sys.stderr)
         return 2
-    wheels, errors = find_wheels(args.wheels)
-    for e in errors:
-        print(f"egg-migrate: {e}", file=sys.stderr)
-    if errors:  # a publish is a sync: a mistyped folder must not empty the mirror
-        print("egg-migrate publish: nothing published (fix the arguments above)", file=sys.stderr)
+    wheels = _wheels_given(args.wheels)
+    if wheels is None:
         return 1
     failed = False
-    summary = {}
+    summary: dict[str, Any] = {}
     if args.output:
         try:
             report = mirror.publish(wheels, Path(args.output), base_url=args.base_url, durable=not args.no_sync,
                                     link=args.link, jobs=args.jobs)
         except (mirror.MirrorError, OSError) as exc:
-            print(f"egg-migrate: {exc}", file=sys.stderr)
-            return 1
-        for p in report.problems:
-            print(f"egg-migrate: {p.message}", file=sys.stderr)
-        failed = failed or not report.ok
-        summary["mirror"] = {
-            "path": report.mirror, "index_url": mirror.index_url(report.mirror), "files": report.files,
-            "projects": report.projects, "distros": list(report.distros), "added": list(report.added),
-            "removed": list(report.removed), "pages_written": report.pages_written,
-            "pages_reused": report.pages_reused, "seconds": round(report.seconds, 3),
-            "problems": [p.as_dict() for p in report.problems],
-        }
-        if not args.json:
-            print(f"published {report.files} wheels of {report.projects} projects to {report.mirror} "
-                  f"({len(report.added)} read, {len(report.removed)} removed, {report.pages_written} pages "
-                  f"written, {report.pages_reused} unchanged) in {report.seconds:.2f}s", file=sys.stderr)
-            print(f"use it: pip install --index-url {mirror.index_url(report.mirror)} ...", file=sys.stderr)
-            for d in report.distros:
-                print(f"  {d} builds: --index-url {mirror.index_url(report.mirror, d)}", file=sys.stderr)
+            return _say(exc, 1)
+        _say_published(report, args.json)
+        failed = not report.ok
+        summary["mirror"] = _mirror_summary(report)
     if args.upload:
         try:
             results = mirror.upload(wheels, args.upload)
         except ValueError as exc:
-            print(f"egg-migrate: {exc}", file=sys.stderr)
-            return 2
-        for r in results:
-            if r.status == "failed":
-                print(f"FAILED  {r.message}", file=sys.stderr)
-            elif not args.json:
-                print(f"{r.status:<8}{Path(r.wheel).name}", file=sys.stderr)
+            return _say(exc, 2)
+        _say_uploaded(results, args.json)
         failed = failed or any(not r.ok for r in results)
         summary["upload"] = [{"wheel": r.wheel, "status": r.status, "message": r.message} for r in results]
     if args.json:
         print_json(summary)
     return 1 if failed else 0
+
+
+def _wheels_given(arguments: list[str]) -> Optional[list[str]]:
+    """The wheels to publish, or None (each bad argument said) when any argument is wrong."""
+    wheels, errors = find_wheels(arguments)
+    for e in errors:
+        print(f"egg-migrate: {e}", file=sys.stderr)
+    if errors:  # a publish is a sync: a mistyped folder must not empty the mirror
+        print("egg-migrate publish: nothing published (fix the arguments above)", file=sys.stderr)
+        return None
+    return wheels
+
+
+def _say_published(report: PublishReport, json: bool) -> None:
+    """The mirror's problems, then (unless --json) what was published and how to use it."""
+    from migrate.mirror import index_url
+
+    for p in report.problems:
+        print(f"egg-migrate: {p.message}", file=sys.stderr)
+    if json:
+        return
+    print(f"published {report.files} wheels of {report.projects} projects to {report.mirror} "
+          f"({len(report.added)} read, {len(report.removed)} removed, {report.pages_written} pages "
+          f"written, {report.pages_reused} unchanged) in {report.seconds:.2f}s", file=sys.stderr)
+    print(f"use it: pip install --index-url {index_url(report.mirror)} ...", file=sys.stderr)
+    for d in report.distros:
+        print(f"  {d} builds: --index-url {index_url(report.mirror, d)}", file=sys.stderr)
+
+
+def _mirror_summary(report: PublishReport) -> dict[str, Any]:
+    from migrate.mirror import index_url
+
+    return {
+        "path": report.mirror, "index_url": index_url(report.mirror), "files": report.files,
+        "projects": report.projects, "distros": list(report.distros), "added": list(report.added),
+        "removed": list(report.removed), "pages_written": report.pages_written,
+        "pages_reused": report.pages_reused, "seconds": round(report.seconds, 3),
+        "problems": [p.as_dict() for p in report.problems],
+    }
+
+
+def _say_uploaded(results: list[UploadResult], json: bool) -> None:
+    """A line per failed upload, and (unless --json) one per wheel uploaded or skipped."""
+    for r in results:
+        if r.status == "failed":
+            print(f"FAILED  {r.message}", file=sys.stderr)
+        elif not json:
+            print(f"{r.status:<8}{Path(r.wheel).name}", file=sys.stderr)
+
+
+def _say(exc: Exception, status: int) -> int:
+    print(f"egg-migrate: {exc}", file=sys.stderr)
+    return status

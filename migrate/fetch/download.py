@@ -31,7 +31,7 @@ from migrate.fetch.listing import Link
 from migrate.fetch.localcopy import LocalCopy
 from migrate.fetch.net import NetOptions
 from migrate.fetch.results import VERIFIED, Progress, Result, failed
-from migrate.fetch.state import State
+from migrate.fetch.state import Entry, State
 from migrate.fetch.transfer import HttpTransfer
 from migrate.fetch.verify import source_replaced, tree_digest
 from migrate.fsutil import file_sha256
@@ -48,7 +48,7 @@ class Downloader:
         self.dest, self.session, self.state, self.options = Path(dest), session, state, options
         self.max_bytes, self.progress, self.hardlink = max_bytes, progress or Progress(), hardlink
         self._local = LocalCopy(self.dest, state, max_bytes, self.progress, hardlink)
-        self._locks: dict = {}
+        self._locks: dict[str, threading.Lock] = {}
         self._locks_lock = threading.Lock()
 
     def fetch(self, link: Link, note: str = "") -> Result:
@@ -88,7 +88,7 @@ class Downloader:
                 return None
         return Result(link.filename, link.url, VERIFIED, final, entry.get("size"), entry.get("sha256"))
 
-    def _changed_on_server(self, link: Link, entry: dict) -> bool:
+    def _changed_on_server(self, link: Link, entry: Entry) -> bool:
         """Without a listed sha256, ask the server (HEAD) whether the egg changed since it was fetched.
 
         Compared: size, ETag, Last-Modified. A server that cannot answer HEAD, or says
@@ -110,6 +110,8 @@ class Downloader:
             or bool(modified and entry.get("last_modified") and modified != entry["last_modified"])
 
     def _download(self, link: Link) -> Result:
+        if self.session is None:
+            raise ValueError("an HTTP egg needs a requests session")
         return HttpTransfer(link, self.dest, self.session, self.state, self.options, self.max_bytes,
                             self.progress).run()
 

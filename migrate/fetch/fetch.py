@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import requests
 from packaging.utils import canonicalize_name
@@ -24,14 +24,14 @@ from migrate import problems
 from migrate.eggs.names import egg_parts
 from migrate.fetch.download import DEFAULT_MAX_BYTES, Downloader
 from migrate.fetch.httpsource import HttpSource
-from migrate.fetch.listing import Listing, SourceError
+from migrate.fetch.listing import Link, Listing, Skip, SourceError
 from migrate.fetch.net import NetOptions, make_session
 from migrate.fetch.results import DOWNLOADED, FAILED, MISSING, SKIPPED, VERIFIED, Progress, Result
 from migrate.fetch.selection import Selection, describe_missing, keep, pick_alternative
-from migrate.fetch.sources import open_source
+from migrate.fetch.sources import Source, open_source
 from migrate.fetch.state import State
 from migrate.fsutil import fsync_dir, write_atomic
-from migrate.galaxy.eggsini import fold_key
+from migrate.galaxy.eggsini import Wanted, fold_key
 from migrate.parallel import thread_map
 
 MANIFEST = "fetch-manifest.json"
@@ -55,22 +55,22 @@ class FetchReport:
     source: str
     dest: Path
     selection: str
-    results: tuple = ()  # of results.Result
-    skipped_links: tuple = ()  # of listing.Skip: links not followed and why
-    errors: tuple = ()  # one-line messages that make the run fail (unreadable listings...)
-    warnings: tuple = ()  # of problems.Problem (eggs.ini oddities, state file)
+    results: tuple[Result, ...] = ()
+    skipped_links: tuple[Skip, ...] = ()  # links not followed and why
+    errors: tuple[str, ...] = ()  # one-line messages that make the run fail (unreadable listings...)
+    warnings: tuple[problems.Problem, ...] = ()  # eggs.ini oddities, state file
 
     @property
     def ok(self) -> bool:
         return not self.errors and all(r.ok for r in self.results)
 
-    def counts(self) -> dict:
+    def counts(self) -> dict[str, int]:
         counts = {status: 0 for status in STATUSES}
         for r in self.results:
             counts[r.status] += 1
         return counts
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "source": self.source,
             "dest": str(self.dest),
@@ -100,9 +100,9 @@ def fetch(source: str, dest: Path, selection: Selection = Selection(), jobs: int
         if selection.eggs_ini is None or not selection.eggs_ini.repository:
             raise SourceError("no SOURCE given and no [general] repository in eggs.ini")
         source = selection.eggs_ini.repository
-    own_session = session is None and source.startswith(("http://", "https://"))
-    if own_session:
-        session = make_session(jobs, options.net)
+    own_session = None
+    if session is None and source.startswith(("http://", "https://")):
+        session = own_session = make_session(jobs, options.net)
     progress = progress or Progress()
     try:
         src = open_source(source, session, options.net, jobs)
@@ -121,8 +121,8 @@ def fetch(source: str, dest: Path, selection: Selection = Selection(), jobs: int
             state.close()
         fsync_dir(dest)
     finally:
-        if own_session:
-            session.close()
+        if own_session is not None:
+            own_session.close()
     report = FetchReport(source=src.url, dest=dest, selection=selection.describe(), results=tuple(results),
                          skipped_links=listing.skipped, errors=listing.errors, warnings=tuple(warnings))
     if options.write_manifest:
@@ -138,31 +138,15 @@ def write_manifest(report: FetchReport) -> Path:
 
 
 # -- listing mode ---------------------------------------------------------------
-def _fetch_listing(src, downloader: Downloader, selection: Selection, jobs: int, progress: Progress):
-    pre: list = []
-    if selection.projects:
-        listing = Listing()
-        for name in selection.projects:
-            found = src.project_listing(name)
-            if found is None:
-                pre.append(Result(name, None, MISSING, reason=f"{src.url} has no listing or egg for {name}",
-                                  project=name))
-            else:
-                listing = listing + found
-    else:
-        listing = src.list_all()
+def _fetch_listing(src: Source, downloader: Downloader, selection: Selection, jobs: int,
+                   progress: Progress) -> tuple[list[Result], Listing]:
+    listing, pre = _read_listing(src, selection)
     chosen = []
     for link in listing.links:
         note = keep(link, selection)
         if note is not None:
             chosen.append((link, note))
-    if selection.projects:
-        have = {canonicalize_name(egg_parts(link.filename).project) for link, _ in chosen}
-        have |= {canonicalize_name(link.project) for link, _ in chosen if link.project}
-        for name in selection.projects:
-            if canonicalize_name(name) not in have and not any(r.project == name for r in pre):
-                pre.append(Result(name, None, MISSING, project=name,
-                                  reason=f"no egg of {name} matches {selection.describe()}"))
+    pre += _projects_unmatched(selection, chosen, pre)
     if not chosen and not selection.projects and not listing.errors:
         listing = Listing(listing.links, listing.skipped,
                           (f"{src.url}: no eggs found" + (" for " + selection.describe() if listing.links else ""),))
@@ -170,7 +154,7 @@ def _fetch_listing(src, downloader: Downloader, selection: Selection, jobs: int,
     for r in pre:
         progress.done(r)
 
-    def work(item):
+    def work(item: tuple[Link, str]) -> Result:
         link, note = item
         project = link.project or egg_parts(link.filename).project
         result = replace(downloader.fetch(link, note), project=project)
@@ -180,9 +164,40 @@ def _fetch_listing(src, downloader: Downloader, selection: Selection, jobs: int,
     return pre + thread_map(work, chosen, jobs), listing
 
 
+def _read_listing(src: Source, selection: Selection) -> tuple[Listing, list[Result]]:
+    """The whole source's listing, or the selected projects' (each one without a listing is missing)."""
+    if not selection.projects:
+        return src.list_all(), []
+    listing, missing = Listing(), []
+    for name in selection.projects:
+        found = src.project_listing(name)
+        if found is None:
+            missing.append(Result(name, None, MISSING, reason=f"{src.url} has no listing or egg for {name}",
+                                  project=name))
+        else:
+            listing = listing + found
+    return listing, missing
+
+
+def _projects_unmatched(selection: Selection, chosen: list[tuple[Link, str]], pre: list[Result]) -> list[Result]:
+    """A missing result for each selected project none of the chosen eggs belongs to (unless already one)."""
+    if not selection.projects:
+        return []
+    have = {canonicalize_name(egg_parts(link.filename).project) for link, _ in chosen}
+    have |= {canonicalize_name(link.project) for link, _ in chosen if link.project}
+    missing: list[Result] = []
+    for name in selection.projects:
+        if canonicalize_name(name) not in have and not any(r.project == name for r in pre + missing):
+            missing.append(Result(name, None, MISSING, project=name,
+                                  reason=f"no egg of {name} matches {selection.describe()}"))
+    return missing
+
+
 # -- eggs.ini mode --------------------------------------------------------------
-def _fetch_eggs_ini(src, downloader: Downloader, selection: Selection, jobs: int, progress: Progress):
+def _fetch_eggs_ini(src: Source, downloader: Downloader, selection: Selection, jobs: int,
+                    progress: Progress) -> tuple[list[Result], Listing]:
     ini = selection.eggs_ini
+    assert ini is not None
     pre = []
     if not selection.include_no_auto:
         wanted_keys = {fold_key(p) for p in selection.projects}
@@ -194,9 +209,9 @@ def _fetch_eggs_ini(src, downloader: Downloader, selection: Selection, jobs: int
     progress.add_files(len(wanted) + len(pre))
     for r in pre:
         progress.done(r)
-    listings: list = []
+    listings: list[Listing] = []
 
-    def work(w):
+    def work(w: Wanted) -> Result:
         result = _fetch_one_wanted(src, downloader, w, listings)
         result = replace(result, project=w.key, target=str(w.target))
         progress.done(result)
@@ -207,7 +222,7 @@ def _fetch_eggs_ini(src, downloader: Downloader, selection: Selection, jobs: int
     return results, Listing((), total.skipped, tuple(dict.fromkeys(total.errors)))
 
 
-def _fetch_one_wanted(src, downloader: Downloader, w, listings: list) -> Result:
+def _fetch_one_wanted(src: Source, downloader: Downloader, w: Wanted, listings: list[Listing]) -> Result:
     """Galaxy's ``Egg.fetch``: the exact URL first, then the project's listing."""
     direct = src.direct_link(w.key, w.filename)
     tried = ""
@@ -232,7 +247,7 @@ def _fetch_one_wanted(src, downloader: Downloader, w, listings: list) -> Result:
     return downloader.fetch(link, note)
 
 
-def _record(r: Result) -> dict:
+def _record(r: Result) -> dict[str, Any]:
     return {
         "filename": r.filename,
         "project": r.project,

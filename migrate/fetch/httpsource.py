@@ -16,7 +16,7 @@ from packaging.utils import canonicalize_name
 from migrate.eggs.names import egg_parts
 from migrate.fetch.listing import Link, Listing, Skip, SourceError, check_filename
 from migrate.fetch.net import HTTPStatus, NetError, NetOptions, get_page
-from migrate.fetch.pages import Scope, html_page, is_json, json_files, json_projects
+from migrate.fetch.pages import Folder, Scope, html_page, is_json, json_files, json_projects
 from migrate.parallel import thread_map
 
 MAX_DEPTH = 4  # a Galaxy repository is 2 levels; leave room for /new/ and the like
@@ -40,11 +40,14 @@ class HttpSource:
             raise SourceError(str(exc)) from None
         self.url = resp.url
         self.scope = Scope.of(resp.url)
-        self._cache: dict = {}
+        self._cache: dict[str, Optional[Listing]] = {}
         self._lock = threading.Lock()
+        # the root page: PEP 691's (project, page URL) pairs, or an HTML page's eggs and folders
+        self._projects: list[tuple[str, str]] = []
+        self._root_page: tuple[Listing, list[Folder]] = (Listing(), [])
         if is_json(resp):
             self.kind = "json"
-            self._root_page = json_projects(self.scope, resp)
+            self._projects = json_projects(self.scope, resp)
         else:
             page = html_page(self.scope, resp.url, resp.text, project=None)
             self._root_page = page
@@ -54,7 +57,7 @@ class HttpSource:
     def list_all(self) -> Listing:
         """Every egg below the root: the root page, then project folders, in parallel."""
         if self.kind == "json":
-            listings = thread_map(self._json_project, self._root_page, self.jobs)
+            listings = thread_map(self._json_project, self._projects, self.jobs)
             return sum(listings, Listing())
         listing, subdirs = self._root_page
         return listing + self._crawl(subdirs, depth=1)
@@ -83,7 +86,7 @@ class HttpSource:
             links = tuple(link for link in listing.links if canonicalize_name(egg_parts(link.filename).project) == want)
             return Listing(links) if links else None
         if self.kind == "json":
-            for name, url in self._root_page:
+            for name, url in self._projects:
                 if canonicalize_name(name) == canonicalize_name(key):
                     return self._json_project((name, url))
             return None
@@ -108,11 +111,10 @@ class HttpSource:
         # Not under either spelling: the root listing may spell it another way (repoze.lru vs repoze-lru).
         for url, project in self._root_page[1]:
             if project and canonicalize_name(project) == canonicalize_name(key) and url not in tried:
-                page = self._read_html(url, project)
-                return page[0]
+                return self._read_html(url, project)[0]
         return None
 
-    def _crawl(self, folders: list, depth: int) -> Listing:
+    def _crawl(self, folders: list[Folder], depth: int) -> Listing:
         total, seen = Listing(), {self.url}
         while folders and depth <= MAX_DEPTH:
             folders = [(u, p) for u, p in dict(folders).items() if u not in seen]
@@ -125,7 +127,7 @@ class HttpSource:
             depth += 1
         return total
 
-    def _read_html(self, url: str, project: Optional[str]):
+    def _read_html(self, url: str, project: Optional[str]) -> tuple[Listing, list[Folder]]:
         try:
             resp = get_page(self.session, url, self.options)
         except (HTTPStatus, NetError) as exc:
@@ -134,7 +136,7 @@ class HttpSource:
             return Listing(skipped=(Skip(url, f"redirected outside the repository root to {resp.url}"),)), []
         return html_page(self.scope, resp.url, resp.text, project)
 
-    def _json_project(self, item) -> Listing:
+    def _json_project(self, item: tuple[str, str]) -> Listing:
         name, url = item
         try:
             resp = get_page(self.session, url, self.options)

@@ -22,7 +22,7 @@ class Anchor:
 
     href: str  # as written, surrounding whitespace removed (never empty)
     base: str  # what it is relative to: the page's ``<base href>`` or the page URL
-    attrs: dict  # every attribute (``data-requires-python``, ``data-core-metadata``...)
+    attrs: dict[str, Optional[str]]  # every attribute (``data-requires-python``, ``data-core-metadata``...)
 
     @property
     def url(self) -> str:
@@ -30,13 +30,13 @@ class Anchor:
         return urljoin(self.base, self.href)
 
 
-def page_anchors(text: str, page_url: str) -> list:
+def page_anchors(text: str, page_url: str) -> list[Anchor]:
     """The ``<a>`` with a non-blank ``href`` in page order; html.parser's rare exceptions propagate."""
     parser = _Anchors()
     parser.feed(text)
     parser.close()
     base = urljoin(page_url, parser.base) if parser.base else page_url
-    return [Anchor(attrs["href"].strip(), base, attrs) for attrs in parser.anchors]
+    return [Anchor(href, base, attrs) for href, attrs in parser.anchors]
 
 
 def parse_sha256(text: Optional[str]) -> Optional[str]:
@@ -52,14 +52,15 @@ def parse_sha256(text: Optional[str]) -> Optional[str]:
 class _Anchors(HTMLParser):
     """The attributes of each ``<a>`` with a non-blank ``href``, and the first ``<base href>``."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.anchors: list = []
+        self.anchors: list[tuple[str, dict[str, Optional[str]]]] = []  # (href, every attribute)
         self.base: Optional[str] = None
 
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "a" and (attrs.get("href") or "").strip():
-            self.anchors.append(attrs)
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, Optional[str]]]) -> None:
+        named = dict(attrs)
+        href = (named.get("href") or "").strip()
+        if tag == "a" and href:
+            self.anchors.append((href, named))
         elif tag == "base" and self.base is None:
-            self.base = attrs.get("href")
+            self.base = named.get("href")

@@ -41,9 +41,9 @@ class Skip:
 class Listing:
     """What one page, one project or a whole source offers; ``+`` joins two."""
 
-    links: tuple = ()  # of Link, first occurrence of each file name
-    skipped: tuple = ()  # of Skip
-    errors: tuple = ()  # one-line messages: listing pages that could not be read
+    links: tuple[Link, ...] = ()  # first occurrence of each file name
+    skipped: tuple[Skip, ...] = ()
+    errors: tuple[str, ...] = ()  # one-line messages: listing pages that could not be read
 
     def __add__(self, other: "Listing") -> "Listing":
         seen = {link.filename for link in self.links}
@@ -68,7 +68,7 @@ def check_filename(name: str) -> Optional[str]:
     return None
 
 
-def first_per_name(links: Iterable[Link]) -> list:
+def first_per_name(links: Iterable[Link]) -> list[Link]:
     """Drop links whose file name came before (the first listing of a file wins)."""
     seen, out = set(), []
     for link in links:

@@ -10,6 +10,7 @@ import os
 import shutil
 import threading
 from pathlib import Path
+from typing import Optional
 
 from migrate.fetch.listing import Link
 from migrate.fetch.results import DOWNLOADED, SKIPPED, Progress, Result, failed
@@ -80,7 +81,8 @@ class LocalCopy:
         self.progress.add_bytes(size)
         return self._record(link, final, f"folder egg copied from {src}", digest, size)
 
-    def _record(self, link: Link, final: Path, note: str, digest: str = None, size: int = None) -> Result:
+    def _record(self, link: Link, final: Path, note: str, digest: Optional[str] = None,
+                size: Optional[int] = None) -> Result:
         if final.is_dir():
             digest, size = (digest, size) if digest else tree_digest(final)
             mtime = None

@@ -11,7 +11,7 @@ import errno
 import socket
 import time
 from dataclasses import dataclass
-from typing import Optional
+from typing import Iterator, Optional
 from urllib.parse import urlsplit
 
 import requests
@@ -40,7 +40,7 @@ class NetOptions:
     trust_env: bool = False  # proxies/.netrc/REQUESTS_CA_BUNDLE from the environment
 
     @property
-    def timeout(self) -> tuple:
+    def timeout(self) -> tuple[float, float]:
         return (self.connect_timeout, self.read_timeout)
 
     def pause(self, attempt: int) -> None:
@@ -80,7 +80,7 @@ def get_page(session: requests.Session, url: str, options: NetOptions, accept: s
     Raises :class:`HTTPStatus` for a final status >= 400 and :class:`NetError` when
     the server could not be reached.
     """
-    last = None
+    last: Optional[Exception] = None
     for attempt in range(options.retries + 1):
         if attempt:
             options.pause(attempt)
@@ -90,18 +90,7 @@ def get_page(session: requests.Session, url: str, options: NetOptions, accept: s
                 if resp.status_code in RETRY_STATUSES:
                     last = HTTPStatus(url, resp.status_code, resp.reason or "")
                     continue
-                if resp.status_code >= 400:
-                    raise HTTPStatus(url, resp.status_code, resp.reason or "")
-                declared = resp.headers.get("Content-Length")
-                if declared and declared.isdigit() and int(declared) > max_bytes:
-                    raise HTTPStatus(url, resp.status_code, f"listing of {declared} bytes is larger than {max_bytes}")
-                body = bytearray()
-                for chunk in resp.iter_content(65536):
-                    body += chunk
-                    if len(body) > max_bytes:
-                        raise HTTPStatus(url, resp.status_code, f"listing larger than {max_bytes} bytes")
-                resp._content = bytes(body)
-                return resp
+                return _read_whole(resp, url, max_bytes)
             finally:
                 resp.close()
         except requests.exceptions.SSLError as exc:
@@ -116,6 +105,23 @@ def get_page(session: requests.Session, url: str, options: NetOptions, accept: s
     if isinstance(last, HTTPStatus):
         raise last
     raise NetError(describe(last, url))
+
+
+def _read_whole(resp: requests.Response, url: str, max_bytes: int) -> requests.Response:
+    """``resp`` with its body read, unless its status is final (>= 400) or the body is over
+    ``max_bytes`` (:class:`HTTPStatus` for both): a listing is never worth more."""
+    if resp.status_code >= 400:
+        raise HTTPStatus(url, resp.status_code, resp.reason or "")
+    declared = resp.headers.get("Content-Length")
+    if declared and declared.isdigit() and int(declared) > max_bytes:
+        raise HTTPStatus(url, resp.status_code, f"listing of {declared} bytes is larger than {max_bytes}")
+    body = bytearray()
+    for chunk in resp.iter_content(65536):
+        body += chunk
+        if len(body) > max_bytes:
+            raise HTTPStatus(url, resp.status_code, f"listing larger than {max_bytes} bytes")
+    resp._content = bytes(body)
+    return resp
 
 
 def describe(exc: Optional[BaseException], url: str) -> str:
@@ -157,9 +163,10 @@ def is_dns(exc: BaseException) -> bool:
     return False
 
 
-def _chain(exc: BaseException):
+def _chain(exc: BaseException) -> Iterator[BaseException]:
     """The exception, its causes and urllib3's nested ``reason``s, without loops."""
-    seen, todo = set(), [exc]
+    seen: set[int] = set()
+    todo: list[Optional[BaseException]] = [exc]
     while todo:
         e = todo.pop()
         if e is None or id(e) in seen:

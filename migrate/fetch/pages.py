@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional, Union
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 from packaging.utils import canonicalize_name
@@ -17,13 +17,15 @@ from migrate.fetch.links import page_anchors, parse_sha256
 from migrate.fetch.listing import Link, Listing, Skip, SourceError, check_filename, first_per_name
 from migrate.fetch.net import JSON_LISTING
 
+Folder = tuple[str, str]  # a subfolder to list: (its URL, the project it belongs to)
+
 
 @dataclass(frozen=True)
 class Scope:
     """Where a repository's pages may lead: listings below ``root``, eggs on ``origin``."""
 
     root: str  # the root folder's URL, ending in ``/``
-    origin: tuple  # (scheme, lowercased host[:port]) of the root
+    origin: tuple[str, str]  # (scheme, lowercased host[:port]) of the root
 
     @classmethod
     def of(cls, url: str) -> "Scope":
@@ -39,7 +41,7 @@ class Scope:
         return Skip(_bare(parts), f"leaves the source host {self.origin[1]}")
 
 
-def html_page(scope: Scope, page_url: str, text: str, project: Optional[str]) -> tuple:
+def html_page(scope: Scope, page_url: str, text: str, project: Optional[str]) -> tuple[Listing, list[Folder]]:
     """(Listing of egg links, [(subfolder URL, project)]) of one HTML page."""
     try:
         anchors = page_anchors(text, page_url)
@@ -72,7 +74,7 @@ def html_page(scope: Scope, page_url: str, text: str, project: Optional[str]) ->
     return Listing(tuple(first_per_name(links)), tuple(skipped)), subdirs
 
 
-def _folder(scope: Scope, page_url: str, parts, project: Optional[str]):
+def _folder(scope: Scope, page_url: str, parts, project: Optional[str]) -> Union[Folder, Skip, None]:
     """A folder link: (URL, project) to read, a Skip saying why not, or None (parent, self, sort links)."""
     bare = _bare(parts)
     if page_url.startswith(bare) or scope.root.startswith(bare):
@@ -93,7 +95,7 @@ def is_json(resp) -> bool:
     return resp.headers.get("Content-Type", "").split(";")[0].strip().lower() == JSON_LISTING
 
 
-def json_projects(scope: Scope, resp) -> list:
+def json_projects(scope: Scope, resp) -> list[tuple[str, str]]:
     """[(project name, its page URL)] of a PEP 691 root page; raises SourceError."""
     data = _json_body(resp)
     version = str(data.get("meta", {}).get("api-version", "1.0"))
@@ -131,13 +133,14 @@ def json_files(scope: Scope, resp, name: str) -> Listing:
         if reason:
             skipped.append(Skip(bare, reason))
             continue
-        hashes = entry.get("hashes") if isinstance(entry.get("hashes"), dict) else {}
+        hashes = entry.get("hashes")
+        listed = hashes.get("sha256") if isinstance(hashes, dict) else None
         size = entry.get("size") if isinstance(entry.get("size"), int) else None
-        links.append(Link(bare, filename, name, hashes.get("sha256") or parse_sha256(parts.fragment), size))
+        links.append(Link(bare, filename, name, listed or parse_sha256(parts.fragment), size))
     return Listing(tuple(first_per_name(links)), tuple(skipped))
 
 
-def _json_body(resp) -> dict:
+def _json_body(resp) -> dict[str, Any]:
     try:
         data = json.loads(resp.content)
     except ValueError as exc:

@@ -28,8 +28,8 @@ class Selection:
 
     eggs_ini: Optional[EggsIni] = None
     python: Optional[str] = None  # "2.7": keep only eggs for this Python
-    targets: tuple = ()  # of EggTarget with a platform
-    projects: tuple = ()  # names as given; matched with PEP 503 normalisation
+    targets: tuple[EggTarget, ...] = ()  # each with a platform
+    projects: tuple[str, ...] = ()  # names as given; matched with PEP 503 normalisation
     include_no_auto: bool = False
 
     @classmethod
@@ -49,7 +49,7 @@ class Selection:
             python = targets[0].python  # eggs.ini eggs are for one Python (2.7 unless said)
         return cls(eggs_ini, python, targets, tuple(projects), include_no_auto)
 
-    def wanted(self) -> list:
+    def wanted(self) -> list[Wanted]:
         """eggs.ini mode: the files Galaxy would have fetched for these targets."""
         assert self.eggs_ini is not None
         return self.eggs_ini.wanted(list(self.targets), self.projects, self.include_no_auto)
@@ -72,12 +72,13 @@ def platform_match(egg: EggParts, target: EggTarget) -> Optional[str]:
     Eggs without Galaxy's ``-ucsN`` suffix (plain setuptools builds) match on the
     platform alone, with a note: the converter reads UCS2/UCS4 from the binaries.
     """
-    if egg.platform is None or target.platform is None:
-        return "" if egg.platform is None else None
+    full = egg.full_platform  # None exactly when egg.platform is
+    if full is None or target.platform is None:
+        return "" if full is None else None
     if egg.ucs:
-        return platform_note(egg.full_platform, target.platform)
+        return platform_note(full, target.platform)
     bare = split_ucs(target.platform)[0]
-    note = platform_note(egg.platform, bare)
+    note = platform_note(full, bare)  # no ucs: the platform as named
     if note is None:
         return None
     if bare == target.platform:  # Python 3 targets have no ucs
@@ -104,7 +105,7 @@ def keep(link: Link, selection: Selection) -> Optional[str]:
     return "" if "" in notes else notes[0]
 
 
-def pick_alternative(links: Sequence[Link], wanted: Wanted) -> Optional[tuple]:
+def pick_alternative(links: Sequence[Link], wanted: Wanted) -> Optional[tuple[Link, str]]:
     """Galaxy's ``find_alternative``: (link, note) of the best stand-in for a missing egg, or None.
 
     Same project (PEP 503 normalised), same version (PEP 440 equal, or the same
@@ -119,28 +120,7 @@ def pick_alternative(links: Sequence[Link], wanted: Wanted) -> Optional[tuple]:
     want = egg_parts(wanted.filename)
     pure = wanted.target.platform is None or not wanted.pin.platform_specific
     targets = (wanted.deployment or ()) if pure else (wanted.target,)
-    ranked = []
-    for link in links:
-        try:
-            egg = egg_parts(link.filename)
-        except names.InvalidEggName:
-            continue
-        if canonicalize_name(egg.project) != canonicalize_name(want.project):
-            continue
-        if not same_version(egg.version, want.version) or egg.pyver != want.pyver:
-            continue
-        if egg.platform is None:
-            if not pure:
-                continue
-            note, built_for = "", None
-        else:
-            found = [(n, t) for t in targets if t.platform and (n := platform_match(egg, t)) is not None]
-            if not found:
-                continue
-            note, built_for = min(found, key=lambda f: f[0] != "")
-        exact = link.filename == wanted.filename
-        mac_minor = -int(m.group(1)) if (m := re.search(r"macosx-\d+\.(\d+)", egg.platform or "")) else 0
-        ranked.append(((not exact, built_for is not None, note != "", mac_minor, link.filename), link, note, built_for))
+    ranked = [r for r in (_stand_in(link, want, wanted.filename, pure, targets) for link in links) if r is not None]
     if not ranked:
         return None
     ranked.sort(key=lambda r: r[0])
@@ -152,6 +132,43 @@ def pick_alternative(links: Sequence[Link], wanted: Wanted) -> Optional[tuple]:
         said += (f" (a build for the deployment's platform {built_for.platform}: Galaxy's client replaced a "
                  f"missing [eggs:noplatform] egg the same way)")
     return link, f"{said} ({note})" if note else said
+
+
+# (sort key: lower is better), the link, its platform note, the deployment target it was built for
+_Ranked = tuple[tuple[bool, bool, bool, int, str], Link, str, Optional[EggTarget]]
+
+
+def _stand_in(link: Link, want: EggParts, wanted_filename: str, pure: bool,
+              targets: Sequence[EggTarget]) -> Optional[_Ranked]:
+    """How well ``link`` stands in for the wanted egg, or None when it cannot: another project,
+    version or Python, or a platform none of ``targets`` runs."""
+    try:
+        egg = egg_parts(link.filename)
+    except names.InvalidEggName:
+        return None
+    if canonicalize_name(egg.project) != canonicalize_name(want.project):
+        return None
+    if not same_version(egg.version, want.version) or egg.pyver != want.pyver:
+        return None
+    fit = _platform_fit(egg, pure, targets)
+    if fit is None:
+        return None
+    note, built_for = fit
+    exact = link.filename == wanted_filename
+    mac_minor = -int(m.group(1)) if (m := re.search(r"macosx-\d+\.(\d+)", egg.platform or "")) else 0
+    return (not exact, built_for is not None, note != "", mac_minor, link.filename), link, note, built_for
+
+
+def _platform_fit(egg: EggParts, pure: bool,
+                  targets: Sequence[EggTarget]) -> Optional[tuple[str, Optional[EggTarget]]]:
+    """(note, the target it was built for) when ``egg``'s platform will do: a pure egg for a pure
+    one, else a build one of ``targets`` runs (a plain match first); None when it will not."""
+    if egg.platform is None:
+        return ("", None) if pure else None
+    found = [(n, t) for t in targets if t.platform and (n := platform_match(egg, t)) is not None]
+    if not found:
+        return None
+    return min(found, key=lambda f: f[0] != "")
 
 
 def describe_missing(wanted: Wanted, links: Sequence[Link]) -> str:

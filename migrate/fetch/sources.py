@@ -23,7 +23,7 @@ give the values of :mod:`migrate.fetch.listing`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Union
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
@@ -34,9 +34,11 @@ from migrate.fetch.listing import SourceError
 from migrate.fetch.localsource import LocalSource
 from migrate.fetch.net import NetOptions
 
+Source = Union[HttpSource, LocalSource]
+
 
 def open_source(source: str, session: Optional[requests.Session] = None, options: NetOptions = NetOptions(),
-                jobs: int = 8):
+                jobs: int = 8) -> Source:
     """The :class:`HttpSource` or :class:`LocalSource` for SOURCE; raises SourceError."""
     parts = urlsplit(source)
     if parts.scheme in ("http", "https"):

@@ -10,11 +10,14 @@ import json
 import os
 import threading
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from migrate.fsutil import write_atomic
 
 STATE_FILE = ".egg-migrate-fetch.jsonl"
+
+# What the state file says of one egg or ``.part`` file: url, size, sha256, etag, last_modified, mtime_ns...
+Entry = dict[str, Any]
 
 
 class State:
@@ -29,8 +32,8 @@ class State:
         self.path = Path(dest) / STATE_FILE
         self._lock = threading.Lock()
         self._fd: Optional[int] = None
-        self.eggs: dict = {}
-        self.partial: dict = {}
+        self.eggs: dict[str, Entry] = {}
+        self.partial: dict[str, Entry] = {}
         self.warning: Optional[str] = None
         self._torn = False
         try:
@@ -49,7 +52,7 @@ class State:
         if bad and bad != [len(lines) - 1]:  # a torn last line is what a kill -9 leaves: not worth a word
             self.warning = f"{self.path}: {len(bad)} unreadable lines ignored; those eggs are checked again"
 
-    def _apply(self, entry: dict) -> None:
+    def _apply(self, entry: Entry) -> None:
         kind, name = entry["kind"], entry["name"]
         data = {k: v for k, v in entry.items() if k not in ("kind", "name")}
         if kind == "egg":
@@ -64,12 +67,12 @@ class State:
         else:
             raise ValueError(kind)
 
-    def lookup(self, filename: str) -> Optional[dict]:
+    def lookup(self, filename: str) -> Optional[Entry]:
         with self._lock:
             entry = self.eggs.get(filename)
             return dict(entry) if entry else None
 
-    def record(self, filename: str, entry: dict) -> None:
+    def record(self, filename: str, entry: Entry) -> None:
         self._change({"kind": "egg", "name": filename, **entry})
 
     def forget(self, filename: str) -> None:
@@ -78,12 +81,12 @@ class State:
         if known:
             self._change({"kind": "forget", "name": filename})
 
-    def get_partial(self, filename: str) -> Optional[dict]:
+    def get_partial(self, filename: str) -> Optional[Entry]:
         with self._lock:
             entry = self.partial.get(filename)
             return dict(entry) if entry else None
 
-    def set_partial(self, filename: str, entry: Optional[dict]) -> None:
+    def set_partial(self, filename: str, entry: Optional[Entry]) -> None:
         with self._lock:
             current = self.partial.get(filename)
         if entry is None:
@@ -103,7 +106,7 @@ class State:
             lines += [{"kind": "partial", "name": n, **e} for n, e in sorted(self.partial.items())]
             write_atomic(self.path, "".join(json.dumps(x, sort_keys=True) + "\n" for x in lines))
 
-    def _change(self, entry: dict) -> None:
+    def _change(self, entry: Entry) -> None:
         line = (json.dumps(entry, sort_keys=True) + "\n").encode("utf-8")
         with self._lock:
             self._apply(entry)

@@ -21,7 +21,7 @@ import urllib3
 from migrate.fetch.listing import Link
 from migrate.fetch.net import RETRY_STATUSES, NetOptions, describe, is_dns
 from migrate.fetch.results import DOWNLOADED, MISSING, SKIPPED, Progress, Result, failed
-from migrate.fetch.state import State
+from migrate.fetch.state import Entry, State
 from migrate.fetch.verify import CHUNK, hash_into, zip_problem
 
 PART_SUFFIX = ".part"
@@ -84,7 +84,7 @@ class HttpTransfer:
             got = self._receive(resp, offset, partial)
         return self._finish(got) if isinstance(got, _Received) else got
 
-    def _resume_point(self) -> tuple:
+    def _resume_point(self) -> tuple[int, Optional[Entry]]:
         """(offset, partial-state entry): where the ``.part`` file ends, when it is of this URL."""
         partial = self.state.get_partial(self.link.filename)
         offset = self.part.stat().st_size if self.part.exists() else 0
@@ -92,7 +92,7 @@ class HttpTransfer:
             offset = 0
         return offset, partial
 
-    def _receive(self, resp, offset: int, partial: Optional[dict]) -> Union[Result, _Retry, _Received]:
+    def _receive(self, resp, offset: int, partial: Optional[Entry]) -> Union[Result, _Retry, _Received]:
         """Check the answer's status and range, then stream its body into the ``.part`` file."""
         verdict = self._status(resp)
         if verdict is not None:
@@ -137,7 +137,7 @@ class HttpTransfer:
             return failed(self.link, said)
         return None
 
-    def _stream(self, resp, offset: int, sha) -> tuple:
+    def _stream(self, resp, offset: int, sha) -> tuple[int, Optional[Exception]]:
         """(bytes in the ``.part`` file, the exception that broke the transfer or None); fsynced."""
         received = offset
         try:
@@ -192,7 +192,7 @@ class HttpTransfer:
         self.state.set_partial(self.link.filename, None)
 
 
-def _headers(offset: int, partial: Optional[dict]) -> dict:
+def _headers(offset: int, partial: Optional[Entry]) -> dict[str, str]:
     """Resume at ``offset`` only if the file is still the one the ``.part`` began (``If-Range``)."""
     headers = {"Accept-Encoding": "identity"}
     if offset and partial:  # an offset comes with the partial entry that made it (see _resume_point)
@@ -203,7 +203,7 @@ def _headers(offset: int, partial: Optional[dict]) -> dict:
     return headers
 
 
-def _content_range(value: Optional[str]) -> tuple:
+def _content_range(value: Optional[str]) -> tuple[Optional[int], Optional[int]]:
     """``bytes 100-199/200`` -> (100, 200); unknown parts -> None."""
     match = re.match(r"\s*bytes\s+(\d+)-(\d+)/(\d+|\*)", value or "")
     if not match:

@@ -33,7 +33,7 @@ def zip_problem(path: Path) -> Optional[str]:
     return None
 
 
-def tree_digest(root: Path) -> tuple:
+def tree_digest(root: Path) -> tuple[str, int]:
     """(sha256 over sorted ``path\\0sha256`` lines, total bytes) of a folder egg."""
     lines, total = [], 0
     for dirpath, dirnames, filenames in os.walk(root):

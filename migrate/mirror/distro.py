@@ -42,7 +42,7 @@ def distro_of(platform_tag: str) -> Optional[str]:
     return found.pop() if len(found) == 1 else None
 
 
-def retag(data: bytes, filename: str) -> tuple:
+def retag(data: bytes, filename: str) -> tuple[str, bytes]:
     """(new file name, wheel bytes): platform ``linux_<arch>_<distro>`` -> ``linux_<arch>``; WHEEL, RECORD updated."""
     from migrate.wheels.wheelzip import WheelZipWriter, record_hash
 
@@ -84,8 +84,9 @@ def retag(data: bytes, filename: str) -> tuple:
     return new_name, out.getvalue()
 
 
-def _dedupe_lines(lines: list) -> list:
-    seen, out = set(), []
+def _dedupe_lines(lines: list[str]) -> list[str]:
+    seen: set[str] = set()
+    out: list[str] = []
     for line in lines:
         if line.startswith("Tag: ") and line in seen:
             continue

@@ -10,7 +10,7 @@ import hashlib
 import os
 import shutil
 from pathlib import Path
-from typing import Optional
+from typing import Iterable, Optional, Sequence
 
 from migrate.fsutil import atomic_writer, file_sha256, fsync_dir
 from migrate.mirror.wheels import BadWheel, Wheel, read
@@ -27,8 +27,9 @@ class Placer:
 
     def __init__(self, link: bool):
         self.link = link
-        self.files, self.dirs = [], set()  # created: flushed before the swap
-        self.meta_first = {}  # metadata sha256 -> the first .metadata file placed with those bytes
+        self.files: list[str] = []  # created: flushed before the swap
+        self.dirs: set[str] = set()
+        self.meta_first: dict[str, str] = {}  # metadata sha256 -> the first .metadata file placed with those bytes
 
     def place_metadata(self, target: str, found: Wheel) -> None:
         """``<wheel>.metadata``: a hard link of an equal one placed this run (a release's wheels usually
@@ -81,6 +82,7 @@ class Placer:
                 except OSError:
                     pass  # another file system, no permission, too many links: copy
             if data is None:
+                assert source is not None, "a wheel not held in memory is copied from its file"
                 self._copy(source, target, sha)
             else:
                 self.new_file(target, data)
@@ -105,7 +107,7 @@ class Placer:
         """Create a file that no index refers to yet; FileExistsError when the name is taken."""
         self.write_new(target, (data,))
 
-    def write_new(self, target: str, chunks) -> None:
+    def write_new(self, target: str, chunks: Iterable[bytes]) -> None:
         """Write ``chunks`` to a file that must not exist yet; on any failure it is removed."""
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
         try:
@@ -193,7 +195,7 @@ def ensure_symlink(path: str, target: str) -> None:
     os.symlink(target, path)
 
 
-def sync(root: Path, files=(), dirs=()) -> None:
+def sync(root: Path, files: Sequence[str] = (), dirs: Iterable[str] = ()) -> None:
     """Make everything this publish wrote durable before the swap.
 
     A few new files: fsync each, then the folders that gained entries. Many: one syncfs of the
@@ -224,7 +226,7 @@ def sync(root: Path, files=(), dirs=()) -> None:
     os.sync()
 
 
-def stored_paths(folder: str, filename: str, sha256: str) -> tuple:
+def stored_paths(folder: str, filename: str, sha256: str) -> tuple[str, str, str]:
     """Where a publish may have stored ``filename`` under ``folder`` (paths relative to the mirror), in
     the order it tries them: its own name, else ``<sha256[:16]>/`` or ``<sha256>/`` when another file
     with other bytes held the name (files an index refers to are never overwritten)."""

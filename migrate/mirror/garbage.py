@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from migrate.mirror.files import delete_wheel, overwrite, remove, unlink
 from migrate.mirror.generation import Written
@@ -21,15 +22,31 @@ from migrate.mirror.state import DIRTY, Row, gen
 def collect_garbage(root: str, state_root: str, live: Live, plan: Plan, written: Written) -> None:
     """Delete what only the generation before the previous one referred to, and emptied distro folders."""
     sr, old = state_root, live.gen
-    for path in written.garbage["paths"]:
-        delete_wheel(root, path)
-    for index, sig in written.garbage["pages"]:
-        remove(f"{sr}/d-{index}/pages/{sig}" if index else f"{sr}/pages/{sig}")
-    for name in written.garbage["shards"]:
-        unlink(f"{sr}/state/{name}")
+    _delete(root, sr, written.garbage)
     if (live.crashed and old.known) or old.state.get("full_gc_next"):
         _full_gc(root, state_root, live, written)
         unlink(f"{sr}/{DIRTY}")
+    _remove_emptied_distros(root, plan)
+    keep = set(plan.distro_counts) | set(old.distros)
+    for entry in os.scandir(sr):
+        if entry.name.startswith("d-") and entry.name[2:] not in keep:
+            remove(entry.path)
+    overwrite(f"{sr}/{gen(old.number + 1)}/gc-done", b"")
+
+
+def _delete(root: str, state_root: str, garbage: dict[str, list[Any]]) -> None:
+    """The stored files, page folders and state shards of ``Written.garbage``."""
+    for path in garbage["paths"]:
+        delete_wheel(root, path)
+    for index, sig in garbage["pages"]:
+        remove(f"{state_root}/d-{index}/pages/{sig}" if index else f"{state_root}/pages/{sig}")
+    for name in garbage["shards"]:
+        unlink(f"{state_root}/state/{name}")
+
+
+def _remove_emptied_distros(root: str, plan: Plan) -> None:
+    """A distro index the next generation has no wheel for: its ``simple`` link and, once empty,
+    its ``packages/`` and its folder."""
     for d in distro_dirs(Path(root)):
         if d.name not in plan.distro_counts:
             unlink(f"{d}/simple")
@@ -38,11 +55,6 @@ def collect_garbage(root: str, state_root: str, live: Live, plan: Plan, written:
                     os.rmdir(folder)
                 except OSError:
                     pass
-    keep = set(plan.distro_counts) | set(old.distros)
-    for entry in os.scandir(sr):
-        if entry.name.startswith("d-") and entry.name[2:] not in keep:
-            remove(entry.path)
-    overwrite(f"{sr}/{gen(old.number + 1)}/gc-done", b"")
 
 
 def _full_gc(root: str, state_root: str, live: Live, written: Written) -> None:
@@ -67,7 +79,7 @@ def _full_gc(root: str, state_root: str, live: Live, written: Written) -> None:
                 unlink(entry.path)
 
 
-def _sweep_packages(root: Path, keep: set) -> None:
+def _sweep_packages(root: Path, keep: set[str]) -> None:
     """Delete the files in ``packages/`` and ``<distro>/packages/`` not in ``keep`` (paths relative
     to the mirror root), and the folders that leaves empty."""
     for top in [root / "packages"] + [d / "packages" for d in distro_dirs(root)]:

@@ -12,37 +12,38 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 from migrate.mirror.files import Placer, overwrite, remove, replace_symlink, unlink
 from migrate.mirror.given import Given
 from migrate.mirror.live import Live
 from migrate.mirror.pages import RENDERER, render_root
 from migrate.mirror.planning import Plan
-from migrate.mirror.state import SCHEMA, SHARDS, WORK, gen, read_gen
+from migrate.mirror.state import SCHEMA, SHARDS, WORK, PageRef, ProjectPage, gen, read_gen
 
 
 @dataclass(frozen=True)
 class Recycled:
     """What the recycled folder (the generation before the live one) already holds."""
 
-    links: dict = field(default_factory=dict)  # (index, project) -> the sig its symlink names
-    distros: set = field(default_factory=set)  # its distro indexes
-    pages: set = field(default_factory=set)  # (index, sig) of the page folders it refers to
+    links: dict[tuple[str, str], str] = field(default_factory=dict)  # (index, project) -> the sig its symlink names
+    distros: set[str] = field(default_factory=set)  # its distro indexes
+    pages: set[PageRef] = field(default_factory=set)  # the page folders it refers to
 
 
 @dataclass(frozen=True)
 class Written:
     """What the new generation refers to, and what the publish deletes once it is live."""
 
-    shards: list  # the names of its 64 state shards ("" for an empty one)
-    new_paths: set  # stored files of the wheels read this time
-    page_refs: set  # (index, sig) of its page folders
-    released: dict  # paths, pages and shards the live generation refers to and this one does not
-    garbage: dict  # paths, pages and shards only the generation before the live one referred to
+    shards: list[str]  # the names of its 64 state shards ("" for an empty one)
+    new_paths: set[str]  # stored files of the wheels read this time
+    page_refs: set[PageRef]  # its page folders
+    # {"paths": [path], "pages": [(index, sig)], "shards": [name]} (pages as JSON lists once read back):
+    released: dict[str, list[Any]]  # what the live generation refers to and this one does not
+    garbage: dict[str, list[Any]]  # what only the generation before the live one referred to
 
 
-def prepare_next(root: str, state_root: str, live: Live, dirs: set) -> Recycled:
+def prepare_next(root: str, state_root: str, live: Live, dirs: set[str]) -> Recycled:
     """Make the folder of the next generation (before any new file: its presence marks a crash).
 
     The generation before the live one is recycled: only the symlinks that differ are changed.
@@ -89,7 +90,7 @@ def _index_folder(work: str, index: str) -> str:
     return f"{work}/{index}/simple" if index else f"{work}/simple"
 
 
-def _link_projects(work: str, live: Live, plan: Plan, recycled: Recycled, dirs: set) -> None:
+def _link_projects(work: str, live: Live, plan: Plan, recycled: Recycled, dirs: set[str]) -> None:
     """``simple/<project>`` (and ``<distro>/simple/<project>``) -> its page, where the recycled folder differs."""
     for d in recycled.distros - set(plan.distros):
         remove(f"{work}/{d}")
@@ -155,7 +156,7 @@ def _write_root_pages(work: str, plan: Plan, placer: Placer) -> None:
         placer.dirs.add(folder)
 
 
-def _write_shards(state_root: str, live: Live, plan: Plan, placer: Placer) -> list:
+def _write_shards(state_root: str, live: Live, plan: Plan, placer: Placer) -> list[str]:
     """Write the state shards that changed (named by the hash of their bytes); returns all 64 names."""
     sr = state_root
     shards = live.gen.shards if live.gen.known else [""] * SHARDS
@@ -176,20 +177,20 @@ def _write_shards(state_root: str, live: Live, plan: Plan, placer: Placer) -> li
     return shards
 
 
-def _references(state_root: str, live: Live, given: Given, plan: Plan, shards: list) -> Written:
+def _references(state_root: str, live: Live, given: Given, plan: Plan, shards: list[str]) -> Written:
     """What the new generation refers to; what the live one released; what is garbage after the swap."""
     old = live.gen
     new_paths = {p for _k, r in given.new_rows for p in r.paths()}
     new_refs = {(i, sig) for sig, idx in plan.pages.values() for i in ("",) + idx}
     # What the live generation refers to and this one does not: deleted after the next swap.
-    released = {
+    released: dict[str, list[Any]] = {
         "paths": sorted({p for r in plan.removed_rows for p in r.paths()[::2]} - new_paths),
         "pages": sorted(old.page_refs() - new_refs) if old.known else [],
         "shards": sorted(set(old.shards) - set(shards) - {""}) if old.known else [],
     }
     # What only the generation before the live one referred to: deleted right after this swap
     # (and again by the next publish if this one is interrupted before it is done).
-    garbage: dict = {"paths": [], "pages": [], "shards": []}
+    garbage: dict[str, list[Any]] = {"paths": [], "pages": [], "shards": []}
     if old.known and old.number:
         sources = [old.state.get("released", {})]
         if not os.path.exists(f"{state_root}/{gen(old.number)}/gc-done"):
@@ -200,7 +201,7 @@ def _references(state_root: str, live: Live, given: Given, plan: Plan, shards: l
     return Written(shards, new_paths, new_refs, released, garbage)
 
 
-def _write_state(work: str, state: dict, pages: dict, placer: Placer) -> None:
+def _write_state(work: str, state: dict[str, Any], pages: dict[str, ProjectPage], placer: Placer) -> None:
     """The generation's ``state.json`` and ``pages`` files (``state.read_gen`` reads them)."""
     overwrite(f"{work}/state.json", json.dumps(state, separators=(",", ":")).encode("utf-8"))
     lines = [f"{p}\t{sig}\t{','.join(idx)}" for p, (sig, idx) in sorted(pages.items())]

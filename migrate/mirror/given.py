@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator, NamedTuple, Optional, Union
+from typing import Callable, Iterable, Iterator, NamedTuple, Union
 
 from migrate import problems as P
 from migrate.mirror.live import Live
-from migrate.mirror.pool import read_many
+from migrate.mirror.pool import Read, ToRead, read_many
 from migrate.mirror.state import UNSAFE, Row
 from migrate.mirror.wheels import BadWheel, Wheel, inspect
 
@@ -22,83 +22,117 @@ from migrate.mirror.wheels import BadWheel, Wheel, inspect
 class Given:
     """The wheels given, sorted."""
 
-    kept: list  # source keys of the known wheels
-    new_rows: list  # (source key, Row) of the wheels read and placed this time
-    by_name: dict  # file name -> source key of the wheel published under it
-    added: list  # file names of the wheels read this time
-    problems: list
+    kept: list[str]  # source keys of the known wheels
+    new_rows: list[tuple[str, Row]]  # (source key, Row) of the wheels read and placed this time
+    by_name: dict[str, str]  # file name -> source key of the wheel published under it
+    added: list[str]  # file names of the wheels read this time
+    problems: list[P.Problem]
 
 
 class _File(NamedTuple):
-    """One wheel given; ``path`` is None and ``key`` the OSError when it cannot be read."""
+    """One wheel given."""
 
     wheel: str  # as given
-    path: Optional[str]  # absolute
-    filename: Optional[str]
-    key: Union[str, OSError]  # the state's source key
+    path: str  # absolute
+    filename: str
+    key: str  # the state's source key
     size: int
 
 
-def collect(wheels: Iterable, live: Live, store: Callable[[str, Wheel], Row], jobs: int) -> Given:
+class _Unreadable(NamedTuple):
+    """A wheel given that cannot be read (its ``stat`` failed)."""
+
+    wheel: str  # as given
+    error: OSError
+
+
+def collect(wheels: Iterable[Union[str, os.PathLike[str]]], live: Live, store: Callable[[str, Wheel], Row],
+            jobs: int) -> Given:
     """Sort the wheels into known (state line unchanged: not read) and new (read and stored)."""
-    old_rows = live.rows
     given = _stat(wheels)
-    early = _read_in_pool(given, old_rows, jobs)
+    early = _read_in_pool(given, live.rows, jobs)
     upcoming = next(early, None)  # (position in given, what the pool read there)
-    kept: list = []
-    new_rows: list = []
-    by_name: dict = {}
-    added: list = []
-    problems: list = []
-    for n, (wheel, path, filename, key, size) in enumerate(given):
-        if path is None:
-            problems.append(P.error("R001", f"{wheel}: cannot read ({key.strerror or key})"))
-            continue
-        if key in old_rows:
-            if filename in by_name:
-                problems += _clash(wheel, filename, Row.parse(old_rows[key]).sha256, by_name[filename], live, new_rows)
-                continue
-            by_name[filename] = key
-            kept.append(key)
-            continue
-        if UNSAFE.search(path):
-            problems.append(P.error("R001", f"{wheel!r}: control character in the path; rename it"))
-            continue
+    sorting = _Sorting(live, store)
+    for n, file in enumerate(given):
         found = None
         if upcoming is not None and upcoming[0] == n:
             found, upcoming = upcoming[1], next(early, None)
-        try:
-            if found is None:
-                found = inspect(wheel, size)
-            elif isinstance(found, str):
-                raise BadWheel(found)
-        except BadWheel as exc:
-            problems.append(P.error("R002", f"{filename}: {exc}"))
-            continue
-        if filename in by_name:
-            problems += _clash(wheel, filename, found.sha256, by_name[filename], live, new_rows)
-            continue
-        try:
-            row = store(wheel, found)
-        except BadWheel as exc:
-            problems.append(P.error("R002", f"{filename}: {exc}"))
-            continue
-        by_name[filename] = key
-        new_rows.append((key, row))
-        added.append(filename)
-    return Given(kept, new_rows, by_name, added, problems)
+        sorting.take(file, found)
+    return Given(sorting.kept, sorting.new_rows, sorting.by_name, sorting.added, sorting.problems)
 
 
-def _stat(wheels: Iterable) -> list:
+class _Sorting:
+    """The wheels sorted so far, in the order given: the first wheel of a file name wins."""
+
+    def __init__(self, live: Live, store: Callable[[str, Wheel], Row]):
+        self.live, self.store = live, store
+        self.kept: list[str] = []
+        self.new_rows: list[tuple[str, Row]] = []
+        self.by_name: dict[str, str] = {}
+        self.added: list[str] = []
+        self.problems: list[P.Problem] = []
+
+    def take(self, file: Union[_File, _Unreadable], early: Union[Wheel, str, None]) -> None:
+        """Sort one wheel; ``early``: what the pool read of it (the wheel, or why it is bad), if it did."""
+        if isinstance(file, _Unreadable):
+            self.problems.append(P.error("R001", f"{file.wheel}: cannot read ({file.error.strerror or file.error})"))
+        elif file.key in self.live.rows:
+            self._keep(file)
+        elif UNSAFE.search(file.path):
+            self.problems.append(P.error("R001", f"{file.wheel!r}: control character in the path; rename it"))
+        else:
+            self._add(file, early)
+
+    def _keep(self, file: _File) -> None:
+        """A wheel the live state knows: trusted unread."""
+        if file.filename in self.by_name:
+            sha = Row.parse(self.live.rows[file.key]).sha256
+            self.problems += _clash(file.wheel, file.filename, sha, self.by_name[file.filename], self.live,
+                                    self.new_rows)
+            return
+        self.by_name[file.filename] = file.key
+        self.kept.append(file.key)
+
+    def _add(self, file: _File, early: Union[Wheel, str, None]) -> None:
+        """A new wheel: read (unless the pool did), then placed by ``store``."""
+        try:
+            found = _wheel(file, early)
+        except BadWheel as exc:
+            self.problems.append(P.error("R002", f"{file.filename}: {exc}"))
+            return
+        if file.filename in self.by_name:
+            self.problems += _clash(file.wheel, file.filename, found.sha256, self.by_name[file.filename], self.live,
+                                    self.new_rows)
+            return
+        try:
+            row = self.store(file.wheel, found)
+        except BadWheel as exc:
+            self.problems.append(P.error("R002", f"{file.filename}: {exc}"))
+            return
+        self.by_name[file.filename] = file.key
+        self.new_rows.append((file.key, row))
+        self.added.append(file.filename)
+
+
+def _wheel(file: _File, early: Union[Wheel, str, None]) -> Wheel:
+    """The wheel as the pool read it, else read now; BadWheel when it is bad."""
+    if early is None:
+        return inspect(file.wheel, file.size)
+    if isinstance(early, str):
+        raise BadWheel(early)
+    return early
+
+
+def _stat(wheels: Iterable[Union[str, os.PathLike[str]]]) -> list[Union[_File, _Unreadable]]:
     """A ``_File`` per wheel given, in order: one ``stat`` each."""
     cwd = os.getcwd()
-    given = []
-    for wheel in wheels:
-        wheel = os.fspath(wheel)
+    given: list[Union[_File, _Unreadable]] = []
+    for item in wheels:
+        wheel = os.fspath(item)
         try:
             st = os.stat(wheel)
         except OSError as exc:
-            given.append(_File(wheel, None, None, exc, 0))
+            given.append(_Unreadable(wheel, exc))
             continue
         path = wheel if wheel[:1] == os.sep else os.path.join(cwd, wheel)  # isabs(), without the call
         key = f"{path}\t{st.st_size}\t{st.st_mtime_ns}\t{st.st_ino}"
@@ -106,7 +140,7 @@ def _stat(wheels: Iterable) -> list:
     return given
 
 
-def _read_in_pool(given: list, old_rows: dict, jobs: int) -> Iterator:
+def _read_in_pool(given: list[Union[_File, _Unreadable]], old_rows: dict[str, str], jobs: int) -> Iterator[Read]:
     """Many new wheels: read and hash them in a process pool while this process places the ones
     read (one process creating files: several would spin on the folder's lock in the kernel).
     Yields (position in ``given``, the wheel read or why it is bad), in order.
@@ -115,17 +149,19 @@ def _read_in_pool(given: list, old_rows: dict, jobs: int) -> Iterator:
     decided in order, as without the pool."""
     if jobs < 2:
         return
-    seen, todo = set(), []
-    for n, (wheel, path, filename, key, size) in enumerate(given):
-        if path is None:
+    seen: set[str] = set()
+    todo: list[ToRead] = []
+    for n, file in enumerate(given):
+        if isinstance(file, _Unreadable):
             continue
-        if filename not in seen and key not in old_rows and not UNSAFE.search(path):
-            todo.append((n, wheel, size))
-        seen.add(filename)
+        if file.filename not in seen and file.key not in old_rows and not UNSAFE.search(file.path):
+            todo.append((n, file.wheel, file.size))
+        seen.add(file.filename)
     yield from read_many(todo, jobs)
 
 
-def _clash(wheel: str, filename: str, sha: str, first: str, live: Live, new_rows: list) -> list:
+def _clash(wheel: str, filename: str, sha: str, first: str, live: Live,
+           new_rows: list[tuple[str, Row]]) -> list[P.Problem]:
     """A problem when a second wheel named ``filename`` differs from the first one given (kept)."""
     first_sha = (live.rows[first] if first in live.rows else
                  next(r.text() for k, r in new_rows if k == first)).split("\t")[3]

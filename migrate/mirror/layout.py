@@ -33,7 +33,7 @@ def check_layout(mirror: Path) -> None:
         raise MirrorError(f"{simple}: a folder not made by egg-migrate publish; choose an empty or egg-migrate mirror folder")
 
 
-def link_indexes(mirror: Path, distros: list) -> set:
+def link_indexes(mirror: Path, distros: list[str]) -> set[str]:
     """``simple`` and ``<distro>/simple`` -> the live generation (made once; they dangle until it has them).
 
     Returns the folders that gained a link.
@@ -41,7 +41,7 @@ def link_indexes(mirror: Path, distros: list) -> set:
     want = {mirror / "simple": f"{STATE_DIR}/current/simple"}
     for d in distros:
         want[mirror / d / "simple"] = f"../{STATE_DIR}/current/{d}/simple"
-    changed = set()
+    changed: set[str] = set()
     for link, target in want.items():
         link.parent.mkdir(exist_ok=True)
         if link.is_symlink() and os.readlink(link) == target:
@@ -56,7 +56,7 @@ def link_indexes(mirror: Path, distros: list) -> set:
 _DISTRO_DIR = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 
 
-def distro_dirs(mirror: Path) -> list:
+def distro_dirs(mirror: Path) -> list[Path]:
     """Folders at the mirror root that are (or were) a distro index."""
     out = []
     try:

@@ -19,6 +19,7 @@ from migrate.mirror.state import (
     SHARDS,
     WORK,
     Gen,
+    Pair,
     gen,
     read_gen,
     read_shards,
@@ -31,8 +32,8 @@ class Live:
 
     gen: Gen
     folder: Optional[str]  # its folder, when its symlinks can be hard-linked into the next one
-    rows: dict  # source key -> row text, of every wheel it serves
-    pairs: list  # per shard: its (source key, row text) pairs
+    rows: dict[str, str]  # source key -> row text, of every wheel it serves
+    pairs: list[list[Pair]]  # per shard: its (source key, row text) pairs
     crashed: bool  # a publish was interrupted since the last full sweep
     rerender: bool  # its pages were made by another renderer or for another base URL
 
@@ -43,8 +44,8 @@ def open_live(state_root: str, base_url: Optional[str]) -> Live:
     old = read_gen(state_root, number) if number else Gen()
     folder = f"{state_root}/{gen(number)}" if number and old.known else None
     crashed = _clear_debris(state_root, number)
-    rows: dict = {}
-    pairs: list = [[] for _ in range(SHARDS)]
+    rows: dict[str, str] = {}
+    pairs: list[list[Pair]] = [[] for _ in range(SHARDS)]
     if old.known and number:
         try:
             rows, pairs = read_shards(state_root, old.shards)

@@ -9,24 +9,24 @@ from __future__ import annotations
 import html
 import json
 import re
-from typing import Optional
+from typing import Any, Optional
 from urllib.parse import quote
 
 from packaging.version import Version
 
 from migrate.mirror.distro import is_distro_platform
-from migrate.mirror.state import Entry
+from migrate.mirror.state import Entry, Row
 
 RENDERER = 2  # bump when page rendering changes: every page is rewritten once
 API_VERSION = "1.1"  # PEP 691 + PEP 700 (versions, size)
 
 
-def project_pages(rows: list, distros: list) -> dict:
+def project_pages(rows: list[Row], distros: list[str]) -> dict[str, list[Entry]]:
     """{index: sorted entries} of one project: simple/ lists every wheel as given; a distro index its
     own re-tagged builds plus every portable wheel (its own build wins on a name clash)."""
     main = sorted((r.entry() for r in rows), key=lambda e: e.filename)
     out = {"": main}
-    own = {}
+    own: dict[str, list[Entry]] = {}
     for r in rows:
         if r.distro:
             own.setdefault(r.distro, []).append(r.distro_entry())
@@ -34,7 +34,7 @@ def project_pages(rows: list, distros: list) -> dict:
     for d in distros:
         mine = own.get(d, [])
         names = {e.filename for e in mine}
-        files = mine + [e._replace(index=d) for e in portable if e.filename not in names]
+        files = mine + [e._replace(index_name=d) for e in portable if e.filename not in names]
         if files:
             out[d] = sorted(files, key=lambda e: e.filename)
     return out
@@ -55,12 +55,13 @@ def _escape(text: str) -> str:
 def _url(entry: Entry, depth: int, base_url: Optional[str]) -> str:
     if base_url:
         return base_url + _quote(entry.path)
-    if entry.index and entry.path.startswith(entry.index + "/"):  # the distro's own packages/
-        return "../../" + _quote(entry.path[len(entry.index) + 1:])
+    if entry.index_name and entry.path.startswith(entry.index_name + "/"):  # the distro's own packages/
+        return "../../" + _quote(entry.path[len(entry.index_name) + 1:])
     return "../" * depth + _quote(entry.path)
 
 
-def render_project(project: str, files: list, depth: int = 2, base_url: Optional[str] = None) -> tuple:
+def render_project(project: str, files: list[Entry], depth: int = 2,
+                   base_url: Optional[str] = None) -> tuple[str, str]:
     """(index.html, index.json) of one project page (PEP 503, 629, 658, 691, 700, 714)."""
     links, items = [], []
     for e in files:
@@ -71,7 +72,7 @@ def render_project(project: str, files: list, depth: int = 2, base_url: Optional
         attrs.append(f'data-core-metadata="sha256={e.metadata_sha256}"')
         attrs.append(f'data-dist-info-metadata="sha256={e.metadata_sha256}"')
         links.append(f"    <a {' '.join(attrs)}>{_escape(e.filename)}</a><br>")
-        item = {"filename": e.filename, "url": url, "hashes": {"sha256": e.sha256}}
+        item: dict[str, Any] = {"filename": e.filename, "url": url, "hashes": {"sha256": e.sha256}}
         if e.requires_python:
             item["requires-python"] = e.requires_python
         item["core-metadata"] = {"sha256": e.metadata_sha256}
@@ -85,7 +86,7 @@ def render_project(project: str, files: list, depth: int = 2, base_url: Optional
     return page, json.dumps(data, separators=(",", ":")) + "\n"
 
 
-def render_root(projects: list) -> tuple:
+def render_root(projects: list[str]) -> tuple[str, str]:
     links = [f'    <a href="{_quote(p)}/">{_escape(p)}</a><br>' for p in projects]
     page = _HTML.format(title="Simple index", body="\n".join(links))
     data = {"meta": {"api-version": API_VERSION}, "projects": [{"name": p} for p in projects]}

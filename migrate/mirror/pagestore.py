@@ -10,25 +10,27 @@ import shutil
 from typing import Optional
 
 from migrate.mirror.files import Placer, ensure_symlink
+from migrate.mirror.planning import NewPage
 from migrate.mirror.pool import render_many
 
 
-def write_new_pages(state_root: str, placer: Placer, new_pages: list, base_url: Optional[str], jobs: int) -> None:
-    """Render the new project pages (``planning.NewPage``; in a process pool when there are many)
-    and write each into a new folder of its page store."""
-    stores = {}  # index -> its page store
+def write_new_pages(state_root: str, placer: Placer, new_pages: list[NewPage], base_url: Optional[str],
+                    jobs: int) -> None:
+    """Render the new project pages (in a process pool when there are many) and write each into a
+    new folder of its page store."""
+    stores: dict[str, str] = {}  # index -> its page store
     for page in new_pages:
-        if page.index not in stores:
-            stores[page.index] = _page_store(state_root, page.index, placer.dirs)
-    work = [(stores[p.index], p.sig, p.project, p.files, 3 if p.index else 2) for p in new_pages]
+        if page.index_name not in stores:
+            stores[page.index_name] = _page_store(state_root, page.index_name, placer.dirs)
+    work = [(stores[p.index_name], p.sig, p.project, p.files, 3 if p.index_name else 2) for p in new_pages]
     for store, sig, *_rest in work:
         placer.dirs.update((store, f"{store}/{sig}"))
     for rendered in render_many(base_url, work, jobs):
-        for folder, page, data in rendered:
-            _write_page(placer, folder, page, data)
+        for folder, index_html, index_json in rendered:
+            _write_page(placer, folder, index_html, index_json)
 
 
-def _page_store(state_root: str, index: str, dirs: set) -> str:
+def _page_store(state_root: str, index: str, dirs: set[str]) -> str:
     """``.egg-migrate/pages`` or ``.egg-migrate/d-<distro>/pages``; made on first use.
 
     The page folders sit as deep as the pages they are served as, and ``packages`` links beside

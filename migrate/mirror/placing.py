@@ -7,7 +7,7 @@ replaced). A distro build also gets its re-tagged copy in ``<distro>/packages/``
 from __future__ import annotations
 
 import hashlib
-from typing import Callable, Optional
+from typing import Callable, Container, Optional
 
 from migrate.mirror.distro import retag
 from migrate.mirror.files import Placer, sha256_or_none, stored_paths, unlink
@@ -24,8 +24,8 @@ class Claims:
         self.placer = placer
         self.live = live
         self.before_first = before_first  # called before each wheel is placed (it acts only the first time)
-        self.claimed: dict = {}  # path -> sha256 placed this run
-        self.live_paths = None
+        self.claimed: dict[str, str] = {}  # path -> sha256 placed this run
+        self.live_paths: Optional[Container[str]] = None
 
     def store(self, wheel: str, found: Wheel) -> Row:
         """Place the wheel and its re-tagged distro copy, with their .metadata files."""
@@ -61,7 +61,7 @@ class Claims:
                 return rel
         raise BadWheel(f"three other files named {filename} are in the way in {folder}/")
 
-    def _live_paths(self):
+    def _live_paths(self) -> Container[str]:
         """Stored files the live or the previous generation refers to (worked out on the first name clash)."""
         if self.live_paths is None:
             old = self.live.gen
@@ -76,5 +76,5 @@ class Claims:
 
 
 class _Everything:
-    def __contains__(self, item) -> bool:
+    def __contains__(self, item: object) -> bool:
         return True

@@ -14,32 +14,32 @@ from typing import NamedTuple, Optional
 from migrate.mirror.given import Given
 from migrate.mirror.live import Live
 from migrate.mirror.pages import RENDERER, project_pages
-from migrate.mirror.state import SHARDS, Gen, Row, shard
+from migrate.mirror.state import SHARDS, Entry, Gen, PageRef, Pair, ProjectPage, Row, shard
 
 
 class NewPage(NamedTuple):
     """A project page to render."""
 
-    index: str  # "" for simple/, else the distro index
+    index_name: str  # "" for simple/, else the distro index (``index`` would hide tuple.index)
     sig: str
     project: str
-    files: list  # its entries, sorted
+    files: list[Entry]  # sorted
 
 
 @dataclass(frozen=True)
 class Plan:
     """What the next generation serves."""
 
-    distro_counts: dict  # distro index -> wheels re-tagged for it (those with none are gone)
-    distros: list  # the distro indexes, sorted
-    shard_pairs: dict  # shard number -> its sorted (source key, row text) pairs, for the shards that change
-    pages: dict  # project -> (sig, the distro indexes it is in)
-    new_pages: list  # NewPage: the pages no page store holds yet
-    removed_rows: list  # the rows of the wheels no longer given
-    removed: list  # file names no longer published, sorted
+    distro_counts: dict[str, int]  # distro index -> wheels re-tagged for it (those with none are gone)
+    distros: list[str]  # the distro indexes, sorted
+    shard_pairs: dict[int, list[Pair]]  # shard number -> its sorted pairs, for the shards that change
+    pages: dict[str, ProjectPage]  # project -> (sig, the distro indexes it is in)
+    new_pages: list[NewPage]  # the pages no page store holds yet
+    removed_rows: list[Row]  # the rows of the wheels no longer given
+    removed: list[str]  # file names no longer published, sorted
 
 
-def plan_change(live: Live, given: Given, base_url: Optional[str], previous_pages: set) -> Plan:
+def plan_change(live: Live, given: Given, base_url: Optional[str], previous_pages: set[PageRef]) -> Plan:
     """The next generation, from the live one and the wheels given. ``previous_pages``: the page
     folders the generation before the live one refers to (they exist, complete)."""
     old, old_rows, new_rows, kept = live.gen, live.rows, given.new_rows, given.kept
@@ -56,7 +56,7 @@ def plan_change(live: Live, given: Given, base_url: Optional[str], previous_page
     return Plan(distro_counts, distros, shard_pairs, pages, new_pages, removed_rows, removed)
 
 
-def _distro_counts(old: Gen, removed_rows: list, new_rows: list) -> dict:
+def _distro_counts(old: Gen, removed_rows: list[Row], new_rows: list[tuple[str, Row]]) -> dict[str, int]:
     """{distro index: wheels re-tagged for it}, sorted, without the indexes left with none."""
     counts = old.distros if old.known else {}
     for r in removed_rows:
@@ -68,18 +68,19 @@ def _distro_counts(old: Gen, removed_rows: list, new_rows: list) -> dict:
     return {d: n for d, n in sorted(counts.items()) if n > 0}
 
 
-def _regroup(live: Live, new_rows: list, removed_keys: set, changed: set, everything: bool) -> tuple:
+def _regroup(live: Live, new_rows: list[tuple[str, Row]], removed_keys: set[str], changed: set[str],
+             everything: bool) -> tuple[dict[int, list[Pair]], dict[str, list[str]], dict[str, Row]]:
     """({shard: its new sorted pairs}, {project: its row texts}) of the shards and projects that change,
     and {row text: Row} of the rows read this time (not parsed again)."""
-    new_pairs: list = [[] for _ in range(SHARDS)]
-    parsed = {}
+    new_pairs: list[list[Pair]] = [[] for _ in range(SHARDS)]
+    parsed: dict[str, Row] = {}
     for key, row in new_rows:
         text = row.text()
         parsed[text] = row
         new_pairs[shard(row.project)].append((key, text))
     changed_shards = range(SHARDS) if everything else sorted({shard(p) for p in changed})
-    shard_pairs: dict = {}
-    groups: dict = {}
+    shard_pairs: dict[int, list[Pair]] = {}
+    groups: dict[str, list[str]] = {}
     for i in changed_shards:
         pairs = live.pairs[i]
         if removed_keys:
@@ -93,13 +94,14 @@ def _regroup(live: Live, new_rows: list, removed_keys: set, changed: set, everyt
     return shard_pairs, groups, parsed
 
 
-def _pages(old: Gen, groups: dict, parsed: dict, changed: set, distros: list, everything: bool, base_url: Optional[str],
-           known: set) -> tuple:
+def _pages(old: Gen, groups: dict[str, list[str]], parsed: dict[str, Row], changed: set[str], distros: list[str],
+           everything: bool, base_url: Optional[str],
+           known: set[PageRef]) -> tuple[dict[str, ProjectPage], list[NewPage]]:
     """({project: (sig, distro indexes)} of the next generation, [NewPage] not in ``known``)."""
     pages = dict(old.pages) if old.known else {}
     for project in changed - set(groups):
         pages.pop(project, None)  # no wheels left
-    new_pages = []
+    new_pages: list[NewPage] = []
     for project, texts in groups.items():
         texts.sort()
         sig = hashlib.sha256("\n".join([f"renderer {RENDERER}", base_url or "", *texts])

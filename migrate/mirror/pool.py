@@ -6,18 +6,24 @@ that a fresh process can import them.
 """
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterator, Optional, Union
 
 from migrate.mirror.pages import render_project
-from migrate.mirror.wheels import BadWheel, inspect
+from migrate.mirror.state import Entry
+from migrate.mirror.wheels import BadWheel, Wheel, inspect
 from migrate.parallel import bounded_map, paused_gc
 
 _POOL_MIN = 2000  # new wheels worth starting a process pool for
 _PER_TASK = 512  # wheels per pool task (pages: an eighth of that)
 SHIP_BYTES = 1 << 20  # wheels up to this size come back from a pool worker with their bytes
 
+ToRead = tuple[int, str, int]  # a new wheel: (tag: its position in what was given, path, size)
+Read = tuple[int, Union[Wheel, str]]  # (tag, the Wheel or why it is bad)
+PageTask = tuple[str, str, str, list[Entry], int]  # a page to render: (store, sig, project, entries, depth)
+Rendered = tuple[str, bytes, bytes]  # a page rendered: (its folder, index.html, index.json)
 
-def read_many(todo: list, jobs: int) -> Iterator:
+
+def read_many(todo: list[ToRead], jobs: int) -> Iterator[Read]:
     """(tag, the Wheel or why it is bad) of each (tag, path, size) in ``todo``, in order, read in a
     pool; nothing when there are too few to be worth one (the caller reads them itself)."""
     if len(todo) < _POOL_MIN:
@@ -27,7 +33,7 @@ def read_many(todo: list, jobs: int) -> Iterator:
         yield from results
 
 
-def render_many(base_url, new_pages: list, jobs: int) -> Iterator:
+def render_many(base_url: Optional[str], new_pages: list[PageTask], jobs: int) -> Iterator[list[Rendered]]:
     """[(folder, index.html, index.json)] of the pages in ``new_pages`` (store, sig, project, entries,
     depth), a share at a time; in a pool when there are many."""
     per_task = max(1, _PER_TASK // 8)  # a page is about eight wheels' work
@@ -38,13 +44,13 @@ def render_many(base_url, new_pages: list, jobs: int) -> Iterator:
 
 # ---------------------------------------------------------------- the workers (top level: a fresh process imports them)
 
-def read_wheels(items: list) -> list:
+def read_wheels(items: list[ToRead]) -> list[Read]:
     """Pool worker: read a share of the new wheels, given as (tag, path, size):
     [(tag, the Wheel or why it is bad)].
 
     A wheel's bytes come back with it when small (the main process then writes them without
     reading the file again); larger ones it copies from the file, checking the hash."""
-    results = []
+    results: list[Read] = []
     with paused_gc():
         for tag, wheel, size in items:
             try:
@@ -56,9 +62,13 @@ def read_wheels(items: list) -> list:
     return results
 
 
-def render_pages(task: tuple) -> list:
+def render_pages(task: tuple[Optional[str], list[PageTask]]) -> list[Rendered]:
     """Pool worker (and the main process, for a few): [(folder, index.html, index.json)] of new pages."""
     base_url, new_pages = task
     with paused_gc():
-        return [(f"{store}/{sig}", *(text.encode("utf-8") for text in render_project(project, files, depth, base_url)))
+        return [_rendered(f"{store}/{sig}", *render_project(project, files, depth, base_url))
                 for store, sig, project, files, depth in new_pages]
+
+
+def _rendered(folder: str, page: str, data: str) -> Rendered:
+    return folder, page.encode("utf-8"), data.encode("utf-8")

@@ -15,7 +15,7 @@ import os
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Iterable, Optional, Union
 
 from migrate import problems as P
 from migrate.fsutil import fsync_dir
@@ -28,7 +28,7 @@ from migrate.mirror.live import Live, open_live
 from migrate.mirror.pagestore import write_new_pages
 from migrate.mirror.placing import Claims
 from migrate.mirror.planning import plan_change
-from migrate.mirror.state import STATE_DIR, WORK, gen
+from migrate.mirror.state import STATE_DIR, WORK, ProjectPage, gen
 from migrate.parallel import paused_gc
 
 
@@ -37,12 +37,12 @@ class PublishReport:
     mirror: str
     files: int  # wheel files listed in simple/
     projects: int
-    distros: tuple  # distro index names
-    added: tuple  # filenames newly read this time
-    removed: tuple  # filenames no longer published
+    distros: tuple[str, ...]  # distro index names
+    added: tuple[str, ...]  # filenames newly read this time
+    removed: tuple[str, ...]  # filenames no longer published
     pages_written: int  # project pages rendered
     pages_reused: int  # project pages kept from an earlier publish
-    problems: tuple = field(default=())
+    problems: tuple[P.Problem, ...] = field(default=())
     seconds: float = 0.0
 
     @property
@@ -50,7 +50,7 @@ class PublishReport:
         return not P.has_errors(self.problems)
 
 
-def publish(wheels: Iterable, mirror_dir, base_url: Optional[str] = None, durable: bool = True,
+def publish(wheels: Iterable[Union[str, os.PathLike[str]]], mirror_dir: Union[str, os.PathLike[str]], base_url: Optional[str] = None, durable: bool = True,
             link: bool = False, jobs: int = 1) -> PublishReport:
     """Make ``mirror_dir`` serve exactly ``wheels`` (a sync, not an append); atomic, incremental.
 
@@ -72,7 +72,7 @@ def publish(wheels: Iterable, mirror_dir, base_url: Optional[str] = None, durabl
     return replace(report, mirror=str(Path(mirror_dir)), seconds=time.perf_counter() - started)
 
 
-def _publish(wheels: Iterable, root: str, state_root: str, base_url: Optional[str], durable: bool, link: bool,
+def _publish(wheels: Iterable[Union[str, os.PathLike[str]]], root: str, state_root: str, base_url: Optional[str], durable: bool, link: bool,
              jobs: int) -> PublishReport:
     """The steps, in order, under the lock."""
     live = open_live(state_root, base_url)
@@ -101,7 +101,7 @@ def _unchanged(state_root: str, live: Live, given: Given) -> bool:
                 and os.path.exists(f"{state_root}/{gen(old.number)}/gc-done"))
 
 
-def _swap_in(root: str, state_root: str, number: int, distros: list, placer: Placer, durable: bool) -> None:
+def _swap_in(root: str, state_root: str, number: int, distros: list[str], placer: Placer, durable: bool) -> None:
     """Switch every index to generation ``number`` at once: one rename of ``current``."""
     placer.dirs |= link_indexes(Path(root), distros)  # dangling until the swap, then all at once
     if durable:
@@ -112,7 +112,8 @@ def _swap_in(root: str, state_root: str, number: int, distros: list, placer: Pla
         fsync_dir(state_root)
 
 
-def _report(root: str, given: Given, distros: list, pages: dict, written: int, removed) -> PublishReport:
+def _report(root: str, given: Given, distros: list[str], pages: dict[str, ProjectPage], written: int,
+            removed: Iterable[str]) -> PublishReport:
     total = sum(1 + len(idx) for _sig, idx in pages.values())
     return PublishReport(
         mirror=root, files=len(given.by_name), projects=len(pages), distros=tuple(distros),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 import zlib
-from typing import NamedTuple, Optional
+from typing import Any, NamedTuple, Optional
 
 STATE_DIR = ".egg-migrate"
 SCHEMA = 2  # state.json / state shard format
@@ -18,6 +18,10 @@ GEN = re.compile(r"^gen-(\d{6})$")
 WORK = "next.tmp"  # the generation being made; still there at the start of a publish = the last one crashed
 DIRTY = "sweep-needed"  # left by a crash until a full sweep of unreferenced files is done
 UNSAFE = re.compile(r"[\t\n\r\x1f]")  # field and line separators of the state
+
+Pair = tuple[str, str]  # a wheel in a state shard: (source key, row text)
+PageRef = tuple[str, str]  # a page folder: (index, sig); index "" is simple/'s page store
+ProjectPage = tuple[str, tuple[str, ...]]  # a project's page in a generation: (sig, the distro indexes it is in)
 
 
 class Entry(NamedTuple):
@@ -31,7 +35,7 @@ class Entry(NamedTuple):
     requires_python: Optional[str]
     metadata_sha256: str
     path: str  # relative to the mirror root, '/'-separated
-    index: str  # "" for simple/, else the distro folder name
+    index_name: str  # "" for simple/, else the distro folder name (``index`` would hide tuple.index)
 
 
 class Row(NamedTuple):
@@ -80,7 +84,7 @@ class Row(NamedTuple):
         return Entry(self.rfilename, self.project, self.version, self.rsha256, self.rsize,
                      self.requires_python or None, self.metadata_sha256, self.rpath, self.distro)
 
-    def paths(self) -> tuple:
+    def paths(self) -> tuple[str, ...]:
         """The files this row keeps alive, relative to the mirror root."""
         if self.distro:
             return self.path, self.path + ".metadata", self.rpath, self.rpath + ".metadata"
@@ -90,22 +94,22 @@ class Row(NamedTuple):
 class Gen:
     """What a generation serves, from its state.json and pages files (rows are loaded separately)."""
 
-    def __init__(self, number: int = 0, state: Optional[dict] = None, pages: Optional[dict] = None,
-                 known: bool = True):
+    def __init__(self, number: int = 0, state: Optional[dict[str, Any]] = None,
+                 pages: Optional[dict[str, ProjectPage]] = None, known: bool = True):
         self.number = number
         self.state = state or {}
         self.pages = pages if pages is not None else {}  # project -> (sig, distro indexes it is in)
         self.known = known  # False: an older format or unreadable; what it refers to is unknown
 
     @property
-    def distros(self) -> dict:
+    def distros(self) -> dict[str, int]:
         return dict(self.state.get("distros", {}))
 
     @property
-    def shards(self) -> list:
+    def shards(self) -> list[str]:
         return list(self.state.get("shards", [""] * SHARDS))
 
-    def page_refs(self) -> set:
+    def page_refs(self) -> set[PageRef]:
         return {(i, sig) for sig, idx in self.pages.values() for i in ("",) + idx}
 
 
@@ -122,7 +126,7 @@ def read_gen(state_root: str, number: int) -> Gen:
         return Gen(number, {}, {}, known=False)
     if not isinstance(state, dict) or state.get("schema") != SCHEMA or len(state.get("shards", [])) != SHARDS:
         return Gen(number, {}, {}, known=False)
-    pages = {}
+    pages: dict[str, ProjectPage] = {}
     try:
         with open(f"{folder}/pages", "rb") as fp:
             for line in fp.read().decode("utf-8").splitlines():
@@ -133,12 +137,13 @@ def read_gen(state_root: str, number: int) -> Gen:
     return Gen(number, state, pages)
 
 
-def read_shards(state_root: str, shards: list) -> tuple:
+def read_shards(state_root: str, shards: list[str]) -> tuple[dict[str, str], list[list[Pair]]]:
     """({source key: row text}, [(key, text) pairs of each shard]).
 
     A shard holds its n source keys, one a line, then their n rows: loading is two slices and a zip.
     """
-    rows, pairs = {}, []
+    rows: dict[str, str] = {}
+    pairs: list[list[Pair]] = []
     for name in shards:
         if not name:
             pairs.append([])

@@ -16,7 +16,7 @@ import os
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Iterable, Optional, Union
 from urllib.parse import urlparse, urlunparse
 
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
@@ -51,7 +51,7 @@ class UploadResult:
         return self.status != "failed"
 
 
-def form_fields(wheel: Path) -> list:
+def form_fields(wheel: Path) -> list[tuple[str, str]]:
     """The (field, value) pairs twine sends for a wheel, from its METADATA and file name."""
     name, _version, _build, tags = parse_wheel_filename(wheel.name)
     message = email.parser.BytesParser().parsebytes(read_metadata(wheel))
@@ -63,8 +63,8 @@ def form_fields(wheel: Path) -> list:
         if key == "keywords":
             value = ", ".join(k.strip() for k in value.replace(",", " ").split())
         fields.append((key, str(value)))
-    body = message.get_payload()
-    if body and not message.get("Description"):
+    body = message.get_payload()  # text: core metadata is never multipart
+    if isinstance(body, str) and body and not message.get("Description"):
         fields.append(("description", body))
     sha256, blake2 = hashlib.sha256(), hashlib.blake2b(digest_size=32)
     with open(wheel, "rb") as fp:
@@ -80,8 +80,8 @@ def form_fields(wheel: Path) -> list:
     return fields
 
 
-def upload(wheels: Iterable, url: str, username: Optional[str] = None, password: Optional[str] = None,
-           session=None, timeout: float = 300) -> list:
+def upload(wheels: Iterable[Union[str, os.PathLike[str]]], url: str, username: Optional[str] = None,
+           password: Optional[str] = None, session=None, timeout: float = 300) -> list[UploadResult]:
     """POST each wheel; returns one :class:`UploadResult` per wheel, in order (never raises for one file)."""
     import requests
 
@@ -124,11 +124,14 @@ def _result(wheel: Path, response) -> UploadResult:
     return UploadResult(str(wheel), "failed", f"{wheel.name}: HTTP {response.status_code} {reason}")
 
 
-def _split_credentials(url: str) -> tuple:
+def _split_credentials(url: str) -> tuple[str, Optional[str], Optional[str]]:
+    """(the URL without user and password, user, password)."""
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https"):
         raise ValueError(f"--upload {url!r}: expected an http(s) URL")
     if not parsed.username:
         return url, None, None
+    if not parsed.hostname:
+        raise ValueError(f"--upload {url!r}: no host name after the credentials")
     netloc = parsed.hostname + (f":{parsed.port}" if parsed.port else "")
     return urlunparse(parsed._replace(netloc=netloc)), parsed.username, parsed.password

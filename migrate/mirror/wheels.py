@@ -49,7 +49,7 @@ _BUILD_TAG = re.compile(r"(\d+)(.*)\Z", re.ASCII)
 
 
 @lru_cache(maxsize=1 << 16)
-def _name_version(prefix: str) -> Optional[tuple]:
+def _name_version(prefix: str) -> Optional[tuple[str, Version, str]]:
     """(normalized name, Version, its text) of ``name-version[-build]``; None when invalid.
     Cached, as are the tags: a release has many wheels, and parsing them is most of the cost."""
     parts = prefix.split("-")
@@ -72,7 +72,7 @@ def _tags_valid(tags: str) -> bool:
         return False
 
 
-def _parse_filename(filename: str) -> tuple:
+def _parse_filename(filename: str) -> tuple[str, Version, str, Optional[str]]:
     """(name, Version, its text, distro or None) from a wheel file name, as strict as ``parse_wheel_filename``."""
     parts = filename[:-4].split("-") if filename.endswith(".whl") else []
     found = _name_version("-".join(parts[:-3])) if len(parts) in (5, 6) else None
@@ -143,11 +143,11 @@ _HEADER = re.compile(rb"^(name|version|requires-python)[ \t]*:[ \t]*(.*?)[ \t\r]
 _BLANK_LINE = re.compile(rb"\n[ \t\r]*\n")
 
 
-def _headers(metadata: bytes) -> dict:
+def _headers(metadata: bytes) -> dict[str, str]:
     """Name, Version, Requires-Python from the header block (first value wins); no full email parse."""
     text = b"\n" + metadata
     end = _BLANK_LINE.search(text)
-    out = {}
+    out: dict[str, str] = {}
     for key, value in _HEADER.findall(text[:end.start()] if end else text):
         key = key.decode("ascii").lower()
         if key not in out:

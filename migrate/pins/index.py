@@ -32,7 +32,7 @@ class IndexFile:
     has_metadata: bool
     name: str
     version: Version
-    tags: frozenset
+    tags: frozenset[str]
 
 
 class Index:
@@ -54,8 +54,8 @@ class Index:
                 raise PinError(f"{self.location}: no simple index here (expected index.html or simple/index.html)")
             self.url = Path(os.path.abspath(path)).as_uri() + "/"
             self.session = None
-        self.requests = []  # URLs read, for tests and --verbose
-        self._pages = {}
+        self.requests: list[str] = []  # URLs read, for tests and --verbose
+        self._pages: dict[str, list[IndexFile]] = {}
 
     def _get(self, url: str) -> Optional[bytes]:
         self.requests.append(url)
@@ -81,7 +81,7 @@ class Index:
             raise PinError(f"{url}: HTTP {response.status_code}")
         return response.content
 
-    def files(self, project: str) -> list:
+    def files(self, project: str) -> list[IndexFile]:
         """Wheel links of a project (normalized name); [] when the index does not have it."""
         project = canonicalize_name(project)
         if project not in self._pages:
@@ -115,7 +115,7 @@ class Index:
         return f.sha256 or hashlib.sha256(self.wheel(f)).hexdigest()
 
 
-def _parse_page(body: bytes, page_url: str, project: str) -> list:
+def _parse_page(body: bytes, page_url: str, project: str) -> list[IndexFile]:
     out = []
     for anchor in page_anchors(body.decode("utf-8", "replace"), page_url):
         attrs = anchor.attrs
@@ -134,7 +134,7 @@ def _parse_page(body: bytes, page_url: str, project: str) -> list:
         meta_sha = parse_sha256(meta)
         out.append(IndexFile(
             filename=filename, url=url, sha256=sha, requires_python=attrs.get("data-requires-python") or None,
-            metadata_sha256=meta_sha, has_metadata=bool(meta) and meta.lower() != "false",
+            metadata_sha256=meta_sha, has_metadata=meta is not None and meta.lower() not in ("", "false"),
             name=name, version=version, tags=frozenset(str(t) for t in tags),
         ))
     return out

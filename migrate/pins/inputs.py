@@ -1,7 +1,9 @@
 """What to pin: the roots from a requirements file (``-r``) or a Galaxy eggs.ini."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Union
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
@@ -10,14 +12,14 @@ from migrate.pins.errors import PinError
 from migrate.pins.provider import Root
 
 
-def read_requirements_file(path) -> list:
+def read_requirements_file(path: Union[str, os.PathLike[str]]) -> list[Root]:
     """Roots from a requirements.in: one requirement a line, ``#`` comments, ``-r`` includes."""
     path = Path(path)
     try:
         text = path.read_text("utf-8")
     except OSError as exc:
         raise PinError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    roots = []
+    roots: list[Root] = []
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.split(" #", 1)[0].strip() if not raw.lstrip().startswith("#") else ""
         if not line:
@@ -34,7 +36,8 @@ def read_requirements_file(path) -> list:
     return roots
 
 
-def read_eggs_ini(path, manifest=None) -> tuple:
+def read_eggs_ini(path: Union[str, Path],
+                  manifest: Union[str, os.PathLike[str], None] = None) -> tuple[list[Root], list[str]]:
     """(roots, notes): ``name==version`` for every egg of a Galaxy eggs.ini (``migrate.galaxy.eggsini``).
 
     The version is the wheel's: looked up in ``manifest`` (manifest.json: the egg's
@@ -50,7 +53,8 @@ def read_eggs_ini(path, manifest=None) -> tuple:
     except eggsini.InvalidEggsIni as exc:
         raise PinError(str(exc)) from None
     known = _manifest_versions(manifest) if manifest else {}
-    roots, notes = [], []
+    roots: list[Root] = []
+    notes: list[str] = []
     for pin in ini.eggs.values():
         section = "eggs:platform" if pin.platform_specific else "eggs:noplatform"
         if pin.key in ini.no_auto:
@@ -65,7 +69,7 @@ def read_eggs_ini(path, manifest=None) -> tuple:
     return roots, notes
 
 
-def _manifest_versions(path) -> dict:
+def _manifest_versions(path: Union[str, os.PathLike[str]]) -> dict[tuple[str, str], str]:
     """{(project, egg version string): wheel version} of the converted eggs in a manifest.json."""
     import json
 

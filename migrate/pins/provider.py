@@ -11,9 +11,11 @@ what the mirror has for the target.
 from __future__ import annotations
 
 import email.parser
+import os
 from dataclasses import dataclass, field
+from email.message import Message
 from functools import lru_cache
-from typing import Iterable
+from typing import Any, Iterable, Union
 
 import resolvelib
 from packaging.requirements import InvalidRequirement, Requirement
@@ -39,8 +41,8 @@ class Root:
 class Candidate:
     name: str  # normalized
     version: Version
-    extras: frozenset
-    files: tuple  # IndexFile compatible with the target, best first
+    extras: frozenset[str]
+    files: tuple[IndexFile, ...]  # compatible with the target, best first
 
     @property
     def best(self) -> IndexFile:
@@ -51,17 +53,17 @@ class Candidate:
 class Pin:
     name: str  # display name from METADATA
     version: str
-    extras: tuple
-    files: tuple  # ((IndexFile, sha256), ...) every wheel of this version the target accepts
-    via: tuple  # parents' display names and root sources
+    extras: tuple[str, ...]
+    files: tuple[tuple[IndexFile, str], ...]  # (file, sha256) of every wheel of this version the target accepts
+    via: tuple[str, ...]  # parents' display names and root sources
 
 
 @dataclass(frozen=True)
 class PinResult:
     target: Target
-    pins: tuple
+    pins: tuple[Pin, ...]
     index: str
-    problems: tuple = field(default=())
+    problems: tuple[P.Problem, ...] = field(default=())
 
 
 def _identify(name: str, extras) -> str:
@@ -77,8 +79,8 @@ class Provider(resolvelib.AbstractProvider):
         self.env = target.marker_environment()
         self.rank = {str(t): i for i, t in enumerate(target.tags())}
         self.python = Version(target.full_version)
-        self.problems = []
-        self._meta = {}
+        self.problems: list[P.Problem] = []
+        self._meta: dict[str, Message] = {}
 
     # resolvelib API
     def identify(self, requirement_or_candidate) -> str:
@@ -127,7 +129,7 @@ class Provider(resolvelib.AbstractProvider):
         return deps
 
     # helpers
-    def applies(self, req: Requirement, extras: frozenset) -> bool:
+    def applies(self, req: Requirement, extras: frozenset[str]) -> bool:
         if req.marker is None:
             return not extras  # unconditional ones come with the base candidate
         wanted = extras or {""}
@@ -135,9 +137,9 @@ class Provider(resolvelib.AbstractProvider):
             not (extras and req.marker.evaluate({**self.env, "extra": ""}))
 
     @lru_cache(maxsize=None)
-    def compatible(self, name: str) -> dict:
+    def compatible(self, name: str) -> dict[Version, tuple[IndexFile, ...]]:
         """{version: files the target accepts, best tag first}, newest version first."""
-        by_version = {}
+        by_version: dict[Version, list[tuple[int, str, IndexFile]]] = {}
         for f in self.index.files(name):
             rank = min((self.rank[t] for t in f.tags if t in self.rank), default=None)
             if rank is None or not self._python_ok(f):
@@ -154,18 +156,19 @@ class Provider(resolvelib.AbstractProvider):
         except InvalidSpecifier:
             return True
 
-    def metadata(self, candidate: Candidate):
+    def metadata(self, candidate: Candidate) -> Message:
         key = candidate.best.url
         if key not in self._meta:
             raw = self.index.metadata(candidate.best)
             self._meta[key] = email.parser.BytesParser().parsebytes(raw, headersonly=True)
         return self._meta[key]
 
-    def requires_dist(self, candidate: Candidate) -> list:
+    def requires_dist(self, candidate: Candidate) -> list[str]:
         return self.metadata(candidate).get_all("Requires-Dist") or []
 
 
-def pin(requirements: Iterable, mirror, target: Target, session=None) -> PinResult:
+def pin(requirements: Iterable[Union[str, Requirement, Root]], mirror: Union[str, os.PathLike[str], Index],
+        target: Target, session=None) -> PinResult:
     """Resolve ``requirements`` (strings or :class:`Root`) against ``mirror`` for ``target``.
 
     Raises :class:`Unresolvable` (one paragraph) or :class:`PinError` (one line).
@@ -187,7 +190,7 @@ def pin(requirements: Iterable, mirror, target: Target, session=None) -> PinResu
     return PinResult(target, tuple(_pins(result, applicable, provider)), index.url, tuple(provider.problems))
 
 
-def _root(item) -> Root:
+def _root(item: Union[str, Requirement, Root]) -> Root:
     if isinstance(item, Root):
         return item
     if isinstance(item, Requirement):
@@ -198,31 +201,40 @@ def _root(item) -> Root:
         raise PinError(f"{item!r}: not a requirement ({exc})") from None
 
 
-def _pins(result, roots: list, provider: Provider) -> list:
-    by_name = {}
+@dataclass
+class _Gathered:
+    """What the resolution says of one project: its base candidate, the extras wanted, who asked."""
+
+    cand: Candidate
+    extras: set[str] = field(default_factory=set)
+    via: set[str] = field(default_factory=set)
+
+
+def _pins(result, roots: list[Root], provider: Provider) -> list[Pin]:
+    by_name: dict[str, _Gathered] = {}
     for identifier, cand in result.mapping.items():
-        entry = by_name.setdefault(cand.name, {"cand": cand, "extras": set(), "via": set()})
-        entry["extras"] |= cand.extras
+        entry = by_name.setdefault(cand.name, _Gathered(cand))
+        entry.extras |= cand.extras
         if not cand.extras:
-            entry["cand"] = cand
+            entry.cand = cand
         for parent in result.graph.iter_parents(identifier):
             if parent is not None:
                 pname = result.mapping[parent].name
                 if pname != cand.name:
-                    entry["via"].add(_display(provider, result.mapping[parent]))
+                    entry.via.add(_display(provider, result.mapping[parent]))
     for r in roots:
-        name = canonicalize_name(r.requirement.name)
-        if name in by_name:
-            by_name[name]["extras"] |= set(r.requirement.extras)
+        asked = by_name.get(canonicalize_name(r.requirement.name))
+        if asked is not None:
+            asked.extras |= set(r.requirement.extras)
             if r.source:
-                by_name[name]["via"].add(r.source)
+                asked.via.add(r.source)
     pins = []
     for name in sorted(by_name):
         entry = by_name[name]
-        cand = entry["cand"]
+        cand = entry.cand
         files = tuple((f, provider.index.sha256(f)) for f in cand.files)
-        pins.append(Pin(_display(provider, cand), str(cand.version), tuple(sorted(entry["extras"])), files,
-                        tuple(sorted(entry["via"], key=str.lower))))
+        pins.append(Pin(_display(provider, cand), str(cand.version), tuple(sorted(entry.extras)), files,
+                        tuple(sorted(entry.via, key=str.lower))))
     return pins
 
 
@@ -232,7 +244,7 @@ def _display(provider: Provider, cand: Candidate) -> str:
 
 def explain(causes, provider: Provider, target: Target) -> str:
     """One paragraph: what was asked, by whom, and what the mirror has for the target."""
-    groups = {}
+    groups: dict[str, list[Any]] = {}  # project -> resolvelib's RequirementInformation about it
     for info in causes:
         groups.setdefault(canonicalize_name(info.requirement.name), []).append(info)
     parts = []

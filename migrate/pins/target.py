@@ -19,10 +19,10 @@ from migrate.platforms import legacy_manylinux, linux_arch, manylinux_glibc
 class Target:
     """The interpreter and system the pins are for."""
 
-    version: tuple  # (2, 7) or (2, 7, 18)
+    version: tuple[int, ...]  # (2, 7) or (2, 7, 18)
     implementation: str = "cp"  # cp | pp
-    abis: tuple = ()
-    platforms: tuple = ()  # expanded, most preferred first
+    abis: tuple[str, ...] = ()
+    platforms: tuple[str, ...] = ()  # expanded, most preferred first
 
     @classmethod
     def make(cls, python: str, abis: Iterable[str] = (), platforms: Iterable[str] = (),
@@ -45,7 +45,7 @@ class Target:
     def full_version(self) -> str:
         return ".".join(str(v) for v in self.version)
 
-    def tags(self) -> list:
+    def tags(self) -> list[ptags.Tag]:
         """Every tag the target accepts, most preferred first (pip's order)."""
         xy = self.version[:2]
         interpreter = f"{self.implementation}{xy[0]}{xy[1]}"
@@ -56,7 +56,7 @@ class Target:
         found += list(ptags.compatible_tags(xy, interpreter, list(self.platforms)))
         return list(dict.fromkeys(found))
 
-    def marker_environment(self) -> dict:
+    def marker_environment(self) -> dict[str, str]:
         """PEP 508 environment markers as the target's interpreter would report them."""
         platform = self.platforms[0] if self.platforms else "linux_x86_64"
         major = self.version[0]
@@ -91,7 +91,7 @@ class Target:
         return f"{name} {self.full_version} ({'/'.join(self.abis)}) on {self.platforms[0]}"
 
 
-def default_abi(version: tuple, implementation: str = "cp") -> str:
+def default_abi(version: tuple[int, ...], implementation: str = "cp") -> str:
     """cp27mu (the UCS4 build most Linux systems have), cp3Xm for 3.3-3.7, cp3X after."""
     major, minor = version[:2]
     if implementation != "cp":
@@ -101,7 +101,7 @@ def default_abi(version: tuple, implementation: str = "cp") -> str:
     return f"cp{major}{minor}m" if (3, 3) <= (major, minor) <= (3, 7) else f"cp{major}{minor}"
 
 
-def expand_platforms(given: tuple) -> tuple:
+def expand_platforms(given: tuple[str, ...]) -> tuple[str, ...]:
     """What a system described by each ``--platform`` accepts, most specific first.
 
     ``manylinux_2_17_x86_64`` means glibc 2.17: manylinux_2_17 down to 2_5, the
@@ -109,7 +109,8 @@ def expand_platforms(given: tuple) -> tuple:
     (``linux_x86_64_ubuntu_14_04``) is kept as given, before the rest.
     Anything else is taken literally (``pip --platform`` semantics).
     """
-    first, generic = [], []
+    first: list[str] = []
+    generic: list[str] = []
     for plat in given:
         if plat.startswith("manylinux"):
             glibc, arch = _manylinux(plat)
@@ -120,14 +121,14 @@ def expand_platforms(given: tuple) -> tuple:
                     first.append(f"{legacy}_{arch}")
             generic.append(f"linux_{arch}")
         elif plat.startswith("macosx_"):
-            _, major, minor, arch = plat.split("_", 3)
-            first += list(ptags.mac_platforms((int(major), int(minor)), arch))
+            _, major, minor_text, arch = plat.split("_", 3)
+            first += list(ptags.mac_platforms((int(major), int(minor_text)), arch))
         else:
             first.append(plat)
     return tuple(dict.fromkeys(first + generic))
 
 
-def _manylinux(plat: str) -> tuple:
+def _manylinux(plat: str) -> tuple[int, str]:
     """(glibc minor, arch) of a manylinux_2_X / legacy manylinux platform."""
     found = manylinux_glibc(plat)
     if found is None or found[0][0] != 2:

@@ -10,22 +10,26 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from migrate.fetch.results import Result
 from migrate.parallel import parallel_map
-from migrate.records import CONVERTED, FAILED, SKIPPED
+from migrate.records import CONVERTED, FAILED, SKIPPED, EggRecord, Source
 from migrate.run import wheelstore
 from migrate.run.runstate import checkpoint, write_json
 from migrate.run.stage import RunContext, since
 from migrate.wheels.convert import ConvertOptions
 
 
-def convert_and_check(ctx: RunContext, fetched: list) -> None:
+def convert_and_check(ctx: RunContext, fetched: list[tuple[Result, Source]]) -> None:
     """Convert the eggs not done before, pick one egg per wheel name, link ``wheels/``; add the records."""
     started = time.perf_counter()
     wheels = ctx.out / "wheels"
     wheels.mkdir(parents=True, exist_ok=True)
     cache = ctx.state / "convert"
     cache.mkdir(parents=True, exist_ok=True)
-    jobs, keys, records, key_of = [], {}, {}, {}
+    jobs: list[wheelstore.Job] = []
+    keys: dict[str, str] = {}  # egg path -> its key
+    records: dict[str, EggRecord] = {}  # source path -> its record
+    key_of: dict[str, str] = {}  # source path -> its key
     for r, src in fetched:
         conv = _convert_options(ctx, r)
         key = key_of[src.path] = f"{src.sha256}-{wheelstore.options_key(conv)}"
@@ -58,7 +62,7 @@ def convert_and_check(ctx: RunContext, fetched: list) -> None:
     _tell(ctx, current, len(jobs), started)
 
 
-def _tell(ctx: RunContext, current: list, converted_now: int, started: float) -> None:
+def _tell(ctx: RunContext, current: list[EggRecord], converted_now: int, started: float) -> None:
     good = sum(1 for r in current if r.status == CONVERTED)
     ctx.say(f"convert + check: {good} good wheels from {len(current)} fetched eggs in {ctx.out / 'wheels'} "
             f"({converted_now} converted now, {len(current) - converted_now} unchanged since the last run, "
@@ -70,7 +74,7 @@ def _tell(ctx: RunContext, current: list, converted_now: int, started: float) ->
             ctx.say(f"  SKIPPED {Path(r.egg).name}: {r.reason}")
 
 
-def _convert_options(ctx: RunContext, result) -> ConvertOptions:
+def _convert_options(ctx: RunContext, result: Result) -> ConvertOptions:
     """eggs.ini ``[dependencies]`` become Requires-Dist of that egg's wheel (when it lacks them)."""
     ini, options = ctx.ini, ctx.options
     if ini is None or not result.project:

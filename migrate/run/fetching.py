@@ -9,12 +9,17 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from migrate.errors import MigrateError
-from migrate.fetch.results import Progress
+from migrate.fetch.results import Progress, Result
+from migrate.records import Source
 from migrate.run import manifest
 from migrate.run.stage import Bar, RunContext, RunOptions, since
+
+if TYPE_CHECKING:
+    from migrate.fetch.fetch import FetchReport
+    from migrate.galaxy.eggsini import EggsIni
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample-repo"
 SAMPLE_EGGS_INI = SAMPLE.parent / "eggs.ini"
@@ -31,7 +36,7 @@ class NoSource(MigrateError, FileNotFoundError):
     """No SOURCE was given and the bundled sample is not there (one line)."""
 
 
-def read_eggs_ini(options: RunOptions):
+def read_eggs_ini(options: RunOptions) -> Optional[EggsIni]:
     """The parsed ``--eggs-ini`` (None without one); ``InvalidEggsIni`` names the file and line."""
     if options.eggs_ini is None:
         return None
@@ -40,7 +45,7 @@ def read_eggs_ini(options: RunOptions):
     return eggsini.parse(options.eggs_ini)
 
 
-def source_for(options: RunOptions, ini) -> str:
+def source_for(options: RunOptions, ini: Optional[EggsIni]) -> str:
     """SOURCE, else eggs.ini's repository when it is reachable, else the bundled sample."""
     if options.source:
         return options.source
@@ -56,7 +61,7 @@ def _is_placeholder(url: str) -> bool:
     return "example" in url or url.startswith("file:///path")
 
 
-def fetch_eggs(ctx: RunContext) -> Optional[list]:
+def fetch_eggs(ctx: RunContext) -> Optional[list[tuple[Result, Source]]]:
     """[(download.Result, records.Source)] of the eggs to convert; other rows become records.
 
     None when the source as a whole cannot be read (the run stops there).
@@ -84,7 +89,7 @@ def fetch_eggs(ctx: RunContext) -> Optional[list]:
         for error in result.errors:
             say(f"fetch: FAILED {error} (nothing else done; the outputs of the last run are untouched)")
         return None
-    ready = []
+    ready: list[tuple[Result, Source]] = []
     for r in result.results:
         src = manifest.Source(str(r.path) if r.path else r.filename, r.url, r.sha256, r.size, r.selected or None)
         if r.status in READY:
@@ -99,7 +104,7 @@ def fetch_eggs(ctx: RunContext) -> Optional[list]:
     return ready
 
 
-def _tell(ctx: RunContext, result, ready: int, started: float) -> None:
+def _tell(ctx: RunContext, result: FetchReport, ready: int, started: float) -> None:
     counts = result.counts()
     ctx.say(f"fetch: {ready} eggs ready in {ctx.out / 'eggs'} ({counts.get('downloaded', 0)} fetched now, "
             f"{counts.get('already-verified', 0)} already verified, {counts.get('skipped', 0)} skipped, "
@@ -120,7 +125,7 @@ class _FetchProgress(Progress):
     def add_files(self, n: int) -> None:
         self.bar.add_total(n)
 
-    def done(self, result) -> None:
+    def done(self, result: Result) -> None:
         self.bar.update(1)
 
     def close(self) -> None:

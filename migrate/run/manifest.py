@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Any, Iterable, Optional
 
 from migrate import __version__
 from migrate import problems as P
@@ -99,7 +99,7 @@ def _checks(checks) -> CheckVerdict:
     return CheckVerdict("errors" if errors else "warnings" if warnings else "ok", found)
 
 
-def counts(records: Iterable[EggRecord]) -> dict:
+def counts(records: Iterable[EggRecord]) -> dict[str, int]:
     found = {CONVERTED: 0, SKIPPED: 0, FAILED: 0}
     records = list(records)
     for r in records:
@@ -107,11 +107,11 @@ def counts(records: Iterable[EggRecord]) -> dict:
     return {"eggs": len(records), **found}
 
 
-def _in_order(records: Iterable[EggRecord]) -> list:
+def _in_order(records: Iterable[EggRecord]) -> list[EggRecord]:
     return sorted(records, key=lambda r: (r.source.path or "", r.egg))
 
 
-def manifest(records: Iterable[EggRecord]) -> dict:
+def manifest(records: Iterable[EggRecord]) -> dict[str, Any]:
     """The manifest.json object: schema, generator, counts and the records sorted by egg path."""
     records = _in_order(records)
     return {"schema": SCHEMA, "generator": f"egg-migrate {__version__}", "counts": counts(records),
@@ -123,7 +123,7 @@ def manifest_text(records: Iterable[EggRecord]) -> str:
     return json.dumps(manifest(records), indent=2, ensure_ascii=False) + "\n"
 
 
-def write_manifest(records: Iterable[EggRecord], path) -> dict:
+def write_manifest(records: Iterable[EggRecord], path) -> dict[str, Any]:
     """Write manifest.json atomically; returns what was written."""
     records = list(records)
     write_atomic(path, manifest_text(records))
@@ -141,6 +141,7 @@ def render_report(records: Iterable[EggRecord], mirror: Optional[str] = None, re
     if converted:
         lines.append("Converted")
         for r in converted:
+            assert r.wheel is not None  # a converted egg has its wheel
             warn = sum(1 for p in r.problems + r.checks.problems if p.severity == P.WARNING)
             note = f"   ({warn} warning{'s' if warn != 1 else ''})" if warn else ""
             lines.append(f"  {Path(r.egg).name} -> {r.wheel.filename}{note}")
@@ -156,7 +157,7 @@ def render_report(records: Iterable[EggRecord], mirror: Optional[str] = None, re
     return "\n".join(lines) + "\n"
 
 
-def _deployment_sections(converted: list) -> list:
+def _deployment_sections(converted: list[EggRecord]) -> list[str]:
     """Versions the pins must spell the PEP 440 way, and libraries the hosts must provide."""
     lines = []
     renamed = sorted({(r.project, r.egg_version, r.version) for r in converted
@@ -170,13 +171,14 @@ def _deployment_sections(converted: list) -> list:
     if needs:
         lines.append("Libraries the deployment must provide (not bundled, not part of manylinux)")
         for lib in needs:
-            users = sorted({r.project for r in converted if lib in r.external_libraries})
+            users = sorted({r.project for r in converted if lib in r.external_libraries and r.project})
             lines.append(f"  {lib}   (needed by {', '.join(users)})")
         lines.append("")
     return lines
 
 
-def _next_steps(failed: int, mirror: Optional[str], requirements: Optional[str], index_url: Optional[str]) -> list:
+def _next_steps(failed: int, mirror: Optional[str], requirements: Optional[str],
+                index_url: Optional[str]) -> list[str]:
     lines = ["Next steps"]
     step = 1
     if failed:

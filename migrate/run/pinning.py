@@ -11,13 +11,16 @@ from __future__ import annotations
 import shlex
 import time
 from collections import Counter
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator, Optional, Sequence, Union
 
+from packaging.tags import Tag
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
 from migrate import __version__
 from migrate.fsutil import file_sha256
 from migrate.mirror.layout import index_url
+from migrate.records import EggRecord
 from migrate.run import runstate
 from migrate.run.publishing import published_fingerprint
 from migrate.run.runstate import checkpoint, read_json, remove, write_json
@@ -25,15 +28,16 @@ from migrate.run.stage import RunContext, RunOptions, since
 
 if TYPE_CHECKING:
     from migrate.galaxy.eggsini import EggsIni
+    from migrate.pins import Root, Target
+
+Roots = Sequence[Union[str, "Root"]]  # requirements to pin: strings or eggs.ini roots
 
 
-def default_target(records: list) -> tuple:
+def default_target(records: list[EggRecord]) -> tuple[str, Optional[str], tuple[str, ...]]:
     """(python, abi, platforms) most converted wheels are for: what the eggs target."""
-    seen: Counter = Counter()
-    for r in records:
-        if not r.has_good_wheel:
-            continue
-        for tag in parse_wheel_filename(r.wheel.filename)[3]:
+    seen: Counter[tuple[str, Optional[str]]] = Counter()
+    for _r, tags in _good_wheel_tags(records):
+        for tag in tags:
             if tag.interpreter.startswith("cp") and tag.abi != "none":
                 seen[(tag.interpreter, tag.abi)] += 1
     if not seen:
@@ -80,7 +84,7 @@ def pin_requirements(ctx: RunContext) -> None:
         say(f"pin: FAILED {exc}")
 
 
-def _target(options: RunOptions, records: list):
+def _target(options: RunOptions, records: list[EggRecord]) -> Target:
     """``--target-*``, the rest from what the eggs target (an ABI only with its own Python)."""
     from migrate import pins
 
@@ -91,7 +95,7 @@ def _target(options: RunOptions, records: list):
     return pins.Target.make(python, [abi] if abi else [], platforms)
 
 
-def _pin(ctx: RunContext, roots: list, notes: list, target, command: str, fingerprint: str,
+def _pin(ctx: RunContext, roots: Roots, notes: list[str], target: Target, command: str, fingerprint: str,
          started: float) -> None:
     """Resolve against the mirror and write requirements.txt, then its stamp."""
     from migrate import pins
@@ -115,20 +119,18 @@ def _pin(ctx: RunContext, roots: list, notes: list, target, command: str, finger
         ctx.say(f"pin: {problem.severity}: {problem.message}")
 
 
-def _other_pythons(records: list, target) -> tuple:
+def _other_pythons(records: list[EggRecord], target: Target) -> tuple[str, ...]:
     """Pythons ("3.10", ...) other than the target's that converted binary wheels are for."""
-    found = set()
-    for r in records:
-        if not r.has_good_wheel:
-            continue
-        for tag in parse_wheel_filename(r.wheel.filename)[3]:
+    found: set[str] = set()
+    for _r, tags in _good_wheel_tags(records):
+        for tag in tags:
             if tag.interpreter.startswith("cp") and tag.interpreter[2:].isdigit():
                 found.add(f"{tag.interpreter[2]}.{tag.interpreter[3:]}")
     found.discard(target.short)
     return tuple(sorted(found, key=lambda v: tuple(int(x) for x in v.split("."))))
 
 
-def _run_command(options: RunOptions, out) -> str:
+def _run_command(options: RunOptions, out: Path) -> str:
     """The command line that makes these pins (written into requirements.txt)."""
     words = ["egg-migrate", "run"] + ([options.source] if options.source else []) + ["-o", str(out)]
     if options.eggs_ini:
@@ -144,7 +146,7 @@ def _run_command(options: RunOptions, out) -> str:
     return " ".join(shlex.quote(w) for w in words)
 
 
-def _pin_roots(ctx: RunContext, target) -> tuple:
+def _pin_roots(ctx: RunContext, target: Target) -> tuple[Roots, list[str]]:
     """(roots, notes): ``--pin``, else the eggs.ini pins that have a good wheel, else every project for the target."""
     from migrate import pins
 
@@ -155,16 +157,20 @@ def _pin_roots(ctx: RunContext, target) -> tuple:
         return _published_roots(roots, notes, ctx.report.records)
     accepted = {str(t) for t in target.tags()}
     names = []
-    for r in ctx.report.records:
-        if not r.has_good_wheel:
-            continue
-        tags = {str(t) for t in parse_wheel_filename(r.wheel.filename)[3]}
-        if tags & accepted:
+    for r, tags in _good_wheel_tags(ctx.report.records):
+        if r.project and {str(t) for t in tags} & accepted:
             names.append(canonicalize_name(r.project))
     return sorted(set(names)), []
 
 
-def _published_roots(roots: list, notes: list, records: list) -> tuple:
+def _good_wheel_tags(records: list[EggRecord]) -> Iterator[tuple[EggRecord, frozenset[Tag]]]:
+    """(record, its wheel's tags) of each egg whose wheel is good (converted, checks passed)."""
+    for r in records:
+        if r.wheel is not None and r.has_good_wheel:
+            yield r, parse_wheel_filename(r.wheel.filename)[3]
+
+
+def _published_roots(roots: list[Root], notes: list[str], records: list[EggRecord]) -> tuple[list[Root], list[str]]:
     """eggs.ini roots whose egg failed or was skipped are left out (noted): one egg never sinks the pins."""
     published = {canonicalize_name(r.project) for r in records if r.has_good_wheel and r.project}
     kept, notes = [], list(notes)

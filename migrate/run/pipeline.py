@@ -26,8 +26,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Optional
 
+from migrate.fetch.results import Result
 from migrate.fsutil import TEMP_NAME
 from migrate.mirror.state import STATE_DIR
+from migrate.records import Source
 from migrate.run import fetching, wheelstore
 from migrate.run.converting import convert_and_check
 from migrate.run.fetching import SAMPLE, SAMPLE_EGGS_INI, NoSource, fetch_eggs, read_eggs_ini
@@ -70,7 +72,7 @@ def run(options: RunOptions, say: Callable[[str], None] = lambda line: None,
     return ctx.report
 
 
-def _rest(ctx: RunContext, fetched: list) -> None:
+def _rest(ctx: RunContext, fetched: list[tuple[Result, Source]]) -> None:
     """Every stage after fetch, in order; the report last (it names what the others made)."""
     with _timed(ctx, "convert"):
         convert_and_check(ctx, fetched)

@@ -11,21 +11,21 @@ from typing import Optional
 
 from migrate import problems as P
 from migrate.mirror.files import stored_paths
-from migrate.records import CONVERTED
+from migrate.records import CONVERTED, EggRecord, WheelFile
 from migrate.run import runstate
 from migrate.run.runstate import checkpoint, read_json, remove, write_json
 from migrate.run.stage import RunContext, RunOptions, since
 
 
-def published(options: RunOptions, records: list) -> list:
-    """The records whose wheels the mirror serves, by wheel file name."""
-    return sorted((r for r in records if r.wheel and (r.status == CONVERTED or options.publish_broken)),
-                  key=lambda r: r.wheel.filename)
+def published(options: RunOptions, records: list[EggRecord]) -> list[WheelFile]:
+    """The wheels the mirror serves, by file name."""
+    return sorted((r.wheel for r in records if r.wheel and (r.status == CONVERTED or options.publish_broken)),
+                  key=lambda w: w.filename)
 
 
-def published_fingerprint(options: RunOptions, records: list) -> str:
+def published_fingerprint(options: RunOptions, records: list[EggRecord]) -> str:
     """What the mirror serves, as a key: changes when any wheel or the base URL does."""
-    return runstate.fingerprint({"wheels": [(r.wheel.filename, r.wheel.sha256) for r in published(options, records)],
+    return runstate.fingerprint({"wheels": [(w.filename, w.sha256) for w in published(options, records)],
                                  "base_url": options.base_url})
 
 
@@ -36,7 +36,7 @@ def publish_wheels(ctx: RunContext) -> None:
     options, report, say = ctx.options, ctx.report, ctx.say
     started = time.perf_counter()
     good = published(options, report.records)
-    wheels = [r.wheel_path for r in good]
+    wheels = [w.path for w in good]
     report.published = len(wheels)
     held = sum(1 for r in report.records if r.wheel and r.status != CONVERTED and not options.publish_broken)
     fingerprint = published_fingerprint(options, report.records)
@@ -70,13 +70,13 @@ def publish_wheels(ctx: RunContext) -> None:
         f"({len(report.publish.added)} added, {len(report.publish.removed)} removed){note}{since(started)}")
 
 
-def _mirror_intact(mirror_dir: Path, records: list) -> bool:
+def _mirror_intact(mirror_dir: Path, wheels: list[WheelFile]) -> bool:
     """The index is there and so is every wheel it should serve, at its size (cheap: stat only)."""
     if not (mirror_dir / "simple" / "index.html").is_file():
         return False
-    for r in records:
-        places = stored_paths("packages", r.wheel.filename, r.wheel.sha256)
-        if not any(_size(mirror_dir / place) == r.wheel.size for place in places):
+    for w in wheels:
+        places = stored_paths("packages", w.filename, w.sha256)
+        if not any(_size(mirror_dir / place) == w.size for place in places):
             return False
     return True
 

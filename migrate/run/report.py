@@ -1,14 +1,15 @@
 """Results as plain data (manifest.json, ``--json``) and as lines for people."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 from migrate.binaries import BinaryFacts
+from migrate.eggs.egginfo import EggInfo
 from migrate.wheels.convert import ConvertResult, EggFacts
 from migrate.wheels.tags import WheelTags
 
 
-def tags_record(tags: Optional[WheelTags]) -> Optional[dict]:
+def tags_record(tags: Optional[WheelTags]) -> Optional[dict[str, Any]]:
     if tags is None:
         return None
     return {
@@ -22,7 +23,7 @@ def tags_record(tags: Optional[WheelTags]) -> Optional[dict]:
     }
 
 
-def binary_record(b: BinaryFacts) -> dict:
+def binary_record(b: BinaryFacts) -> dict[str, Any]:
     return {
         "path": b.path,
         "format": b.format,
@@ -45,7 +46,7 @@ def binary_record(b: BinaryFacts) -> dict:
     }
 
 
-def facts_record(facts: EggFacts) -> dict:
+def facts_record(facts: EggFacts) -> dict[str, Any]:
     name = facts.name
     info = facts.info
     return {
@@ -73,8 +74,9 @@ def facts_record(facts: EggFacts) -> dict:
     }
 
 
-def result_record(result: ConvertResult) -> dict:
-    record = facts_record(result.facts) if result.facts else {"egg": result.egg, "tags": tags_record(result.tags)}
+def result_record(result: ConvertResult) -> dict[str, Any]:
+    record: dict[str, Any] = (facts_record(result.facts) if result.facts
+                              else {"egg": result.egg, "tags": tags_record(result.tags)})
     record["status"] = "converted" if result.ok else "failed"
     record["wheel_path"] = result.wheel
     record["reason"] = result.reason or None
@@ -84,47 +86,62 @@ def result_record(result: ConvertResult) -> dict:
 
 def describe(facts: EggFacts) -> str:
     """The human view of ``inspect``: what was read and why each tag was chosen."""
-    name, info, tags = facts.name, facts.info, facts.tags
+    name, info = facts.name, facts.info
     said = ", ".join(x for x in (name.project, name.version_raw, name.pyver and f"py{name.pyver}", name.platform, name.ucs) if x)
     lines = [name.filename, f"  project    {facts.project} {facts.version}   (file name: {said})"]
-    if tags:
-        lines.append(f"  wheel      {facts.wheel_filename}")
-        for part in ("python", "abi", "platform"):
-            lines.append(f"  {part:<10} {getattr(tags, part):<14} {tags.reason(part)}")
-        if tags.external_libs:
-            lines.append(f"  needs      {', '.join(tags.external_libs)} (must be on the target system)")
-    else:
-        lines.append("  wheel      (none: see problems)")
-    for b in facts.binaries:
-        bits = [b.format.upper(), b.arch or "?"]
-        if b.python_major:
-            bits.append(f"py{b.python_major} extension")
-        if b.ucs:
-            bits.append(b.ucs.upper())
-        if b.pyfpe:
-            bits.append("PyFPE")
-        if b.isa:
-            bits.append(b.isa)
-        if b.needed:
-            bits.append("needs " + " ".join(b.needed))
-        versions = sorted({v for _, v in b.versioned})
-        if versions:
-            bits.append(" ".join(versions))
-        if b.problem:
-            bits.append(f"PROBLEM: {b.problem}")
-        lines.append(f"  binary     {b.path}: {', '.join(bits)}")
-    for req in info.requires_dist:
-        lines.append(f"  requires   {req}")
-    if info.scripts:
-        lines.append("  scripts    " + " ".join(s.rsplit("/", 1)[-1] for s in info.scripts))
-    if info.entry_points:
-        groups = [l.strip("[]") for l in info.entry_points.splitlines() if l.startswith("[")]
-        lines.append("  entry pts  " + " ".join(groups))
-    if info.namespace_packages:
-        lines.append("  namespace  " + " ".join(info.namespace_packages))
+    lines += _tag_lines(facts)
+    lines += [f"  binary     {b.path}: {', '.join(_binary_bits(b))}" for b in facts.binaries]
+    lines += _metadata_lines(info)
     for path, reason in facts.plan.dropped:
         if not path.startswith(info.meta_dir + "/"):
             lines.append(f"  dropped    {path} ({reason})")
     for p in facts.problems:
         lines.append(f"  {p.severity:<10} {p.code} {p.message}")
     return "\n".join(lines)
+
+
+def _tag_lines(facts: EggFacts) -> list[str]:
+    """The wheel's name, each part of its tag with the reason, and the libraries it needs."""
+    tags = facts.tags
+    if not tags:
+        return ["  wheel      (none: see problems)"]
+    lines = [f"  wheel      {facts.wheel_filename}"]
+    for part in ("python", "abi", "platform"):
+        lines.append(f"  {part:<10} {getattr(tags, part):<14} {tags.reason(part)}")
+    if tags.external_libs:
+        lines.append(f"  needs      {', '.join(tags.external_libs)} (must be on the target system)")
+    return lines
+
+
+def _binary_bits(b: BinaryFacts) -> list[str]:
+    """What one binary says of itself: format, arch, Python, UCS, needed libraries, symbol versions."""
+    bits = [b.format.upper(), b.arch or "?"]
+    if b.python_major:
+        bits.append(f"py{b.python_major} extension")
+    if b.ucs:
+        bits.append(b.ucs.upper())
+    if b.pyfpe:
+        bits.append("PyFPE")
+    if b.isa:
+        bits.append(b.isa)
+    if b.needed:
+        bits.append("needs " + " ".join(b.needed))
+    versions = sorted({v for _, v in b.versioned})
+    if versions:
+        bits.append(" ".join(versions))
+    if b.problem:
+        bits.append(f"PROBLEM: {b.problem}")
+    return bits
+
+
+def _metadata_lines(info: EggInfo) -> list[str]:
+    """Requirements, scripts, entry point groups and namespace packages from EGG-INFO."""
+    lines = [f"  requires   {req}" for req in info.requires_dist]
+    if info.scripts:
+        lines.append("  scripts    " + " ".join(s.rsplit("/", 1)[-1] for s in info.scripts))
+    if info.entry_points:
+        groups = [line.strip("[]") for line in info.entry_points.splitlines() if line.startswith("[")]
+        lines.append("  entry pts  " + " ".join(groups))
+    if info.namespace_packages:
+        lines.append("  namespace  " + " ".join(info.namespace_packages))
+    return lines

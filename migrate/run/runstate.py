@@ -17,7 +17,7 @@ import re
 import shutil
 import signal
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Any, Iterable, Optional
 
 from migrate.errors import MigrateError
 from migrate.fsutil import ExclusiveLock, write_atomic
@@ -52,7 +52,7 @@ def fingerprint(data) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
-def read_json(path: Path) -> dict:
+def read_json(path: Path) -> dict[str, Any]:
     try:
         return json.loads(Path(path).read_text("utf-8"))
     except (OSError, ValueError):

@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Optional
 
-from migrate.records import FAILED
+from migrate.records import FAILED, EggRecord
 from migrate.run import manifest
 from migrate.wheels.convert import ConvertOptions
 
 if TYPE_CHECKING:  # not imported at run time: a run without --eggs-ini never reads one
     from migrate.fetch.fetch import FetchOptions
     from migrate.galaxy.eggsini import EggsIni
+    from migrate.mirror.publishing import PublishReport
 
 STATE = ".state"  # OUT/.state: what each stage finished (docs/run.rst)
 
@@ -31,13 +32,13 @@ class RunOptions:
     jobs: int = 2
     eggs_ini: Optional[Path] = None
     python: Optional[str] = None
-    platforms: tuple = ()  # egg platforms to fetch (linux-x86_64-ucs4 ...)
-    projects: tuple = ()
+    platforms: tuple[str, ...] = ()  # egg platforms to fetch (linux-x86_64-ucs4 ...)
+    projects: tuple[str, ...] = ()
     convert: ConvertOptions = ConvertOptions()
-    pin: tuple = ()  # requirements to pin; default: the eggs.ini pins, else every converted project
+    pin: tuple[str, ...] = ()  # requirements to pin; default: the eggs.ini pins, else every converted project
     target_python: Optional[str] = None  # pins target; default: what most converted wheels are for
     target_abi: Optional[str] = None
-    target_platforms: tuple = ()
+    target_platforms: tuple[str, ...] = ()
     publish_broken: bool = False
     base_url: Optional[str] = None
     hashes: bool = False  # --hashes: pinned-requirements.txt (eggs.ini) carries sha256 hashes too
@@ -47,22 +48,22 @@ class RunOptions:
 @dataclass
 class RunReport:
     out: Path
-    records: list = field(default_factory=list)  # of migrate.records.EggRecord
-    errors: list = field(default_factory=list)  # one-line run-level errors (source, publish)
-    publish: Optional[object] = None  # mirror.PublishReport, None when skipped (unchanged)
+    records: list[EggRecord] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # one-line run-level errors (source, publish)
+    publish: Optional[PublishReport] = None  # None when skipped (unchanged)
     published: int = 0
     pins_file: Optional[Path] = None
     pins_error: Optional[str] = None
     galaxy_pins: Optional[Path] = None
-    work: dict = field(default_factory=dict)  # stage -> how many items were (re)done
-    seconds: dict = field(default_factory=dict)  # stage -> wall-clock seconds
+    work: dict[str, int] = field(default_factory=dict)  # stage -> how many items were (re)done
+    seconds: dict[str, float] = field(default_factory=dict)  # stage -> wall-clock seconds
     pins_count: int = 0
     target: Optional[str] = None  # what requirements.txt pins for, e.g. "CPython 2.7 (cp27mu) on ..."
-    other_targets: tuple = ()  # ("3.10", ...): other Pythons the mirror has binary wheels for
+    other_targets: tuple[str, ...] = ()  # ("3.10", ...): other Pythons the mirror has binary wheels for
     finished: bool = False  # False: stopped after fetch (source unreadable), OUT left as it was
 
     @property
-    def counts(self) -> dict:
+    def counts(self) -> dict[str, int]:
         return manifest.counts(self.records)
 
     @property

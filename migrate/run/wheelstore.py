@@ -115,18 +115,18 @@ def keep(record: EggRecord, cache: Path, key: str, wheels: Path) -> EggRecord:
     return record
 
 
-def pick(records: list) -> list:
+def pick(records: list[EggRecord]) -> list[EggRecord]:
     """One egg per wheel file name; the others become skipped records saying which egg won.
 
     The rule is fixed, so every run picks the same egg: a good wheel over one that
     failed its checks, then the newest Python the egg was built for, then the
     first egg file name.
     """
-    by_name: dict = {}
+    by_name: dict[str, list[EggRecord]] = {}
     for r in records:
         if r.wheel:
             by_name.setdefault(r.wheel.filename, []).append(r)
-    losers = {}
+    losers: dict[int, str] = {}  # id of a record -> why it is skipped
     for filename, group in by_name.items():
         if len(group) < 2:
             continue
@@ -138,14 +138,14 @@ def pick(records: list) -> list:
             for r in records]
 
 
-def _neg_version(pyver: Optional[str]) -> tuple:
+def _neg_version(pyver: Optional[str]) -> tuple[int, ...]:
     try:
         return tuple(-int(x) for x in (pyver or "").split("."))
     except ValueError:
         return ()
 
 
-def link_wheels(records: list, cache: Path, key_of: dict) -> None:
+def link_wheels(records: list[EggRecord], cache: Path, key_of: dict[str, str]) -> None:
     """Make ``wheels/<name>`` the chosen egg's kept wheel: a hard link (else an atomic copy)."""
     for r in records:
         if not r.wheel_path:
@@ -180,14 +180,14 @@ def portable(record: EggRecord, out: Path) -> EggRecord:
                    wheel=wheel)
 
 
-def remove_unused(cache: Path, keys: set) -> None:
+def remove_unused(cache: Path, keys: set[str]) -> None:
     """Records and wheels of eggs no longer in the run (kept small; re-made if they come back)."""
     for entry in cache.iterdir():
         if entry.suffix in (".json", ".whl") and entry.stem not in keys:
             entry.unlink()
 
 
-def remove_stale_wheels(wheels: Path, records: list) -> None:
+def remove_stale_wheels(wheels: Path, records: list[EggRecord]) -> None:
     """Wheels of eggs no longer in the run (or converted differently) are removed."""
     keep = {Path(r.wheel_path).name for r in records if r.wheel_path}
     for wheel in wheels.glob("*.whl"):

@@ -8,6 +8,7 @@ its version, implementation and ABI.
 """
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import shutil
@@ -16,9 +17,12 @@ import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import TYPE_CHECKING, Iterable, Optional
 
 from migrate.errors import MigrateError
+
+if TYPE_CHECKING:
+    from packaging.tags import Tag
 
 _PROBE = r"""
 import sys, sysconfig, json, platform
@@ -43,7 +47,7 @@ class NoVenvTool(MigrateError, RuntimeError):
 class Interpreter:
     path: str
     implementation: str  # "cp" or "pp"
-    version: tuple  # (major, minor, micro)
+    version: tuple[int, int, int]  # (major, minor, micro)
     abi: str  # cp27mu, cp27m, cp36m, cp310, pypy36_pp73...
 
     @property
@@ -60,7 +64,7 @@ class Interpreter:
 
 
 @lru_cache(maxsize=None)
-def _tags_for(implementation: str, version: tuple, abi: str) -> tuple:
+def _tags_for(implementation: str, version: tuple[int, ...], abi: str) -> tuple[Tag, ...]:
     from packaging import tags
 
     platforms = list(tags.platform_tags())
@@ -159,7 +163,7 @@ def make_venv(interp: Interpreter, dest: Path) -> Path:
     else:
         cmd = [sys.executable, "-m", "virtualenv", "-q", "--no-periodic-update", "-p", interp.path, str(dest)]
         try:
-            import virtualenv  # noqa: F401
+            importlib.import_module("virtualenv")  # only to see that it is there
         except ImportError:
             raise NoVenvTool(f"no virtualenv on this host to make a Python {interp.short} venv (pip install 'virtualenv<20.22')") from None
     result = subprocess.run(cmd, capture_output=True, text=True, env=pip_env(), timeout=300)

@@ -16,7 +16,7 @@ level from the GNU property note.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, Iterator, Optional
+from typing import IO, Any, Iterator, Optional
 
 from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
@@ -35,7 +35,7 @@ _EF_ARM_ABI_FLOAT_HARD = 0x400
 # pyelftools picks by the section's type (``iter_symbols``, ``iter_tags``, ``iter_notes``...).
 
 
-def analyse(stream: BinaryIO, path: str) -> BinaryFacts:
+def analyse(stream: IO[bytes], path: str) -> BinaryFacts:
     """Read an ELF file from a seekable stream; never raises for bad content."""
     try:
         return _read(stream, path)
@@ -52,7 +52,7 @@ def _short(exc: BaseException) -> str:
     return text[:200]
 
 
-def _read(stream: BinaryIO, path: str) -> BinaryFacts:
+def _read(stream: IO[bytes], path: str) -> BinaryFacts:
     elf = ELFFile(stream)
     arch = elf_arch(elf["e_machine"], elf.elfclass, elf.little_endian)
     if elf["e_type"] not in ("ET_DYN", "ET_EXEC"):

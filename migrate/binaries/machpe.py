@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import struct
 from dataclasses import dataclass, field
-from typing import BinaryIO, Iterable, Optional
+from typing import IO, Iterable, Optional
 
 from migrate.binaries.facts import FORMAT_NAMES, BinaryFacts, python_major_of, ucs_of
 
@@ -41,7 +41,7 @@ _PeSection = tuple[int, int, int]  # (virtual address, size in memory, file offs
 _PYTHON_DLL = re.compile(r"^python(?P<major>\d)(?P<minor>\d+)?(_d)?\.dll$", re.I)
 
 
-def analyse(stream: BinaryIO, path: str, kind: str) -> BinaryFacts:
+def analyse(stream: IO[bytes], path: str, kind: str) -> BinaryFacts:
     try:
         if kind == "pe":
             return _pe(stream, path)
@@ -66,7 +66,7 @@ def python_from_dll(names: Iterable[str]) -> Optional[tuple[int, Optional[int]]]
     return None
 
 
-def _macho(stream: BinaryIO, path: str) -> BinaryFacts:
+def _macho(stream: IO[bytes], path: str) -> BinaryFacts:
     fat = stream.read(4) == _FAT_MAGIC
     archs, offsets = _fat_slices(stream) if fat else ([], [0])
     thins = [_thin(stream, offset) for offset in offsets]
@@ -92,7 +92,7 @@ def _macho(stream: BinaryIO, path: str) -> BinaryFacts:
     )
 
 
-def _fat_slices(stream: BinaryIO) -> tuple[list[str], list[int]]:
+def _fat_slices(stream: IO[bytes]) -> tuple[list[str], list[int]]:
     """(arch, offset) of each thin image a fat header lists, as two lists."""
     (count,) = struct.unpack(">I", stream.read(4))
     if not 0 < count < 20:
@@ -125,7 +125,7 @@ class _Thin:
     has_symtab: bool = False
 
 
-def _thin(stream: BinaryIO, offset: int) -> _Thin:
+def _thin(stream: IO[bytes], offset: int) -> _Thin:
     stream.seek(offset)
     end, is64 = _thin_magic(stream.read(4))
     cputype, _sub, _ftype, ncmds, _sizeofcmds, _flags = struct.unpack(end + "iiIIII", stream.read(24))
@@ -150,7 +150,7 @@ def _thin_magic(magic: bytes) -> tuple[str, bool]:
     return end, magic in (b"\xfe\xed\xfa\xcf", b"\xcf\xfa\xed\xfe")
 
 
-def _load_commands(stream: BinaryIO, end: str, ncmds: int, found: _Thin) -> Optional[tuple[int, int, int, int]]:
+def _load_commands(stream: IO[bytes], end: str, ncmds: int, found: _Thin) -> Optional[tuple[int, int, int, int]]:
     """Note in ``found`` what the load commands say; the LC_SYMTAB fields, None without one."""
     symtab = None
     for _ in range(min(ncmds, 4096)):
@@ -166,7 +166,7 @@ def _load_commands(stream: BinaryIO, end: str, ncmds: int, found: _Thin) -> Opti
     return symtab
 
 
-def _load_command(stream: BinaryIO, end: str, cmd: int, start: int, size: int, found: _Thin) -> None:
+def _load_command(stream: IO[bytes], end: str, cmd: int, start: int, size: int, found: _Thin) -> None:
     """Note in ``found`` the minimum macOS or the linked dylib one load command names."""
     if cmd == _LC_VERSION_MIN_MACOSX:
         (version,) = struct.unpack(end + "I", stream.read(4))
@@ -182,7 +182,7 @@ def _load_command(stream: BinaryIO, end: str, cmd: int, start: int, size: int, f
             found.dylibs.append(stream.read(size - name_offset).split(b"\0", 1)[0].decode("utf-8", "replace"))
 
 
-def _symbols(stream: BinaryIO, base: int, end: str, is64: bool, symtab: tuple[int, int, int, int],
+def _symbols(stream: IO[bytes], base: int, end: str, is64: bool, symtab: tuple[int, int, int, int],
              found: _Thin) -> None:
     symoff, nsyms, stroff, strsize = symtab
     if nsyms > _MAX_SYMBOLS or strsize > 64 * 1024**2:
@@ -209,7 +209,7 @@ def _version(packed: int) -> str:
     return f"{packed >> 16}.{(packed >> 8) & 0xFF}"
 
 
-def _pe(stream: BinaryIO, path: str) -> BinaryFacts:
+def _pe(stream: IO[bytes], path: str) -> BinaryFacts:
     stream.seek(0x3C)
     (pe_offset,) = struct.unpack("<I", stream.read(4))
     stream.seek(pe_offset)
@@ -241,7 +241,7 @@ def _pe(stream: BinaryIO, path: str) -> BinaryFacts:
     )
 
 
-def _pe_directories(stream: BinaryIO, optional: bytes, sections: list[_PeSection]) -> tuple[list[str], set[str]]:
+def _pe_directories(stream: IO[bytes], optional: bytes, sections: list[_PeSection]) -> tuple[list[str], set[str]]:
     """(imported DLL names, exported names) from the data directories; empty when absent."""
     if len(optional) < 2:
         return [], set()
@@ -263,7 +263,7 @@ def _file_offset(sections: list[_PeSection], rva: int) -> Optional[int]:
     return None
 
 
-def _c_string(stream: BinaryIO, sections: list[_PeSection], rva: int) -> str:
+def _c_string(stream: IO[bytes], sections: list[_PeSection], rva: int) -> str:
     """The NUL-terminated name at ``rva`` (at most 256 bytes); "" when no section holds it."""
     pos = _file_offset(sections, rva)
     if pos is None:
@@ -272,7 +272,7 @@ def _c_string(stream: BinaryIO, sections: list[_PeSection], rva: int) -> str:
     return stream.read(256).split(b"\0", 1)[0].decode("ascii", "replace")
 
 
-def _imported_dlls(stream: BinaryIO, sections: list[_PeSection], import_rva: int) -> list[str]:
+def _imported_dlls(stream: IO[bytes], sections: list[_PeSection], import_rva: int) -> list[str]:
     """The DLL name of each import descriptor (at most 512); "" for a name no section holds."""
     pos = _file_offset(sections, import_rva) if import_rva else None
     dlls: list[str] = []
@@ -288,7 +288,7 @@ def _imported_dlls(stream: BinaryIO, sections: list[_PeSection], import_rva: int
     return dlls
 
 
-def _exported_names(stream: BinaryIO, sections: list[_PeSection], export_rva: int) -> set[str]:
+def _exported_names(stream: IO[bytes], sections: list[_PeSection], export_rva: int) -> set[str]:
     """The names the export directory lists (at most 65536)."""
     pos = _file_offset(sections, export_rva) if export_rva else None
     if pos is None:

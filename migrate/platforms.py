@@ -11,8 +11,8 @@ import re
 from typing import Optional, Union
 
 # (ELF e_machine, ELF class) -> arch as wheel platform tags name it (auditwheel's table);
-# EM_PPC64 depends on the byte order (see elf_arch).
-ELF_ARCH = {
+# EM_PPC64 depends on the byte order (see elf_arch). pyelftools names a machine it does not know by number.
+ELF_ARCH: dict[tuple[Union[str, int], int], str] = {
     ("EM_X86_64", 64): "x86_64",
     ("EM_X86_64", 32): "x32",
     ("EM_386", 32): "i686",

@@ -58,7 +58,7 @@ class Interpreter:
     def python_tag(self) -> str:
         return f"{self.implementation}{self.version[0]}{self.version[1]}"
 
-    def supported_tags(self) -> frozenset:
+    def supported_tags(self) -> frozenset[str]:
         """Tags this interpreter accepts on this machine (packaging.tags for its ABI)."""
         return frozenset(str(t) for t in _tags_for(self.implementation, self.version[:2], self.abi))
 
@@ -99,7 +99,7 @@ def probe(path: str) -> Optional[Interpreter]:
     return Interpreter(path=path, implementation=impl, version=tuple(data["version"]), abi=abi)
 
 
-def candidate_paths(extra: Iterable[str] = ()) -> list:
+def candidate_paths(extra: Iterable[str] = ()) -> list[str]:
     paths = list(extra)
     root = os.environ.get("PYENV_ROOT") or str(Path.home() / ".pyenv")
     versions = Path(root) / "versions"
@@ -115,7 +115,7 @@ def candidate_paths(extra: Iterable[str] = ()) -> list:
     return list(dict.fromkeys(os.path.realpath(p) if os.path.exists(p) else p for p in paths))
 
 
-def discover(extra: Iterable[str] = ()) -> list:
+def discover(extra: Iterable[str] = ()) -> list[Interpreter]:
     """Every working interpreter, first found first; one per (implementation, version, abi)."""
     found, seen = [], set()
     for path in candidate_paths(extra):
@@ -137,7 +137,7 @@ def find(version: str, abi: Optional[str] = None, extra: Iterable[str] = ()) -> 
     return None
 
 
-def pip_env(base: Optional[dict] = None) -> dict:
+def pip_env(base: Optional[dict[str, str]] = None) -> dict[str, str]:
     """An environment in which pip reads no machine-wide configuration."""
     env = _clean_env(base)
     env["PIP_CONFIG_FILE"] = os.devnull
@@ -147,7 +147,7 @@ def pip_env(base: Optional[dict] = None) -> dict:
     return env
 
 
-def _clean_env(base: Optional[dict] = None) -> dict:
+def _clean_env(base: Optional[dict[str, str]] = None) -> dict[str, str]:
     env = dict(os.environ if base is None else base)
     for key in list(env):
         if key.startswith("PIP_") or key in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONSTARTUP"):

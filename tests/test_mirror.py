@@ -1,6 +1,6 @@
 """publish: the static PEP 503/658/691 mirror, read by real pip, swapped atomically, incremental.
 
-Shared helpers (``make_wheel``, ``Served``, the ``published`` fixture) live in tests/wheelmaker.py.
+Shared helpers (``make_wheel``, ``Served``) live in tests/wheelmaker.py, the ``published`` fixture in conftest.py.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from migrate.mirror import pool, publishing
 from migrate.wheels.convert import ConvertOptions, convert_egg
 from migrate.wheels.tags import TagOptions
 from tests.conftest import fixture_egg, run
-from tests.wheelmaker import Served, good_wheels, make_wheel, published  # noqa: F401  (session fixture)
+from tests.wheelmaker import Served, good_wheels, make_wheel
 
 
 def links(page: Path) -> list:

@@ -67,3 +67,18 @@ class Served:
 
 def good_wheels(fixture_wheels) -> list:
     return sorted(Path(r.wheel) for r in fixture_wheels.values() if r.ok)
+
+
+def links(page: Path) -> list[dict]:
+    """(href, attributes) of every <a> on a page."""
+    from html.parser import HTMLParser
+
+    found = []
+
+    class P(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            if tag == "a":
+                found.append(dict(attrs))
+
+    P().feed(page.read_text("utf-8"))
+    return found

@@ -8,6 +8,7 @@ its version, implementation and ABI.
 """
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import shutil
@@ -16,9 +17,12 @@ import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import TYPE_CHECKING, Iterable, Optional
 
 from migrate.errors import MigrateError
+
+if TYPE_CHECKING:
+    from packaging.tags import Tag
 
 _PROBE = r"""
 import sys, sysconfig, json, platform
@@ -43,7 +47,7 @@ class NoVenvTool(MigrateError, RuntimeError):
 class Interpreter:
     path: str
     implementation: str  # "cp" or "pp"
-    version: tuple  # (major, minor, micro)
+    version: tuple[int, int, int]  # (major, minor, micro)
     abi: str  # cp27mu, cp27m, cp36m, cp310, pypy36_pp73...
 
     @property
@@ -54,13 +58,13 @@ class Interpreter:
     def python_tag(self) -> str:
         return f"{self.implementation}{self.version[0]}{self.version[1]}"
 
-    def supported_tags(self) -> frozenset:
+    def supported_tags(self) -> frozenset[str]:
         """Tags this interpreter accepts on this machine (packaging.tags for its ABI)."""
         return frozenset(str(t) for t in _tags_for(self.implementation, self.version[:2], self.abi))
 
 
 @lru_cache(maxsize=None)
-def _tags_for(implementation: str, version: tuple, abi: str) -> tuple:
+def _tags_for(implementation: str, version: tuple[int, ...], abi: str) -> tuple[Tag, ...]:
     from packaging import tags
 
     platforms = list(tags.platform_tags())
@@ -95,7 +99,7 @@ def probe(path: str) -> Optional[Interpreter]:
     return Interpreter(path=path, implementation=impl, version=tuple(data["version"]), abi=abi)
 
 
-def candidate_paths(extra: Iterable[str] = ()) -> list:
+def candidate_paths(extra: Iterable[str] = ()) -> list[str]:
     paths = list(extra)
     root = os.environ.get("PYENV_ROOT") or str(Path.home() / ".pyenv")
     versions = Path(root) / "versions"
@@ -111,7 +115,7 @@ def candidate_paths(extra: Iterable[str] = ()) -> list:
     return list(dict.fromkeys(os.path.realpath(p) if os.path.exists(p) else p for p in paths))
 
 
-def discover(extra: Iterable[str] = ()) -> list:
+def discover(extra: Iterable[str] = ()) -> list[Interpreter]:
     """Every working interpreter, first found first; one per (implementation, version, abi)."""
     found, seen = [], set()
     for path in candidate_paths(extra):
@@ -133,7 +137,7 @@ def find(version: str, abi: Optional[str] = None, extra: Iterable[str] = ()) -> 
     return None
 
 
-def pip_env(base: Optional[dict] = None) -> dict:
+def pip_env(base: Optional[dict[str, str]] = None) -> dict[str, str]:
     """An environment in which pip reads no machine-wide configuration."""
     env = _clean_env(base)
     env["PIP_CONFIG_FILE"] = os.devnull
@@ -143,7 +147,7 @@ def pip_env(base: Optional[dict] = None) -> dict:
     return env
 
 
-def _clean_env(base: Optional[dict] = None) -> dict:
+def _clean_env(base: Optional[dict[str, str]] = None) -> dict[str, str]:
     env = dict(os.environ if base is None else base)
     for key in list(env):
         if key.startswith("PIP_") or key in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONSTARTUP"):
@@ -159,7 +163,7 @@ def make_venv(interp: Interpreter, dest: Path) -> Path:
     else:
         cmd = [sys.executable, "-m", "virtualenv", "-q", "--no-periodic-update", "-p", interp.path, str(dest)]
         try:
-            import virtualenv  # noqa: F401
+            importlib.import_module("virtualenv")  # only to see that it is there
         except ImportError:
             raise NoVenvTool(f"no virtualenv on this host to make a Python {interp.short} venv (pip install 'virtualenv<20.22')") from None
     result = subprocess.run(cmd, capture_output=True, text=True, env=pip_env(), timeout=300)

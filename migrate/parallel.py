@@ -14,10 +14,13 @@ from collections import deque
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from itertools import islice
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, TypeVar
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 
 
-def parallel_map(func: Callable, items: list, jobs: int) -> Iterator:
+def parallel_map(func: Callable[[_T], _R], items: list[_T], jobs: int) -> Iterator[_R]:
     """``map`` over a process pool when jobs > 1, in input order."""
     if jobs <= 1 or len(items) <= 1:
         yield from map(func, items)
@@ -26,7 +29,7 @@ def parallel_map(func: Callable, items: list, jobs: int) -> Iterator:
         yield from pool.map(func, items, chunksize=max(1, min(16, len(items) // (jobs * 4) or 1)))
 
 
-def bounded_map(func: Callable, tasks: Iterable, jobs: int) -> Iterator:
+def bounded_map(func: Callable[[_T], _R], tasks: Iterable[_T], jobs: int) -> Iterator[_R]:
     """``map`` over a process pool, in input order, with at most ``2 * jobs`` results waiting.
 
     For big results (wheel bytes) consumed by a slower caller: ``parallel_map`` submits every
@@ -42,7 +45,7 @@ def bounded_map(func: Callable, tasks: Iterable, jobs: int) -> Iterator:
             yield result
 
 
-def thread_map(func: Callable, items: list, jobs: int) -> list:
+def thread_map(func: Callable[[_T], _R], items: list[_T], jobs: int) -> list[_R]:
     """``map`` over a thread pool when jobs > 1, in input order: for work that waits on I/O."""
     if jobs <= 1 or len(items) <= 1:
         return [func(item) for item in items]

@@ -8,11 +8,11 @@ recognises distro tags and the pins expand a target's platforms with it.
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import Optional, Union
 
 # (ELF e_machine, ELF class) -> arch as wheel platform tags name it (auditwheel's table);
-# EM_PPC64 depends on the byte order (see elf_arch).
-ELF_ARCH = {
+# EM_PPC64 depends on the byte order (see elf_arch). pyelftools names a machine it does not know by number.
+ELF_ARCH: dict[tuple[Union[str, int], int], str] = {
     ("EM_X86_64", 64): "x86_64",
     ("EM_X86_64", 32): "x32",
     ("EM_386", 32): "i686",
@@ -46,7 +46,7 @@ _MANYLINUX = re.compile(r"^manylinux(?:_(?P<major>\d+)_(?P<minor>\d+)|(?P<legacy
                         % "|".join(name[len("manylinux"):] for name in MANYLINUX_LEGACY))
 
 
-def elf_arch(machine, elf_class: int, little_endian: bool) -> str:
+def elf_arch(machine: Union[str, int], elf_class: int, little_endian: bool) -> str:
     """The arch an ELF header names; an unknown machine by its lowercase name (``EM_MIPS`` -> ``mips``)."""
     if machine == "EM_PPC64":
         return "ppc64le" if little_endian else "ppc64"
@@ -64,7 +64,7 @@ def tag_safe(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", text).lower()
 
 
-def platform_os_arch(platform: str):
+def platform_os_arch(platform: str) -> tuple[str, Optional[str]]:
     """``manylinux_2_17_x86_64`` -> ("linux", "x86_64"); ``win_amd64`` -> ("win", "win_amd64")."""
     if platform == "any":
         return "any", None
@@ -89,7 +89,7 @@ def linux_arch(platform: str) -> Optional[str]:
     return rest
 
 
-def manylinux_glibc(platform: str) -> Optional[tuple]:
+def manylinux_glibc(platform: str) -> Optional[tuple[tuple[int, int], str]]:
     """((glibc major, minor), arch) of a manylinux tag: ``manylinux2014_x86_64`` -> ((2, 17), "x86_64")."""
     m = _MANYLINUX.match(platform)
     if not m:
@@ -99,6 +99,6 @@ def manylinux_glibc(platform: str) -> Optional[tuple]:
     return (int(m["major"]), int(m["minor"])), m["arch"]
 
 
-def legacy_manylinux(glibc: tuple) -> Optional[str]:
+def legacy_manylinux(glibc: tuple[int, int]) -> Optional[str]:
     """The legacy name of a glibc version's manylinux policy: (2, 17) -> ``manylinux2014``; None when it has none."""
     return next((name for name, version in MANYLINUX_LEGACY.items() if version == tuple(glibc)), None)

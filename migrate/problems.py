@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable
 
 ERROR = "error"
 WARNING = "warning"
@@ -23,7 +24,7 @@ class Problem:
     def __str__(self) -> str:
         return f"{self.severity}: {self.code} {self.message}"
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, str]:
         return {"severity": self.severity, "code": self.code, "message": self.message}
 
 
@@ -39,5 +40,5 @@ def info(code: str, message: str) -> Problem:
     return Problem(INFO, code, message)
 
 
-def has_errors(problems) -> bool:
+def has_errors(problems: Iterable[Problem]) -> bool:
     return any(p.severity == ERROR for p in problems)

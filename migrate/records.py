@@ -12,7 +12,7 @@ The builders from a conversion's results are in :mod:`migrate.run.manifest`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 from migrate.errors import MigrateError
 from migrate.problems import Problem
@@ -36,12 +36,12 @@ class Source:
     size: Optional[int] = None
     selected: Optional[str] = None  # why fetch chose this file, when not simply by its name
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"path": self.path, "url": self.url, "sha256": self.sha256, "size": self.size,
                 "selected": self.selected}
 
     @classmethod
-    def from_json(cls, data: dict) -> "Source":
+    def from_json(cls, data: dict[str, Any]) -> "Source":
         return cls(data["path"], data["url"], data["sha256"], data["size"], data["selected"])
 
 
@@ -53,14 +53,14 @@ class ChosenTags:
     python: Optional[str]
     abi: Optional[str]
     platform: Optional[str]
-    reasons: Optional[dict]
+    reasons: Optional[dict[str, str]]
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"tag": self.tag, "python": self.python, "abi": self.abi, "platform": self.platform,
                 "reasons": self.reasons}
 
     @classmethod
-    def from_json(cls, data: dict) -> "ChosenTags":
+    def from_json(cls, data: dict[str, Any]) -> "ChosenTags":
         return cls(data["tag"], data["python"], data["abi"], data["platform"], data["reasons"])
 
 
@@ -74,12 +74,12 @@ class WheelFile:
     size: int
     tags: ChosenTags
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"filename": self.filename, "path": self.path, "sha256": self.sha256, "size": self.size,
                 "tags": self.tags.to_json()}
 
     @classmethod
-    def from_json(cls, data: dict) -> "WheelFile":
+    def from_json(cls, data: dict[str, Any]) -> "WheelFile":
         return cls(data["filename"], data["path"], data["sha256"], data["size"], ChosenTags.from_json(data["tags"]))
 
 
@@ -88,13 +88,13 @@ class CheckVerdict:
     """What the checks found in the wheel (``status`` is :data:`NOT_RUN` when there was none)."""
 
     status: str = NOT_RUN
-    problems: tuple = ()  # of Problem
+    problems: tuple[Problem, ...] = ()
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"status": self.status, "problems": [p.as_dict() for p in self.problems]}
 
     @classmethod
-    def from_json(cls, data: dict) -> "CheckVerdict":
+    def from_json(cls, data: dict[str, Any]) -> "CheckVerdict":
         return cls(data["status"], _problems(data["problems"]))
 
 
@@ -112,16 +112,16 @@ class EggRecord:
     egg_python: Optional[str] = None
     egg_platform: Optional[str] = None
     wheel: Optional[WheelFile] = None
-    requires_dist: tuple = ()
-    extras: tuple = ()
-    entry_points: dict = field(default_factory=dict)  # {group: {name: "module:attr [extras]"}}, sorted
-    scripts: tuple = ()
-    namespace_packages: tuple = ()
-    external_libraries: tuple = ()
+    requires_dist: tuple[str, ...] = ()
+    extras: tuple[str, ...] = ()
+    entry_points: dict[str, dict[str, str]] = field(default_factory=dict)  # {group: {name: "module:attr [extras]"}}, sorted
+    scripts: tuple[str, ...] = ()
+    namespace_packages: tuple[str, ...] = ()
+    external_libraries: tuple[str, ...] = ()
     checks: CheckVerdict = CheckVerdict()
-    problems: tuple = ()  # of Problem, found while converting
-    binaries: tuple = ()  # of dicts, each binary's facts as migrate.run.report.binary_record writes them
-    dropped: tuple = ()  # of dicts {"path", "reason"}: files left out of the wheel on purpose
+    problems: tuple[Problem, ...] = ()  # found while converting
+    binaries: tuple[dict[str, Any], ...] = ()  # each binary's facts as migrate.run.report.binary_record writes them
+    dropped: tuple[dict[str, str], ...] = ()  # {"path", "reason"}: files left out of the wheel on purpose
 
     @property
     def wheel_path(self) -> Optional[str]:
@@ -137,7 +137,7 @@ class EggRecord:
         """Whether converting found the problem ``code`` (docs/check.rst lists the codes)."""
         return any(p.code == code for p in self.problems)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """The manifest.json object, keys in the documented order."""
         return {
             "egg": self.egg,
@@ -164,7 +164,7 @@ class EggRecord:
         }
 
     @classmethod
-    def from_json(cls, data: dict) -> "EggRecord":
+    def from_json(cls, data: dict[str, Any]) -> "EggRecord":
         """The record of a manifest.json object; :class:`InvalidRecord` when a key is missing or mistyped."""
         try:
             wheel = data["wheel"]
@@ -186,11 +186,11 @@ class EggRecord:
             raise InvalidRecord(f"a malformed manifest record ({exc})") from None
 
 
-def _problems(items) -> tuple:
+def _problems(items: list[dict[str, str]]) -> tuple[Problem, ...]:
     return tuple(Problem(p["severity"], p["code"], p["message"]) for p in items)
 
 
-def parse_manifest(data) -> list:
+def parse_manifest(data: Any) -> list[EggRecord]:
     """The :class:`EggRecord` list of a loaded manifest.json (its ``eggs``); [] when it has none."""
     if not isinstance(data, dict) or not isinstance(data.get("eggs"), list):
         return []

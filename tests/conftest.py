@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from migrate import interpreters
+from migrate import interpreters, mirror
 from migrate.wheels.convert import convert_egg
+from tests.wheelmaker import SIX, good_wheels, make_wheel
 
 FIXTURES = Path(__file__).parent / "fixtures" / "eggs"
 
@@ -140,3 +141,15 @@ def fixture_wheels(tmp_path_factory) -> dict:
                 shutil.copytree(egg, source)
             results[egg.name] = convert_egg(source, out)
     return results
+
+
+@pytest.fixture(scope="session")
+def published(fixture_wheels, tmp_path_factory):
+    """Every converted fixture wheel plus a tiny py2-only ``six``, published once: (mirror, report, wheels)."""
+    extra = tmp_path_factory.mktemp("extra-wheels")
+    six = make_wheel(extra, "six", "1.16.0", SIX, requires_python=">=2.7, !=3.0.*")
+    wheels = good_wheels(fixture_wheels) + [six]
+    root = tmp_path_factory.mktemp("mirror") / "mirror"
+    report = mirror.publish(wheels, root)
+    assert report.ok, report.problems
+    return root, report, wheels

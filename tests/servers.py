@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 from urllib.parse import quote, unquote, urlsplit
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
@@ -44,20 +44,20 @@ class Faults:
     """What goes wrong, per URL path (``/psycopg2/psycopg2-...egg``). Counters count down."""
 
     latency: float = 0.0  # seconds added before every response
-    fail_503: dict = field(default_factory=dict)  # path -> how many 503s before serving
-    drop_after: dict = field(default_factory=dict)  # path -> (bytes, times): close after N body bytes
-    truncate: dict = field(default_factory=dict)  # path -> times (-1: always): half the body, full length
-    trickle: Optional[tuple] = None  # (bytes, seconds): send egg bodies in slices this slowly
+    fail_503: dict[str, int] = field(default_factory=dict)  # path -> how many 503s before serving
+    drop_after: dict[str, tuple[int, int]] = field(default_factory=dict)  # path -> (bytes, times): close after N body bytes
+    truncate: dict[str, int] = field(default_factory=dict)  # path -> times (-1: always): half the body, full length
+    trickle: Optional[tuple[int, float]] = None  # (bytes, seconds): send egg bodies in slices this slowly
     random_503: float = 0.0  # probability of a 503 for any file request (seeded)
     seed: int = 5
     ranges: bool = True  # honour Range requests
-    missing: set = field(default_factory=set)  # paths answered 404 although present
+    missing: set[str] = field(default_factory=set)  # paths answered 404 although present
 
     def __post_init__(self):
         self._lock = threading.Lock()
         self._random = random.Random(self.seed)
 
-    def take(self, table: dict, path: str) -> bool:
+    def take(self, table: dict[str, Any], path: str) -> bool:
         """Consume one occurrence of a counted fault for ``path``."""
         with self._lock:
             value = table.get(path)
@@ -100,7 +100,7 @@ class TreeServer:
     def __init__(self, root: Path, faults: Optional[Faults] = None, host: str = "127.0.0.1"):
         self.root = Path(root)
         self.faults = faults or Faults()
-        self.log: list = []
+        self.log: list[Request] = []
         self._log_lock = threading.Condition()
         handler = _make_handler(self)
         self.httpd = _Server((host, 0), handler)
@@ -125,11 +125,11 @@ class TreeServer:
             self.log.append(request)
             self._log_lock.notify_all()
 
-    def requests_for(self, path: str) -> list:
+    def requests_for(self, path: str) -> list[Request]:
         with self._log_lock:
             return [r for r in self.log if r.path == path]
 
-    def wait_for(self, predicate: Callable[[list], bool], timeout: float = 20.0) -> bool:
+    def wait_for(self, predicate: Callable[[list[Request]], bool], timeout: float = 20.0) -> bool:
         """Block until ``predicate(log)`` holds or the deadline passes; returns whether it held."""
         deadline = time.monotonic() + timeout
         with self._log_lock:
@@ -141,139 +141,161 @@ class TreeServer:
         return True
 
 
-def _make_handler(server: TreeServer):
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+class _Handler(BaseHTTPRequestHandler):
+    """Serves the tree of one :class:`TreeServer` (``tree``, set by :func:`_make_handler`) with its faults."""
 
-        def setup(self):
-            super().setup()
-            # as Apache and nginx do: no Nagle delay between the headers and the body
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    protocol_version = "HTTP/1.1"
+    tree: TreeServer
 
-        def log_message(self, *args):  # keep test output clean
-            pass
+    def setup(self):
+        super().setup()
+        # as Apache and nginx do: no Nagle delay between the headers and the body
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-        def do_HEAD(self):
-            self._serve(head=True)
+    def log_message(self, *args):  # keep test output clean
+        pass
 
-        def do_GET(self):
-            self._serve(head=False)
+    def do_HEAD(self):
+        self._serve(head=True)
 
-        def _serve(self, head: bool):
-            faults = server.faults
-            if faults.latency:
-                time.sleep(faults.latency)
-            path = unquote(urlsplit(self.path).path)
-            rng = self.headers.get("Range")
-            target = (server.root / path.lstrip("/")).resolve()
-            root = server.root.resolve()
-            if ".." in path.split("/") or not (target == root or root in target.parents):
-                return self._simple(404, b"not here", path, rng)
-            if path in faults.missing:
-                return self._simple(404, b"not found", path, rng)
-            if target.is_dir():
-                if not path.endswith("/"):
-                    self.send_response(301)
-                    self.send_header("Location", quote(path) + "/")
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return server.record(Request(self.command, path, rng, 301, 0))
-                return self._folder(target, path, head, rng)
-            if not target.is_file():
-                return self._simple(404, b"not found", path, rng)
-            if faults.take(faults.fail_503, path) or faults.roll_503():
-                return self._simple(503, b"busy", path, rng)
-            return self._file(target, path, head, rng)
+    def do_GET(self):
+        self._serve(head=False)
 
-        def _simple(self, status: int, body: bytes, path: str, rng):
-            self.send_response(status)
-            self.send_header("Content-Type", "text/plain")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
-            server.record(Request(self.command, path, rng, status, len(body)))
+    def _serve(self, head: bool):
+        faults = self.tree.faults
+        if faults.latency:
+            time.sleep(faults.latency)
+        path = unquote(urlsplit(self.path).path)
+        rng = self.headers.get("Range")
+        target = (self.tree.root / path.lstrip("/")).resolve()
+        root = self.tree.root.resolve()
+        if ".." in path.split("/") or not (target == root or root in target.parents):
+            return self._simple(404, b"not here", path, rng)
+        if path in faults.missing:
+            return self._simple(404, b"not found", path, rng)
+        if target.is_dir():
+            if not path.endswith("/"):
+                return self._empty(301, path, rng, Location=quote(path) + "/")
+            return self._folder(target, path, head, rng)
+        if not target.is_file():
+            return self._simple(404, b"not found", path, rng)
+        if faults.take(faults.fail_503, path) or faults.roll_503():
+            return self._simple(503, b"busy", path, rng)
+        return self._file(target, path, head, rng)
 
-        def _folder(self, folder: Path, path: str, head: bool, rng):
-            accept = self.headers.get("Accept", "")
-            if JSON_TYPE in accept and (folder / "index.json").is_file():
-                body, ctype = (folder / "index.json").read_bytes(), JSON_TYPE
-            elif (folder / "index.html").is_file():
-                body, ctype = (folder / "index.html").read_bytes(), "text/html"
-            else:
-                body, ctype = autoindex(folder, path).encode("utf-8"), "text/html;charset=utf-8"
-            self.send_response(200)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if not head:
-                self.wfile.write(body)
-            server.record(Request(self.command, path, rng, 200, 0 if head else len(body)))
+    def _simple(self, status: int, body: bytes, path: str, rng):
+        self.send_response(status)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+        self.tree.record(Request(self.command, path, rng, status, len(body)))
 
-        def _file(self, target: Path, path: str, head: bool, rng):
-            faults = server.faults
-            data = target.read_bytes()
-            st = target.stat()
-            etag = f'"{st.st_size:x}-{st.st_mtime_ns:x}"'
-            start, status = 0, 200
-            if rng and faults.ranges:
-                if_range = self.headers.get("If-Range")
-                if if_range is None or if_range in (etag, formatdate(st.st_mtime, usegmt=True)):
-                    try:
-                        spec = rng.split("=", 1)[1]
-                        first = int(spec.split("-", 1)[0])
-                    except (IndexError, ValueError):
-                        first = -1
-                    if first >= len(data) or first < 0:
-                        self.send_response(416)
-                        self.send_header("Content-Range", f"bytes */{len(data)}")
-                        self.send_header("Content-Length", "0")
-                        self.end_headers()
-                        return server.record(Request(self.command, path, rng, 416, 0))
-                    start, status = first, 206
-            body = data[start:]
-            self.send_response(status)
-            self.send_header("Content-Type", "application/octet-stream")
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("ETag", etag)
-            self.send_header("Last-Modified", formatdate(st.st_mtime, usegmt=True))
-            if faults.ranges:
-                self.send_header("Accept-Ranges", "bytes")
-            if status == 206:
-                self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
-            cut = None
-            if not head and faults.take(faults.drop_after, path):
-                cut = min(len(body), faults.drop_after[path][0])
-            elif not head and faults.take(faults.truncate, path):
-                cut = len(body) // 2
-            if cut is not None:
-                self.send_header("Connection", "close")
-            self.end_headers()
-            sent = 0
-            if head:
-                return server.record(Request(self.command, path, rng, status, 0))
+    def _empty(self, status: int, path: str, rng, **headers: str):
+        """A response without a body: a redirect, an unsatisfiable range."""
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name.replace("_", "-"), value)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        self.tree.record(Request(self.command, path, rng, status, 0))
+
+    def _folder(self, folder: Path, path: str, head: bool, rng):
+        accept = self.headers.get("Accept", "")
+        if JSON_TYPE in accept and (folder / "index.json").is_file():
+            body, ctype = (folder / "index.json").read_bytes(), JSON_TYPE
+        elif (folder / "index.html").is_file():
+            body, ctype = (folder / "index.html").read_bytes(), "text/html"
+        else:
+            body, ctype = autoindex(folder, path).encode("utf-8"), "text/html;charset=utf-8"
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+        self.tree.record(Request(self.command, path, rng, 200, 0 if head else len(body)))
+
+    def _file(self, target: Path, path: str, head: bool, rng):
+        faults = self.tree.faults
+        data = target.read_bytes()
+        st = target.stat()
+        etag = f'"{st.st_size:x}-{st.st_mtime_ns:x}"'
+        first = self._range_first(rng, etag, st.st_mtime) if rng and faults.ranges else None
+        if first is not None and (first >= len(data) or first < 0):
+            return self._empty(416, path, rng, Content_Range=f"bytes */{len(data)}")
+        start, status = (0, 200) if first is None else (first, 206)
+        body = data[start:]
+        self.send_response(status)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("ETag", etag)
+        self.send_header("Last-Modified", formatdate(st.st_mtime, usegmt=True))
+        if faults.ranges:
+            self.send_header("Accept-Ranges", "bytes")
+        if status == 206:
+            self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+        cut = None if head else self._cut(path, len(body))
+        if cut is not None:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if head:
+            return self.tree.record(Request(self.command, path, rng, status, 0))
+        sent = self._send(body if cut is None else body[:cut], path)
+        self.tree.record(Request(self.command, path, rng, status, sent))
+        if cut is not None:
+            self.close_connection = True
             try:
-                payload = body if cut is None else body[:cut]
-                if faults.trickle and path.endswith(".egg"):
-                    step, pause = faults.trickle
-                    for i in range(0, len(payload), step):
-                        self.wfile.write(payload[i:i + step])
-                        self.wfile.flush()
-                        sent += len(payload[i:i + step])
-                        time.sleep(pause)
-                else:
-                    self.wfile.write(payload)
-                    sent = len(payload)
-                self.wfile.flush()
-            except (BrokenPipeError, ConnectionResetError, socket.timeout):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
                 pass
-            server.record(Request(self.command, path, rng, status, sent))
-            if cut is not None:
-                self.close_connection = True
-                try:
-                    self.connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+
+    def _range_first(self, rng: str, etag: str, mtime: float) -> Optional[int]:
+        """The first byte ``Range`` asks for (-1 when it does not parse); None when ``If-Range`` names
+        another version of the file, so the whole file is sent."""
+        if_range = self.headers.get("If-Range")
+        if if_range is not None and if_range not in (etag, formatdate(mtime, usegmt=True)):
+            return None
+        try:
+            spec = rng.split("=", 1)[1]
+            return int(spec.split("-", 1)[0])
+        except (IndexError, ValueError):
+            return -1
+
+    def _cut(self, path: str, size: int) -> Optional[int]:
+        """How many body bytes go out before the connection drops (a fault for ``path``); None: all."""
+        faults = self.tree.faults
+        if faults.take(faults.drop_after, path):
+            return min(size, faults.drop_after[path][0])
+        if faults.take(faults.truncate, path):
+            return size // 2
+        return None
+
+    def _send(self, payload: bytes, path: str) -> int:
+        """Write the body (in slow slices when ``trickle`` is set for eggs); the bytes that went out."""
+        faults = self.tree.faults
+        sent = 0
+        try:
+            if faults.trickle and path.endswith(".egg"):
+                step, pause = faults.trickle
+                for i in range(0, len(payload), step):
+                    self.wfile.write(payload[i:i + step])
+                    self.wfile.flush()
+                    sent += len(payload[i:i + step])
+                    time.sleep(pause)
+            else:
+                self.wfile.write(payload)
+                sent = len(payload)
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError, socket.timeout):
+            pass
+        return sent
+
+
+def _make_handler(server: TreeServer) -> type[_Handler]:
+    class Handler(_Handler):
+        tree = server
 
     return Handler
 

@@ -1,6 +1,7 @@
 """publish: the static PEP 503/658/691 mirror, read by real pip, swapped atomically, incremental.
 
-Shared helpers (``make_wheel``, ``Served``, the ``published`` fixture) live in tests/wheelmaker.py.
+Shared helpers (``make_wheel``, ``Served``, ``links``) live in tests/wheelmaker.py, the ``published`` fixture
+in conftest.py. Distro builds: tests/test_mirror_distro.py.
 """
 from __future__ import annotations
 
@@ -15,29 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from migrate import interpreters, mirror
+from migrate import mirror
 from migrate.cli import main as cli
 from migrate.mirror import pool, publishing
-from migrate.wheels.convert import ConvertOptions, convert_egg
-from migrate.wheels.tags import TagOptions
-from tests.conftest import fixture_egg, run
-from tests.wheelmaker import Served, good_wheels, make_wheel, published  # noqa: F401  (session fixture)
-
-
-def links(page: Path) -> list:
-    """(href, attributes) of every <a> on a page."""
-    from html.parser import HTMLParser
-
-    found = []
-
-    class P(HTMLParser):
-        def handle_starttag(self, tag, attrs):
-            if tag == "a":
-                found.append(dict(attrs))
-
-    P().feed(page.read_text("utf-8"))
-    return found
-
+from tests.conftest import run
+from tests.wheelmaker import Served, good_wheels, links, make_wheel
 
 # ---------------------------------------------------------------- the files
 
@@ -261,70 +244,6 @@ def test_base_url_makes_absolute_links(tmp_path):
     assert a["href"].startswith(f"https://wheels.example.org/packages/{wheel.name}#sha256=")
 
 
-# ---------------------------------------------------------------- distro builds
-
-@pytest.fixture(scope="module")
-def distro_mirror(tmp_path_factory, fixture_wheels):
-    out = tmp_path_factory.mktemp("distro")
-    options = ConvertOptions(tags=TagOptions(platform_tag="distro", distro="ubuntu:14.04"))
-    result = convert_egg(fixture_egg("cext-1.0-py2.7-linux-x86_64.egg"), out / "wheels", options)
-    assert result.ok and result.wheel.endswith("cp27mu-linux_x86_64_ubuntu_14_04.whl"), result.reason
-    portable = [fixture_wheels["purepkg-1.0-py2.7.egg"].wheel, fixture_wheels["cpkg-2.0-py2.7-linux-x86_64.egg"].wheel]
-    root = out / "mirror"
-    report = mirror.publish([Path(result.wheel)] + [Path(p) for p in portable], root)
-    assert report.ok and report.distros == ("ubuntu_14_04",)
-    return root, Path(result.wheel)
-
-
-def test_distro_builds_get_their_own_index_tagged_linux(distro_mirror):
-    root, original = distro_mirror
-    # simple/ lists the distro-tagged original (for pip download --platform ...)
-    assert [a["href"].split("#")[0] for a in links(root / "simple" / "cext" / "index.html")] == [f"../../packages/{original.name}"]
-    # <distro>/simple/ serves the same build tagged linux_x86_64, plus every portable wheel
-    (a,) = links(root / "ubuntu_14_04" / "simple" / "cext" / "index.html")
-    assert a["href"].startswith("../../packages/cext-1.0-cp27-cp27mu-linux_x86_64.whl#")
-    retagged = root / "ubuntu_14_04" / "packages" / "cext-1.0-cp27-cp27mu-linux_x86_64.whl"
-    (b,) = links(root / "ubuntu_14_04" / "simple" / "purepkg" / "index.html")
-    assert b["href"].startswith("../../../packages/purepkg-1.0-py2-none-any.whl#")
-    projects = [a["href"] for a in links(root / "ubuntu_14_04" / "simple" / "index.html")]
-    assert projects == ["cext/", "cpkg/", "purepkg/"]
-    from installer.sources import WheelFile
-
-    with WheelFile.open(retagged) as wf:
-        wf.validate_record()  # RECORD matches the rewritten WHEEL
-    with zipfile.ZipFile(retagged) as zf, zipfile.ZipFile(original) as zo:
-        wheel_file = zf.read("cext-1.0.dist-info/WHEEL").decode()
-        assert "Tag: cp27-cp27mu-linux_x86_64\n" in wheel_file and "ubuntu" not in wheel_file
-        same = [n for n in zo.namelist() if not n.endswith(("/WHEEL", "/RECORD"))]
-        assert all(zf.read(n) == zo.read(n) for n in same)
-
-
-def test_stock_pip_on_27_installs_the_distro_build_from_the_distro_index(distro_mirror, make_venv):
-    root, original = distro_mirror
-    python = make_venv("2.7")
-    env = interpreters.pip_env()
-    # The plain index offers only the distro tag: stock pip (FACTS.md) must refuse it ...
-    refused = subprocess.run(
-        [str(python), "-m", "pip", "install", "--no-deps", "--index-url", mirror.index_url(root), "cext"],
-        capture_output=True, text=True, env=env, timeout=300)
-    assert refused.returncode != 0
-    # ... and take the same build from <mirror>/ubuntu_14_04/simple/.
-    run([python, "-m", "pip", "install", "--no-deps", "--index-url", mirror.index_url(root, "ubuntu_14_04"), "cext", "purepkg"])
-    assert run([python, "-c", "import cext, purepkg; print(cext.add(2, 3)); print(purepkg.hello())"]).stdout.split() == ["5", "hello"]
-
-
-def test_a_distro_index_goes_when_its_last_build_goes(distro_mirror, tmp_path):
-    root = tmp_path / "m"
-    shutil.copytree(distro_mirror[0], root, symlinks=True)
-    portable = [p for p in (root / "packages").glob("*.whl") if "ubuntu" not in p.name]
-    first = mirror.publish(portable, root)
-    assert first.ok and first.distros == () and not os.path.lexists(root / "ubuntu_14_04" / "simple")
-    assert (root / "ubuntu_14_04" / "packages").is_dir()  # the previous generation still lists its files
-    mirror.publish(portable[1:], root)  # a publish that changes something collects the garbage
-    assert not os.path.lexists(root / "ubuntu_14_04")
-    assert not [p for p in (root / ".egg-migrate").iterdir() if p.name.startswith("d-")]
-
-
 def test_two_wheels_with_one_name_keep_the_first(tmp_path):
     one = make_wheel(tmp_path / "a", "dup", "1.0", {"dup.py": "V = 1\n"})
     two = make_wheel(tmp_path / "b", "dup", "1.0", {"dup.py": "V = 2\n"})
@@ -405,7 +324,6 @@ def test_modern_pip_resolves_from_metadata_files_not_wheels(published):
 
 def test_a_second_publish_into_the_same_mirror_is_refused(tmp_path):
     """One publish at a time: another process holding the mirror's lock gets one clear line, exit 1."""
-    import subprocess
     import sys
 
     mirror_dir = tmp_path / "mirror"
@@ -434,7 +352,6 @@ def test_a_second_publish_into_the_same_mirror_is_refused(tmp_path):
 def test_a_missing_wheel_folder_publishes_nothing(tmp_path, published):
     """publish makes the mirror serve exactly what it is given: a typo must not empty it."""
     import shutil
-    import subprocess
     import sys
 
     mirror_dir = tmp_path / "mirror"

@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import json
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 from migrate import interpreters, mirror, pins
 from migrate.cli import main as cli
 from migrate.run import manifest
 from tests.conftest import run
-from tests.wheelmaker import Served, good_wheels, published  # noqa: F401  (session fixture)
+from tests.wheelmaker import Served, good_wheels
 
 TARGETS = {
     # python: (roots, import check printing "ok")

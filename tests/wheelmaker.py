@@ -1,4 +1,4 @@
-"""Small valid wheels, a loopback static server and the published fixture mirror, for the mirror and pin tests."""
+"""Small valid wheels and a loopback static server, for the mirror and pin tests (the ``published`` mirror: conftest)."""
 from __future__ import annotations
 
 import base64
@@ -8,10 +8,6 @@ import threading
 import zipfile
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-
-import pytest
-
-from migrate import mirror
 
 SIX = {"six.py": "PY2 = True\nPY3 = False\n__version__ = '1.16.0'\n"}
 
@@ -73,13 +69,16 @@ def good_wheels(fixture_wheels) -> list:
     return sorted(Path(r.wheel) for r in fixture_wheels.values() if r.ok)
 
 
-@pytest.fixture(scope="session")
-def published(fixture_wheels, tmp_path_factory):
-    """Every converted fixture wheel plus a tiny py2-only ``six``, published once: (mirror, report, wheels)."""
-    extra = tmp_path_factory.mktemp("extra-wheels")
-    six = make_wheel(extra, "six", "1.16.0", SIX, requires_python=">=2.7, !=3.0.*")
-    wheels = good_wheels(fixture_wheels) + [six]
-    root = tmp_path_factory.mktemp("mirror") / "mirror"
-    report = mirror.publish(wheels, root)
-    assert report.ok, report.problems
-    return root, report, wheels
+def links(page: Path) -> list[dict]:
+    """(href, attributes) of every <a> on a page."""
+    from html.parser import HTMLParser
+
+    found = []
+
+    class P(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            if tag == "a":
+                found.append(dict(attrs))
+
+    P().feed(page.read_text("utf-8"))
+    return found

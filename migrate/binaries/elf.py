@@ -16,10 +16,11 @@ level from the GNU property note.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import BinaryIO, Optional
+from typing import IO, Any, Iterator, Optional
 
 from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
+from elftools.elf.sections import Section
 
 from migrate.binaries.facts import BinaryFacts, python_major_of, ucs_of
 from migrate.platforms import elf_arch
@@ -30,9 +31,11 @@ _X86_ISA = ((8, "x86-64-v4"), (4, "x86-64-v3"), (2, "x86-64-v2"))
 _EF_ARM_EABIMASK = 0xFF000000
 _EF_ARM_EABI_VER5 = 0x05000000
 _EF_ARM_ABI_FLOAT_HARD = 0x400
+# Sections are typed ``Any`` where this module calls the methods of the ``Section`` subclass that
+# pyelftools picks by the section's type (``iter_symbols``, ``iter_tags``, ``iter_notes``...).
 
 
-def analyse(stream: BinaryIO, path: str) -> BinaryFacts:
+def analyse(stream: IO[bytes], path: str) -> BinaryFacts:
     """Read an ELF file from a seekable stream; never raises for bad content."""
     try:
         return _read(stream, path)
@@ -49,7 +52,7 @@ def _short(exc: BaseException) -> str:
     return text[:200]
 
 
-def _read(stream: BinaryIO, path: str) -> BinaryFacts:
+def _read(stream: IO[bytes], path: str) -> BinaryFacts:
     elf = ELFFile(stream)
     arch = elf_arch(elf["e_machine"], elf.elfclass, elf.little_endian)
     if elf["e_type"] not in ("ET_DYN", "ET_EXEC"):
@@ -86,15 +89,15 @@ def _read(stream: BinaryIO, path: str) -> BinaryFacts:
 class _DynamicSymbols:
     """What ``.dynsym`` says, with the versions ``.gnu.version_r`` gives the undefined ones."""
 
-    versioned: list  # [(library, version name)] from .gnu.version_r
-    defined: set = field(default_factory=set)  # global or weak functions (and untyped) the binary exports
-    undefined: set = field(default_factory=set)
-    strong: set = field(default_factory=set)  # undefined and not weak
-    functions: set = field(default_factory=set)  # undefined functions (and untyped)
-    users: list = field(default_factory=list)  # [(version name, undefined symbol that needs it)]
+    versioned: list[tuple[str, str]]  # [(library, version name)] from .gnu.version_r
+    defined: set[str] = field(default_factory=set)  # global or weak functions (and untyped) the binary exports
+    undefined: set[str] = field(default_factory=set)
+    strong: set[str] = field(default_factory=set)  # undefined and not weak
+    functions: set[str] = field(default_factory=set)  # undefined functions (and untyped)
+    users: list[tuple[str, str]] = field(default_factory=list)  # [(version name, undefined symbol that needs it)]
 
 
-def _symbols(by_name: dict) -> _DynamicSymbols:
+def _symbols(by_name: dict[str, Any]) -> _DynamicSymbols:
     dynsym = by_name.get(".dynsym")
     versions, versioned = _version_needs(by_name.get(".gnu.version_r"))
     versym = by_name.get(".gnu.version")
@@ -120,9 +123,11 @@ def _symbols(by_name: dict) -> _DynamicSymbols:
     return found
 
 
-def _dynamic(sections: list):
+def _dynamic(sections: list[Any]) -> tuple[list[str], list[str], Optional[str]]:
     """(DT_NEEDED list, DT_RPATH + DT_RUNPATH entries, DT_SONAME) of the dynamic section."""
-    needed, rpath, soname = [], [], None
+    needed: list[str] = []
+    rpath: list[str] = []
+    soname = None
     for section in sections:
         if section.header["sh_type"] != "SHT_DYNAMIC":
             continue
@@ -140,7 +145,7 @@ def _dynamic(sections: list):
     return needed, rpath, soname
 
 
-def _comment(section) -> tuple:
+def _comment(section: Optional[Section]) -> tuple[str, ...]:
     """The compiler identification strings of ``.comment``, each once."""
     if section is None:
         return ()
@@ -148,9 +153,10 @@ def _comment(section) -> tuple:
     return tuple(dict.fromkeys(s.decode("utf-8", "replace").strip() for s in raw.split(b"\0") if s.strip()))
 
 
-def _version_needs(section):
+def _version_needs(section: Any) -> tuple[dict[int, str], list[tuple[str, str]]]:
     """({vna_other index: version name}, [(library, version name)]) from .gnu.version_r."""
-    names, needs = {}, []
+    names: dict[int, str] = {}
+    needs: list[tuple[str, str]] = []
     if section is not None:
         for need, auxes in section.iter_versions():
             for aux in auxes:
@@ -159,15 +165,33 @@ def _version_needs(section):
     return names, needs
 
 
-def _isa(elf, sections: list, arch: Optional[str]) -> Optional[str]:
+def _isa(elf: ELFFile, sections: list[Any], arch: Optional[str]) -> Optional[str]:
     """An instruction set beyond what the manylinux arch means (auditwheel's machine policy)."""
     if arch == "armv7l":
-        flags = elf["e_flags"]
-        if (flags & _EF_ARM_EABIMASK) != _EF_ARM_EABI_VER5 or not flags & _EF_ARM_ABI_FLOAT_HARD:
-            return "armv7l soft-float or pre-EABI5"
-        return None
-    if arch != "x86_64":
-        return None
+        return _arm_float_abi(elf["e_flags"])
+    if arch == "x86_64":
+        return _x86_isa_level(sections)
+    return None
+
+
+def _arm_float_abi(flags: int) -> Optional[str]:
+    """What an armv7l binary needs beyond EABI version 5 with the hard-float ABI; None when nothing."""
+    if (flags & _EF_ARM_EABIMASK) != _EF_ARM_EABI_VER5 or not flags & _EF_ARM_ABI_FLOAT_HARD:
+        return "armv7l soft-float or pre-EABI5"
+    return None
+
+
+def _x86_isa_level(sections: list[Any]) -> Optional[str]:
+    """The x86-64 ISA level the first property that needs more than the baseline names."""
+    for prop in _x86_isa_needed(sections):
+        bits = prop.pr_data & ~1  # bit 0 is the x86-64 baseline itself
+        if bits:
+            return next((name for bit, name in _X86_ISA if bits & bit), "an unknown x86-64 ISA level")
+    return None
+
+
+def _x86_isa_needed(sections: list[Any]) -> Iterator[Any]:
+    """Each GNU_PROPERTY_X86_ISA_1_NEEDED property of the GNU property notes, in file order."""
     for section in sections:
         if section.header["sh_type"] != "SHT_NOTE":
             continue
@@ -175,18 +199,11 @@ def _isa(elf, sections: list, arch: Optional[str]) -> Optional[str]:
             if note["n_type"] != "NT_GNU_PROPERTY_TYPE_0" or note["n_name"] != "GNU":
                 continue
             for prop in note["n_desc"]:
-                if prop.pr_type != "GNU_PROPERTY_X86_ISA_1_NEEDED" or prop.pr_datasz != 4:
-                    continue
-                bits = prop.pr_data & ~1
-                for bit, name in _X86_ISA:
-                    if bits & bit:
-                        return name
-                if bits:
-                    return "an unknown x86-64 ISA level"
-    return None
+                if prop.pr_type == "GNU_PROPERTY_X86_ISA_1_NEEDED" and prop.pr_datasz == 4:
+                    yield prop
 
 
-def _libc(needed: list) -> Optional[str]:
+def _libc(needed: list[str]) -> Optional[str]:
     for lib in needed:
         if lib.startswith(("libc.musl-", "ld-musl-")):
             return "musl"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Optional
+from typing import Collection, Iterable, Optional
 
 from migrate.platforms import canonical_arch
 
@@ -39,18 +39,18 @@ class BinaryFacts:
     python_major: Optional[int] = None  # 2 (init<mod>) or 3 (PyInit_<mod>)
     ucs: Optional[str] = None  # "ucs2" / "ucs4" / "both" from PyUnicodeUCS*_ references (py2)
     pypy: bool = False  # links PyPy's cpyext (PyPy* symbols)
-    needed: tuple = ()  # DT_NEEDED (PE: imported DLLs; Mach-O: LC_LOAD_DYLIB)
-    rpath: tuple = ()  # DT_RPATH + DT_RUNPATH
-    versioned: tuple = ()  # ((library, "GLIBC_2.14"), ...) from .gnu.version_r
-    comment: tuple = ()  # .comment strings (compiler identification)
-    undefined: tuple = ()  # strong (non-weak) undefined dynamic symbols: what the policy blacklists see
+    needed: tuple[str, ...] = ()  # DT_NEEDED (PE: imported DLLs; Mach-O: LC_LOAD_DYLIB)
+    rpath: tuple[str, ...] = ()  # DT_RPATH + DT_RUNPATH
+    versioned: tuple[tuple[str, str], ...] = ()  # ((library, "GLIBC_2.14"), ...) from .gnu.version_r
+    comment: tuple[str, ...] = ()  # .comment strings (compiler identification)
+    undefined: tuple[str, ...] = ()  # strong (non-weak) undefined dynamic symbols: what the policy blacklists see
     macos_min: Optional[str] = None  # "10.6" for Mach-O
     problem: Optional[str] = None  # why the file could not be read
     soname: Optional[str] = None  # DT_SONAME
     pyfpe: bool = False  # references PyFPE_jbuf & co (a --with-fpectl Python 2 build)
     isa: Optional[str] = None  # instruction set beyond the arch baseline: "x86-64-v3", "armv7l soft-float"
     libc: Optional[str] = None  # "glibc" / "musl" from DT_NEEDED, None when it links no libc
-    version_users: tuple = ()  # ((version, symbol), ...): which undefined symbol needs each version
+    version_users: tuple[tuple[str, str], ...] = ()  # ((version, symbol), ...): which undefined symbol needs each version
 
     @property
     def suffix_abi(self) -> Optional[str]:
@@ -63,7 +63,7 @@ class BinaryFacts:
         return arch_from_filename(self.path)
 
     @property
-    def libpython(self) -> Optional[tuple]:
+    def libpython(self) -> Optional[tuple[int, int, str]]:
         """(major, minor, flags) of a ``libpythonX.Y[m].so`` this binary links (an --enable-shared build)."""
         for lib in self.needed:
             version = libpython_version(lib)
@@ -71,7 +71,7 @@ class BinaryFacts:
                 return version
         return None
 
-    def users_of(self, version: str) -> list:
+    def users_of(self, version: str) -> list[str]:
         """The undefined symbols that need ``version`` (e.g. GLIBC_2.34), sorted."""
         return sorted({s for v, s in self.version_users if v == version})
 
@@ -92,7 +92,7 @@ def init_symbol(path: str, python_major: int) -> str:
     return f"PyInit_{mod}" if python_major == 3 else f"init{mod}"
 
 
-def python_major_of(path: str, exported) -> Optional[int]:
+def python_major_of(path: str, exported: Collection[str]) -> Optional[int]:
     """3 when the binary exports ``PyInit_<mod>``, 2 for ``init<mod>``, None for neither."""
     if init_symbol(path, 3) in exported:
         return 3
@@ -101,7 +101,7 @@ def python_major_of(path: str, exported) -> Optional[int]:
     return None
 
 
-def ucs_of(undefined) -> Optional[str]:
+def ucs_of(undefined: Iterable[str]) -> Optional[str]:
     """The Python 2 unicode build ``PyUnicodeUCS*_`` references need: "ucs2", "ucs4", "both" or None."""
     ucs = None
     if any(s.startswith("PyUnicodeUCS4_") for s in undefined):
@@ -111,7 +111,7 @@ def ucs_of(undefined) -> Optional[str]:
     return ucs
 
 
-def libpython_version(lib: str) -> Optional[tuple]:
+def libpython_version(lib: str) -> Optional[tuple[int, int, str]]:
     """``libpython3.6m.so.1.0`` -> (3, 6, "m"); None for any other library."""
     m = _LIBPYTHON.match(lib)
     return (int(m["major"]), int(m["minor"]), m["flags"]) if m else None

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 import struct
-from typing import BinaryIO, Optional
+from dataclasses import dataclass, field
+from typing import IO, Iterable, Optional
 
 from migrate.binaries.facts import FORMAT_NAMES, BinaryFacts, python_major_of, ucs_of
 
@@ -36,10 +37,11 @@ _LC_BUILD_VERSION = 0x32
 _N_STAB, _N_TYPE, _N_EXT, _N_UNDF, _N_SECT = 0xE0, 0x0E, 0x01, 0x0, 0xE
 _MAX_SYMBOLS = 500_000
 _PE_MACHINE = {0x14C: "win32", 0x8664: "win_amd64", 0xAA64: "win_arm64"}
+_PeSection = tuple[int, int, int]  # (virtual address, size in memory, file offset)
 _PYTHON_DLL = re.compile(r"^python(?P<major>\d)(?P<minor>\d+)?(_d)?\.dll$", re.I)
 
 
-def analyse(stream: BinaryIO, path: str, kind: str) -> BinaryFacts:
+def analyse(stream: IO[bytes], path: str, kind: str) -> BinaryFacts:
     try:
         if kind == "pe":
             return _pe(stream, path)
@@ -48,14 +50,14 @@ def analyse(stream: BinaryIO, path: str, kind: str) -> BinaryFacts:
         return BinaryFacts(path=path, format=kind, problem=f"unreadable {FORMAT_NAMES[kind]} file ({exc})")
 
 
-def macos_arch(archs) -> Optional[str]:
+def macos_arch(archs: Iterable[str]) -> Optional[str]:
     archs = frozenset(archs)
     if len(archs) == 1:
         return next(iter(archs))
     return _MULTI.get(archs)
 
 
-def python_from_dll(names) -> Optional[tuple]:
+def python_from_dll(names: Iterable[str]) -> Optional[tuple[int, Optional[int]]]:
     """``python27.dll`` -> (2, 7); ``python3.dll`` (the stable ABI) -> (3, None)."""
     for name in names:
         m = _PYTHON_DLL.match(name)
@@ -64,92 +66,124 @@ def python_from_dll(names) -> Optional[tuple]:
     return None
 
 
-def _macho(stream: BinaryIO, path: str) -> BinaryFacts:
-    magic = stream.read(4)
-    slices = []  # offset of each thin image
-    archs = []
-    if magic == _FAT_MAGIC:
-        (count,) = struct.unpack(">I", stream.read(4))
-        if not 0 < count < 20:
-            raise ValueError("not a fat Mach-O header (is it a Java class file?)")
-        for _ in range(count):
-            cputype, _sub, offset, _size, _align = struct.unpack(">iiIII", stream.read(20))
-            archs.append(_CPU.get(cputype & 0xFFFFFFFF, f"cpu{cputype}"))
-            slices.append(offset)
-    else:
-        slices.append(0)
-    min_versions, thin = [], None
-    for offset in slices:
-        thin = _thin(stream, offset)
-        if magic != _FAT_MAGIC:
-            archs = [thin["arch"]]
-        if thin["minos"]:
-            min_versions.append((thin["arch"], thin["minos"]))
-    # every arm64 Mac runs macOS 11+, so an arm64 slice's 11.0 does not raise a universal2
-    # file's minimum: macosx_10_9_universal2 is right for x86_64 10.9 + arm64 11.0
-    older = [v for a, v in min_versions if a != "arm64"] or [v for _a, v in min_versions]
-    macos_min = max(older, key=lambda v: tuple(int(x) for x in v.split("."))) if older else None
+def _macho(stream: IO[bytes], path: str) -> BinaryFacts:
+    fat = stream.read(4) == _FAT_MAGIC
+    archs, offsets = _fat_slices(stream) if fat else ([], [0])
+    thins = [_thin(stream, offset) for offset in offsets]
+    thin = thins[-1]  # the symbols and libraries are read from the last slice
+    if not fat:
+        archs = [thin.arch]
+    macos_min = _macos_min([(t.arch, t.minos) for t in thins if t.minos])
     arch = macos_arch(archs)
-    undefined = thin["undefined"]
-    python_major = python_major_of(path, thin["defined"])
+    undefined = thin.undefined
+    python_major = python_major_of(path, thin.defined)
     return BinaryFacts(
         path=path,
         format="macho",
         arch=arch,
-        is_extension=python_major is not None or (not thin["has_symtab"] and path.endswith(".so")),
+        is_extension=python_major is not None or (not thin.has_symtab and path.endswith(".so")),
         python_major=python_major,
         ucs=ucs_of(undefined),
         pypy=any(s.startswith("PyPy") for s in undefined),
-        needed=tuple(thin["dylibs"]),
+        needed=tuple(thin.dylibs),
         undefined=tuple(sorted(undefined)),
         macos_min=macos_min,
         problem=None if arch else "unknown mix of Mach-O architectures: " + ", ".join(sorted(archs)),
     )
 
 
-def _thin(stream: BinaryIO, offset: int) -> dict:
+def _fat_slices(stream: IO[bytes]) -> tuple[list[str], list[int]]:
+    """(arch, offset) of each thin image a fat header lists, as two lists."""
+    (count,) = struct.unpack(">I", stream.read(4))
+    if not 0 < count < 20:
+        raise ValueError("not a fat Mach-O header (is it a Java class file?)")
+    archs, offsets = [], []
+    for _ in range(count):
+        cputype, _sub, offset, _size, _align = struct.unpack(">iiIII", stream.read(20))
+        archs.append(_CPU.get(cputype & 0xFFFFFFFF, f"cpu{cputype}"))
+        offsets.append(offset)
+    return archs, offsets
+
+
+def _macos_min(min_versions: list[tuple[str, str]]) -> Optional[str]:
+    """The file's minimum macOS from each slice's (arch, minimum)."""
+    # every arm64 Mac runs macOS 11+, so an arm64 slice's 11.0 does not raise a universal2
+    # file's minimum: macosx_10_9_universal2 is right for x86_64 10.9 + arm64 11.0
+    older = [v for a, v in min_versions if a != "arm64"] or [v for _a, v in min_versions]
+    return max(older, key=lambda v: tuple(int(x) for x in v.split("."))) if older else None
+
+
+@dataclass
+class _Thin:
+    """What one thin Mach-O image says."""
+
+    arch: str
+    minos: Optional[str] = None  # LC_VERSION_MIN_MACOSX / LC_BUILD_VERSION for macOS
+    dylibs: list[str] = field(default_factory=list)
+    defined: set[str] = field(default_factory=set)  # external symbols it defines, without the leading "_"
+    undefined: set[str] = field(default_factory=set)
+    has_symtab: bool = False
+
+
+def _thin(stream: IO[bytes], offset: int) -> _Thin:
     stream.seek(offset)
-    magic = stream.read(4)
+    end, is64 = _thin_magic(stream.read(4))
+    cputype, _sub, _ftype, ncmds, _sizeofcmds, _flags = struct.unpack(end + "iiIIII", stream.read(24))
+    if is64:
+        stream.read(4)
+    found = _Thin(arch=_CPU.get(cputype & 0xFFFFFFFF, f"cpu{cputype}"))
+    symtab = _load_commands(stream, end, ncmds, found)
+    if symtab:
+        found.has_symtab = True
+        _symbols(stream, offset, end, is64, symtab, found)
+    return found
+
+
+def _thin_magic(magic: bytes) -> tuple[str, bool]:
+    """(struct byte order, whether 64-bit) of a thin Mach-O image's magic."""
     if magic in (b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf"):
         end = ">"
     elif magic in (b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe"):
         end = "<"
     else:
         raise ValueError("bad Mach-O magic")
-    is64 = magic in (b"\xfe\xed\xfa\xcf", b"\xcf\xfa\xed\xfe")
-    cputype, _sub, _ftype, ncmds, _sizeofcmds, _flags = struct.unpack(end + "iiIIII", stream.read(24))
-    if is64:
-        stream.read(4)
-    found = {"arch": _CPU.get(cputype & 0xFFFFFFFF, f"cpu{cputype}"), "minos": None, "dylibs": [],
-             "defined": set(), "undefined": set(), "has_symtab": False}
+    return end, magic in (b"\xfe\xed\xfa\xcf", b"\xcf\xfa\xed\xfe")
+
+
+def _load_commands(stream: IO[bytes], end: str, ncmds: int, found: _Thin) -> Optional[tuple[int, int, int, int]]:
+    """Note in ``found`` what the load commands say; the LC_SYMTAB fields, None without one."""
     symtab = None
     for _ in range(min(ncmds, 4096)):
         start = stream.tell()
         cmd, size = struct.unpack(end + "II", stream.read(8))
         if size < 8:
             raise ValueError("bad load command size")
-        if cmd == _LC_VERSION_MIN_MACOSX:
-            (version,) = struct.unpack(end + "I", stream.read(4))
-            found["minos"] = _version(version)
-        elif cmd == _LC_BUILD_VERSION:
-            platform, version = struct.unpack(end + "II", stream.read(8))
-            if platform == 1:  # PLATFORM_MACOS
-                found["minos"] = _version(version)
-        elif cmd in (_LC_LOAD_DYLIB, _LC_LOAD_WEAK_DYLIB, _LC_REEXPORT_DYLIB):
-            (name_offset,) = struct.unpack(end + "I", stream.read(4))
-            if 12 <= name_offset < size:
-                stream.seek(start + name_offset)
-                found["dylibs"].append(stream.read(size - name_offset).split(b"\0", 1)[0].decode("utf-8", "replace"))
-        elif cmd == _LC_SYMTAB:
+        if cmd == _LC_SYMTAB:
             symtab = struct.unpack(end + "IIII", stream.read(16))
+        else:
+            _load_command(stream, end, cmd, start, size, found)
         stream.seek(start + size)
-    if symtab:
-        found["has_symtab"] = True
-        _symbols(stream, offset, end, is64, symtab, found)
-    return found
+    return symtab
 
 
-def _symbols(stream: BinaryIO, base: int, end: str, is64: bool, symtab: tuple, found: dict) -> None:
+def _load_command(stream: IO[bytes], end: str, cmd: int, start: int, size: int, found: _Thin) -> None:
+    """Note in ``found`` the minimum macOS or the linked dylib one load command names."""
+    if cmd == _LC_VERSION_MIN_MACOSX:
+        (version,) = struct.unpack(end + "I", stream.read(4))
+        found.minos = _version(version)
+    elif cmd == _LC_BUILD_VERSION:
+        platform, version = struct.unpack(end + "II", stream.read(8))
+        if platform == 1:  # PLATFORM_MACOS
+            found.minos = _version(version)
+    elif cmd in (_LC_LOAD_DYLIB, _LC_LOAD_WEAK_DYLIB, _LC_REEXPORT_DYLIB):
+        (name_offset,) = struct.unpack(end + "I", stream.read(4))
+        if 12 <= name_offset < size:
+            stream.seek(start + name_offset)
+            found.dylibs.append(stream.read(size - name_offset).split(b"\0", 1)[0].decode("utf-8", "replace"))
+
+
+def _symbols(stream: IO[bytes], base: int, end: str, is64: bool, symtab: tuple[int, int, int, int],
+             found: _Thin) -> None:
     symoff, nsyms, stroff, strsize = symtab
     if nsyms > _MAX_SYMBOLS or strsize > 64 * 1024**2:
         raise ValueError("symbol table too large")
@@ -166,16 +200,16 @@ def _symbols(stream: BinaryIO, base: int, end: str, is64: bool, symtab: tuple, f
         name = name[1:] if name.startswith("_") else name  # C symbols carry a leading underscore
         kind = n_type & _N_TYPE
         if kind == _N_UNDF:
-            found["undefined"].add(name)
+            found.undefined.add(name)
         elif kind == _N_SECT:
-            found["defined"].add(name)
+            found.defined.add(name)
 
 
 def _version(packed: int) -> str:
     return f"{packed >> 16}.{(packed >> 8) & 0xFF}"
 
 
-def _pe(stream: BinaryIO, path: str) -> BinaryFacts:
+def _pe(stream: IO[bytes], path: str) -> BinaryFacts:
     stream.seek(0x3C)
     (pe_offset,) = struct.unpack("<I", stream.read(4))
     stream.seek(pe_offset)
@@ -184,7 +218,7 @@ def _pe(stream: BinaryIO, path: str) -> BinaryFacts:
     machine, nsections, _ts, _symptr, _nsyms, opt_size, _chars = struct.unpack("<HHIIIHH", stream.read(20))
     platform = _PE_MACHINE.get(machine)
     optional = stream.read(opt_size)
-    sections = []
+    sections: list[_PeSection] = []
     for _ in range(min(nsections, 96)):
         raw = stream.read(40)
         if len(raw) < 40:
@@ -207,7 +241,7 @@ def _pe(stream: BinaryIO, path: str) -> BinaryFacts:
     )
 
 
-def _pe_directories(stream: BinaryIO, optional: bytes, sections: list):
+def _pe_directories(stream: IO[bytes], optional: bytes, sections: list[_PeSection]) -> tuple[list[str], set[str]]:
     """(imported DLL names, exported names) from the data directories; empty when absent."""
     if len(optional) < 2:
         return [], set()
@@ -216,40 +250,57 @@ def _pe_directories(stream: BinaryIO, optional: bytes, sections: list):
     if base is None or len(optional) < base + 16:
         return [], set()
     export_rva, _esize, import_rva, _isize = struct.unpack_from("<IIII", optional, base)
+    dlls = _imported_dlls(stream, sections, import_rva)
+    exports = _exported_names(stream, sections, export_rva)
+    return [d for d in dlls if d], exports
 
-    def at(rva: int) -> Optional[int]:
-        for vaddr, size, rawptr in sections:
-            if vaddr <= rva < vaddr + size:
-                return rawptr + rva - vaddr
-        return None
 
-    def cstr(rva: int) -> str:
-        pos = at(rva)
-        if pos is None:
-            return ""
-        stream.seek(pos)
-        return stream.read(256).split(b"\0", 1)[0].decode("ascii", "replace")
+def _file_offset(sections: list[_PeSection], rva: int) -> Optional[int]:
+    """Where in the file a relative virtual address is; None when no section holds it."""
+    for vaddr, size, rawptr in sections:
+        if vaddr <= rva < vaddr + size:
+            return rawptr + rva - vaddr
+    return None
 
-    dlls = []
-    pos = at(import_rva) if import_rva else None
-    for i in range(512 if pos is not None else 0):
+
+def _c_string(stream: IO[bytes], sections: list[_PeSection], rva: int) -> str:
+    """The NUL-terminated name at ``rva`` (at most 256 bytes); "" when no section holds it."""
+    pos = _file_offset(sections, rva)
+    if pos is None:
+        return ""
+    stream.seek(pos)
+    return stream.read(256).split(b"\0", 1)[0].decode("ascii", "replace")
+
+
+def _imported_dlls(stream: IO[bytes], sections: list[_PeSection], import_rva: int) -> list[str]:
+    """The DLL name of each import descriptor (at most 512); "" for a name no section holds."""
+    pos = _file_offset(sections, import_rva) if import_rva else None
+    dlls: list[str] = []
+    if pos is None:
+        return dlls
+    for i in range(512):
         stream.seek(pos + 20 * i)
         desc = stream.read(20)
         if len(desc) < 20 or desc == b"\0" * 20:
             break
         name_rva = struct.unpack_from("<I", desc, 12)[0]
-        dlls.append(cstr(name_rva))
-    exports = set()
-    pos = at(export_rva) if export_rva else None
-    if pos is not None:
-        stream.seek(pos)
-        directory = stream.read(40)
-        if len(directory) == 40:
-            count, names_rva = struct.unpack_from("<I", directory, 24)[0], struct.unpack_from("<I", directory, 32)[0]
-            names_pos = at(names_rva)
-            if names_pos is not None:
-                stream.seek(names_pos)
-                raw = stream.read(4 * min(count, 65536))
-                for (rva,) in struct.iter_unpack("<I", raw[: len(raw) // 4 * 4]):
-                    exports.add(cstr(rva))
-    return [d for d in dlls if d], exports
+        dlls.append(_c_string(stream, sections, name_rva))
+    return dlls
+
+
+def _exported_names(stream: IO[bytes], sections: list[_PeSection], export_rva: int) -> set[str]:
+    """The names the export directory lists (at most 65536)."""
+    pos = _file_offset(sections, export_rva) if export_rva else None
+    if pos is None:
+        return set()
+    stream.seek(pos)
+    directory = stream.read(40)
+    if len(directory) != 40:
+        return set()
+    count, names_rva = struct.unpack_from("<I", directory, 24)[0], struct.unpack_from("<I", directory, 32)[0]
+    names_pos = _file_offset(sections, names_rva)
+    if names_pos is None:
+        return set()
+    stream.seek(names_pos)
+    raw = stream.read(4 * min(count, 65536))
+    return {_c_string(stream, sections, rva) for (rva,) in struct.iter_unpack("<I", raw[: len(raw) // 4 * 4])}

@@ -5,13 +5,13 @@ depend on the facts and this module on the readers, without a cycle.
 """
 from __future__ import annotations
 
-from typing import BinaryIO
+from typing import IO
 
 from migrate.binaries import elf, machpe
 from migrate.binaries.facts import BinaryFacts, sniff_format
 
 
-def analyse(stream: BinaryIO, path: str) -> BinaryFacts:
+def analyse(stream: IO[bytes], path: str) -> BinaryFacts:
     """Read a binary from a seekable stream; never raises for bad content."""
     head = stream.read(8)
     stream.seek(0)
@@ -27,7 +27,7 @@ def analyse(stream: BinaryIO, path: str) -> BinaryFacts:
     return BinaryFacts(path=path, format="unknown", problem="not an ELF, Mach-O or PE binary")
 
 
-def _looks_like_text(stream: BinaryIO) -> bool:
+def _looks_like_text(stream: IO[bytes]) -> bool:
     sample = stream.read(512)
     stream.seek(0)
     return b"\0" not in sample and all(b >= 0x20 or b in b"\t\r\n\f" for b in sample)

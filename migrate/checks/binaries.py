@@ -12,15 +12,19 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+from packaging.tags import Tag
+
 from migrate import problems as P
+from migrate.binaries import BinaryFacts
 from migrate.checks.reader import OpenWheel
 from migrate.platforms import FORMAT_OS, OPERATING_SYSTEMS, manylinux_glibc, platform_os_arch
+from migrate.problems import Problem
 from migrate.wheels.tags import manylinux_policy
 
 _PY_ABI = re.compile(r"^cp(?P<ver>\d)(?P<minor>\d+)[dmu]*$")
 
 
-def check(w: OpenWheel) -> list:
+def check(w: OpenWheel) -> list[Problem]:
     tags = w.tags
     found = _tag_sanity(tags)
     binaries = w.binaries
@@ -42,7 +46,7 @@ def check(w: OpenWheel) -> list:
     return list(dict.fromkeys(found))
 
 
-def _tag_sanity(tags) -> list:
+def _tag_sanity(tags: frozenset[Tag]) -> list[Problem]:
     """Tag triples no interpreter accepts (``py27-cp27mu``, ``cp310-cp36m``)."""
     found = []
     for t in sorted(tags, key=str):
@@ -57,7 +61,7 @@ def _major(interpreter: str) -> Optional[int]:
     return int(m[1]) if m else None
 
 
-def _python(b, tags) -> list:
+def _python(b: BinaryFacts, tags: frozenset[Tag]) -> list[Problem]:
     if not b.python_major:
         return []
     init = "PyInit_" if b.python_major == 3 else "init"
@@ -68,7 +72,7 @@ def _python(b, tags) -> list:
     ]
 
 
-def _suffix(b, tags) -> list:
+def _suffix(b: BinaryFacts, tags: frozenset[Tag]) -> list[Problem]:
     suffix = b.suffix_abi
     if not suffix:
         return []
@@ -85,10 +89,12 @@ def _suffix(b, tags) -> list:
     return found
 
 
-def _ucs(b, tags) -> list:
+def _ucs(b: BinaryFacts, tags: frozenset[Tag]) -> list[Problem]:
     abis = {t.abi for t in tags}
     if b.ucs == "both":
         return [P.error("W605", f"{b.path} references both PyUnicodeUCS2_* and PyUnicodeUCS4_*: loads on no build")]
+    if b.ucs is None:
+        return []  # no PyUnicodeUCS* reference: it loads on either build
     wrong = {"ucs4": "cp27m", "ucs2": "cp27mu"}.get(b.ucs)
     if wrong and wrong in abis:
         need = "cp27mu" if b.ucs == "ucs4" else "cp27m"
@@ -96,7 +102,7 @@ def _ucs(b, tags) -> list:
     return []
 
 
-def _platform(binaries: list, tags) -> list:
+def _platform(binaries: list[BinaryFacts], tags: frozenset[Tag]) -> list[Problem]:
     found = []
     for t in sorted(tags, key=str):
         os_name, arch = platform_os_arch(t.platform)
@@ -112,7 +118,7 @@ def _platform(binaries: list, tags) -> list:
     return found
 
 
-def _manylinux(binaries: list, tag, arch: Optional[str]) -> list:
+def _manylinux(binaries: list[BinaryFacts], tag: Tag, arch: Optional[str]) -> list[Problem]:
     manylinux = manylinux_glibc(tag.platform)
     elves = [b for b in binaries if b.format == "elf" and b.arch == arch]
     if not manylinux or not elves or not arch:

@@ -12,12 +12,18 @@ import json
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable, Optional
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Iterable, Optional, Union
 
 from migrate import problems as P
 from migrate.checks import binaries, metadata, names, record, smells, source, wheelinfo, zipsafety
 from migrate.checks.reader import OpenWheel, UnreadableWheel
 from migrate.errors import MigrateError
+from migrate.problems import Problem
+
+if TYPE_CHECKING:
+    from migrate.checks.smoke import SmokeResult
+    from migrate.wheels.convert import EggFacts
 
 CHECKS = (names, zipsafety, record, metadata, wheelinfo, binaries, smells)
 
@@ -27,11 +33,11 @@ class CheckResult:
     """The verdict on one wheel."""
 
     wheel: str
-    problems: tuple = field(default=())
+    problems: tuple[Problem, ...] = field(default=())
     source_egg: Optional[str] = None
-    smoke: Optional[object] = None  # migrate.smoke.SmokeResult, when --smoke ran
+    smoke: Optional[SmokeResult] = None  # when --smoke ran
 
-    def with_smoke(self, smoke) -> "CheckResult":
+    def with_smoke(self, smoke: SmokeResult) -> CheckResult:
         """This result plus an install-and-import verdict (its problems join the list)."""
         return replace(self, problems=self.problems + tuple(smoke.problems), smoke=smoke)
 
@@ -52,10 +58,10 @@ class CheckResult:
         return "errors" if self.errors else "warnings" if self.warnings else "ok"
 
     @property
-    def codes(self) -> list:
+    def codes(self) -> list[str]:
         return sorted({p.code for p in self.problems if p.severity != P.INFO})
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "wheel": self.wheel,
             "status": self.status,
@@ -67,7 +73,7 @@ class CheckResult:
         }
 
 
-def _smoke_summary(smoke) -> Optional[dict]:
+def _smoke_summary(smoke: Optional[SmokeResult]) -> Optional[dict[str, Any]]:
     if smoke is None:
         return None
     record = smoke.as_dict()
@@ -76,13 +82,14 @@ def _smoke_summary(smoke) -> Optional[dict]:
     return record
 
 
-def check_wheel(path, source_egg=None, facts=None) -> CheckResult:
+def check_wheel(path: Union[str, Path], source_egg: Union[str, Path, None] = None,
+                facts: Optional[EggFacts] = None) -> CheckResult:
     """Run every static check on one wheel (and against its egg, when given).
 
     ``facts``: the ``EggFacts`` the converter read from ``source_egg``, so it is not read twice.
     """
     path = Path(path)
-    found = []
+    found: list[Problem] = []
     try:
         with OpenWheel(path) as w:
             for module in CHECKS:
@@ -94,7 +101,7 @@ def check_wheel(path, source_egg=None, facts=None) -> CheckResult:
     return CheckResult(str(path), tuple(found), str(source_egg) if source_egg is not None else None)
 
 
-def _run(module, *args) -> list:
+def _run(module: ModuleType, *args: Any) -> list[Problem]:
     """A bug in one check must not hide the others' findings: it becomes a W002 error."""
     try:
         return module.check(*args)
@@ -103,9 +110,10 @@ def _run(module, *args) -> list:
         return [P.error("W002", f"the {area} check failed ({type(exc).__name__}: {exc}); please report it")]
 
 
-def find_wheels(arguments: Iterable[str]):
+def find_wheels(arguments: Iterable[str]) -> tuple[list[Path], list[str]]:
     """(wheel paths, errors): ``.whl`` files, and folders searched for them."""
-    wheels, errors = [], []
+    wheels: list[Path] = []
+    errors: list[str] = []
     for arg in arguments:
         path = Path(arg)
         if path.is_dir():
@@ -126,7 +134,7 @@ class BadManifest(MigrateError, ValueError):
     """A manifest that cannot be read; the message names the file and the reason."""
 
 
-def eggs_from_manifest(path) -> dict:
+def eggs_from_manifest(path: Union[str, Path]) -> dict[str, Path]:
     """{wheel file name: egg path} from a manifest.json (or ``convert --json`` output).
 
     Accepts a list of records or an object holding one under ``eggs``,

@@ -7,8 +7,9 @@ findings becomes one problem with a code for its kind.
 from __future__ import annotations
 
 import re
+from typing import Optional
 
-from packaging.metadata import ExceptionGroup, InvalidMetadata, Metadata, parse_email
+from packaging.metadata import ExceptionGroup, InvalidMetadata, Metadata, RawMetadata, parse_email
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
@@ -16,12 +17,13 @@ from packaging.version import InvalidVersion, Version
 from migrate import problems as P
 from migrate.checks.reader import OpenWheel, UnreadableMember
 from migrate.eggs.egginfo import requirement_key
+from migrate.problems import Problem
 
 _EXTRA_LEFT = re.compile(r"""\bextra\s*==\s*['"]([^'"]+)['"]""")
 _EXTRA_RIGHT = re.compile(r"""['"]([^'"]+)['"]\s*==\s*extra\b""")
 
 
-def read_metadata(w: OpenWheel):
+def read_metadata(w: OpenWheel) -> tuple[Optional[str], list[Problem]]:
     """(METADATA text or None, problems reading it)."""
     path = w.dist_info_file("METADATA")
     if path is None:
@@ -38,7 +40,7 @@ def read_metadata(w: OpenWheel):
         return None, [P.error("W403", f"METADATA is not UTF-8 ({exc.reason} at byte {exc.start})")]
 
 
-def check(w: OpenWheel) -> list:
+def check(w: OpenWheel) -> list[Problem]:
     text, found = read_metadata(w)
     if text is None:
         return found
@@ -52,7 +54,7 @@ def check(w: OpenWheel) -> list:
     return found
 
 
-def _classify(exc: Exception, unparsed: dict):
+def _classify(exc: Exception, unparsed: dict[str, list[str]]) -> Problem:
     field = getattr(exc, "field", "") if isinstance(exc, InvalidMetadata) else ""
     message = str(exc)
     if field == "metadata-version":
@@ -74,8 +76,9 @@ def _title(field: str) -> str:
     return "-".join(part.capitalize() for part in (field or "?").split("-"))
 
 
-def _requirements(raw: dict) -> list:
-    found, seen = [], set()
+def _requirements(raw: RawMetadata) -> list[Problem]:
+    found: list[Problem] = []
+    seen: set[tuple[str, tuple[str, ...], str, str]] = set()
     extras = {canonicalize_name(e) for e in raw.get("provides_extra", ())}
     for text in raw.get("requires_dist", ()):
         try:
@@ -92,14 +95,14 @@ def _requirements(raw: dict) -> list:
     return found
 
 
-def _marker_extras(req: Requirement) -> list:
+def _marker_extras(req: Requirement) -> list[str]:
     if req.marker is None:
         return []
     text = str(req.marker)
     return _EXTRA_LEFT.findall(text) + _EXTRA_RIGHT.findall(text)
 
 
-def _identity(w: OpenWheel, raw: dict) -> list:
+def _identity(w: OpenWheel, raw: RawMetadata) -> list[Problem]:
     if not w.parsed:
         return []
     name, version = raw.get("name"), raw.get("version")

@@ -13,9 +13,10 @@ from packaging.version import Version
 
 from migrate import problems as P
 from migrate.checks.reader import OpenWheel, dist_info_matches
+from migrate.problems import Problem
 
 
-def check(w: OpenWheel) -> list:
+def check(w: OpenWheel) -> list[Problem]:
     found = []
     if not w.name.endswith(".whl"):
         found.append(P.error("W101", f"{w.name}: not a .whl file name"))
@@ -35,7 +36,7 @@ def check(w: OpenWheel) -> list:
     return found + _folders(w)
 
 
-def _folders(w: OpenWheel) -> list:
+def _folders(w: OpenWheel) -> list[Problem]:
     found = []
     dirs = w.dist_info_dirs
     if not dirs:

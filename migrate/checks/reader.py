@@ -14,9 +14,10 @@ import zipfile
 import zlib
 from functools import cached_property
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Iterable, Iterator, Optional, Union
 
-from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
+from packaging.tags import Tag
+from packaging.utils import BuildTag, InvalidWheelFilename, NormalizedName, canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
 from migrate.binaries import BinaryFacts, analyse
@@ -42,7 +43,7 @@ class UnreadableMember(MigrateError):
 class OpenWheel:
     """A wheel file opened for checking. Use as a context manager."""
 
-    def __init__(self, path, limits: Limits = Limits()):
+    def __init__(self, path: Union[str, Path], limits: Limits = Limits()):
         self.path = Path(path)
         self.name = self.path.name
         self.limits = limits
@@ -120,9 +121,9 @@ class OpenWheel:
         return b"".join(self.chunks(info))
 
     @cached_property
-    def digests(self) -> dict:
+    def digests(self) -> dict[str, Union[tuple[str, int], str]]:
         """{member name: ("sha256=<urlsafe b64>", size) or the reason it cannot be read}."""
-        out = {}
+        out: dict[str, Union[tuple[str, int], str]] = {}
         for info in self.files:
             sha, size = hashlib.sha256(), 0
             try:
@@ -138,7 +139,7 @@ class OpenWheel:
     # --- what the name says ------------------------------------------------------------
 
     @cached_property
-    def parsed(self):
+    def parsed(self) -> Optional[tuple[NormalizedName, Version, BuildTag, frozenset[Tag]]]:
         """(name, Version, build, frozenset[Tag]) from the file name, or None when it does not parse."""
         try:
             return parse_wheel_filename(self.name)
@@ -146,15 +147,15 @@ class OpenWheel:
             return None
 
     @property
-    def tags(self) -> frozenset:
+    def tags(self) -> frozenset[Tag]:
         return self.parsed[3] if self.parsed else frozenset()
 
     @cached_property
-    def dist_info_dirs(self) -> tuple:
+    def dist_info_dirs(self) -> tuple[str, ...]:
         return tuple(sorted({n.split("/", 1)[0] for n in self.by_name if "/" in n and _DIST_INFO.match(n.split("/", 1)[0])}))
 
     @cached_property
-    def data_dirs(self) -> tuple:
+    def data_dirs(self) -> tuple[str, ...]:
         return tuple(sorted({n.split("/", 1)[0] for n in self.by_name if "/" in n and _DATA.match(n.split("/", 1)[0])}))
 
     @cached_property
@@ -172,7 +173,7 @@ class OpenWheel:
 
     # --- what the content says ---------------------------------------------------------
 
-    def library_files(self) -> list:
+    def library_files(self) -> list[tuple[str, str]]:
         """[(path as installed under site-packages, member name)]: root and .data/{pure,plat}lib."""
         out = []
         for name in self.by_name:
@@ -187,7 +188,7 @@ class OpenWheel:
         return out
 
     @cached_property
-    def binaries(self) -> tuple:
+    def binaries(self) -> tuple[BinaryFacts, ...]:
         """BinaryFacts for every binary member (``.so``, ``.pyd``, ``.dylib``, ``.dll``, ``.so.N``)."""
         found = []
         for info in self.files:
@@ -214,6 +215,6 @@ def dist_info_matches(directory: str, name: str, version: Version) -> bool:
         return False
 
 
-def tag_strings(tags) -> list:
+def tag_strings(tags: Iterable[Tag]) -> list[str]:
     return sorted(str(t) for t in tags)
 

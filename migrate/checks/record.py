@@ -13,31 +13,56 @@ import binascii
 import csv
 import hashlib
 import io
+from typing import Optional, Union
 
 from migrate import problems as P
 from migrate.checks.reader import OpenWheel, UnreadableMember
+from migrate.problems import Problem
 from migrate.wheels.wheelzip import record_hash
 
 _SIGNATURES = ("RECORD.jws", "RECORD.p7s")
 _WEAK = {"md5", "sha1", "sha224"}
+_Row = tuple[int, str, str]  # (line number, hash, size) of a RECORD row
 
 
-def check(w: OpenWheel) -> list:
+def check(w: OpenWheel) -> list[Problem]:
     path = w.dist_info_file("RECORD")
     if path is None:
         return []  # W104/W105 already say why there is no .dist-info to read
+    rows = _rows(w, path)
+    if isinstance(rows, Problem):
+        return [rows]
+    found: list[Problem] = []
+    listed = _listed(rows, found)
+    signatures = {f"{w.dist_info}/{s}" for s in _SIGNATURES}
+    for name in sorted(set(w.by_name) | set(listed)):
+        if not name.endswith("/"):
+            found += _file_problems(w, name, listed.get(name), path, signatures)
+    if path in w.by_name and path not in listed:
+        found.append(P.error("W310", "RECORD does not list itself"))
+    files = [i.filename for i in w.files]
+    if files and files[-1] != path:
+        found.append(P.warning("W311", f"RECORD is not the last member of the archive ({files[-1]} is)"))
+    return found
+
+
+def _rows(w: OpenWheel, path: str) -> Union[list[list[str]], Problem]:
+    """RECORD's CSV rows, or the problem that keeps them from being read."""
     try:
         data = w.read(path)
     except UnreadableMember as exc:
-        return [P.error("W301", str(exc))]
+        return P.error("W301", str(exc))
     if data is None:
-        return [P.error("W301", f"no {path}")]
+        return P.error("W301", f"no {path}")
     try:
-        rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+        return list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
     except (UnicodeDecodeError, csv.Error) as exc:
-        return [P.error("W302", f"RECORD does not parse ({exc})")]
+        return P.error("W302", f"RECORD does not parse ({exc})")
 
-    found, listed = [], {}
+
+def _listed(rows: list[list[str]], found: list[Problem]) -> dict[str, _Row]:
+    """{path: (line number, hash, size)} of RECORD's well-formed rows, each path's first; W302/W303 for the rest."""
+    listed: dict[str, _Row] = {}
     for number, row in enumerate(rows, 1):
         if not row:
             continue
@@ -49,33 +74,26 @@ def check(w: OpenWheel) -> list:
             found.append(P.error("W303", f"{name}: listed more than once in RECORD"))
             continue
         listed[name] = (number, digest, size)
-
-    signatures = {f"{w.dist_info}/{s}" for s in _SIGNATURES}
-    for name in sorted(set(w.by_name) | set(listed)):
-        if name.endswith("/"):
-            continue
-        entry = listed.get(name)
-        if name not in w.by_name:
-            found.append(P.error("W305", f"{name}: listed in RECORD but not in the wheel"))
-        elif name in signatures:
-            if entry:
-                found.append(P.error("W312", f"{name}: a signature file must not be listed in RECORD"))
-        elif entry is None:
-            found.append(P.error("W304", f"{name}: not listed in RECORD"))
-        elif name == path:
-            if entry[1] or entry[2]:
-                found.append(P.error("W310", "RECORD lists a hash or size for itself (both must be empty)"))
-        else:
-            found += _entry(w, name, *entry)
-    if path in w.by_name and path not in listed:
-        found.append(P.error("W310", "RECORD does not list itself"))
-    files = [i.filename for i in w.files]
-    if files and files[-1] != path:
-        found.append(P.warning("W311", f"RECORD is not the last member of the archive ({files[-1]} is)"))
-    return found
+    return listed
 
 
-def _entry(w: OpenWheel, name: str, number: int, digest: str, size: str) -> list:
+def _file_problems(w: OpenWheel, name: str, entry: Optional[_Row], record_path: str,
+                   signatures: set[str]) -> list[Problem]:
+    """What is wrong with one file of the wheel or of RECORD (``entry``: its RECORD row, None when unlisted)."""
+    if name not in w.by_name:
+        return [P.error("W305", f"{name}: listed in RECORD but not in the wheel")]
+    if name in signatures:
+        return [P.error("W312", f"{name}: a signature file must not be listed in RECORD")] if entry else []
+    if entry is None:
+        return [P.error("W304", f"{name}: not listed in RECORD")]
+    if name == record_path:
+        if entry[1] or entry[2]:
+            return [P.error("W310", "RECORD lists a hash or size for itself (both must be empty)")]
+        return []
+    return _entry(w, name, *entry)
+
+
+def _entry(w: OpenWheel, name: str, number: int, digest: str, size: str) -> list[Problem]:
     if not digest or not size:
         return [P.error("W308", f"{name}: RECORD line {number} has no hash or no size")]
     algorithm, sep, value = digest.partition("=")
@@ -99,7 +117,7 @@ def _entry(w: OpenWheel, name: str, number: int, digest: str, size: str) -> list
     return found
 
 
-def _other_hash(w: OpenWheel, name: str, algorithm: str):
+def _other_hash(w: OpenWheel, name: str, algorithm: str) -> Optional[str]:
     h = hashlib.new(algorithm)
     try:
         for chunk in w.chunks(w.by_name[name]):
@@ -111,7 +129,7 @@ def _other_hash(w: OpenWheel, name: str, algorithm: str):
     return algorithm + "=" + record_hash(h.digest()).partition("=")[2]
 
 
-def _decode(value: str):
+def _decode(value: str) -> Union[bytes, str]:
     try:
         return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
     except (binascii.Error, ValueError):

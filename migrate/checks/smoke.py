@@ -24,13 +24,14 @@ import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Any, Iterable, Optional, Sequence, Union
 
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
 from migrate import interpreters as I
 from migrate import problems as P
 from migrate.binaries import module_name
+from migrate.problems import Problem
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 TIMEOUT = 300
@@ -72,11 +73,11 @@ class SmokeResult:
     wheel: str
     status: str  # passed | failed | skipped
     python: Optional[str] = None  # "3.10.13 cp310 /path/to/python"
-    modules: tuple = ()
-    problems: tuple = field(default=())
+    modules: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = field(default=())
     seconds: float = 0.0
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "wheel": self.wheel,
             "status": self.status,
@@ -87,7 +88,7 @@ class SmokeResult:
         }
 
 
-def pick_interpreter(wheel, candidates: Sequence[I.Interpreter]) -> Optional[I.Interpreter]:
+def pick_interpreter(wheel: Union[str, Path], candidates: Sequence[I.Interpreter]) -> Optional[I.Interpreter]:
     """The first interpreter that accepts one of the wheel's tags (packaging.tags on this host)."""
     wanted = {str(t) for t in parse_wheel_filename(Path(wheel).name)[3]}
     for interp in candidates:
@@ -96,13 +97,13 @@ def pick_interpreter(wheel, candidates: Sequence[I.Interpreter]) -> Optional[I.I
     return None
 
 
-def import_names(wheel) -> tuple:
+def import_names(wheel: Union[str, Path]) -> tuple[str, ...]:
     """Modules to import: top_level.txt (else the top-level files), plus namespace packages' children."""
     with zipfile.ZipFile(wheel) as zf:
         names = [n for n in zf.namelist() if not n.endswith("/")]
         dist_info = next((n.split("/", 1)[0] for n in names if n.split("/", 1)[0].endswith(".dist-info")), None)
 
-        def lines(name: str) -> list:
+        def lines(name: str) -> list[str]:
             try:
                 text = zf.read(f"{dist_info}/{name}").decode("utf-8", "replace")
             except KeyError:
@@ -113,13 +114,18 @@ def import_names(wheel) -> tuple:
         namespaces = lines("namespace_packages.txt") if dist_info else []
     library = [n for n in names if not n.split("/", 1)[0].endswith((".dist-info", ".data"))]
     if not top:
-        top = sorted({_top_name(n) for n in library} - {None})
+        top = sorted(_top_names(library))
     modules = [t.replace("/", ".") for t in top if all(_IDENTIFIER.match(p) for p in t.split("/"))]
     for ns in namespaces:
         prefix = ns.replace(".", "/") + "/"
-        children = {_top_name(n[len(prefix):]) for n in library if n.startswith(prefix)}
-        modules += [f"{ns}.{c}" for c in sorted(children - {None, "__init__"})]
+        children = _top_names(n[len(prefix):] for n in library if n.startswith(prefix))
+        modules += [f"{ns}.{c}" for c in sorted(children - {"__init__"})]
     return tuple(dict.fromkeys(modules))
+
+
+def _top_names(paths: Iterable[str]) -> set[str]:
+    """The importable top-level names these paths hold."""
+    return {name for name in map(_top_name, paths) if name is not None}
 
 
 def _top_name(path: str) -> Optional[str]:
@@ -137,7 +143,9 @@ class _Venvs:
 
     def __init__(self, root: Path):
         self.root = root
-        self._locks, self._made, self._guard = {}, {}, threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+        self._made: dict[str, Path] = {}
+        self._guard = threading.Lock()
 
     def base(self, interp: I.Interpreter) -> Path:
         """The base venv of an interpreter; made in a temp folder and renamed, so a cache never holds half a venv."""
@@ -164,13 +172,13 @@ class _Venvs:
         return dest / "venv"
 
 
-def smoke_test(wheels, jobs: int = 1, interpreters: Optional[Sequence[I.Interpreter]] = None,
-               cache_dir=None) -> list:
+def smoke_test(wheels: Iterable[Union[str, Path]], jobs: int = 1, interpreters: Optional[Sequence[I.Interpreter]] = None,
+               cache_dir: Union[str, Path, None] = None) -> list[SmokeResult]:
     """Install and import each wheel; results in input order. ``interpreters`` default: discover()."""
     candidates = list(interpreters) if interpreters is not None else I.discover()
     wheels = [Path(w) for w in wheels]
     owned = cache_dir is None
-    root = Path(tempfile.mkdtemp(prefix="egg-migrate-smoke-")) if owned else Path(cache_dir)
+    root = Path(tempfile.mkdtemp(prefix="egg-migrate-smoke-")) if cache_dir is None else Path(cache_dir)
     root.mkdir(parents=True, exist_ok=True)
     venvs = _Venvs(root)
     try:
@@ -181,7 +189,7 @@ def smoke_test(wheels, jobs: int = 1, interpreters: Optional[Sequence[I.Interpre
             shutil.rmtree(root, ignore_errors=True)
 
 
-def _one(wheel: Path, candidates: list, venvs: _Venvs) -> SmokeResult:
+def _one(wheel: Path, candidates: list[I.Interpreter], venvs: _Venvs) -> SmokeResult:
     start = time.monotonic()
     try:
         interp = pick_interpreter(wheel, candidates)
@@ -210,7 +218,7 @@ def _one(wheel: Path, candidates: list, venvs: _Venvs) -> SmokeResult:
     return SmokeResult(str(wheel), status, python, modules, tuple(found), time.monotonic() - start)
 
 
-def _run(cmd: list, cwd: Path) -> subprocess.CompletedProcess:
+def _run(cmd: list[Union[str, Path]], cwd: Path) -> subprocess.CompletedProcess[str]:
     try:
         return subprocess.run([str(c) for c in cmd], capture_output=True, text=True, env=I.pip_env(),
                               cwd=str(cwd), timeout=TIMEOUT)
@@ -218,7 +226,7 @@ def _run(cmd: list, cwd: Path) -> subprocess.CompletedProcess:
         return subprocess.CompletedProcess(cmd, -1, "", f"timed out after {TIMEOUT}s")
 
 
-def _install_and_import(venv: Path, wheel: Path, modules: tuple) -> list:
+def _install_and_import(venv: Path, wheel: Path, modules: tuple[str, ...]) -> list[Problem]:
     python = venv / "bin" / "python"
     cwd = venv.parent  # an empty folder: nothing in it shadows the installed modules
     result = _run([python, "-m", "pip", "install", "--no-index", "--no-deps", "--no-cache-dir",
@@ -260,7 +268,7 @@ def _normal(version: str) -> str:
         return version
 
 
-def _probe_output(stdout: str) -> Optional[dict]:
+def _probe_output(stdout: str) -> Optional[dict[str, Any]]:
     for line in reversed(stdout.splitlines()):
         if line.startswith("SMOKE "):
             try:
@@ -270,7 +278,7 @@ def _probe_output(stdout: str) -> Optional[dict]:
     return None
 
 
-def _last_error(result: subprocess.CompletedProcess) -> str:
+def _last_error(result: subprocess.CompletedProcess[str]) -> str:
     lines = [line.strip() for line in (result.stderr or result.stdout or "").splitlines() if line.strip()]
     errors = [line for line in lines if line.startswith("ERROR")]
     picked = errors[-1] if errors else (lines[-1] if lines else f"exit code {result.returncode}")

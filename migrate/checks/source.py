@@ -12,6 +12,7 @@ import configparser
 import hashlib
 from collections import defaultdict
 from pathlib import Path
+from typing import Optional, Union
 
 from packaging.metadata import parse_email
 from packaging.requirements import InvalidRequirement, Requirement
@@ -21,14 +22,16 @@ from packaging.version import InvalidVersion, Version
 from migrate import problems as P
 from migrate.checks.metadata import read_metadata
 from migrate.checks.reader import OpenWheel, UnreadableMember
-from migrate.eggs.archive import CHUNK, BrokenEgg
+from migrate.eggs.archive import CHUNK, BrokenEgg, EggArchive, Member
 from migrate.eggs.egginfo import open_egg, requirement_key
-from migrate.wheels.convert import ConversionFailed, ConvertOptions, inspect_egg
-from migrate.wheels.plan import rewrite_shebang
+from migrate.problems import Problem
+from migrate.wheels.convert import ConversionFailed, ConvertOptions, EggFacts, inspect_egg
+from migrate.wheels.plan import Placement, Plan, rewrite_shebang
 from migrate.wheels.wheelzip import record_hash
 
 
-def check(w: OpenWheel, egg, facts=None, options: ConvertOptions = ConvertOptions()) -> list:
+def check(w: OpenWheel, egg: Union[str, Path], facts: Optional[EggFacts] = None,
+          options: ConvertOptions = ConvertOptions()) -> list[Problem]:
     """``facts``: the converter's own ``EggFacts`` for this egg, when at hand (saves reading it again)."""
     egg = Path(egg)
     try:
@@ -48,7 +51,7 @@ def check(w: OpenWheel, egg, facts=None, options: ConvertOptions = ConvertOption
     return found + _requirements(w, facts) + _entry_points(w, facts)
 
 
-def _identity(w: OpenWheel, facts) -> list:
+def _identity(w: OpenWheel, facts: EggFacts) -> list[Problem]:
     if not w.parsed:
         return []
     name, version = w.parsed[0], w.parsed[1]
@@ -61,35 +64,53 @@ def _identity(w: OpenWheel, facts) -> list:
     return []
 
 
-def _files(w: OpenWheel, facts, archive) -> list:
-    found = []
+def _files(w: OpenWheel, facts: EggFacts, archive: EggArchive) -> list[Problem]:
     plan = facts.plan
     placements = {p.arcname: p for p in plan.placements + plan.dist_info}
     placed = {p.member.path for p in placements.values()}
     dropped = dict(plan.dropped)
     members = {m.path: m for m in archive.members}
-    for path in sorted(members):
-        if path not in placed and path not in dropped:
-            found.append(P.error("W801", f"egg file {path} is neither in the wheel nor dropped with a reason"))
+    found = [P.error("W801", f"egg file {path} is neither in the wheel nor dropped with a reason")
+             for path in sorted(members) if path not in placed and path not in dropped]
     for arcname, p in sorted(placements.items()):
-        actual = w.digests.get(arcname)
-        if actual is None:
-            found.append(P.error("W801", f"egg file {p.member.path} is missing from the wheel (expected {arcname})"))
-            continue
-        if isinstance(actual, str):
-            continue  # W208
-        if arcname.endswith(".dist-info/entry_points.txt"):
-            continue  # compared entry by entry (W804): the meaning matters, not the bytes
-        member = members.get(p.member.path, p.member)
-        if _egg_digest(archive, member, p.rewrite_shebang) != actual:
-            found.append(P.error("W802", f"{arcname} differs from the egg's {p.member.path}"))
+        found += _placed_file(w, archive, arcname, p, members)
+    found += _dropped_notes(plan)
+    found += _not_from_the_egg(w, placements, plan)
+    return found
+
+
+def _placed_file(w: OpenWheel, archive: EggArchive, arcname: str, p: Placement,
+                 members: dict[str, Member]) -> list[Problem]:
+    """W801/W802 when the wheel lacks a file the plan placed, or holds other bytes than the egg's."""
+    actual = w.digests.get(arcname)
+    if actual is None:
+        return [P.error("W801", f"egg file {p.member.path} is missing from the wheel (expected {arcname})")]
+    if isinstance(actual, str):
+        return []  # W208
+    if arcname.endswith(".dist-info/entry_points.txt"):
+        return []  # compared entry by entry (W804): the meaning matters, not the bytes
+    member = members.get(p.member.path, p.member)
+    if _egg_digest(archive, member, p.rewrite_shebang) != actual:
+        return [P.error("W802", f"{arcname} differs from the egg's {p.member.path}")]
+    return []
+
+
+def _dropped_notes(plan: Plan) -> list[Problem]:
+    """One W807 note per reason the converter dropped egg files for, naming the first five."""
     by_reason = defaultdict(list)
     for path, reason in plan.dropped:
         by_reason[reason].append(path)
+    found = []
     for reason, paths in sorted(by_reason.items()):
         shown = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
         found.append(P.info("W807", f"dropped from the egg ({reason}): {shown}"))
+    return found
+
+
+def _not_from_the_egg(w: OpenWheel, placements: dict[str, Placement], plan: Plan) -> list[Problem]:
+    """W808 for each wheel file that is neither placed from the egg nor generated by the converter."""
     generated = {w.dist_info_file(n) for n in ("METADATA", "WHEEL", "RECORD")}
+    found = []
     for name in sorted(w.by_name):
         if name in placements or name in generated:
             continue
@@ -99,7 +120,7 @@ def _files(w: OpenWheel, facts, archive) -> list:
     return found
 
 
-def _egg_digest(archive, member, rewrite: bool):
+def _egg_digest(archive: EggArchive, member: Member, rewrite: bool) -> tuple[str, int]:
     if rewrite:
         data = rewrite_shebang(archive.read(member))
         return record_hash(hashlib.sha256(data).digest()), len(data)
@@ -111,7 +132,7 @@ def _egg_digest(archive, member, rewrite: bool):
     return record_hash(sha.digest()), size
 
 
-def _key(text: str):
+def _key(text: str) -> Union[str, tuple[str, tuple[str, ...], str, str]]:
     try:
         req = Requirement(text)
     except InvalidRequirement:
@@ -119,7 +140,7 @@ def _key(text: str):
     return requirement_key(req)
 
 
-def _requirements(w: OpenWheel, facts) -> list:
+def _requirements(w: OpenWheel, facts: EggFacts) -> list[Problem]:
     text, _problems = read_metadata(w)
     if text is None:
         return []  # W401/W403
@@ -133,7 +154,7 @@ def _requirements(w: OpenWheel, facts) -> list:
     return found
 
 
-def _entry_points(w: OpenWheel, facts) -> list:
+def _entry_points(w: OpenWheel, facts: EggFacts) -> list[Problem]:
     egg = _parse_entry_points(facts.info.entry_points or "")
     path = w.dist_info_file("entry_points.txt")
     try:
@@ -151,9 +172,15 @@ def _entry_points(w: OpenWheel, facts) -> list:
     return found
 
 
-def _parse_entry_points(text: str) -> dict:
-    parser = configparser.ConfigParser(delimiters=("=",), interpolation=None, strict=False)
-    parser.optionxform = str
+class _CaseKeepingParser(configparser.ConfigParser):
+    """Entry point names keep their case (ConfigParser lowercases option names)."""
+
+    def optionxform(self, optionstr: str) -> str:
+        return optionstr
+
+
+def _parse_entry_points(text: str) -> dict[str, dict[str, str]]:
+    parser = _CaseKeepingParser(delimiters=("=",), interpolation=None, strict=False)
     try:
         parser.read_string(text)
     except configparser.Error:

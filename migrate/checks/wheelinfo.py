@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import email.parser
 import re
+from email.message import Message
+from typing import Optional
 
 from migrate import problems as P
 from migrate.checks.reader import OpenWheel, UnreadableMember, tag_strings
+from migrate.problems import Problem
 
 _HEADER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*:( |$)")
 
 
-def read_wheel(w: OpenWheel):
-    """(email.message.Message or None, problems)."""
+def read_wheel(w: OpenWheel) -> tuple[Optional[Message], list[Problem]]:
+    """(the WHEEL file as a message, or None; problems)."""
     path = w.dist_info_file("WHEEL")
     if path is None:
         return None, []
@@ -38,7 +41,7 @@ def read_wheel(w: OpenWheel):
     return email.parser.Parser().parsestr(text), []
 
 
-def check(w: OpenWheel) -> list:
+def check(w: OpenWheel) -> list[Problem]:
     msg, found = read_wheel(w)
     if msg is None:
         return found
@@ -52,7 +55,7 @@ def check(w: OpenWheel) -> list:
     return found
 
 
-def _version(value) -> list:
+def _version(value: Optional[str]) -> list[Problem]:
     if value is None:
         return [P.error("W503", "WHEEL has no Wheel-Version")]
     m = re.fullmatch(r"\s*(\d+)\.(\d+)\s*", value)
@@ -65,7 +68,7 @@ def _version(value) -> list:
     return []
 
 
-def _purelib(w: OpenWheel, values: list) -> list:
+def _purelib(w: OpenWheel, values: list[str]) -> list[Problem]:
     if len(values) != 1 or values[0].strip().lower() not in ("true", "false"):
         return [P.error("W505", f"Root-Is-Purelib must be given once as true or false, found {values or 'nothing'}")]
     purelib = values[0].strip().lower() == "true"

@@ -18,7 +18,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterator, Optional
+from typing import IO, Iterator, Optional
 
 from migrate.errors import MigrateError
 
@@ -116,13 +116,37 @@ def check_member_path(path: str, egg: str) -> str:
     return "/".join(parts)
 
 
+def _refuse_unreadable(info: zipfile.ZipInfo, egg: str) -> None:
+    """Raise UnsafeEgg for a symlink or an encrypted member: neither is ever read."""
+    if is_symlink(info):
+        raise UnsafeEgg(f"{egg}: member {info.filename!r} is a symlink")
+    if is_encrypted(info):
+        raise UnsafeEgg(f"{egg}: member {info.filename!r} is encrypted")
+
+
+def _regular_file_path(info: zipfile.ZipInfo, egg: str) -> str:
+    """The normalised path of a member that is a regular file (or says no type); else UnsafeEgg."""
+    if stat.S_IFMT(info.external_attr >> 16) not in (0, stat.S_IFREG):
+        raise UnsafeEgg(f"{egg}: member {info.filename!r} is not a regular file")
+    return check_member_path(info.filename, egg)
+
+
+def _refuse_bomb(info: zipfile.ZipInfo, path: str, egg: str, limits: Limits) -> None:
+    """Raise UnsafeEgg for a member larger than any real egg's or one that compresses too well."""
+    if limits.too_large(info.file_size):
+        raise UnsafeEgg(f"{egg}: member {path!r} is {info.file_size} bytes (limit {limits.max_member_size})")
+    ratio = limits.bomb_ratio(info.file_size, info.compress_size)
+    if ratio is not None:
+        raise UnsafeEgg(f"{egg}: member {path!r} compresses {ratio}:1 (zip bomb?)")
+
+
 class EggArchive:
     """The files of one egg. Subclasses: :class:`ZipEgg`, :class:`FolderEgg`."""
 
     path: Path
-    members: list  # list[Member], sorted by path
+    members: list[Member]  # sorted by path
 
-    def open(self, member: Member) -> BinaryIO:
+    def open(self, member: Member) -> IO[bytes]:
         raise NotImplementedError
 
     def read(self, member: Member, limit: int = 64 * 1024**2) -> bytes:
@@ -166,32 +190,27 @@ class ZipEgg(EggArchive):
         except BaseException:
             self._zip.close()
             raise
-        self._fp = self._zip.fp
+        fp = self._zip.fp
+        assert fp is not None, "a ZipFile opened from a path keeps its file open until closed"
+        self._fp: IO[bytes] = fp
 
     @staticmethod
-    def _validate(infos, name: str, limits: Limits) -> list:
+    def _validate(infos: list[zipfile.ZipInfo], name: str, limits: Limits) -> list[Member]:
         if limits.too_many(len(infos)):
             raise UnsafeEgg(f"{name}: {len(infos)} members (limit {limits.max_members})")
-        seen, members, total = set(), [], 0
+        seen: set[str] = set()
+        members: list[Member] = []
+        total = 0
         for info in infos:
-            if is_symlink(info):
-                raise UnsafeEgg(f"{name}: member {info.filename!r} is a symlink")
-            if is_encrypted(info):
-                raise UnsafeEgg(f"{name}: member {info.filename!r} is encrypted")
+            _refuse_unreadable(info, name)
             if info.is_dir():
                 check_member_path(info.filename, name)
                 continue
-            if stat.S_IFMT(info.external_attr >> 16) not in (0, stat.S_IFREG):
-                raise UnsafeEgg(f"{name}: member {info.filename!r} is not a regular file")
-            path = check_member_path(info.filename, name)
+            path = _regular_file_path(info, name)
             if path in seen:
                 raise UnsafeEgg(f"{name}: member {path!r} appears twice")
             seen.add(path)
-            if limits.too_large(info.file_size):
-                raise UnsafeEgg(f"{name}: member {path!r} is {info.file_size} bytes (limit {limits.max_member_size})")
-            ratio = limits.bomb_ratio(info.file_size, info.compress_size)
-            if ratio is not None:
-                raise UnsafeEgg(f"{name}: member {path!r} compresses {ratio}:1 (zip bomb?)")
+            _refuse_bomb(info, path, name, limits)
             total += info.file_size
             if limits.too_much(total):
                 raise UnsafeEgg(f"{name}: members add up to more than {limits.max_total_size} bytes (zip bomb?)")
@@ -210,7 +229,7 @@ class ZipEgg(EggArchive):
         members.sort(key=lambda m: m.path)
         return members
 
-    def open(self, member: Member) -> BinaryIO:
+    def open(self, member: Member) -> IO[bytes]:
         try:
             return self._zip.open(self._zip.getinfo(member.stored_name))
         except (zipfile.BadZipFile, zlib.error, OSError, NotImplementedError) as exc:
@@ -244,13 +263,14 @@ class ZipEgg(EggArchive):
 class FolderEgg(EggArchive):
     """A folder egg (``Foo-1.0-py2.7.egg/``) or the code beside a develop ``.egg-info``."""
 
-    def __init__(self, root: Path, files: Optional[list] = None, limits: Limits = Limits()):
+    def __init__(self, root: Path, files: Optional[list[str]] = None, limits: Limits = Limits()):
         self.path = Path(root)
         name = self.path.name
         if not self.path.is_dir():
             raise BrokenEgg(f"{name}: not a folder")
         rels = files if files is not None else self._walk(self.path, name)
-        members, total = [], 0
+        members: list[Member] = []
+        total = 0
         for rel in sorted(set(rels)):
             rel = check_member_path(rel, name)
             full = self.path / rel
@@ -269,7 +289,7 @@ class FolderEgg(EggArchive):
         self.members = members
 
     @staticmethod
-    def _walk(root: Path, name: str) -> list:
+    def _walk(root: Path, name: str) -> list[str]:
         found = []
         for dirpath, dirnames, filenames in os.walk(root):
             here = Path(dirpath)
@@ -280,7 +300,7 @@ class FolderEgg(EggArchive):
                 found.append((here / f).relative_to(root).as_posix())
         return found
 
-    def open(self, member: Member) -> BinaryIO:
+    def open(self, member: Member) -> IO[bytes]:
         full = self.path / member.path
         try:
             return open(full, "rb")

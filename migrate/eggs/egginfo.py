@@ -11,7 +11,7 @@ import configparser
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Optional
+from typing import Iterable, Optional
 
 from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import InvalidRequirement, Requirement
@@ -20,6 +20,7 @@ from pkginfo.distribution import Distribution
 
 from migrate import problems as P
 from migrate.eggs.archive import BrokenEgg, EggArchive, FolderEgg, Limits, ZipEgg, check_member_path
+from migrate.problems import Problem
 
 # PKG-INFO fields carried to METADATA, in the order METADATA lists them.
 SINGLE_FIELDS = (
@@ -43,10 +44,10 @@ class Metadata:
     version: Optional[str] = None
     metadata_version: Optional[str] = None
     description: Optional[str] = None
-    single: tuple = ()  # ((field, value), ...) for SINGLE_FIELDS present
-    multi: tuple = ()  # ((field, (values...)), ...) for MULTI_FIELDS present
-    requires_dist: tuple = ()
-    provides_extra: tuple = ()
+    single: tuple[tuple[str, str], ...] = ()  # ((field, value), ...) for SINGLE_FIELDS present
+    multi: tuple[tuple[str, tuple[str, ...]], ...] = ()  # ((field, (values...)), ...) for MULTI_FIELDS present
+    requires_dist: tuple[str, ...] = ()
+    provides_extra: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -55,23 +56,24 @@ class EggInfo:
 
     meta_dir: str  # "EGG-INFO", or "Foo.egg-info" for develop/installed eggs
     metadata: Metadata
-    requires_dist: tuple  # merged, deduplicated PEP 508 strings
-    provides_extra: tuple
+    requires_dist: tuple[str, ...]  # merged, deduplicated PEP 508 strings
+    provides_extra: tuple[str, ...]
     entry_points: Optional[str]
-    scripts: tuple  # member paths under <meta_dir>/scripts/
-    namespace_packages: tuple
-    top_level: tuple
-    native_libs: tuple
-    carried: tuple  # member paths copied into .dist-info
-    problems: tuple = field(default=())
+    scripts: tuple[str, ...]  # member paths under <meta_dir>/scripts/
+    namespace_packages: tuple[str, ...]
+    top_level: tuple[str, ...]
+    native_libs: tuple[str, ...]
+    carried: tuple[str, ...]  # member paths copied into .dist-info
+    problems: tuple[Problem, ...] = field(default=())
 
 
-def open_egg(path: Path, limits: Limits = Limits()):
+def open_egg(path: Path, limits: Limits = Limits()) -> tuple[EggArchive, str]:
     """Open any egg form; returns (archive, meta_dir). Raises BrokenEgg with a one-line reason."""
     path = Path(path)
     name = path.name
     if path.is_dir() and name.lower().endswith(".egg-info"):
         return _develop_egg(path, limits), name
+    archive: EggArchive
     if path.is_dir():
         archive = FolderEgg(path, limits=limits)
     elif path.is_file() and name.lower().endswith(".egg-info"):
@@ -117,7 +119,7 @@ def read_egg_info(archive: EggArchive, meta_dir: str) -> EggInfo:
     """Read the metadata folder of an opened egg."""
     prefix = meta_dir + "/"
     members = {m.path[len(prefix):]: m for m in archive.members if m.path.startswith(prefix)}
-    found: list = []
+    found: list[Problem] = []
 
     def text(name: str) -> Optional[str]:
         member = members.get(name)
@@ -145,7 +147,7 @@ def read_egg_info(archive: EggArchive, meta_dir: str) -> EggInfo:
         except configparser.Error as exc:
             found.append(P.error("M005", f"entry_points.txt does not parse ({str(exc).splitlines()[0]})"))
 
-    def lines(name: str) -> tuple:
+    def lines(name: str) -> tuple[str, ...]:
         return tuple(line.strip() for line in (text(name) or "").splitlines() if line.strip())
 
     scripts = tuple(prefix + n for n in sorted(members) if n.startswith("scripts/") and n != "scripts/")
@@ -167,7 +169,7 @@ def read_egg_info(archive: EggArchive, meta_dir: str) -> EggInfo:
     )
 
 
-def _requirements(metadata: Metadata, requires_txt: str, found: list):
+def _requirements(metadata: Metadata, requires_txt: str, found: list[Problem]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(Requires-Dist, Provides-Extra): PKG-INFO's when it has them, else requires.txt's."""
     reqs_txt, extras_txt, req_problems = parse_requires_txt(requires_txt)
     found += req_problems
@@ -181,9 +183,10 @@ def _requirements(metadata: Metadata, requires_txt: str, found: list):
 
 def parse_pkg_info(text: str) -> Metadata:
     dist = Distribution()
-    dist.parse(text)
-    single = tuple((f, _clean(getattr(dist, f, None))) for f in SINGLE_FIELDS if _clean(getattr(dist, f, None)))
-    multi = []
+    dist.parse(text.encode("utf-8"))  # pkginfo takes bytes and decodes them as UTF-8 first
+    cleaned = ((f, _clean(getattr(dist, f, None))) for f in SINGLE_FIELDS)
+    single = tuple((f, value) for f, value in cleaned if value)
+    multi: list[tuple[str, tuple[str, ...]]] = []
     for f in MULTI_FIELDS:
         values = tuple(v for v in (getattr(dist, f, None) or ()) if v and v.strip() != "UNKNOWN")
         if values:
@@ -201,7 +204,7 @@ def parse_pkg_info(text: str) -> Metadata:
     )
 
 
-def metadata_problems(metadata: Metadata) -> tuple:
+def metadata_problems(metadata: Metadata) -> tuple[Problem, ...]:
     found = []
     for req in metadata.requires_dist:
         try:
@@ -211,7 +214,7 @@ def metadata_problems(metadata: Metadata) -> tuple:
     return tuple(found)
 
 
-def _clean(value) -> Optional[str]:
+def _clean(value: object) -> Optional[str]:
     if value is None:
         return None
     value = str(value).strip()
@@ -228,9 +231,10 @@ def _description(value: Optional[str]) -> Optional[str]:
     return "\n".join(lines).strip("\n") + "\n"
 
 
-def _dedupe(requirements) -> tuple:
+def _dedupe(requirements: Iterable[str]) -> tuple[str, ...]:
     """Valid PEP 508 strings, normalised, each once, first spelling wins."""
-    seen, out = set(), []
+    seen: set[tuple[str, tuple[str, ...], str, str]] = set()
+    out: list[str] = []
     for req in requirements:
         try:
             parsed = Requirement(req)
@@ -243,62 +247,77 @@ def _dedupe(requirements) -> tuple:
     return tuple(out)
 
 
-def requirement_key(req: Requirement) -> tuple:
+def requirement_key(req: Requirement) -> tuple[str, tuple[str, ...], str, str]:
     """What makes two requirements the same: the normalised name, extras, specifier and marker."""
     return (canonicalize_name(req.name), tuple(sorted(req.extras)), str(req.specifier), str(req.marker or ""))
 
 
 _SECTION = re.compile(r"^\[(?P<extra>[^:\]]*)(?::(?P<marker>.*))?\]$")
+_INVALID = "__invalid__"  # the marker of a section skipped for its bad marker
 
 
-def parse_requires_txt(text: str):
+def parse_requires_txt(text: str) -> tuple[list[str], tuple[str, ...], list[Problem]]:
     """``requires.txt`` -> (Requires-Dist strings, extras, problems).
 
     Sections are ``[extra]``, ``[extra:marker]`` and ``[:marker]`` (setuptools
     ``_move_install_requirements_markers``); each line is a PEP 508 requirement.
     """
-    requires, extras, found = [], [], []
-    extra, marker = None, None
+    requires: list[str] = []
+    extras: list[str] = []
+    found: list[Problem] = []
+    extra: Optional[str] = None
+    marker: Optional[str] = None
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
         section = _SECTION.match(line)
         if section:
-            extra = section["extra"].strip() or None
-            marker = (section["marker"] or "").strip() or None
-            if marker:
-                try:
-                    Marker(marker)
-                except InvalidMarker as exc:
-                    found.append(P.warning("M002", f"requires.txt line {number}: bad marker {marker!r} ({exc}); section skipped"))
-                    extra, marker = None, "__invalid__"
-                    continue
+            extra, marker = _section_header(section, number, found)
             if extra and extra not in extras:
                 extras.append(extra)
-            continue
-        if marker == "__invalid__":
-            continue
-        try:
-            req = Requirement(line)
-        except InvalidRequirement as exc:
-            found.append(P.warning("M002", f"requires.txt line {number}: {line!r} is not PEP 508 ({str(exc).splitlines()[0]}); skipped"))
-            continue
-        conditions = [str(req.marker)] if req.marker else []
-        if marker:
-            conditions.append(marker)
-        conditions = [f"({c})" if " or " in c and (len(conditions) > 1 or extra) else c for c in conditions]
-        if extra:
-            conditions.append(f'extra == "{extra}"')
-        req.marker = None
-        spelled = str(req)
-        if conditions:
-            spelled += "; " + " and ".join(conditions)
-        requires.append(str(Requirement(spelled)))
+        elif marker != _INVALID:
+            requirement = _requirement_line(line, number, extra, marker, found)
+            if requirement is not None:
+                requires.append(requirement)
     return requires, tuple(extras), found
 
 
-def with_extra_requirements(info: EggInfo, extra: tuple, source: str) -> EggInfo:
+def _section_header(section: re.Match[str], number: int, found: list[Problem]) -> tuple[Optional[str], Optional[str]]:
+    """(extra, marker) of a section header; (None, ``_INVALID``) when its marker does not parse."""
+    extra = section["extra"].strip() or None
+    marker = (section["marker"] or "").strip() or None
+    if marker:
+        try:
+            Marker(marker)
+        except InvalidMarker as exc:
+            found.append(P.warning("M002", f"requires.txt line {number}: bad marker {marker!r} ({exc}); section skipped"))
+            return None, _INVALID
+    return extra, marker
+
+
+def _requirement_line(line: str, number: int, extra: Optional[str], marker: Optional[str],
+                      found: list[Problem]) -> Optional[str]:
+    """One line of a section as a Requires-Dist string with the section's extra and marker; None when invalid."""
+    try:
+        req = Requirement(line)
+    except InvalidRequirement as exc:
+        found.append(P.warning("M002", f"requires.txt line {number}: {line!r} is not PEP 508 ({str(exc).splitlines()[0]}); skipped"))
+        return None
+    conditions = [str(req.marker)] if req.marker else []
+    if marker:
+        conditions.append(marker)
+    conditions = [f"({c})" if " or " in c and (len(conditions) > 1 or extra) else c for c in conditions]
+    if extra:
+        conditions.append(f'extra == "{extra}"')
+    req.marker = None
+    spelled = str(req)
+    if conditions:
+        spelled += "; " + " and ".join(conditions)
+    return str(Requirement(spelled))
+
+
+def with_extra_requirements(info: EggInfo, extra: tuple[str, ...], source: str) -> EggInfo:
     """Add requirements the egg's metadata lacks (Galaxy eggs.ini [dependencies])."""
     have = {canonicalize_name(Requirement(r).name) for r in info.requires_dist}
     added = tuple(r for r in extra if canonicalize_name(Requirement(r).name) not in have)
@@ -308,14 +327,14 @@ def with_extra_requirements(info: EggInfo, extra: tuple, source: str) -> EggInfo
     return replace(info, requires_dist=info.requires_dist + added, problems=info.problems + (note,))
 
 
-def parse_entry_points(text: Optional[str]) -> dict:
+def parse_entry_points(text: Optional[str]) -> dict[str, dict[str, str]]:
     """``entry_points.txt`` -> {group: {name: "module:attr [extras]"}}, both levels sorted.
 
     Read line by line, as pkg_resources reads it (``[group]`` headers, ``name = value``
     split at the first ``=``), but leniently: blank lines, ``#``/``;`` comments and lines
     that are neither are skipped (``read_egg_info`` reports a file that does not parse).
     """
-    groups: dict = {}
+    groups: dict[str, dict[str, str]] = {}
     group = None
     for line in (text or "").splitlines():
         line = line.strip()

@@ -130,7 +130,7 @@ def egg_parts(filename: str) -> EggParts:
     return EggParts(match.group("name"), match.group("ver"), match.group("pyver"), plat, ucs)
 
 
-def _match(filename: str) -> re.Match:
+def _match(filename: str) -> re.Match[str]:
     """``EGG_NAME`` matched against the name without ``.egg``; raises InvalidEggName naming ``filename``."""
     match = EGG_NAME.fullmatch(strip_egg_suffix(filename))
     if not match or not match.group("name"):
@@ -138,7 +138,7 @@ def _match(filename: str) -> re.Match:
     return match
 
 
-def split_ucs(platform: Optional[str]) -> tuple:
+def split_ucs(platform: Optional[str]) -> tuple[Optional[str], Optional[str]]:
     """Galaxy's ``-ucs2``/``-ucs4`` suffix apart: ``linux-x86_64-ucs4`` -> (``linux-x86_64``, ``ucs4``).
 
     Without the suffix: (platform, None). The suffix is matched case-insensitively, returned lowercase.

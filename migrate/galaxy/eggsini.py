@@ -30,6 +30,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from migrate import problems
 from migrate.errors import MigrateError
 from migrate.galaxy.inifile import DEFAULT, InvalidEggsIni, Sections, decode, read_sections
+from migrate.problems import Problem
 
 GENERAL = "general"
 PLATFORM = "eggs:platform"
@@ -91,21 +92,43 @@ def parse_target(python: Optional[str] = None, platform: Optional[str] = None) -
     ``x86_64`` and ``universal`` become ``intel`` (Galaxy built 10.6 intel eggs only).
     """
     if platform is not None:
-        platform = platform.strip()
-        match = re.match(r"py(\d+\.\d+)-(.+)$", platform)
-        if match:
-            if python is not None and python != match.group(1):
-                raise InvalidTarget(f"--platform {platform} names Python {match.group(1)}, --python says {python}")
-            python, platform = match.group(1), match.group(2)
-        if not platform or _BAD_NAME_CHARS.search(platform):
-            raise InvalidTarget(f"--platform {platform!r} is not like linux-x86_64-ucs4")
+        python, platform = _python_of_platform(python, platform)
+    python = _python_version(python)
+    if platform is None:
+        return EggTarget(python, None)
+    parts, ucs = _platform_parts(platform)
+    if python.split(".")[0] != "2":
+        return EggTarget(python, "-".join(parts))  # UCS2/UCS4 builds ended with Python 3.3
+    if ucs is None:
+        ucs = "ucs4" if parts[0] == "linux" else "ucs2"
+    return EggTarget(python, "-".join(parts + [ucs]))
+
+
+def _python_of_platform(python: Optional[str], platform: str) -> tuple[Optional[str], str]:
+    """(python, platform) with a ``py2.7-`` prefix of the platform taken as the Python; InvalidTarget when bad."""
+    platform = platform.strip()
+    match = re.match(r"py(\d+\.\d+)-(.+)$", platform)
+    if match:
+        if python is not None and python != match.group(1):
+            raise InvalidTarget(f"--platform {platform} names Python {match.group(1)}, --python says {python}")
+        python, platform = match.group(1), match.group(2)
+    if not platform or _BAD_NAME_CHARS.search(platform):
+        raise InvalidTarget(f"--platform {platform!r} is not like linux-x86_64-ucs4")
+    return python, platform
+
+
+def _python_version(python: Optional[str]) -> str:
+    """``2.7`` from ``2.7`` or ``py2.7``; Galaxy's 2.7 when not given."""
     python = (python or "2.7").strip()
     if python.startswith("py"):
         python = python[2:]
     if not re.fullmatch(r"\d+\.\d+", python):
         raise InvalidTarget(f"--python {python!r} is not like 2.7")
-    if platform is None:
-        return EggTarget(python, None)
+    return python
+
+
+def _platform_parts(platform: str) -> tuple[list[str], Optional[str]]:
+    """(the platform's parts without its ``-ucsN`` suffix, macOS normalised as Galaxy did; the suffix or None)."""
     parts = platform.split("-")
     ucs = None
     if parts[-1].lower() in ("ucs2", "ucs4"):
@@ -120,11 +143,7 @@ def parse_target(python: Optional[str] = None, platform: Optional[str] = None) -
             parts[1] = "10.6"
         if parts[2] in ("i386", "x86_64", "universal"):
             parts[2] = "intel"
-    if python.split(".")[0] != "2":
-        return EggTarget(python, "-".join(parts))  # UCS2/UCS4 builds ended with Python 3.3
-    if ucs is None:
-        ucs = "ucs4" if parts[0] == "linux" else "ucs2"
-    return EggTarget(python, "-".join(parts + [ucs]))
+    return parts, ucs
 
 
 def platform_note(provided: str, required: str) -> Optional[str]:
@@ -159,7 +178,7 @@ class Wanted:
     pin: EggPin
     target: EggTarget  # platform None for pure eggs
     filename: str
-    deployment: tuple = ()  # of EggTarget with a platform: where this egg will run
+    deployment: tuple[EggTarget, ...] = ()  # those with a platform: where this egg will run
 
     @property
     def key(self) -> str:
@@ -176,21 +195,21 @@ class EggsIni:
 
     path: str
     repository: Optional[str]
-    no_auto: tuple
-    platform_eggs: tuple  # of EggPin
-    noplatform_eggs: tuple  # of EggPin
-    tags: dict = field(default_factory=dict)  # key -> suffix
-    sources: dict = field(default_factory=dict)  # key -> tuple of source archive names
-    dependencies: dict = field(default_factory=dict)  # key -> tuple of project names
-    problems: tuple = ()  # warnings (Problem)
+    no_auto: tuple[str, ...]
+    platform_eggs: tuple[EggPin, ...]
+    noplatform_eggs: tuple[EggPin, ...]
+    tags: dict[str, str] = field(default_factory=dict)  # key -> suffix
+    sources: dict[str, tuple[str, ...]] = field(default_factory=dict)  # key -> source archive names
+    dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)  # key -> project names
+    problems: tuple[Problem, ...] = ()  # warnings
 
     @property
-    def eggs(self) -> dict:
+    def eggs(self) -> dict[str, EggPin]:
         """key -> EggPin; a key in both sections is the [eggs:noplatform] one, as in Galaxy."""
         return {pin.key: pin for pin in self.platform_eggs + self.noplatform_eggs}
 
     def wanted(self, targets: Union[EggTarget, Sequence[EggTarget]], projects: Iterable[str] = (),
-               include_no_auto: bool = False) -> list:
+               include_no_auto: bool = False) -> list[Wanted]:
         """The egg files to fetch for these targets, in file order, without duplicates.
 
         Platform eggs: one per target with a platform; pure eggs: one per Python
@@ -201,7 +220,8 @@ class EggsIni:
         if isinstance(targets, EggTarget):
             targets = [targets]
         wanted_keys = {fold_key(p) for p in projects}
-        out, seen = [], set()
+        out: list[Wanted] = []
+        seen: set[str] = set()
         for pin in self.eggs.values():
             if wanted_keys and fold_key(pin.key) not in wanted_keys:
                 continue
@@ -257,7 +277,7 @@ def parse_text(text: str, path: str = "eggs.ini") -> EggsIni:
                    problems=tuple(warnings))
 
 
-def _general(ini: Sections) -> tuple:
+def _general(ini: Sections) -> tuple[Optional[str], tuple[str, ...]]:
     """(repository URL or None, no_auto keys) from ``[general]``."""
     general = dict(ini.items(GENERAL))
     repository = general.get("repository") or None
@@ -268,7 +288,7 @@ def _general(ini: Sections) -> tuple:
     return (repository.strip().rstrip("/") if repository else None), no_auto
 
 
-def _tags(ini: Sections) -> dict:
+def _tags(ini: Sections) -> dict[str, str]:
     tags = {}
     for key, value in ini.items(TAGS):
         if _BAD_VERSION_CHARS.search(value):
@@ -278,7 +298,7 @@ def _tags(ini: Sections) -> dict:
     return tags
 
 
-def _pins(ini: Sections, section: str, tags: dict) -> tuple:
+def _pins(ini: Sections, section: str, tags: dict[str, str]) -> tuple[EggPin, ...]:
     """The EggPins of ``[eggs:platform]`` or ``[eggs:noplatform]``, checked as Galaxy's client needed them."""
     out = []
     for key, version in ini.items(section):
@@ -298,9 +318,11 @@ def _pins(ini: Sections, section: str, tags: dict) -> tuple:
     return tuple(out)
 
 
-def _unused(ini: Sections, platform_eggs: tuple, noplatform_eggs: tuple, tags: dict, no_auto: tuple) -> list:
+def _unused(ini: Sections, platform_eggs: tuple[EggPin, ...], noplatform_eggs: tuple[EggPin, ...], tags: dict[str, str],
+            no_auto: tuple[str, ...]) -> list[Problem]:
     """Warnings: a key in both egg sections, tags and no_auto entries that name no egg."""
-    path, warnings = ini.path, []
+    path = ini.path
+    warnings: list[Problem] = []
     both = {p.key for p in platform_eggs} & {p.key for p in noplatform_eggs}
     for key in sorted(both):
         warnings.append(problems.warning("eggsini-both-sections", f"{path}: {key} is in [eggs:platform] and "
@@ -317,7 +339,7 @@ def _unused(ini: Sections, platform_eggs: tuple, noplatform_eggs: tuple, tags: d
     return warnings
 
 
-def _dependencies(ini: Sections, known: set, warnings: list) -> dict:
+def _dependencies(ini: Sections, known: set[str], warnings: list[Problem]) -> dict[str, tuple[str, ...]]:
     """``[dependencies]``: key -> project names or requirements; a key naming no egg is warned about."""
     dependencies = {}
     for key, value in ini.items(DEPENDENCIES):

@@ -24,7 +24,7 @@ from migrate.eggs import names
 from migrate.eggs.names import egg_parts, same_version
 from migrate.fsutil import write_if_changed
 from migrate.galaxy.eggsini import EggPin, EggsIni
-from migrate.records import FAILED, EggRecord
+from migrate.records import FAILED, EggRecord, WheelFile
 
 FILENAME = "pinned-requirements.txt"
 
@@ -36,9 +36,9 @@ class GalaxyPin:
     egg: EggPin
     name: str  # the project as the wheel names it (``bx-python``)
     version: str  # the wheel's PEP 440 version (``0.7.2+7b95ff194725``)
-    wheels: tuple  # of (wheel filename, sha256), sorted
+    wheels: tuple[tuple[str, str], ...]  # (wheel filename, sha256), sorted
     binary: bool  # the wheels carry C extensions (an ABI tag)
-    notes: tuple = ()  # what else the admin should know, short phrases
+    notes: tuple[str, ...] = ()  # what else the admin should know, short phrases
 
     @property
     def requirement(self) -> str:
@@ -56,17 +56,18 @@ class Unpinned:
 
 @dataclass(frozen=True)
 class GalaxyPins:
-    pins: tuple  # of GalaxyPin, C extensions first, then by canonical name
-    unpinned: tuple  # of Unpinned, in eggs.ini order
+    pins: tuple[GalaxyPin, ...]  # C extensions first, then by canonical name
+    unpinned: tuple[Unpinned, ...]  # in eggs.ini order
 
 
-def pins_for(ini: EggsIni, records: list) -> GalaxyPins:
+def pins_for(ini: EggsIni, records: list[EggRecord]) -> GalaxyPins:
     """Match every eggs.ini egg with the run's :class:`~migrate.records.EggRecord` list."""
     identified = [(_identity(r), r) for r in records]
-    pins, unpinned = [], []
+    pins: list[GalaxyPin] = []
+    unpinned: list[Unpinned] = []
     for egg in ini.eggs.values():
         mine = [r for ident, r in identified if _matches(egg, ident)]
-        good = [r for r in mine if r.has_good_wheel]
+        good = [b for b in map(_built, mine) if b is not None]
         bad = [r for r in mine if r.status == FAILED]
         if egg.key in ini.no_auto:
             built = f"; a wheel was built anyway: {good[0].wheel.filename}" if good else ""
@@ -118,15 +119,15 @@ def render(result: GalaxyPins, ini_name: str = "eggs.ini", index_url: Optional[s
     for kind, title in (("no_auto", "Not pinned: [general] no_auto (build these on each host, as Galaxy did)"),
                         ("failed", "Not pinned: no wheel, the egg failed"),
                         ("absent", "Not pinned: no egg of these in this run")):
-        group = [u for u in result.unpinned if u.kind == kind]
-        if not group:
+        unpinned = [u for u in result.unpinned if u.kind == kind]
+        if not unpinned:
             continue
         lines += ["", f"# {title}"]
-        lines += [f"#{_would_be(u.egg)}  # {_eggs_ini_line(u.egg)}; {u.reason}" for u in group]
+        lines += [f"#{_would_be(u.egg)}  # {_eggs_ini_line(u.egg)}; {u.reason}" for u in unpinned]
     return "\n".join(lines) + "\n"
 
 
-def write_pinned_requirements(ini: EggsIni, records: list, path: Path, hashes: bool = False,
+def write_pinned_requirements(ini: EggsIni, records: list[EggRecord], path: Path, hashes: bool = False,
                               index_url: Optional[str] = None) -> Path:
     """``name==version`` per converted eggs.ini egg; no_auto and failed eggs as trailing comments.
 
@@ -169,10 +170,27 @@ def _matches(egg: EggPin, ident: _Identity) -> bool:
     return same_version(ident.version, egg.full_version.replace("-", "_"))
 
 
-def _pin(ini: EggsIni, egg: EggPin, good: list, bad: list) -> GalaxyPin:
-    versions = Counter(r.version for r in good)
+@dataclass(frozen=True)
+class _Built:
+    """A record whose egg became a good wheel, with the wheel and its version (which such a record has)."""
+
+    record: EggRecord
+    wheel: WheelFile
+    version: str
+
+
+def _built(record: EggRecord) -> Optional[_Built]:
+    """The record as a built egg; None unless it has a good wheel."""
+    if not record.has_good_wheel or record.wheel is None or record.version is None:
+        return None
+    return _Built(record, record.wheel, record.version)
+
+
+def _pin(ini: EggsIni, egg: EggPin, good: list[_Built], bad: list[EggRecord]) -> GalaxyPin:
+    versions = Counter(b.version for b in good)
     version = versions.most_common(1)[0][0] if len(versions) == 1 else _preferred(egg, versions)
-    chosen = [r for r in good if r.version == version]
+    chosen_builds = [b for b in good if b.version == version]
+    chosen = [b.record for b in chosen_builds]
     notes = []
     pure_egg = not egg.platform_specific
     for r in chosen:
@@ -192,19 +210,21 @@ def _pin(ini: EggsIni, egg: EggPin, good: list, bad: list) -> GalaxyPin:
         notes.append(f"the host must provide {', '.join(libraries)}")
     for r in bad:
         notes.append(f"{Path(r.egg).name} failed: {_one_line(_reason(r))}")
-    wheels = tuple(sorted((r.wheel.filename, r.wheel.sha256) for r in chosen))
+    wheels = tuple(sorted((b.wheel.filename, b.wheel.sha256) for b in chosen_builds))
     binary = any(tag.abi != "none" for fn, _ in wheels for tag in parse_wheel_filename(fn)[3])
     name = chosen[0].project or egg.key
     return GalaxyPin(egg, name, version, wheels, binary, tuple(dict.fromkeys(notes)))
 
 
-def _preferred(egg: EggPin, versions: Counter) -> str:
+def _preferred(egg: EggPin, versions: Counter[str]) -> str:
     """Several versions for one egg (spelling variants): the one eggs.ini's line translates to."""
     try:
         wanted = names.pep440_version(egg.full_version.replace("-", "_"))
     except Exception:  # InvalidVersion: fall back to the most common
         wanted = None
-    return wanted if wanted in versions else sorted(versions, key=lambda v: (-versions[v], v))[0]
+    if wanted is not None and wanted in versions:
+        return wanted
+    return sorted(versions, key=lambda v: (-versions[v], v))[0]
 
 
 # ---------------------------------------------------------------- text

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional, Union
 
 from migrate import problems
 from migrate.errors import MigrateError
+from migrate.problems import Problem
 
 DEFAULT = "DEFAULT"
 
@@ -31,12 +32,14 @@ DEFAULT = "DEFAULT"
 _SECTCRE = re.compile(r"\[(?P<header>[^]]+)\]")
 _OPTCRE = re.compile(r"(?P<option>[^:=\s][^:=]*)\s*(?P<vi>[:=])\s*(?P<value>.*)$")
 _INTERP = re.compile(r"%\(([^)]+)\)s")
+# One section as read: key -> [line number, value] (a list: continuation lines extend the value).
+_Section = dict[str, list[Any]]
 
 
 class InvalidEggsIni(MigrateError, ValueError):
     """An eggs.ini that Galaxy could not have used; ``str()`` is one line."""
 
-    def __init__(self, path, lineno: Optional[int], problem: str):
+    def __init__(self, path: Union[str, Path], lineno: Optional[int], problem: str):
         self.path, self.lineno, self.problem = str(path), lineno, problem
         where = f"{self.path}:{lineno}" if lineno else self.path
         super().__init__(f"{where}: {problem}")
@@ -46,30 +49,32 @@ class Sections:
     """The sections of one file, read by :func:`read_sections`: values with ``[DEFAULT]``
     merged in and ``%(name)s`` interpolated, and the line each came from."""
 
-    def __init__(self, sections: dict, path: str):
+    def __init__(self, sections: dict[str, _Section], path: str):
         self.sections, self.path = sections, path
         self.defaults = sections.get(DEFAULT, {})
 
     def __contains__(self, section: str) -> bool:
         return section in self.sections
 
-    def items(self, section: str) -> list:
+    def items(self, section: str) -> list[tuple[str, str]]:
         """[(key, value)] of ``section`` (``[DEFAULT]`` keys too), in file order, interpolated."""
         merged = dict(self.defaults)
         merged.update(self.sections.get(section, {}))
         return [(key, interpolate(self.path, section, key, merged)) for key in merged]
 
     def lineno(self, section: str, key: str) -> int:
-        return self.sections.get(section, {}).get(key, self.defaults.get(key))[0]
+        """The line ``key`` was set on, in ``section`` or else in ``[DEFAULT]``."""
+        entry = self.sections.get(section, {}).get(key) or self.defaults[key]
+        return entry[0]
 
 
-def read_sections(text: str, path: str, known: tuple) -> tuple:
+def read_sections(text: str, path: str, known: tuple[str, ...]) -> tuple[dict[str, _Section], list[Problem]]:
     """({section: {key: [lineno, value]}}, warnings) as Python 2.7's ConfigParser built it.
 
     Sections not in ``known`` are read, and named in a warning."""
-    sections: dict = {}
-    warnings: list = []
-    current = None
+    sections: dict[str, _Section] = {}
+    warnings: list[Problem] = []
+    current: Optional[_Section] = None
     option = None
     for lineno, line in enumerate(text.splitlines(), 1):
         if "\x00" in line:
@@ -100,7 +105,7 @@ def read_sections(text: str, path: str, known: tuple) -> tuple:
     return sections, warnings
 
 
-def _option(path: str, lineno: int, line: str, stripped: str, current: dict, warnings: list) -> str:
+def _option(path: str, lineno: int, line: str, stripped: str, current: _Section, warnings: list[Problem]) -> str:
     """Store one ``name = value`` line in ``current``; its name."""
     match = _OPTCRE.match(line)
     if not match:
@@ -120,7 +125,8 @@ def _option(path: str, lineno: int, line: str, stripped: str, current: dict, war
     return option
 
 
-def interpolate(path, section, key, values, depth=0, lineno=None) -> str:
+def interpolate(path: str, section: str, key: str, values: _Section, depth: int = 0,
+                lineno: Optional[int] = None) -> str:
     """SafeConfigParser's ``%(name)s`` / ``%%``; a lone ``%`` is an error, as it was."""
     own_line, value = values[key]
     lineno = lineno or own_line

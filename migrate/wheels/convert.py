@@ -11,29 +11,30 @@ import io
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import BinaryIO, Optional
 
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion
 
 from migrate import problems as P
 from migrate.binaries import BinaryFacts, analyse
-from migrate.eggs.archive import CHUNK, BrokenEgg, EggArchive, Limits
+from migrate.eggs.archive import CHUNK, BrokenEgg, EggArchive, Limits, Member
 from migrate.eggs.egginfo import EggInfo, open_egg, read_egg_info, with_extra_requirements
 from migrate.eggs.names import EggName, InvalidEggName, dist_info_name, parse, pep440_version
 from migrate.errors import MigrateError
 from migrate.fsutil import atomic_writer
+from migrate.problems import Problem
 from migrate.wheels.distinfo import render_metadata, render_nspkg_pth, render_record, render_wheel
-from migrate.wheels.plan import Plan, make_plan, rewrite_shebang
+from migrate.wheels.plan import Placement, Plan, make_plan, rewrite_shebang
 from migrate.wheels.tags import TagError, TagOptions, WheelTags, choose
-from migrate.wheels.wheelzip import CorruptMember, WheelZipWriter
+from migrate.wheels.wheelzip import CorruptMember, WheelZipWriter, Written
 
 
 @dataclass(frozen=True)
 class ConvertOptions:
     tags: TagOptions = TagOptions()
     limits: Limits = Limits()
-    extra_requires: tuple = ()  # PEP 508 strings to add when the egg lacks them (eggs.ini)
+    extra_requires: tuple[str, ...] = ()  # PEP 508 strings to add when the egg lacks them (eggs.ini)
     extra_requires_source: str = "eggs.ini [dependencies]"
 
 
@@ -46,10 +47,10 @@ class EggFacts:
     project: str  # display name written to METADATA
     version: str  # PEP 440, written to METADATA and the wheel name
     info: EggInfo
-    binaries: tuple  # BinaryFacts
+    binaries: tuple[BinaryFacts, ...]
     plan: Plan
     tags: Optional[WheelTags]
-    problems: tuple
+    problems: tuple[Problem, ...]
 
     @property
     def wheel_filename(self) -> Optional[str]:
@@ -69,7 +70,7 @@ class ConvertResult:
     egg: str
     wheel: Optional[str]  # path of the written wheel
     tags: Optional[WheelTags]
-    problems: tuple = field(default=())
+    problems: tuple[Problem, ...] = field(default=())
     facts: Optional[EggFacts] = None
 
     @property
@@ -89,7 +90,7 @@ class ConvertResult:
 class ConversionFailed(MigrateError):
     """Carries the one-line reason and the problems found so far."""
 
-    def __init__(self, message: str, found: tuple = ()):
+    def __init__(self, message: str, found: tuple[Problem, ...] = ()):
         super().__init__(message)
         self.found = found
 
@@ -126,21 +127,27 @@ def _inspect(path: Path, archive: EggArchive, meta_dir: str, options: ConvertOpt
     except BrokenEgg as exc:
         raise ConversionFailed(str(exc), tuple(found)) from None
     found += plan.problems
-    classifiers = dict(info.metadata.multi).get("classifiers", ())
-    try:
-        tags = choose(name, binaries, classifiers, plan.sourceless, options.tags)
-    except TagError as exc:
-        found.append(P.error("T000", str(exc)))
-        tags = None
-    else:
-        found += tags.problems
+    tags = _tags(name, binaries, info, plan, options, found)
     return EggFacts(
         path=str(path), name=name, project=project, version=version, info=info,
         binaries=binaries, plan=plan, tags=tags, problems=tuple(found),
     )
 
 
-def _identity(name: EggName, info: EggInfo, found: list):
+def _tags(name: EggName, binaries: tuple[BinaryFacts, ...], info: EggInfo, plan: Plan, options: ConvertOptions,
+          found: list[Problem]) -> Optional[WheelTags]:
+    """The wheel's tags, their problems added to ``found``; None, with a T000 error, when no tag is correct."""
+    classifiers = dict(info.metadata.multi).get("classifiers", ())
+    try:
+        tags = choose(name, binaries, classifiers, plan.sourceless, options.tags)
+    except TagError as exc:
+        found.append(P.error("T000", str(exc)))
+        return None
+    found += tags.problems
+    return tags
+
+
+def _identity(name: EggName, info: EggInfo, found: list[Problem]) -> tuple[str, str]:
     """(display project name, PEP 440 version): the file name wins, disagreements reported."""
     meta = info.metadata
     project = name.project.replace("_", "-")
@@ -165,7 +172,7 @@ def _identity(name: EggName, info: EggInfo, found: list):
     return project, version
 
 
-def _analyse(archive: EggArchive, member) -> BinaryFacts:
+def _analyse(archive: EggArchive, member: Member) -> BinaryFacts:
     """Binary facts of one member; small files in memory, large ones spooled to disk."""
     if member.size <= 16 * 1024**2:
         return analyse(io.BytesIO(archive.read(member)), member.path)
@@ -189,9 +196,10 @@ def convert_egg(path, out_dir, options: ConvertOptions = ConvertOptions()) -> Co
             facts = _inspect(path, archive, meta_dir, options)
         except ConversionFailed as exc:
             return _failed(path, str(exc), exc.found)
-        if facts.tags is None or P.has_errors(facts.problems):
+        filename = facts.wheel_filename  # None without tags
+        if filename is None or P.has_errors(facts.problems):
             return ConvertResult(str(path), None, facts.tags, facts.problems, facts)
-        wheel_path = Path(out_dir) / facts.wheel_filename
+        wheel_path = Path(out_dir) / filename
         try:
             write_wheel(archive, facts, wheel_path)
         except (BrokenEgg, CorruptMember, OSError) as exc:
@@ -200,7 +208,7 @@ def convert_egg(path, out_dir, options: ConvertOptions = ConvertOptions()) -> Co
     return ConvertResult(str(path), str(wheel_path), facts.tags, facts.problems, facts)
 
 
-def _failed(path: Path, message: str, found: tuple = ()) -> ConvertResult:
+def _failed(path: Path, message: str, found: tuple[Problem, ...] = ()) -> ConvertResult:
     if not message.startswith(path.name):
         message = f"{path.name}: {message}"
     return ConvertResult(str(path), None, None, tuple(found) + (P.error("C000", message),))
@@ -208,11 +216,13 @@ def _failed(path: Path, message: str, found: tuple = ()) -> ConvertResult:
 
 def write_wheel(archive: EggArchive, facts: EggFacts, wheel_path: Path) -> None:
     """Stream the wheel to a temp file beside ``wheel_path``, fsync, rename."""
+    tags = facts.tags
+    assert tags is not None, "an egg without tags has no wheel (convert_egg writes none)"
     with atomic_writer(wheel_path) as fp:
-        _write(archive, facts, fp)
+        _write(archive, facts, tags, fp)
 
 
-def _write(archive: EggArchive, facts: EggFacts, fp) -> None:
+def _write(archive: EggArchive, facts: EggFacts, tags: WheelTags, fp: BinaryIO) -> None:
     zw = WheelZipWriter(fp)
     written = []
     for placement in facts.plan.placements:
@@ -223,7 +233,7 @@ def _write(archive: EggArchive, facts: EggFacts, fp) -> None:
     dist_info = facts.dist_info_dir
     generated = {
         f"{dist_info}/METADATA": render_metadata(facts.info, facts.project, facts.version),
-        f"{dist_info}/WHEEL": render_wheel(facts.tags),
+        f"{dist_info}/WHEEL": render_wheel(tags),
     }
     copied = {p.arcname: p for p in facts.plan.dist_info}
     for arcname in sorted(set(generated) | set(copied)):
@@ -236,7 +246,7 @@ def _write(archive: EggArchive, facts: EggFacts, fp) -> None:
     zw.close()
 
 
-def _copy(zw: WheelZipWriter, archive: EggArchive, placement):
+def _copy(zw: WheelZipWriter, archive: EggArchive, placement: Placement) -> Written:
     member = placement.member
     mode = 0o755 if placement.executable else 0o644
     if placement.rewrite_shebang:

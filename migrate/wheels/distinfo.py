@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Iterable
+from typing import Iterable, Optional
 
 from migrate import __version__
 from migrate.eggs.egginfo import EggInfo
@@ -41,51 +41,50 @@ _MULTI = (
 )
 
 
-def _vkey(v: str):
+def _vkey(v: str) -> tuple[int, ...]:
     return tuple(int(x) for x in v.split("."))
 
 
 def render_metadata(info: EggInfo, name: str, version: str) -> bytes:
     """METADATA for the wheel: the egg's PKG-INFO fields plus merged requirements."""
-    meta = info.metadata
-    single = dict(meta.single)
-    multi = dict(meta.multi)
-    headers = []
+    fields = _fields(info)
     needed = "1.0"
-
-    def add(header: str, value: str, since: str) -> None:
-        nonlocal needed
-        headers.append((header, " ".join(value.split()) if header != "Keywords" else value.replace("\n", " ")))
+    for _header, _value, since in fields:
         if _vkey(since) > _vkey(needed):
             needed = since
-
-    for header, attr, since in _MULTI[:2]:
-        for value in multi.get(attr, ()):
-            add(header, value, since)
-    for header, attr, since in _SINGLE:
-        if single.get(attr):
-            add(header, single[attr], since)
-    for header, attr, since in _MULTI[2:]:
-        for value in multi.get(attr, ()):
-            add(header, value, since)
-    for req in info.requires_dist:
-        add("Requires-Dist", req, "1.2")
-    for extra in info.provides_extra:
-        add("Provides-Extra", extra, "2.1")
-
     out = io.StringIO()
     out.write(f"Metadata-Version: {needed}\nName: {name}\nVersion: {version}\n")
-    for header, value in headers:
+    for header, value, _since in fields:
         out.write(f"{header}: {value}\n")
-    description = meta.description
-    if description and _vkey(needed) >= (2, 1):
-        out.write("\n" + description)
-    elif description:
-        lines = description.rstrip("\n").split("\n")
-        out.write("Description: " + lines[0] + "\n")
-        for line in lines[1:]:
-            out.write("        " + line + "\n")
+    out.write(_description(info.metadata.description, needed))
     return out.getvalue().encode("utf-8")
+
+
+def _fields(info: EggInfo) -> list[tuple[str, str, str]]:
+    """(header, value on one line, first Metadata-Version with the header) of each field, in METADATA's order."""
+    single = dict(info.metadata.single)
+    multi = dict(info.metadata.multi)
+    fields = [(header, value, since) for header, attr, since in _MULTI[:2] for value in multi.get(attr, ())]
+    fields += [(header, single[attr], since) for header, attr, since in _SINGLE if single.get(attr)]
+    fields += [(header, value, since) for header, attr, since in _MULTI[2:] for value in multi.get(attr, ())]
+    fields += [("Requires-Dist", req, "1.2") for req in info.requires_dist]
+    fields += [("Provides-Extra", extra, "2.1") for extra in info.provides_extra]
+    return [(header, _one_line(header, value), since) for header, value, since in fields]
+
+
+def _one_line(header: str, value: str) -> str:
+    """A header's value on one line: every whitespace run one space (Keywords: only newlines replaced)."""
+    return value.replace("\n", " ") if header == "Keywords" else " ".join(value.split())
+
+
+def _description(description: Optional[str], needed: str) -> str:
+    """The description: the message body from Metadata-Version 2.1, a folded Description header before."""
+    if not description:
+        return ""
+    if _vkey(needed) >= (2, 1):
+        return "\n" + description
+    lines = description.rstrip("\n").split("\n")
+    return "Description: " + lines[0] + "\n" + "".join("        " + line + "\n" for line in lines[1:])
 
 
 def render_wheel(tags: WheelTags) -> bytes:
@@ -130,7 +129,7 @@ def render_nspkg_pth(namespaces: Iterable[str]) -> bytes:
     first), so two wheels sharing a namespace install side by side without
     either shipping the namespace's ``__init__.py``.
     """
-    packages = set()
+    packages: set[str] = set()
     for ns in namespaces:
         parts = ns.split(".")
         packages.update(".".join(parts[: i + 1]) for i in range(len(parts)))

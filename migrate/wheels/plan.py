@@ -25,6 +25,7 @@ from migrate import problems as P
 from migrate.binaries import module_name
 from migrate.eggs.archive import EggArchive, Member
 from migrate.eggs.egginfo import EggInfo
+from migrate.problems import Problem
 
 BINARY_SUFFIXES = (".so", ".pyd", ".dylib", ".dll")
 _SO_VERSIONED = re.compile(r"\.so(\.\d+)+$")
@@ -47,13 +48,13 @@ class Placement:
 
 @dataclass(frozen=True)
 class Plan:
-    placements: tuple  # Placement, in wheel order (excluding generated dist-info files)
-    dist_info: tuple  # Placement of EGG-INFO files copied into .dist-info
-    dropped: tuple  # (egg path, reason)
-    binaries: tuple  # Member of every binary to analyse
-    namespaces: tuple  # namespace packages that get a -nspkg.pth line
+    placements: tuple[Placement, ...]  # in wheel order (excluding generated dist-info files)
+    dist_info: tuple[Placement, ...]  # EGG-INFO files copied into .dist-info
+    dropped: tuple[tuple[str, str], ...]  # (egg path, reason)
+    binaries: tuple[Member, ...]  # every binary to analyse
+    namespaces: tuple[str, ...]  # namespace packages that get a -nspkg.pth line
     sourceless: bool
-    problems: tuple = ()
+    problems: tuple[Problem, ...] = ()
 
 
 # Members with these endings are never read to see whether they are ELF programs.
@@ -86,31 +87,18 @@ def make_plan(archive: EggArchive, info: EggInfo, data_dir: str, dist_info_dir: 
     paths = {m.path for m in members}
     script_members = [m for m in archive.members if m.path in info.scripts]
     binaries = tuple(m for m in members + script_members if is_binary(m.path) or is_elf_program(archive, m))
-    dropped, found = [], []
+    dropped: list[tuple[str, str]] = []
 
     stubs = _bootstrap_stubs(archive, members, binaries)
     ns_inits, ns_kept = _namespace_inits(archive, info, paths)
     placements = []
     for m in members:
-        path = m.path
-        reason = None
-        if path in stubs:
-            reason = "setuptools __bootstrap__ loader for " + stubs[path]
-        elif path in ns_inits:
-            reason = "pkg_resources namespace declaration (replaced by -nspkg.pth)"
-        elif path.endswith((".pyc", ".pyo")):
-            reason, path = _bytecode(path, paths, stubs)
+        reason, path = _left_out(m.path, paths, stubs, ns_inits)
         if reason:
             dropped.append((m.path, reason))
             continue
         placements.append(Placement(m, path))
-
-    by_arcname = {}
-    for p in placements:  # a moved __pycache__ file must not collide with a legacy .pyc
-        if p.arcname in by_arcname:
-            dropped.append((p.member.path, f"duplicate of {by_arcname[p.arcname].member.path}"))
-            continue
-        by_arcname[p.arcname] = p
+    kept = _first_of_each_arcname(placements, dropped)
 
     scripts = []
     for path in info.scripts:
@@ -122,9 +110,9 @@ def make_plan(archive: EggArchive, info: EggInfo, data_dir: str, dist_info_dir: 
         if m.path.startswith(prefix) and m.path not in info.scripts and m.path not in info.carried:
             dropped.append((m.path, "egg metadata (rewritten as .dist-info)"))
 
-    kept = list(by_arcname.values())
     has_source = any(p.arcname.endswith(".py") for p in kept)
     has_bytecode = any(p.arcname.endswith((".pyc", ".pyo")) for p in kept)
+    found = []
     if ns_kept:
         found.append(P.warning("C003", "namespace __init__.py with other code kept: " + ", ".join(ns_kept)))
     return Plan(
@@ -138,6 +126,30 @@ def make_plan(archive: EggArchive, info: EggInfo, data_dir: str, dist_info_dir: 
     )
 
 
+def _left_out(path: str, paths: set[str], stubs: dict[str, str], ns_inits: set[str]) -> tuple[Optional[str], str]:
+    """(why a member outside the metadata folder is left out of the wheel, or None; its wheel path)."""
+    if path in stubs:
+        return "setuptools __bootstrap__ loader for " + stubs[path], path
+    if path in ns_inits:
+        return "pkg_resources namespace declaration (replaced by -nspkg.pth)", path
+    if path.endswith((".pyc", ".pyo")):
+        return _bytecode(path, paths, stubs)
+    return None, path
+
+
+def _first_of_each_arcname(placements: list[Placement], dropped: list[tuple[str, str]]) -> list[Placement]:
+    """The placements without a later one for a wheel path taken already (noted in ``dropped``).
+
+    A ``__pycache__`` file moved out beside its module must not collide with a legacy ``.pyc``."""
+    by_arcname: dict[str, Placement] = {}
+    for p in placements:
+        if p.arcname in by_arcname:
+            dropped.append((p.member.path, f"duplicate of {by_arcname[p.arcname].member.path}"))
+            continue
+        by_arcname[p.arcname] = p
+    return list(by_arcname.values())
+
+
 def _member(archive: EggArchive, path: str) -> Member:
     for m in archive.members:
         if m.path == path:
@@ -145,7 +157,7 @@ def _member(archive: EggArchive, path: str) -> Member:
     raise KeyError(path)
 
 
-def _bytecode(path: str, paths: set, stubs: dict):
+def _bytecode(path: str, paths: set[str], stubs: dict[str, str]) -> tuple[Optional[str], str]:
     """(reason to drop or None, wheel path) for a .pyc/.pyo file."""
     cached = _PYCACHE.match(path)
     if cached:
@@ -159,7 +171,7 @@ def _bytecode(path: str, paths: set, stubs: dict):
     return None, path
 
 
-def _bootstrap_stubs(archive: EggArchive, members: list, binaries: tuple) -> dict:
+def _bootstrap_stubs(archive: EggArchive, members: list[Member], binaries: tuple[Member, ...]) -> dict[str, str]:
     """{stub .py path: binary name} for setuptools' loaders beside their binary."""
     by_path = {m.path: m for m in members}
     stubs = {}
@@ -178,9 +190,10 @@ def _init_of(package: str) -> str:
     return package.replace(".", "/") + "/__init__.py"
 
 
-def _namespace_inits(archive: EggArchive, info: EggInfo, paths: set):
+def _namespace_inits(archive: EggArchive, info: EggInfo, paths: set[str]) -> tuple[set[str], list[str]]:
     """(set of namespace __init__.py paths to drop, list of ones kept because they hold code)."""
-    drop, kept = set(), []
+    drop: set[str] = set()
+    kept: list[str] = []
     for ns in info.namespace_packages:
         init = _init_of(ns)
         if init not in paths:

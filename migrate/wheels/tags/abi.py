@@ -9,13 +9,16 @@ either build). Python 3: the PEP 3149 ``.so`` suffix, else the egg's pyver
 from __future__ import annotations
 
 from migrate import problems as P
+from migrate.binaries import BinaryFacts
 from migrate.eggs.names import EggName
+from migrate.problems import Problem
 from migrate.wheels.tags.values import TagError, TagOptions
 
 _UCS_ABI = {"ucs2": "cp27m", "ucs4": "cp27mu"}
 
 
-def choose_abi(name: EggName, major: int, minor: int, binaries: list, options: TagOptions, found: list, pypy: bool):
+def choose_abi(name: EggName, major: int, minor: int, binaries: list[BinaryFacts], options: TagOptions,
+               found: list[Problem], pypy: bool) -> tuple[str, str]:
     """(ABI tag, why) for CPython major.minor, or PyPy, from the binaries, the name and the options."""
     if pypy:
         abis = {b.suffix_abi for b in binaries if b.suffix_abi and b.suffix_abi.startswith("pypy")}
@@ -39,7 +42,7 @@ def choose_abi(name: EggName, major: int, minor: int, binaries: list, options: T
     return default, f"Python {major}.{minor} default ABI (no PEP 3149 suffix on the .so)"
 
 
-def _py2_abi(name: EggName, binaries: list, options: TagOptions, found: list):
+def _py2_abi(name: EggName, binaries: list[BinaryFacts], options: TagOptions, found: list[Problem]) -> tuple[str, str]:
     seen = {b.ucs for b in binaries if b.ucs}
     if "both" in seen or seen == {"ucs2", "ucs4"}:
         raise TagError("extension modules reference both PyUnicodeUCS2_* and PyUnicodeUCS4_*")

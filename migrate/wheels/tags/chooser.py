@@ -11,6 +11,7 @@ from typing import Iterable
 from migrate import problems as P
 from migrate.binaries import BinaryFacts
 from migrate.eggs.names import EggName
+from migrate.problems import Problem
 from migrate.wheels.tags.abi import choose_abi
 from migrate.wheels.tags.platform import choose_platform
 from migrate.wheels.tags.python import pure_python, python_version
@@ -20,7 +21,7 @@ from migrate.wheels.tags.values import PLATFORM_MODES, TagError, TagOptions, Whe
 def choose(
     name: EggName,
     binaries: Iterable[BinaryFacts],
-    classifiers: tuple = (),
+    classifiers: tuple[str, ...] = (),
     sourceless: bool = False,
     options: TagOptions = TagOptions(),
 ) -> WheelTags:
@@ -62,8 +63,8 @@ def _uses_python(b: BinaryFacts) -> bool:
     return any(s.startswith(("Py", "_Py")) for s in b.undefined)
 
 
-def _binary_without_python(name: EggName, binaries: list, classifiers: tuple, sourceless: bool,
-                           options: TagOptions, found: list) -> WheelTags:
+def _binary_without_python(name: EggName, binaries: list[BinaryFacts], classifiers: tuple[str, ...], sourceless: bool,
+                           options: TagOptions, found: list[Problem]) -> WheelTags:
     """Executables or ctypes libraries only: ``pyX-none-<platform>``, as cmake/ninja wheels are."""
     pure = _pure(name, classifiers, sourceless, found)
     platform, plat_reason, external, repairable = choose_platform(name, binaries, options, found)
@@ -80,7 +81,7 @@ def _binary_without_python(name: EggName, binaries: list, classifiers: tuple, so
     )
 
 
-def _pure(name: EggName, classifiers: tuple, sourceless: bool, found: list) -> WheelTags:
+def _pure(name: EggName, classifiers: tuple[str, ...], sourceless: bool, found: list[Problem]) -> WheelTags:
     py, why = pure_python(name, classifiers, sourceless, found)
     return WheelTags(
         python=py, abi="none", platform="any",

@@ -11,7 +11,9 @@ import json
 import re
 from functools import lru_cache
 from importlib import resources
+from typing import Optional
 
+from migrate.binaries import BinaryFacts
 from migrate.platforms import tag_safe
 from migrate.wheels.tags.values import TagError, TagOptions
 
@@ -21,12 +23,12 @@ _MAJOR_ONLY_DISTROS = ("rhel", "debian")
 
 
 @lru_cache(maxsize=1)
-def _compiler_rules() -> list:
+def _compiler_rules() -> list[tuple[re.Pattern[str], str, Optional[str]]]:
     text = resources.files("migrate").joinpath("data/compilers.json").read_text("utf-8")
     return [(re.compile(r["pattern"]), r["distro"], r.get("version")) for r in json.loads(text)["rules"]]
 
 
-def distro_from_comment(comment: str):
+def distro_from_comment(comment: str) -> Optional[tuple[str, str]]:
     """``GCC: (Ubuntu 4.8.4-2ubuntu1~14.04) 4.8.4`` -> ("ubuntu", "14.04"); None when unknown."""
     for pattern, distro, version in _compiler_rules():
         m = pattern.search(comment)
@@ -35,7 +37,7 @@ def distro_from_comment(comment: str):
     return None
 
 
-def normalise_distro(distro: str, version: str):
+def normalise_distro(distro: str, version: str) -> tuple[str, str]:
     """``CentOS:6.5`` -> ("rhel", "6"): CentOS and friends are rhel, as Galaxy tagged them."""
     key = tag_safe(distro).strip("_")
     key = _DISTRO_ALIASES.get(key, key)
@@ -44,7 +46,7 @@ def normalise_distro(distro: str, version: str):
     return key, version
 
 
-def build_distro(binaries: list, options: TagOptions):
+def build_distro(binaries: list[BinaryFacts], options: TagOptions) -> tuple[str, str, str]:
     """(distro, version, why) the binaries were built on: ``--distro``, else their compiler strings."""
     if options.distro:
         distro, _, version = options.distro.partition(":")
@@ -52,7 +54,7 @@ def build_distro(binaries: list, options: TagOptions):
             raise TagError(f"--distro {options.distro!r}: expected NAME:VERSION, like ubuntu:14.04 or centos:6")
         name, version = normalise_distro(distro, version)
         return name, version, f"--distro {options.distro}"
-    seen = {}
+    seen: dict[tuple[str, str], str] = {}  # (distro, version) -> the first compiler string naming it
     for b in binaries:
         for c in b.comment:
             d = distro_from_comment(c)

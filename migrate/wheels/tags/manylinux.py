@@ -14,10 +14,14 @@ import posixpath
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Optional
+from typing import Any, Callable, Collection, Optional
 
 from migrate import problems as P
-from migrate.binaries import libpython_version
+from migrate.binaries import BinaryFacts, libpython_version
+from migrate.problems import Problem
+
+_Policy = dict[str, Any]  # one policy of auditwheel's manylinux-policy.json
+_Limit = tuple[str, Optional[str], str]  # (constraint, oldest policy it allows or None, why)
 
 
 @dataclass(frozen=True)
@@ -26,10 +30,10 @@ class ManylinuxAudit:
 
     arch: str
     policy: Optional[str]  # "manylinux_2_17", or None: linux only
-    aliases: tuple = ()  # legacy names of ``policy``: ("manylinux2014",)
-    limits: tuple = ()  # ((constraint, oldest policy it allows or None, why), ...) for constraints that bind
-    external_libs: tuple = ()  # needed libraries no manylinux policy allows (the deployment must provide them)
-    notes: tuple = ()  # Problems found on the way (RPATHs out of the egg, unreachable bundled libraries)
+    aliases: tuple[str, ...] = ()  # legacy names of ``policy``: ("manylinux2014",)
+    limits: tuple[_Limit, ...] = ()  # for the constraints that bind
+    external_libs: tuple[str, ...] = ()  # needed libraries no manylinux policy allows (the deployment must provide them)
+    notes: tuple[Problem, ...] = ()  # found on the way (RPATHs out of the egg, unreachable bundled libraries)
 
     @property
     def why_not(self) -> str:
@@ -50,13 +54,13 @@ class ManylinuxAudit:
         return text + (f"; not older because {'; '.join(newer)}" if newer else "")
 
 
-def manylinux_policy(arch: str, binaries: list):
+def manylinux_policy(arch: str, binaries: list[BinaryFacts]) -> tuple[Optional[str], Optional[str]]:
     """(lowest manylinux_2_X name every ELF meets, or None, and why not)."""
     audit = manylinux_audit(arch, binaries)
     return audit.policy, (audit.why_not or None)
 
 
-def manylinux_audit(arch: str, binaries: list) -> ManylinuxAudit:
+def manylinux_audit(arch: str, binaries: list[BinaryFacts]) -> ManylinuxAudit:
     """auditwheel's overall policy for these ELF files (``auditwheel show``, no grafting)."""
     elves = [b for b in binaries if b.format == "elf" and not b.problem]
     policies = [p for p in _policies() if arch in p["symbol_versions"]]
@@ -65,7 +69,7 @@ def manylinux_audit(arch: str, binaries: list) -> ManylinuxAudit:
     if not policies:
         return ManylinuxAudit(arch, None, limits=(("arch", None, f"no manylinux policy exists for {arch}"),),
                               external_libs=external, notes=notes)
-    checks = (
+    checks: tuple[tuple[str, Callable[[_Policy], Optional[str]]], ...] = (
         ("symbol versions", lambda p: _symbol_violation(p, arch, elves)),
         ("libraries", lambda p: _library_violation(p, elves, internal)),
         ("blacklist", lambda p: _blacklist_violation(p, elves)),
@@ -73,22 +77,16 @@ def manylinux_audit(arch: str, binaries: list) -> ManylinuxAudit:
         ("pyfpe", lambda p: _pyfpe_violation(elves)),
         ("isa", lambda p: _isa_violation(elves)),
     )
-    limits, overall = [], 0  # index into policies, oldest first
+    limits: list[_Limit] = []
+    overall: Optional[int] = 0  # index into policies, oldest first
     for constraint, violation in checks:
-        first_why, index = None, None
-        for i, policy in enumerate(policies):
-            why = violation(policy)
-            if why is None:
-                index = i
-                break
-            first_why = first_why or why
-            last_why = why
+        index, why = _oldest_allowed(policies, violation)
         if index is None:
-            limits.append((constraint, None, last_why))
+            limits.append((constraint, None, why))
             overall = None
         else:
             if index > 0:
-                limits.append((constraint, policies[index]["name"], first_why))
+                limits.append((constraint, policies[index]["name"], why))
             if overall is not None:
                 overall = max(overall, index)
     if overall is None:
@@ -98,18 +96,33 @@ def manylinux_audit(arch: str, binaries: list) -> ManylinuxAudit:
                           tuple(limit for limit in limits if limit[1] == chosen["name"]), external, notes)
 
 
+def _oldest_allowed(policies: list[_Policy], violation: Callable[[_Policy], Optional[str]]) -> tuple[Optional[int], str]:
+    """(index of the oldest policy a constraint allows, or None for none; why the older policies do not).
+
+    The why is the first violation's when a policy allows it, the newest's when none does."""
+    first_why: Optional[str] = None
+    why: Optional[str] = None
+    for i, policy in enumerate(policies):
+        why = violation(policy)
+        if why is None:
+            return i, first_why or ""
+        first_why = first_why or why
+    return None, why or ""
+
+
 def _is_loader(lib: str) -> bool:
     """The dynamic loader: never external (auditwheel's ``filter_libs``)."""
     return "ld-linux" in lib or lib in ("ld64.so.2", "ld64.so.1")
 
 
-def _bundled_resolution(elves: list):
+def _bundled_resolution(elves: list[BinaryFacts]) -> tuple[tuple[Problem, ...], set[tuple[str, str]]]:
     """(notes, {(binary path, needed lib)} that resolve inside the egg through $ORIGIN RPATHs)."""
     paths = {b.path for b in elves}
-    by_name = {}
+    by_name: dict[str, list[str]] = {}
     for b in elves:
         by_name.setdefault(b.path.rsplit("/", 1)[-1], []).append(b.path)
-    internal, notes = set(), []
+    internal: set[tuple[str, str]] = set()
+    notes: list[Problem] = []
     for b in elves:
         origin = posixpath.dirname(b.path)
         for entry in b.rpath:
@@ -133,12 +146,12 @@ def _bundled_resolution(elves: list):
     return tuple(notes), internal
 
 
-def _external(elves: list, internal: set, allowed) -> tuple:
+def _external(elves: list[BinaryFacts], internal: set[tuple[str, str]], allowed: Collection[str]) -> tuple[str, ...]:
     return tuple(sorted({lib for b in elves for lib in b.needed
                          if lib not in allowed and not _is_loader(lib) and (b.path, lib) not in internal}))
 
 
-def _symbol_violation(policy: dict, arch: str, elves: list) -> Optional[str]:
+def _symbol_violation(policy: _Policy, arch: str, elves: list[BinaryFacts]) -> Optional[str]:
     allowed = policy["symbol_versions"][arch]
     for b in elves:
         for lib, version in b.versioned:
@@ -152,7 +165,7 @@ def _symbol_violation(policy: dict, arch: str, elves: list) -> Optional[str]:
     return None
 
 
-def _library_violation(policy: dict, elves: list, internal: set) -> Optional[str]:
+def _library_violation(policy: _Policy, elves: list[BinaryFacts], internal: set[tuple[str, str]]) -> Optional[str]:
     libs = _external(elves, internal, set(policy["lib_whitelist"]))
     if not libs:
         return None
@@ -160,7 +173,7 @@ def _library_violation(policy: dict, elves: list, internal: set) -> Optional[str
     return "; ".join(f"{users[lib]} links {lib}, {_lib_verdict(lib, policy)}" for lib in libs)
 
 
-def _lib_verdict(lib: str, policy: dict) -> str:
+def _lib_verdict(lib: str, policy: _Policy) -> str:
     if libpython_version(lib):
         return ("which no manylinux policy allows (PEP 513: built by an --enable-shared Python; "
                 "auditwheel repair drops the dependency)")
@@ -169,7 +182,7 @@ def _lib_verdict(lib: str, policy: dict) -> str:
     return f"which {policy['name']} does not allow"
 
 
-def _blacklist_violation(policy: dict, elves: list) -> Optional[str]:
+def _blacklist_violation(policy: _Policy, elves: list[BinaryFacts]) -> Optional[str]:
     for b in elves:
         for lib, symbols in sorted(policy.get("blacklist", {}).items()):
             if lib in b.needed:
@@ -179,21 +192,21 @@ def _blacklist_violation(policy: dict, elves: list) -> Optional[str]:
     return None
 
 
-def _ucs2_violation(elves: list) -> Optional[str]:
+def _ucs2_violation(elves: list[BinaryFacts]) -> Optional[str]:
     for b in elves:
         if b.python_major == 2 and b.ucs in ("ucs2", "both"):
             return f"{b.path} references PyUnicodeUCS2_* (a narrow-unicode Python 2 build), which auditwheel never tags manylinux"
     return None
 
 
-def _pyfpe_violation(elves: list) -> Optional[str]:
+def _pyfpe_violation(elves: list[BinaryFacts]) -> Optional[str]:
     for b in elves:
         if b.pyfpe:
             return f"{b.path} references PyFPE_jbuf (a --with-fpectl Python build), which PEP 513 excludes from manylinux"
     return None
 
 
-def _isa_violation(elves: list) -> Optional[str]:
+def _isa_violation(elves: list[BinaryFacts]) -> Optional[str]:
     for b in elves:
         if b.isa:
             return f"{b.path} needs the {b.isa} instruction set, beyond the manylinux {b.arch} baseline"
@@ -201,18 +214,18 @@ def _isa_violation(elves: list) -> Optional[str]:
 
 
 @lru_cache(maxsize=1)
-def _system_libs() -> frozenset:
+def _system_libs() -> frozenset[str]:
     return frozenset(lib for policy in _policies() for lib in policy["lib_whitelist"])
 
 
 @lru_cache(maxsize=1)
-def _policies() -> list:
+def _policies() -> list[_Policy]:
     """auditwheel's manylinux policies, oldest (most compatible) first."""
     text = resources.files("migrate").joinpath("data/manylinux-policy.json").read_text("utf-8")
     policies = [p for p in json.loads(text) if p["name"].startswith("manylinux")]
     return sorted(policies, key=lambda p: -p["priority"])
 
 
-def policy_names(arch: str = "x86_64") -> list:
+def policy_names(arch: str = "x86_64") -> list[str]:
     """Every manylinux policy name for ``arch``, oldest first (for docs and tests)."""
     return [p["name"] for p in _policies() if arch in p["symbol_versions"]]

@@ -12,15 +12,16 @@ from __future__ import annotations
 from typing import Optional
 
 from migrate import problems as P
-from migrate.binaries import FORMAT_NAMES
+from migrate.binaries import FORMAT_NAMES, BinaryFacts
 from migrate.eggs.names import EggName
 from migrate.platforms import FORMAT_OS, OPERATING_SYSTEMS, canonical_arch, tag_safe
+from migrate.problems import Problem
 from migrate.wheels.tags.distro import build_distro
 from migrate.wheels.tags.manylinux import manylinux_audit
 from migrate.wheels.tags.values import TagError, TagOptions
 
 
-def split_egg_platform(platform: Optional[str]):
+def split_egg_platform(platform: Optional[str]) -> tuple[Optional[str], Optional[str], Optional[str]]:
     """``linux-x86_64`` -> ("linux", None, "x86_64"); ``macosx-10.6-intel`` -> ("macosx", "10.6", "intel")."""
     if not platform:
         return None, None, None
@@ -39,9 +40,28 @@ def split_egg_platform(platform: Optional[str]):
     return os_name, None, "-".join(parts[1:]) or None
 
 
-def choose_platform(name: EggName, binaries: list, options: TagOptions, found: list):
+def choose_platform(name: EggName, binaries: list[BinaryFacts], options: TagOptions,
+                    found: list[Problem]) -> tuple[str, str, list[str], bool]:
     """(platform tag, why, external libraries, repairable) for binaries of one OS and arch."""
-    os_name, os_version, name_arch = split_egg_platform(name.platform)
+    binary_format, binary_os = _binary_os(binaries)
+    os_name, os_version, name_arch = _checked_os(name, binary_format, binary_os, options, found)
+    binary_arch = _binary_arch(binaries, found)
+    arch = _checked_arch(name_arch, binary_arch, options, found)
+    if not arch:
+        raise TagError("cannot tell the architecture: the binaries do not say it and the egg name has no platform")
+    if os_name == "macosx":
+        tag, why = _macos_platform(name, os_version, arch, binaries, options, found)
+        return tag, why, [], False
+    if os_name == "win":
+        return arch, "PE machine type" if binary_arch else f"egg name {name.platform}", [], False
+    if os_name != "linux":
+        assert name.platform, "only an egg name names an operating system no binary format loads"
+        return tag_safe(name.platform), "egg platform name", [], False
+    return _linux_platform(arch, binaries, options, found)
+
+
+def _binary_os(binaries: list[BinaryFacts]) -> tuple[str, str]:
+    """(binary format, the operating system that loads it); TagError for several formats or none known."""
     formats = sorted({b.format for b in binaries})
     if len(formats) > 1:
         raise TagError("binaries for several operating systems: "
@@ -49,47 +69,54 @@ def choose_platform(name: EggName, binaries: list, options: TagOptions, found: l
     binary_os = FORMAT_OS.get(formats[0])
     if binary_os is None:
         raise TagError("no binary in a known format")
-    if os_name and os_name != binary_os:
-        kind = FORMAT_NAMES[formats[0]]
-        if options.trust_name and os_name in OPERATING_SYSTEMS:
-            found.append(P.warning("T003", f"egg name says {name.platform} but the binaries are {kind} ({binary_os}); "
-                                   "the name is used (--trust-name)"))
-        else:
-            found.append(P.warning("T003", f"egg name says {name.platform} but the binaries are {kind} ({binary_os}); "
-                                   "the binaries are used"))
-            os_name, os_version, name_arch = binary_os, None, None
-    elif not os_name:
-        os_name = binary_os
+    return formats[0], binary_os
+
+
+def _checked_os(name: EggName, binary_format: str, binary_os: str, options: TagOptions,
+                found: list[Problem]) -> tuple[str, Optional[str], Optional[str]]:
+    """(OS, OS version, arch) of the egg name, or the binaries' OS when the name says another (T003)."""
+    os_name, os_version, name_arch = split_egg_platform(name.platform)
+    if not os_name:
+        return binary_os, os_version, name_arch
+    if os_name == binary_os:
+        return os_name, os_version, name_arch
+    kind = FORMAT_NAMES[binary_format]
+    if options.trust_name and os_name in OPERATING_SYSTEMS:
+        found.append(P.warning("T003", f"egg name says {name.platform} but the binaries are {kind} ({binary_os}); "
+                               "the name is used (--trust-name)"))
+        return os_name, os_version, name_arch
+    found.append(P.warning("T003", f"egg name says {name.platform} but the binaries are {kind} ({binary_os}); "
+                           "the binaries are used"))
+    return binary_os, None, None
+
+
+def _binary_arch(binaries: list[BinaryFacts], found: list[Problem]) -> Optional[str]:
+    """The one architecture the binaries are for, None when none says; T005 where a file name says another."""
     archs = sorted({b.arch for b in binaries if b.arch})
     if len(archs) > 1:
         raise TagError("binaries for several architectures: " + "; ".join(f"{b.path} is {b.arch}" for b in binaries))
-    arch = archs[0] if archs else None
     for b in binaries:
         if b.suffix_arch and b.arch and b.suffix_arch != b.arch:
             found.append(P.warning("T005", f"{b.path}: the file name says {b.suffix_arch} but the ELF machine is "
                                    f"{b.arch}; the ELF machine is used"))
-    if name_arch and arch and name_arch != arch:
+    return archs[0] if archs else None
+
+
+def _checked_arch(name_arch: Optional[str], binary_arch: Optional[str], options: TagOptions,
+                  found: list[Problem]) -> Optional[str]:
+    """The binaries' architecture, or the name's with --trust-name or when the binaries do not say (T004)."""
+    if name_arch and binary_arch and name_arch != binary_arch:
         if options.trust_name:
-            found.append(P.warning("T004", f"egg name says {name_arch} but the binaries are {arch}; "
+            found.append(P.warning("T004", f"egg name says {name_arch} but the binaries are {binary_arch}; "
                                    "the name is used (--trust-name)"))
-            arch = name_arch
-        else:
-            found.append(P.warning("T004", f"egg name says {name_arch} but the binaries are {arch}; "
-                                   "the binaries are used (--trust-name to use the name)"))
-    arch = arch or name_arch
-    if not arch:
-        raise TagError("cannot tell the architecture: the binaries do not say it and the egg name has no platform")
-    if os_name == "macosx":
-        tag, why = _macos_platform(name, os_version, arch, binaries, options, found)
-        return tag, why, [], False
-    if os_name == "win":
-        return arch, "PE machine type" if archs else f"egg name {name.platform}", [], False
-    if os_name != "linux":
-        return tag_safe(name.platform), "egg platform name", [], False
-    return _linux_platform(arch, binaries, options, found)
+            return name_arch
+        found.append(P.warning("T004", f"egg name says {name_arch} but the binaries are {binary_arch}; "
+                               "the binaries are used (--trust-name to use the name)"))
+    return binary_arch or name_arch
 
 
-def _macos_platform(name: EggName, os_version: Optional[str], arch: str, binaries: list, options, found: list):
+def _macos_platform(name: EggName, os_version: Optional[str], arch: str, binaries: list[BinaryFacts],
+                    options: TagOptions, found: list[Problem]) -> tuple[str, str]:
     binary_min = max((b.macos_min for b in binaries if b.macos_min), default=None, key=_vkey)
     if binary_min and os_version and _vkey(binary_min) != _vkey(os_version):
         if options.trust_name:
@@ -111,11 +138,12 @@ def _macos_platform(name: EggName, os_version: Optional[str], arch: str, binarie
     return f"macosx_{major}_{minor or '0'}_{arch}", f"{why}; architectures {arch}"
 
 
-def _vkey(version: Optional[str]):
+def _vkey(version: Optional[str]) -> tuple[int, ...]:
     return tuple(int(x) for x in version.split(".")) if version else ()
 
 
-def _linux_platform(arch: str, binaries: list, options: TagOptions, found: list):
+def _linux_platform(arch: str, binaries: list[BinaryFacts], options: TagOptions,
+                    found: list[Problem]) -> tuple[str, str, list[str], bool]:
     elves = [b for b in binaries if b.format == "elf"]
     audit = manylinux_audit(arch, elves)
     found += audit.notes

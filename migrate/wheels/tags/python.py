@@ -8,15 +8,18 @@ Bytecode-only eggs are ``cpXY``: a ``.pyc`` is tied to one CPython version.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Optional
 
 from migrate import problems as P
 from migrate.binaries import BinaryFacts, init_symbol, python_from_dll
 from migrate.eggs.names import EggName
+from migrate.problems import Problem
 from migrate.wheels.tags.values import TagError, TagOptions
 
 
-def pure_python(name: EggName, classifiers: tuple, sourceless: bool, found: list):
+def pure_python(name: EggName, classifiers: tuple[str, ...], sourceless: bool,
+                found: list[Problem]) -> tuple[str, str]:
     """(python tag, why) for an egg without binaries that use Python."""
     majors = _classifier_majors(classifiers)
     if sourceless:
@@ -37,7 +40,7 @@ def pure_python(name: EggName, classifiers: tuple, sourceless: bool, found: list
     return py, why
 
 
-def _classifier_majors(classifiers: tuple) -> set:
+def _classifier_majors(classifiers: tuple[str, ...]) -> set[int]:
     majors = set()
     for c in classifiers:
         m = re.match(r"Programming Language :: Python :: (\d)", c)
@@ -46,9 +49,9 @@ def _classifier_majors(classifiers: tuple) -> set:
     return majors
 
 
-def _binary_versions(b: BinaryFacts) -> list:
+def _binary_versions(b: BinaryFacts) -> list[tuple[tuple[int, int], str]]:
     """[((major, minor), how we know)] from one binary's file name and linked libraries."""
-    said = []
+    said: list[tuple[tuple[int, int], str]] = []
     abi = b.suffix_abi
     if abi and abi.startswith("cp") and abi[2:3].isdigit():
         said.append(((int(abi[2]), int(abi[3:].rstrip("dmu"))), f"the .so suffix of {b.path}"))
@@ -58,18 +61,45 @@ def _binary_versions(b: BinaryFacts) -> list:
     if b.format == "pe":
         dll = python_from_dll(b.needed)
         if dll and dll[1] is not None:
-            said.append((dll, f"{b.path} imports python{dll[0]}{dll[1]}.dll"))
+            said.append(((dll[0], dll[1]), f"{b.path} imports python{dll[0]}{dll[1]}.dll"))
     return said
 
 
-def python_version(name: EggName, binaries: list, options: TagOptions, found: list):
+def python_version(name: EggName, binaries: list[BinaryFacts], options: TagOptions,
+                   found: list[Problem]) -> tuple[int, int, str]:
     """(major, minor, reason) from the name, cross-checked against the binaries."""
-    evidence = [e for b in binaries for e in _binary_versions(b)]
-    for b in binaries:  # a module that contradicts itself: suffix/libpython vs its init symbol
+    _note_self_contradictions(binaries, found)
+    said = _binary_python(binaries)
+    name_ver = _pyver(name)
+    if name_ver:
+        return _named_version(name, name_ver, said, options, found)
+    if said.version:
+        return said.version[0], said.version[1], f"{said.how} (no python version in the egg name)"
+    raise TagError("no python version in the egg name and the binaries do not say one")
+
+
+def _note_self_contradictions(binaries: list[BinaryFacts], found: list[Problem]) -> None:
+    """T007 for a module whose suffix or libpython names another Python than its init symbol."""
+    for b in binaries:
         for (major, minor), how in _binary_versions(b):
             if b.python_major and b.python_major != major:
                 found.append(P.warning("T007", f"{how} (Python {major}.{minor}) but it exports "
                                        f"{init_symbol(b.path, b.python_major)} (a Python {b.python_major} module)"))
+
+
+@dataclass(frozen=True)
+class _BinaryPython:
+    """What the binaries say of the Python they need, one version at most."""
+
+    version: Optional[tuple[int, int]]  # from a suffix, libpython or pythonXY.dll
+    how: str  # how the version is known; "" without one
+    major: Optional[int]  # the version's major, else the init symbol's
+    claim: str  # what they say, for a message; "" when they say nothing
+
+
+def _binary_python(binaries: list[BinaryFacts]) -> _BinaryPython:
+    """The one Python version (or major) the binaries say; TagError when they say several."""
+    evidence = [e for b in binaries for e in _binary_versions(b)]
     versions = sorted({v for v, _ in evidence})
     if len(versions) > 1:
         raise TagError("extension modules for several Python versions: "
@@ -77,35 +107,37 @@ def python_version(name: EggName, binaries: list, options: TagOptions, found: li
     init_majors = {b.python_major for b in binaries if b.python_major}
     if len(init_majors) > 1:
         raise TagError("both Python 2 (init<mod>) and Python 3 (PyInit_<mod>) extension modules")
-    binary_ver = versions[0] if versions else None
-    how_ver = next((how for v, how in evidence if v == binary_ver), "")
+    if versions:
+        version = versions[0]
+        how = next(how for v, how in evidence if v == version)
+        return _BinaryPython(version, how, version[0], f"{how} (Python {version[0]}.{version[1]})")
     init_b = next((b for b in binaries if b.python_major), None)
-    binary_major = binary_ver[0] if binary_ver else (init_b.python_major if init_b else None)
-    name_ver = _pyver(name)
-    if name_ver:
-        mismatch = (binary_ver and binary_ver != name_ver) or (binary_major and binary_major != name_ver[0])
-        if not mismatch:
-            return name_ver[0], name_ver[1], f"egg built for py{name.pyver}" + (", matching the binaries" if binary_major else "")
-        if binary_ver:
-            said = f"{how_ver} (Python {binary_ver[0]}.{binary_ver[1]})"
-        else:
-            said = f"{init_b.path} exports {init_symbol(init_b.path, init_b.python_major)} (a Python {init_b.python_major} module)"
-        if options.trust_name:
-            found.append(P.warning("T001", f"egg name says py{name.pyver} but {said}; the name is used (--trust-name)"))
-            return name_ver[0], name_ver[1], f"egg name py{name.pyver} (--trust-name; the binaries disagree)"
-        if binary_ver:
-            found.append(P.warning("T001", f"egg name says py{name.pyver} but {said}; the binary is used "
-                                   "(--trust-name to use the name)"))
-            return binary_ver[0], binary_ver[1], f"{how_ver} (the egg name said py{name.pyver})"
-        found.append(P.warning("T001", f"egg name says py{name.pyver} but {said}"))
-        raise TagError(f"egg name says py{name.pyver} but {said}, and nothing says which "
-                       f"{init_b.python_major}.x; pass --trust-name to tag it py{name.pyver} anyway")
-    if binary_ver:
-        return binary_ver[0], binary_ver[1], f"{how_ver} (no python version in the egg name)"
-    raise TagError("no python version in the egg name and the binaries do not say one")
+    if init_b is None or init_b.python_major is None:
+        return _BinaryPython(None, "", None, "")
+    claim = (f"{init_b.path} exports {init_symbol(init_b.path, init_b.python_major)} "
+             f"(a Python {init_b.python_major} module)")
+    return _BinaryPython(None, "", init_b.python_major, claim)
 
 
-def _pyver(name: EggName) -> Optional[tuple]:
+def _named_version(name: EggName, name_ver: tuple[int, int], said: _BinaryPython, options: TagOptions,
+                   found: list[Problem]) -> tuple[int, int, str]:
+    """(major, minor, reason) for an egg whose name has a version: the name's unless the binaries disagree."""
+    mismatch = (said.version and said.version != name_ver) or (said.major and said.major != name_ver[0])
+    if not mismatch:
+        return name_ver[0], name_ver[1], f"egg built for py{name.pyver}" + (", matching the binaries" if said.major else "")
+    if options.trust_name:
+        found.append(P.warning("T001", f"egg name says py{name.pyver} but {said.claim}; the name is used (--trust-name)"))
+        return name_ver[0], name_ver[1], f"egg name py{name.pyver} (--trust-name; the binaries disagree)"
+    if said.version:
+        found.append(P.warning("T001", f"egg name says py{name.pyver} but {said.claim}; the binary is used "
+                               "(--trust-name to use the name)"))
+        return said.version[0], said.version[1], f"{said.how} (the egg name said py{name.pyver})"
+    found.append(P.warning("T001", f"egg name says py{name.pyver} but {said.claim}"))
+    raise TagError(f"egg name says py{name.pyver} but {said.claim}, and nothing says which "
+                   f"{said.major}.x; pass --trust-name to tag it py{name.pyver} anyway")
+
+
+def _pyver(name: EggName) -> Optional[tuple[int, int]]:
     if not name.pyver:
         return None
     parts = name.pyver.split(".")

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from migrate.errors import MigrateError
+from migrate.problems import Problem
 
 PLATFORM_MODES = ("auto", "manylinux", "linux", "distro")
 
@@ -28,9 +29,9 @@ class WheelTags:
     python: str
     abi: str
     platform: str
-    reasons: tuple = ()  # (("python", why), ("abi", why), ("platform", why))
-    external_libs: tuple = ()  # libraries the deployment must provide
-    problems: tuple = field(default=())
+    reasons: tuple[tuple[str, str], ...] = ()  # (("python", why), ("abi", why), ("platform", why))
+    external_libs: tuple[str, ...] = ()  # libraries the deployment must provide
+    problems: tuple[Problem, ...] = field(default=())
     repairable: bool = False  # linux_<arch> only because of external libraries: `auditwheel repair` can fix it
 
     def __str__(self) -> str:
@@ -40,7 +41,7 @@ class WheelTags:
     def is_pure(self) -> bool:
         return self.abi == "none" and self.platform == "any"
 
-    def expanded(self) -> list:
+    def expanded(self) -> list[str]:
         """Every single tag of the compressed set, for WHEEL ``Tag:`` lines."""
         return [
             f"{py}-{abi}-{plat}"

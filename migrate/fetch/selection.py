@@ -78,6 +78,8 @@ def platform_match(egg: EggParts, target: EggTarget) -> Optional[str]:
     if egg.ucs:
         return platform_note(full, target.platform)
     bare = split_ucs(target.platform)[0]
+    if bare is None:
+        return None
     note = platform_note(full, bare)  # no ucs: the platform as named
     if note is None:
         return None
@@ -178,7 +180,7 @@ def describe_missing(wanted: Wanted, links: Sequence[Link]) -> str:
     offer = ", ".join(sorted(same)[:6]) + (f" and {len(same) - 6} more" if len(same) > 6 else "")
     also = ""
     if not wanted.pin.platform_specific and wanted.deployment:
-        also = " nor a build for " + " or ".join(t.platform for t in wanted.deployment)
+        also = " nor a build for " + " or ".join(t.platform for t in wanted.deployment if t.platform)
     return (f"no {wanted.key} {wanted.pin.full_version} egg for {wanted.target}{also}"
             + (f" (the listing has: {offer})" if offer else " (the listing has no egg of this project)"))
 

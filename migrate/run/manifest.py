@@ -53,6 +53,7 @@ def egg_record(result, source: Optional[Source] = None, checks=None) -> EggRecor
     source = source or source_of(result.egg)
     status = CONVERTED if result.ok else FAILED
     verdict = _checks(checks)
+    reason: Optional[str]
     if status == CONVERTED and P.has_errors(verdict.problems):
         status = FAILED
         reason = "wheel failed its checks: " + next(p.message for p in verdict.problems if p.severity == P.ERROR)

@@ -62,7 +62,8 @@ def convert_one(job: Job) -> EggRecord:
         if result.ok:
             _WHEELS_WRITTEN[0] += 1
             checkpoint("wheel", _WHEELS_WRITTEN[0])
-        checks = check_wheel(result.wheel, source_egg=job.egg, facts=result.facts) if result.ok else None
+        checks = (check_wheel(result.wheel, source_egg=job.egg, facts=result.facts)
+                  if result.wheel is not None else None)
         return manifest.egg_record(result, job.source, checks)
     except Exception as exc:  # noqa: BLE001 - reported per egg, and never cached (see cacheable)
         record = manifest.failed_record(job.egg, f"internal error: {type(exc).__name__}: {exc}", job.source)

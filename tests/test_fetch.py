@@ -11,7 +11,7 @@ import requests
 
 from migrate.cli import main
 from migrate.fetch import net, sources
-from migrate.fetch.fetch import MANIFEST, FetchOptions, SourceError, fetch
+from migrate.fetch.fetching import MANIFEST, FetchOptions, SourceError, fetch
 from migrate.fetch.net import NetOptions
 from migrate.fetch.selection import Selection
 from migrate.fetch.state import STATE_FILE, State

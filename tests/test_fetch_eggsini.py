@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from migrate.cli import main
-from migrate.fetch.fetch import FetchOptions, fetch
+from migrate.fetch.fetching import FetchOptions, fetch
 from migrate.fetch.net import NetOptions
 from migrate.fetch.selection import Selection
 from migrate.galaxy import eggsini

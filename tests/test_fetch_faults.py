@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from migrate.cli import main
-from migrate.fetch.fetch import FetchOptions, fetch
+from migrate.fetch.fetching import FetchOptions, fetch
 from migrate.fetch.net import NetOptions
 from migrate.fetch.selection import Selection
 from migrate.fetch.state import STATE_FILE

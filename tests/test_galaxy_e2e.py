@@ -19,7 +19,8 @@ import pytest
 from packaging.utils import canonicalize_name
 
 from migrate import interpreters
-from migrate.galaxy import eggsini, galaxy
+from migrate.galaxy import eggsini
+from migrate.galaxy import pinned as galaxy
 from migrate.records import parse_manifest
 
 try:

@@ -5,7 +5,8 @@ import os
 
 from migrate.fetch.listing import Link
 from migrate.fetch.selection import Selection, describe_missing, pick_alternative
-from migrate.galaxy import eggsini, galaxy
+from migrate.galaxy import eggsini
+from migrate.galaxy import pinned as galaxy
 from migrate.galaxy.eggsini import parse_target
 from migrate.problems import Problem
 from migrate.records import ChosenTags, EggRecord, Source, WheelFile

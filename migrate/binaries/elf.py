@@ -35,7 +35,7 @@ _EF_ARM_ABI_FLOAT_HARD = 0x400
 # pyelftools picks by the section's type (``iter_symbols``, ``iter_tags``, ``iter_notes``...).
 
 
-def analyse(stream: IO[bytes], path: str) -> BinaryFacts:
+def read_elf(stream: IO[bytes], path: str) -> BinaryFacts:
     """Read an ELF file from a seekable stream; never raises for bad content."""
     try:
         return _read(stream, path)

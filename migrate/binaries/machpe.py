@@ -41,7 +41,7 @@ _PeSection = tuple[int, int, int]  # (virtual address, size in memory, file offs
 _PYTHON_DLL = re.compile(r"^python(?P<major>\d)(?P<minor>\d+)?(_d)?\.dll$", re.I)
 
 
-def analyse(stream: IO[bytes], path: str, kind: str) -> BinaryFacts:
+def read_macho_or_pe(stream: IO[bytes], path: str, kind: str) -> BinaryFacts:
     try:
         if kind == "pe":
             return _pe(stream, path)

@@ -17,9 +17,9 @@ def analyse(stream: IO[bytes], path: str) -> BinaryFacts:
     stream.seek(0)
     kind = sniff_format(head)
     if kind == "elf":
-        return elf.analyse(stream, path)
+        return elf.read_elf(stream, path)
     if kind in ("macho", "pe"):
-        return machpe.analyse(stream, path, kind)
+        return machpe.read_macho_or_pe(stream, path, kind)
     if not head:
         return BinaryFacts(path=path, format="unknown", problem="empty file, not a binary")
     if _looks_like_text(stream):

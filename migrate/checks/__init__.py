@@ -7,19 +7,15 @@ W0xx the file itself, W1xx file name, W2xx zip safety, W3xx RECORD, W4xx METADAT
 W5xx WHEEL, W6xx tags vs binaries, W7xx content smells, W8xx against the source
 egg, W9xx the ``--smoke`` install.
 """
-from importlib import import_module
+from typing import TYPE_CHECKING
 
-# The public names and their modules, imported on first use: ``check`` without
-# ``--smoke`` does not load the smoke test.
-_MODULES = {
-    "check": ("BadManifest", "CheckResult", "check_wheel", "eggs_from_manifest", "find_wheels"),
-    "smoke": ("SmokeResult", "smoke_test"),
-}
-_HOME = {name: module for module, names in _MODULES.items() for name in names}
-__all__ = sorted(_HOME)
+from migrate.exports import lazy_exports
 
+__all__, __getattr__ = lazy_exports(__name__, {
+    "check": ("BadManifest", "CheckResult", "check_wheel", "eggs_from_manifest", "find_wheels",),
+    "smoke": ("SmokeResult", "smoke_test",),
+})
 
-def __getattr__(name: str):
-    if name not in _HOME:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f"{__name__}.{_HOME[name]}"), name)
+if TYPE_CHECKING:  # the same names, for type checkers and readers
+    from migrate.checks.check import BadManifest, CheckResult, check_wheel, eggs_from_manifest, find_wheels
+    from migrate.checks.smoke import SmokeResult, smoke_test

@@ -19,7 +19,7 @@ from migrate.binaries import BinaryFacts
 from migrate.checks.reader import OpenWheel
 from migrate.platforms import FORMAT_OS, OPERATING_SYSTEMS, manylinux_glibc, platform_os_arch
 from migrate.problems import Problem
-from migrate.wheels.tags import manylinux_policy
+from migrate.wheels import manylinux_policy
 
 _PY_ABI = re.compile(r"^cp(?P<ver>\d)(?P<minor>\d+)[dmu]*$")
 

@@ -23,7 +23,7 @@ from migrate.problems import Problem
 
 if TYPE_CHECKING:
     from migrate.checks.smoke import SmokeResult
-    from migrate.wheels.convert import EggFacts
+    from migrate.wheels import EggFacts
 
 CHECKS = (names, zipsafety, record, metadata, wheelinfo, binaries, smells)
 

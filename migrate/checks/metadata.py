@@ -16,7 +16,7 @@ from packaging.version import InvalidVersion, Version
 
 from migrate import problems as P
 from migrate.checks.reader import OpenWheel, UnreadableMember
-from migrate.eggs.egginfo import requirement_key
+from migrate.eggs import requirement_key
 from migrate.problems import Problem
 
 _EXTRA_LEFT = re.compile(r"""\bextra\s*==\s*['"]([^'"]+)['"]""")

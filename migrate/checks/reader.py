@@ -21,10 +21,9 @@ from packaging.utils import BuildTag, InvalidWheelFilename, NormalizedName, cano
 from packaging.version import InvalidVersion, Version
 
 from migrate.binaries import BinaryFacts, analyse
-from migrate.eggs.archive import CHUNK, Limits, is_encrypted, is_symlink
+from migrate.eggs import CHUNK, Limits, is_encrypted, is_symlink
 from migrate.errors import MigrateError
-from migrate.wheels.plan import is_binary
-from migrate.wheels.wheelzip import record_hash
+from migrate.wheels import is_binary, record_hash
 
 _DIST_INFO = re.compile(r"^[^/]+-[^/]+\.dist-info$")
 _DATA = re.compile(r"^[^/]+-[^/]+\.data$")

@@ -18,7 +18,7 @@ from typing import Optional, Union
 from migrate import problems as P
 from migrate.checks.reader import OpenWheel, UnreadableMember
 from migrate.problems import Problem
-from migrate.wheels.wheelzip import record_hash
+from migrate.wheels import record_hash
 
 _SIGNATURES = ("RECORD.jws", "RECORD.p7s")
 _WEAK = {"md5", "sha1", "sha224"}

@@ -15,7 +15,7 @@ from migrate import problems as P
 from migrate.binaries import module_name
 from migrate.checks.reader import OpenWheel, UnreadableMember
 from migrate.problems import Problem
-from migrate.wheels.plan import is_binary, only_declares_namespace, script_interpreter
+from migrate.wheels import is_binary, only_declares_namespace, script_interpreter
 
 _SHEBANG_PY = re.compile(rb"^#![^\n]*python")
 _SCRIPTS = re.compile(r"^[^/]+\.data/scripts/")

@@ -22,12 +22,18 @@ from packaging.version import InvalidVersion, Version
 from migrate import problems as P
 from migrate.checks.metadata import read_metadata
 from migrate.checks.reader import OpenWheel, UnreadableMember
-from migrate.eggs.archive import CHUNK, BrokenEgg, EggArchive, Member
-from migrate.eggs.egginfo import open_egg, requirement_key
+from migrate.eggs import CHUNK, BrokenEgg, EggArchive, Member, open_egg, requirement_key
 from migrate.problems import Problem
-from migrate.wheels.convert import ConversionFailed, ConvertOptions, EggFacts, inspect_egg
-from migrate.wheels.plan import Placement, Plan, rewrite_shebang
-from migrate.wheels.wheelzip import record_hash
+from migrate.wheels import (
+    ConversionFailed,
+    ConvertOptions,
+    EggFacts,
+    Placement,
+    Plan,
+    inspect_egg,
+    record_hash,
+    rewrite_shebang,
+)
 
 
 def check(w: OpenWheel, egg: Union[str, Path], facts: Optional[EggFacts] = None,

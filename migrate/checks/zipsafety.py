@@ -11,7 +11,7 @@ import zipfile
 
 from migrate import problems as P
 from migrate.checks.reader import OpenWheel
-from migrate.eggs.archive import climbs_out, is_absolute, is_encrypted, is_symlink
+from migrate.eggs import climbs_out, is_absolute, is_encrypted, is_symlink
 from migrate.problems import Problem
 
 

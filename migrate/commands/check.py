@@ -9,11 +9,11 @@ from packaging.version import Version
 
 from migrate import interpreters
 from migrate import problems as P
-from migrate.checks.check import BadManifest, CheckResult, check_wheel, eggs_from_manifest, find_wheels
+from migrate.checks import BadManifest, CheckResult, check_wheel, eggs_from_manifest, find_wheels
 from migrate.commands.common import default_jobs, print_json
 from migrate.commands.progress import progress
 from migrate.parallel import parallel_map
-from migrate.wheels.convert import ConversionFailed, inspect_egg
+from migrate.wheels import ConversionFailed, inspect_egg
 
 
 def register(sub) -> None:
@@ -104,7 +104,7 @@ def _sources(args, wheels: list[Path], errors: list[str]) -> dict[Path, Path]:
 
 
 def _smoke(args, results: list[CheckResult]) -> tuple[list[CheckResult], list[str]]:
-    from migrate.checks.smoke import smoke_test
+    from migrate.checks import smoke_test
 
     errors: list[str] = []
     extra: list[str] = []

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from migrate.wheels.tags import PLATFORM_MODES, TagOptions
+from migrate.wheels import PLATFORM_MODES, TagOptions
 
 
 def find_eggs(arguments: Iterable[str]) -> tuple[list[Path], list[str]]:

@@ -8,8 +8,8 @@ from pathlib import Path
 from migrate.commands.common import add_tag_options, default_jobs, find_eggs, print_json, tag_options
 from migrate.commands.progress import progress
 from migrate.parallel import parallel_map
-from migrate.run.report import result_record
-from migrate.wheels.convert import ConvertOptions, ConvertResult, convert_egg
+from migrate.run import result_record
+from migrate.wheels import ConvertOptions, ConvertResult, convert_egg
 
 
 def register(sub) -> None:
@@ -61,7 +61,7 @@ def run(args) -> int:
 
 def _repair(results: list[ConvertResult], dest: Path) -> dict[str, str]:
     """{linux wheel: repaired wheel} for the wheels `auditwheel repair` can make manylinux."""
-    from migrate.wheels.repair import find_tools, repair_wheel
+    from migrate.wheels import find_tools, repair_wheel
 
     todo = [r.wheel for r in results if r.wheel is not None and r.tags is not None and r.tags.repairable]
     if not todo:

@@ -8,10 +8,19 @@ from typing import Optional
 
 from migrate.commands.common import print_json
 from migrate.commands.progress import bar, on_terminal
-from migrate.fetch.fetch import MANIFEST, FetchOptions, FetchReport, SourceError, fetch
-from migrate.fetch.net import NetOptions
-from migrate.fetch.results import FAILED, MISSING, SKIPPED, Progress
-from migrate.fetch.selection import Selection
+from migrate.fetch import (
+    FAILED,
+    MANIFEST,
+    MISSING,
+    SKIPPED,
+    FetchOptions,
+    FetchReport,
+    NetOptions,
+    Progress,
+    Selection,
+    SourceError,
+    fetch,
+)
 from migrate.galaxy import eggsini
 
 DESCRIPTION = """\

@@ -4,8 +4,8 @@ from __future__ import annotations
 import sys
 
 from migrate.commands.common import add_tag_options, find_eggs, print_json, tag_options
-from migrate.run.report import describe, facts_record
-from migrate.wheels.convert import ConversionFailed, ConvertOptions, inspect_egg
+from migrate.run import describe, facts_record
+from migrate.wheels import ConversionFailed, ConvertOptions, inspect_egg
 
 
 def register(sub) -> None:

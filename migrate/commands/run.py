@@ -64,9 +64,9 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from migrate.galaxy import eggsini
-    from migrate.run.pipeline import RunOptions
-    from migrate.run.pipeline import run as run_pipeline
-    from migrate.wheels.convert import ConvertOptions
+    from migrate.run import RunOptions
+    from migrate.run import run as run_pipeline
+    from migrate.wheels import ConvertOptions
 
     if args.jobs < 1:
         return _usage("-j must be at least 1")

@@ -2,20 +2,57 @@
 and EGG-INFO (:mod:`egginfo`). Takes an egg file or folder; gives ``EggName``,
 ``EggArchive`` and ``EggInfo``.
 """
-from importlib import import_module
+from typing import TYPE_CHECKING
 
-# The public names and their modules, imported on first use: ``fetch`` reads egg
-# names and should not pay for loading pkginfo.
-_MODULES = {
-    "names": ("EggName", "InvalidEggName", "dist_info_name", "parse", "pep440_version"),
-    "archive": ("BrokenEgg", "EggArchive", "FolderEgg", "Limits", "Member", "UnsafeEgg", "ZipEgg"),
-    "egginfo": ("EggInfo", "Metadata", "open_egg", "read_egg_info", "requirement_key", "with_extra_requirements"),
-}
-_HOME = {name: module for module, names in _MODULES.items() for name in names}
-__all__ = sorted(_HOME)
+from migrate.exports import lazy_exports
 
+__all__, __getattr__ = lazy_exports(__name__, {
+    "archive": (
+        "BrokenEgg", "CHUNK", "EggArchive", "FolderEgg", "Limits", "Member", "UnsafeEgg", "ZipEgg", "climbs_out",
+        "is_absolute", "is_encrypted", "is_symlink",
+    ),
+    "egginfo": (
+        "EggInfo", "Metadata", "open_egg", "parse_entry_points", "read_egg_info", "requirement_key",
+        "with_extra_requirements",
+    ),
+    "names": (
+        "EggName", "EggParts", "InvalidEggName", "dist_info_name", "egg_parts", "parse", "pep440_version",
+        "same_version", "split_ucs",
+    ),
+})
 
-def __getattr__(name: str):
-    if name not in _HOME:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f"{__name__}.{_HOME[name]}"), name)
+if TYPE_CHECKING:  # the same names, for type checkers and readers
+    from migrate.eggs.archive import (
+        CHUNK,
+        BrokenEgg,
+        EggArchive,
+        FolderEgg,
+        Limits,
+        Member,
+        UnsafeEgg,
+        ZipEgg,
+        climbs_out,
+        is_absolute,
+        is_encrypted,
+        is_symlink,
+    )
+    from migrate.eggs.egginfo import (
+        EggInfo,
+        Metadata,
+        open_egg,
+        parse_entry_points,
+        read_egg_info,
+        requirement_key,
+        with_extra_requirements,
+    )
+    from migrate.eggs.names import (
+        EggName,
+        EggParts,
+        InvalidEggName,
+        dist_info_name,
+        egg_parts,
+        parse,
+        pep440_version,
+        same_version,
+        split_ucs,
+    )

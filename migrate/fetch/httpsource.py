@@ -13,7 +13,7 @@ from urllib.parse import quote, urljoin, urlsplit
 import requests
 from packaging.utils import canonicalize_name
 
-from migrate.eggs.names import egg_parts
+from migrate.eggs import egg_parts
 from migrate.fetch.listing import Link, Listing, Skip, SourceError, check_filename
 from migrate.fetch.net import HTTPStatus, NetError, NetOptions, get_page
 from migrate.fetch.pages import Folder, Scope, html_page, is_json, json_files, json_projects

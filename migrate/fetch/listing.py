@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
-from migrate.eggs.names import InvalidEggName, egg_parts
+from migrate.eggs import InvalidEggName, egg_parts
 from migrate.errors import MigrateError
 
 

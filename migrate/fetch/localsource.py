@@ -10,7 +10,7 @@ from typing import Optional
 
 from packaging.utils import canonicalize_name
 
-from migrate.eggs.names import egg_parts
+from migrate.eggs import egg_parts
 from migrate.fetch.listing import Link, Listing, Skip, SourceError, check_filename, first_per_name
 
 

@@ -14,10 +14,9 @@ from typing import Optional, Sequence
 
 from packaging.utils import canonicalize_name
 
-from migrate.eggs import names
-from migrate.eggs.names import EggParts, egg_parts, same_version, split_ucs
+from migrate.eggs import EggParts, egg_parts, names, same_version, split_ucs
 from migrate.fetch.listing import Link
-from migrate.galaxy.eggsini import EggsIni, EggTarget, Wanted, parse_target, platform_note
+from migrate.galaxy import EggsIni, EggTarget, Wanted, parse_target, platform_note
 
 DEFAULT_GALAXY_PLATFORM = "linux-x86_64-ucs4"
 

@@ -4,20 +4,40 @@ Galaxy-style ``pinned-requirements.txt`` (:mod:`galaxy`).
 
 The names below load their module on first use (fetch reads eggs.ini without the writer).
 """
-import importlib
+from typing import TYPE_CHECKING
 
-_HOMES = {
-    "EggPin": "eggsini", "EggsIni": "eggsini", "EggTarget": "eggsini", "InvalidTarget": "eggsini",
-    "Wanted": "eggsini", "egg_filename": "eggsini", "fold_key": "eggsini", "parse": "eggsini",
-    "parse_target": "eggsini", "parse_text": "eggsini", "platform_note": "eggsini",
-    "InvalidEggsIni": "inifile",
-    "FILENAME": "galaxy", "GalaxyPin": "galaxy", "GalaxyPins": "galaxy", "Unpinned": "galaxy",
-    "pins_for": "galaxy", "render": "galaxy", "write_pinned_requirements": "galaxy",
-}
-__all__ = sorted(_HOMES)  # noqa: PLE0605 - the names are the keys above
+from migrate.exports import lazy_exports
 
+__all__, __getattr__ = lazy_exports(__name__, {
+    "eggsini": (
+        "EggPin", "EggTarget", "EggsIni", "InvalidTarget", "Wanted", "egg_filename", "fold_key", "parse",
+        "parse_target", "parse_text", "platform_note",
+    ),
+    "pinned": ("FILENAME", "GalaxyPin", "GalaxyPins", "Unpinned", "pins_for", "render", "write_pinned_requirements",),
+    "inifile": ("InvalidEggsIni",),
+})
 
-def __getattr__(name: str):
-    if name not in _HOMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
+if TYPE_CHECKING:  # the same names, for type checkers and readers
+    from migrate.galaxy.eggsini import (
+        EggPin,
+        EggsIni,
+        EggTarget,
+        InvalidTarget,
+        Wanted,
+        egg_filename,
+        fold_key,
+        parse,
+        parse_target,
+        parse_text,
+        platform_note,
+    )
+    from migrate.galaxy.inifile import InvalidEggsIni
+    from migrate.galaxy.pinned import (
+        FILENAME,
+        GalaxyPin,
+        GalaxyPins,
+        Unpinned,
+        pins_for,
+        render,
+        write_pinned_requirements,
+    )

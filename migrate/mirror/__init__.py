@@ -48,11 +48,25 @@ file-system helpers), ``pool`` (the process pool and its workers), ``wheels`` (r
 its METADATA), ``distro`` (distro tags, re-tagging) and ``pages`` (rendering). ``uploading`` is
 the other way out.
 """
-from migrate.mirror.distro import is_distro_platform
-from migrate.mirror.layout import MirrorError, index_url
-from migrate.mirror.pages import render_project, render_root
-from migrate.mirror.publishing import PublishReport, publish
-from migrate.mirror.uploading import UploadResult, upload
+from typing import TYPE_CHECKING
 
-__all__ = ["MirrorError", "PublishReport", "UploadResult", "index_url", "is_distro_platform", "publish",
-           "render_project", "render_root", "upload"]
+from migrate.exports import lazy_exports
+
+__all__, __getattr__ = lazy_exports(__name__, {
+    "distro": ("is_distro_platform",),
+    "files": ("stored_paths",),
+    "layout": ("MirrorError", "index_url",),
+    "pages": ("render_project", "render_root",),
+    "publishing": ("PublishReport", "publish",),
+    "state": ("STATE_DIR",),
+    "uploading": ("UploadResult", "upload",),
+})
+
+if TYPE_CHECKING:  # the same names, for type checkers and readers
+    from migrate.mirror.distro import is_distro_platform
+    from migrate.mirror.files import stored_paths
+    from migrate.mirror.layout import MirrorError, index_url
+    from migrate.mirror.pages import render_project, render_root
+    from migrate.mirror.publishing import PublishReport, publish
+    from migrate.mirror.state import STATE_DIR
+    from migrate.mirror.uploading import UploadResult, upload

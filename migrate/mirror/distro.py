@@ -44,7 +44,7 @@ def distro_of(platform_tag: str) -> Optional[str]:
 
 def retag(data: bytes, filename: str) -> tuple[str, bytes]:
     """(new file name, wheel bytes): platform ``linux_<arch>_<distro>`` -> ``linux_<arch>``; WHEEL, RECORD updated."""
-    from migrate.wheels.wheelzip import WheelZipWriter, record_hash
+    from migrate.wheels import WheelZipWriter, record_hash
 
     def plain(platform: str) -> str:
         m = _DISTRO_TAG.match(platform)

@@ -22,7 +22,7 @@ from urllib.parse import urlparse, urlunparse
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
 from migrate import __version__
-from migrate.wheels.wheelfile import read_metadata
+from migrate.wheels import read_metadata
 
 # METADATA header -> form field (twine's _RAW_TO_PACKAGE_METADATA, by header name)
 _FIELDS = {

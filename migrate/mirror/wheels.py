@@ -22,7 +22,7 @@ from migrate.errors import MigrateError
 from migrate.fsutil import file_sha256
 from migrate.mirror.distro import distro_of
 from migrate.mirror.state import UNSAFE
-from migrate.wheels.wheelfile import WheelMetadataError, read_metadata
+from migrate.wheels import WheelMetadataError, read_metadata
 
 _IN_MEMORY = 32 * 1024 * 1024
 

@@ -2,15 +2,23 @@
 resolvelib for the target's tags and marker environment: :mod:`target`, :mod:`index` (reading the
 mirror), :mod:`provider` (``pin()``), :mod:`inputs` (-r files, eggs.ini), :mod:`writers`.
 """
-from migrate.pins.errors import PinError, Unresolvable
-from migrate.pins.index import Index, IndexFile
-from migrate.pins.inputs import read_eggs_ini, read_requirements_file
-from migrate.pins.provider import Candidate, Pin, PinResult, Provider, Root, explain, pin
-from migrate.pins.target import Target, default_abi, expand_platforms
-from migrate.pins.writers import render_pylock, render_requirements, write_pylock, write_requirements
+from typing import TYPE_CHECKING
 
-__all__ = [
-    "Candidate", "Index", "IndexFile", "Pin", "PinError", "PinResult", "Provider", "Root", "Target", "Unresolvable",
-    "default_abi", "expand_platforms", "explain", "pin", "read_eggs_ini", "read_requirements_file", "render_pylock",
-    "render_requirements", "write_pylock", "write_requirements",
-]
+from migrate.exports import lazy_exports
+
+__all__, __getattr__ = lazy_exports(__name__, {
+    "errors": ("PinError", "Unresolvable",),
+    "index": ("Index", "IndexFile",),
+    "inputs": ("read_eggs_ini", "read_requirements_file",),
+    "provider": ("Candidate", "Pin", "PinResult", "Provider", "Root", "explain", "pin",),
+    "target": ("Target", "default_abi", "expand_platforms",),
+    "writers": ("render_pylock", "render_requirements", "write_pylock", "write_requirements",),
+})
+
+if TYPE_CHECKING:  # the same names, for type checkers and readers
+    from migrate.pins.errors import PinError, Unresolvable
+    from migrate.pins.index import Index, IndexFile
+    from migrate.pins.inputs import read_eggs_ini, read_requirements_file
+    from migrate.pins.provider import Candidate, Pin, PinResult, Provider, Root, explain, pin
+    from migrate.pins.target import Target, default_abi, expand_platforms
+    from migrate.pins.writers import render_pylock, render_requirements, write_pylock, write_requirements

@@ -15,9 +15,9 @@ from urllib.request import url2pathname
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import Version
 
-from migrate.fetch.links import page_anchors, parse_sha256
+from migrate.fetch import page_anchors, parse_sha256
 from migrate.pins.errors import PinError
-from migrate.wheels.wheelfile import WheelMetadataError, read_metadata
+from migrate.wheels import WheelMetadataError, read_metadata
 
 
 @dataclass(frozen=True)

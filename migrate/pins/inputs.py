@@ -45,7 +45,7 @@ def read_eggs_ini(path: Union[str, Path],
     converter does (``names.pep440_version``: a ``[tags]`` suffix becomes a local
     version). Eggs in ``[general] no_auto`` were optional in Galaxy: left out, noted.
     """
-    from migrate.eggs.names import pep440_version
+    from migrate.eggs import pep440_version
     from migrate.galaxy import eggsini
 
     try:

@@ -5,22 +5,36 @@ report.txt. :mod:`pipeline` orders the stages (fetching, converting, publishing,
 The names below load their module on first use: ``convert`` and ``inspect`` import
 ``migrate.run.report`` and should not pay for the whole run (fetch, mirror, pins).
 """
-import importlib
+from typing import TYPE_CHECKING
 
-_HOMES = {
-    "run": "pipeline", "TEMP_NAMES": "pipeline",
-    "RunOptions": "stage", "RunReport": "stage", "RunContext": "stage", "Bar": "stage", "Bars": "stage",
-    "Busy": "runstate", "RunLock": "runstate", "KILL_ENV": "runstate", "KILL_POINTS": "runstate",
-    "NoSource": "fetching", "SAMPLE": "fetching", "SAMPLE_EGGS_INI": "fetching", "source_for": "fetching",
-    "default_target": "pinning",
-    "egg_record": "manifest", "failed_record": "manifest", "skipped_record": "manifest", "source_of": "manifest",
-    "write_manifest": "manifest", "render_report": "manifest", "write_report": "manifest",
-    "result_record": "report", "describe": "report",
-}
-__all__ = sorted(_HOMES)  # noqa: PLE0605 - the names are the keys above
+from migrate.exports import lazy_exports
 
+__all__, __getattr__ = lazy_exports(__name__, {
+    "fetching": ("NoSource", "SAMPLE", "SAMPLE_EGGS_INI", "source_for",),
+    "manifest": (
+        "egg_record", "failed_record", "render_report", "skipped_record", "source_of", "write_manifest",
+        "write_report",
+    ),
+    "pinning": ("default_target",),
+    "pipeline": ("TEMP_NAMES", "run",),
+    "report": ("describe", "facts_record", "result_record",),
+    "runstate": ("Busy", "KILL_ENV", "KILL_POINTS", "RunLock",),
+    "stage": ("Bar", "Bars", "RunContext", "RunOptions", "RunReport",),
+})
 
-def __getattr__(name: str):
-    if name not in _HOMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
+if TYPE_CHECKING:  # the same names, for type checkers and readers
+    from migrate.run.fetching import SAMPLE, SAMPLE_EGGS_INI, NoSource, source_for
+    from migrate.run.manifest import (
+        egg_record,
+        failed_record,
+        render_report,
+        skipped_record,
+        source_of,
+        write_manifest,
+        write_report,
+    )
+    from migrate.run.pinning import default_target
+    from migrate.run.pipeline import TEMP_NAMES, run
+    from migrate.run.report import describe, facts_record, result_record
+    from migrate.run.runstate import KILL_ENV, KILL_POINTS, Busy, RunLock
+    from migrate.run.stage import Bar, Bars, RunContext, RunOptions, RunReport

@@ -10,13 +10,13 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from migrate.fetch.results import Result
+from migrate.fetch import Result
 from migrate.parallel import parallel_map
 from migrate.records import CONVERTED, FAILED, SKIPPED, EggRecord, Source
 from migrate.run import wheelstore
 from migrate.run.runstate import checkpoint, write_json
 from migrate.run.stage import RunContext, since
-from migrate.wheels.convert import ConvertOptions
+from migrate.wheels import ConvertOptions
 
 
 def convert_and_check(ctx: RunContext, fetched: list[tuple[Result, Source]]) -> None:

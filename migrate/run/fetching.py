@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
 from migrate.errors import MigrateError
-from migrate.fetch.results import Progress, Result
+from migrate.fetch import Progress, Result
 from migrate.records import Source
 from migrate.run import manifest
 from migrate.run.stage import Bar, RunContext, RunOptions, since
 
 if TYPE_CHECKING:
-    from migrate.fetch.fetch import FetchReport
-    from migrate.galaxy.eggsini import EggsIni
+    from migrate.fetch import FetchReport
+    from migrate.galaxy import EggsIni
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample-repo"
 SAMPLE_EGGS_INI = SAMPLE.parent / "eggs.ini"
@@ -66,8 +66,7 @@ def fetch_eggs(ctx: RunContext) -> Optional[list[tuple[Result, Source]]]:
 
     None when the source as a whole cannot be read (the run stops there).
     """
-    from migrate.fetch.fetch import FetchOptions, SourceError, fetch
-    from migrate.fetch.selection import Selection
+    from migrate.fetch import FetchOptions, Selection, SourceError, fetch
 
     options, report, say = ctx.options, ctx.report, ctx.say
     started = time.perf_counter()

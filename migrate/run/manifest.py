@@ -15,7 +15,7 @@ from typing import Any, Iterable, Optional
 
 from migrate import __version__
 from migrate import problems as P
-from migrate.eggs.egginfo import parse_entry_points
+from migrate.eggs import parse_entry_points
 from migrate.fsutil import file_sha256, write_atomic
 from migrate.records import (
     CONVERTED,

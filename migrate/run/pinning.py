@@ -19,7 +19,7 @@ from packaging.utils import canonicalize_name, parse_wheel_filename
 
 from migrate import __version__
 from migrate.fsutil import file_sha256
-from migrate.mirror.layout import index_url
+from migrate.mirror import index_url
 from migrate.records import EggRecord
 from migrate.run import runstate
 from migrate.run.publishing import published_fingerprint
@@ -27,7 +27,7 @@ from migrate.run.runstate import checkpoint, read_json, remove, write_json
 from migrate.run.stage import RunContext, RunOptions, since
 
 if TYPE_CHECKING:
-    from migrate.galaxy.eggsini import EggsIni
+    from migrate.galaxy import EggsIni
     from migrate.pins import Root, Target
 
 Roots = Sequence[Union[str, "Root"]]  # requirements to pin: strings or eggs.ini roots
@@ -185,7 +185,7 @@ def _published_roots(roots: list[Root], notes: list[str], records: list[EggRecor
 
 def galaxy_pins(ctx: RunContext, ini: EggsIni) -> None:
     """Galaxy's own format beside requirements.txt (issue 8)."""
-    from migrate.galaxy import galaxy
+    from migrate import galaxy
 
     report, path = ctx.report, ctx.out / galaxy.FILENAME
     try:

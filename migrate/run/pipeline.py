@@ -26,16 +26,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Optional
 
-from migrate.fetch.results import Result
+from migrate.fetch import Result
 from migrate.fsutil import TEMP_NAME
-from migrate.mirror.state import STATE_DIR
+from migrate.mirror import STATE_DIR
 from migrate.records import Source
 from migrate.run import fetching, wheelstore
 from migrate.run.converting import convert_and_check
 from migrate.run.fetching import SAMPLE, SAMPLE_EGGS_INI, NoSource, fetch_eggs, read_eggs_ini
 from migrate.run.pinning import default_target, galaxy_pins, pin_requirements
 from migrate.run.publishing import publish_wheels
-from migrate.run.reporting import write_manifest, write_report
+from migrate.run.reporting import write_run_manifest, write_run_report
 from migrate.run.runstate import KILL_ENV, Busy, RunLock, checkpoint, sweep_temp_files
 from migrate.run.stage import Bars, RunContext, RunOptions, RunReport
 
@@ -79,13 +79,13 @@ def _rest(ctx: RunContext, fetched: list[tuple[Result, Source]]) -> None:
     with _timed(ctx, "publish"):
         publish_wheels(ctx)
     with _timed(ctx, "manifest"):
-        write_manifest(ctx)
+        write_run_manifest(ctx)
     checkpoint("manifest")
     with _timed(ctx, "pin"):
         pin_requirements(ctx)
     if ctx.ini is not None:
         galaxy_pins(ctx, ctx.ini)
-    write_report(ctx)
+    write_run_report(ctx)
     ctx.report.finished = True
     checkpoint("report")
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Optional
 
 from migrate import problems as P
-from migrate.mirror.files import stored_paths
+from migrate.mirror import stored_paths
 from migrate.records import CONVERTED, EggRecord, WheelFile
 from migrate.run import runstate
 from migrate.run.runstate import checkpoint, read_json, remove, write_json

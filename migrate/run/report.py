@@ -4,9 +4,8 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from migrate.binaries import BinaryFacts
-from migrate.eggs.egginfo import EggInfo
-from migrate.wheels.convert import ConvertResult, EggFacts
-from migrate.wheels.tags import WheelTags
+from migrate.eggs import EggInfo
+from migrate.wheels import ConvertResult, EggFacts, WheelTags
 
 
 def tags_record(tags: Optional[WheelTags]) -> Optional[dict[str, Any]]:

@@ -6,16 +6,16 @@ leaves them untouched (times and work counts are never written into them).
 from __future__ import annotations
 
 from migrate.fsutil import write_if_changed
-from migrate.mirror.layout import index_url
+from migrate.mirror import index_url
 from migrate.run import manifest
 from migrate.run.stage import RunContext
 
 
-def write_manifest(ctx: RunContext) -> None:
+def write_run_manifest(ctx: RunContext) -> None:
     write_if_changed(ctx.out / "manifest.json", manifest.manifest_text(ctx.report.records))
 
 
-def write_report(ctx: RunContext) -> None:
+def write_run_report(ctx: RunContext) -> None:
     """report.txt: manifest's summary plus what this run adds (pins target, run errors)."""
     report = ctx.report
     text = manifest.render_report(report.records, mirror=str(report.mirror),

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Callable, Optional
 
 from migrate.records import FAILED, EggRecord
 from migrate.run import manifest
-from migrate.wheels.convert import ConvertOptions
+from migrate.wheels import ConvertOptions
 
 if TYPE_CHECKING:  # not imported at run time: a run without --eggs-ini never reads one
-    from migrate.fetch.fetch import FetchOptions
-    from migrate.galaxy.eggsini import EggsIni
-    from migrate.mirror.publishing import PublishReport
+    from migrate.fetch import FetchOptions
+    from migrate.galaxy import EggsIni
+    from migrate.mirror import PublishReport
 
 STATE = ".state"  # OUT/.state: what each stage finished (docs/run.rst)
 

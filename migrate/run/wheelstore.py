@@ -21,12 +21,12 @@ from typing import Optional
 
 from migrate import __version__
 from migrate import problems as P
-from migrate.checks.check import check_wheel
+from migrate.checks import check_wheel
 from migrate.fsutil import file_sha256
 from migrate.records import CONVERTED, SKIPPED, EggRecord, Source
 from migrate.run import manifest
 from migrate.run.runstate import checkpoint, remove
-from migrate.wheels.convert import ConvertOptions, convert_egg
+from migrate.wheels import ConvertOptions, convert_egg
 
 # The temp names this module gives (``.KEY.tmp-PID`` staging folders, ``.NAME.tmp-PID``
 # links into wheels/): a killed run's leftovers, which the run's sweep removes.

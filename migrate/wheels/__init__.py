@@ -2,22 +2,45 @@
 the zip writer, ``convert_egg`` and ``auditwheel repair``. Takes an egg; gives
 ``EggFacts``, ``WheelTags`` and a ``ConvertResult``.
 """
-from importlib import import_module
+from typing import TYPE_CHECKING
 
-# The public names and their modules, imported on first use: the mirror needs only
-# the zip writer, the commands only the tag options.
-_MODULES = {
-    "convert": ("ConversionFailed", "ConvertOptions", "ConvertResult", "EggFacts", "convert_egg", "inspect_egg",
-                "write_wheel"),
-    "repair": ("RepairResult", "find_tools", "repair_wheel"),
-    "tags": ("PLATFORM_MODES", "TagError", "TagOptions", "WheelTags", "choose"),
-    "wheelzip": ("WheelZipWriter", "record_hash"),
-}
-_HOME = {name: module for module, names in _MODULES.items() for name in names}
-__all__ = sorted(_HOME)
+from migrate.exports import lazy_exports
 
+__all__, __getattr__ = lazy_exports(__name__, {
+    "convert": (
+        "ConversionFailed", "ConvertOptions", "ConvertResult", "EggFacts", "convert_egg", "inspect_egg",
+        "write_wheel",
+    ),
+    "plan": ("Placement", "Plan", "is_binary", "only_declares_namespace", "rewrite_shebang", "script_interpreter",),
+    "repair": ("RepairResult", "find_tools", "repair_wheel",),
+    "tags.chooser": ("choose",),
+    "tags.manylinux": ("manylinux_policy",),
+    "tags.values": ("PLATFORM_MODES", "TagError", "TagOptions", "WheelTags",),
+    "wheelfile": ("WheelMetadataError", "read_metadata",),
+    "wheelzip": ("WheelZipWriter", "record_hash",),
+})
 
-def __getattr__(name: str):
-    if name not in _HOME:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f"{__name__}.{_HOME[name]}"), name)
+if TYPE_CHECKING:  # the same names, for type checkers and readers
+    from migrate.wheels.convert import (
+        ConversionFailed,
+        ConvertOptions,
+        ConvertResult,
+        EggFacts,
+        convert_egg,
+        inspect_egg,
+        write_wheel,
+    )
+    from migrate.wheels.plan import (
+        Placement,
+        Plan,
+        is_binary,
+        only_declares_namespace,
+        rewrite_shebang,
+        script_interpreter,
+    )
+    from migrate.wheels.repair import RepairResult, find_tools, repair_wheel
+    from migrate.wheels.tags.chooser import choose
+    from migrate.wheels.tags.manylinux import manylinux_policy
+    from migrate.wheels.tags.values import PLATFORM_MODES, TagError, TagOptions, WheelTags
+    from migrate.wheels.wheelfile import WheelMetadataError, read_metadata
+    from migrate.wheels.wheelzip import WheelZipWriter, record_hash

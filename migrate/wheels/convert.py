@@ -18,9 +18,22 @@ from packaging.version import InvalidVersion
 
 from migrate import problems as P
 from migrate.binaries import BinaryFacts, analyse
-from migrate.eggs.archive import CHUNK, BrokenEgg, EggArchive, Limits, Member
-from migrate.eggs.egginfo import EggInfo, open_egg, read_egg_info, with_extra_requirements
-from migrate.eggs.names import EggName, InvalidEggName, dist_info_name, parse, pep440_version
+from migrate.eggs import (
+    CHUNK,
+    BrokenEgg,
+    EggArchive,
+    EggInfo,
+    EggName,
+    InvalidEggName,
+    Limits,
+    Member,
+    dist_info_name,
+    open_egg,
+    parse,
+    pep440_version,
+    read_egg_info,
+    with_extra_requirements,
+)
 from migrate.errors import MigrateError
 from migrate.fsutil import atomic_writer
 from migrate.problems import Problem

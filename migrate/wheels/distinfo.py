@@ -11,7 +11,7 @@ import io
 from typing import Iterable, Optional
 
 from migrate import __version__
-from migrate.eggs.egginfo import EggInfo
+from migrate.eggs import EggInfo
 from migrate.wheels.tags import WheelTags
 from migrate.wheels.wheelzip import Written
 

@@ -23,8 +23,7 @@ from typing import Optional
 
 from migrate import problems as P
 from migrate.binaries import module_name
-from migrate.eggs.archive import EggArchive, Member
-from migrate.eggs.egginfo import EggInfo
+from migrate.eggs import EggArchive, EggInfo, Member
 from migrate.problems import Problem
 
 BINARY_SUFFIXES = (".so", ".pyd", ".dylib", ".dll")

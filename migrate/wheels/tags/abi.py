@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from migrate import problems as P
 from migrate.binaries import BinaryFacts
-from migrate.eggs.names import EggName
+from migrate.eggs import EggName
 from migrate.problems import Problem
 from migrate.wheels.tags.values import TagError, TagOptions
 

@@ -10,7 +10,7 @@ from typing import Iterable
 
 from migrate import problems as P
 from migrate.binaries import BinaryFacts
-from migrate.eggs.names import EggName
+from migrate.eggs import EggName
 from migrate.problems import Problem
 from migrate.wheels.tags.abi import choose_abi
 from migrate.wheels.tags.platform import choose_platform

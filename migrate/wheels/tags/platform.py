@@ -13,7 +13,7 @@ from typing import Optional
 
 from migrate import problems as P
 from migrate.binaries import FORMAT_NAMES, BinaryFacts
-from migrate.eggs.names import EggName
+from migrate.eggs import EggName
 from migrate.platforms import FORMAT_OS, OPERATING_SYSTEMS, canonical_arch, tag_safe
 from migrate.problems import Problem
 from migrate.wheels.tags.distro import build_distro

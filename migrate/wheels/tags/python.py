@@ -13,7 +13,7 @@ from typing import Optional
 
 from migrate import problems as P
 from migrate.binaries import BinaryFacts, init_symbol, python_from_dll
-from migrate.eggs.names import EggName
+from migrate.eggs import EggName
 from migrate.problems import Problem
 from migrate.wheels.tags.values import TagError, TagOptions
 

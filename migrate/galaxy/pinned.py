@@ -20,8 +20,7 @@ from packaging.utils import canonicalize_name, parse_wheel_filename
 
 from migrate import __version__
 from migrate import problems as P
-from migrate.eggs import names
-from migrate.eggs.names import egg_parts, same_version
+from migrate.eggs import egg_parts, names, same_version
 from migrate.fsutil import write_if_changed
 from migrate.galaxy.eggsini import EggPin, EggsIni
 from migrate.records import FAILED, EggRecord, WheelFile

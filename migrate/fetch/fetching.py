@@ -21,7 +21,7 @@ import requests
 from packaging.utils import canonicalize_name
 
 from migrate import problems
-from migrate.eggs.names import egg_parts
+from migrate.eggs import egg_parts
 from migrate.fetch.download import DEFAULT_MAX_BYTES, Downloader
 from migrate.fetch.httpsource import HttpSource
 from migrate.fetch.listing import Link, Listing, Skip, SourceError
@@ -31,7 +31,7 @@ from migrate.fetch.selection import Selection, describe_missing, keep, pick_alte
 from migrate.fetch.sources import Source, open_source
 from migrate.fetch.state import State
 from migrate.fsutil import fsync_dir, write_atomic
-from migrate.galaxy.eggsini import Wanted, fold_key
+from migrate.galaxy import Wanted, fold_key
 from migrate.parallel import thread_map
 
 MANIFEST = "fetch-manifest.json"

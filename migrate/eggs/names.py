@@ -65,11 +65,6 @@ class EggName:
     def py_major(self) -> Optional[int]:
         return int(self.pyver.split(".")[0]) if self.pyver else None
 
-    @property
-    def version_was_changed(self) -> bool:
-        """True when normalising the version changed more than spelling."""
-        return self.version_raw is not None and self.version != self.version_raw
-
 
 def strip_egg_suffix(filename: str) -> str:
     """``Foo-1.0-py2.7.egg`` -> ``Foo-1.0-py2.7``; folders and files alike."""

@@ -75,12 +75,6 @@ class State:
     def record(self, filename: str, entry: Entry) -> None:
         self._change({"kind": "egg", "name": filename, **entry})
 
-    def forget(self, filename: str) -> None:
-        with self._lock:
-            known = filename in self.eggs
-        if known:
-            self._change({"kind": "forget", "name": filename})
-
     def get_partial(self, filename: str) -> Optional[Entry]:
         with self._lock:
             entry = self.partial.get(filename)

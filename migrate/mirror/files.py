@@ -31,66 +31,66 @@ class Placer:
         self.dirs: set[str] = set()
         self.meta_first: dict[str, str] = {}  # metadata sha256 -> the first .metadata file placed with those bytes
 
-    def place_metadata(self, target: str, found: Wheel) -> None:
+    def place_metadata(self, dest: str, found: Wheel) -> None:
         """``<wheel>.metadata``: a hard link of an equal one placed this run (a release's wheels usually
         share METADATA, and a link costs a fifth of a new file), else a new file."""
         first = self.meta_first.get(found.metadata_sha256)
         if first is not None:
             try:
-                os.link(first, target)
+                os.link(first, dest)
                 return
             except OSError:  # the name is taken, or too many links: as below
                 pass
         try:
-            self.new_file(target, found.metadata)
+            self.new_file(dest, found.metadata)
         except FileExistsError:
             try:
-                same = read(target) == found.metadata
+                same = read(dest) == found.metadata
             except OSError:
                 same = False
             if not same:  # a torn leftover of an interrupted run: the wheel beside it is ours
-                with atomic_writer(target) as fp:
+                with atomic_writer(dest) as fp:
                     fp.write(found.metadata)
         if first is None:
-            self.meta_first[found.metadata_sha256] = target
+            self.meta_first[found.metadata_sha256] = dest
 
-    def place(self, target: str, data: Optional[bytes], source: Optional[str], sha: str) -> bool:
-        """Create ``target`` (a hard link with --link, else a copy); False when that name is taken."""
+    def place(self, dest: str, data: Optional[bytes], source: Optional[str], sha: str) -> bool:
+        """Create ``dest`` (a hard link with --link, else a copy); False when that name is taken."""
         try:
-            return self._try_place(target, data, source, sha)
+            return self._try_place(dest, data, source, sha)
         except FileNotFoundError:
-            folder = os.path.dirname(target)
+            folder = os.path.dirname(dest)
             os.makedirs(folder, exist_ok=True)
             self.dirs.update((folder, os.path.dirname(folder)))
         try:
-            return self._try_place(target, data, source, sha)
+            return self._try_place(dest, data, source, sha)
         except FileNotFoundError:
             raise BadWheel("cannot read (it vanished while being published)") from None
 
-    def _try_place(self, target: str, data: Optional[bytes], source: Optional[str], sha: str) -> bool:
+    def _try_place(self, dest: str, data: Optional[bytes], source: Optional[str], sha: str) -> bool:
         try:
             if self.link and source is not None:
                 try:
-                    os.link(source, target)
+                    os.link(source, dest)
                     return True
                 except FileExistsError:
                     raise
                 except FileNotFoundError:
-                    if data is None or not os.path.isdir(os.path.dirname(target)):
+                    if data is None or not os.path.isdir(os.path.dirname(dest)):
                         raise
                     # the source is gone but its bytes are here: copy them
                 except OSError:
                     pass  # another file system, no permission, too many links: copy
             if data is None:
                 assert source is not None, "a wheel not held in memory is copied from its file"
-                self._copy(source, target, sha)
+                self._copy(source, dest, sha)
             else:
-                self.new_file(target, data)
+                self.new_file(dest, data)
             return True
         except FileExistsError:
             return False
 
-    def _copy(self, source: str, target: str, sha: str) -> None:
+    def _copy(self, source: str, dest: str, sha: str) -> None:
         """Copy a wheel too large for memory, checking that the bytes are the ones hashed."""
         def chunks():
             h = hashlib.sha256()
@@ -101,15 +101,15 @@ class Placer:
             if h.hexdigest() != sha:
                 raise BadWheel("changed while being published; publish again")
 
-        self.write_new(target, chunks())
+        self.write_new(dest, chunks())
 
-    def new_file(self, target: str, data: bytes) -> None:
+    def new_file(self, dest: str, data: bytes) -> None:
         """Create a file that no index refers to yet; FileExistsError when the name is taken."""
-        self.write_new(target, (data,))
+        self.write_new(dest, (data,))
 
-    def write_new(self, target: str, chunks: Iterable[bytes]) -> None:
+    def write_new(self, dest: str, chunks: Iterable[bytes]) -> None:
         """Write ``chunks`` to a file that must not exist yet; on any failure it is removed."""
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+        fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
         try:
             for chunk in chunks:
                 view = memoryview(chunk)
@@ -117,10 +117,10 @@ class Placer:
                     view = view[os.write(fd, view):]
         except BaseException:
             os.close(fd)
-            os.unlink(target)
+            os.unlink(dest)
             raise
         os.close(fd)
-        self.files.append(target)
+        self.files.append(dest)
 
 
 # ---------------------------------------------------------------- file-system helpers
@@ -132,11 +132,11 @@ def sha256_or_none(path: str) -> Optional[str]:
         return None
 
 
-def point(link: Path, target: str) -> None:
-    """Atomically make ``link`` a symlink to ``target`` (rename over the old one)."""
+def point(link: Path, dest: str) -> None:
+    """Atomically make ``link`` a symlink to ``dest`` (rename over the old one)."""
     tmp = link.with_name(f".{link.name}.tmp-{os.getpid()}")
     unlink(tmp)
-    os.symlink(target, tmp)
+    os.symlink(dest, tmp)
     os.replace(tmp, link)
 
 
@@ -177,22 +177,22 @@ def overwrite(path: str, data: bytes) -> None:
         os.close(fd)
 
 
-def replace_symlink(path: str, target: str) -> None:
+def replace_symlink(path: str, dest: str) -> None:
     try:
-        os.symlink(target, path)
+        os.symlink(dest, path)
     except FileExistsError:
         remove(path)
-        os.symlink(target, path)
+        os.symlink(dest, path)
 
 
-def ensure_symlink(path: str, target: str) -> None:
+def ensure_symlink(path: str, dest: str) -> None:
     try:
-        if os.readlink(path) == target:
+        if os.readlink(path) == dest:
             return
     except OSError:
         pass
     remove(path)
-    os.symlink(target, path)
+    os.symlink(dest, path)
 
 
 def sync(root: Path, files: Sequence[str] = (), dirs: Iterable[str] = ()) -> None:

@@ -50,14 +50,14 @@ class Claims:
                 if self.claimed[rel] == sha:
                     return rel
                 continue
-            target = f"{self.root}/{rel}"
-            placed = self.placer.place(target, data, source, sha) or sha256_or_none(target) == sha
+            dest = f"{self.root}/{rel}"
+            placed = self.placer.place(dest, data, source, sha) or sha256_or_none(dest) == sha
             if not placed and rel not in self._live_paths():  # a torn or stale leftover: no index uses it
-                unlink(target)
-                placed = self.placer.place(target, data, source, sha)
+                unlink(dest)
+                placed = self.placer.place(dest, data, source, sha)
             if placed:
                 self.claimed[rel] = sha
-                self.placer.place_metadata(target + ".metadata", found)
+                self.placer.place_metadata(dest + ".metadata", found)
                 return rel
         raise BadWheel(f"three other files named {filename} are in the way in {folder}/")
 

@@ -111,13 +111,13 @@ def repair_wheel(wheel, dest_dir, tools: Optional[Tools] = None, keep_original: 
         if proc.returncode != 0 or len(made) != 1:
             last = (proc.stderr.strip() or proc.stdout.strip() or "no output").splitlines()[-1]
             return RepairResult(str(wheel), None, f"{wheel.name}: auditwheel repair failed: {last}")
-        target = dest / made[0].name
+        repaired = dest / made[0].name
         with open(made[0], "rb") as fp:
             os.fsync(fp.fileno())
         os.chmod(made[0], 0o644)
-        os.replace(made[0], target)
-        if not keep_original and target.resolve() != wheel.resolve():
+        os.replace(made[0], repaired)
+        if not keep_original and repaired.resolve() != wheel.resolve():
             wheel.unlink(missing_ok=True)
-        return RepairResult(str(wheel), str(target), f"{wheel.name}: repaired -> {target.name}")
+        return RepairResult(str(wheel), str(repaired), f"{wheel.name}: repaired -> {repaired.name}")
     finally:
         shutil.rmtree(work, ignore_errors=True)

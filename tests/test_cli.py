@@ -122,3 +122,13 @@ def test_convert_quiet_says_only_the_final_line_and_verbose_the_reasons(tmp_path
     assert cli(["convert", egg, "-d", str(tmp_path / "c"), "-v"]) == 0
     verbose = capsys.readouterr().out
     assert "        python: " in verbose and "        platform: " in verbose
+
+
+def test_publish_quiet_and_verbose(fixture_wheels, tmp_path, capsys):
+    wheel = Path(fixture_wheels["purepkg-1.0-py3.10.egg"].wheel)
+    assert cli(["publish", str(wheel), "-o", str(tmp_path / "m"), "-v"]) == 0
+    verbose = capsys.readouterr().err
+    assert f"  read    {wheel.name}\n" in verbose and "use it: pip install" in verbose
+    assert cli(["publish", str(wheel), "-o", str(tmp_path / "q"), "-q"]) == 0
+    quiet = capsys.readouterr().err.splitlines()
+    assert len(quiet) == 1 and quiet[0].startswith("published 1 wheels")

@@ -106,3 +106,14 @@ def test_run_repair_publishes_and_pins_the_repaired_wheel(tmp_path):
     assert (tmp_path / "out" / "mirror" / "simple" / "cext" / "index.html").read_text().count(record.wheel.filename)
     plain = run(RunOptions(out=tmp_path / "plain", source=str(source), jobs=1))
     assert plain.records[0].wheel.filename == "cext-1.0-cp36-cp36m-linux_x86_64.whl"
+
+
+def test_run_upload_that_cannot_start_stops_before_anything_is_written(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "out"
+    assert cli(["run", "-o", str(out), "--upload", "ftp://user:secret@example.org/"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("egg-migrate run: --upload: ") and "secret" not in err and err.count("\n") == 1
+    monkeypatch.setitem(sys.modules, "twine", None)  # import twine -> ImportError
+    assert cli(["run", "-o", str(out), "--upload", "http://127.0.0.1:9/"]) == 1
+    assert "uploading needs twine, which is not installed" in capsys.readouterr().err
+    assert not out.exists()

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Optional
 
-from migrate.commands.common import add_upload_options, default_jobs, info, print_json, upload_wheels
+from migrate.commands.common import add_upload_options, default_jobs, detail, info, print_json, upload_wheels
 
 if TYPE_CHECKING:
     from migrate.mirror import PublishReport
@@ -119,6 +119,10 @@ def _say_published(report: PublishReport, json: bool) -> None:
     print(f"published {report.files} wheels of {report.projects} projects to {report.mirror} "
           f"({len(report.added)} read, {len(report.removed)} removed, {report.pages_written} pages "
           f"written, {report.pages_reused} unchanged) in {report.seconds:.2f}s", file=sys.stderr)
+    for name in report.added:
+        detail(f"  read    {name}")
+    for name in report.removed:
+        detail(f"  removed {name}")
     info(f"use it: pip install --index-url {index_url(report.mirror)} ...")
     for d in report.distros:
         info(f"  {d} builds: --index-url {index_url(report.mirror, d)}")

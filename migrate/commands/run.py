@@ -92,6 +92,8 @@ def run(args) -> int:
         return _usage(problem)
     options = _options(args)
     try:
+        if args.upload and not args.dry_run:
+            _check_upload(args.upload)  # before the run: twine is there and the index is named right
         if args.dry_run:
             return _say_dry_run(dry_run(options, args.upload), args.json)
         report = run_pipeline(options, say=_sayer(), bars=stage_bars())
@@ -172,12 +174,28 @@ def _say_dry_run(plan, as_json: bool) -> int:
     return 1 if plan.errors else 0
 
 
+def _check_upload(target: str) -> None:
+    """Raises ``UploadError`` (a ``MigrateError``) when twine is missing or the URL is not one."""
+    from migrate import mirror
+
+    try:
+        mirror.check_twine()
+        mirror.split_credentials(target)
+    except mirror.UploadError as exc:
+        raise mirror.UploadError(f"--upload: {exc}") from None
+
+
 def _upload(args, options, report) -> list:
-    """--upload: the published wheels, uploaded as ``publish --upload`` does."""
+    """--upload: the published wheels, uploaded as ``publish --upload`` does (a failure to start: one line)."""
+    from migrate.mirror import UploadError, UploadResult
     from migrate.run import published
 
     wheels = [w.path for w in published(options, report.records)]
-    return upload_wheels(wheels, args)
+    try:
+        return upload_wheels(wheels, args)
+    except UploadError as exc:
+        print(f"egg-migrate run: --upload: {exc}", file=sys.stderr)
+        return [UploadResult("", "failed", str(exc))]
 
 
 def summary(report, uploaded=None) -> dict[str, Any]:

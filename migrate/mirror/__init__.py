@@ -59,7 +59,7 @@ __all__, __getattr__ = lazy_exports(__name__, {
     "pages": ("render_project", "render_root",),
     "publishing": ("PublishReport", "publish",),
     "state": ("STATE_DIR",),
-    "uploading": ("UploadError", "UploadOptions", "UploadResult", "check_twine", "upload",),
+    "uploading": ("UploadError", "UploadOptions", "UploadResult", "check_twine", "split_credentials", "upload",),
 })
 
 if TYPE_CHECKING:  # the same names, for type checkers and readers
@@ -69,4 +69,11 @@ if TYPE_CHECKING:  # the same names, for type checkers and readers
     from migrate.mirror.pages import render_project, render_root
     from migrate.mirror.publishing import PublishReport, publish
     from migrate.mirror.state import STATE_DIR
-    from migrate.mirror.uploading import UploadError, UploadOptions, UploadResult, check_twine, upload
+    from migrate.mirror.uploading import (
+        UploadError,
+        UploadOptions,
+        UploadResult,
+        check_twine,
+        split_credentials,
+        upload,
+    )

@@ -132,3 +132,25 @@ def test_publish_quiet_and_verbose(fixture_wheels, tmp_path, capsys):
     assert cli(["publish", str(wheel), "-o", str(tmp_path / "q"), "-q"]) == 0
     quiet = capsys.readouterr().err.splitlines()
     assert len(quiet) == 1 and quiet[0].startswith("published 1 wheels")
+
+
+def test_fetch_quiet_and_verbose(tmp_path, capsys):
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample-repo"
+    assert cli(["fetch", str(sample), "-d", str(tmp_path / "v"), "--project", "sampledep", "-v"]) == 0
+    verbose = capsys.readouterr()
+    assert "egg-migrate fetch: sampledep-1.0-py2.7.egg: downloaded\n" in verbose.err
+    assert cli(["fetch", str(sample), "-d", str(tmp_path / "q"), "--project", "sampledep", "-q"]) == 0
+    quiet = capsys.readouterr()
+    assert quiet.err == "" and quiet.out.startswith("2 eggs in ") and quiet.out.count("\n") == 1
+
+
+def test_check_quiet_shows_only_wheels_with_errors(fixture_wheels, tmp_path, capsys):
+    good = Path(fixture_wheels["purepkg-1.0-py3.10.egg"].wheel)
+    bad = tmp_path / "broken-1.0-py3-none-any.whl"
+    bad.write_bytes(b"not a zip")
+    assert cli(["check", str(good), str(bad), "-q"]) == 1
+    quiet = capsys.readouterr()
+    assert quiet.out.startswith("ERRORS 1") and good.name not in quiet.out
+    assert quiet.err.startswith("checked 2 wheels: 1 ok")
+    assert cli(["check", str(good), str(bad)]) == 1
+    assert good.name in capsys.readouterr().out

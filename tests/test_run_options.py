@@ -87,7 +87,11 @@ def test_run_upload_sends_the_published_wheels(pypiserver, tmp_path, capsys):  #
     assert len(wheels) == 2 and sorted(p.name for p in served.iterdir()) == wheels
     assert sorted((Path(u["wheel"]).name, u["status"]) for u in summary["upload"]) == [(w, "uploaded") for w in wheels]
     assert cli(["run", "-o", str(out), "--project", "sampledep", "--upload", url, "-q"]) == 1  # already there
-    assert cli(["run", "-o", str(out), "--project", "sampledep", "--upload", url, "--skip-existing"]) == 0
+    capsys.readouterr()
+    assert cli(["run", "-o", str(out), "--project", "sampledep", "--upload", url, "--skip-existing", "-v"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("skipped  ") == 2  # one line per wheel, as twine --skip-existing
+    assert "  converted sampledep-1.0-py2.7.egg -> sampledep-1.0-py2-none-any.whl\n" in err  # -v: each egg
 
 
 def test_run_repair_publishes_and_pins_the_repaired_wheel(tmp_path):
@@ -117,3 +121,10 @@ def test_run_upload_that_cannot_start_stops_before_anything_is_written(tmp_path,
     assert cli(["run", "-o", str(out), "--upload", "http://127.0.0.1:9/"]) == 1
     assert "uploading needs twine, which is not installed" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_unreadable_source_with_json_still_gives_the_summary(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert cli(["run", str(tmp_path / "no-such-folder"), "-o", str(out), "--json"]) == 1
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["finished"] is False and summary["ok"] is False and summary["errors"]

@@ -103,8 +103,7 @@ def run(args) -> int:
         print(f"egg-migrate run: {exc}", file=sys.stderr)
         return 1
     if not report.finished:  # the source could not be read (said on stderr); OUT is as it was
-        print(f"egg-migrate run: stopped; nothing in {report.out} was changed", file=sys.stderr)
-        return 1
+        return _stopped(report, args.json)
     uploaded = _upload(args, options, report) if args.upload else None
     if args.json:
         print_json(summary(report, uploaded))
@@ -115,6 +114,14 @@ def run(args) -> int:
         detail(f"  {r.status:<9} {Path(r.egg).name}" + (f" -> {r.wheel.filename}" if r.wheel else f": {r.reason}"))
     print(_last_line(report), file=sys.stderr)
     return 0 if report.ok and (uploaded is None or all(r.ok for r in uploaded)) else 1
+
+
+def _stopped(report, as_json: bool) -> int:
+    """The source could not be read: say so (and give the summary to --json readers too); exit 1."""
+    if as_json:
+        print_json(summary(report))
+    print(f"egg-migrate run: stopped; nothing in {report.out} was changed", file=sys.stderr)
+    return 1
 
 
 def _bad_option(args) -> Optional[str]:

@@ -169,6 +169,12 @@ def test_5xx_backs_off_then_fails_in_one_line(scripted, fixture_wheels):
     assert waits == [1.0, 2.0] and len(index.posts) == 3
     assert result.status == "failed" and result.message.startswith(f"{wheel.name}: HTTP 500")
     assert "\n" not in result.message
+    # twine's own "Received 500 ... Retry 1 of 1" log lines are not shown (a process without pytest's log capture)
+    index.script = [(500, {})] * 2
+    code = ("import sys; from migrate.mirror import UploadOptions, upload; "
+            "print(upload([sys.argv[1]], sys.argv[2], UploadOptions(retries=1, sleep=lambda s: None))[0].status)")
+    proc = subprocess.run([sys.executable, "-c", code, str(wheel), url], capture_output=True, text=True, timeout=120)
+    assert (proc.stdout, proc.stderr) == ("failed\n", "")
 
 
 def test_credentials_from_pypirc_by_repository_name(scripted, fixture_wheels, tmp_path, monkeypatch):

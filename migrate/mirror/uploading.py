@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import os
 import time
 import zipfile
@@ -69,6 +70,9 @@ def upload(wheels: Iterable[Union[str, os.PathLike[str]]], repository: str,
     nothing can be uploaded at all.
     """
     twine = _twine()
+    quiet = logging.getLogger("twine")  # its "Received 503 ... Retry 1 of 1" lines: our result says it once
+    if not quiet.handlers:
+        quiet.addHandler(logging.NullHandler())
     repo = _repository(twine, repository, options)
     try:
         with contextlib.redirect_stdout(io.StringIO()):  # twine prints "Uploading NAME" on stdout
@@ -126,9 +130,11 @@ def _repository(twine: _Twine, repository: str, options: UploadOptions) -> Any:
 
 def _or_none(twine: _Twine, read: Callable[[], Optional[str]]) -> Optional[str]:
     """A credential twine finds without asking, else None (an index without login, as pypiserver -a .)."""
+    import requests
+
     try:
         return read()
-    except twine.exceptions.NonInteractive:
+    except (twine.exceptions.NonInteractive, requests.RequestException):  # (PyPI's trusted publishing)
         return None
 
 

@@ -154,3 +154,16 @@ def test_check_quiet_shows_only_wheels_with_errors(fixture_wheels, tmp_path, cap
     assert quiet.err.startswith("checked 2 wheels: 1 ok")
     assert cli(["check", str(good), str(bad)]) == 1
     assert good.name in capsys.readouterr().out
+
+
+def test_no_progress_bars_under_quiet(monkeypatch):
+    from migrate.commands import common, progress
+
+    monkeypatch.setattr(progress.sys.stderr, "isatty", lambda: True)
+    try:
+        common.set_verbosity(common.QUIET)
+        assert not progress.on_terminal() and progress.stage_bars() is None
+        common.set_verbosity(common.NORMAL)
+        assert progress.on_terminal()
+    finally:
+        common.set_verbosity(common.NORMAL)

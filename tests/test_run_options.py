@@ -128,3 +128,20 @@ def test_unreadable_source_with_json_still_gives_the_summary(tmp_path, capsys):
     assert cli(["run", str(tmp_path / "no-such-folder"), "-o", str(out), "--json"]) == 1
     summary = json.loads(capsys.readouterr().out)
     assert summary["finished"] is False and summary["ok"] is False and summary["errors"]
+
+
+def test_dry_run_over_http_reads_listings_only(tmp_path, capsys):
+    from tests.servers import TreeServer, galaxy_tree
+
+    root = tmp_path / "repo"
+    eggs = ["alpha-1.0-py2.7.egg", "beta-2.0-py2.7-linux-x86_64-ucs4.egg", "beta-2.0-py3.10.egg"]
+    galaxy_tree(root, eggs)
+    out = tmp_path / "out"
+    with TreeServer(root) as server:
+        assert cli(["run", server.url, "-o", str(out), "--dry-run", "--json", "--python", "2.7"]) == 0
+        asked = [r.path for r in server.log]
+        plan = json.loads(capsys.readouterr().out)
+        assert cli(["run", server.url, "-o", str(out), "--dry-run", "--python", "2.6"]) == 1  # as fetch: none
+    assert plan["fetch"] == eggs[:2] and plan["errors"] == [] and not out.exists()
+    assert asked and not [p for p in asked if p.endswith(".egg")]  # listings read, no egg downloaded
+    assert f"  ERROR {server.url}: no eggs found\n" in capsys.readouterr().err

@@ -89,7 +89,10 @@ def _listed(source: str, selection, net) -> tuple[list[str], list[str]]:
         else:
             listing = src.list_all()
         names = sorted({link.filename for link in listing.links if keep(link, selection) is not None})
-        return names, list(listing.errors)
+        errors = list(listing.errors)
+        if not names and not errors and not selection.projects:  # as the fetch would say
+            errors.append(f"{src.url}: no eggs found")
+        return names, errors
     finally:
         if session is not None:
             session.close()

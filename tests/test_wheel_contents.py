@@ -93,3 +93,22 @@ def test_a_stored_member_with_a_bad_crc_is_refused_not_copied(tmp_path):
     assert not result.ok
     assert [p.code for p in result.problems if p.severity == "error"] == ["C001"], result.problems
     assert not list((tmp_path / "wheels").iterdir())
+
+
+def _requires_dist(wheel) -> list[str]:
+    with zipfile.ZipFile(wheel) as zf:
+        name = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
+        return HeaderParser().parsestr(zf.read(name).decode("utf-8")).get_all("Requires-Dist") or []
+
+
+def test_a_requirement_is_written_once_and_markers_keep_requirements_apart(tmp_path):
+    """requires.txt names ``six`` twice (one spelled ``Six``): one line. Two markers: two lines."""
+    egg = make_egg(tmp_path / "reqs-1.0-py2.7.egg", {
+        "EGG-INFO/PKG-INFO": pkg_info("reqs"), "reqs.py": "",
+        "EGG-INFO/requires.txt": ("six>=1.0\nSix>=1.0\nfoo\n\n[:python_version < \"3\"]\nfoo\nenum34\n\n"
+                                  "[:python_version >= \"3\"]\nenum34\n")})
+    lines = _requires_dist(_convert(egg))
+    assert sum(line.lower().startswith("six") for line in lines) == 1, lines
+    assert sum(line.startswith("foo") for line in lines) == 2, lines  # bare, and under python_version < "3"
+    assert sorted(line for line in lines if line.startswith("enum34")) == [
+        'enum34; python_version < "3"', 'enum34; python_version >= "3"'], lines

@@ -102,3 +102,21 @@ def manylinux_glibc(platform: str) -> Optional[tuple[tuple[int, int], str]]:
 def legacy_manylinux(glibc: tuple[int, int]) -> Optional[str]:
     """The legacy name of a glibc version's manylinux policy: (2, 17) -> ``manylinux2014``; None when it has none."""
     return next((name for name, version in MANYLINUX_LEGACY.items() if version == tuple(glibc)), None)
+
+
+def cpython_abi(major: int, minor: int, unicode: Optional[str] = None, debug: bool = False) -> str:
+    """The ABI tag pip and ``packaging.tags`` give a CPython X.Y build: the one home of the flags rule.
+
+    ``d`` a debug build; ``m`` pymalloc, on by default from 2.3 and no longer
+    a flag from 3.8; ``u`` a wide (``unicode="ucs4"``) build, which only
+    exists before PEP 393 (3.3). ``cpython_abi(2, 5, "ucs4")`` -> ``cp25mu``.
+    """
+    flags = ("d" if debug else "") + ("m" if (major, minor) < (3, 8) else "")
+    if (major, minor) < (3, 3) and unicode == "ucs4":
+        flags += "u"
+    return f"cp{major}{minor}{flags}"
+
+
+def has_unicode_flag(major: int, minor: int) -> bool:
+    """Before PEP 393 (3.3) a CPython build is narrow (UCS2) or wide (UCS4), and its ABI tag says which."""
+    return (major, minor) < (3, 3)

@@ -22,6 +22,7 @@ from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import Section
 
+from migrate.binaries.elfos import elf_os
 from migrate.binaries.facts import BinaryFacts, python_major_of, ucs_of
 from migrate.platforms import elf_arch
 
@@ -64,6 +65,7 @@ def _read(stream: IO[bytes], path: str) -> BinaryFacts:
     symbols = _symbols(by_name)
     python_major = python_major_of(path, symbols.defined)
     needed, rpath, soname = _dynamic(sections)
+    os_name, os_how = elf_os(elf, sections, symbols.versioned)
     return BinaryFacts(
         path=path,
         format="elf",
@@ -82,6 +84,8 @@ def _read(stream: IO[bytes], path: str) -> BinaryFacts:
         isa=_isa(elf, sections, arch),
         libc=_libc(needed),
         version_users=tuple(sorted(set(symbols.users))),
+        os=os_name,
+        os_how=os_how,
     )
 
 

@@ -2,7 +2,7 @@
 
 The binaries cannot lie (FACTS.md, "Wheel tags"): an ``init<mod>`` export is a
 Python 2 extension, ``PyInit_<mod>`` Python 3; ``PyUnicodeUCS4_*`` references
-need a UCS4 build (``cp27mu``); the ``.cpython-36m-…so`` suffix names its ABI;
+need a wide (UCS4) build (``cp27mu``, ``cp25mu``); the ``.cpython-36m-…so`` suffix names its ABI;
 the ELF machine names the architecture; the manylinux policy (auditwheel's
 JSON, via ``migrate.wheels.tags.manylinux_policy``) decides whether a manylinux tag is
 earned. Each mismatch is an error: pip would install a wheel that cannot load.
@@ -17,7 +17,14 @@ from packaging.tags import Tag
 from migrate import problems as P
 from migrate.binaries import BinaryFacts
 from migrate.checks.reader import OpenWheel
-from migrate.platforms import FORMAT_OS, OPERATING_SYSTEMS, manylinux_glibc, platform_os_arch
+from migrate.platforms import (
+    FORMAT_OS,
+    OPERATING_SYSTEMS,
+    cpython_abi,
+    has_unicode_flag,
+    manylinux_glibc,
+    platform_os_arch,
+)
 from migrate.problems import Problem
 from migrate.wheels import manylinux_policy
 
@@ -90,16 +97,19 @@ def _suffix(b: BinaryFacts, tags: frozenset[Tag]) -> list[Problem]:
 
 
 def _ucs(b: BinaryFacts, tags: frozenset[Tag]) -> list[Problem]:
-    abis = {t.abi for t in tags}
     if b.ucs == "both":
         return [P.error("W605", f"{b.path} references both PyUnicodeUCS2_* and PyUnicodeUCS4_*: loads on no build")]
     if b.ucs is None:
         return []  # no PyUnicodeUCS* reference: it loads on either build
-    wrong = {"ucs4": "cp27m", "ucs2": "cp27mu"}.get(b.ucs)
-    if wrong and wrong in abis:
-        need = "cp27mu" if b.ucs == "ucs4" else "cp27m"
-        return [P.error("W605", f"{b.path} references PyUnicode{b.ucs.upper()}_* (a {need} build) but the wheel is tagged {wrong}")]
-    return []
+    found = []
+    for t in sorted(tags, key=str):
+        m = _PY_ABI.match(t.abi)
+        if not m or not has_unicode_flag(int(m["ver"]), int(m["minor"])) or t.abi.endswith("u") == (b.ucs == "ucs4"):
+            continue
+        need = cpython_abi(int(m["ver"]), int(m["minor"]), b.ucs)
+        found.append(P.error("W605", f"{b.path} references PyUnicode{b.ucs.upper()}_* (a {need} build) "
+                             f"but the wheel is tagged {t.abi}"))
+    return found
 
 
 def _platform(binaries: list[BinaryFacts], tags: frozenset[Tag]) -> list[Problem]:

@@ -119,7 +119,7 @@ def _platform(binaries: list[BinaryFacts], tags: frozenset[Tag]) -> list[Problem
         if os_name == "any":
             continue
         for b in binaries:
-            binary_os = FORMAT_OS.get(b.format)
+            binary_os = b.os or FORMAT_OS.get(b.format)
             if binary_os and os_name in OPERATING_SYSTEMS and binary_os != os_name:
                 found.append(P.error("W608", f"{b.path} is a {b.format.upper()} ({binary_os}) binary in a {t.platform} wheel"))
             elif binary_os == os_name and arch and b.arch and b.arch != arch:

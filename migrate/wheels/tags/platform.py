@@ -4,7 +4,8 @@ Linux: ``manylinux_2_X_<arch>`` (the lowest policy every ELF meets, legacy
 alias added) or ``linux_<arch>``; on request the distro tag
 ``linux_<arch>_<distro>_<version>``. macOS: ``macosx_X_Y_<arch>`` from the
 Mach-O minimum version. Windows: the PE machine. Other systems: the egg's
-platform name as bdist_wheel would spell it. The egg name's ``-ucs4`` never
+platform name as bdist_wheel would spell it, never a Linux tag for an ELF that names
+another OS (:mod:`migrate.binaries.elfos`). The egg name's ``-ucs4`` never
 reaches the platform.
 """
 from __future__ import annotations
@@ -121,8 +122,8 @@ def _checked_os(name: EggName, binary: _BinaryOS, options: TagOptions,
     if os_name not in OPERATING_SYSTEMS and not binary.marked and binary.format != "macho":
         return os_name, os_version, name_arch  # an unmarked ELF or PE: the name says which system
     if binary.marked and not (os_name in OPERATING_SYSTEMS and binary.os in OPERATING_SYSTEMS):
-        found.append(P.warning("T012", f"egg name says {name.platform} but {binary.describe()}"))
-        raise TagError(f"egg name says {name.platform} but {binary.describe()}: no platform tag fits both")
+        t012 = P.warning("T012", f"egg name says {name.platform} but {binary.describe()}")
+        raise TagError(f"egg name says {name.platform} but {binary.describe()}: no platform tag fits both", (t012,))
     kind = FORMAT_NAMES[binary.format]
     if options.trust_name and os_name in OPERATING_SYSTEMS:
         found.append(P.warning("T003", f"egg name says {name.platform} but the binaries are {kind} ({binary.os}); "

@@ -15,6 +15,7 @@ from packaging import tags as ptags
 
 from migrate.binaries import BinaryFacts
 from migrate.eggs.names import parse
+from migrate.pins import default_abi
 from migrate.wheels.tags import TagOptions, choose
 
 VERSIONS = [(2, v) for v in range(3, 8)] + [(3, v) for v in range(0, 14)]
@@ -107,3 +108,10 @@ def test_cygwin_pe_is_not_taken_for_a_narrow_windows_build():
                          needed=("cygwin1.dll", "libpython2.5.dll"), os="cygwin", os_how="imports cygwin1.dll")
     tags = choose(parse("ext-1.0-py2.5-cygwin-1.5.25-i686.egg"), [binary])
     assert str(tags) == "cp25-cp25m.cp25mu-cygwin_1_5_25_i686"
+
+
+@pytest.mark.parametrize("version, abi", [((2, 6), "cp26mu"), ((2, 7), "cp27mu"), ((3, 2), "cp32mu"), ((3, 5), "cp35m"),
+                                          ((3, 8), "cp38"), ((3, 13), "cp313")])
+def test_pin_targets_default_to_the_wide_build_of_their_own_version(version, abi):
+    """``pin --python 2.6`` without ``--abi``: the Linux default build of 2.6, not 2.7's ABI."""
+    assert default_abi(version) == abi

@@ -146,13 +146,30 @@ def test_cygwin_dll_is_cygwin_not_windows(tmp_path):
     assert "T012" in [p.code for p in inspect_egg(windows).problems]
 
 
-@pytest.mark.parametrize("name_arch", ["armv5tejl", "armv6l", "armv4tl"])
-def test_32_bit_arm_name_is_kept(name_arch):
-    binary = BinaryFacts(path="ext.so", format="elf", arch="armv7l", is_extension=True, python_major=2, ucs="ucs4",
-                         isa="armv7l soft-float or pre-EABI5")
-    tags = choose(parse(f"ext-1.0-py2.5-linux-{name_arch}.egg"), [binary])
-    assert str(tags) == f"cp25-cp25mu-linux_{name_arch}"
+def test_arm_build_attributes_name_the_generation():
+    facts = read((BINARIES / "arm_v4t.so").read_bytes(), "i686.so")
+    assert (facts.arch, facts.isa) == ("armv4tl", "armv4tl (not ARMv7 hard-float)")
+    assert read((BINARIES / "i686.so").read_bytes(), "i686.so").arch == "i686"
+
+
+@pytest.mark.parametrize("name_arch, tag", [
+    ("armv5tejl", "linux_armv5tejl"),  # the build host's uname -m, as pip there names it
+    ("armv7l", "linux_armv7l"),  # v4T code runs there too, but it is not manylinux's ARMv7 hard-float
+    (None, "linux_armv4tl"),  # no platform in the name: the attributes say which ARM
+])
+def test_32_bit_arm_name_is_kept_and_never_manylinux(tmp_path, name_arch, tag):
+    platform = f"-linux-{name_arch}" if name_arch else ""
+    path = make_egg(tmp_path / f"i686-1.0-py3.10{platform}.egg", {
+        "EGG-INFO/PKG-INFO": pkg_info("i686"), "i686.so": (BINARIES / "arm_v4t.so").read_bytes()})
+    tags = inspect_egg(path).tags
+    assert str(tags) == f"cp310-cp310-{tag}"
     assert "T004" not in [p.code for p in tags.problems]
+
+
+def test_arm_name_for_an_x86_binary_is_still_t004():
+    binary = BinaryFacts(path="ext.so", format="elf", arch="i686", is_extension=True, python_major=2, ucs="ucs4")
+    tags = choose(parse("ext-1.0-py2.5-linux-armv5tejl.egg"), [binary], options=TagOptions(platform_tag="linux"))
+    assert str(tags) == "cp25-cp25mu-linux_i686" and "T004" in [p.code for p in tags.problems]
 
 
 @pytest.mark.parametrize("binary, tag, expected", [
@@ -164,6 +181,9 @@ def test_32_bit_arm_name_is_kept(name_arch):
     ("pe_cygwin.dll", "cp25-cp25mu-cygwin_1_5_25_i686", ["W605"]),  # PyUnicodeUCS2_* imported: a cp25m build
     ("ucs2.so", "cp25-cp25mu-linux_x86_64", ["W605"]),
     ("ucs2.so", "cp25-cp25m-linux_x86_64", []),
+    ("arm_v4t.so", "cp310-cp310-linux_armv5tejl", []),  # ARMv4T code in the armv5tejl host's wheel
+    ("arm_v4t.so", "cp310-cp310-manylinux_2_17_armv7l", ["W607"]),
+    ("arm_v4t.so", "cp310-cp310-linux_x86_64", ["W606"]),
 ])
 def test_check_flags_a_binary_for_another_os_or_build(tmp_path, binary, tag, expected):
     files = standard_files(tags=(tag,), purelib=False, modules={binary: (BINARIES / binary).read_bytes()})

@@ -24,6 +24,7 @@ from migrate.platforms import (
     has_unicode_flag,
     manylinux_glibc,
     platform_os_arch,
+    same_machine,
 )
 from migrate.problems import Problem
 from migrate.wheels import manylinux_policy
@@ -122,7 +123,7 @@ def _platform(binaries: list[BinaryFacts], tags: frozenset[Tag]) -> list[Problem
             binary_os = b.os or FORMAT_OS.get(b.format)
             if binary_os and os_name in OPERATING_SYSTEMS and binary_os != os_name:
                 found.append(P.error("W608", f"{b.path} is a {b.format.upper()} ({binary_os}) binary in a {t.platform} wheel"))
-            elif binary_os == os_name and arch and b.arch and b.arch != arch:
+            elif binary_os == os_name and arch and b.arch and not same_machine(arch, b.arch):
                 found.append(P.error("W606", f"{b.path} is built for {b.arch}, the wheel is tagged {t.platform}"))
         found += _manylinux(binaries, t, arch)
     return found
@@ -130,7 +131,7 @@ def _platform(binaries: list[BinaryFacts], tags: frozenset[Tag]) -> list[Problem
 
 def _manylinux(binaries: list[BinaryFacts], tag: Tag, arch: Optional[str]) -> list[Problem]:
     manylinux = manylinux_glibc(tag.platform)
-    elves = [b for b in binaries if b.format == "elf" and b.arch == arch]
+    elves = [b for b in binaries if b.format == "elf" and b.arch and arch and same_machine(arch, b.arch)]
     if not manylinux or not elves or not arch:
         return []
     claimed = manylinux[0]

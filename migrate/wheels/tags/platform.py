@@ -10,14 +10,21 @@ reaches the platform.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Optional
 
 from migrate import problems as P
 from migrate.binaries import FORMAT_NAMES, BinaryFacts
 from migrate.eggs import EggName
-from migrate.platforms import ARCH_ALIASES, FORMAT_OS, LINUX_ARCHES, OPERATING_SYSTEMS, canonical_arch, tag_safe
+from migrate.platforms import (
+    ARCH_ALIASES,
+    FORMAT_OS,
+    LINUX_ARCHES,
+    OPERATING_SYSTEMS,
+    canonical_arch,
+    same_machine,
+    tag_safe,
+)
 from migrate.problems import Problem
 from migrate.wheels.tags.distro import build_distro
 from migrate.wheels.tags.manylinux import manylinux_audit
@@ -27,7 +34,6 @@ _OS_TITLES = {"freebsd": "FreeBSD", "netbsd": "NetBSD", "openbsd": "OpenBSD", "l
               "win": "Windows", "hpux": "HP-UX", "aix": "AIX", "irix": "IRIX", "tru64": "Tru64"}
 _PE_CPU = {"win32": "i686", "win_amd64": "x86_64", "win_arm64": "aarch64"}  # a PE machine as an ELF one is named
 _KNOWN_CPUS = frozenset(LINUX_ARCHES) | frozenset(ARCH_ALIASES.values())
-_ARM32 = re.compile(r"^armv[4-7]")
 
 
 def split_egg_platform(platform: Optional[str]) -> tuple[Optional[str], Optional[str], Optional[str]]:
@@ -141,19 +147,12 @@ def _other_os_platform(name: EggName, binary: _BinaryOS, binaries: list[BinaryFa
     binary_arch = _binary_arch(binaries, found)
     cpu = _PE_CPU.get(binary_arch or "", binary_arch)
     name_arch = canonical_arch(name.platform.rsplit("-", 1)[-1].lower())
-    if cpu and name_arch in _KNOWN_CPUS and not _same_cpu(name_arch, cpu):
+    if cpu and name_arch in _KNOWN_CPUS and not same_machine(name_arch, cpu):
         found.append(P.warning("T004", f"egg name says {name_arch} but the binaries are {cpu}"))
         raise TagError(f"egg name {name.platform} says {name_arch} but the binaries are {cpu}: "
                        "the platform tag would name the wrong machine")
     said = binary.describe() if binary.marked else f"the {FORMAT_NAMES[binary.format]} binaries do not name their OS"
     return tag_safe(name.platform), f"egg platform {name.platform}, as bdist_wheel spells it; {said}"
-
-
-def _same_cpu(name_arch: str, binary_arch: str) -> bool:
-    """The ELF machine does not tell 32-bit ARM versions apart: armv5tejl and armv7l are one machine to it."""
-    if name_arch == binary_arch:
-        return True
-    return bool(_ARM32.match(name_arch) and _ARM32.match(binary_arch))
 
 
 def _binary_arch(binaries: list[BinaryFacts], found: list[Problem]) -> Optional[str]:
@@ -174,7 +173,7 @@ def _checked_arch(name_arch: Optional[str], binary_arch: Optional[str], options:
 
     A 32-bit ARM name (``armv5tejl``, ``armv6l``) is kept: the ELF machine says only "ARM".
     """
-    if name_arch and binary_arch and _same_cpu(name_arch, binary_arch):
+    if name_arch and binary_arch and same_machine(name_arch, binary_arch):
         return name_arch
     if name_arch and binary_arch and name_arch != binary_arch:
         if options.trust_name:

@@ -1,9 +1,10 @@
 """W6xx: the tags say what the binaries are.
 
-The binaries cannot lie (FACTS.md, "Wheel tags"): an ``init<mod>`` export is a
-Python 2 extension, ``PyInit_<mod>`` Python 3; ``PyUnicodeUCS4_*`` references
-need a wide (UCS4) build (``cp27mu``, ``cp25mu``); the ``.cpython-36m-…so`` suffix names its ABI;
-the ELF machine names the architecture; the manylinux policy (auditwheel's
+The binaries cannot lie: an ``init<mod>`` export is a Python 2 extension,
+``PyInit_<mod>`` Python 3; ``PyUnicodeUCS4_*`` references need a wide (UCS4)
+build (``cp27mu``, ``cp25mu``); the ``.cpython-36m-…so`` suffix names its ABI;
+the ELF machine names the architecture, and the ELF OS/ABI or ABI note (or a
+``cygwin1.dll`` import) the operating system; the manylinux policy (auditwheel's
 JSON, via ``migrate.wheels.tags.manylinux_policy``) decides whether a manylinux tag is
 earned. Each mismatch is an error: pip would install a wheel that cannot load.
 """

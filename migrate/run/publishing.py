@@ -13,13 +13,15 @@ from migrate import problems as P
 from migrate.mirror import stored_paths
 from migrate.records import CONVERTED, EggRecord, WheelFile
 from migrate.run import runstate
+from migrate.run.keeping import is_kept
 from migrate.run.runstate import checkpoint, read_json, remove, write_json
 from migrate.run.stage import RunContext, RunOptions, since
 
 
 def published(options: RunOptions, records: list[EggRecord]) -> list[WheelFile]:
     """The wheels the mirror serves, by file name."""
-    return sorted((r.wheel for r in records if r.wheel and (r.status == CONVERTED or options.publish_broken)),
+    return sorted((r.wheel for r in records if r.wheel and (r.status == CONVERTED or options.publish_broken
+                                                             or is_kept(r))),
                   key=lambda w: w.filename)
 
 
@@ -38,7 +40,8 @@ def publish_wheels(ctx: RunContext) -> None:
     good = published(options, report.records)
     wheels = [w.path for w in good]
     report.published = len(wheels)
-    held = sum(1 for r in report.records if r.wheel and r.status != CONVERTED and not options.publish_broken)
+    held = sum(1 for r in report.records if r.wheel and r.status != CONVERTED and not options.publish_broken
+               and not is_kept(r))
     fingerprint = published_fingerprint(options, report.records)
     stamp = ctx.state / "publish.json"
     if read_json(stamp).get("fingerprint") == fingerprint and _mirror_intact(report.mirror, good):

@@ -5,18 +5,23 @@ Loopback servers only (tests/servers.py); runs are in process with fast retries.
 """
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
+import zipfile
 from pathlib import Path
 
+import pytest
+
+from migrate import mirror
+from migrate.cli import main as cli
 from migrate.fetch.fetching import FetchOptions
 from migrate.fetch.net import NetOptions
+from migrate.mirror import publishing
 from migrate.run import pipeline
 from migrate.run.pipeline import RunOptions
-
-try:
-    from tests.servers import Faults, TreeServer, egg_bytes, simple_index
-except ImportError:  # tests/ run as a plain folder
-    from servers import Faults, TreeServer, egg_bytes, simple_index
+from tests.servers import Faults, TreeServer, egg_bytes, simple_index
+from tests.wheelmaker import links, make_wheel
 
 FAST = FetchOptions(net=NetOptions(backoff=0.001, retries=1, connect_timeout=5, read_timeout=10))
 EGGS = {"alpha-1.0-py2.7.egg": egg_bytes("alpha", "1.0"), "beta-2.0-py2.7.egg": egg_bytes("beta", "2.0")}
@@ -95,3 +100,134 @@ def test_downloads_that_all_fail_keep_every_wheel(tmp_path):
     assert {name: r.status for name, r in _records(second).items()} == {name: "failed" for name in EGGS}
     assert _served(out) == {"alpha-1.0-py2-none-any.whl", "beta-2.0-py2-none-any.whl"}
     assert _pins(out) == {"alpha", "beta"}
+
+
+# ---------------------------------------------------------------- publish: a sync that cannot shrink by accident
+
+def _wheels(folder: Path, n: int, version: str = "1.0") -> list:
+    return [make_wheel(folder, f"proj{i}", version, {f"proj{i}.py": f"V = {version!r}\n"}) for i in range(n)]
+
+
+def _files(root: Path) -> dict:
+    """{relative path: bytes} of every file under the mirror, its state included (symlinks as targets)."""
+    out = {}
+    for dirpath, _dirs, files in os.walk(root):
+        for f in files + [d for d in _dirs if os.path.islink(os.path.join(dirpath, d))]:
+            path = Path(dirpath, f)
+            rel = str(path.relative_to(root))
+            out[rel] = os.readlink(path) if path.is_symlink() else path.read_bytes()
+    return out
+
+
+def test_a_publish_that_would_shrink_the_mirror_below_half_is_refused(tmp_path, capsys):
+    """Attack: a second publish given one wheel of four (or none) emptied the mirror. Now it refuses,
+    says what would go, and changes nothing; --allow-shrink publishes it."""
+    wheels, root = _wheels(tmp_path / "w", 4), tmp_path / "m"
+    assert cli(["publish", *map(str, wheels), "-o", str(root)]) == 0
+    before = _files(root)
+    capsys.readouterr()
+    assert cli(["publish", str(wheels[0]), "-o", str(root)]) == 1
+    err = capsys.readouterr().err
+    assert "--allow-shrink" in err and "3 of 4" in err and wheels[3].name in err, err
+    assert _files(root) == before
+    with pytest.raises(mirror.MirrorError, match="remove 4 of 4"):
+        mirror.publish([], root)
+    assert _files(root) == before
+    assert cli(["publish", str(wheels[0]), str(wheels[1]), "-o", str(root)]) == 0  # half is not under half
+    assert mirror.publish([wheels[0]], root, mode=mirror.PublishMode(allow_shrink=True)).removed == (wheels[1].name,)
+
+
+def test_publish_add_merges_and_refuses_a_same_name_different_file(tmp_path, capsys):
+    """issue 14: a second publish with a new batch removed the first. ``--add`` never removes, and
+    refuses a wheel whose name is served with other bytes (one line)."""
+    first, root = _wheels(tmp_path / "a", 2), tmp_path / "m"
+    assert cli(["publish", *map(str, first), "-o", str(root)]) == 0
+    second = make_wheel(tmp_path / "b", "other", "1.0", {"other.py": ""})
+    changed = make_wheel(tmp_path / "c", "proj0", "1.0", {"proj0.py": "V = 'changed'\n"})
+    capsys.readouterr()
+    assert cli(["publish", "--add", str(second), str(changed), "-o", str(root)]) == 1
+    err = capsys.readouterr().err
+    assert f"{changed.name}: the mirror serves another file of this name" in err, err
+    served = {a["href"].split("#")[0].rsplit("/", 1)[-1] for page in (root / "simple").glob("*/index.html")
+              for a in links(page)}
+    assert served == {first[0].name, first[1].name, second.name}
+    proj0 = next((root / "simple" / "proj0").glob("index.html"))
+    (a,) = links(proj0)
+    assert a["href"].endswith("sha256=" + hashlib.sha256(first[0].read_bytes()).hexdigest())
+
+
+def test_publish_dry_run_says_what_would_change_and_writes_nothing(tmp_path, capsys):
+    wheels, root = _wheels(tmp_path / "w", 3), tmp_path / "m"
+    assert cli(["publish", *map(str, wheels[:2]), "-o", str(root)]) == 0
+    before = _files(root)
+    capsys.readouterr()
+    assert cli(["publish", "--dry-run", str(wheels[1]), str(wheels[2]), "-o", str(root), "--allow-shrink"]) == 0
+    out = capsys.readouterr()
+    assert f"add     {wheels[2].name}" in out.out and f"remove  {wheels[0].name}" in out.out, out
+    assert f"{wheels[1].name}" not in out.out
+    assert _files(root) == before
+    fresh = tmp_path / "fresh"
+    assert cli(["publish", "--dry-run", str(wheels[0]), "-o", str(fresh)]) == 0
+    assert not fresh.exists()
+
+
+# ---------------------------------------------------------------- publish: never delete what it did not create
+
+def test_publish_and_its_recovery_leave_files_it_did_not_make(tmp_path, monkeypatch):
+    """Attack: publish deleted m/site/simple; its recovery sweep deleted m/packages/README.txt and
+    m/docs/packages/manual.txt. A publish may remove only what it made."""
+    wheels, root = _wheels(tmp_path / "w", 3), tmp_path / "m"
+    mine = {"site/simple": b"user file\n", "packages/README.txt": b"read me\n",
+            "docs/packages/manual.txt": b"manual\n", "packages/notes/todo.txt": b"todo\n"}
+    for rel, data in mine.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(data)
+    mirror.publish(wheels[:2], root)
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(publishing, "sync", crash)
+    with pytest.raises(RuntimeError):
+        mirror.publish(wheels, root)
+    monkeypatch.undo()
+    report = mirror.publish(wheels[1:], root, mode=mirror.PublishMode(allow_shrink=True))  # the recovery sweep runs here
+    assert report.ok and report.removed == (wheels[0].name,)
+    mirror.publish(wheels[2:], root, mode=mirror.PublishMode(allow_shrink=True))  # and the usual collection here
+    for rel, data in mine.items():
+        assert (root / rel).read_bytes() == data, rel
+    assert not list((root / "packages").glob("proj0*"))  # what publish made still goes (one publish later)
+
+
+def test_a_user_folder_where_an_index_goes_is_refused_before_any_write(tmp_path, capsys):
+    """Attack: a folder m/web/simple/ made every publish of a ``linux_x86_64_web`` build exit 1 after
+    the swap, leaving a new generation behind. Now it is refused up front, nothing written."""
+    root = tmp_path / "m"
+    (root / "web" / "simple").mkdir(parents=True)
+    (root / "web" / "simple" / "page.html").write_text("mine\n")
+    wheel = make_wheel(tmp_path / "w", "webby", "1.0", {"webby.py": ""}, tag="cp27-cp27mu-linux_x86_64_web")
+    assert cli(["publish", str(wheel), "-o", str(root)]) == 1
+    err = capsys.readouterr().err
+    assert f"{root / 'web' / 'simple'}: a folder not made by egg-migrate publish" in err, err
+    assert sorted(str(p.relative_to(root)) for p in root.rglob("*")) == ["web", "web/simple",
+                                                                          "web/simple/page.html"]
+
+
+def test_a_wheel_whose_metadata_inflates_to_gigabytes_is_refused_cheaply(tmp_path):
+    """Attack: a 1 MB wheel whose METADATA inflates to 1 GiB cost 2.1 GB of memory and wrote a 1 GiB
+    .metadata file. The METADATA read is capped: the wheel is refused with a line, the rest published."""
+    good = make_wheel(tmp_path / "w", "good", "1.0", {"good.py": ""})
+    bomb = tmp_path / "w" / "bomb-1.0-py2.py3-none-any.whl"
+    head = b"Metadata-Version: 2.1\nName: bomb\nVersion: 1.0\n\n"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
+        with zf.open("bomb-1.0.dist-info/METADATA", "w", force_zip64=True) as fp:
+            fp.write(head)
+            block = b"\0" * (1 << 20)
+            for _ in range(64):  # 64 MiB inflated, about 64 KB in the archive
+                fp.write(block)
+        zf.writestr("bomb-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nTag: py2-none-any\n")
+    assert bomb.stat().st_size < 1 << 20
+    report = mirror.publish([good, bomb], tmp_path / "m")
+    assert [p.code for p in report.problems] == ["R002"]
+    assert "METADATA" in report.problems[0].message and "limit" in report.problems[0].message
+    assert report.files == 1 and not list((tmp_path / "m" / "packages").glob("bomb*"))

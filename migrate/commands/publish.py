@@ -18,8 +18,10 @@ def register(sub) -> None:
         description="Make MIRROR_DIR a static index of exactly the wheels given: simple/ pages with "
         "#sha256 links, PEP 658 .metadata files, PEP 691 index.json, wheels under packages/, and "
         "<distro>/simple/ for distro-tagged builds. Built beside the live index and swapped in with "
-        "one rename; re-publishing reads only new or changed wheels. Serve it with any web server or "
-        "use it as file://MIRROR_DIR/simple/ (see docs/mirror.rst).")
+        "one rename; re-publishing reads only new or changed wheels. A sync that would remove half of "
+        "the mirror or more is refused without --allow-shrink; --add merges instead. Only files publish "
+        "made are ever removed. Serve it with any web server or use it as file://MIRROR_DIR/simple/ "
+        "(see docs/mirror.rst).")
     p.add_argument("wheels", nargs="+", metavar="WHEEL_DIR", help="folders of wheels (not searched below) or .whl files")
     p.add_argument("-o", "--output", metavar="MIRROR_DIR", help="the mirror folder (created when missing)")
     p.add_argument("--base-url", metavar="URL",
@@ -35,6 +37,14 @@ def register(sub) -> None:
                    "(default: %(default)s)")
     p.add_argument("--no-sync", action="store_true",
                    help="skip the file-system flush before the swap (faster; not safe against power loss)")
+    p.add_argument("--add", action="store_true",
+                   help="add the wheels to what the mirror serves instead of syncing to them: nothing is "
+                   "removed, and a wheel whose name the mirror serves with other bytes is refused")
+    p.add_argument("--allow-shrink", action="store_true",
+                   help="let a sync remove half of the mirror or more (refused without it: a mistyped folder "
+                   "or a failed build must not empty a mirror)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="print what would be added and removed (one line each, on stdout); write nothing")
     p.add_argument("--json", action="store_true", help="a machine-readable summary on stdout")
     p.set_defaults(handler=run)
 
@@ -74,15 +84,16 @@ def run(args) -> int:
     failed = False
     summary: dict[str, Any] = {}
     if args.output:
-        try:
-            report = mirror.publish(wheels, Path(args.output), base_url=args.base_url, durable=not args.no_sync,
-                                    link=args.link, jobs=args.jobs)
-        except (mirror.MirrorError, OSError) as exc:
-            return _say(exc, 1)
-        _say_published(report, args.json)
+        report = _publish(wheels, args)
+        if report is None:
+            return 1
+        if args.dry_run:
+            _say_preview(report, args.json)
+        else:
+            _say_published(report, args.json)
         failed = not report.ok
         summary["mirror"] = _mirror_summary(report)
-    if args.upload:
+    if args.upload and not args.dry_run:
         try:
             results = mirror.upload(wheels, args.upload)
         except ValueError as exc:
@@ -93,6 +104,37 @@ def run(args) -> int:
     if args.json:
         print_json(summary)
     return 1 if failed else 0
+
+
+def _publish(wheels: list[str], args) -> Optional[PublishReport]:
+    """The publish (or its preview), with a bar on a terminal; None when refused (said on stderr)."""
+    from migrate import mirror
+    from migrate.commands.progress import publish_bar
+
+    mode = mirror.PublishMode(add=args.add, allow_shrink=args.allow_shrink, dry_run=args.dry_run)
+    bar = publish_bar()
+    try:
+        return mirror.publish(wheels, Path(args.output), base_url=args.base_url, durable=not args.no_sync,
+                              link=args.link, jobs=args.jobs, mode=mode, progress=bar)
+    except mirror.MirrorError as exc:
+        _say(exc, 1)
+    except OSError as exc:
+        _say(f"{exc.filename or args.output}: {exc.strerror or exc}", 1)
+    finally:
+        bar.close()
+    return None
+
+
+def _say_preview(report: PublishReport, json: bool) -> None:
+    """--dry-run: a line per wheel that would be added or removed, on stdout."""
+    if json:
+        return
+    for name in report.added:
+        print(f"add     {name}")
+    for name in report.removed:
+        print(f"remove  {name}")
+    print(f"dry run: {len(report.added)} would be added, {len(report.removed)} removed in {report.mirror}; "
+          "nothing written", file=sys.stderr)
 
 
 def _wheels_given(arguments: list[str]) -> Optional[list[str]]:
@@ -143,6 +185,6 @@ def _say_uploaded(results: list[UploadResult], json: bool) -> None:
             print(f"{r.status:<8}{Path(r.wheel).name}", file=sys.stderr)
 
 
-def _say(exc: Exception, status: int) -> int:
+def _say(exc: object, status: int) -> int:
     print(f"egg-migrate: {exc}", file=sys.stderr)
     return status

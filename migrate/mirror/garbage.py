@@ -8,15 +8,15 @@ generation refers to: the files of a publish that never swapped in are known to 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 from migrate.mirror.files import delete_wheel, overwrite, remove, unlink
 from migrate.mirror.generation import Written
-from migrate.mirror.layout import distro_dirs
 from migrate.mirror.live import Live
 from migrate.mirror.planning import Plan
-from migrate.mirror.state import DIRTY, Row, gen
+from migrate.mirror.state import DIRTY, STATE_DIR, Row, gen
 
 
 def collect_garbage(root: str, state_root: str, live: Live, plan: Plan, written: Written) -> None:
@@ -26,7 +26,7 @@ def collect_garbage(root: str, state_root: str, live: Live, plan: Plan, written:
     if (live.crashed and old.known) or old.state.get("full_gc_next"):
         _full_gc(root, state_root, live, written)
         unlink(f"{sr}/{DIRTY}")
-    _remove_emptied_distros(root, plan)
+    _remove_emptied_distros(root, sr, live, plan)
     keep = set(plan.distro_counts) | set(old.distros)
     for entry in os.scandir(sr):
         if entry.name.startswith("d-") and entry.name[2:] not in keep:
@@ -44,17 +44,30 @@ def _delete(root: str, state_root: str, garbage: dict[str, list[Any]]) -> None:
         unlink(f"{state_root}/state/{name}")
 
 
-def _remove_emptied_distros(root: str, plan: Plan) -> None:
+def _remove_emptied_distros(root: str, state_root: str, live: Live, plan: Plan) -> None:
     """A distro index the next generation has no wheel for: its ``simple`` link and, once empty,
-    its ``packages/`` and its folder."""
-    for d in distro_dirs(Path(root)):
-        if d.name not in plan.distro_counts:
-            unlink(f"{d}/simple")
-            for folder in (f"{d}/packages", str(d)):
-                try:
-                    os.rmdir(folder)
-                except OSError:
-                    pass
+    its ``packages/`` and its folder (only indexes this mirror made, only the link it made)."""
+    for name in owned_distros(state_root, live):
+        if name in plan.distro_counts:
+            continue
+        link = f"{root}/{name}/simple"
+        if os.path.islink(link) and os.readlink(link) == f"../{STATE_DIR}/current/{name}/simple":
+            unlink(link)
+        for folder in (f"{root}/{name}/packages", f"{root}/{name}"):
+            try:
+                os.rmdir(folder)
+            except OSError:
+                pass
+
+
+def owned_distros(state_root: str, live: Live) -> set[str]:
+    """The distro indexes this mirror made: the live generation's, and those it keeps pages for."""
+    found = set(live.gen.distros)
+    try:
+        found.update(e.name[2:] for e in os.scandir(state_root) if e.name.startswith("d-"))
+    except OSError:
+        pass
+    return found
 
 
 def _full_gc(root: str, state_root: str, live: Live, written: Written) -> None:
@@ -62,7 +75,7 @@ def _full_gc(root: str, state_root: str, live: Live, written: Written) -> None:
     keep = set(written.new_paths)  # and every old row: the kept ones and the previous generation's
     for rest in live.rows.values():
         keep.update(Row.parse(rest).paths())
-    _sweep_packages(Path(root), keep)
+    _sweep_packages(Path(root), keep, owned_distros(state_root, live))
     sr, old = state_root, live.gen
     pages = written.page_refs | old.page_refs()
     indexes = [""] + [e.name[2:] for e in os.scandir(sr) if e.name.startswith("d-")]
@@ -79,17 +92,44 @@ def _full_gc(root: str, state_root: str, live: Live, written: Written) -> None:
                 unlink(entry.path)
 
 
-def _sweep_packages(root: Path, keep: set[str]) -> None:
-    """Delete the files in ``packages/`` and ``<distro>/packages/`` not in ``keep`` (paths relative
-    to the mirror root), and the folders that leaves empty."""
-    for top in [root / "packages"] + [d / "packages" for d in distro_dirs(root)]:
-        for dirpath, _dirs, files in os.walk(top, topdown=False):
-            rel = os.path.relpath(dirpath, root).replace(os.sep, "/")
-            for f in files:
-                if f"{rel}/{f}" not in keep:
-                    unlink(f"{dirpath}/{f}")
-            if dirpath != str(top):
+_OWN_FOLDER = re.compile(r"^(?:[0-9a-f]{16}|[0-9a-f]{64})$")  # packages/<sha256[:16]>/ or <sha256>/
+
+
+def _sweep_packages(root: Path, keep: set[str], distros: set[str]) -> None:
+    """Delete the wheels (and ``.metadata`` files) in ``packages/`` and the distro indexes'
+    ``packages/`` that are not in ``keep`` (paths relative to the mirror root), and the hash
+    folders that leaves empty. Only names a publish makes, only in the folders it makes: a
+    user's ``packages/README.txt`` or ``docs/packages/`` is not the mirror's."""
+    for top in ["packages"] + [f"{d}/packages" for d in sorted(distros)]:
+        for rel in _own_names(root, top):
+            if rel not in keep:
+                unlink(root / rel)
+        for entry in _entries(root / top):
+            if entry.is_dir(follow_symlinks=False) and _OWN_FOLDER.match(entry.name):
                 try:
-                    os.rmdir(dirpath)
+                    os.rmdir(entry.path)
                 except OSError:
                     pass
+
+
+def _own_names(root: Path, top: str) -> list[str]:
+    """Paths (relative to the mirror root) of the wheels and .metadata files in ``top`` and its hash folders."""
+    found = []
+    for entry in _entries(root / top):
+        if entry.is_dir(follow_symlinks=False) and _OWN_FOLDER.match(entry.name):
+            found += [f"{top}/{entry.name}/{e.name}" for e in _entries(Path(entry.path)) if _is_own_file(e)]
+        elif _is_own_file(entry):
+            found.append(f"{top}/{entry.name}")
+    return found
+
+
+def _is_own_file(entry: os.DirEntry) -> bool:
+    return entry.name.endswith((".whl", ".whl.metadata")) and entry.is_file(follow_symlinks=False)
+
+
+def _entries(folder: Path) -> list[os.DirEntry]:
+    try:
+        with os.scandir(folder) as it:
+            return list(it)
+    except OSError:
+        return []

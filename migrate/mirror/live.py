@@ -38,12 +38,12 @@ class Live:
     rerender: bool  # its pages were made by another renderer or for another base URL
 
 
-def open_live(state_root: str, base_url: Optional[str]) -> Live:
-    """Read the live generation, its rows, and clear what an interrupted publish left."""
+def open_live(state_root: str, base_url: Optional[str], clear: bool = True) -> Live:
+    """Read the live generation, its rows, and clear what an interrupted publish left (unless not ``clear``)."""
     number = _live_number(state_root)
     old = read_gen(state_root, number) if number else Gen()
     folder = f"{state_root}/{gen(number)}" if number and old.known else None
-    crashed = _clear_debris(state_root, number)
+    crashed = _clear_debris(state_root, number) if clear else False
     rows: dict[str, str] = {}
     pairs: list[list[Pair]] = [[] for _ in range(SHARDS)]
     if old.known and number:

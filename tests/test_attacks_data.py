@@ -231,3 +231,23 @@ def test_a_wheel_whose_metadata_inflates_to_gigabytes_is_refused_cheaply(tmp_pat
     assert [p.code for p in report.problems] == ["R002"]
     assert "METADATA" in report.problems[0].message and "limit" in report.problems[0].message
     assert report.files == 1 and not list((tmp_path / "m" / "packages").glob("bomb*"))
+
+
+def test_a_run_whose_source_shrinks_below_half_does_not_shrink_the_mirror(tmp_path):
+    """The run's publish is the same sync: a source that answers with one egg of three leaves the
+    mirror as it was (exit 1, the reason said) unless --allow-shrink."""
+    repo, out = tmp_path / "repo", tmp_path / "out"
+    eggs = dict(EGGS, **{"gamma-3.0-py2.7.egg": egg_bytes("gamma", "3.0")})
+    simple_index(repo, eggs)
+    with TreeServer(repo) as server:
+        assert _run(out, server.url + "simple/").ok
+    shutil.rmtree(repo)
+    simple_index(repo, {"alpha-1.0-py2.7.egg": EGGS["alpha-1.0-py2.7.egg"]})
+    with TreeServer(repo) as server:
+        second = _run(out, server.url + "simple/")
+        assert not second.ok
+        assert any("--allow-shrink" in e and "remove 2 of 3" in e for e in second.errors), second.errors
+        assert len(_served(out)) == 3
+        options = RunOptions(out=out, source=server.url + "simple/", jobs=1, fetch_options=FAST, allow_shrink=True)
+        assert pipeline.run(options, bars=False).ok
+    assert _served(out) == {"alpha-1.0-py2-none-any.whl"}

@@ -40,6 +40,7 @@ class RunOptions:
     target_abi: Optional[str] = None
     target_platforms: tuple[str, ...] = ()
     publish_broken: bool = False
+    allow_shrink: bool = False  # the publish may remove half of the mirror or more
     base_url: Optional[str] = None
     hashes: bool = False  # --hashes: pinned-requirements.txt (eggs.ini) carries sha256 hashes too
     fetch_options: Optional[FetchOptions] = None

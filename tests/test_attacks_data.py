@@ -251,3 +251,24 @@ def test_a_run_whose_source_shrinks_below_half_does_not_shrink_the_mirror(tmp_pa
         options = RunOptions(out=out, source=server.url + "simple/", jobs=1, fetch_options=FAST, allow_shrink=True)
         assert pipeline.run(options, bars=False).ok
     assert _served(out) == {"alpha-1.0-py2-none-any.whl"}
+
+
+# ---------------------------------------------------------------- run: never delete what it did not create
+
+def test_the_run_sweep_leaves_a_users_temp_looking_files(tmp_path):
+    """Attack: ``run -o OUT`` swept every ``*.tmp-*`` / ``.tmp`` anywhere under OUT: a user's
+    ``OUT/notes/draft.tmp-1`` was deleted. Now only the run's own names, in the run's own folders."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "alpha-1.0-py2.7.egg").write_bytes(EGGS["alpha-1.0-py2.7.egg"])
+    out = tmp_path / "out"
+    users = ["notes/draft.tmp-1", "notes/.draft.abcdefgh.tmp", "notes/deep/.x.tmp-3", "draft.tmp-2",
+             "eggs/draft.tmp-4", "mirror/notes/.y.tmp-5"]
+    ours = [".manifest.json.k2j4_x9a.tmp", "eggs/.alpha-1.0-py2.7.egg.tmp-12-140211", ".state/convert/.k.tmp-42"]
+    for rel in users + ours:
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_text("mine\n")
+    lines: list = []
+    assert _run(out, str(tmp_path / "src"), lines).ok
+    assert [rel for rel in users if not (out / rel).is_file()] == []
+    assert [rel for rel in ours if (out / rel).exists()] == []
+    assert "resume: removed 3 temp files" in "\n".join(lines)

@@ -30,7 +30,7 @@ READY = ("downloaded", "already-verified")
 # the state journal's ``NAME.tmp-PID``, ``.NAME.old-PID-TID`` for a folder egg being replaced): a
 # killed run's leftovers, which the run's sweep removes. ``.part`` files are not among them: fetch
 # resumes a download from its ``.part``.
-TEMP_NAMES = (re.compile(r"\.tmp-\d+(-\d+)?$"), re.compile(r"^\..+\.old-\d+-\d+$"))
+TEMP_NAMES = (re.compile(r"^\..+\.tmp-\d+(-\d+)?$"), re.compile(r"^\..+\.old-\d+-\d+$"))
 
 
 class NoSource(MigrateError, FileNotFoundError):

@@ -272,3 +272,71 @@ def test_the_run_sweep_leaves_a_users_temp_looking_files(tmp_path):
     assert [rel for rel in users if not (out / rel).is_file()] == []
     assert [rel for rel in ours if (out / rel).exists()] == []
     assert "resume: removed 3 temp files" in "\n".join(lines)
+
+
+# ---------------------------------------------------------------- output paths the file system refuses
+
+SAMPLE_EGG = next((Path(__file__).resolve().parents[1] / "data" / "sample-repo").glob("*/*-py2.7.egg"))
+
+
+def _one_line(capsys, path) -> str:
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert str(path) in err, err
+    return err
+
+
+@pytest.mark.parametrize("command", ["convert", "fetch", "run", "publish", "pin"])
+def test_an_output_path_that_is_a_file_is_one_line_and_exit_1(tmp_path, capsys, command):
+    """Attack: ``-d``/``-o`` naming a file printed a traceback in convert, run, fetch and pin."""
+    afile = tmp_path / "afile"
+    afile.write_text("mine\n")
+    wheel = make_wheel(tmp_path / "w", "proj", "1.0", {"proj.py": ""})
+    argv = {"convert": ["convert", str(SAMPLE_EGG), "-d", str(afile / "sub")],
+            "fetch": ["fetch", str(SAMPLE_EGG.parent), "-d", str(afile)],
+            "run": ["run", str(SAMPLE_EGG.parent), "-o", str(afile)],
+            "publish": ["publish", str(wheel), "-o", str(afile)],
+            "pin": ["pin", "proj", "--python", "2.7", "--mirror", str(tmp_path / "m"), "-o", str(tmp_path)]}[command]
+    if command == "pin":
+        assert cli(["publish", str(wheel), "-o", str(tmp_path / "m")]) == 0
+        capsys.readouterr()
+    assert cli(argv) == 1
+    err = _one_line(capsys, afile if command != "pin" else tmp_path)
+    assert "cannot write" in err or "a folder not made" in err or "not a folder" in err, err
+    assert afile.read_text() == "mine\n"
+
+
+def test_a_name_too_long_is_one_line(tmp_path, capsys):
+    long = tmp_path / ("a" * 300)
+    assert cli(["convert", str(SAMPLE_EGG), "-d", str(long)]) == 1
+    assert "file name too long" in _one_line(capsys, long)
+
+
+def test_a_full_disk_is_one_line_and_leaves_nothing_half_written(tmp_path, capsys, monkeypatch):
+    """ENOSPC while the pins are written: one line naming the file, exit 1, no file, no temp file."""
+    import errno
+
+    wheel = make_wheel(tmp_path / "w", "proj", "1.0", {"proj.py": ""})
+    assert cli(["publish", str(wheel), "-o", str(tmp_path / "m")]) == 0
+    capsys.readouterr()
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    target = tmp_path / "pins" / "requirements.txt"
+    assert cli(["pin", "proj", "--python", "2.7", "--mirror", str(tmp_path / "m"), "-o", str(target)]) == 1
+    assert "no space left" in _one_line(capsys, target)
+    assert list((tmp_path / "pins").iterdir()) == []
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write into a read-only folder")
+def test_a_read_only_folder_is_one_line(tmp_path, capsys):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    try:
+        assert cli(["convert", str(SAMPLE_EGG), "-d", str(ro / "wheels")]) == 1
+        assert "permission denied" in _one_line(capsys, ro / "wheels")
+    finally:
+        ro.chmod(0o755)

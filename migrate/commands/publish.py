@@ -110,6 +110,7 @@ def _publish(wheels: list[str], args) -> Optional[PublishReport]:
     """The publish (or its preview), with a bar on a terminal; None when refused (said on stderr)."""
     from migrate import mirror
     from migrate.commands.progress import publish_bar
+    from migrate.fsutil import output_error
 
     mode = mirror.PublishMode(add=args.add, allow_shrink=args.allow_shrink, dry_run=args.dry_run)
     bar = publish_bar()
@@ -119,7 +120,10 @@ def _publish(wheels: list[str], args) -> Optional[PublishReport]:
     except mirror.MirrorError as exc:
         _say(exc, 1)
     except OSError as exc:
-        _say(f"{exc.filename or args.output}: {exc.strerror or exc}", 1)
+        error = output_error(exc)
+        if error is None:
+            raise
+        _say(error, 1)
     finally:
         bar.close()
     return None

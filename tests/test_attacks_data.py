@@ -340,3 +340,46 @@ def test_a_read_only_folder_is_one_line(tmp_path, capsys):
         assert "permission denied" in _one_line(capsys, ro / "wheels")
     finally:
         ro.chmod(0o755)
+
+
+# ---------------------------------------------------------------- eggs: a develop .egg-info cannot reach out of its tree
+
+def test_a_develop_egg_info_whose_package_folder_links_out_of_the_tree_is_refused(tmp_path, capsys):
+    """Attack: ``demo/`` beside ``demo.egg-info`` a symlink to a folder elsewhere: its files went into
+    the wheel. A folder egg's symlink is refused; so is this one."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "__init__.py").write_text("SECRET = 'from outside the tree'\n")
+    project = tmp_path / "project"
+    info = project / "demo.egg-info"
+    info.mkdir(parents=True)
+    (info / "PKG-INFO").write_text("Metadata-Version: 1.0\nName: demo\nVersion: 1.0\n")
+    (info / "top_level.txt").write_text("demo\n")
+    (project / "demo").symlink_to(outside, target_is_directory=True)
+    assert cli(["convert", str(info), "-d", str(tmp_path / "wheels")]) == 1
+    err = capsys.readouterr().err
+    assert "demo is a symlink" in err, err
+    assert not list((tmp_path / "wheels").glob("*.whl"))
+
+
+def test_fetch_into_a_folder_another_process_is_fetching_into_is_refused(tmp_path, capsys):
+    """``fetch -d`` takes the lock a run's fetch takes: two writers never share an egg folder."""
+    import subprocess
+    import sys
+
+    eggs = tmp_path / "eggs"
+    eggs.mkdir()
+    code = ("import sys; from pathlib import Path; from migrate.fetch.fetching import dest_lock\n"
+            "with dest_lock(Path(sys.argv[1])):\n    print('locked', flush=True); sys.stdin.read()\n")
+    holder = subprocess.Popen([sys.executable, "-c", code, str(eggs)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True, cwd=Path(__file__).resolve().parents[1])
+    try:
+        assert holder.stdout.readline() == "locked\n"
+        assert cli(["fetch", str(SAMPLE_EGG.parent), "-d", str(eggs)]) == 1
+        err = capsys.readouterr().err
+        assert "another egg-migrate fetch or run is writing eggs here" in err and "Traceback" not in err, err
+        assert sorted(p.name for p in eggs.iterdir()) == [".egg-migrate-fetch.lock"]
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    assert cli(["fetch", str(SAMPLE_EGG.parent), "-d", str(eggs)]) == 0

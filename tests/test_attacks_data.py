@@ -82,6 +82,7 @@ def test_a_listing_that_fails_keeps_its_project_published_and_pinned(tmp_path):
     assert _served(out) == {"alpha-1.0-py2-none-any.whl"}
     assert _pins(out) == {"alpha"}
     assert any("beta-2.0-py2.7.egg" in line and "no longer in the source" in line for line in lines), lines
+    assert "Gone from the source (their wheels left the mirror)\n  beta-2.0-py2.7.egg\n" in (out / "report.txt").read_text()
 
 
 def test_downloads_that_all_fail_keep_every_wheel(tmp_path):

@@ -103,6 +103,7 @@ def fetch_eggs(ctx: RunContext) -> Optional[list[tuple[Result, Source]]]:
     kept = keep_last_good(ctx.out, result, {Path(f.egg).name: f.reason or "" for f in failed})
     report.records += [kept.records.get(Path(f.egg).name, f) for f in failed]
     report.records += [k for name, k in sorted(kept.records.items()) if name not in {Path(f.egg).name for f in failed}]
+    report.gone = kept.gone
     report.work["fetch"] = result.counts().get("downloaded", 0)
     _tell(ctx, result, len(ready), started)
     for name in kept.gone:

@@ -51,6 +51,7 @@ class RunReport:
     out: Path
     records: list[EggRecord] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # one-line run-level errors (source, publish)
+    gone: tuple[str, ...] = ()  # eggs the last run published that the source no longer lists (left the mirror)
     publish: Optional[PublishReport] = None  # None when skipped (unchanged)
     published: int = 0
     pins_file: Optional[Path] = None

@@ -176,10 +176,12 @@ def test_publish_dry_run_says_what_would_change_and_writes_nothing(tmp_path, cap
 
 def test_publish_and_its_recovery_leave_files_it_did_not_make(tmp_path, monkeypatch):
     """Attack: publish deleted m/site/simple; its recovery sweep deleted m/packages/README.txt and
-    m/docs/packages/manual.txt. A publish may remove only what it made."""
+    m/docs/packages/manual.txt. A publish may remove only what it recorded as its own (even a
+    wheel-named file of the user's in packages/ stays)."""
     wheels, root = _wheels(tmp_path / "w", 3), tmp_path / "m"
     mine = {"site/simple": b"user file\n", "packages/README.txt": b"read me\n",
-            "docs/packages/manual.txt": b"manual\n", "packages/notes/todo.txt": b"todo\n"}
+            "docs/packages/manual.txt": b"manual\n", "packages/notes/todo.txt": b"todo\n",
+            "packages/mine-1.0-py3-none-any.whl": b"a wheel of mine, never published\n"}
     for rel, data in mine.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_bytes(data)

@@ -13,6 +13,7 @@ Layout (docs/mirror.rst)::
     .egg-migrate/pages/<sig>/{index.html,index.json}                      project pages, never rewritten
     .egg-migrate/d-<distro>/pages/<sig>/...                               the same for a distro index
     .egg-migrate/state/<sha>                    state shards: a source key and a row per wheel
+    .egg-migrate/placed                         the journal: files being created or deleted, until settled
 
 Why this shape:
 
@@ -45,7 +46,8 @@ shrink the mirror, a user's folder where an index goes; what ``--dry-run`` shows
 over one in use), ``planning`` (the next generation's rows, shards and pages), ``pagestore``
 (writing new pages), ``generation`` (the next generation's folder) and ``garbage`` (deleting what
 no generation in use refers to). What they share: ``state`` (rows, shards, generation files),
-``layout`` (the mirror root's links, the lock), ``files`` (creating files without overwriting,
+``layout`` (the mirror root's links, the lock), ``journal`` (the files a publish recorded as its
+own before creating them: all it may ever delete), ``files`` (creating files without overwriting,
 file-system helpers), ``pool`` (the process pool and its workers), ``wheels`` (reading a wheel and
 its METADATA), ``distro`` (distro tags, re-tagging) and ``pages`` (rendering). ``uploading`` is
 the other way out.

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from migrate.mirror.files import overwrite, remove
+from migrate.mirror.journal import pending
 from migrate.mirror.layout import MirrorError
 from migrate.mirror.pages import RENDERER
 from migrate.mirror.state import (
@@ -76,7 +77,7 @@ def _clear_debris(state_root: str, number: int) -> bool:
     stale = [e.path for e in os.scandir(sr) if GEN.match(e.name) and int(e.name[4:]) not in (number, number - 1)]
     # Files of a publish that never swapped in are known to no state: a full sweep finds them.
     # The mark stays until that sweep is done, even if this publish is interrupted too.
-    crashed = (os.path.lexists(f"{sr}/{WORK}") or os.path.lexists(f"{sr}/{DIRTY}")
+    crashed = (os.path.lexists(f"{sr}/{WORK}") or os.path.lexists(f"{sr}/{DIRTY}") or pending(sr)
                or any(int(os.path.basename(p)[4:]) > number for p in stale))
     if crashed:
         overwrite(f"{sr}/{DIRTY}", b"")

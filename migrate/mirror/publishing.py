@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import os
 import time
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Optional, Protocol, Union
@@ -24,6 +25,7 @@ from migrate.mirror.garbage import collect_garbage
 from migrate.mirror.generation import prepare_next, write_generation
 from migrate.mirror.given import Given, collect
 from migrate.mirror.guard import check_folders, check_shrink, preview, served
+from migrate.mirror.journal import Journal
 from migrate.mirror.layout import link_indexes, lock
 from migrate.mirror.live import Live, open_live
 from migrate.mirror.pagestore import write_new_pages
@@ -102,19 +104,19 @@ def publish(wheels: Iterable[Union[str, os.PathLike[str]]], mirror_dir: Union[st
         mirror.mkdir(parents=True, exist_ok=True)
         state_root = mirror / STATE_DIR
         state_root.mkdir(exist_ok=True)
-        with lock(state_root / "lock"), paused_gc():
-            report = _publish(paths, str(mirror), str(state_root), base_url, durable, link, jobs, mode,
+        with lock(state_root / "lock"), paused_gc(), closing(Journal(str(mirror), str(state_root))) as journal:
+            report = _publish(journal, paths, str(mirror), str(state_root), base_url, durable, link, jobs, mode,
                               progress or _Silent())
     return replace(report, mirror=str(Path(mirror_dir)), seconds=time.perf_counter() - started)
 
 
-def _publish(wheels: list[str], root: str, state_root: str, base_url: Optional[str], durable: bool, link: bool,
+def _publish(journal: Journal, wheels: list[str], root: str, state_root: str, base_url: Optional[str], durable: bool, link: bool,
              jobs: int, mode: PublishMode, progress: PublishProgress) -> PublishReport:
     """The steps, in order, under the lock."""
     live = open_live(state_root, base_url)
     if not (mode.add or mode.allow_shrink):
         check_shrink(root, live, wheels)
-    placer = Placer(link)  # remembers what it creates: flushed before the swap
+    placer = Placer(link, journal)  # remembers what it creates: flushed before the swap
     # The next generation's folder is made before the first new file (its presence marks a crash).
     make_next = functools.cache(functools.partial(prepare_next, root, state_root, live, placer.dirs))
     progress.start(len(wheels))
@@ -127,7 +129,7 @@ def _publish(wheels: list[str], root: str, state_root: str, base_url: Optional[s
     write_new_pages(state_root, placer, plan.new_pages, base_url, jobs)
     written = write_generation(state_root, live, given, plan, recycled, placer, base_url)
     _swap_in(root, state_root, live.gen.number + 1, plan.distros, placer, durable)
-    collect_garbage(root, state_root, live, plan, written)
+    collect_garbage(root, state_root, live, plan, written, journal)
     return _report(root, given, plan.distros, plan.pages, len(plan.new_pages), plan.removed)
 
 

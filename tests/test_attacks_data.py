@@ -21,6 +21,7 @@ from migrate.mirror import publishing
 from migrate.run import pipeline
 from migrate.run.pipeline import RunOptions
 from tests.servers import Faults, TreeServer, egg_bytes, simple_index
+from tests.test_mirror import mirror_files
 from tests.wheelmaker import links, make_wheel
 
 FAST = FetchOptions(net=NetOptions(backoff=0.001, retries=1, connect_timeout=5, read_timeout=10))
@@ -109,31 +110,20 @@ def _wheels(folder: Path, n: int, version: str = "1.0") -> list:
     return [make_wheel(folder, f"proj{i}", version, {f"proj{i}.py": f"V = {version!r}\n"}) for i in range(n)]
 
 
-def _files(root: Path) -> dict:
-    """{relative path: bytes} of every file under the mirror, its state included (symlinks as targets)."""
-    out = {}
-    for dirpath, _dirs, files in os.walk(root):
-        for f in files + [d for d in _dirs if os.path.islink(os.path.join(dirpath, d))]:
-            path = Path(dirpath, f)
-            rel = str(path.relative_to(root))
-            out[rel] = os.readlink(path) if path.is_symlink() else path.read_bytes()
-    return out
-
-
 def test_a_publish_that_would_shrink_the_mirror_below_half_is_refused(tmp_path, capsys):
     """Attack: a second publish given one wheel of four (or none) emptied the mirror. Now it refuses,
     says what would go, and changes nothing; --allow-shrink publishes it."""
     wheels, root = _wheels(tmp_path / "w", 4), tmp_path / "m"
     assert cli(["publish", *map(str, wheels), "-o", str(root)]) == 0
-    before = _files(root)
+    before = mirror_files(root)
     capsys.readouterr()
     assert cli(["publish", str(wheels[0]), "-o", str(root)]) == 1
     err = capsys.readouterr().err
     assert "--allow-shrink" in err and "3 of 4" in err and wheels[3].name in err, err
-    assert _files(root) == before
+    assert mirror_files(root) == before
     with pytest.raises(mirror.MirrorError, match="remove 4 of 4"):
         mirror.publish([], root)
-    assert _files(root) == before
+    assert mirror_files(root) == before
     assert cli(["publish", str(wheels[0]), str(wheels[1]), "-o", str(root)]) == 0  # half is not under half
     assert mirror.publish([wheels[0]], root, mode=mirror.PublishMode(allow_shrink=True)).removed == (wheels[1].name,)
 
@@ -160,13 +150,13 @@ def test_publish_add_merges_and_refuses_a_same_name_different_file(tmp_path, cap
 def test_publish_dry_run_says_what_would_change_and_writes_nothing(tmp_path, capsys):
     wheels, root = _wheels(tmp_path / "w", 3), tmp_path / "m"
     assert cli(["publish", *map(str, wheels[:2]), "-o", str(root)]) == 0
-    before = _files(root)
+    before = mirror_files(root)
     capsys.readouterr()
     assert cli(["publish", "--dry-run", str(wheels[1]), str(wheels[2]), "-o", str(root), "--allow-shrink"]) == 0
     out = capsys.readouterr()
     assert f"add     {wheels[2].name}" in out.out and f"remove  {wheels[0].name}" in out.out, out
     assert f"{wheels[1].name}" not in out.out
-    assert _files(root) == before
+    assert mirror_files(root) == before
     fresh = tmp_path / "fresh"
     assert cli(["publish", "--dry-run", str(wheels[0]), "-o", str(fresh)]) == 0
     assert not fresh.exists()

@@ -12,6 +12,19 @@ if TYPE_CHECKING:
     from migrate.mirror import PublishReport, UploadResult
 
 
+_SWITCHES = (
+    ("--add", "add the wheels to what the mirror serves instead of syncing to them: nothing is removed, "
+     "and a wheel whose name the mirror serves with other bytes is refused"),
+    ("--allow-shrink", "let a sync remove half of the mirror or more (refused without it: a mistyped folder "
+     "or a failed build must not empty a mirror)"),
+    ("--dry-run", "print what would be added and removed (one line each, on stdout); write nothing"),
+    ("--link", "hard-link the wheels into the mirror instead of copying them (faster; only when the wheel "
+     "folder's files are never rewritten in place, as egg-migrate convert does)"),
+    ("--no-sync", "skip the file-system flush before the swap (faster; not safe against power loss)"),
+    ("--json", "a machine-readable summary on stdout"),
+)
+
+
 def register(sub) -> None:
     p = sub.add_parser(
         "publish", help="publish wheels as a static PEP 503 mirror (and/or upload them)",
@@ -29,23 +42,11 @@ def register(sub) -> None:
     p.add_argument("--upload", metavar="URL",
                    help="also upload every wheel to this index (twine's upload API, e.g. a pypiserver or "
                    "devpi URL); credentials from the URL or TWINE_USERNAME / TWINE_PASSWORD")
-    p.add_argument("--link", action="store_true",
-                   help="hard-link the wheels into the mirror instead of copying them (faster; only when "
-                   "the wheel folder's files are never rewritten in place, as egg-migrate convert does)")
+    for flag, text in _SWITCHES:
+        p.add_argument(flag, action="store_true", help=text)
     p.add_argument("-j", "--jobs", type=int, default=default_jobs(), metavar="N",
                    help="processes reading new wheels and rendering pages, when there are thousands "
                    "(default: %(default)s)")
-    p.add_argument("--no-sync", action="store_true",
-                   help="skip the file-system flush before the swap (faster; not safe against power loss)")
-    p.add_argument("--add", action="store_true",
-                   help="add the wheels to what the mirror serves instead of syncing to them: nothing is "
-                   "removed, and a wheel whose name the mirror serves with other bytes is refused")
-    p.add_argument("--allow-shrink", action="store_true",
-                   help="let a sync remove half of the mirror or more (refused without it: a mistyped folder "
-                   "or a failed build must not empty a mirror)")
-    p.add_argument("--dry-run", action="store_true",
-                   help="print what would be added and removed (one line each, on stdout); write nothing")
-    p.add_argument("--json", action="store_true", help="a machine-readable summary on stdout")
     p.set_defaults(handler=run)
 
 

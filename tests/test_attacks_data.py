@@ -387,3 +387,27 @@ def test_docs_security_lists_every_test_here_and_only_those():
     named = set(re.findall(r"``(test_\w+)``", section))
     here = {name for name in globals() if name.startswith("test_")} - {"test_docs_security_lists_every_test_here_and_only_those"}
     assert named == here
+
+
+def test_publish_draws_a_bar_that_steps_per_wheel(tmp_path, monkeypatch):
+    """issue 14: the publish bar sat at 0 and jumped to 100%. It now steps once per wheel sorted,
+    while wheels are read and placed, with the total known up front."""
+    from migrate.commands import progress
+
+    seen: list = []
+
+    class Recorder:
+        def __init__(self, desc, total, unit, **options):
+            seen.append(("start", total))
+
+        def update(self, n=1):
+            seen.append(("step", len(list((tmp_path / "m" / "packages").glob("*.whl")))))
+
+        def close(self):
+            seen.append(("close",))
+
+    monkeypatch.setattr(progress, "on_terminal", lambda: True)
+    monkeypatch.setattr(progress, "bar", Recorder)
+    wheels = _wheels(tmp_path / "w", 3)
+    assert cli(["publish", *map(str, wheels), "-o", str(tmp_path / "m")]) == 0
+    assert seen == [("start", 3), ("step", 1), ("step", 2), ("step", 3), ("close",)]

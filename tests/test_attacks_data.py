@@ -411,3 +411,16 @@ def test_publish_draws_a_bar_that_steps_per_wheel(tmp_path, monkeypatch):
     wheels = _wheels(tmp_path / "w", 3)
     assert cli(["publish", *map(str, wheels), "-o", str(tmp_path / "m")]) == 0
     assert seen == [("start", 3), ("step", 1), ("step", 2), ("step", 3), ("close",)]
+
+
+def test_an_egg_left_out_by_project_is_not_called_gone(tmp_path):
+    """``--project alpha`` leaves beta out on purpose: the run must not claim beta left the source."""
+    repo, out = tmp_path / "repo", tmp_path / "out"
+    simple_index(repo, EGGS)
+    with TreeServer(repo) as server:
+        assert _run(out, server.url + "simple/").ok
+        lines: list = []
+        options = RunOptions(out=out, source=server.url + "simple/", jobs=1, fetch_options=FAST, projects=("alpha",))
+        report = pipeline.run(options, say=lines.append, bars=False)
+    assert report.ok and report.gone == ()
+    assert not [line for line in lines if "GONE" in line], lines

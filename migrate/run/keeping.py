@@ -13,6 +13,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from packaging.utils import canonicalize_name
+
 from migrate import problems as P
 from migrate.mirror import stored_paths
 from migrate.records import CONVERTED, FAILED, EggRecord, parse_manifest
@@ -41,17 +43,19 @@ class Kept:
     gone: tuple[str, ...]  # egg file names the source no longer lists: their wheels leave the mirror
 
 
-def keep_last_good(out: Path, result: FetchReport, failed: dict[str, str]) -> Kept:
-    """Decide for each egg the last run published; ``failed``: egg file name -> why its fetch failed now."""
+def keep_last_good(out: Path, result: FetchReport, failed: dict[str, str], projects: tuple[str, ...] = ()) -> Kept:
+    """Decide for each egg the last run published; ``failed``: egg file name -> why its fetch failed now;
+    ``projects``: the run's ``--project`` choice (an egg of another project is left out, not gone)."""
     listed = {r.filename for r in result.results if r.status != "missing" or result.errors}
+    chosen = {canonicalize_name(p) for p in projects}
     kept: dict[str, EggRecord] = {}
     gone: list[str] = []
     for last in _last_published(out / "manifest.json"):
         name = Path(last.egg).name
         if name in failed:
             why = failed[name]
-        elif name in listed:
-            continue  # fetched (or skipped on purpose) this time: the usual path
+        elif name in listed or (chosen and canonicalize_name(last.project or "") not in chosen):
+            continue  # fetched, or left out on purpose (skipped, not selected) this time: the usual path
         elif result.errors:
             why = "not listed: " + "; ".join(result.errors)
         else:

@@ -59,3 +59,11 @@ def main(argv: Optional[list[str]] = None) -> int:
         return 130
     except BrokenPipeError:
         return 1
+    except OSError as exc:  # a full disk, a read-only folder, a file where a folder goes: one line, exit 1
+        from migrate.fsutil import output_error
+
+        error = output_error(exc)
+        if error is None:
+            raise  # anything else is a bug and keeps its traceback
+        print(f"egg-migrate {args.command}: {error}", file=sys.stderr)
+        return 1

@@ -173,13 +173,15 @@ class _Handler(BaseHTTPRequestHandler):
             return self._simple(404, b"not here", path, rng)
         if path in faults.missing:
             return self._simple(404, b"not found", path, rng)
+        if target.exists() and faults.take(faults.fail_503, path):  # a listing page or a file
+            return self._simple(503, b"busy", path, rng)
         if target.is_dir():
             if not path.endswith("/"):
                 return self._empty(301, path, rng, Location=quote(path) + "/")
             return self._folder(target, path, head, rng)
         if not target.is_file():
             return self._simple(404, b"not found", path, rng)
-        if faults.take(faults.fail_503, path) or faults.roll_503():
+        if faults.roll_503():
             return self._simple(503, b"busy", path, rng)
         return self._file(target, path, head, rng)
 

@@ -72,6 +72,9 @@ def register(sub) -> None:
                    help="with --eggs-ini: pinned-requirements.txt gets --hash=sha256 lines too")
     p.add_argument("--publish-broken", action="store_true", help="publish wheels that failed their checks too")
     p.add_argument("--base-url", metavar="URL", help="absolute URL the mirror will be served from")
+    p.add_argument("--allow-shrink", action="store_true",
+                   help="let the publish remove half of the mirror or more (refused without it: a source "
+                   "that suddenly lists far fewer eggs must not empty the mirror)")
     add_tag_options(p)
     add_upload_options(p)
     p.add_argument("--repair", action="store_true", help=REPAIR_HELP)
@@ -155,6 +158,7 @@ def _options(args):
         convert=ConvertOptions(tags=tag_options(args)), pin=tuple(args.pin),
         target_python=args.target_python, target_abi=args.target_abi[0] if args.target_abi else None,
         target_platforms=tuple(args.target_platform), publish_broken=args.publish_broken,
+        allow_shrink=args.allow_shrink,
         hashes=args.hashes,
         base_url=args.base_url,
         repair=args.repair,

@@ -30,7 +30,7 @@ from migrate.fetch.results import DOWNLOADED, FAILED, MISSING, SKIPPED, VERIFIED
 from migrate.fetch.selection import Selection, describe_missing, keep, pick_alternative
 from migrate.fetch.sources import Source, open_source
 from migrate.fetch.state import State
-from migrate.fsutil import fsync_dir, write_atomic
+from migrate.fsutil import ExclusiveLock, fsync_dir, write_atomic
 from migrate.galaxy import Wanted, fold_key
 from migrate.parallel import thread_map
 
@@ -84,6 +84,17 @@ class FetchReport:
         }
 
 
+LOCK_FILE = ".egg-migrate-fetch.lock"  # in the egg folder: the kind of lock run and publish take (fsutil.ExclusiveLock)
+
+
+class FetchBusy(SourceError):
+    """Another fetch (or run) is writing into the egg folder (one line)."""
+
+
+def dest_lock(dest: Path) -> ExclusiveLock:
+    return ExclusiveLock(dest / LOCK_FILE, FetchBusy(f"{dest}: another egg-migrate fetch or run is writing eggs here"))
+
+
 def fetch(source: str, dest: Path, selection: Selection = Selection(), jobs: int = 8,
           progress: Optional[Progress] = None, options: FetchOptions = FetchOptions(),
           session: Optional[requests.Session] = None) -> FetchReport:
@@ -107,19 +118,20 @@ def fetch(source: str, dest: Path, selection: Selection = Selection(), jobs: int
     try:
         src = open_source(source, session, options.net, jobs)
         dest.mkdir(parents=True, exist_ok=True)
-        state = State(dest)
-        warnings = list(selection.eggs_ini.problems) if selection.eggs_ini else []
-        if state.warning:
-            warnings.append(problems.warning("fetch-state-unreadable", state.warning))
-        downloader = Downloader(dest, session, state, options.net, options.max_bytes, progress, options.hardlink)
-        try:
-            if selection.eggs_ini is not None:
-                results, listing = _fetch_eggs_ini(src, downloader, selection, jobs, progress)
-            else:
-                results, listing = _fetch_listing(src, downloader, selection, jobs, progress)
-        finally:
-            state.close()
-        fsync_dir(dest)
+        with dest_lock(dest):  # one writer per egg folder: a fetch -d, or the fetch stage of a run
+            state = State(dest)
+            warnings = list(selection.eggs_ini.problems) if selection.eggs_ini else []
+            if state.warning:
+                warnings.append(problems.warning("fetch-state-unreadable", state.warning))
+            downloader = Downloader(dest, session, state, options.net, options.max_bytes, progress, options.hardlink)
+            try:
+                if selection.eggs_ini is not None:
+                    results, listing = _fetch_eggs_ini(src, downloader, selection, jobs, progress)
+                else:
+                    results, listing = _fetch_listing(src, downloader, selection, jobs, progress)
+            finally:
+                state.close()
+            fsync_dir(dest)
     finally:
         if own_session is not None:
             own_session.close()

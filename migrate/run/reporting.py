@@ -41,6 +41,10 @@ def _run_sections(ctx: RunContext) -> str:
         lines.append("Run errors")
         lines += [f"  {e}" for e in report.errors]
         lines.append("")
+    if report.gone:
+        lines.append("Gone from the source (their wheels left the mirror)")
+        lines += [f"  {name}" for name in report.gone]
+        lines.append("")
     if report.pins_file or report.pins_error:
         lines.append("Pins")
         if report.pins_file:

@@ -40,6 +40,7 @@ class RunOptions:
     target_abi: Optional[str] = None
     target_platforms: tuple[str, ...] = ()
     publish_broken: bool = False
+    allow_shrink: bool = False  # the publish may remove half of the mirror or more
     base_url: Optional[str] = None
     hashes: bool = False  # --hashes: pinned-requirements.txt (eggs.ini) carries sha256 hashes too
     fetch_options: Optional[FetchOptions] = None
@@ -51,6 +52,7 @@ class RunReport:
     out: Path
     records: list[EggRecord] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # one-line run-level errors (source, publish)
+    gone: tuple[str, ...] = ()  # eggs the last run published that the source no longer lists (left the mirror)
     publish: Optional[PublishReport] = None  # None when skipped (unchanged)
     published: int = 0
     pins_file: Optional[Path] = None

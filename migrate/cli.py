@@ -7,21 +7,28 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Optional
+from typing import NoReturn, Optional
 
 from migrate import __version__
 from migrate.commands import SUMMARY, load
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line (``egg-migrate fetch: error: ...``), exit 2; ``--help`` has the rest."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser(only: Optional[str] = None) -> argparse.ArgumentParser:
     """The parser; with ``only``, the other subcommands are listed but not loaded."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="egg-migrate",
         description="Move a project off setuptools eggs: convert eggs into correctly tagged wheels, "
         "check them, publish a static mirror and pin requirements.",
     )
     parser.add_argument("--version", action="version", version=f"egg-migrate {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name, summary in SUMMARY.items():
         if only is None or name == only:

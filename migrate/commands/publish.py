@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Optional
 
-from migrate.commands.common import default_jobs, print_json
+from migrate.commands.common import default_jobs, jobs_count, print_json, url_option
 
 if TYPE_CHECKING:
     from migrate.mirror import PublishReport, UploadResult
@@ -22,15 +22,15 @@ def register(sub) -> None:
         "use it as file://MIRROR_DIR/simple/ (see docs/mirror.rst).")
     p.add_argument("wheels", nargs="+", metavar="WHEEL_DIR", help="folders of wheels (not searched below) or .whl files")
     p.add_argument("-o", "--output", metavar="MIRROR_DIR", help="the mirror folder (created when missing)")
-    p.add_argument("--base-url", metavar="URL",
+    p.add_argument("--base-url", type=url_option, metavar="URL",
                    help="absolute URL the mirror root will be served from; links are relative without it")
-    p.add_argument("--upload", metavar="URL",
+    p.add_argument("--upload", type=url_option, metavar="URL",
                    help="also upload every wheel to this index (twine's upload API, e.g. a pypiserver or "
                    "devpi URL); credentials from the URL or TWINE_USERNAME / TWINE_PASSWORD")
     p.add_argument("--link", action="store_true",
                    help="hard-link the wheels into the mirror instead of copying them (faster; only when "
                    "the wheel folder's files are never rewritten in place, as egg-migrate convert does)")
-    p.add_argument("-j", "--jobs", type=int, default=default_jobs(), metavar="N",
+    p.add_argument("-j", "--jobs", type=jobs_count, default=default_jobs(), metavar="N",
                    help="processes reading new wheels and rendering pages, when there are thousands "
                    "(default: %(default)s)")
     p.add_argument("--no-sync", action="store_true",

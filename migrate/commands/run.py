@@ -5,7 +5,17 @@ import re
 import sys
 from pathlib import Path
 
-from migrate.commands.common import add_tag_options, default_jobs, tag_options
+from migrate.commands.common import (
+    UsageError,
+    add_network_options,
+    add_tag_options,
+    default_jobs,
+    jobs_count,
+    network_options,
+    source_option,
+    tag_options,
+    url_option,
+)
 from migrate.commands.progress import stage_bars
 from migrate.errors import MigrateError
 
@@ -37,11 +47,11 @@ def register(sub) -> None:
 
     p = sub.add_parser("run", help="the whole migration in one resumable command",
                        description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("source", nargs="?", metavar="SOURCE",
+    p.add_argument("source", nargs="?", type=source_option, metavar="SOURCE",
                    help="URL (Galaxy repository, simple index, find-links page) or folder; "
                    "default: eggs.ini's repository, else the bundled sample")
     p.add_argument("-o", "--out", required=True, metavar="OUT_DIR")
-    p.add_argument("-j", "--jobs", type=int, default=default_jobs(), metavar="N",
+    p.add_argument("-j", "--jobs", type=jobs_count, default=default_jobs(), metavar="N",
                    help="parallel conversions (default: %(default)s)")
     p.add_argument("--eggs-ini", metavar="FILE", help="Galaxy eggs.ini: fetch exactly the eggs it pins")
     p.add_argument("--python", metavar="X.Y", help="keep only eggs for this Python (e.g. 2.7)")
@@ -57,26 +67,30 @@ def register(sub) -> None:
     p.add_argument("--hashes", action="store_true",
                    help="with --eggs-ini: pinned-requirements.txt gets --hash=sha256 lines too")
     p.add_argument("--publish-broken", action="store_true", help="publish wheels that failed their checks too")
-    p.add_argument("--base-url", metavar="URL", help="absolute URL the mirror will be served from")
+    p.add_argument("--base-url", type=url_option, metavar="URL", help="absolute URL the mirror will be served from")
     add_tag_options(p)
+    add_network_options(p)
     p.set_defaults(handler=run)
 
 
 def run(args) -> int:
+    from migrate.fetch import FetchOptions
     from migrate.galaxy import eggsini
     from migrate.run import RunOptions
     from migrate.run import run as run_pipeline
     from migrate.wheels import ConvertOptions
 
-    if args.jobs < 1:
-        return _usage("-j must be at least 1")
+    try:
+        source, net = network_options(args)
+    except UsageError as exc:
+        return _usage(str(exc))
     if args.eggs_ini and not Path(args.eggs_ini).is_file():
         return _usage(f"--eggs-ini {args.eggs_ini}: no such file")
     for option, value in (("--python", args.python), ("--target-python", args.target_python)):
         if value is not None and not re.fullmatch(r"\d+\.\d+(\.\d+)?", value):
             return _usage(f"{option} {value!r}: expected X.Y or X.Y.Z, like 2.7")
     options = RunOptions(
-        out=Path(args.out), source=args.source, jobs=args.jobs,
+        out=Path(args.out), source=source, jobs=args.jobs, fetch_options=FetchOptions(net=net),
         eggs_ini=Path(args.eggs_ini) if args.eggs_ini else None, python=args.python,
         platforms=tuple(args.platform), projects=tuple(args.project),
         convert=ConvertOptions(tags=tag_options(args)), pin=tuple(args.pin),

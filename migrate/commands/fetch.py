@@ -14,6 +14,7 @@ from migrate.commands.common import (
     source_option,
 )
 from migrate.commands.progress import bar, on_terminal
+from migrate.errors import printable
 from migrate.fetch import (
     FAILED,
     MANIFEST,
@@ -119,13 +120,18 @@ def _say_problems(report: FetchReport) -> None:
     """One stderr line per egg not fetched, per stand-in taken, and per run-level error."""
     for r in report.results:
         if r.status in (MISSING, FAILED):
-            print(f"egg-migrate fetch: {r.filename}: {r.status}: {r.reason}", file=sys.stderr)
+            _say(f"{r.filename}: {r.status}: {r.reason}")
         elif r.status == SKIPPED:
-            print(f"egg-migrate fetch: {r.filename}: skipped: {r.reason}", file=sys.stderr)
+            _say(f"{r.filename}: skipped: {r.reason}")
         elif r.note and ("took" in r.note or "wants" in r.note):
-            print(f"egg-migrate fetch: {r.project}: {r.note}", file=sys.stderr)
+            _say(f"{r.project}: {r.note}")
     for error in report.errors:
-        print(f"egg-migrate fetch: {error}", file=sys.stderr)
+        _say(error)
+
+
+def _say(line: str) -> None:
+    """One stderr line; a remote name's control characters are escaped, never sent to the terminal."""
+    print(f"egg-migrate fetch: {printable(line)}", file=sys.stderr)
 
 
 def _summary(report: FetchReport) -> str:
@@ -136,11 +142,11 @@ def _summary(report: FetchReport) -> str:
             f"verified), {c['skipped']} skipped, {c['missing']} missing, {c['failed']} failed")
     if report.skipped_links:
         line += f"; {len(report.skipped_links)} links not followed"
-    return f"{line}; details in {report.dest / MANIFEST}"
+    return printable(f"{line}; details in {report.dest / MANIFEST}")
 
 
 def _fail(exc: Exception) -> int:
-    print(f"egg-migrate fetch: {exc}", file=sys.stderr)
+    _say(str(exc))
     return 1
 
 

@@ -17,7 +17,7 @@ from migrate.commands.common import (
     url_option,
 )
 from migrate.commands.progress import stage_bars
-from migrate.errors import MigrateError
+from migrate.errors import MigrateError, printable
 
 DESCRIPTION = """\
 fetch -> convert -> check -> publish -> manifest/report -> pins, into OUT:
@@ -100,7 +100,7 @@ def run(args) -> int:
         base_url=args.base_url,
     )
     try:
-        report = run_pipeline(options, say=lambda line: print(line, file=sys.stderr), bars=stage_bars())
+        report = run_pipeline(options, say=lambda line: print(printable(line), file=sys.stderr), bars=stage_bars())
     except eggsini.InvalidTarget as exc:  # a bad --python / --platform
         return _usage(str(exc))
     except MigrateError as exc:  # another run, a bad eggs.ini, no source: anything else is a bug

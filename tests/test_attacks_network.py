@@ -204,6 +204,16 @@ def test_project_goes_straight_to_the_project_page_like_pip_with_files_on_anothe
     assert (tmp_path / "eggs" / EGG).read_bytes() == DATA
 
 
+def test_a_pep691_project_page_as_source_follows_its_files_on_another_host(tmp_path):
+    """``fetch https://pypi.org/simple/netifaces/``: the page is the source, every file elsewhere."""
+    with RouteServer({f"/packages/{EGG}": egg_file(DATA)}) as files:
+        page = {"meta": {"api-version": "1.0"}, "name": "spam", "files": [
+            {"filename": EGG, "url": f"{files.url('localhost')}packages/{EGG}", "hashes": {"sha256": sha(DATA)}}]}
+        with RouteServer({"/simple/spam/": pep691(page)}) as index:
+            report = fetch(index.url() + "simple/spam/", tmp_path / "eggs", options=FAST)
+    assert [(r.filename, r.status) for r in report.results] == [(EGG, "downloaded")]
+
+
 def test_proxies_from_the_environment_are_used_by_default_as_pip_does(tmp_path, capsys, monkeypatch):
     """The proxy gets the absolute URL of a host it alone can reach; --no-trust-env goes direct."""
     with RouteServer() as proxy:

@@ -19,7 +19,7 @@ from packaging.utils import canonicalize_name
 from migrate.eggs import egg_parts
 from migrate.fetch.listing import Link, Listing, SourceError, check_filename
 from migrate.fetch.net import HTTPStatus, NetError, NetOptions, get_page
-from migrate.fetch.pages import Folder, Scope, html_page, is_json, json_files, json_projects
+from migrate.fetch.pages import Folder, Scope, html_page, is_json, json_files, json_root
 from migrate.parallel import thread_map
 
 MAX_DEPTH = 4  # a Galaxy repository is 2 levels; leave room for /new/ and the like
@@ -58,9 +58,9 @@ class HttpSource:
         self.url = resp.url
         self.scope = Scope.of(resp.url, self.options.allow_hosts)
         if is_json(resp):
-            self.kind = "json"
-            self._projects, refused = json_projects(self.scope, resp)
-            self._root_page = (Listing(skipped=tuple(refused)), [])
+            self._projects, listing = json_root(self.scope, resp)
+            self._root_page = (listing, [])
+            self.kind = "flat" if listing.links or not self._projects else "json"
         else:
             page = html_page(self.scope, resp.url, resp.text, project=None)
             self._root_page = page

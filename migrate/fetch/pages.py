@@ -171,6 +171,20 @@ def json_projects(scope: Scope, resp) -> tuple[list[tuple[str, str]], list[Skip]
     return out, refused
 
 
+def json_root(scope: Scope, resp) -> tuple[list[tuple[str, str]], Listing]:
+    """A PEP 691 root: (projects, refused names as skips), or for a project page given as
+    the root (``https://pypi.org/simple/netifaces/``) ([], its files); raises SourceError."""
+    data = _json_body(resp)
+    if "files" in data and "projects" not in data:
+        name = data.get("name")
+        listing = json_files(scope, resp, name if isinstance(name, str) and name else "")
+        if listing.errors:
+            raise SourceError(listing.errors[0])
+        return [], listing
+    projects, refused = json_projects(scope, resp)
+    return projects, Listing(skipped=tuple(refused))
+
+
 def _bad_project_name(name: str) -> Optional[str]:
     """Why a PEP 691 project name cannot be a folder under the root (a URL, a path), or None."""
     if any(c in name for c in "/\\:?#") or name.startswith(".") or any(ord(c) < 32 for c in name):

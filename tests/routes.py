@@ -15,7 +15,11 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Optional, Union
 
-JSON_TYPE = "application/vnd.pypi.simple.v1+json"
+try:
+    from tests.servers import JSON_TYPE, Loopback
+except ImportError:  # tests/ run as a plain folder
+    from servers import JSON_TYPE, Loopback
+
 Answer = tuple[int, dict[str, str], bytes]
 
 
@@ -45,7 +49,7 @@ def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-class RouteServer:
+class RouteServer(Loopback):
     """Serves ``routes`` on 127.0.0.1 (any other path: 404) from a thread; a context manager."""
 
     def __init__(self, routes: Optional[dict[str, Answer]] = None, auth: Optional[tuple[str, str]] = None):
@@ -67,15 +71,6 @@ class RouteServer:
     def paths(self) -> list[str]:
         with self._lock:
             return [s.path for s in self.log]
-
-    def __enter__(self) -> "RouteServer":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=10)
 
     def answer(self, path: str, headers: dict[str, str]) -> Answer:
         with self._lock:

@@ -79,23 +79,21 @@ def default_jobs() -> int:
 # -- option types: a bad value is a usage error (exit 2, one line) in every subcommand -----------------
 def jobs_count(text: str) -> int:
     """``-j N``: a whole number of at least 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is not at least 1")
-    return value
+    return _whole_number(text, least=1)
 
 
 def retries_count(text: str) -> int:
     """``--retries N``: a whole number, 0 or more."""
+    return _whole_number(text, least=0)
+
+
+def _whole_number(text: str, least: int) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} is negative")
+    if value < least:
+        raise argparse.ArgumentTypeError(f"{value} is not at least {least}")
     return value
 
 

@@ -6,7 +6,16 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Optional
 
-from migrate.commands.common import add_upload_options, default_jobs, detail, info, print_json, upload_wheels
+from migrate.commands.common import (
+    add_upload_options,
+    default_jobs,
+    detail,
+    info,
+    jobs_count,
+    print_json,
+    upload_wheels,
+    url_option,
+)
 
 if TYPE_CHECKING:
     from migrate.mirror import PublishReport
@@ -37,12 +46,12 @@ def register(sub) -> None:
         "(see docs/mirror.rst).")
     p.add_argument("wheels", nargs="+", metavar="WHEEL_DIR", help="folders of wheels (not searched below) or .whl files")
     p.add_argument("-o", "--output", metavar="MIRROR_DIR", help="the mirror folder (created when missing)")
-    p.add_argument("--base-url", metavar="URL",
+    p.add_argument("--base-url", type=url_option, metavar="URL",
                    help="absolute URL the mirror root will be served from; links are relative without it")
     add_upload_options(p)
     for flag, text in _SWITCHES:
         p.add_argument(flag, action="store_true", help=text)
-    p.add_argument("-j", "--jobs", type=int, default=default_jobs(), metavar="N",
+    p.add_argument("-j", "--jobs", type=jobs_count, default=default_jobs(), metavar="N",
                    help="processes reading new wheels and rendering pages, when there are thousands "
                    "(default: %(default)s)")
     p.set_defaults(handler=run)

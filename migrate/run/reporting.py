@@ -5,6 +5,7 @@ leaves them untouched (times and work counts are never written into them).
 """
 from __future__ import annotations
 
+from migrate.errors import printable
 from migrate.fsutil import write_if_changed
 from migrate.mirror import index_url
 from migrate.run import manifest
@@ -29,7 +30,7 @@ def write_run_report(ctx: RunContext) -> None:
         text = head + extra + marker + tail
     elif extra:
         text += "\n" + extra
-    write_if_changed(ctx.out / "report.txt", text)
+    write_if_changed(ctx.out / "report.txt", printable(text, lines=True))  # remote names may hold ESC
     write_if_changed(ctx.out / "report.html", render_html(report.records, ctx.out, mirror=report.mirror,
                                                           requirements=report.pins_file))
 

@@ -15,13 +15,12 @@ level from the GNU property note.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import IO, Any, Iterator, Optional
+from typing import IO, Any, Optional
 
-from elftools.common.exceptions import ELFError
-from elftools.elf.elffile import ELFFile
-from elftools.elf.sections import Section
+from elftools.common.exceptions import ELFError  # a small module; pyelftools' parser is imported when needed
 
+from migrate.binaries.elfsymbols import DynamicSymbols, Unusual
+from migrate.binaries.elftables import LOADABLE, ElfTables, read_tables
 from migrate.binaries.facts import BinaryFacts, python_major_of, ucs_of
 from migrate.platforms import elf_arch
 
@@ -53,17 +52,21 @@ def _short(exc: BaseException) -> str:
 
 
 def _read(stream: IO[bytes], path: str) -> BinaryFacts:
-    elf = ELFFile(stream)
-    arch = elf_arch(elf["e_machine"], elf.elfclass, elf.little_endian)
-    if elf["e_type"] not in ("ET_DYN", "ET_EXEC"):
+    try:
+        tables = read_tables(stream)
+    except Unusual:
+        tables = tables_by_pyelftools(stream)
+    return _facts(tables, path)
+
+
+def _facts(tables: ElfTables, path: str) -> BinaryFacts:
+    arch = elf_arch(tables.machine, tables.elf_class, tables.little_endian)
+    if tables.symbols is None:
         return BinaryFacts(path=path, format="elf", arch=arch,
-                           problem=f"not a shared library or program (ELF type {elf['e_type']})")
-    # One pass over the section headers: pyelftools re-parses them on every lookup.
-    sections = list(elf.iter_sections())
-    by_name = {section.name: section for section in sections}
-    symbols = _symbols(by_name)
+                           problem=f"not a shared library or program (ELF type {tables.file_type})")
+    symbols = tables.symbols
     python_major = python_major_of(path, symbols.defined)
-    needed, rpath, soname = _dynamic(sections)
+    needed, rpath = tables.needed, tables.rpath
     return BinaryFacts(
         path=path,
         format="elf",
@@ -72,36 +75,47 @@ def _read(stream: IO[bytes], path: str) -> BinaryFacts:
         python_major=python_major,
         ucs=ucs_of(symbols.undefined),
         pypy=any(s.startswith("PyPy") for s in symbols.undefined),
-        needed=tuple(needed),
+        needed=needed,
         rpath=tuple(":".join(rpath).split(":")) if rpath else (),
         versioned=tuple(sorted(set(symbols.versioned))),
-        comment=_comment(by_name.get(".comment")),
+        comment=_comment(tables.comment),
         undefined=tuple(sorted(symbols.strong)),
-        soname=soname,
+        soname=tables.soname,
         pyfpe=python_major is not None and any(s in symbols.functions for s in _PYFPE),
-        isa=_isa(elf, sections, arch),
+        isa=_isa(tables, arch),
         libc=_libc(needed),
         version_users=tuple(sorted(set(symbols.users))),
     )
 
 
-@dataclass
-class _DynamicSymbols:
-    """What ``.dynsym`` says, with the versions ``.gnu.version_r`` gives the undefined ones."""
+def tables_by_pyelftools(stream: IO[bytes]) -> ElfTables:
+    """The same value as :func:`elftables.read_tables`, read by pyelftools (slow; for unusual files, the oracle)."""
+    from elftools.elf.elffile import ELFFile
 
-    versioned: list[tuple[str, str]]  # [(library, version name)] from .gnu.version_r
-    defined: set[str] = field(default_factory=set)  # global or weak functions (and untyped) the binary exports
-    undefined: set[str] = field(default_factory=set)
-    strong: set[str] = field(default_factory=set)  # undefined and not weak
-    functions: set[str] = field(default_factory=set)  # undefined functions (and untyped)
-    users: list[tuple[str, str]] = field(default_factory=list)  # [(version name, undefined symbol that needs it)]
+    elf = ELFFile(stream)
+    machine, elf_class, little, file_type = elf["e_machine"], elf.elfclass, elf.little_endian, elf["e_type"]
+    if file_type not in LOADABLE:
+        return ElfTables(machine, elf_class, little, file_type)
+    # One pass over the section headers: pyelftools re-parses them on every lookup.
+    sections = list(elf.iter_sections())
+    by_name = {section.name: section for section in sections}
+    symbols = _symbols(by_name)
+    needed, rpath, soname = _dynamic(sections)
+    comment = by_name.get(".comment")
+    x86_64 = machine == "EM_X86_64" and elf_class == 64
+    return ElfTables(
+        machine, elf_class, little, file_type, flags=elf["e_flags"], symbols=symbols, needed=tuple(needed),
+        rpath=tuple(rpath), soname=soname, comment=None if comment is None else comment.data(),
+        x86_isa_bits=_x86_isa_bits(sections) if x86_64 else 0,
+    )
 
 
-def _symbols(by_name: dict[str, Any]) -> _DynamicSymbols:
+def _symbols(by_name: dict[str, Any]) -> DynamicSymbols:
+    """What .dynsym says, one pyelftools object per symbol."""
     dynsym = by_name.get(".dynsym")
     versions, versioned = _version_needs(by_name.get(".gnu.version_r"))
     versym = by_name.get(".gnu.version")
-    found = _DynamicSymbols(versioned)
+    found = DynamicSymbols(versioned)
     if dynsym is None:
         return found
     for index, sym in enumerate(dynsym.iter_symbols()):
@@ -145,11 +159,10 @@ def _dynamic(sections: list[Any]) -> tuple[list[str], list[str], Optional[str]]:
     return needed, rpath, soname
 
 
-def _comment(section: Optional[Section]) -> tuple[str, ...]:
+def _comment(raw: Optional[bytes]) -> tuple[str, ...]:
     """The compiler identification strings of ``.comment``, each once."""
-    if section is None:
+    if raw is None:
         return ()
-    raw = section.data()
     return tuple(dict.fromkeys(s.decode("utf-8", "replace").strip() for s in raw.split(b"\0") if s.strip()))
 
 
@@ -165,12 +178,12 @@ def _version_needs(section: Any) -> tuple[dict[int, str], list[tuple[str, str]]]
     return names, needs
 
 
-def _isa(elf: ELFFile, sections: list[Any], arch: Optional[str]) -> Optional[str]:
+def _isa(tables: ElfTables, arch: Optional[str]) -> Optional[str]:
     """An instruction set beyond what the manylinux arch means (auditwheel's machine policy)."""
     if arch == "armv7l":
-        return _arm_float_abi(elf["e_flags"])
-    if arch == "x86_64":
-        return _x86_isa_level(sections)
+        return _arm_float_abi(tables.flags)
+    if arch == "x86_64" and tables.x86_isa_bits:
+        return next((name for bit, name in _X86_ISA if tables.x86_isa_bits & bit), "an unknown x86-64 ISA level")
     return None
 
 
@@ -181,17 +194,8 @@ def _arm_float_abi(flags: int) -> Optional[str]:
     return None
 
 
-def _x86_isa_level(sections: list[Any]) -> Optional[str]:
-    """The x86-64 ISA level the first property that needs more than the baseline names."""
-    for prop in _x86_isa_needed(sections):
-        bits = prop.pr_data & ~1  # bit 0 is the x86-64 baseline itself
-        if bits:
-            return next((name for bit, name in _X86_ISA if bits & bit), "an unknown x86-64 ISA level")
-    return None
-
-
-def _x86_isa_needed(sections: list[Any]) -> Iterator[Any]:
-    """Each GNU_PROPERTY_X86_ISA_1_NEEDED property of the GNU property notes, in file order."""
+def _x86_isa_bits(sections: list[Any]) -> int:
+    """The ISA bits beyond the x86-64 baseline of the first GNU_PROPERTY_X86_ISA_1_NEEDED that has any."""
     for section in sections:
         if section.header["sh_type"] != "SHT_NOTE":
             continue
@@ -199,11 +203,12 @@ def _x86_isa_needed(sections: list[Any]) -> Iterator[Any]:
             if note["n_type"] != "NT_GNU_PROPERTY_TYPE_0" or note["n_name"] != "GNU":
                 continue
             for prop in note["n_desc"]:
-                if prop.pr_type == "GNU_PROPERTY_X86_ISA_1_NEEDED" and prop.pr_datasz == 4:
-                    yield prop
+                if prop.pr_type == "GNU_PROPERTY_X86_ISA_1_NEEDED" and prop.pr_datasz == 4 and prop.pr_data & ~1:
+                    return prop.pr_data & ~1  # bit 0 is the x86-64 baseline itself
+    return 0
 
 
-def _libc(needed: list[str]) -> Optional[str]:
+def _libc(needed: tuple[str, ...]) -> Optional[str]:
     for lib in needed:
         if lib.startswith(("libc.musl-", "ld-musl-")):
             return "musl"

@@ -13,15 +13,18 @@ import re
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO, Iterator, Union
+from typing import BinaryIO, Iterator, Sequence, Union
 
 # The temp names atomic_writer gives (``.NAME.XXXXXXXX.tmp``, made by mkstemp).
 TEMP_NAME = re.compile(r"^\..+\.[A-Za-z0-9_]{6,}\.tmp$")
 
 
 @contextmanager
-def atomic_writer(path: Union[str, Path], mode: int = 0o644) -> Iterator[BinaryIO]:
-    """Yield a binary file; on a clean exit it is fsynced and renamed to ``path``."""
+def atomic_writer(path: Union[str, Path], mode: int = 0o644, sync: bool = True) -> Iterator[BinaryIO]:
+    """Yield a binary file; on a clean exit it is fsynced and renamed to ``path``.
+
+    ``sync=False`` leaves the fsync to the caller, who writes many files into a temp folder
+    and makes them durable in one pass (:func:`sync_files`) before renaming them into place."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -29,7 +32,8 @@ def atomic_writer(path: Union[str, Path], mode: int = 0o644) -> Iterator[BinaryI
         with os.fdopen(fd, "wb") as fp:
             yield fp
             fp.flush()
-            os.fsync(fp.fileno())
+            if sync:
+                os.fsync(fp.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
@@ -77,6 +81,37 @@ def fsync_dir(path: Union[str, Path]) -> None:
         pass
     finally:
         os.close(fd)
+
+
+FEW_FILES = 64  # up to this many files are fsynced one by one; more with one syncfs of their file system
+
+
+def sync_files(files: Sequence[Union[str, Path]], root: Union[str, Path]) -> None:
+    """Make ``files`` (all on the file system of ``root``) durable in one pass.
+
+    A few: fsync each. Many: one ``syncfs`` (one journal commit instead of one per file; it
+    also flushes other programs' writes), or ``sync`` where ``syncfs`` is missing."""
+    if len(files) <= FEW_FILES:
+        for path in files:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        fd = os.open(root, os.O_RDONLY)
+        try:
+            if libc.syncfs(fd) == 0:
+                return
+        finally:
+            os.close(fd)
+    except (OSError, AttributeError):
+        pass
+    os.sync()
 
 
 class ExclusiveLock:

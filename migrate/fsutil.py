@@ -86,12 +86,12 @@ def fsync_dir(path: Union[str, Path]) -> None:
 FEW_FILES = 64  # up to this many files are fsynced one by one; more with one syncfs of their file system
 
 
-def sync_files(files: Sequence[Union[str, Path]], root: Union[str, Path]) -> None:
+def sync_files(files: Sequence[Union[str, Path]], root: Union[str, Path], few: int = FEW_FILES) -> None:
     """Make ``files`` (all on the file system of ``root``) durable in one pass.
 
     A few: fsync each. Many: one ``syncfs`` (one journal commit instead of one per file; it
     also flushes other programs' writes), or ``sync`` where ``syncfs`` is missing."""
-    if len(files) <= FEW_FILES:
+    if len(files) <= few:
         for path in files:
             fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
             try:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+import tempfile
 from functools import partial
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from migrate.commands.common import (
 from migrate.commands.progress import progress
 from migrate.parallel import parallel_map
 from migrate.run import result_record
-from migrate.wheels import ConvertOptions, ConvertResult, convert_egg
+from migrate.wheels import ConvertOptions, ConvertResult, convert_egg, move_wheels
 
 
 def register(sub) -> None:
@@ -44,17 +45,21 @@ def run(args) -> int:
     dest = Path(args.dest)
     dest.mkdir(parents=True, exist_ok=True)
     options = ConvertOptions(tags=tag_options(args))
-    work = partial(convert_egg, out_dir=dest, options=options)
-    results = []
-    for result in progress(parallel_map(work, eggs, args.jobs), "convert", total=len(eggs)):
-        results.append(result)
-        if result.ok:
-            if not args.json:
-                info(f"ok      {Path(result.egg).name} -> {Path(result.wheel).name}", sys.stdout)
-                for part, why in result.tags.reasons if result.tags is not None else ():
-                    detail(f"        {part}: {why}", sys.stdout)
-        else:
-            print(f"FAILED  {result.reason}", file=sys.stderr)
+    # wheels are written unsynced into a temp folder, then made durable in one pass and renamed
+    # into place: one fsync per wheel cost more than converting a small egg
+    with tempfile.TemporaryDirectory(prefix=".egg-migrate-", suffix=".tmp", dir=dest) as staging:
+        work = partial(convert_egg, out_dir=staging, options=options, sync=False)
+        results = []
+        for result in progress(parallel_map(work, eggs, args.jobs), "convert", total=len(eggs)):
+            results.append(result)
+            if result.ok:
+                if not args.json:
+                    info(f"ok      {Path(result.egg).name} -> {Path(result.wheel).name}", sys.stdout)
+                    for part, why in result.tags.reasons if result.tags is not None else ():
+                        detail(f"        {part}: {why}", sys.stdout)
+            else:
+                print(f"FAILED  {result.reason}", file=sys.stderr)
+        results = move_wheels(results, Path(staging), dest)
     repaired = _repair(results, dest) if getattr(args, "repair", False) else {}
     if args.json:
         records = [result_record(r) for r in results]

@@ -9,7 +9,7 @@ from migrate.exports import lazy_exports
 __all__, __getattr__ = lazy_exports(__name__, {
     "convert": (
         "ConversionFailed", "ConvertOptions", "ConvertResult", "EggFacts", "convert_egg", "inspect_egg",
-        "write_wheel",
+        "move_wheels", "write_wheel",
     ),
     "plan": ("Placement", "Plan", "is_binary", "only_declares_namespace", "rewrite_shebang", "script_interpreter",),
     "repair": ("RepairResult", "find_tools", "repair_wheel",),
@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and readers
         EggFacts,
         convert_egg,
         inspect_egg,
+        move_wheels,
         write_wheel,
     )
     from migrate.wheels.plan import (

@@ -8,8 +8,9 @@ with a one-line reason and no file left behind.
 from __future__ import annotations
 
 import io
+import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO, Optional
 
@@ -35,7 +36,7 @@ from migrate.eggs import (
     with_extra_requirements,
 )
 from migrate.errors import MigrateError
-from migrate.fsutil import atomic_writer
+from migrate.fsutil import atomic_writer, fsync_dir, sync_files
 from migrate.problems import Problem
 from migrate.wheels.distinfo import render_metadata, render_nspkg_pth, render_record, render_wheel
 from migrate.wheels.plan import Placement, Plan, make_plan, rewrite_shebang
@@ -198,8 +199,11 @@ def _analyse(archive: EggArchive, member: Member) -> BinaryFacts:
         return analyse(tmp, member.path)
 
 
-def convert_egg(path, out_dir, options: ConvertOptions = ConvertOptions()) -> ConvertResult:
-    """Convert one egg into a wheel in ``out_dir``; never raises for bad eggs."""
+def convert_egg(path, out_dir, options: ConvertOptions = ConvertOptions(), sync: bool = True) -> ConvertResult:
+    """Convert one egg into a wheel in ``out_dir``; never raises for bad eggs.
+
+    ``sync=False``: the wheel is not fsynced; for a temp folder whose wheels :func:`move_wheels`
+    makes durable in one pass and renames into place."""
     path = Path(path)
     try:
         archive, meta_dir = open_egg(path, options.limits)
@@ -215,11 +219,25 @@ def convert_egg(path, out_dir, options: ConvertOptions = ConvertOptions()) -> Co
             return ConvertResult(str(path), None, facts.tags, facts.problems, facts)
         wheel_path = Path(out_dir) / filename
         try:
-            write_wheel(archive, facts, wheel_path)
+            write_wheel(archive, facts, wheel_path, sync)
         except (BrokenEgg, CorruptMember, OSError) as exc:
             message = str(exc) if isinstance(exc, BrokenEgg) else f"{path.name}: {exc}"
             return ConvertResult(str(path), None, facts.tags, facts.problems + (P.error("C001", message),), facts)
     return ConvertResult(str(path), str(wheel_path), facts.tags, facts.problems, facts)
+
+
+def move_wheels(results: list[ConvertResult], staging: Path, dest: Path) -> list[ConvertResult]:
+    """Make the wheels ``convert_egg(..., sync=False)`` wrote in ``staging`` durable in one pass,
+    rename them into ``dest`` and fsync ``dest`` once: the results, with the wheels' new paths."""
+    staged = sorted({r.wheel for r in results if r.wheel is not None})
+    sync_files(staged, staging)
+    moved = {}
+    for wheel in staged:
+        moved[wheel] = str(dest / Path(wheel).name)
+        os.replace(wheel, moved[wheel])
+    if staged:
+        fsync_dir(dest)
+    return [replace(r, wheel=moved[r.wheel]) if r.wheel is not None else r for r in results]
 
 
 def _failed(path: Path, message: str, found: tuple[Problem, ...] = ()) -> ConvertResult:
@@ -228,11 +246,11 @@ def _failed(path: Path, message: str, found: tuple[Problem, ...] = ()) -> Conver
     return ConvertResult(str(path), None, None, tuple(found) + (P.error("C000", message),))
 
 
-def write_wheel(archive: EggArchive, facts: EggFacts, wheel_path: Path) -> None:
-    """Stream the wheel to a temp file beside ``wheel_path``, fsync, rename."""
+def write_wheel(archive: EggArchive, facts: EggFacts, wheel_path: Path, sync: bool = True) -> None:
+    """Stream the wheel to a temp file beside ``wheel_path``, fsync (unless told not to), rename."""
     tags = facts.tags
     assert tags is not None, "an egg without tags has no wheel (convert_egg writes none)"
-    with atomic_writer(wheel_path) as fp:
+    with atomic_writer(wheel_path, sync=sync) as fp:
         _write(archive, facts, tags, fp)
 
 

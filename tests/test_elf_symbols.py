@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import io
 import random
+import struct
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from migrate.binaries import analyse, elf
+from migrate.binaries.elfarm import arm_generation
 from migrate.binaries.elfsymbols import Unusual
 from migrate.binaries.elftables import read_tables
 
@@ -91,3 +93,41 @@ def test_big_endian_and_32_bit_layouts():
     assert read_tables(io.BytesIO(data)) == _oracle(data)
     with pytest.raises(Unusual):
         read_tables(io.BytesIO(data[:4] + b"\x03" + data[5:]))  # ELF class 3 does not exist
+
+
+@pytest.mark.parametrize("name", ["os_freebsd.so", "os_netbsd.so", "os_openbsd.so", "os_hurd.so", "os_linux.so",
+                                  "os_solaris.so", "arm_v4t.so"])
+def test_os_and_arm_generation_either_way(monkeypatch, name):
+    """The OS (EI_OSABI, ABI notes, Solaris marks) and the ARM generation come out of both readers alike."""
+    data = (HERE / "fixtures" / "binaries" / name).read_bytes()
+    fast = analyse(io.BytesIO(data), "x.so")
+    monkeypatch.setattr(elf, "read_tables", elf.tables_by_pyelftools)
+    slow = analyse(io.BytesIO(data), "x.so")
+    assert fast == slow
+    assert fast.os == name[3:-3] if name.startswith("os_") else fast.arch == "armv4tl"
+    freebsd = bytearray(data)
+    freebsd[7] = 9  # EI_OSABI FreeBSD
+    assert elf.tables_by_pyelftools(io.BytesIO(bytes(freebsd))) == read_tables(io.BytesIO(bytes(freebsd)))
+    assert analyse(io.BytesIO(bytes(freebsd)), "x.so").os == "freebsd"
+
+
+def _subsection(vendor: bytes, body: bytes) -> bytes:
+    return struct.pack("<I", 4 + len(vendor) + 1 + len(body)) + vendor + b"\0" + body
+
+
+def _file_scope(attributes: bytes) -> bytes:
+    return b"\x01" + struct.pack("<I", 5 + len(attributes)) + attributes
+
+
+@pytest.mark.parametrize("attributes, arch", [
+    (b"\x05ARM9TDMI\0\x06\x02", "armv4tl"),  # Tag_CPU_name (a string), then Tag_CPU_arch v4T
+    (b"\x05ARM10TDMI\0\x06\x03", "armv5tl"),  # read as numbers, this name would swallow the tag
+    (b"\x05" + b"7-A\0" + b"\x06\x0a\x07\x41", "armv7l"),  # v7
+    (b"\x20\x01gnu\0\x43x\0\x06\x04", "armv5tel"),  # Tag_compatibility (number, string), Tag_conformance
+    (b"\x08\x01\x09\x02", "armv7l"),  # no Tag_CPU_arch: what EM_ARM alone means
+    (b"\x06", "armv7l"),  # cut short
+])
+def test_arm_attributes_are_walked_from_bytes(attributes, arch):
+    raw = b"A" + _subsection(b"gnu", b"\x01\x06\x03\x00\x00\x00") + _subsection(b"aeabi", _file_scope(attributes))
+    assert arm_generation(raw, little_endian=True) == arch
+    assert arm_generation(b"B" + raw[1:], little_endian=True) == "armv7l"  # not format version A

@@ -11,18 +11,23 @@ so that ``tags.manylinux_audit`` can reach the same verdict without running
 it: versioned requirements from ``.gnu.version_r`` (with the symbol that
 needs each), strong undefined symbols for the policy blacklists, the Python
 init symbol, ``PyUnicodeUCS2_*`` / ``PyFPE_*`` references, the x86-64 ISA
-level from the GNU property note.
+level from the GNU property note. Beyond auditwheel: the operating system
+(:mod:`elfos`) and the 32-bit ARM generation (:mod:`elfarm`).
+
+The tables come from :mod:`elftables` (``struct``, fast); a file laid out
+any other way is read by pyelftools (:func:`tables_by_pyelftools`) into the
+same :class:`ElfTables`, and the facts are judged from that value alone.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import IO, Any, Iterator, Optional
+from typing import IO, Any, Optional
 
-from elftools.common.exceptions import ELFError
-from elftools.elf.elffile import ELFFile
-from elftools.elf.sections import Section
+from elftools.common.exceptions import ELFError  # a small module; pyelftools' parser is imported when needed
 
+from migrate.binaries.elfarm import arm_generation
 from migrate.binaries.elfos import elf_os
+from migrate.binaries.elfsymbols import DynamicSymbols, Unusual
+from migrate.binaries.elftables import LOADABLE, SHT_ARM_ATTRIBUTES, ElfTables, read_tables
 from migrate.binaries.facts import BinaryFacts, python_major_of, ucs_of
 from migrate.platforms import ARM_CPU_ARCH, elf_arch
 
@@ -54,20 +59,24 @@ def _short(exc: BaseException) -> str:
 
 
 def _read(stream: IO[bytes], path: str) -> BinaryFacts:
-    elf = ELFFile(stream)
-    arch = elf_arch(elf["e_machine"], elf.elfclass, elf.little_endian)
-    if elf["e_type"] not in ("ET_DYN", "ET_EXEC"):
+    try:
+        tables = read_tables(stream)
+    except Unusual:
+        tables = tables_by_pyelftools(stream)
+    return _facts(tables, path)
+
+
+def _facts(tables: ElfTables, path: str) -> BinaryFacts:
+    arch = elf_arch(tables.machine, tables.elf_class, tables.little_endian)
+    if tables.symbols is None:
         return BinaryFacts(path=path, format="elf", arch=arch,
-                           problem=f"not a shared library or program (ELF type {elf['e_type']})")
-    # One pass over the section headers: pyelftools re-parses them on every lookup.
-    sections = list(elf.iter_sections())
-    by_name = {section.name: section for section in sections}
+                           problem=f"not a shared library or program (ELF type {tables.file_type})")
     if arch == "armv7l":
-        arch = _arm_generation(by_name.get(".ARM.attributes"))
-    symbols = _symbols(by_name)
+        arch = arm_generation(tables.arm_attributes, tables.little_endian)
+    symbols = tables.symbols
     python_major = python_major_of(path, symbols.defined)
-    needed, rpath, soname = _dynamic(sections)
-    os_name, os_how = elf_os(elf, sections, symbols.versioned)
+    needed, rpath = tables.needed, tables.rpath
+    os_name, os_how = elf_os(tables, symbols.versioned)
     return BinaryFacts(
         path=path,
         format="elf",
@@ -76,14 +85,14 @@ def _read(stream: IO[bytes], path: str) -> BinaryFacts:
         python_major=python_major,
         ucs=ucs_of(symbols.undefined),
         pypy=any(s.startswith("PyPy") for s in symbols.undefined),
-        needed=tuple(needed),
+        needed=needed,
         rpath=tuple(":".join(rpath).split(":")) if rpath else (),
         versioned=tuple(sorted(set(symbols.versioned))),
-        comment=_comment(by_name.get(".comment")),
+        comment=_comment(tables.comment),
         undefined=tuple(sorted(symbols.strong)),
-        soname=soname,
+        soname=tables.soname,
         pyfpe=python_major is not None and any(s in symbols.functions for s in _PYFPE),
-        isa=_isa(elf, sections, arch),
+        isa=_isa(tables, arch),
         libc=_libc(needed),
         version_users=tuple(sorted(set(symbols.users))),
         os=os_name,
@@ -91,23 +100,45 @@ def _read(stream: IO[bytes], path: str) -> BinaryFacts:
     )
 
 
-@dataclass
-class _DynamicSymbols:
-    """What ``.dynsym`` says, with the versions ``.gnu.version_r`` gives the undefined ones."""
+def tables_by_pyelftools(stream: IO[bytes]) -> ElfTables:
+    """The same value as :func:`elftables.read_tables`, read by pyelftools (slow; for unusual files, the oracle)."""
+    from elftools.elf.elffile import ELFFile
 
-    versioned: list[tuple[str, str]]  # [(library, version name)] from .gnu.version_r
-    defined: set[str] = field(default_factory=set)  # global or weak functions (and untyped) the binary exports
-    undefined: set[str] = field(default_factory=set)
-    strong: set[str] = field(default_factory=set)  # undefined and not weak
-    functions: set[str] = field(default_factory=set)  # undefined functions (and untyped)
-    users: list[tuple[str, str]] = field(default_factory=list)  # [(version name, undefined symbol that needs it)]
+    elf = ELFFile(stream)
+    machine, elf_class, little, file_type = elf["e_machine"], elf.elfclass, elf.little_endian, elf["e_type"]
+    osabi = elf.e_ident_raw[7]  # EI_OSABI
+    if file_type not in LOADABLE:
+        return ElfTables(machine, elf_class, little, file_type, osabi=osabi)
+    # One pass over the section headers: pyelftools re-parses them on every lookup.
+    sections = list(elf.iter_sections())
+    by_name = {section.name: section for section in sections}
+    symbols = _symbols(by_name)
+    needed, rpath, soname = _dynamic(sections)
+    comment = by_name.get(".comment")
+    x86_64 = machine == "EM_X86_64" and elf_class == 64
+    return ElfTables(
+        machine, elf_class, little, file_type, flags=elf["e_flags"], symbols=symbols, needed=tuple(needed),
+        rpath=tuple(rpath), soname=soname, comment=None if comment is None else comment.data(),
+        x86_isa_bits=_x86_isa_bits(sections) if x86_64 else 0,
+        osabi=osabi, section_names=tuple(s.name for s in sections),
+        notes=tuple((s.name, s.data()) for s in sections if s.header["sh_type"] == "SHT_NOTE"),
+        arm_attributes=_arm_attributes(machine, elf_class, by_name.get(".ARM.attributes")),
+    )
 
 
-def _symbols(by_name: dict[str, Any]) -> _DynamicSymbols:
+def _arm_attributes(machine: str, elf_class: int, section: Any) -> Optional[bytes]:
+    """The bytes of .ARM.attributes when a 32-bit ARM file has that section with that type."""
+    if machine != "EM_ARM" or elf_class != 32 or section is None:
+        return None
+    return section.data() if section.header["sh_type"] in ("SHT_ARM_ATTRIBUTES", SHT_ARM_ATTRIBUTES) else None
+
+
+def _symbols(by_name: dict[str, Any]) -> DynamicSymbols:
+    """What .dynsym says, one pyelftools object per symbol."""
     dynsym = by_name.get(".dynsym")
     versions, versioned = _version_needs(by_name.get(".gnu.version_r"))
     versym = by_name.get(".gnu.version")
-    found = _DynamicSymbols(versioned)
+    found = DynamicSymbols(versioned)
     if dynsym is None:
         return found
     for index, sym in enumerate(dynsym.iter_symbols()):
@@ -151,11 +182,10 @@ def _dynamic(sections: list[Any]) -> tuple[list[str], list[str], Optional[str]]:
     return needed, rpath, soname
 
 
-def _comment(section: Optional[Section]) -> tuple[str, ...]:
+def _comment(raw: Optional[bytes]) -> tuple[str, ...]:
     """The compiler identification strings of ``.comment``, each once."""
-    if section is None:
+    if raw is None:
         return ()
-    raw = section.data()
     return tuple(dict.fromkeys(s.decode("utf-8", "replace").strip() for s in raw.split(b"\0") if s.strip()))
 
 
@@ -171,27 +201,15 @@ def _version_needs(section: Any) -> tuple[dict[int, str], list[tuple[str, str]]]
     return names, needs
 
 
-def _isa(elf: ELFFile, sections: list[Any], arch: Optional[str]) -> Optional[str]:
+def _isa(tables: ElfTables, arch: Optional[str]) -> Optional[str]:
     """An instruction set beyond what the manylinux arch means (auditwheel's machine policy)."""
     if arch == "armv7l":
-        return _arm_float_abi(elf["e_flags"])
+        return _arm_float_abi(tables.flags)
     if arch in ARM_CPU_ARCH.values():  # an older (or 32-bit v8) ARM: manylinux's armv7l means ARMv7 hard-float
         return f"{arch} (not ARMv7 hard-float)"
-    if arch == "x86_64":
-        return _x86_isa_level(sections)
+    if arch == "x86_64" and tables.x86_isa_bits:
+        return next((name for bit, name in _X86_ISA if tables.x86_isa_bits & bit), "an unknown x86-64 ISA level")
     return None
-
-
-def _arm_generation(attributes: Any) -> str:
-    """The ARM generation the build attributes name (``Tag_CPU_arch`` 2 -> ``armv4tl``); armv7l without them."""
-    if attributes is None or not hasattr(attributes, "iter_subsections"):
-        return "armv7l"
-    for subsection in attributes.iter_subsections():
-        for subsubsection in subsection.iter_subsubsections():
-            for attribute in subsubsection.iter_attributes():
-                if attribute.tag == "TAG_CPU_ARCH":
-                    return ARM_CPU_ARCH.get(attribute.value, "armv7l")
-    return "armv7l"
 
 
 def _arm_float_abi(flags: int) -> Optional[str]:
@@ -201,17 +219,8 @@ def _arm_float_abi(flags: int) -> Optional[str]:
     return None
 
 
-def _x86_isa_level(sections: list[Any]) -> Optional[str]:
-    """The x86-64 ISA level the first property that needs more than the baseline names."""
-    for prop in _x86_isa_needed(sections):
-        bits = prop.pr_data & ~1  # bit 0 is the x86-64 baseline itself
-        if bits:
-            return next((name for bit, name in _X86_ISA if bits & bit), "an unknown x86-64 ISA level")
-    return None
-
-
-def _x86_isa_needed(sections: list[Any]) -> Iterator[Any]:
-    """Each GNU_PROPERTY_X86_ISA_1_NEEDED property of the GNU property notes, in file order."""
+def _x86_isa_bits(sections: list[Any]) -> int:
+    """The ISA bits beyond the x86-64 baseline of the first GNU_PROPERTY_X86_ISA_1_NEEDED that has any."""
     for section in sections:
         if section.header["sh_type"] != "SHT_NOTE":
             continue
@@ -219,11 +228,12 @@ def _x86_isa_needed(sections: list[Any]) -> Iterator[Any]:
             if note["n_type"] != "NT_GNU_PROPERTY_TYPE_0" or note["n_name"] != "GNU":
                 continue
             for prop in note["n_desc"]:
-                if prop.pr_type == "GNU_PROPERTY_X86_ISA_1_NEEDED" and prop.pr_datasz == 4:
-                    yield prop
+                if prop.pr_type == "GNU_PROPERTY_X86_ISA_1_NEEDED" and prop.pr_datasz == 4 and prop.pr_data & ~1:
+                    return prop.pr_data & ~1  # bit 0 is the x86-64 baseline itself
+    return 0
 
 
-def _libc(needed: list[str]) -> Optional[str]:
+def _libc(needed: tuple[str, ...]) -> Optional[str]:
     for lib in needed:
         if lib.startswith(("libc.musl-", "ld-musl-")):
             return "musl"

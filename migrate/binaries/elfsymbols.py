@@ -121,13 +121,13 @@ def _classify(found: DynamicSymbols, symbols: Iterator[tuple[int, ...]], layout:
 
 
 def section_headers(stream: IO[bytes], layout: Layout,
-                    header: tuple[int, ...]) -> tuple[list[SectionHeader], dict[str, SectionHeader]]:
-    """The section header table, and {name: section} (a later section of the same name wins).
+                    header: tuple[int, ...]) -> tuple[list[SectionHeader], list[str]]:
+    """The section header table, and the name of each section.
 
     ``header`` is the ELF header after e_ident, unpacked with ``layout.header``."""
     shoff, shentsize, shnum, shstrndx = header[5], header[10], header[11], header[12]
     if shoff == 0:
-        return [], {}
+        return [], []
     if shentsize != struct.calcsize(layout.section) or not 0 < shnum < _MAX_SECTIONS or shstrndx >= shnum:
         raise Unusual("unusual section header table")
     rows = list(struct.iter_unpack(layout.section, read_bytes(stream, shoff, shnum * shentsize)))
@@ -138,7 +138,7 @@ def section_headers(stream: IO[bytes], layout: Layout,
     if any(s.type in _LINKS and (s.link >= shnum or sections[s.link].type not in _LINKS[s.type]) for s in sections):
         raise Unusual("a section links to a section that is not there")  # pyelftools follows every link
     names = read_bytes(stream, sections[shstrndx].offset, sections[shstrndx].size)
-    return sections, {cstring(names, r[0]): s for r, s in zip(rows, sections)}
+    return sections, [cstring(names, r[0]) for r in rows]
 
 
 def _version_needs(stream: IO[bytes], layout: Layout, sections: list[SectionHeader],

@@ -1,7 +1,9 @@
 """The parts of an ELF file :mod:`elf` judges, read with ``struct``: one value, :class:`ElfTables`.
 
-The header, the section headers, the dynamic symbols (:mod:`elfsymbols`), the
-dynamic section, ``.comment`` and the x86 ISA property notes. pyelftools parses
+The header (with ``EI_OSABI``), the section names, the dynamic symbols
+(:mod:`elfsymbols`), the dynamic section, ``.comment``, the x86 ISA property
+notes, the bytes of every note section and of ``.ARM.attributes`` (which
+:mod:`elfos` and :mod:`elfarm` parse, whichever reader found them). pyelftools parses
 every header field through ``construct`` objects, which cost about a
 millisecond per ``.so`` before a symbol was read; here each table is one
 ``struct`` call over bytes. A file laid out any other way than the common one
@@ -35,6 +37,8 @@ _MACHINES = {
 _FILE_TYPES = {0: "ET_NONE", 1: "ET_REL", 2: "ET_EXEC", 3: "ET_DYN", 4: "ET_CORE"}
 LOADABLE = ("ET_DYN", "ET_EXEC")
 _SHT_HASH, _SHT_DYNAMIC, _SHT_NOTE, _SHT_NOBITS, _SHT_GNU_HASH = 5, 6, 7, 8, 0x6FFFFFF6
+SHT_ARM_ATTRIBUTES = 0x70000003
+_EI_OSABI = 7
 _SHF_COMPRESSED = 0x800
 _DT_NULL, _DT_NEEDED, _DT_SONAME, _DT_RPATH, _DT_RUNPATH = 0, 1, 14, 15, 29
 _NT_GNU_ABI_TAG, _NT_GNU_PROPERTY_TYPE_0 = 1, 5
@@ -56,6 +60,10 @@ class ElfTables:
     soname: Optional[str] = None
     comment: Optional[bytes] = None  # the bytes of .comment, None without one
     x86_isa_bits: int = 0  # ISA bits past the baseline of the first GNU_PROPERTY_X86_ISA_1_NEEDED with any (x86-64)
+    osabi: int = 0  # e_ident[EI_OSABI]
+    section_names: tuple[str, ...] = ()  # each section's name, in file order
+    notes: tuple[tuple[str, bytes], ...] = ()  # (name, bytes) of each note section (SHT_NOTE), in file order
+    arm_attributes: Optional[bytes] = None  # the bytes of a 32-bit ARM file's .ARM.attributes (SHT_ARM_ATTRIBUTES)
 
 
 def read_tables(stream: IO[bytes]) -> ElfTables:
@@ -76,8 +84,9 @@ def _read(stream: IO[bytes]) -> ElfTables:
     machine, file_type = _MACHINES[header[1]], _FILE_TYPES[header[0]]  # KeyError: left to pyelftools
     elf_class, little = (64 if ident[4] == 2 else 32), ident[5] == 1
     if file_type not in LOADABLE:
-        return ElfTables(machine, elf_class, little, file_type)
-    sections, by_name = section_headers(stream, layout, header)
+        return ElfTables(machine, elf_class, little, file_type, osabi=ident[_EI_OSABI])
+    sections, names = section_headers(stream, layout, header)
+    by_name = dict(zip(names, sections))  # a later section of the same name wins
     _check_hash_tables(stream, layout, sections)
     needed, rpath, soname = _dynamic(stream, layout, sections)
     comment = by_name.get(".comment")
@@ -88,7 +97,17 @@ def _read(stream: IO[bytes]) -> ElfTables:
         needed=needed, rpath=rpath, soname=soname,
         comment=None if comment is None else _plain_bytes(stream, comment),
         x86_isa_bits=_x86_isa_bits(stream, layout, sections) if x86_64 else 0,
+        osabi=ident[_EI_OSABI], section_names=tuple(names),
+        notes=tuple((name, _plain_bytes(stream, s)) for name, s in zip(names, sections) if s.type == _SHT_NOTE),
+        arm_attributes=_arm_attributes(stream, machine, elf_class, by_name.get(".ARM.attributes")),
     )
+
+
+def _arm_attributes(stream: IO[bytes], machine: str, elf_class: int, section: Optional[SectionHeader]) -> Optional[bytes]:
+    """The bytes of .ARM.attributes when a 32-bit ARM file has that section with that type."""
+    if machine != "EM_ARM" or elf_class != 32 or section is None or section.type != SHT_ARM_ATTRIBUTES:
+        return None
+    return _plain_bytes(stream, section)
 
 
 def _check_hash_tables(stream: IO[bytes], layout: Layout, sections: list[SectionHeader]) -> None:

@@ -16,8 +16,8 @@ __all__, __getattr__ = lazy_exports(__name__, {
         "with_extra_requirements",
     ),
     "names": (
-        "EggName", "EggParts", "InvalidEggName", "dist_info_name", "egg_parts", "parse", "pep440_version",
-        "same_version", "split_ucs",
+        "EggName", "EggParts", "InvalidEggName", "RULES", "VersionMapping", "dist_info_name", "egg_parts", "map_version",
+        "parse", "pep440_version", "same_version", "split_ucs",
     ),
 })
 
@@ -46,11 +46,14 @@ if TYPE_CHECKING:  # the same names, for type checkers and readers
         with_extra_requirements,
     )
     from migrate.eggs.names import (
+        RULES,
         EggName,
         EggParts,
         InvalidEggName,
+        VersionMapping,
         dist_info_name,
         egg_parts,
+        map_version,
         parse,
         pep440_version,
         same_version,

@@ -1,5 +1,5 @@
 """Reading eggs: file names (:mod:`names`), safe member access (:mod:`archive`)
-and EGG-INFO (:mod:`egginfo`). Takes an egg file or folder; gives ``EggName``,
+and EGG-INFO (:mod:`egginfo`, requires.txt in :mod:`requires`). Takes an egg file or folder; gives ``EggName``,
 ``EggArchive`` and ``EggInfo``.
 """
 from typing import TYPE_CHECKING
@@ -19,6 +19,7 @@ __all__, __getattr__ = lazy_exports(__name__, {
         "EggName", "EggParts", "InvalidEggName", "RULES", "VersionMapping", "dist_info_name", "egg_parts", "map_version",
         "parse", "pep440_version", "same_version", "split_ucs",
     ),
+    "requires": ("Section", "normalise_extra", "parse_requires_txt",),
 })
 
 if TYPE_CHECKING:  # the same names, for type checkers and readers
@@ -59,3 +60,4 @@ if TYPE_CHECKING:  # the same names, for type checkers and readers
         same_version,
         split_ucs,
     )
+    from migrate.eggs.requires import Section, normalise_extra, parse_requires_txt

@@ -38,7 +38,7 @@ from migrate.errors import MigrateError
 from migrate.fsutil import atomic_writer
 from migrate.problems import Problem
 from migrate.wheels.distinfo import render_metadata, render_nspkg_pth, render_record, render_wheel
-from migrate.wheels.plan import Placement, Plan, make_plan, rewrite_shebang
+from migrate.wheels.plan import Placement, Plan, make_plan
 from migrate.wheels.tags import TagError, TagOptions, WheelTags, choose
 from migrate.wheels.wheelzip import CorruptMember, WheelZipWriter, Written
 
@@ -262,8 +262,8 @@ def _write(archive: EggArchive, facts: EggFacts, tags: WheelTags, fp: BinaryIO) 
 def _copy(zw: WheelZipWriter, archive: EggArchive, placement: Placement) -> Written:
     member = placement.member
     mode = 0o755 if placement.executable else 0o644
-    if placement.rewrite_shebang:
-        return zw.add_bytes(placement.arcname, rewrite_shebang(archive.read(member)), mode)
+    if placement.rewritten:
+        return zw.add_bytes(placement.arcname, placement.rewrite(archive.read(member)), mode)
     raw = archive.raw_chunks(member)
     if raw is not None:
         return zw.add_raw(placement.arcname, raw, member.method, member.crc, member.compressed_size, member.size, mode)

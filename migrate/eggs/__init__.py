@@ -20,6 +20,7 @@ __all__, __getattr__ = lazy_exports(__name__, {
         "parse", "pep440_version", "same_version", "split_ucs",
     ),
     "requires": ("Section", "normalise_extra", "parse_requires_txt",),
+    "spelling": ("printable", "safe_name", "unprintable",),
 })
 
 if TYPE_CHECKING:  # the same names, for type checkers and readers
@@ -61,3 +62,4 @@ if TYPE_CHECKING:  # the same names, for type checkers and readers
         split_ucs,
     )
     from migrate.eggs.requires import Section, normalise_extra, parse_requires_txt
+    from migrate.eggs.spelling import printable, safe_name, unprintable

@@ -35,6 +35,7 @@ from typing import Optional
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from migrate.eggs.spelling import printable, safe_name, unprintable
 from migrate.errors import MigrateError
 
 # pkg_resources.EGG_NAME, verbatim (matched case-insensitively, whole name).
@@ -59,13 +60,14 @@ class EggName:
     """What an egg's file name says."""
 
     filename: str
-    project: str  # as written in the file name (``bx_python``)
+    project: str  # as written in the file name (``bx_python``), made safe for a wheel name (``Foo Bar`` -> ``Foo-Bar``)
     version_raw: Optional[str]  # as written in the file name (``0.7.2_7b95ff194725``)
     version: Optional[str]  # PEP 440 normalised (``0.7.2+7b95ff194725``)
     pyver: Optional[str]  # ``2.7``, ``3.10``
     platform: Optional[str]  # ``linux-x86_64`` (never with the ucs suffix)
     ucs: Optional[str]  # ``ucs2`` / ``ucs4`` (Galaxy suffix) or None
     version_rule: Optional[str] = None  # the VersionMapping rule that made ``version``
+    written_project: Optional[str] = None  # the file name's spelling when ``project`` had to be made safe
 
     @property
     def canonical_name(self) -> str:
@@ -89,7 +91,14 @@ def strip_egg_suffix(filename: str) -> str:
 def parse(filename: str) -> EggName:
     """Parse an egg file or folder name (with or without directories)."""
     base = filename.rstrip("/").rsplit("/", 1)[-1]
+    if unprintable(base):
+        raise InvalidEggName(f"{printable(base)}: the file name holds control characters or bytes that are not "
+                             "UTF-8; rename the egg")
     match = _match(base)
+    written = match.group("name")
+    project = safe_name(written)
+    if not project:
+        raise InvalidEggName(f"{base}: project name {written!r} has no letter or digit a wheel name can hold")
     plat, ucs = split_ucs(match.group("plat"))
     pyver = match.group("pyver")
     if pyver is not None and not re.fullmatch(r"[0-9]+(\.[0-9]+)?", pyver):
@@ -101,13 +110,14 @@ def parse(filename: str) -> EggName:
         raise InvalidEggName(f"{base}: {exc}") from None
     return EggName(
         filename=base,
-        project=match.group("name"),
+        project=project,
         version_raw=raw,
         version=mapping.version if mapping else None,
         pyver=pyver,
         platform=plat,
         ucs=ucs,
         version_rule=mapping.rule if mapping else None,
+        written_project=written if project != written else None,
     )
 
 

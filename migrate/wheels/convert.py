@@ -31,6 +31,7 @@ from migrate.eggs import (
     open_egg,
     parse,
     pep440_version,
+    printable,
     read_egg_info,
     with_extra_requirements,
 )
@@ -96,7 +97,7 @@ class ConvertResult:
         errors = [p.message for p in self.problems if p.severity == P.ERROR]
         if not errors:
             return ""
-        name = Path(self.egg).name
+        name = printable(Path(self.egg).name)
         return errors[0] if errors[0].startswith(name) else f"{name}: {errors[0]}"
 
 
@@ -164,6 +165,9 @@ def _identity(name: EggName, info: EggInfo, found: list[Problem]) -> tuple[str, 
     """(display project name, PEP 440 version): the file name wins, disagreements reported."""
     meta = info.metadata
     project = name.project.replace("_", "-")
+    if name.written_project:
+        found.append(P.warning("M011", f"project name {name.written_project!r} holds characters no wheel name can; "
+                               f"written {name.project!r} as pkg_resources' safe_name did"))
     if meta.name:
         if canonicalize_name(meta.name) == canonicalize_name(project):
             project = meta.name
@@ -222,8 +226,9 @@ def convert_egg(path, out_dir, options: ConvertOptions = ConvertOptions()) -> Co
 
 
 def _failed(path: Path, message: str, found: tuple[Problem, ...] = ()) -> ConvertResult:
-    if not message.startswith(path.name):
-        message = f"{path.name}: {message}"
+    message = message.replace(path.name, printable(path.name))  # never a control character on a terminal
+    if not message.startswith(printable(path.name)):
+        message = f"{printable(path.name)}: {message}"
     return ConvertResult(str(path), None, None, tuple(found) + (P.error("C000", message),))
 
 

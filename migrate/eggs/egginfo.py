@@ -140,11 +140,7 @@ def read_egg_info(archive: EggArchive, meta_dir: str) -> EggInfo:
 
     entry_points = text("entry_points.txt")
     if entry_points is not None:
-        parser = configparser.ConfigParser(delimiters=("=",), interpolation=None, strict=False)
-        try:
-            parser.read_string(entry_points)
-        except configparser.Error as exc:
-            found.append(P.error("M005", f"entry_points.txt does not parse ({str(exc).splitlines()[0]})"))
+        found += entry_points_problems(entry_points)
 
     def lines(name: str) -> tuple[str, ...]:
         return tuple(line.strip() for line in (text(name) or "").splitlines() if line.strip())
@@ -261,6 +257,16 @@ def _dedupe(requirements: Iterable[str]) -> tuple[str, ...]:
 def requirement_key(req: Requirement) -> tuple[str, tuple[str, ...], str, str]:
     """What makes two requirements the same: the normalised name, extras, specifier and marker."""
     return (canonicalize_name(req.name), tuple(sorted(req.extras)), str(req.specifier), str(req.marker or ""))
+
+
+def entry_points_problems(text: str) -> list[Problem]:
+    """[M005] when ``entry_points.txt`` is not the INI file pkg_resources reads, else []."""
+    parser = configparser.ConfigParser(delimiters=("=",), interpolation=None, strict=False)
+    try:
+        parser.read_string(text)
+    except configparser.Error as exc:
+        return [P.error("M005", f"entry_points.txt does not parse ({str(exc).splitlines()[0]})")]
+    return []
 
 
 def with_extra_requirements(info: EggInfo, extra: tuple[str, ...], source: str) -> EggInfo:

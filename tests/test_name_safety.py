@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 from packaging.utils import parse_wheel_filename
 
-from migrate.eggs.names import InvalidEggName, parse
-from migrate.eggs.spelling import printable
+from migrate.eggs.names import parse
 from migrate.wheels.convert import convert_egg
 from tests.eggmaker import simple_egg
 from tests.runner import migrate_run
@@ -47,25 +46,6 @@ def test_unsafe_project_names_are_made_safe(tmp_path, written, project, wheel_na
 
 def test_a_safe_name_is_left_alone():
     assert parse("zope.interface-3.6.1-py2.7.egg").written_project is None
-
-
-@pytest.mark.parametrize("filename, shown", [
-    (NOT_UTF8, "caf\\xe9-1.0-py2.7.egg"),
-    (ESCAPE, "x\\x1b[31my-1.0-py2.7.egg"),
-    ("tab\there-1.0-py2.7.egg", "tab\\there-1.0-py2.7.egg"),
-    ("foo-1.0\x00-py2.7.egg", "foo-1.0\\x00-py2.7.egg"),
-])
-def test_unprintable_names_are_refused_with_an_escaped_line(filename, shown):
-    with pytest.raises(InvalidEggName) as info:
-        parse(filename)
-    message = str(info.value)
-    assert message.startswith(f"{shown}: the file name holds control characters")
-    assert message == printable(message) and message.isprintable()
-
-
-def test_no_name_left_is_refused():
-    with pytest.raises(InvalidEggName, match="has no letter or digit"):
-        parse("'''-1.0-py2.7.egg")
 
 
 def eggs_with_bad_names(folder: Path) -> Path:

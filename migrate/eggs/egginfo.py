@@ -1,6 +1,6 @@
 """EGG-INFO -> core metadata, requirements, entry points, scripts, namespace packages.
 
-Eggs carry their metadata as loose files (FACTS.md, "What is inside an egg").
+Eggs carry their metadata as loose files in EGG-INFO (PKG-INFO, requires.txt, entry_points.txt...).
 This module reads them into one :class:`EggInfo` value and reports, rather
 than raises on, what is wrong in them: a bad requirement line is skipped
 with a problem, a latin-1 PKG-INFO is decoded and noted.

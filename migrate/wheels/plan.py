@@ -1,6 +1,6 @@
 """Where each file of an egg goes in the wheel, or why it is left out.
 
-Rules (FACTS.md, "What is inside an egg"):
+Rules (what setuptools put in an egg and what pip-era installers expect):
 
 - ``EGG-INFO/scripts/*`` -> ``<name>-<ver>.data/scripts/`` (shebang made ``#!python``
   so the installer points it at the target interpreter);

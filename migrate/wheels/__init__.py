@@ -15,6 +15,7 @@ __all__, __getattr__ = lazy_exports(__name__, {
     "repair": ("RepairResult", "find_tools", "repair_wheel",),
     "tags.chooser": ("choose",),
     "tags.manylinux": ("manylinux_policy",),
+    "tags.python": ("pure_pair_tag",),
     "tags.values": ("PLATFORM_MODES", "TagError", "TagOptions", "WheelTags",),
     "wheelfile": ("WheelMetadataError", "read_metadata",),
     "wheelzip": ("WheelZipWriter", "record_hash",),
@@ -42,6 +43,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and readers
     from migrate.wheels.repair import RepairResult, find_tools, repair_wheel
     from migrate.wheels.tags.chooser import choose
     from migrate.wheels.tags.manylinux import manylinux_policy
+    from migrate.wheels.tags.python import pure_pair_tag
     from migrate.wheels.tags.values import PLATFORM_MODES, TagError, TagOptions, WheelTags
     from migrate.wheels.wheelfile import WheelMetadataError, read_metadata
     from migrate.wheels.wheelzip import WheelZipWriter, record_hash

@@ -177,7 +177,7 @@ def test_work_grows_linearly_and_progress_moves(monkeypatch):
         index = MemoryIndex(chain(n))
         result = pins.pin([f"app{i}" for i in range(n)], index, TARGET, progress=lambda d, t: calls.append((d, t)))
         assert len(result.pins) == n + 5 and index.reads == n + 5  # one metadata read per pin
-        assert len(calls) == n + 5 and calls[-1] == (n + 5, n + 5)
+        assert calls[0] == (0, n) and calls[-1] == (n + 5, n + 5) and len(calls) == n + 6
         assert all(a[0] < b[0] and a[1] <= b[1] for a, b in zip(calls, calls[1:]))
         return sum(checked)
 

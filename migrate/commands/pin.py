@@ -6,6 +6,7 @@ import sys
 from typing import TYPE_CHECKING, Any, Optional, Union
 
 from migrate.commands.common import print_json
+from migrate.commands.progress import resolving
 
 if TYPE_CHECKING:
     from migrate.pins import PinResult, Root, Target
@@ -34,6 +35,9 @@ def register(sub) -> None:
     p.add_argument("--platform", action="append", default=[], metavar="TAG",
                    help="target platform (default: manylinux_2_17_x86_64, which accepts manylinux_2_17 and "
                    "older and linux_x86_64); a distro tag such as linux_x86_64_ubuntu_14_04 is also accepted; repeatable")
+    p.add_argument("--pre", action="store_true",
+                   help="allow pre-releases (as pip --pre); without it a pre-release is pinned only when a "
+                   "specifier names one (==1.0rc2, >=2.0b1) or nothing else matches")
     p.add_argument("-o", "--output", metavar="FILE", help="write requirements.txt here (default: stdout)")
     p.add_argument("--lock", metavar="PYLOCK", help="also write a PEP 751 lock file (pylock.toml or pylock.NAME.toml)")
     p.add_argument("--json", action="store_true", help="the pins as JSON on stdout")
@@ -48,7 +52,8 @@ def run(args) -> int:
     except pins.PinError as exc:
         return _say(exc, 2)
     try:
-        result = pins.pin(_roots(args), args.mirror, target)
+        with resolving() as progress:
+            result = pins.pin(_roots(args), args.mirror, target, pre=args.pre, progress=progress)
     except (pins.Unresolvable, pins.PinError) as exc:
         return _say(exc, 1)
     for p in result.problems:
@@ -62,7 +67,8 @@ def run(args) -> int:
         print_json(_as_json(target, result))
     elif not args.output:
         sys.stdout.write(pins.render_requirements(result, command))
-    print(f"pinned {len(result.pins)} projects for {target.describe()}"
+    count = len(result.pins)
+    print(f"pinned {count} project{'' if count == 1 else 's'} for {target.describe()}"
           + (f" into {args.output}" if args.output else ""), file=sys.stderr)
     return 0
 

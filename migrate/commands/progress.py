@@ -7,8 +7,9 @@ tqdm is imported only when a bar is drawn (with ``import_module``: it ships no t
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from importlib import import_module
-from typing import Optional
+from typing import Callable, Iterator, Optional
 
 
 def on_terminal() -> bool:
@@ -46,3 +47,19 @@ class StageBar:
 def stage_bars():
     """``run``'s bar maker when stderr is a terminal, else None (no bars)."""
     return StageBar if on_terminal() else None
+
+
+@contextmanager
+def resolving(unit: str = "project") -> Iterator[Optional[Callable[[int, int], None]]]:
+    """A ``progress`` callback for ``pins.pin`` that draws a "pin" bar, or None off a terminal."""
+    if not on_terminal():
+        yield None
+        return
+    from migrate.pins import BarProgress
+
+    stage = StageBar("pin", 0, unit)
+    try:
+        yield BarProgress(stage)
+    finally:
+        stage.close()
+

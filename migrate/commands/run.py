@@ -54,6 +54,8 @@ def register(sub) -> None:
     p.add_argument("--target-abi", metavar="ABI", help="pin for this ABI, e.g. cp27mu")
     p.add_argument("--target-platform", action="append", default=[], metavar="TAG",
                    help="pin for this platform, e.g. manylinux_2_17_x86_64 (default)")
+    p.add_argument("--pre", action="store_true",
+                   help="pins may pick pre-releases (as pip --pre; default: only when a --pin names one)")
     p.add_argument("--hashes", action="store_true",
                    help="with --eggs-ini: pinned-requirements.txt gets --hash=sha256 lines too")
     p.add_argument("--publish-broken", action="store_true", help="publish wheels that failed their checks too")
@@ -81,7 +83,7 @@ def run(args) -> int:
         platforms=tuple(args.platform), projects=tuple(args.project),
         convert=ConvertOptions(tags=tag_options(args)), pin=tuple(args.pin),
         target_python=args.target_python, target_abi=args.target_abi,
-        target_platforms=tuple(args.target_platform), publish_broken=args.publish_broken,
+        target_platforms=tuple(args.target_platform), pre=args.pre, publish_broken=args.publish_broken,
         hashes=args.hashes,
         base_url=args.base_url,
     )

@@ -12,6 +12,7 @@ __all__, __getattr__ = lazy_exports(__name__, {
     "errors": ("PinError", "Unresolvable",),
     "index": ("Index", "IndexFile",),
     "inputs": ("read_eggs_ini", "read_requirements_file",),
+    "progress": ("BarProgress",),
     "provider": ("Candidate", "Pin", "PinResult", "Provider", "Root", "explain",),
     "resolve": ("pin",),
     "target": ("Target", "default_abi", "expand_platforms",),
@@ -22,6 +23,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and readers
     from migrate.pins.errors import PinError, Unresolvable
     from migrate.pins.index import Index, IndexFile
     from migrate.pins.inputs import read_eggs_ini, read_requirements_file
+    from migrate.pins.progress import BarProgress
     from migrate.pins.provider import Candidate, Pin, PinResult, Provider, Root, explain
     from migrate.pins.resolve import pin
     from migrate.pins.target import Target, default_abi, expand_platforms

@@ -42,7 +42,8 @@ class _Criterion:
 
     name: str
     extras: frozenset[str]
-    matching: tuple[Version, ...]  # versions every requirement so far contains, newest first
+    matching: Optional[tuple[Version, ...]]  # versions every requirement so far contains, newest first
+    roots: list[Requirement] = field(default_factory=list)  # root requirements not applied yet (matching None)
     named: bool = False  # a requirement names a pre-release
     exact: bool = False  # a requirement is ``==``/``===``: pinned first
     parents: list[Parent] = field(default_factory=list)
@@ -52,7 +53,7 @@ class _Criterion:
 
 
 class _Conflict(Exception):
-    """resolvelib would backtrack or re-pin here: leave it to resolvelib."""
+    """resolvelib would backtrack, re-pin or give up here: leave it to resolvelib."""
 
 
 class _Direct:
@@ -63,16 +64,25 @@ class _Direct:
         self.mapping: dict[str, Candidate] = {}
         self.heap: list[tuple[tuple[bool, str], str]] = []
 
-    def narrowed(self, identifier: str, requirement: Requirement, known: Optional[_Criterion]) -> _Criterion:
-        """``known`` (or a fresh criterion) with ``requirement`` added; raises :class:`_Conflict` when
-        no candidate is left (resolvelib's ``RequirementsConflicted``)."""
+    def matching(self, crit: _Criterion) -> tuple[Version, ...]:
+        """``crit``'s versions. A root's project page is read when first needed, not up front, so
+        progress moves from the start; no version for a root at all is left to resolvelib."""
+        if crit.matching is None:
+            crit.matching = self.provider.matching(crit.name, crit.roots)
+            if not crit.matching:
+                raise _Conflict(crit.name)
+        return crit.matching
+
+    def narrowed(self, requirement: Requirement, known: Optional[_Criterion]) -> Optional[_Criterion]:
+        """``known`` (or a fresh criterion) with ``requirement`` added; None when no candidate is left
+        (resolvelib's ``RequirementsConflicted``)."""
         if known is None:
             name = canonicalize_name(requirement.name)
             known = _Criterion(name, frozenset(requirement.extras), tuple(self.provider.compatible(name)))
-        matching = narrow(known.matching, requirement)
+        matching = narrow(self.matching(known), requirement)
         if not matching:
-            raise _Conflict(identifier)
-        return _Criterion(known.name, known.extras, matching, known.named or names_prerelease(requirement),
+            return None
+        return _Criterion(known.name, known.extras, matching, [], known.named or names_prerelease(requirement),
                           known.exact or is_exact(requirement), known.parents)
 
     def add(self, identifier: str, new: _Criterion, parent: Parent) -> None:
@@ -86,7 +96,10 @@ class _Direct:
     def roots(self, requirements: Iterable[Requirement]) -> None:
         for r in requirements:
             identifier = self.provider.identify(r)
-            self.add(identifier, self.narrowed(identifier, r, self.criteria.get(identifier)), None)
+            old = self.criteria.get(identifier) or _Criterion(canonicalize_name(r.name), frozenset(r.extras), None)
+            new = _Criterion(old.name, old.extras, None, old.roots + [r], old.named or names_prerelease(r),
+                             old.exact or is_exact(r), old.parents)
+            self.add(identifier, new, None)
 
     def updates(self, identifier: str, candidate: Candidate) -> Optional[dict[str, _Criterion]]:
         """The criteria ``candidate``'s dependencies change, or None when one of them has no
@@ -95,9 +108,8 @@ class _Direct:
         for dep in self.provider.get_dependencies(candidate):
             dep_id = self.provider.identify(dep)
             pinned = candidate if dep_id == identifier else self.mapping.get(dep_id)
-            try:
-                new = self.narrowed(dep_id, dep, changed.get(dep_id) or self.criteria.get(dep_id))
-            except _Conflict:
+            new = self.narrowed(dep, changed.get(dep_id) or self.criteria.get(dep_id))
+            if new is None:
                 return None
             if pinned is not None and not self.provider.is_satisfied_by(dep, pinned):
                 raise _Conflict(dep_id)  # resolvelib would undo that pin
@@ -106,7 +118,7 @@ class _Direct:
 
     def pin(self, identifier: str) -> None:
         crit = self.criteria[identifier]
-        for candidate in self.provider.candidates(crit.name, crit.extras, crit.matching, crit.named):
+        for candidate in self.provider.candidates(crit.name, crit.extras, self.matching(crit), crit.named):
             changed = self.updates(identifier, candidate)
             if changed is not None:
                 break
@@ -119,6 +131,8 @@ class _Direct:
             self.progress(len(self.mapping), len(self.criteria))
 
     def run(self) -> Resolution:
+        if self.progress is not None:
+            self.progress(0, len(self.criteria))
         while self.heap:
             key, identifier = heapq.heappop(self.heap)
             if identifier in self.mapping or self.criteria[identifier].key(identifier) != key:

@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
+import migrate.run as run_package
 from migrate import interpreters, mirror
 from migrate.cli import main as cli
 from migrate.commands import progress as progress_module
+from migrate.errors import MigrateError
 from migrate.run import pinning
 from migrate.run.stage import RunContext, RunOptions, RunReport
 from tests.conftest import run
@@ -159,3 +161,18 @@ def test_the_run_pin_stage_takes_pre_and_moves_its_bar(prerelease_mirror, tmp_pa
     assert "-r requirements.txt --index-url file://$PWD/mirror/simple/" in text and "file:///" not in text
     (bar,) = RecordingBar.made
     assert moved(bar.calls) == (2, 2, 2)  # one project asked, its dependency found: each pin moves the bar
+
+
+def test_run_passes_pre_to_its_pin_stage(monkeypatch, tmp_path, capsys):
+    """``run --pre`` reaches RunOptions (the stage's use of it is tested above)."""
+    seen = []
+
+    def fake_run(options, **_):
+        seen.append(options)
+        raise MigrateError("stopped by the test")
+
+    monkeypatch.setattr(run_package, "run", fake_run)
+    for extra, pre in (([], False), (["--pre"], True)):
+        assert cli(["run", str(tmp_path), "-o", str(tmp_path / "out"), *extra]) == 1
+        assert seen.pop().pre is pre
+    assert "stopped by the test" in capsys.readouterr().err

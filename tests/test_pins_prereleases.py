@@ -11,12 +11,16 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
 
 import migrate.run as run_package
 from migrate import interpreters, mirror
 from migrate.cli import main as cli
 from migrate.commands import progress as progress_module
 from migrate.errors import MigrateError
+from migrate.pins.prereleases import allowed, names_prerelease, narrow
 from migrate.run import pinning
 from migrate.run.stage import RunContext, RunOptions, RunReport
 from tests.conftest import run
@@ -176,3 +180,19 @@ def test_run_passes_pre_to_its_pin_stage(monkeypatch, tmp_path, capsys):
         assert cli(["run", str(tmp_path), "-o", str(tmp_path / "out"), *extra]) == 1
         assert seen.pop().pre is pre
     assert "stopped by the test" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("specs", [[""], [">=1.0"], [">=1.0b1"], ["==1.0rc2"], ["!=1.0rc2"], [">2"], ["<1.0", ">=0.1"],
+                                   [">=0.5", "<=2.0rc1"], ["<0.5"], ["~=1.0rc1"], ["==1.*"], [">=1.0", "!=1.1.dev1"]])
+@pytest.mark.parametrize("pre", [False, True])
+def test_the_rule_in_two_parts_is_packagings_filter(specs, pre):
+    """Narrowing one requirement at a time, then :func:`allowed`, gives what pip's call gives:
+    ``SpecifierSet(all of them).filter(versions, prereleases=True if --pre else None)``."""
+    versions = [Version(v) for v in ("2.1", "2.0rc1", "1.1.dev1", "1.1", "1.0", "1.0rc2", "0.9", "0.1a1")]
+    requirements = [Requirement(f"p{s}") for s in specs]
+    matching = tuple(versions)
+    for r in requirements:
+        matching = narrow(matching, r)
+    merged = SpecifierSet(",".join(s for s in specs if s))
+    expected = list(merged.filter(versions, prereleases=True if pre else None))
+    assert list(allowed(matching, any(names_prerelease(r) for r in requirements), pre)) == expected

@@ -18,7 +18,9 @@ which must redo nothing. Prints eggs/s, the stage split and the scaling
 
 With --sizes, each size runs once (first run only) in a fresh process, so that its
 peak RSS is its own: a table of the stages, the time per egg and the peak RSS (the
-run's process and its workers), and both as a ratio to the first size. Linear cost
+run's process and its workers), and both as a ratio to the first size. The CPU time
+(the run's process and its workers; making the repository included) per egg is
+printed too: on a busy machine the wall-clock figures say more about the others' load. Linear cost
 means ratios near 1.
 """
 from __future__ import annotations
@@ -104,6 +106,8 @@ def one_size(base: Path, eggs: int, jobs: int, report: Path) -> int:
     shutil.rmtree(base / "out", ignore_errors=True)
     r = measure(repo, base / "out", jobs, again=False)
     r["eggs"], (r["rss_run"], r["rss_workers"]) = made, peak_rss_mb()
+    r["cpu"] = sum(getattr(resource.getrusage(who), f) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+                   for f in ("ru_utime", "ru_stime"))
     r.pop("lines")
     report.write_text(json.dumps(r))
     return 0
@@ -125,7 +129,7 @@ def sizes(base: Path, counts: list[int], jobs: int) -> None:
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:
-    head = ("eggs", "fetch", "convert+check", "publish", "pin (pins)", "total", "ms/egg", "peak RSS",
+    head = ("eggs", "fetch", "convert+check", "publish", "pin (pins)", "total", "ms/egg", "CPU ms/egg", "peak RSS",
             "ms/egg ratio", "RSS ratio")
     print("| " + " | ".join(head) + " |")
     print("|" + "|".join("---" for _ in head) + "|")
@@ -138,7 +142,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         rss_ratio = rss / max(first["rss_run"], first["rss_workers"])
         cells = (f"{r['eggs']:,}", f"{st.get('fetch', 0):.1f} s", f"{st.get('convert', 0):.1f} s",
                  f"{st.get('publish', 0):.1f} s", f"{st.get('pin', 0):.1f} s ({r['pins']:,})", f"{r['seconds']:.1f} s",
-                 f"{per_egg:.1f}", f"{rss:.0f} MB (run {r['rss_run']:.0f}, workers {r['rss_workers']:.0f})",
+                 f"{per_egg:.1f}", f"{1000 * r.get('cpu', 0) / r['eggs']:.1f}", f"{rss:.0f} MB (run {r['rss_run']:.0f}, workers {r['rss_workers']:.0f})",
                  f"{ratio:.2f}", f"{rss_ratio:.2f}")
         print("| " + " | ".join(cells) + " |")
 

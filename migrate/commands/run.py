@@ -74,6 +74,8 @@ def register(sub) -> None:
     p.add_argument("--pin", action="append", default=[], metavar="REQ",
                    help="requirement to pin (repeatable; default: the eggs.ini pins, else every converted project)")
     add_target_options(p, "default: what most eggs target")
+    p.add_argument("--pre", action="store_true",
+                   help="pins may pick pre-releases (as pip --pre; default: only when a --pin names one)")
     p.add_argument("--hashes", action="store_true",
                    help="with --eggs-ini: pinned-requirements.txt gets --hash=sha256 lines too")
     p.add_argument("--publish-broken", action="store_true", help="publish wheels that failed their checks too")
@@ -174,7 +176,7 @@ def _options(args, source, net):
         platforms=tuple(args.platform), projects=tuple(args.project),
         convert=ConvertOptions(tags=tag_options(args)), pin=tuple(args.pin),
         target_python=args.target_python, target_abi=args.target_abi[0] if args.target_abi else None,
-        target_platforms=tuple(args.target_platform), publish_broken=args.publish_broken,
+        target_platforms=tuple(args.target_platform), pre=args.pre, publish_broken=args.publish_broken,
         allow_shrink=args.allow_shrink,
         hashes=args.hashes,
         base_url=args.base_url,

@@ -39,6 +39,7 @@ class RunOptions:
     target_python: Optional[str] = None  # pins target; default: what most converted wheels are for
     target_abi: Optional[str] = None
     target_platforms: tuple[str, ...] = ()
+    pre: bool = False  # --pre: pins may pick pre-releases (as pip --pre)
     publish_broken: bool = False
     allow_shrink: bool = False  # the publish may remove half of the mirror or more
     base_url: Optional[str] = None

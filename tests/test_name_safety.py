@@ -76,6 +76,10 @@ def test_run_writes_its_manifest_despite_a_non_utf8_name(tmp_path):
     assert "\x1b" not in proc.stderr and "caf\\xe9-1.0-py2.7.egg: the file name holds" in proc.stderr
     records = json.loads((out / "manifest.json").read_text("utf-8"))["eggs"]
     status = {os.fsencode(Path(r["egg"]).name): r["status"] for r in records}
-    assert status == {b"caf\xe9-1.0-py2.7.egg": "failed", os.fsencode(ESCAPE): "failed",
+    assert status == {b"caf\xe9-1.0-py2.7.egg": "failed",
                       b"Foo Bar-1.0-py2.7.egg": "converted", b"good-1.0-py2.7.egg": "converted"}
+    # the ESC name never leaves the listing: fetch skips it, with its reason, escaped
+    fetched = json.loads((out / "eggs" / "fetch-manifest.json").read_text("utf-8"))
+    skipped = [s["reason"] for s in fetched["skipped_links"] if "control character" in s["reason"]]
+    assert len(skipped) == 1 and "\x1b" not in skipped[0], fetched["skipped_links"]
     assert (out / "report.txt").is_file() and (out / "requirements.txt").is_file()

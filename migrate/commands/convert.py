@@ -1,7 +1,9 @@
 """``egg-migrate convert EGG_OR_DIR... -d WHEEL_DIR``: eggs in, correctly tagged wheels out."""
 from __future__ import annotations
 
+import shutil
 import sys
+import tempfile
 from functools import partial
 from pathlib import Path
 
@@ -9,14 +11,17 @@ from migrate.commands.common import add_tag_options, default_jobs, find_eggs, pr
 from migrate.commands.progress import progress
 from migrate.parallel import parallel_map
 from migrate.run import result_record
-from migrate.wheels import ConvertOptions, ConvertResult, convert_egg
+from migrate.wheels import ConvertOptions, ConvertResult, convert_egg, note, settle
 
 
 def register(sub) -> None:
     p = sub.add_parser("convert", help="convert eggs into wheels",
                        description="Convert eggs (files, folders, develop .egg-info folders; folders are "
                        "searched for eggs) into wheels in WHEEL_DIR. A bad egg is reported in one line "
-                       "and the rest go on; the exit code is 1 when any egg failed.")
+                       "and the rest go on; the exit code is 1 when any egg failed. Eggs of one release "
+                       "that would make one wheel name are settled in the order given: the same files "
+                       "make one wheel (with a note), a pure py2 and py3 build get one wheel each, "
+                       "any other clash fails the later egg with a line naming both.")
     p.add_argument("eggs", nargs="+", metavar="EGG_OR_DIR")
     p.add_argument("-d", "--dest", required=True, metavar="WHEEL_DIR", help="where the wheels are written")
     p.add_argument("-j", "--jobs", type=int, default=default_jobs(), metavar="N",
@@ -37,15 +42,16 @@ def run(args) -> int:
     dest = Path(args.dest)
     dest.mkdir(parents=True, exist_ok=True)
     options = ConvertOptions(tags=tag_options(args))
-    work = partial(convert_egg, out_dir=dest, options=options)
-    results = []
-    for result in progress(parallel_map(work, eggs, args.jobs), "convert", total=len(eggs)):
-        results.append(result)
-        if result.ok:
-            if not args.json:
-                print(f"ok      {Path(result.egg).name} -> {Path(result.wheel).name}")
-        else:
-            print(f"FAILED  {result.reason}", file=sys.stderr)
+    staging = Path(tempfile.mkdtemp(prefix=".egg-migrate-convert-", dir=dest))
+    try:
+        work = partial(_convert_into, options=options)
+        jobs = [(egg, staging / str(n)) for n, egg in enumerate(eggs)]
+        results = list(progress(parallel_map(work, jobs, args.jobs), "convert", total=len(eggs)))
+        results = settle(results, options, dest)  # in input order, whichever worker finished first
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    for result in results:
+        _tell(result, args.json)
     repaired = _repair(results, dest) if getattr(args, "repair", False) else {}
     if args.json:
         records = [result_record(r) for r in results]
@@ -54,16 +60,37 @@ def run(args) -> int:
                 record["repaired_wheel"] = repaired[r.wheel]
         print_json(records)
     failed = sum(1 for r in results if not r.ok)
+    same = sum(1 for r in results if note(r))
     print(f"converted {len(results) - failed} of {len(results)} eggs into {dest}"
+          + (f"; {same} the same as an earlier egg's wheel" if same else "")
           + (f"; {failed} failed" if failed else ""), file=sys.stderr)
     return 1 if failed or errors else 0
+
+
+def _convert_into(job: tuple[Path, Path], options: ConvertOptions) -> ConvertResult:
+    """One egg into its own staging folder (in a worker): no two eggs ever write one path."""
+    egg, folder = job
+    folder.mkdir()
+    return convert_egg(egg, folder, options)
+
+
+def _tell(result: ConvertResult, json: bool) -> None:
+    if not result.ok:
+        print(f"FAILED  {result.reason}", file=sys.stderr)
+    elif json:
+        return
+    elif note(result):
+        print(f"same    {note(result)}")
+    else:
+        print(f"ok      {Path(result.egg).name} -> {Path(str(result.wheel)).name}")
 
 
 def _repair(results: list[ConvertResult], dest: Path) -> dict[str, str]:
     """{linux wheel: repaired wheel} for the wheels `auditwheel repair` can make manylinux."""
     from migrate.wheels import find_tools, repair_wheel
 
-    todo = [r.wheel for r in results if r.wheel is not None and r.tags is not None and r.tags.repairable]
+    todo = list(dict.fromkeys(r.wheel for r in results if r.wheel is not None and r.tags is not None
+                              and r.tags.repairable))
     if not todo:
         return {}
     tools, why = find_tools()

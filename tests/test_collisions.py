@@ -28,9 +28,9 @@ def egg(folder: Path, filename: str, code: str, name: str = "docu", classifiers:
     return make_egg(folder / filename, files)
 
 
-def convert(dest: Path, *eggs: Path, jobs: int = 1) -> subprocess.CompletedProcess:
+def convert(dest: Path, *eggs: Path, jobs: int = 1, options: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "migrate", "convert", *map(str, eggs), "-d", str(dest),
-                           "-j", str(jobs)], capture_output=True, text=True)
+                           "-j", str(jobs), *options], capture_output=True, text=True)
 
 
 def wheels(dest: Path) -> dict[str, tuple[list[str], bytes]]:
@@ -61,15 +61,19 @@ def test_2to3_pair_keeps_one_wheel_per_python(tmp_path, jobs):
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_identical_py2_py3_pair_is_one_universal_wheel(tmp_path, jobs):
+def test_identical_py2_py3_pair_is_one_universal_wheel_when_asked(tmp_path, jobs):
     """The same files built for py2.7 and py3.8 are the evidence that one py2.py3 wheel serves both."""
     two = egg(tmp_path, "docu-0.12-py2.7.egg", "X = 1\n", classifiers="")
     three = egg(tmp_path, "docu-0.12-py3.8.egg", "X = 1\n", classifiers="")
-    proc = convert(tmp_path / "w", two, three, jobs=jobs)
+    proc = convert(tmp_path / "w", two, three, jobs=jobs, options=("--join-py2-py3",))
     assert proc.returncode == 0, proc.stderr
     assert wheels(tmp_path / "w") == {"docu-0.12-py2.py3-none-any.whl": (["py2-none-any", "py3-none-any"], b"X = 1\n")}
     assert ("same    docu-0.12-py3.8.egg: the same files as docu-0.12-py2.7.egg; its wheel "
             "docu-0.12-py2.py3-none-any.whl serves both") in proc.stdout
+    # without --join-py2-py3 each keeps the tag of its own Python: two correct wheels
+    proc = convert(tmp_path / "w2", two, three, jobs=jobs)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(wheels(tmp_path / "w2")) == ["docu-0.12-py2-none-any.whl", "docu-0.12-py3-none-any.whl"]
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
@@ -160,5 +164,7 @@ def test_decide_narrows_a_pure_pair_and_never_binaries():
 def test_decide_keeps_a_shared_wheel_whole():
     """A py2.py3 wheel serving two identical eggs is not narrowed by a third egg: that one is refused."""
     claims = [claim("a-py2.7.egg", "py2", 2), claim("a-py3.8.egg", "py3", 3), claim("a-py3.9.egg", "py3", 3)]
-    decisions = decide(claims, {0: "x", 1: "x", 2: "z"}.get)
+    decisions = decide(claims, {0: "x", 1: "x", 2: "z"}.get, join=True)
     assert [(d.action, d.python) for d in decisions] == [(RETAG, "py2.py3"), (SAME, "py2.py3"), (REFUSE, "py3")]
+    apart = decide(claims, {0: "x", 1: "x", 2: "z"}.get)  # not joined: py2 and py3 stay apart, py3.9 clashes
+    assert [(d.action, d.python) for d in apart] == [("keep", "py2"), ("keep", "py3"), (REFUSE, "py3")]

@@ -70,3 +70,10 @@ def print_json(data) -> None:
 
 def default_jobs() -> int:
     return max(1, min(8, os.cpu_count() or 1))
+
+
+def add_join_option(parser) -> None:
+    """``--join-py2-py3``, for ``convert`` and ``run`` (migrate.wheels.decide)."""
+    parser.add_argument("--join-py2-py3", action="store_true",
+                        help="a pure Python 2 egg and a pure Python 3 egg of one release holding the same files "
+                        "make one py2.py3 wheel (the same files are the evidence) instead of a py2 and a py3 wheel")

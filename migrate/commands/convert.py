@@ -7,7 +7,7 @@ import tempfile
 from functools import partial
 from pathlib import Path
 
-from migrate.commands.common import add_tag_options, default_jobs, find_eggs, print_json, tag_options
+from migrate.commands.common import add_join_option, add_tag_options, default_jobs, find_eggs, print_json, tag_options
 from migrate.commands.progress import progress
 from migrate.parallel import parallel_map
 from migrate.run import result_record
@@ -20,7 +20,7 @@ def register(sub) -> None:
                        "searched for eggs) into wheels in WHEEL_DIR. A bad egg is reported in one line "
                        "and the rest go on; the exit code is 1 when any egg failed. Eggs of one release "
                        "that would make one wheel name are settled in the order given: the same files "
-                       "make one wheel (with a note), a pure py2 and py3 build get one wheel each, "
+                       "make one wheel (with a note), a pure py2 and py3 build with other files get one wheel each, "
                        "any other clash fails the later egg with a line naming both.")
     p.add_argument("eggs", nargs="+", metavar="EGG_OR_DIR")
     p.add_argument("-d", "--dest", required=True, metavar="WHEEL_DIR", help="where the wheels are written")
@@ -28,6 +28,7 @@ def register(sub) -> None:
                    help="eggs converted in parallel (default: %(default)s)")
     p.add_argument("--json", action="store_true", help="one record per egg on stdout")
     add_tag_options(p)
+    add_join_option(p)
     p.add_argument("--repair", action="store_true",
                    help="run `auditwheel repair` on wheels that are linux_<arch> only because they link libraries "
                    "outside the manylinux policy, grafting those libraries in (needs the 'repair' extra: "
@@ -47,7 +48,7 @@ def run(args) -> int:
         work = partial(_convert_into, options=options)
         jobs = [(egg, staging / str(n)) for n, egg in enumerate(eggs)]
         results = list(progress(parallel_map(work, jobs, args.jobs), "convert", total=len(eggs)))
-        results = settle(results, options, dest)  # in input order, whichever worker finished first
+        results = settle(results, options, dest, args.join_py2_py3)  # in input order, whichever worker finished first
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     for result in results:
@@ -80,7 +81,7 @@ def _tell(result: ConvertResult, json: bool) -> None:
     elif json:
         return
     elif note(result):
-        print(f"same    {note(result)}")
+        print(f"same    {Path(result.egg).name}: {note(result)}")
     else:
         print(f"ok      {Path(result.egg).name} -> {Path(str(result.wheel)).name}")
 

@@ -5,7 +5,7 @@ import re
 import sys
 from pathlib import Path
 
-from migrate.commands.common import add_tag_options, default_jobs, tag_options
+from migrate.commands.common import add_join_option, add_tag_options, default_jobs, tag_options
 from migrate.commands.progress import stage_bars
 from migrate.errors import MigrateError
 
@@ -57,6 +57,7 @@ def register(sub) -> None:
     p.add_argument("--hashes", action="store_true",
                    help="with --eggs-ini: pinned-requirements.txt gets --hash=sha256 lines too")
     p.add_argument("--publish-broken", action="store_true", help="publish wheels that failed their checks too")
+    add_join_option(p)
     p.add_argument("--base-url", metavar="URL", help="absolute URL the mirror will be served from")
     add_tag_options(p)
     p.set_defaults(handler=run)
@@ -82,6 +83,7 @@ def run(args) -> int:
         convert=ConvertOptions(tags=tag_options(args)), pin=tuple(args.pin),
         target_python=args.target_python, target_abi=args.target_abi,
         target_platforms=tuple(args.target_platform), publish_broken=args.publish_broken,
+        join_py2_py3=args.join_py2_py3,
         hashes=args.hashes,
         base_url=args.base_url,
     )

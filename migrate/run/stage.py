@@ -40,6 +40,7 @@ class RunOptions:
     target_abi: Optional[str] = None
     target_platforms: tuple[str, ...] = ()
     publish_broken: bool = False
+    join_py2_py3: bool = False  # pure py2 + py3 eggs with the same files -> one py2.py3 wheel
     base_url: Optional[str] = None
     hashes: bool = False  # --hashes: pinned-requirements.txt (eggs.ini) carries sha256 hashes too
     fetch_options: Optional[FetchOptions] = None

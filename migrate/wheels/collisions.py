@@ -7,8 +7,9 @@ later changes between runs. :func:`decide` settles each clash in input order, th
 whatever finishes first:
 
 - the same files (payload) -> one wheel; the later egg gets a note naming the kept one.
-  A pure py2 egg and a pure py3 egg with the same files are the evidence that one
-  ``py2.py3`` wheel serves both, so the kept wheel is re-tagged ``py2.py3``;
+  With ``join`` (``--join-py2-py3``), a pure py2 egg and a pure py3 egg with the same
+  files are the evidence that one ``py2.py3`` wheel serves both, so the kept wheel is
+  re-tagged ``py2.py3`` (without it each keeps its own, both correct);
 - other files -> both kept under distinct correct tags where the eggs say them (pure
   eggs built for Python 2 and 3 -> ``py2`` + ``py3``), else the later egg is refused
   with a line naming both.
@@ -69,7 +70,7 @@ class Decision:
     action: str
     python: str
     other: Optional[int] = None  # the index of the egg it duplicates or clashes with
-    message: str = ""  # the note (SAME, RETAG) or the one-line refusal (REFUSE)
+    message: str = ""  # the note (SAME, RETAG) or the refusal (REFUSE); SAME and REFUSE do not name the egg
 
 
 @dataclass
@@ -82,8 +83,10 @@ class _Kept:
     others: list[int] = field(default_factory=list)
 
 
-def decide(candidates: Sequence[Optional[WheelClaim]], payload: Callable[[int], str]) -> list[Optional[Decision]]:
-    """A decision per candidate (None for None), in input order; ``payload(i)``: digest of wheel i."""
+def decide(candidates: Sequence[Optional[WheelClaim]], payload: Callable[[int], str],
+           join: bool = False) -> list[Optional[Decision]]:
+    """A decision per candidate (None for None), in input order; ``payload(i)``: digest of wheel i;
+    ``join``: pure wheels with the same files join their python tags (py2 + py3 -> py2.py3)."""
     digest = lru_cache(maxsize=None)(payload)
     decisions: list[Optional[Decision]] = [None] * len(candidates)
     kept_by_release: dict[tuple[str, str], list[_Kept]] = {}
@@ -93,7 +96,7 @@ def decide(candidates: Sequence[Optional[WheelClaim]], payload: Callable[[int], 
         kept = kept_by_release.setdefault(c.release, [])
         mine = _Kept(i, c, c.python)
         for k in kept:
-            decision = _meet(k, mine, digest)
+            decision = _meet(k, mine, digest, join)
             if decision is not None:
                 decisions[i] = decision
                 break
@@ -106,28 +109,28 @@ def decide(candidates: Sequence[Optional[WheelClaim]], payload: Callable[[int], 
     return decisions
 
 
-def _meet(k: _Kept, mine: _Kept, digest: Callable[[int], str]) -> Optional[Decision]:
+def _meet(k: _Kept, mine: _Kept, digest: Callable[[int], str], join: bool) -> Optional[Decision]:
     """Settle a new egg against one kept earlier: a decision for the new one, or None (both stay)."""
     overlap = _overlap(k, mine)
     both_pure = k.candidate.retaggable and mine.candidate.retaggable
-    if not overlap and not both_pure:
+    if not overlap and not (join and both_pure):
         return None
     if digest(k.index) == digest(mine.index):
-        return _same(k, mine) if overlap or both_pure else None
+        return _same(k, mine, join and both_pure)
     if not overlap:
         return None
     if both_pure and _narrow(k, mine):
         return None
-    c, first = mine.candidate, k.candidate
+    first = k.candidate
     return Decision(REFUSE, mine.python, k.index,
-                    f"{c.egg}: would make {first.wheel(k.python)} as {first.egg} does, with other files; "
+                    f"would make {first.wheel(k.python)} as {first.egg} does, with other files; "
                     f"refused ({first.egg} is kept)")
 
 
-def _same(k: _Kept, mine: _Kept) -> Decision:
-    """Identical files: one wheel; pure pyX wheels join their python tags (the evidence for ``py2.py3``)."""
+def _same(k: _Kept, mine: _Kept, join: bool) -> Decision:
+    """Identical files: one wheel; with ``join``, pure wheels join their python tags (the evidence for ``py2.py3``)."""
     first = k.candidate
-    if first.retaggable and mine.candidate.retaggable:
+    if join:
         joined = _join(k.python, mine.python)
         if joined != k.python:
             k.python = joined
@@ -136,8 +139,7 @@ def _same(k: _Kept, mine: _Kept) -> Decision:
     k.shared = True
     k.others.append(mine.index)
     return Decision(SAME, k.python, k.index,
-                    f"{mine.candidate.egg}: the same files as {first.egg}; its wheel {first.wheel(k.python)} "
-                    "serves both")
+                    f"the same files as {first.egg}; its wheel {first.wheel(k.python)} serves both")
 
 
 def _narrow(k: _Kept, mine: _Kept) -> bool:

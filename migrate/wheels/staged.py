@@ -21,9 +21,10 @@ from migrate.wheels.convert import ConvertOptions, ConvertResult, convert_egg
 SAME_FILES = "C011"  # the (info) code of an egg whose wheel is an earlier egg's, byte for byte the same files
 
 
-def settle(results: list[ConvertResult], options: ConvertOptions, dest: Path) -> list[ConvertResult]:
-    """The results after the decisions, in input order; kept wheels moved from staging into ``dest``."""
-    decisions = decide([claim_of(r) for r in results], lambda i: payload_digest(str(results[i].wheel)))
+def settle(results: list[ConvertResult], options: ConvertOptions, dest: Path, join: bool = False) -> list[ConvertResult]:
+    """The results after the decisions, in input order; kept wheels moved from staging into ``dest``.
+    ``join``: see :func:`~migrate.wheels.collisions.decide`."""
+    decisions = decide([claim_of(r) for r in results], lambda i: payload_digest(str(results[i].wheel)), join)
     settled: list[ConvertResult] = []
     for r, d in zip(results, decisions):
         settled.append(_apply(r, d, options, dest))

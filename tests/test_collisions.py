@@ -168,3 +168,12 @@ def test_decide_keeps_a_shared_wheel_whole():
     assert [(d.action, d.python) for d in decisions] == [(RETAG, "py2.py3"), (SAME, "py2.py3"), (REFUSE, "py3")]
     apart = decide(claims, {0: "x", 1: "x", 2: "z"}.get)  # not joined: py2 and py3 stay apart, py3.9 clashes
     assert [(d.action, d.python) for d in apart] == [("keep", "py2"), ("keep", "py3"), (REFUSE, "py3")]
+
+
+def test_an_unwritable_wheel_dir_is_one_line(tmp_path):
+    """The staging folder lives in WHEEL_DIR: when it cannot be made, one line and exit 1, no traceback."""
+    (tmp_path / "file").write_text("")
+    proc = convert(tmp_path / "file" / "w", egg(tmp_path, "docu-0.12-py2.7.egg", "X = 1\n"))
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines() == [f"egg-migrate: {tmp_path / 'file' / 'w'}: cannot write wheels there "
+                                        "(Not a directory)"]

@@ -41,9 +41,13 @@ def run(args) -> int:
     for e in errors:
         print(f"egg-migrate: {e}", file=sys.stderr)
     dest = Path(args.dest)
-    dest.mkdir(parents=True, exist_ok=True)
     options = ConvertOptions(tags=tag_options(args))
-    staging = Path(tempfile.mkdtemp(prefix=".egg-migrate-convert-", dir=dest))
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".egg-migrate-convert-", dir=dest))
+    except OSError as exc:
+        print(f"egg-migrate: {dest}: cannot write wheels there ({exc.strerror or exc})", file=sys.stderr)
+        return 1
     try:
         work = partial(_convert_into, options=options)
         jobs = [(egg, staging / str(n)) for n, egg in enumerate(eggs)]

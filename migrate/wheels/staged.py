@@ -31,6 +31,10 @@ def settle(results: list[ConvertResult], options: ConvertOptions, dest: Path, jo
     for n, (r, d) in enumerate(zip(settled, decisions)):
         if d is not None and d.action == SAME and d.other is not None:
             kept = settled[d.other]
+            if kept.wheel is None:  # the kept egg's wheel could not be written after all
+                missing = P.error("C001", f"{Path(r.egg).name}: {d.message}, but that wheel was not written")
+                settled[n] = replace(r, wheel=None, problems=r.problems + (missing,))
+                continue
             facts = replace(r.facts, tags=kept.tags) if r.facts is not None else None
             settled[n] = replace(r, wheel=kept.wheel, tags=kept.tags, facts=facts)
     return settled
@@ -47,7 +51,11 @@ def _apply(result: ConvertResult, d: Optional[Decision], options: ConvertOptions
             return result
     if d.action in (KEEP, RETAG):
         placed = dest / Path(str(result.wheel)).name
-        os.replace(str(result.wheel), placed)
+        try:
+            os.replace(str(result.wheel), placed)
+        except OSError as exc:
+            failed = P.error("C001", f"{Path(result.egg).name}: cannot write {placed} ({exc.strerror or exc})")
+            return replace(result, wheel=None, problems=result.problems + (failed,))
         return replace(result, wheel=str(placed))
     staged.unlink()
     if d.action == REFUSE:

@@ -177,3 +177,11 @@ def test_an_unwritable_wheel_dir_is_one_line(tmp_path):
     assert proc.returncode == 1
     assert proc.stderr.splitlines() == [f"egg-migrate: {tmp_path / 'file' / 'w'}: cannot write wheels there "
                                         "(Not a directory)"]
+
+
+def test_decide_says_why_each_narrowed_tag_changed():
+    both = decide([claim("docu-0.12-py2.7.egg", "py2.py3", 2), claim("docu-0.12-py3.8.egg", "py2.py3", 3)],
+                  {0: "x", 1: "y"}.get)
+    assert [d.message for d in both] == [
+        "pure code built for Python 2; docu-0.12-py3.8.egg (other files) is the Python 3 build",
+        "pure code built for Python 3; docu-0.12-py2.7.egg (other files) is the Python 2 build"]

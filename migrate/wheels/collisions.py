@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Optional, Sequence
@@ -80,7 +80,6 @@ class _Kept:
     python: str
     shared: bool = False  # serves an identical egg too: its tag is no longer narrowed
     why: str = ""  # why the python tag changed, when it did
-    others: list[int] = field(default_factory=list)
 
 
 def decide(candidates: Sequence[Optional[WheelClaim]], payload: Callable[[int], str],
@@ -137,7 +136,6 @@ def _same(k: _Kept, mine: _Kept, join: bool) -> Decision:
             k.why = (f"pure code; {first.egg} and {mine.candidate.egg} hold the same files, "
                      f"so one wheel serves {_majors(joined)}")
     k.shared = True
-    k.others.append(mine.index)
     return Decision(SAME, k.python, k.index,
                     f"the same files as {first.egg}; its wheel {first.wheel(k.python)} serves both")
 
@@ -150,10 +148,11 @@ def _narrow(k: _Kept, mine: _Kept) -> bool:
     ka, mb = f"py{a}", f"py{b}"
     if ka not in k.python.split(".") or mb not in mine.python.split("."):
         return False
-    if ka != k.python:
-        k.python = ka
-        k.why = f"pure code built for Python {a}; {mine.candidate.egg} (other files) is the Python {b} build"
-    mine.python = mb
+    for one, tag, major, other, other_major in ((k, ka, a, mine, b), (mine, mb, b, k, a)):
+        if one.python != tag:
+            one.python = tag
+            one.why = (f"pure code built for Python {major}; {other.candidate.egg} (other files) "
+                       f"is the Python {other_major} build")
     return True
 
 

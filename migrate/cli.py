@@ -10,7 +10,21 @@ import sys
 from typing import Optional
 
 from migrate import __version__
-from migrate.commands import SUMMARY, load
+from migrate.commands import SUMMARY, add_common_options, apply_common_options, load
+
+
+class Subcommand(argparse.ArgumentParser):
+    """A subcommand's parser: an option it does not know is its usage error (exit 2), not the top level's.
+
+    argparse hands a subparser's unknown arguments back to the top-level parser, which
+    would print ``egg-migrate``'s usage instead of the subcommand's.
+    """
+
+    def parse_known_args(self, args=None, namespace=None):
+        namespace, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return namespace, extras
 
 
 def build_parser(only: Optional[str] = None) -> argparse.ArgumentParser:
@@ -21,11 +35,12 @@ def build_parser(only: Optional[str] = None) -> argparse.ArgumentParser:
         "check them, publish a static mirror and pin requirements.",
     )
     parser.add_argument("--version", action="version", version=f"egg-migrate {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Subcommand)
     sub.required = True
     for name, summary in SUMMARY.items():
         if only is None or name == only:
             load(name).register(sub)
+            add_common_options(sub.choices[name])
         else:
             sub.add_parser(name, help=summary)
     return parser
@@ -36,6 +51,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     chosen = next((a for a in argv if not a.startswith("-")), None)
     parser = build_parser(chosen if chosen in SUMMARY else None)
     args = parser.parse_args(argv)
+    apply_common_options(args)
     try:
         return args.handler(args)
     except KeyboardInterrupt:

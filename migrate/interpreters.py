@@ -165,7 +165,7 @@ def make_venv(interp: Interpreter, dest: Path) -> Path:
         try:
             importlib.import_module("virtualenv")  # only to see that it is there
         except ImportError:
-            raise NoVenvTool(f"no virtualenv on this host to make a Python {interp.short} venv (pip install 'virtualenv<20.22')") from None
+            raise NoVenvTool(f"no virtualenv on this host to make a Python {interp.short} venv (pip install 'egg-migrate[smoke]', which brings virtualenv<20.22)") from None
     result = subprocess.run(cmd, capture_output=True, text=True, env=pip_env(), timeout=300)
     if result.returncode != 0:
         tail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["unknown error"]

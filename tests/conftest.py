@@ -20,6 +20,7 @@ import pytest
 
 from migrate import interpreters, mirror
 from migrate.wheels.convert import convert_egg
+from tests.runner import migrate_run
 from tests.wheelmaker import SIX, good_wheels, make_wheel
 
 FIXTURES = Path(__file__).parent / "fixtures" / "eggs"
@@ -153,3 +154,12 @@ def published(fixture_wheels, tmp_path_factory):
     report = mirror.publish(wheels, root)
     assert report.ok, report.problems
     return root, report, wheels
+
+
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory) -> Path:
+    """``egg-migrate run`` on data/sample-repo once (exit 1: its one broken egg): the OUT folder."""
+    out = tmp_path_factory.mktemp("sample-run") / "out"
+    done = migrate_run(out)
+    assert done.returncode == 1, done.stderr
+    return out

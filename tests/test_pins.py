@@ -81,13 +81,13 @@ def test_extras_follow_their_markers(published):
 def test_a_missing_dependency_is_explained_in_one_paragraph(fixture_wheels, tmp_path, capsys):
     root = tmp_path / "m"
     mirror.publish(good_wheels(fixture_wheels), root)  # no six here
-    code = cli(["pin", "toolbox", "--mirror", str(root), "--python", "2.7", "-o", str(tmp_path / "r.txt")])
+    code = cli(["pin", "toolbox", "--mirror", str(root), "--target-python", "2.7", "-o", str(tmp_path / "r.txt")])
     err = capsys.readouterr().err.strip()
     assert code == 1 and not (tmp_path / "r.txt").exists()
     assert len(err.splitlines()) == 1, err
     assert "Cannot pin for CPython 2.7 (cp27mu)" in err
     assert "six: toolbox 0.5 asked for 'six; python_version < \"3\"'; the mirror has no project of that name" in err
-    assert cli(["pin", "toolbox", "--mirror", str(root), "--python", "3.10"]) == 0  # no six needed there
+    assert cli(["pin", "toolbox", "--mirror", str(root), "--target-python", "3.10"]) == 0  # no six needed there
 
 
 def test_conflicts_and_wrong_targets_are_explained(published):
@@ -108,7 +108,7 @@ def test_eggs_ini_pins_what_the_deployment_used(published, fixture_wheels, tmp_p
                    "[eggs:platform]\ncext = 1.0\npbs_python = 4.1.0\n\n[eggs:noplatform]\npurepkg = 1.0\n\n"
                    "[tags]\ncext = _7b95ff194725\n")
     out = tmp_path / "requirements.txt"
-    assert cli(["pin", "--eggs-ini", str(ini), "--mirror", str(root), "--python", "2.7", "-o", str(out)]) == 0
+    assert cli(["pin", "--eggs-ini", str(ini), "--mirror", str(root), "--target-python", "2.7", "-o", str(out)]) == 0
     assert "pbs_python: in [general] no_auto" in capsys.readouterr().err
     assert pinned_names(out.read_text()) == {"cext": "1.0+7b95ff194725", "purepkg": "1.0"}
     assert "# via eggs.ini [eggs:platform]" in out.read_text()
@@ -145,7 +145,7 @@ def test_pip_installs_the_pins_with_require_hashes_from_file_and_http(python, pu
     roots, check = TARGETS[python]
     (tmp_path / "requirements.in").write_text("\n".join(roots) + "\n")
     req = tmp_path / "requirements.txt"
-    assert cli(["pin", "-r", str(tmp_path / "requirements.in"), "--mirror", str(root), "--python", python,
+    assert cli(["pin", "-r", str(tmp_path / "requirements.in"), "--mirror", str(root), "--target-python", python,
                 "-o", str(req)]) == 0
     assert "# via -r requirements.in" in req.read_text()
     venv = make_venv(python)
@@ -154,7 +154,7 @@ def test_pip_installs_the_pins_with_require_hashes_from_file_and_http(python, pu
     with Served(root) as server:  # the same pins, resolved again through HTTP, installed over HTTP
         req_http = tmp_path / "requirements-http.txt"
         assert cli(["pin", "-r", str(tmp_path / "requirements.in"), "--mirror", f"{server.url}/simple/",
-                    "--python", python, "-o", str(req_http)]) == 0
+                    "--target-python", python, "-o", str(req_http)]) == 0
         assert pinned_names(req_http.read_text()) == pinned_names(req.read_text())
         run([venv, "-m", "pip", "install", "--force-reinstall", "--require-hashes", "--no-deps", "-r", req_http,
              "--index-url", f"{server.url}/simple/"])
@@ -184,9 +184,9 @@ def test_uv_installs_the_pins_and_the_lock(published, make_venv, tmp_path):
 
 def test_cli_json_and_usage_errors(published, capsys):
     root, _, _ = published
-    assert cli(["pin", "purepkg", "--mirror", str(root), "--python", "3.10", "--json"]) == 0
+    assert cli(["pin", "purepkg", "--mirror", str(root), "--target-python", "3.10", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["pins"][0]["name"] == "purepkg" and data["pins"][0]["files"][0]["sha256"]
-    assert cli(["pin", "purepkg", "--mirror", str(root), "--python", "x.y"]) == 2
-    assert cli(["pin", "purepkg", "--mirror", str(root / "nope"), "--python", "3.10"]) == 1
+    assert cli(["pin", "purepkg", "--mirror", str(root), "--target-python", "x.y"]) == 2
+    assert cli(["pin", "purepkg", "--mirror", str(root / "nope"), "--target-python", "3.10"]) == 1
     assert "no simple index here" in capsys.readouterr().err

@@ -59,18 +59,18 @@ ROOTS = ['py2only; python_version < "3"', 'py3only; python_version >= "3"', 'lin
 def test_markers_on_the_users_requirements_are_evaluated_for_the_target(small_mirror, tmp_path, python, expected):
     root, _ = small_mirror
     out = tmp_path / "requirements.txt"
-    assert cli(["pin", *ROOTS, "--mirror", str(root), "--python", python, "-o", str(out)]) == 0
+    assert cli(["pin", *ROOTS, "--mirror", str(root), "--target-python", python, "-o", str(out)]) == 0
     assert set(pinned(out.read_text())) == expected
     listed = tmp_path / "requirements.in"  # the same lines from a -r file
     listed.write_text("\n".join(ROOTS) + "\n")
-    assert cli(["pin", "-r", str(listed), "--mirror", str(root), "--python", python, "-o", str(out)]) == 0
+    assert cli(["pin", "-r", str(listed), "--mirror", str(root), "--target-python", python, "-o", str(out)]) == 0
     assert set(pinned(out.read_text())) == expected
 
 
 def test_every_wheel_of_the_version_the_target_accepts_is_hashed(small_mirror, tmp_path):
     root, wheels = small_mirror
     out, lock = tmp_path / "requirements.txt", tmp_path / "pylock.toml"
-    assert cli(["pin", "multi", "--mirror", str(root), "--python", "2.7", "-o", str(out), "--lock", str(lock)]) == 0
+    assert cli(["pin", "multi", "--mirror", str(root), "--target-python", "2.7", "-o", str(out), "--lock", str(lock)]) == 0
     text = out.read_text()
     both = {sha256(wheels["multi-pure"]), sha256(wheels["multi-binary"])}
     assert pinned(text) == {"multi": "1.0"}
@@ -78,7 +78,7 @@ def test_every_wheel_of_the_version_the_target_accepts_is_hashed(small_mirror, t
     (package,) = tomllib.loads(lock.read_text())["packages"]
     assert {w["hashes"]["sha256"] for w in package["wheels"]} == both
     # a target that accepts only one of them lists only that one
-    assert cli(["pin", "multi", "--mirror", str(root), "--python", "2.7", "--abi", "cp27m", "-o", str(out)]) == 0
+    assert cli(["pin", "multi", "--mirror", str(root), "--target-python", "2.7", "--target-abi", "cp27m", "-o", str(out)]) == 0
     assert hashes(out.read_text()) == {sha256(wheels["multi-pure"])}
 
 
@@ -91,7 +91,7 @@ def test_a_metadata_file_that_differs_from_the_index_is_refused(small_mirror, tm
     target.write_bytes(forged)
     out = tmp_path / "requirements.txt"
     capsys.readouterr()
-    assert cli(["pin", "needsdep", "--mirror", str(root), "--python", "2.7", "-o", str(out)]) == 1
+    assert cli(["pin", "needsdep", "--mirror", str(root), "--target-python", "2.7", "-o", str(out)]) == 1
     err = capsys.readouterr().err
     assert f"{target.name}: sha256 differs from the index's data-core-metadata" in err, err
     assert not out.exists()

@@ -57,7 +57,7 @@ def migrated(tmp_path_factory) -> dict:
     shutil.copyfile(out / "requirements.txt", found["3.10"])
 
     found["3.6"] = out.parent / "requirements-3.6.txt"
-    pinned = migrate("pin", *sorted(EXPECTED["3.6"]), "--mirror", out / "mirror", "--python", "3.6",
+    pinned = migrate("pin", *sorted(EXPECTED["3.6"]), "--mirror", out / "mirror", "--target-python", "3.6",
                      "-o", found["3.6"])
     assert pinned.returncode == 0, pinned.stderr
     return found

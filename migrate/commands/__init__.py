@@ -19,3 +19,17 @@ SUMMARY = {
 
 def load(name: str):
     return importlib.import_module(f"migrate.commands.{name}")
+
+
+def add_common_options(parser) -> None:
+    """What every subcommand has besides its own options: ``-q``/``-v``."""
+    from migrate.commands.common import add_verbosity_options
+
+    add_verbosity_options(parser)
+
+
+def apply_common_options(args) -> None:
+    """Set what the common options ask for before the subcommand runs."""
+    from migrate.commands.common import NORMAL, set_verbosity
+
+    set_verbosity(getattr(args, "verbosity", NORMAL))

@@ -10,7 +10,7 @@ from packaging.version import Version
 from migrate import interpreters
 from migrate import problems as P
 from migrate.checks import BadManifest, CheckResult, check_wheel, eggs_from_manifest, find_wheels
-from migrate.commands.common import default_jobs, print_json
+from migrate.commands.common import default_jobs, print_json, quiet, verbose
 from migrate.commands.progress import progress
 from migrate.parallel import parallel_map
 from migrate.wheels import ConversionFailed, inspect_egg
@@ -39,7 +39,6 @@ def register(sub) -> None:
                    help="manifest.json (or convert --json output): compare each wheel with its egg")
     p.add_argument("--egg", action="append", default=[], metavar="EGG",
                    help="a source egg: compared with the wheel of the same name and version (repeatable)")
-    p.add_argument("-v", "--verbose", action="store_true", help="also show info lines (files dropped on purpose...)")
     p.set_defaults(handler=run)
 
 
@@ -62,7 +61,8 @@ def run(args) -> int:
         print_json([r.as_dict() for r in results])
     else:
         for r in results:
-            print(render(r, args.verbose))
+            if r.errors or not quiet():  # -q: only the wheels with errors; -v: info lines too
+                print(render(r, verbose()))
     print(summary(results), file=sys.stderr)
     return 1 if errors or any(not r.ok for r in results) else 0
 

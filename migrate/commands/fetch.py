@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import Optional
 
-from migrate.commands.common import print_json
+from migrate.commands.common import detail, info, print_json
 from migrate.commands.progress import bar, on_terminal
 from migrate.fetch import (
     FAILED,
@@ -84,7 +84,7 @@ def run(args) -> int:
     try:
         selection = Selection.make(ini, args.python, args.platform, args.project, args.include_no_auto)
     except eggsini.InvalidTarget as exc:
-        return _usage(str(exc))
+        return _usage(f"--{exc.part}: {exc}")
     try:
         report = _fetch(args, selection)
     except SourceError as exc:
@@ -110,7 +110,7 @@ def _read_eggs_ini(path: str) -> eggsini.EggsIni:
     """The parsed eggs.ini, its oddities said on stderr; raises ``eggsini.InvalidEggsIni``."""
     ini = eggsini.parse(path)
     for warning in ini.problems:
-        print(f"egg-migrate fetch: {warning}", file=sys.stderr)
+        info(f"egg-migrate fetch: {warning}")
     return ini
 
 
@@ -133,9 +133,11 @@ def _say_problems(report: FetchReport) -> None:
         if r.status in (MISSING, FAILED):
             print(f"egg-migrate fetch: {r.filename}: {r.status}: {r.reason}", file=sys.stderr)
         elif r.status == SKIPPED:
-            print(f"egg-migrate fetch: {r.filename}: skipped: {r.reason}", file=sys.stderr)
+            info(f"egg-migrate fetch: {r.filename}: skipped: {r.reason}")
         elif r.note and ("took" in r.note or "wants" in r.note):
-            print(f"egg-migrate fetch: {r.project}: {r.note}", file=sys.stderr)
+            info(f"egg-migrate fetch: {r.project}: {r.note}")
+        else:
+            detail(f"egg-migrate fetch: {r.filename}: {r.status}")
     for error in report.errors:
         print(f"egg-migrate fetch: {error}", file=sys.stderr)
 

@@ -1,11 +1,12 @@
-"""``egg-migrate pin REQUIREMENT... --mirror MIRROR --python X.Y``: hash pins for a target."""
+"""``egg-migrate pin REQUIREMENT... --mirror MIRROR --target-python X.Y``: hash pins for a target."""
 from __future__ import annotations
 
+import argparse
 import shlex
 import sys
 from typing import TYPE_CHECKING, Any, Optional, Union
 
-from migrate.commands.common import print_json
+from migrate.commands.common import DeprecatedAlias, add_target_options, detail, info, print_json, target_problem
 
 if TYPE_CHECKING:
     from migrate.pins import PinResult, Root, Target
@@ -27,32 +28,33 @@ def register(sub) -> None:
                    help="with --eggs-ini: take each egg's wheel version from this manifest.json")
     p.add_argument("--mirror", required=True, metavar="MIRROR_DIR_OR_URL",
                    help="the mirror folder, its simple/ folder, or an index URL (http(s)://.../simple/)")
-    p.add_argument("--python", required=True, metavar="X.Y[.Z]", help="the target's Python version, e.g. 2.7")
+    add_target_options(p, "required")
     p.add_argument("--implementation", choices=("cp", "pp"), default="cp", help="target interpreter (default: cp)")
-    p.add_argument("--abi", action="append", default=[], metavar="ABI",
-                   help="target ABI (default: cp27mu for 2.7, cp3Xm for 3.3-3.7, cp3X after); repeatable")
-    p.add_argument("--platform", action="append", default=[], metavar="TAG",
-                   help="target platform (default: manylinux_2_17_x86_64, which accepts manylinux_2_17 and "
-                   "older and linux_x86_64); a distro tag such as linux_x86_64_ubuntu_14_04 is also accepted; repeatable")
+    for old, new in (("--python", "--target-python"), ("--abi", "--target-abi"), ("--platform", "--target-platform")):
+        p.add_argument(old, dest=new[2:].replace("-", "_"), action=DeprecatedAlias, new=new, help=argparse.SUPPRESS)
     p.add_argument("-o", "--output", metavar="FILE", help="write requirements.txt here (default: stdout)")
     p.add_argument("--lock", metavar="PYLOCK", help="also write a PEP 751 lock file (pylock.toml or pylock.NAME.toml)")
     p.add_argument("--json", action="store_true", help="the pins as JSON on stdout")
-    p.set_defaults(handler=run)
+    p.set_defaults(handler=run, parser=p)
 
 
 def run(args) -> int:
     from migrate import pins
 
+    if not args.target_python:
+        args.parser.error("the following arguments are required: --target-python")
     try:
-        target = pins.Target.make(args.python, args.abi, args.platform, args.implementation)
-    except pins.PinError as exc:
-        return _say(exc, 2)
+        target = pins.Target.make(args.target_python, args.target_abi, args.target_platform, args.implementation)
+    except pins.BadTarget as exc:
+        return _say(target_problem(exc), 2)
     try:
         result = pins.pin(_roots(args), args.mirror, target)
     except (pins.Unresolvable, pins.PinError) as exc:
         return _say(exc, 1)
     for p in result.problems:
         print(f"egg-migrate: {p.severity}: {p.message}", file=sys.stderr)
+    for one in result.pins:
+        detail(f"  {one.name}=={one.version} via {', '.join(one.via) or 'the requirements'}")
     command = "egg-migrate pin " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if len(sys.argv) > 2 else None
     try:
         _write_files(args, result, command)
@@ -78,7 +80,7 @@ def _roots(args) -> list[Union[str, Root]]:
         found, notes = pins.read_eggs_ini(args.eggs_ini, args.manifest)
         roots += found
         for note in notes:
-            print(f"egg-migrate: {note}", file=sys.stderr)
+            info(f"egg-migrate: {note}")
     return roots
 
 
@@ -99,6 +101,6 @@ def _as_json(target: Target, result: PinResult) -> dict[str, Any]:
         for p in result.pins]}
 
 
-def _say(exc: Exception, status: int) -> int:
+def _say(exc: object, status: int) -> int:
     print(f"egg-migrate: {exc}", file=sys.stderr)
     return status

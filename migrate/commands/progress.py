@@ -10,9 +10,12 @@ import sys
 from importlib import import_module
 from typing import Optional
 
+from migrate.commands.common import quiet
+
 
 def on_terminal() -> bool:
-    return sys.stderr.isatty()
+    """Bars are drawn on a terminal, and not under ``-q`` (pip's rule too)."""
+    return sys.stderr.isatty() and not quiet()
 
 
 def bar(desc: str, total: Optional[int] = None, unit: str = "egg", **options):

@@ -6,10 +6,10 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Optional
 
-from migrate.commands.common import default_jobs, print_json
+from migrate.commands.common import add_upload_options, default_jobs, detail, info, print_json, upload_wheels
 
 if TYPE_CHECKING:
-    from migrate.mirror import PublishReport, UploadResult
+    from migrate.mirror import PublishReport
 
 
 def register(sub) -> None:
@@ -24,9 +24,7 @@ def register(sub) -> None:
     p.add_argument("-o", "--output", metavar="MIRROR_DIR", help="the mirror folder (created when missing)")
     p.add_argument("--base-url", metavar="URL",
                    help="absolute URL the mirror root will be served from; links are relative without it")
-    p.add_argument("--upload", metavar="URL",
-                   help="also upload every wheel to this index (twine's upload API, e.g. a pypiserver or "
-                   "devpi URL); credentials from the URL or TWINE_USERNAME / TWINE_PASSWORD")
+    add_upload_options(p)
     p.add_argument("--link", action="store_true",
                    help="hard-link the wheels into the mirror instead of copying them (faster; only when "
                    "the wheel folder's files are never rewritten in place, as egg-migrate convert does)")
@@ -68,6 +66,11 @@ def run(args) -> int:
     if not args.output and not args.upload:
         print("egg-migrate publish: give -o MIRROR_DIR, --upload URL or both", file=sys.stderr)
         return 2
+    if args.upload:
+        try:
+            mirror.check_twine()
+        except mirror.UploadError as exc:
+            return _say(exc, 1)
     wheels = _wheels_given(args.wheels)
     if wheels is None:
         return 1
@@ -84,12 +87,11 @@ def run(args) -> int:
         summary["mirror"] = _mirror_summary(report)
     if args.upload:
         try:
-            results = mirror.upload(wheels, args.upload)
-        except ValueError as exc:
-            return _say(exc, 2)
-        _say_uploaded(results, args.json)
+            results = upload_wheels(wheels, args)
+        except mirror.UploadError as exc:
+            return _say(f"--upload {exc}", 2)
         failed = failed or any(not r.ok for r in results)
-        summary["upload"] = [{"wheel": r.wheel, "status": r.status, "message": r.message} for r in results]
+        summary["upload"] = [r.as_dict() for r in results]
     if args.json:
         print_json(summary)
     return 1 if failed else 0
@@ -117,9 +119,13 @@ def _say_published(report: PublishReport, json: bool) -> None:
     print(f"published {report.files} wheels of {report.projects} projects to {report.mirror} "
           f"({len(report.added)} read, {len(report.removed)} removed, {report.pages_written} pages "
           f"written, {report.pages_reused} unchanged) in {report.seconds:.2f}s", file=sys.stderr)
-    print(f"use it: pip install --index-url {index_url(report.mirror)} ...", file=sys.stderr)
+    for name in report.added:
+        detail(f"  read    {name}")
+    for name in report.removed:
+        detail(f"  removed {name}")
+    info(f"use it: pip install --index-url {index_url(report.mirror)} ...")
     for d in report.distros:
-        print(f"  {d} builds: --index-url {index_url(report.mirror, d)}", file=sys.stderr)
+        info(f"  {d} builds: --index-url {index_url(report.mirror, d)}")
 
 
 def _mirror_summary(report: PublishReport) -> dict[str, Any]:
@@ -134,15 +140,6 @@ def _mirror_summary(report: PublishReport) -> dict[str, Any]:
     }
 
 
-def _say_uploaded(results: list[UploadResult], json: bool) -> None:
-    """A line per failed upload, and (unless --json) one per wheel uploaded or skipped."""
-    for r in results:
-        if r.status == "failed":
-            print(f"FAILED  {r.message}", file=sys.stderr)
-        elif not json:
-            print(f"{r.status:<8}{Path(r.wheel).name}", file=sys.stderr)
-
-
-def _say(exc: Exception, status: int) -> int:
+def _say(exc: object, status: int) -> int:
     print(f"egg-migrate: {exc}", file=sys.stderr)
     return status

@@ -4,8 +4,23 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
+from typing import Any, Optional
 
-from migrate.commands.common import add_join_option, add_tag_options, default_jobs, tag_options
+from migrate.commands.common import (
+    REPAIR_HELP,
+    add_join_option,
+    add_tag_options,
+    add_target_options,
+    add_upload_options,
+    default_jobs,
+    detail,
+    info,
+    print_json,
+    quiet,
+    tag_options,
+    target_problem,
+    upload_wheels,
+)
 from migrate.commands.progress import stage_bars
 from migrate.errors import MigrateError
 
@@ -25,7 +40,10 @@ the same bytes. OUT/.state/ records what each stage finished (delete it to redo
 everything). One run at a time per OUT. See docs/run.rst.
 
 Progress: one bar per stage on stderr when it is a terminal, then one line per
-stage. The report (OUT/report.txt) goes to stdout.
+stage. The report (OUT/report.txt) goes to stdout; with --json the run summary
+does instead, and with -q neither the stage lines nor the report (only failures
+and the final line). --dry-run reads the listings and says what would be fetched,
+converted, published and pinned, and writes nothing.
 
 Exit status: 0 every egg converted, published and pinned; 1 something failed (each
 failure is named on stderr and in the report, the rest of the run goes on), or
@@ -40,7 +58,7 @@ def register(sub) -> None:
     p.add_argument("source", nargs="?", metavar="SOURCE",
                    help="URL (Galaxy repository, simple index, find-links page) or folder; "
                    "default: eggs.ini's repository, else the bundled sample")
-    p.add_argument("-o", "--out", required=True, metavar="OUT_DIR")
+    p.add_argument("-o", "--out", required=True, metavar="OUT_DIR", help="the output folder (created when missing)")
     p.add_argument("-j", "--jobs", type=int, default=default_jobs(), metavar="N",
                    help="parallel conversions (default: %(default)s)")
     p.add_argument("--eggs-ini", metavar="FILE", help="Galaxy eggs.ini: fetch exactly the eggs it pins")
@@ -50,57 +68,159 @@ def register(sub) -> None:
     p.add_argument("--project", action="append", default=[], metavar="NAME", help="only these projects (repeatable)")
     p.add_argument("--pin", action="append", default=[], metavar="REQ",
                    help="requirement to pin (repeatable; default: the eggs.ini pins, else every converted project)")
-    p.add_argument("--target-python", metavar="X.Y", help="pin for this Python (default: what most eggs target)")
-    p.add_argument("--target-abi", metavar="ABI", help="pin for this ABI, e.g. cp27mu")
-    p.add_argument("--target-platform", action="append", default=[], metavar="TAG",
-                   help="pin for this platform, e.g. manylinux_2_17_x86_64 (default)")
+    add_target_options(p, "default: what most eggs target")
     p.add_argument("--hashes", action="store_true",
                    help="with --eggs-ini: pinned-requirements.txt gets --hash=sha256 lines too")
     p.add_argument("--publish-broken", action="store_true", help="publish wheels that failed their checks too")
     add_join_option(p)
     p.add_argument("--base-url", metavar="URL", help="absolute URL the mirror will be served from")
     add_tag_options(p)
-    p.set_defaults(handler=run)
+    add_upload_options(p)
+    p.add_argument("--repair", action="store_true", help=REPAIR_HELP)
+    p.add_argument("--dry-run", action="store_true",
+                   help="read the listings and say what would be fetched, converted, published and pinned; "
+                   "write nothing")
+    p.add_argument("--json", action="store_true", help="the run summary as JSON on stdout (instead of the report)")
+    p.set_defaults(handler=run, parser=p)
 
 
 def run(args) -> int:
     from migrate.galaxy import eggsini
-    from migrate.run import RunOptions
+    from migrate.run import dry_run
     from migrate.run import run as run_pipeline
-    from migrate.wheels import ConvertOptions
 
-    if args.jobs < 1:
-        return _usage("-j must be at least 1")
-    if args.eggs_ini and not Path(args.eggs_ini).is_file():
-        return _usage(f"--eggs-ini {args.eggs_ini}: no such file")
-    for option, value in (("--python", args.python), ("--target-python", args.target_python)):
-        if value is not None and not re.fullmatch(r"\d+\.\d+(\.\d+)?", value):
-            return _usage(f"{option} {value!r}: expected X.Y or X.Y.Z, like 2.7")
-    options = RunOptions(
-        out=Path(args.out), source=args.source, jobs=args.jobs,
-        eggs_ini=Path(args.eggs_ini) if args.eggs_ini else None, python=args.python,
-        platforms=tuple(args.platform), projects=tuple(args.project),
-        convert=ConvertOptions(tags=tag_options(args)), pin=tuple(args.pin),
-        target_python=args.target_python, target_abi=args.target_abi,
-        target_platforms=tuple(args.target_platform), publish_broken=args.publish_broken,
-        join_py2_py3=args.join_py2_py3,
-        hashes=args.hashes,
-        base_url=args.base_url,
-    )
+    problem = _bad_option(args)
+    if problem:
+        return _usage(problem)
+    options = _options(args)
     try:
-        report = run_pipeline(options, say=lambda line: print(line, file=sys.stderr), bars=stage_bars())
+        if args.upload and not args.dry_run:
+            _check_upload(args.upload)  # before the run: twine is there and the index is named right
+        if args.dry_run:
+            return _say_dry_run(dry_run(options, args.upload), args.json)
+        report = run_pipeline(options, say=_sayer(), bars=stage_bars())
     except eggsini.InvalidTarget as exc:  # a bad --python / --platform
-        return _usage(str(exc))
+        return _usage(f"--{exc.part}: {exc}")
     except MigrateError as exc:  # another run, a bad eggs.ini, no source: anything else is a bug
         print(f"egg-migrate run: {exc}", file=sys.stderr)
         return 1
     if not report.finished:  # the source could not be read (said on stderr); OUT is as it was
-        print(f"egg-migrate run: stopped; nothing in {report.out} was changed", file=sys.stderr)
-        return 1
-    sys.stdout.write((report.out / "report.txt").read_text("utf-8"))
-    sys.stdout.flush()
+        return _stopped(report, args.json)
+    uploaded = _upload(args, options, report) if args.upload else None
+    if args.json:
+        print_json(summary(report, uploaded))
+    elif not quiet():
+        sys.stdout.write((report.out / "report.txt").read_text("utf-8"))
+        sys.stdout.flush()
+    for r in report.records:  # -v: what became of each egg
+        detail(f"  {r.status:<9} {Path(r.egg).name}" + (f" -> {r.wheel.filename}" if r.wheel else f": {r.reason}"))
     print(_last_line(report), file=sys.stderr)
-    return 0 if report.ok else 1
+    return 0 if report.ok and (uploaded is None or all(r.ok for r in uploaded)) else 1
+
+
+def _stopped(report, as_json: bool) -> int:
+    """The source could not be read: say so (and give the summary to --json readers too); exit 1."""
+    if as_json:
+        print_json(summary(report))
+    print(f"egg-migrate run: stopped; nothing in {report.out} was changed", file=sys.stderr)
+    return 1
+
+
+def _bad_option(args) -> Optional[str]:
+    """What is wrong with the options, checked before anything is read or written."""
+    from migrate import pins
+
+    if args.jobs < 1:
+        return "-j must be at least 1"
+    if args.eggs_ini and not Path(args.eggs_ini).is_file():
+        return f"--eggs-ini {args.eggs_ini}: no such file"
+    for option, value in (("--python", args.python), ("--target-python", args.target_python)):
+        if value is not None and not re.fullmatch(r"\d+\.\d+(\.\d+)?", value):
+            return f"{option} {value!r}: expected X.Y or X.Y.Z, like 2.7"
+    if len(args.target_abi) > 1:
+        return "--target-abi: run pins for one ABI; give it once"
+    try:
+        pins.Target.make(args.target_python or "2.7", args.target_abi, args.target_platform)
+    except pins.BadTarget as exc:
+        return target_problem(exc)
+    return None
+
+
+def _options(args):
+    from migrate.run import RunOptions
+    from migrate.wheels import ConvertOptions
+
+    return RunOptions(
+        out=Path(args.out), source=args.source, jobs=args.jobs,
+        eggs_ini=Path(args.eggs_ini) if args.eggs_ini else None, python=args.python,
+        platforms=tuple(args.platform), projects=tuple(args.project),
+        convert=ConvertOptions(tags=tag_options(args)), pin=tuple(args.pin),
+        target_python=args.target_python, target_abi=args.target_abi[0] if args.target_abi else None,
+        target_platforms=tuple(args.target_platform), publish_broken=args.publish_broken,
+        join_py2_py3=args.join_py2_py3,
+        hashes=args.hashes,
+        base_url=args.base_url,
+        repair=args.repair,
+    )
+
+
+def _sayer():
+    """The stage lines on stderr; under -q only the failures among them."""
+    def say(line: str) -> None:
+        if not quiet() or "FAILED" in line:
+            print(line, file=sys.stderr)
+    return say
+
+
+def _say_dry_run(plan, as_json: bool) -> int:
+    """The plan on stderr (or as JSON on stdout); exit 1 when a listing could not be read."""
+    if as_json:
+        print_json(plan.as_dict())
+    else:
+        for line in plan.lines():
+            info(line)
+    print(f"egg-migrate run: dry run: {len(plan.fetch)} to fetch, {len(plan.convert)} to convert; "
+          f"nothing written", file=sys.stderr)
+    return 1 if plan.errors else 0
+
+
+def _check_upload(target: str) -> None:
+    """Raises ``UploadError`` (a ``MigrateError``) when twine is missing or the URL is not one."""
+    from migrate import mirror
+
+    try:
+        mirror.check_twine()
+        mirror.split_credentials(target)
+    except mirror.UploadError as exc:
+        raise mirror.UploadError(f"--upload: {exc}") from None
+
+
+def _upload(args, options, report) -> list:
+    """--upload: the published wheels, uploaded as ``publish --upload`` does (a failure to start: one line)."""
+    from migrate.mirror import UploadError, UploadResult
+    from migrate.run import published
+
+    wheels = [w.path for w in published(options, report.records)]
+    try:
+        return upload_wheels(wheels, args)
+    except UploadError as exc:
+        print(f"egg-migrate run: --upload: {exc}", file=sys.stderr)
+        return [UploadResult("", "failed", str(exc))]
+
+
+def summary(report, uploaded=None) -> dict[str, Any]:
+    """The run summary for --json: counts, what was redone, where the outputs are, what failed."""
+    out = report.out
+    return {
+        "out": str(out), "ok": report.ok, "finished": report.finished, "counts": report.counts,
+        "work": report.work, "seconds": {k: round(v, 3) for k, v in report.seconds.items()},
+        "published": report.published, "mirror": str(report.mirror),
+        "manifest": str(out / "manifest.json"), "report": str(out / "report.txt"),
+        "requirements": str(report.pins_file) if report.pins_file else None, "pins": report.pins_count,
+        "target": report.target, "pins_error": report.pins_error, "errors": list(report.errors),
+        "failed": [{"egg": r.egg, "reason": r.reason} for r in report.records if r.status == "failed"],
+        "upload": None if uploaded is None else [r.as_dict() for r in uploaded],
+    }
 
 
 def _last_line(report) -> str:

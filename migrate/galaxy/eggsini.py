@@ -46,7 +46,14 @@ _MAC = re.compile(r"macosx-(\d+)\.(\d+)-(.+)$")
 
 
 class InvalidTarget(MigrateError, ValueError):
-    """A ``--python``/``--platform`` value that names no Galaxy egg platform."""
+    """A Python version or egg platform that names no Galaxy egg platform; ``part``: python or platform.
+
+    The message names the value, not an option: the command layer adds the option it came from.
+    """
+
+    def __init__(self, part: str, message: str):
+        super().__init__(message)
+        self.part = part
 
 
 @dataclass(frozen=True)
@@ -110,10 +117,10 @@ def _python_of_platform(python: Optional[str], platform: str) -> tuple[Optional[
     match = re.match(r"py(\d+\.\d+)-(.+)$", platform)
     if match:
         if python is not None and python != match.group(1):
-            raise InvalidTarget(f"--platform {platform} names Python {match.group(1)}, --python says {python}")
+            raise InvalidTarget("platform", f"egg platform {platform} names Python {match.group(1)}, not {python}")
         python, platform = match.group(1), match.group(2)
     if not platform or _BAD_NAME_CHARS.search(platform):
-        raise InvalidTarget(f"--platform {platform!r} is not like linux-x86_64-ucs4")
+        raise InvalidTarget("platform", f"egg platform {platform!r} is not like linux-x86_64-ucs4")
     return python, platform
 
 
@@ -123,7 +130,7 @@ def _python_version(python: Optional[str]) -> str:
     if python.startswith("py"):
         python = python[2:]
     if not re.fullmatch(r"\d+\.\d+", python):
-        raise InvalidTarget(f"--python {python!r} is not like 2.7")
+        raise InvalidTarget("python", f"Python version {python!r} is not like 2.7")
     return python
 
 
@@ -134,10 +141,10 @@ def _platform_parts(platform: str) -> tuple[list[str], Optional[str]]:
     if parts[-1].lower() in ("ucs2", "ucs4"):
         ucs = parts.pop().lower()
     if len(parts) < 2 and parts[0] not in ("win32",):
-        raise InvalidTarget(f"--platform {platform!r} is not like linux-x86_64-ucs4")
+        raise InvalidTarget("platform", f"egg platform {platform!r} is not like linux-x86_64-ucs4")
     if parts[0] == "macosx":
         if len(parts) != 3 or not re.fullmatch(r"\d+\.\d+", parts[1]):
-            raise InvalidTarget(f"--platform {platform!r} is not like macosx-10.6-intel-ucs2")
+            raise InvalidTarget("platform", f"egg platform {platform!r} is not like macosx-10.6-intel-ucs2")
         major, minor = (int(x) for x in parts[1].split("."))
         if major == 10 and minor < 6:
             parts[1] = "10.6"

@@ -1,6 +1,6 @@
 """The mirror stage: wheels in, a static PEP 503 index out (with PEP 691 JSON and PEP 658/714
 ``.metadata`` files) that any web server, or pip from ``file://``, can serve; or the same wheels
-pushed to an existing index with twine's upload protocol (``uploading``).
+pushed to an existing index with twine (``uploading``).
 
 Layout (docs/mirror.rst)::
 
@@ -59,7 +59,7 @@ __all__, __getattr__ = lazy_exports(__name__, {
     "pages": ("render_project", "render_root",),
     "publishing": ("PublishReport", "publish",),
     "state": ("STATE_DIR",),
-    "uploading": ("UploadResult", "upload",),
+    "uploading": ("UploadError", "UploadOptions", "UploadResult", "check_twine", "split_credentials", "upload",),
 })
 
 if TYPE_CHECKING:  # the same names, for type checkers and readers
@@ -69,4 +69,11 @@ if TYPE_CHECKING:  # the same names, for type checkers and readers
     from migrate.mirror.pages import render_project, render_root
     from migrate.mirror.publishing import PublishReport, publish
     from migrate.mirror.state import STATE_DIR
-    from migrate.mirror.uploading import UploadResult, upload
+    from migrate.mirror.uploading import (
+        UploadError,
+        UploadOptions,
+        UploadResult,
+        check_twine,
+        split_credentials,
+        upload,
+    )

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from migrate.exports import lazy_exports
 
 __all__, __getattr__ = lazy_exports(__name__, {
-    "errors": ("PinError", "Unresolvable",),
+    "errors": ("BadTarget", "PinError", "Unresolvable",),
     "index": ("Index", "IndexFile",),
     "inputs": ("read_eggs_ini", "read_requirements_file",),
     "provider": ("Candidate", "Pin", "PinResult", "Provider", "Root", "explain", "pin",),
@@ -16,7 +16,7 @@ __all__, __getattr__ = lazy_exports(__name__, {
 })
 
 if TYPE_CHECKING:  # the same names, for type checkers and readers
-    from migrate.pins.errors import PinError, Unresolvable
+    from migrate.pins.errors import BadTarget, PinError, Unresolvable
     from migrate.pins.index import Index, IndexFile
     from migrate.pins.inputs import read_eggs_ini, read_requirements_file
     from migrate.pins.provider import Candidate, Pin, PinResult, Provider, Root, explain, pin

@@ -10,5 +10,16 @@ class PinError(MigrateError):
     """Bad input for pinning (usage-level): one line."""
 
 
+class BadTarget(PinError, ValueError):
+    """A deployment target value that is not one; ``part`` says which: python, abi or platform.
+
+    The message names the value, not an option: the command layer adds the option it came from.
+    """
+
+    def __init__(self, part: str, message: str):
+        super().__init__(message)
+        self.part = part
+
+
 class Unresolvable(MigrateError):
     """No set of wheels satisfies the requirements for the target; ``str()`` is one paragraph."""

@@ -175,7 +175,7 @@ def pin(requirements: Iterable[Union[str, Requirement, Root]], mirror: Union[str
     """
     roots = [_root(r) for r in requirements]
     if not roots:
-        raise PinError("nothing to pin: give requirements, -r FILE or --eggs-ini FILE")
+        raise PinError("nothing to pin: no requirements given (none as arguments, in requirement files or in an eggs.ini)")
     index = mirror if isinstance(mirror, Index) else Index(str(mirror), session)
     provider = Provider(index, target)
     applicable = [r for r in roots if r.requirement.marker is None or r.requirement.marker.evaluate(provider.env)]

@@ -11,7 +11,7 @@ from typing import Iterable
 
 from packaging import tags as ptags
 
-from migrate.pins.errors import PinError
+from migrate.pins.errors import BadTarget
 from migrate.platforms import legacy_manylinux, linux_arch, manylinux_glibc
 
 
@@ -30,9 +30,9 @@ class Target:
         try:
             version = tuple(int(x) for x in python.split("."))
         except ValueError:
-            raise PinError(f"--python {python!r}: expected X.Y or X.Y.Z, like 2.7") from None
+            raise BadTarget("python", f"Python version {python!r}: expected X.Y or X.Y.Z, like 2.7") from None
         if len(version) not in (2, 3):
-            raise PinError(f"--python {python!r}: expected X.Y or X.Y.Z, like 2.7")
+            raise BadTarget("python", f"Python version {python!r}: expected X.Y or X.Y.Z, like 2.7")
         abis = tuple(abis) or (default_abi(version, implementation),)
         platforms = expand_platforms(tuple(platforms) or ("manylinux_2_17_x86_64",))
         return cls(version, implementation, abis, platforms)
@@ -95,7 +95,7 @@ def default_abi(version: tuple[int, ...], implementation: str = "cp") -> str:
     """cp27mu (the UCS4 build most Linux systems have), cp3Xm for 3.3-3.7, cp3X after."""
     major, minor = version[:2]
     if implementation != "cp":
-        raise PinError("--abi is required for PyPy targets (e.g. pypy_73 / pypy37_pp73)")
+        raise BadTarget("abi", "a PyPy target needs its ABI named (e.g. pypy_73 / pypy37_pp73)")
     if major == 2:
         return "cp27mu"
     return f"cp{major}{minor}m" if (3, 3) <= (major, minor) <= (3, 7) else f"cp{major}{minor}"
@@ -132,6 +132,6 @@ def _manylinux(plat: str) -> tuple[int, str]:
     """(glibc minor, arch) of a manylinux_2_X / legacy manylinux platform."""
     found = manylinux_glibc(plat)
     if found is None or found[0][0] != 2:
-        raise PinError(f"--platform {plat!r}: expected manylinux_2_X_<arch> or a legacy manylinux name")
+        raise BadTarget("platform", f"platform {plat!r}: expected manylinux_2_X_<arch> or a legacy manylinux name")
     (_, minor), arch = found
     return minor, arch

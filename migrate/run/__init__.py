@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from migrate.exports import lazy_exports
 
 __all__, __getattr__ = lazy_exports(__name__, {
+    "dryrun": ("DryRun", "dry_run",),
     "fetching": ("NoSource", "SAMPLE", "SAMPLE_EGGS_INI", "source_for",),
     "manifest": (
         "egg_record", "failed_record", "render_report", "skipped_record", "source_of", "write_manifest",
@@ -17,12 +18,14 @@ __all__, __getattr__ = lazy_exports(__name__, {
     ),
     "pinning": ("default_target",),
     "pipeline": ("TEMP_NAMES", "run",),
+    "publishing": ("published",),
     "report": ("describe", "facts_record", "result_record",),
     "runstate": ("Busy", "KILL_ENV", "KILL_POINTS", "RunLock",),
     "stage": ("Bar", "Bars", "RunContext", "RunOptions", "RunReport",),
 })
 
 if TYPE_CHECKING:  # the same names, for type checkers and readers
+    from migrate.run.dryrun import DryRun, dry_run
     from migrate.run.fetching import SAMPLE, SAMPLE_EGGS_INI, NoSource, source_for
     from migrate.run.manifest import (
         egg_record,
@@ -35,6 +38,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and readers
     )
     from migrate.run.pinning import default_target
     from migrate.run.pipeline import TEMP_NAMES, run
+    from migrate.run.publishing import published
     from migrate.run.report import describe, facts_record, result_record
     from migrate.run.runstate import KILL_ENV, KILL_POINTS, Busy, RunLock
     from migrate.run.stage import Bar, Bars, RunContext, RunOptions, RunReport

@@ -63,7 +63,7 @@ class _Store:
         waiting: dict[str, list[Source]] = {}  # key -> its sources: the same bytes under one name, converted once
         jobs: list[wheelstore.Job] = []
         for r, src, conv in items:
-            key = self.key_of[src.path] = wheelstore.egg_key(src, str(r.path), conv)
+            key = self.key_of[src.path] = wheelstore.egg_key(src, str(r.path), conv, self.ctx.options.repair)
             self.used.add(key)
             cached = wheelstore.cached_record(self.cache, key, src, self.wheels)
             if cached is not None:
@@ -72,7 +72,8 @@ class _Store:
                 waiting[key].append(src)
             else:
                 waiting[key] = [src]
-                jobs.append(wheelstore.Job(str(r.path), src, str(wheelstore.staging_dir(self.cache, key)), conv))
+                staging = str(wheelstore.staging_dir(self.cache, key))  # made by the worker; swept after a kill
+                jobs.append(wheelstore.Job(str(r.path), src, staging, conv, self.ctx.options.repair))
         for record in self._run(jobs):
             for src in waiting[self.key_of[record.source.path]]:
                 self.fresh.add(src.path)

@@ -193,7 +193,7 @@ def _next_steps(failed: int, mirror: Optional[str], requirements: Optional[str],
         lines.append(f"  {step}. Install: pip install --require-hashes --no-deps -r {requirements} "
                      f"--index-url {index_url or '<mirror>/simple/'}")
     else:
-        lines.append(f"  {step}. Pin: egg-migrate pin -r requirements.in --mirror <mirror> --python <target> -o requirements.txt")
+        lines.append(f"  {step}. Pin: egg-migrate pin -r requirements.in --mirror <mirror> --target-python <target> -o requirements.txt")
     return lines
 
 

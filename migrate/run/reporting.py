@@ -1,4 +1,4 @@
-"""The run's ``manifest.json`` and ``report.txt``: the records as data and for people.
+"""The run's ``manifest.json``, ``report.txt`` and ``report.html``: the records as data and for people.
 
 Both are rewritten only when their bytes change, so a re-run that redoes nothing
 leaves them untouched (times and work counts are never written into them).
@@ -8,6 +8,7 @@ from __future__ import annotations
 from migrate.fsutil import write_if_changed
 from migrate.mirror import index_url
 from migrate.run import manifest
+from migrate.run.htmlreport import render_html
 from migrate.run.stage import RunContext
 
 
@@ -16,7 +17,7 @@ def write_run_manifest(ctx: RunContext) -> None:
 
 
 def write_run_report(ctx: RunContext) -> None:
-    """report.txt: manifest's summary plus what this run adds (pins target, run errors)."""
+    """report.txt: manifest's summary plus what this run adds (pins target, run errors); report.html beside it."""
     report = ctx.report
     text = manifest.render_report(report.records, mirror=str(report.mirror),
                                   requirements=str(report.pins_file) if report.pins_file else None,
@@ -29,6 +30,8 @@ def write_run_report(ctx: RunContext) -> None:
     elif extra:
         text += "\n" + extra
     write_if_changed(ctx.out / "report.txt", text)
+    write_if_changed(ctx.out / "report.html", render_html(report.records, ctx.out, mirror=report.mirror,
+                                                          requirements=report.pins_file))
 
 
 def _run_sections(ctx: RunContext) -> str:

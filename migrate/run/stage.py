@@ -44,6 +44,7 @@ class RunOptions:
     base_url: Optional[str] = None
     hashes: bool = False  # --hashes: pinned-requirements.txt (eggs.ini) carries sha256 hashes too
     fetch_options: Optional[FetchOptions] = None
+    repair: bool = False  # --repair: auditwheel repair for wheels linux_<arch> only because of their libraries
 
 
 @dataclass

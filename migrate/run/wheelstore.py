@@ -28,6 +28,7 @@ from migrate.checks import check_wheel
 from migrate.fsutil import file_sha256
 from migrate.records import EggRecord, Source
 from migrate.run import manifest
+from migrate.run.repairing import repaired_result
 from migrate.run.runstate import checkpoint, remove
 from migrate.wheels import ConvertOptions, convert_egg
 
@@ -42,16 +43,18 @@ class Job:
     source: Source
     wheels: str
     options: ConvertOptions
+    repair: bool = False  # run --repair (migrate.run.repairing)
 
 
 def options_key(options: ConvertOptions) -> str:
     return hashlib.sha256(f"{__version__}|{options!r}".encode()).hexdigest()[:16]
 
 
-def egg_key(src: Source, egg: str, options: ConvertOptions) -> str:
-    """The store key of one egg: its bytes (a folder egg, unhashed: its path), its file name, the options."""
+def egg_key(src: Source, egg: str, options: ConvertOptions, repair: bool = False) -> str:
+    """The store key of one egg: its bytes (a folder egg, unhashed: its path), its file name, the options
+    (``repair``: run --repair)."""
     content = src.sha256 or f"path:{src.path}"
-    text = f"{content}|{Path(egg).name}|{options_key(options)}"
+    text = f"{content}|{Path(egg).name}|{options_key(options)}" + ("|repair" if repair else "")
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:40]
 
 
@@ -74,6 +77,8 @@ def convert_one(job: Job) -> EggRecord:
             checkpoint("wheel", _WHEELS_WRITTEN[0])
         checks = (check_wheel(result.wheel, source_egg=job.egg, facts=result.facts)
                   if result.wheel is not None else None)
+        if job.repair:  # after the checks: they compare the wheel with its egg, and repair patches binaries
+            result = repaired_result(result, job.wheels)
         return manifest.egg_record(result, job.source, checks)
     except Exception as exc:  # noqa: BLE001 - reported per egg, and never cached (see cacheable)
         record = manifest.failed_record(job.egg, f"internal error: {type(exc).__name__}: {exc}", job.source)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -72,7 +73,8 @@ def target_policy(wheel_name: str) -> Optional[str]:
     ``auditwheel repair`` cannot tell the libc of an extension that links no
     ``libc.so.6`` (common: ``gcc -shared`` drops it when unused) unless
     ``--plat`` names one; given the newest policy it still tags the wheel with
-    the oldest policy the repaired wheel meets (plus the one asked for).
+    the oldest policy the repaired wheel meets (plus the one asked for, so
+    :func:`repair_wheel` repairs again for that oldest policy alone).
     """
     from migrate.wheels.tags import policy_names
 
@@ -99,25 +101,45 @@ def repair_wheel(wheel, dest_dir, tools: Optional[Tools] = None, keep_original: 
     dest.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".repair-", dir=dest))
     try:
-        env = dict(os.environ, PATH=tools.path)
-        try:
-            proc = subprocess.run([*tools.auditwheel, "repair", "--plat", plat, "--wheel-dir", str(work), str(wheel)],
-                                  capture_output=True, text=True, timeout=timeout, env=env)
-        except subprocess.TimeoutExpired:
-            return RepairResult(str(wheel), None, f"{wheel.name}: auditwheel repair took longer than {timeout:.0f}s")
-        except OSError as exc:
-            return RepairResult(str(wheel), None, f"{wheel.name}: cannot run auditwheel ({exc})")
-        made = sorted(work.glob("*.whl"))
-        if proc.returncode != 0 or len(made) != 1:
-            last = (proc.stderr.strip() or proc.stdout.strip() or "no output").splitlines()[-1]
-            return RepairResult(str(wheel), None, f"{wheel.name}: auditwheel repair failed: {last}")
-        repaired = dest / made[0].name
-        with open(made[0], "rb") as fp:
+        made, failure = _auditwheel(tools, wheel, work / "any", plat, timeout)
+        lowest = _lowest_policy(made.name) if made is not None else None
+        if lowest is not None and lowest != plat:  # again, named for the lowest policy (and its alias) only
+            made = _auditwheel(tools, wheel, work / "lowest", lowest, timeout, only=True)[0] or made
+        if made is None:
+            return RepairResult(str(wheel), None, f"{wheel.name}: {failure}")
+        repaired = dest / made.name
+        with open(made, "rb") as fp:
             os.fsync(fp.fileno())
-        os.chmod(made[0], 0o644)
-        os.replace(made[0], repaired)
+        os.chmod(made, 0o644)
+        os.replace(made, repaired)
         if not keep_original and repaired.resolve() != wheel.resolve():
             wheel.unlink(missing_ok=True)
         return RepairResult(str(wheel), str(repaired), f"{wheel.name}: repaired -> {repaired.name}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _auditwheel(tools: Tools, wheel: Path, work: Path, plat: str, timeout: float,
+                only: bool = False) -> tuple[Optional[Path], str]:
+    """(the wheel ``auditwheel repair --plat plat`` made in ``work``, or None and why not)."""
+    env = dict(os.environ, PATH=tools.path)
+    command = [*tools.auditwheel, "repair", "--plat", plat, "--wheel-dir", str(work), str(wheel)]
+    try:
+        proc = subprocess.run(command + (["--only-plat"] if only else []), capture_output=True, text=True,
+                              timeout=timeout, env=env)
+    except subprocess.TimeoutExpired:
+        return None, f"auditwheel repair took longer than {timeout:.0f}s"
+    except OSError as exc:
+        return None, f"cannot run auditwheel ({exc})"
+    made = sorted(work.glob("*.whl"))
+    if proc.returncode != 0 or len(made) != 1:
+        last = (proc.stderr.strip() or proc.stdout.strip() or "no output").splitlines()[-1]
+        return None, f"auditwheel repair failed: {last}"
+    return made[0], ""
+
+
+def _lowest_policy(wheel_name: str) -> Optional[str]:
+    """The oldest ``manylinux_2_X_<arch>`` among a repaired wheel's platform tags."""
+    platforms = wheel_name[:-len(".whl")].rsplit("-", 1)[-1].split(".")
+    found = [(int(m.group(1)), p) for p in platforms for m in [re.match(r"manylinux_2_(\d+)_", p)] if m]
+    return min(found)[1] if found else None

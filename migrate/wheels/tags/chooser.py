@@ -27,7 +27,7 @@ def choose(
 ) -> WheelTags:
     """Pick the most specific correct tags for one egg. Raises TagError when none is."""
     if options.platform_tag not in PLATFORM_MODES:
-        raise TagError(f"--platform-tag {options.platform_tag!r}: expected one of {', '.join(PLATFORM_MODES)}")
+        raise TagError(f"platform tag mode {options.platform_tag!r}: expected one of {', '.join(PLATFORM_MODES)}")
     binaries = list(binaries)
     found = [P.warning("B001", f"{b.path}: {b.problem}") for b in binaries if b.problem]
     readable = [b for b in binaries if not b.problem]

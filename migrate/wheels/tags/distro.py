@@ -51,7 +51,7 @@ def build_distro(binaries: list[BinaryFacts], options: TagOptions) -> tuple[str,
     if options.distro:
         distro, _, version = options.distro.partition(":")
         if not distro or not version or not re.fullmatch(r"[A-Za-z0-9._-]+", version):
-            raise TagError(f"--distro {options.distro!r}: expected NAME:VERSION, like ubuntu:14.04 or centos:6")
+            raise TagError(f"distro {options.distro!r}: expected NAME:VERSION, like ubuntu:14.04 or centos:6")
         name, version = normalise_distro(distro, version)
         return name, version, f"--distro {options.distro}"
     seen: dict[tuple[str, str], str] = {}  # (distro, version) -> the first compiler string naming it

@@ -7,13 +7,16 @@ name starts with a dot and ends with ``.tmp`` so leftovers are easy to sweep.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO, Iterator, Union
+from typing import BinaryIO, Iterator, Optional, Union
+
+from migrate.errors import MigrateError
 
 # The temp names atomic_writer gives (``.NAME.XXXXXXXX.tmp``, made by mkstemp).
 TEMP_NAME = re.compile(r"^\..+\.[A-Za-z0-9_]{6,}\.tmp$")
@@ -21,10 +24,15 @@ TEMP_NAME = re.compile(r"^\..+\.[A-Za-z0-9_]{6,}\.tmp$")
 
 @contextmanager
 def atomic_writer(path: Union[str, Path], mode: int = 0o644) -> Iterator[BinaryIO]:
-    """Yield a binary file; on a clean exit it is fsynced and renamed to ``path``."""
+    """Yield a binary file; on a clean exit it is fsynced and renamed to ``path``.
+
+    An ``OSError`` of the file system (a full disk, a read-only folder) names ``path``."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise _naming(exc, path) from None
     try:
         with os.fdopen(fd, "wb") as fp:
             yield fp
@@ -32,12 +40,42 @@ def atomic_writer(path: Union[str, Path], mode: int = 0o644) -> Iterator[BinaryI
             os.fsync(fp.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(exc, OSError) and exc.filename in (None, tmp):
+            raise OSError(exc.errno, exc.strerror, str(path)) from None  # the file asked for, not the temp
         raise
+
+
+def _naming(exc: OSError, path: Path) -> OSError:
+    """``exc`` with ``path`` as its file name when it has none (same errno, same subclass)."""
+    return exc if exc.filename else OSError(exc.errno, exc.strerror, str(path))
+
+
+# What the outside world does to an output path, in words: the errors a command reports in one line.
+_REASONS = {
+    errno.ENOSPC: "no space left on the device", errno.EDQUOT: "disk quota exceeded",
+    errno.ENAMETOOLONG: "file name too long", errno.EACCES: "permission denied", errno.EPERM: "not permitted",
+    errno.EROFS: "read-only file system", errno.ENOTDIR: "not a folder (a file is in the way)",
+    errno.EEXIST: "a file is in the way", errno.EISDIR: "is a folder, not a file",
+}
+
+
+class OutputError(MigrateError):
+    """A path could not be written for a reason of the file system's (one line: the path and why)."""
+
+
+def output_error(exc: OSError) -> Optional[OutputError]:
+    """The one-line error for an ``OSError`` the file system causes (full, read-only, a file where a
+    folder must go, a name too long); None for any other (a bug: it keeps its traceback)."""
+    reason = _REASONS.get(exc.errno or 0)
+    if reason is None:
+        return None
+    where = exc.filename if exc.filename is not None else "?"
+    return OutputError(f"{os.fsdecode(where)}: cannot write ({reason})")
 
 
 def write_atomic(path: Union[str, Path], data: Union[bytes, str]) -> None:

@@ -24,6 +24,10 @@ ELF_ARCH: dict[tuple[Union[str, int], int], str] = {
     ("EM_LOONGARCH", 64): "loongarch64",
     ("EM_PPC", 32): "ppc",
 }
+# ARM build attributes' Tag_CPU_arch (.ARM.attributes) -> the ``uname -m`` of that ARM generation; EM_ARM alone
+# says only "32-bit ARM" (armv7l, what manylinux means by it, when a binary has no attributes).
+ARM_CPU_ARCH = {1: "armv4l", 2: "armv4tl", 3: "armv5tl", 4: "armv5tel", 5: "armv5tejl", 6: "armv6l", 7: "armv6l",
+                8: "armv6l", 9: "armv6l", 10: "armv7l", 11: "armv6l", 12: "armv6l", 13: "armv7l", 14: "armv8l"}
 # Other spellings of an arch -> the platform tag's: egg names (distutils' ``uname -m``,
 # ``amd64``) and the first part of PEP 3149 multiarch triplets (``i386-linux-gnu``).
 ARCH_ALIASES = {
@@ -41,6 +45,7 @@ FORMAT_OS = {"elf": "linux", "macho": "macosx", "pe": "win"}
 # The legacy manylinux names (PEP 513, 571, 599) and the glibc each stands for (PEP 600).
 MANYLINUX_LEGACY = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}
 
+_ARM32 = re.compile(r"^armv[4-8]")
 _LINUX = re.compile(r"^(?P<kind>linux|manylinux\d+|manylinux_\d+_\d+|musllinux_\d+_\d+)_(?P<rest>.+)$")
 _MANYLINUX = re.compile(r"^manylinux(?:_(?P<major>\d+)_(?P<minor>\d+)|(?P<legacy>%s))_(?P<arch>.*)$"
                         % "|".join(name[len("manylinux"):] for name in MANYLINUX_LEGACY))
@@ -52,6 +57,14 @@ def elf_arch(machine: Union[str, int], elf_class: int, little_endian: bool) -> s
         return "ppc64le" if little_endian else "ppc64"
     arch = ELF_ARCH.get((machine, elf_class))
     return arch if arch is not None else str(machine).lower().replace("em_", "")
+
+
+def same_machine(tag_arch: str, binary_arch: str) -> bool:
+    """A platform tag's arch fits a binary's: equal, or both 32-bit ARM (a build host's ``armv5tejl``
+    runs the ``armv4tl`` code it compiled; the ELF header cannot say which ARM the tag should name)."""
+    if tag_arch == binary_arch:
+        return True
+    return bool(_ARM32.match(tag_arch) and _ARM32.match(binary_arch))
 
 
 def canonical_arch(name: str) -> str:
@@ -102,3 +115,21 @@ def manylinux_glibc(platform: str) -> Optional[tuple[tuple[int, int], str]]:
 def legacy_manylinux(glibc: tuple[int, int]) -> Optional[str]:
     """The legacy name of a glibc version's manylinux policy: (2, 17) -> ``manylinux2014``; None when it has none."""
     return next((name for name, version in MANYLINUX_LEGACY.items() if version == tuple(glibc)), None)
+
+
+def cpython_abi(major: int, minor: int, unicode: Optional[str] = None, debug: bool = False) -> str:
+    """The ABI tag pip and ``packaging.tags`` give a CPython X.Y build: the one home of the flags rule.
+
+    ``d`` a debug build; ``m`` pymalloc, on by default from 2.3 and no longer
+    a flag from 3.8; ``u`` a wide (``unicode="ucs4"``) build, which only
+    exists before PEP 393 (3.3). ``cpython_abi(2, 5, "ucs4")`` -> ``cp25mu``.
+    """
+    flags = ("d" if debug else "") + ("m" if (major, minor) < (3, 8) else "")
+    if (major, minor) < (3, 3) and unicode == "ucs4":
+        flags += "u"
+    return f"cp{major}{minor}{flags}"
+
+
+def has_unicode_flag(major: int, minor: int) -> bool:
+    """Before PEP 393 (3.3) a CPython build is narrow (UCS2) or wide (UCS4), and its ABI tag says which."""
+    return (major, minor) < (3, 3)

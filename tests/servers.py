@@ -94,7 +94,23 @@ class _Server(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
-class TreeServer:
+class Loopback:
+    """A server (``httpd``) run by a thread (``thread``) while the context manager is open."""
+
+    httpd: ThreadingHTTPServer
+    thread: threading.Thread
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(timeout=10)
+
+
+class TreeServer(Loopback):
     """A threaded static server over ``root``; use as a context manager."""
 
     def __init__(self, root: Path, faults: Optional[Faults] = None, host: str = "127.0.0.1"):
@@ -110,15 +126,6 @@ class TreeServer:
     def url(self) -> str:
         host, port = self.httpd.server_address[:2]
         return f"http://{host}:{port}/"
-
-    def __enter__(self) -> "TreeServer":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=10)
 
     def record(self, request: Request) -> None:
         with self._log_lock:
@@ -173,13 +180,15 @@ class _Handler(BaseHTTPRequestHandler):
             return self._simple(404, b"not here", path, rng)
         if path in faults.missing:
             return self._simple(404, b"not found", path, rng)
+        if target.exists() and faults.take(faults.fail_503, path):  # a listing page or a file
+            return self._simple(503, b"busy", path, rng)
         if target.is_dir():
             if not path.endswith("/"):
                 return self._empty(301, path, rng, Location=quote(path) + "/")
             return self._folder(target, path, head, rng)
         if not target.is_file():
             return self._simple(404, b"not found", path, rng)
-        if faults.take(faults.fail_503, path) or faults.roll_503():
+        if faults.roll_503():
             return self._simple(503, b"busy", path, rng)
         return self._file(target, path, head, rng)
 

@@ -6,6 +6,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from migrate.cli import main
 from tests.test_check_broken import BROKEN
 from tests.test_check_wheelmaker import VENV_BIN, build_wheel, standard_files
@@ -132,7 +134,10 @@ def test_bad_manifest_is_named(tmp_path, capsys):
 
 
 def test_usage_errors_exit_two(tmp_path, capsys):
-    assert main(["check", str(_good(tmp_path)), "-j", "0"]) == 2
+    with pytest.raises(SystemExit) as exit_:  # -j is checked by its option type, as in every subcommand
+        main(["check", str(_good(tmp_path)), "-j", "0"])
+    assert exit_.value.code == 2
+    assert "argument -j/--jobs: 0 is not at least 1" in capsys.readouterr().err
 
 
 def test_console_script(tmp_path):

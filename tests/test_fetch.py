@@ -11,7 +11,7 @@ import requests
 
 from migrate.cli import main
 from migrate.fetch import net, sources
-from migrate.fetch.fetching import MANIFEST, FetchOptions, SourceError, fetch
+from migrate.fetch.fetching import LOCK_FILE, MANIFEST, FetchOptions, SourceError, fetch
 from migrate.fetch.net import NetOptions
 from migrate.fetch.selection import Selection
 from migrate.fetch.state import STATE_FILE, State
@@ -152,7 +152,7 @@ def test_hostile_listing_is_skipped_with_reasons_and_never_left(tmp_path):
     fetched = sorted(r.filename for r in report.results)
     # files may live elsewhere on the same host (PEP 503 keeps them under /packages/); subfolders are walked
     assert fetched == ["good-1.0-py2.7.egg", "nested-1.0-py2.7.egg", "secret-1.0-py2.7.egg"]
-    assert sorted(os.listdir(tmp_path / "eggs")) == sorted(fetched + [MANIFEST, STATE_FILE])
+    assert sorted(os.listdir(tmp_path / "eggs")) == sorted(fetched + [MANIFEST, STATE_FILE, LOCK_FILE])
 
 
 def test_absurd_size_and_broken_zip_leave_nothing(tmp_path):
@@ -170,7 +170,7 @@ def test_absurd_size_and_broken_zip_leave_nothing(tmp_path):
     assert by["big-1.0-py2.7.egg"].status == "skipped" and "absurd size" in by["big-1.0-py2.7.egg"].reason
     assert by["junk-1.0-py2.7.egg"].status == "failed" and "zip" in by["junk-1.0-py2.7.egg"].reason
     assert by["cut-1.0-py2.7.egg"].status == "failed" and "zip" in by["cut-1.0-py2.7.egg"].reason
-    assert sorted(os.listdir(tmp_path / "eggs")) == sorted([MANIFEST, STATE_FILE])
+    assert sorted(os.listdir(tmp_path / "eggs")) == sorted([MANIFEST, STATE_FILE, LOCK_FILE])
     assert not report.ok
 
 

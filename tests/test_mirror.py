@@ -205,6 +205,8 @@ def test_a_torn_leftover_no_index_uses_is_replaced_in_place(tmp_path):
     (tmp_path / "m" / "packages").mkdir(parents=True)
     (tmp_path / "m" / "packages" / wheel.name).write_bytes(b"PK\x03\x04 torn")  # a killed copy
     (tmp_path / "m" / "packages" / (wheel.name + ".metadata")).write_bytes(b"Name: torn\n")
+    (tmp_path / "m" / ".egg-migrate").mkdir()  # the killed publish recorded them before it made them
+    (tmp_path / "m" / ".egg-migrate" / "placed").write_text(f"packages/{wheel.name}\npackages/{wheel.name}.metadata\n")
     report = mirror.publish([wheel], tmp_path / "m")
     assert report.ok
     (a,) = links(tmp_path / "m" / "simple" / "torn" / "index.html")
@@ -294,6 +296,8 @@ def test_the_pool_publishes_the_same_mirror_as_one_process(tmp_path, monkeypatch
         clash = make_wheel(tmp_path / "clash", "proj0", "1.0", {"proj0.py": "torn"}, tag="py3-none-any")
         (root / "packages").mkdir(parents=True)
         shutil.copy(clash, root / "packages" / clash.name)  # a leftover holding a wheel's name
+        (root / ".egg-migrate").mkdir()  # left by a killed publish, which recorded it first
+        (root / ".egg-migrate" / "placed").write_text(f"packages/{clash.name}\n")
         monkeypatch.setattr(pool, "_POOL_MIN", pool_min)
         monkeypatch.setattr(pool, "_PER_TASK", 2)  # many more tasks than the pool takes at once
         report = mirror.publish(wheels, root, jobs=jobs)

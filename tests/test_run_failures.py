@@ -156,7 +156,7 @@ def test_the_sweep_removes_every_writers_temp_names_and_nothing_else(tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (("-j", "0"), "-j must be at least 1"),
+    (("-j", "0"), "argument -j/--jobs: 0 is not at least 1"),
     (("--eggs-ini", "/nonexistent/eggs.ini"), "no such file"),
     (("--platform", "nonsense"), "nonsense"),
     (("--python", "abc"), "--python 'abc': expected X.Y"),

@@ -22,8 +22,9 @@ from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import Section
 
+from migrate.binaries.elfos import elf_os
 from migrate.binaries.facts import BinaryFacts, python_major_of, ucs_of
-from migrate.platforms import elf_arch
+from migrate.platforms import ARM_CPU_ARCH, elf_arch
 
 _PYFPE = ("PyFPE_jbuf", "PyFPE_dummy", "PyFPE_counter")
 # x86 ISA needed bits (GNU_PROPERTY_X86_ISA_1_NEEDED), highest first
@@ -61,9 +62,12 @@ def _read(stream: IO[bytes], path: str) -> BinaryFacts:
     # One pass over the section headers: pyelftools re-parses them on every lookup.
     sections = list(elf.iter_sections())
     by_name = {section.name: section for section in sections}
+    if arch == "armv7l":
+        arch = _arm_generation(by_name.get(".ARM.attributes"))
     symbols = _symbols(by_name)
     python_major = python_major_of(path, symbols.defined)
     needed, rpath, soname = _dynamic(sections)
+    os_name, os_how = elf_os(elf, sections, symbols.versioned)
     return BinaryFacts(
         path=path,
         format="elf",
@@ -82,6 +86,8 @@ def _read(stream: IO[bytes], path: str) -> BinaryFacts:
         isa=_isa(elf, sections, arch),
         libc=_libc(needed),
         version_users=tuple(sorted(set(symbols.users))),
+        os=os_name,
+        os_how=os_how,
     )
 
 
@@ -169,9 +175,23 @@ def _isa(elf: ELFFile, sections: list[Any], arch: Optional[str]) -> Optional[str
     """An instruction set beyond what the manylinux arch means (auditwheel's machine policy)."""
     if arch == "armv7l":
         return _arm_float_abi(elf["e_flags"])
+    if arch in ARM_CPU_ARCH.values():  # an older (or 32-bit v8) ARM: manylinux's armv7l means ARMv7 hard-float
+        return f"{arch} (not ARMv7 hard-float)"
     if arch == "x86_64":
         return _x86_isa_level(sections)
     return None
+
+
+def _arm_generation(attributes: Any) -> str:
+    """The ARM generation the build attributes name (``Tag_CPU_arch`` 2 -> ``armv4tl``); armv7l without them."""
+    if attributes is None or not hasattr(attributes, "iter_subsections"):
+        return "armv7l"
+    for subsection in attributes.iter_subsections():
+        for subsubsection in subsection.iter_subsubsections():
+            for attribute in subsubsection.iter_attributes():
+                if attribute.tag == "TAG_CPU_ARCH":
+                    return ARM_CPU_ARCH.get(attribute.value, "armv7l")
+    return "armv7l"
 
 
 def _arm_float_abi(flags: int) -> Optional[str]:

@@ -51,6 +51,8 @@ class BinaryFacts:
     isa: Optional[str] = None  # instruction set beyond the arch baseline: "x86-64-v3", "armv7l soft-float"
     libc: Optional[str] = None  # "glibc" / "musl" from DT_NEEDED, None when it links no libc
     version_users: tuple[tuple[str, str], ...] = ()  # ((version, symbol), ...): which undefined symbol needs each version
+    os: Optional[str] = None  # the OS the binary itself names (freebsd, solaris, linux, cygwin...); None: it does not say
+    os_how: str = ""  # how: "ELF OS/ABI FREEBSD", "imports cygwin1.dll"
 
     @property
     def suffix_abi(self) -> Optional[str]:

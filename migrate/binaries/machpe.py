@@ -38,6 +38,7 @@ _N_STAB, _N_TYPE, _N_EXT, _N_UNDF, _N_SECT = 0xE0, 0x0E, 0x01, 0x0, 0xE
 _MAX_SYMBOLS = 500_000
 _PE_MACHINE = {0x14C: "win32", 0x8664: "win_amd64", 0xAA64: "win_arm64"}
 _PeSection = tuple[int, int, int]  # (virtual address, size in memory, file offset)
+_POSIX_LAYERS = {"cygwin1.dll": "cygwin", "msys-1.0.dll": "msys", "msys-2.0.dll": "msys"}
 _PYTHON_DLL = re.compile(r"^python(?P<major>\d)(?P<minor>\d+)?(_d)?\.dll$", re.I)
 
 
@@ -225,7 +226,7 @@ def _pe(stream: IO[bytes], path: str) -> BinaryFacts:
             break
         vsize, vaddr, rawsize, rawptr = struct.unpack_from("<IIII", raw, 8)
         sections.append((vaddr, max(vsize, rawsize), rawptr))
-    dlls, exports = _pe_directories(stream, optional, sections)
+    dlls, functions, exports = _pe_directories(stream, optional, sections)
     python_major = python_major_of(path, exports)
     dll_python = python_from_dll(dlls)
     if python_major is None and dll_python and path.lower().endswith(".pyd"):
@@ -236,23 +237,38 @@ def _pe(stream: IO[bytes], path: str) -> BinaryFacts:
         arch=platform,
         is_extension=python_major is not None or path.lower().endswith(".pyd"),
         python_major=python_major,
+        ucs=ucs_of(functions),
         needed=tuple(dlls),
+        undefined=tuple(sorted(functions)),
+        os=_pe_os(dlls),
+        os_how=f"imports {_pe_os_dll(dlls)}" if _pe_os(dlls) else "",
         problem=None if platform else f"unknown PE machine 0x{machine:x}",
     )
 
 
-def _pe_directories(stream: IO[bytes], optional: bytes, sections: list[_PeSection]) -> tuple[list[str], set[str]]:
-    """(imported DLL names, exported names) from the data directories; empty when absent."""
+def _pe_os_dll(dlls: list[str]) -> Optional[str]:
+    """The runtime DLL of a POSIX layer on Windows (Cygwin, MSYS) the PE file imports."""
+    return next((d for d in dlls if d.lower() in _POSIX_LAYERS), None)
+
+
+def _pe_os(dlls: list[str]) -> Optional[str]:
+    dll = _pe_os_dll(dlls)
+    return _POSIX_LAYERS[dll.lower()] if dll else None
+
+
+def _pe_directories(stream: IO[bytes], optional: bytes,
+                    sections: list[_PeSection]) -> tuple[list[str], set[str], set[str]]:
+    """(imported DLL names, imported function names, exported names) from the data directories."""
     if len(optional) < 2:
-        return [], set()
+        return [], set(), set()
     (magic,) = struct.unpack_from("<H", optional, 0)
     base = {0x10B: 96, 0x20B: 112}.get(magic)
     if base is None or len(optional) < base + 16:
-        return [], set()
+        return [], set(), set()
     export_rva, _esize, import_rva, _isize = struct.unpack_from("<IIII", optional, base)
-    dlls = _imported_dlls(stream, sections, import_rva)
+    dlls, functions = _imports(stream, sections, import_rva, magic == 0x20B)
     exports = _exported_names(stream, sections, export_rva)
-    return [d for d in dlls if d], exports
+    return [d for d in dlls if d], functions, exports
 
 
 def _file_offset(sections: list[_PeSection], rva: int) -> Optional[int]:
@@ -272,20 +288,41 @@ def _c_string(stream: IO[bytes], sections: list[_PeSection], rva: int) -> str:
     return stream.read(256).split(b"\0", 1)[0].decode("ascii", "replace")
 
 
-def _imported_dlls(stream: IO[bytes], sections: list[_PeSection], import_rva: int) -> list[str]:
-    """The DLL name of each import descriptor (at most 512); "" for a name no section holds."""
+def _imports(stream: IO[bytes], sections: list[_PeSection], import_rva: int,
+             wide: bool) -> tuple[list[str], set[str]]:
+    """The DLL name of each import descriptor (at most 512; "" for a name no section holds), and
+    the functions imported by name (``PyUnicodeUCS2_AsUTF8String`` says the build's width)."""
     pos = _file_offset(sections, import_rva) if import_rva else None
     dlls: list[str] = []
+    functions: set[str] = set()
     if pos is None:
-        return dlls
+        return dlls, functions
     for i in range(512):
         stream.seek(pos + 20 * i)
         desc = stream.read(20)
         if len(desc) < 20 or desc == b"\0" * 20:
             break
-        name_rva = struct.unpack_from("<I", desc, 12)[0]
+        lookup, name_rva, thunks = (struct.unpack_from("<I", desc, at)[0] for at in (0, 12, 16))
         dlls.append(_c_string(stream, sections, name_rva))
-    return dlls
+        functions.update(_imported_functions(stream, sections, lookup or thunks, wide))
+    return dlls, functions
+
+
+def _imported_functions(stream: IO[bytes], sections: list[_PeSection], table_rva: int, wide: bool) -> list[str]:
+    """The names one import lookup table lists (at most 4096); ordinals are skipped."""
+    pos = _file_offset(sections, table_rva) if table_rva else None
+    if pos is None:
+        return []
+    size, ordinal_bit = (8, 1 << 63) if wide else (4, 1 << 31)
+    stream.seek(pos)
+    table = stream.read(size * 4096)
+    names = []
+    for (entry,) in struct.iter_unpack("<Q" if wide else "<I", table[: len(table) // size * size]):
+        if not entry:
+            break
+        if not entry & ordinal_bit:
+            names.append(_c_string(stream, sections, (entry & 0x7FFFFFFF) + 2))  # skip the 2-byte hint
+    return names
 
 
 def _exported_names(stream: IO[bytes], sections: list[_PeSection], export_rva: int) -> set[str]:

@@ -1,9 +1,10 @@
 """W6xx: the tags say what the binaries are.
 
-The binaries cannot lie (FACTS.md, "Wheel tags"): an ``init<mod>`` export is a
-Python 2 extension, ``PyInit_<mod>`` Python 3; ``PyUnicodeUCS4_*`` references
-need a UCS4 build (``cp27mu``); the ``.cpython-36m-…so`` suffix names its ABI;
-the ELF machine names the architecture; the manylinux policy (auditwheel's
+The binaries cannot lie: an ``init<mod>`` export is a Python 2 extension,
+``PyInit_<mod>`` Python 3; ``PyUnicodeUCS4_*`` references need a wide (UCS4)
+build (``cp27mu``, ``cp25mu``); the ``.cpython-36m-…so`` suffix names its ABI;
+the ELF machine names the architecture, and the ELF OS/ABI or ABI note (or a
+``cygwin1.dll`` import) the operating system; the manylinux policy (auditwheel's
 JSON, via ``migrate.wheels.tags.manylinux_policy``) decides whether a manylinux tag is
 earned. Each mismatch is an error: pip would install a wheel that cannot load.
 """
@@ -17,7 +18,15 @@ from packaging.tags import Tag
 from migrate import problems as P
 from migrate.binaries import BinaryFacts
 from migrate.checks.reader import OpenWheel
-from migrate.platforms import FORMAT_OS, OPERATING_SYSTEMS, manylinux_glibc, platform_os_arch
+from migrate.platforms import (
+    FORMAT_OS,
+    OPERATING_SYSTEMS,
+    cpython_abi,
+    has_unicode_flag,
+    manylinux_glibc,
+    platform_os_arch,
+    same_machine,
+)
 from migrate.problems import Problem
 from migrate.wheels import manylinux_policy
 
@@ -90,16 +99,19 @@ def _suffix(b: BinaryFacts, tags: frozenset[Tag]) -> list[Problem]:
 
 
 def _ucs(b: BinaryFacts, tags: frozenset[Tag]) -> list[Problem]:
-    abis = {t.abi for t in tags}
     if b.ucs == "both":
         return [P.error("W605", f"{b.path} references both PyUnicodeUCS2_* and PyUnicodeUCS4_*: loads on no build")]
     if b.ucs is None:
         return []  # no PyUnicodeUCS* reference: it loads on either build
-    wrong = {"ucs4": "cp27m", "ucs2": "cp27mu"}.get(b.ucs)
-    if wrong and wrong in abis:
-        need = "cp27mu" if b.ucs == "ucs4" else "cp27m"
-        return [P.error("W605", f"{b.path} references PyUnicode{b.ucs.upper()}_* (a {need} build) but the wheel is tagged {wrong}")]
-    return []
+    found = []
+    for t in sorted(tags, key=str):
+        m = _PY_ABI.match(t.abi)
+        if not m or not has_unicode_flag(int(m["ver"]), int(m["minor"])) or t.abi.endswith("u") == (b.ucs == "ucs4"):
+            continue
+        need = cpython_abi(int(m["ver"]), int(m["minor"]), b.ucs)
+        found.append(P.error("W605", f"{b.path} references PyUnicode{b.ucs.upper()}_* (a {need} build) "
+                             f"but the wheel is tagged {t.abi}"))
+    return found
 
 
 def _platform(binaries: list[BinaryFacts], tags: frozenset[Tag]) -> list[Problem]:
@@ -109,10 +121,10 @@ def _platform(binaries: list[BinaryFacts], tags: frozenset[Tag]) -> list[Problem
         if os_name == "any":
             continue
         for b in binaries:
-            binary_os = FORMAT_OS.get(b.format)
+            binary_os = b.os or FORMAT_OS.get(b.format)
             if binary_os and os_name in OPERATING_SYSTEMS and binary_os != os_name:
                 found.append(P.error("W608", f"{b.path} is a {b.format.upper()} ({binary_os}) binary in a {t.platform} wheel"))
-            elif binary_os == os_name and arch and b.arch and b.arch != arch:
+            elif binary_os == os_name and arch and b.arch and not same_machine(arch, b.arch):
                 found.append(P.error("W606", f"{b.path} is built for {b.arch}, the wheel is tagged {t.platform}"))
         found += _manylinux(binaries, t, arch)
     return found
@@ -120,7 +132,7 @@ def _platform(binaries: list[BinaryFacts], tags: frozenset[Tag]) -> list[Problem
 
 def _manylinux(binaries: list[BinaryFacts], tag: Tag, arch: Optional[str]) -> list[Problem]:
     manylinux = manylinux_glibc(tag.platform)
-    elves = [b for b in binaries if b.format == "elf" and b.arch == arch]
+    elves = [b for b in binaries if b.format == "elf" and b.arch and arch and same_machine(arch, b.arch)]
     if not manylinux or not elves or not arch:
         return []
     claimed = manylinux[0]

@@ -10,7 +10,7 @@ from packaging.version import Version
 from migrate import interpreters
 from migrate import problems as P
 from migrate.checks import BadManifest, CheckResult, check_wheel, eggs_from_manifest, find_wheels
-from migrate.commands.common import default_jobs, print_json, quiet, verbose
+from migrate.commands.common import default_jobs, jobs_count, print_json, quiet, verbose
 from migrate.commands.progress import progress
 from migrate.parallel import parallel_map
 from migrate.wheels import ConversionFailed, inspect_egg
@@ -29,7 +29,7 @@ def register(sub) -> None:
                    help="also install each wheel (pip --no-index --no-deps) into a venv and import it; "
                    "no matching interpreter is reported as a skip")
     p.add_argument("--json", action="store_true", help="one record per wheel on stdout")
-    p.add_argument("-j", "--jobs", type=int, default=default_jobs(), metavar="N",
+    p.add_argument("-j", "--jobs", type=jobs_count, default=default_jobs(), metavar="N",
                    help="wheels checked (and smoke-tested) in parallel (default: %(default)s)")
     p.add_argument("--interpreter", action="append", default=[], metavar="PATH",
                    help="a Python to smoke-test with, tried before pyenv and PATH ones (repeatable)")

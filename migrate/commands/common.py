@@ -1,13 +1,17 @@
-"""Shared pieces of the subcommands: finding eggs, the tag and target options, -q/-v, JSON output, -j."""
+"""Shared pieces of the subcommands: finding eggs, the tag, target and network options, -q/-v,
+option types that make a bad value a usage error, JSON output, the default -j."""
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
+import re
 import sys
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Optional
 
+from migrate.errors import MigrateError
 from migrate.wheels import PLATFORM_MODES, TagOptions
 
 
@@ -153,7 +157,7 @@ REPAIR_HELP = ("run `auditwheel repair` on wheels that are linux_<arch> only bec
 
 def add_upload_options(parser) -> None:
     """``--upload`` and ``--skip-existing``, in ``publish`` and ``run`` (twine does the upload)."""
-    parser.add_argument("--upload", metavar="URL_OR_NAME",
+    parser.add_argument("--upload", type=upload_option, metavar="URL_OR_NAME",
                         help="also upload every wheel with twine (the 'upload' extra) to this index URL (a "
                         "pypiserver, devpi or warehouse upload URL) or .pypirc repository name; credentials "
                         "from the URL, TWINE_USERNAME / TWINE_PASSWORD, .pypirc or keyring")
@@ -175,6 +179,137 @@ def upload_wheels(wheels: list, args) -> list:
         else:
             info(f"{r.status:<9}{Path(r.wheel).name}")
     return results
+
+# -- option types: a bad value is a usage error (exit 2, one line) in every subcommand -----------------
+def jobs_count(text: str) -> int:
+    """``-j N``: a whole number of at least 1."""
+    return _whole_number(text, least=1)
+
+
+def retries_count(text: str) -> int:
+    """``--retries N``: a whole number, 0 or more."""
+    return _whole_number(text, least=0)
+
+
+def _whole_number(text: str, least: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < least:
+        raise argparse.ArgumentTypeError(f"{value} is not at least {least}")
+    return value
+
+
+def seconds(text: str) -> float:
+    """``--timeout SECONDS``: a finite number above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
+    return value
+
+
+def url_option(text: str) -> str:
+    """An ``http(s)://`` URL that parses (host, port): ``http://[::1`` is a usage error, not a traceback."""
+    problem = url_problem(text, ("http", "https"))
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return text
+
+
+def upload_option(text: str) -> str:
+    """``--upload``: an index URL (checked as a URL) or a .pypirc repository name (one word)."""
+    if "://" in text:
+        return url_option(text)
+    if not re.fullmatch(r"[\w.-]+", text):
+        raise argparse.ArgumentTypeError(f"{text!r}: not an index URL or a .pypirc repository name")
+    return text
+
+
+def source_option(text: str) -> str:
+    """SOURCE: a folder, or a URL (``http``, ``https``, ``file``) that parses."""
+    if "://" not in text:
+        return text
+    problem = url_problem(text, ("http", "https", "file"))
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return text
+
+
+def url_problem(text: str, schemes: tuple[str, ...]) -> Optional[str]:
+    """Why ``text`` is not a usable URL of one of ``schemes`` (one line, password left out), or None."""
+    from urllib.parse import urlsplit
+
+    from migrate.fetch import redact
+
+    shown = redact(text)
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 -- a bad port raises here
+    except ValueError as exc:
+        return f"{shown!r} is not a valid URL ({exc})"
+    if parts.scheme not in schemes:
+        return f"{shown!r}: the URL scheme must be one of {', '.join(schemes)}"
+    if parts.scheme != "file" and not parts.hostname:
+        return f"{shown!r} has no host"
+    if any(ord(c) < 32 or c == "\x7f" for c in text):
+        return f"{shown!r} has a control character in it"
+    return None
+
+
+def add_network_options(parser) -> None:
+    """pip's network options, shared by ``fetch`` and ``run``."""
+    parser.add_argument("--cert", metavar="FILE", help="CA bundle (PEM) to verify HTTPS servers with, as pip --cert")
+    parser.add_argument("--trust-env", action=argparse.BooleanOptionalAction, default=True,
+                        help="use proxies, .netrc and REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE/SSL_CERT_FILE from the "
+                        "environment, as pip does (default: on; --no-trust-env makes the run independent of "
+                        "the shell it runs in)")
+    parser.add_argument("--retries", type=retries_count, default=5, metavar="N",
+                        help="retries per request on connection errors and 5xx (default: %(default)s)")
+    parser.add_argument("--timeout", type=seconds, default=60.0, metavar="SECONDS",
+                        help="give up on a silent connection after this long; one download gets 10 times "
+                        "this in all (default: %(default)s)")
+    parser.add_argument("--user", metavar="NAME",
+                        help="HTTP user for SOURCE's host; the password comes from EGG_MIGRATE_PASSWORD or a "
+                        "prompt, so that no URL has to carry it (a URL's user:password@ works too and is "
+                        "never written anywhere)")
+    parser.add_argument("--allow-host", action="append", default=[], metavar="HOST",
+                        help="follow egg links to HOST from autoindex and find-links pages (index project "
+                        "pages may link eggs on any host when they give the sha256)")
+
+
+def network_options(args):
+    """(SOURCE without its ``user:password@``, the ``NetOptions`` of ``add_network_options``'
+    arguments); the password is asked for when a user has none. Raises ``UsageError``."""
+    from migrate.fetch import NetOptions, split_userinfo
+
+    if args.cert and not Path(args.cert).is_file():
+        raise UsageError(f"--cert {args.cert}: no such file")
+    source, creds = split_userinfo(args.source) if args.source else (args.source, None)
+    user = args.user or (creds[0] if creds else None)
+    password = creds[1] if creds and creds[0] == user else None
+    if user is not None and password is None:
+        password = os.environ.get("EGG_MIGRATE_PASSWORD")
+    if user is not None and password is None:
+        password = _ask_password(user, source)
+    net = NetOptions(retries=args.retries, read_timeout=args.timeout, cert=args.cert, trust_env=args.trust_env,
+                     user=user, password=password, allow_hosts=tuple(h.lower() for h in args.allow_host))
+    return source, net
+
+
+def _ask_password(user: str, source: Optional[str]) -> str:
+    import getpass
+
+    if not sys.stdin.isatty():
+        raise UsageError(f"--user {user}: no password (set EGG_MIGRATE_PASSWORD, or run on a terminal to be asked)")
+    return getpass.getpass(f"Password for {user} at {source}: ")
+
+
+class UsageError(MigrateError):
+    """An option that cannot work; the command exits 2 with this one line."""
 
 
 def add_join_option(parser) -> None:

@@ -15,6 +15,7 @@ from migrate.commands.common import (
     detail,
     find_eggs,
     info,
+    jobs_count,
     print_json,
     tag_options,
 )
@@ -34,7 +35,7 @@ def register(sub) -> None:
                        "any other clash fails the later egg with a line naming both.")
     p.add_argument("eggs", nargs="+", metavar="EGG_OR_DIR")
     p.add_argument("-d", "--dest", required=True, metavar="WHEEL_DIR", help="where the wheels are written")
-    p.add_argument("-j", "--jobs", type=int, default=default_jobs(), metavar="N",
+    p.add_argument("-j", "--jobs", type=jobs_count, default=default_jobs(), metavar="N",
                    help="eggs converted in parallel (default: %(default)s)")
     p.add_argument("--json", action="store_true", help="one record per egg on stdout")
     add_tag_options(p)

@@ -4,10 +4,19 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Optional
 
-from migrate.commands.common import detail, info, print_json
+from migrate.commands.common import (
+    UsageError,
+    add_network_options,
+    detail,
+    info,
+    jobs_count,
+    network_options,
+    print_json,
+    source_option,
+)
 from migrate.commands.progress import bar, on_terminal
+from migrate.errors import printable
 from migrate.fetch import (
     FAILED,
     MANIFEST,
@@ -15,7 +24,6 @@ from migrate.fetch import (
     SKIPPED,
     FetchOptions,
     FetchReport,
-    NetOptions,
     Progress,
     Selection,
     SourceError,
@@ -42,7 +50,7 @@ eggs.ini could not be read (one line on stderr each); 2 usage errors."""
 def register(sub) -> None:
     p = sub.add_parser("fetch", help="download an egg repository, completely and verifiably",
                        description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("source", nargs="?", metavar="SOURCE", help="URL or folder (see above)")
+    p.add_argument("source", nargs="?", type=source_option, metavar="SOURCE", help="URL or folder (see above)")
     p.add_argument("-d", "--dest", required=True, metavar="EGG_DIR", help="where the eggs go")
     p.add_argument("--eggs-ini", metavar="FILE",
                    help="Galaxy eggs.ini: fetch exactly the eggs it pins ([eggs:platform] for each --platform, "
@@ -57,24 +65,18 @@ def register(sub) -> None:
                    help="fetch only this project (repeatable); names match case- and -/_/.-insensitively")
     p.add_argument("--include-no-auto", action="store_true",
                    help="also fetch eggs.ini's [general] no_auto eggs (Galaxy never fetched them)")
-    p.add_argument("-j", "--jobs", type=int, default=8, metavar="N", help="parallel downloads (default: 8)")
+    p.add_argument("-j", "--jobs", type=jobs_count, default=8, metavar="N", help="parallel downloads (default: 8)")
     p.add_argument("--json", action="store_true", help="print the fetch manifest on stdout")
-    p.add_argument("--cert", metavar="FILE", help="CA bundle (PEM) to verify HTTPS servers with, as pip --cert")
-    p.add_argument("--trust-env", action="store_true",
-                   help="use proxies, .netrc and REQUESTS_CA_BUNDLE from the environment (off by default "
-                   "so that a run does not depend on the shell it runs in)")
-    p.add_argument("--retries", type=int, default=NetOptions.retries, metavar="N",
-                   help="retries per request on connection errors and 5xx (default: %(default)s)")
-    p.add_argument("--timeout", type=float, default=NetOptions.read_timeout, metavar="SECONDS",
-                   help="give up on a silent connection after this long (default: %(default)s)")
+    add_network_options(p)
     p.add_argument("--no-hardlink", action="store_true", help="copy local eggs instead of hard-linking them")
     p.set_defaults(handler=run)
 
 
 def run(args) -> int:
-    problem = _bad_option(args)
-    if problem:
-        return _usage(problem)
+    try:
+        args.source, net = network_options(args)
+    except UsageError as exc:
+        return _usage(str(exc))
     try:
         ini = _read_eggs_ini(args.eggs_ini) if args.eggs_ini else None
     except eggsini.InvalidEggsIni as exc:
@@ -86,7 +88,7 @@ def run(args) -> int:
     except eggsini.InvalidTarget as exc:
         return _usage(f"--{exc.part}: {exc}")
     try:
-        report = _fetch(args, selection)
+        report = _fetch(args, selection, net)
     except SourceError as exc:
         return _fail(exc)
     _say_problems(report)
@@ -97,27 +99,16 @@ def run(args) -> int:
     return 0 if report.ok else 1
 
 
-def _bad_option(args) -> Optional[str]:
-    """What is wrong with -j or --cert, checked before anything is read."""
-    if args.jobs < 1:
-        return "-j must be at least 1"
-    if args.cert and not Path(args.cert).is_file():
-        return f"--cert {args.cert}: no such file"
-    return None
-
-
 def _read_eggs_ini(path: str) -> eggsini.EggsIni:
     """The parsed eggs.ini, its oddities said on stderr; raises ``eggsini.InvalidEggsIni``."""
     ini = eggsini.parse(path)
     for warning in ini.problems:
-        info(f"egg-migrate fetch: {warning}")
+        info(f"egg-migrate fetch: {printable(str(warning))}")
     return ini
 
 
-def _fetch(args, selection: Selection) -> FetchReport:
+def _fetch(args, selection: Selection, net) -> FetchReport:
     """The fetch itself, with progress bars on a terminal; raises ``SourceError``."""
-    net = NetOptions(retries=max(0, args.retries), read_timeout=args.timeout, cert=args.cert,
-                     trust_env=args.trust_env)
     progress = _Bars() if on_terminal() else None
     try:
         return fetch(args.source, Path(args.dest), selection, jobs=args.jobs, progress=progress,
@@ -131,15 +122,20 @@ def _say_problems(report: FetchReport) -> None:
     """One stderr line per egg not fetched, per stand-in taken, and per run-level error."""
     for r in report.results:
         if r.status in (MISSING, FAILED):
-            print(f"egg-migrate fetch: {r.filename}: {r.status}: {r.reason}", file=sys.stderr)
+            _say(f"{r.filename}: {r.status}: {r.reason}")
         elif r.status == SKIPPED:
-            info(f"egg-migrate fetch: {r.filename}: skipped: {r.reason}")
+            info(f"egg-migrate fetch: {printable(f'{r.filename}: skipped: {r.reason}')}")
         elif r.note and ("took" in r.note or "wants" in r.note):
-            info(f"egg-migrate fetch: {r.project}: {r.note}")
+            info(f"egg-migrate fetch: {printable(f'{r.project}: {r.note}')}")
         else:
-            detail(f"egg-migrate fetch: {r.filename}: {r.status}")
+            detail(f"egg-migrate fetch: {printable(f'{r.filename}: {r.status}')}")
     for error in report.errors:
-        print(f"egg-migrate fetch: {error}", file=sys.stderr)
+        _say(error)
+
+
+def _say(line: str) -> None:
+    """One stderr line; a remote name's control characters are escaped, never sent to the terminal."""
+    print(f"egg-migrate fetch: {printable(line)}", file=sys.stderr)
 
 
 def _summary(report: FetchReport) -> str:
@@ -150,11 +146,11 @@ def _summary(report: FetchReport) -> str:
             f"verified), {c['skipped']} skipped, {c['missing']} missing, {c['failed']} failed")
     if report.skipped_links:
         line += f"; {len(report.skipped_links)} links not followed"
-    return f"{line}; details in {report.dest / MANIFEST}"
+    return printable(f"{line}; details in {report.dest / MANIFEST}")
 
 
 def _fail(exc: Exception) -> int:
-    print(f"egg-migrate fetch: {exc}", file=sys.stderr)
+    _say(str(exc))
     return 1
 
 

@@ -6,7 +6,15 @@ import shlex
 import sys
 from typing import TYPE_CHECKING, Any, Optional, Union
 
-from migrate.commands.common import DeprecatedAlias, add_target_options, detail, info, print_json, target_problem
+from migrate.commands.common import (
+    DeprecatedAlias,
+    add_target_options,
+    detail,
+    info,
+    print_json,
+    source_option,
+    target_problem,
+)
 
 if TYPE_CHECKING:
     from migrate.pins import PinResult, Root, Target
@@ -26,7 +34,7 @@ def register(sub) -> None:
                    help="pin every egg a Galaxy eggs.ini lists ([eggs:platform], [eggs:noplatform], [tags])")
     p.add_argument("--manifest", metavar="MANIFEST_JSON",
                    help="with --eggs-ini: take each egg's wheel version from this manifest.json")
-    p.add_argument("--mirror", required=True, metavar="MIRROR_DIR_OR_URL",
+    p.add_argument("--mirror", required=True, type=source_option, metavar="MIRROR_DIR_OR_URL",
                    help="the mirror folder, its simple/ folder, or an index URL (http(s)://.../simple/)")
     add_target_options(p, "required")
     p.add_argument("--implementation", choices=("cp", "pp"), default="cp", help="target interpreter (default: cp)")

@@ -49,3 +49,28 @@ class StageBar:
 def stage_bars():
     """``run``'s bar maker when stderr is a terminal, else None (no bars)."""
     return StageBar if on_terminal() else None
+
+
+class PublishBar:
+    """``publish``'s bar (a ``migrate.mirror.PublishProgress``): one step per wheel sorted, so it moves
+    while wheels are read and placed; drawn only on a terminal."""
+
+    def __init__(self):
+        self.bar = None
+
+    def start(self, total: int) -> None:
+        if on_terminal():
+            self.bar = bar("publish", total, "wheel", mininterval=0.2)
+
+    def step(self) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def publish_bar() -> PublishBar:
+    return PublishBar()

@@ -6,10 +6,32 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Optional
 
-from migrate.commands.common import add_upload_options, default_jobs, detail, info, print_json, upload_wheels
+from migrate.commands.common import (
+    add_upload_options,
+    default_jobs,
+    detail,
+    info,
+    jobs_count,
+    print_json,
+    upload_wheels,
+    url_option,
+)
 
 if TYPE_CHECKING:
     from migrate.mirror import PublishReport
+
+
+_SWITCHES = (
+    ("--add", "add the wheels to what the mirror serves instead of syncing to them: nothing is removed, "
+     "and a wheel whose name the mirror serves with other bytes is refused"),
+    ("--allow-shrink", "let a sync remove half of the mirror or more (refused without it: a mistyped folder "
+     "or a failed build must not empty a mirror)"),
+    ("--dry-run", "print what would be added and removed (one line each, on stdout); write nothing"),
+    ("--link", "hard-link the wheels into the mirror instead of copying them (faster; only when the wheel "
+     "folder's files are never rewritten in place, as egg-migrate convert does)"),
+    ("--no-sync", "skip the file-system flush before the swap (faster; not safe against power loss)"),
+    ("--json", "a machine-readable summary on stdout"),
+)
 
 
 def register(sub) -> None:
@@ -18,22 +40,20 @@ def register(sub) -> None:
         description="Make MIRROR_DIR a static index of exactly the wheels given: simple/ pages with "
         "#sha256 links, PEP 658 .metadata files, PEP 691 index.json, wheels under packages/, and "
         "<distro>/simple/ for distro-tagged builds. Built beside the live index and swapped in with "
-        "one rename; re-publishing reads only new or changed wheels. Serve it with any web server or "
-        "use it as file://MIRROR_DIR/simple/ (see docs/mirror.rst).")
+        "one rename; re-publishing reads only new or changed wheels. A sync that would remove half of "
+        "the mirror or more is refused without --allow-shrink; --add merges instead. Only files publish "
+        "made are ever removed. Serve it with any web server or use it as file://MIRROR_DIR/simple/ "
+        "(see docs/mirror.rst).")
     p.add_argument("wheels", nargs="+", metavar="WHEEL_DIR", help="folders of wheels (not searched below) or .whl files")
     p.add_argument("-o", "--output", metavar="MIRROR_DIR", help="the mirror folder (created when missing)")
-    p.add_argument("--base-url", metavar="URL",
+    p.add_argument("--base-url", type=url_option, metavar="URL",
                    help="absolute URL the mirror root will be served from; links are relative without it")
     add_upload_options(p)
-    p.add_argument("--link", action="store_true",
-                   help="hard-link the wheels into the mirror instead of copying them (faster; only when "
-                   "the wheel folder's files are never rewritten in place, as egg-migrate convert does)")
-    p.add_argument("-j", "--jobs", type=int, default=default_jobs(), metavar="N",
+    for flag, text in _SWITCHES:
+        p.add_argument(flag, action="store_true", help=text)
+    p.add_argument("-j", "--jobs", type=jobs_count, default=default_jobs(), metavar="N",
                    help="processes reading new wheels and rendering pages, when there are thousands "
                    "(default: %(default)s)")
-    p.add_argument("--no-sync", action="store_true",
-                   help="skip the file-system flush before the swap (faster; not safe against power loss)")
-    p.add_argument("--json", action="store_true", help="a machine-readable summary on stdout")
     p.set_defaults(handler=run)
 
 
@@ -63,29 +83,25 @@ def find_wheels(arguments: Iterable[str]) -> tuple[list[str], list[str]]:
 def run(args) -> int:
     from migrate import mirror
 
-    if not args.output and not args.upload:
-        print("egg-migrate publish: give -o MIRROR_DIR, --upload URL or both", file=sys.stderr)
-        return 2
-    if args.upload:
-        try:
-            mirror.check_twine()
-        except mirror.UploadError as exc:
-            return _say(exc, 1)
+    refused = _refuse_before_reading(args)
+    if refused is not None:
+        return refused
     wheels = _wheels_given(args.wheels)
     if wheels is None:
         return 1
     failed = False
     summary: dict[str, Any] = {}
     if args.output:
-        try:
-            report = mirror.publish(wheels, Path(args.output), base_url=args.base_url, durable=not args.no_sync,
-                                    link=args.link, jobs=args.jobs)
-        except (mirror.MirrorError, OSError) as exc:
-            return _say(exc, 1)
-        _say_published(report, args.json)
+        report = _publish(wheels, args)
+        if report is None:
+            return 1
+        if args.dry_run:
+            _say_preview(report, args.json)
+        else:
+            _say_published(report, args.json)
         failed = not report.ok
         summary["mirror"] = _mirror_summary(report)
-    if args.upload:
+    if args.upload and not args.dry_run:
         try:
             results = upload_wheels(wheels, args)
         except mirror.UploadError as exc:
@@ -95,6 +111,56 @@ def run(args) -> int:
     if args.json:
         print_json(summary)
     return 1 if failed else 0
+
+
+def _refuse_before_reading(args) -> Optional[int]:
+    """The exit status when the options cannot work (no output at all, or --upload without twine)."""
+    from migrate import mirror
+
+    if not args.output and not args.upload:
+        print("egg-migrate publish: give -o MIRROR_DIR, --upload URL or both", file=sys.stderr)
+        return 2
+    if args.upload:
+        try:
+            mirror.check_twine()
+        except mirror.UploadError as exc:
+            return _say(exc, 1)
+    return None
+
+
+def _publish(wheels: list[str], args) -> Optional[PublishReport]:
+    """The publish (or its preview), with a bar on a terminal; None when refused (said on stderr)."""
+    from migrate import mirror
+    from migrate.commands.progress import publish_bar
+    from migrate.fsutil import output_error
+
+    mode = mirror.PublishMode(add=args.add, allow_shrink=args.allow_shrink, dry_run=args.dry_run)
+    bar = publish_bar()
+    try:
+        return mirror.publish(wheels, Path(args.output), base_url=args.base_url, durable=not args.no_sync,
+                              link=args.link, jobs=args.jobs, mode=mode, progress=bar)
+    except mirror.MirrorError as exc:
+        _say(exc, 1)
+    except OSError as exc:
+        error = output_error(exc)
+        if error is None:
+            raise
+        _say(error, 1)
+    finally:
+        bar.close()
+    return None
+
+
+def _say_preview(report: PublishReport, json: bool) -> None:
+    """--dry-run: a line per wheel that would be added or removed, on stdout."""
+    if json:
+        return
+    for name in report.added:
+        print(f"add     {name}")
+    for name in report.removed:
+        print(f"remove  {name}")
+    print(f"dry run: {len(report.added)} would be added, {len(report.removed)} removed in {report.mirror}; "
+          "nothing written", file=sys.stderr)
 
 
 def _wheels_given(arguments: list[str]) -> Optional[list[str]]:

@@ -8,21 +8,27 @@ from typing import Any, Optional
 
 from migrate.commands.common import (
     REPAIR_HELP,
+    UsageError,
     add_join_option,
+    add_network_options,
     add_tag_options,
     add_target_options,
     add_upload_options,
     default_jobs,
     detail,
     info,
+    jobs_count,
+    network_options,
     print_json,
     quiet,
+    source_option,
     tag_options,
     target_problem,
     upload_wheels,
+    url_option,
 )
 from migrate.commands.progress import stage_bars
-from migrate.errors import MigrateError
+from migrate.errors import MigrateError, printable
 
 DESCRIPTION = """\
 fetch -> convert -> check -> publish -> manifest/report -> pins, into OUT:
@@ -55,11 +61,11 @@ def register(sub) -> None:
 
     p = sub.add_parser("run", help="the whole migration in one resumable command",
                        description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("source", nargs="?", metavar="SOURCE",
+    p.add_argument("source", nargs="?", type=source_option, metavar="SOURCE",
                    help="URL (Galaxy repository, simple index, find-links page) or folder; "
                    "default: eggs.ini's repository, else the bundled sample")
     p.add_argument("-o", "--out", required=True, metavar="OUT_DIR", help="the output folder (created when missing)")
-    p.add_argument("-j", "--jobs", type=int, default=default_jobs(), metavar="N",
+    p.add_argument("-j", "--jobs", type=jobs_count, default=default_jobs(), metavar="N",
                    help="parallel conversions (default: %(default)s)")
     p.add_argument("--eggs-ini", metavar="FILE", help="Galaxy eggs.ini: fetch exactly the eggs it pins")
     p.add_argument("--python", metavar="X.Y", help="keep only eggs for this Python (e.g. 2.7)")
@@ -73,8 +79,12 @@ def register(sub) -> None:
                    help="with --eggs-ini: pinned-requirements.txt gets --hash=sha256 lines too")
     p.add_argument("--publish-broken", action="store_true", help="publish wheels that failed their checks too")
     add_join_option(p)
-    p.add_argument("--base-url", metavar="URL", help="absolute URL the mirror will be served from")
+    p.add_argument("--base-url", type=url_option, metavar="URL", help="absolute URL the mirror will be served from")
+    p.add_argument("--allow-shrink", action="store_true",
+                   help="let the publish remove half of the mirror or more (refused without it: a source "
+                   "that suddenly lists far fewer eggs must not empty the mirror)")
     add_tag_options(p)
+    add_network_options(p)
     add_upload_options(p)
     p.add_argument("--repair", action="store_true", help=REPAIR_HELP)
     p.add_argument("--dry-run", action="store_true",
@@ -89,10 +99,9 @@ def run(args) -> int:
     from migrate.run import dry_run
     from migrate.run import run as run_pipeline
 
-    problem = _bad_option(args)
-    if problem:
-        return _usage(problem)
-    options = _options(args)
+    options = _checked_options(args)
+    if isinstance(options, int):
+        return options
     try:
         if args.upload and not args.dry_run:
             _check_upload(args.upload)  # before the run: twine is there and the index is named right
@@ -126,12 +135,22 @@ def _stopped(report, as_json: bool) -> int:
     return 1
 
 
+def _checked_options(args) -> Any:
+    """The RunOptions of ``args``, or the usage error's exit status (said on stderr)."""
+    problem = _bad_option(args)
+    if problem:
+        return _usage(problem)
+    try:
+        source, net = network_options(args)
+    except UsageError as exc:
+        return _usage(str(exc))
+    return _options(args, source, net)
+
+
 def _bad_option(args) -> Optional[str]:
     """What is wrong with the options, checked before anything is read or written."""
     from migrate import pins
 
-    if args.jobs < 1:
-        return "-j must be at least 1"
     if args.eggs_ini and not Path(args.eggs_ini).is_file():
         return f"--eggs-ini {args.eggs_ini}: no such file"
     for option, value in (("--python", args.python), ("--target-python", args.target_python)):
@@ -146,17 +165,19 @@ def _bad_option(args) -> Optional[str]:
     return None
 
 
-def _options(args):
+def _options(args, source, net):
+    from migrate.fetch import FetchOptions
     from migrate.run import RunOptions
     from migrate.wheels import ConvertOptions
 
     return RunOptions(
-        out=Path(args.out), source=args.source, jobs=args.jobs,
+        out=Path(args.out), source=source, jobs=args.jobs, fetch_options=FetchOptions(net=net),
         eggs_ini=Path(args.eggs_ini) if args.eggs_ini else None, python=args.python,
         platforms=tuple(args.platform), projects=tuple(args.project),
         convert=ConvertOptions(tags=tag_options(args)), pin=tuple(args.pin),
         target_python=args.target_python, target_abi=args.target_abi[0] if args.target_abi else None,
         target_platforms=tuple(args.target_platform), publish_broken=args.publish_broken,
+        allow_shrink=args.allow_shrink,
         join_py2_py3=args.join_py2_py3,
         hashes=args.hashes,
         base_url=args.base_url,
@@ -168,7 +189,7 @@ def _sayer():
     """The stage lines on stderr; under -q only the failures among them."""
     def say(line: str) -> None:
         if not quiet() or "FAILED" in line:
-            print(line, file=sys.stderr)
+            print(printable(line), file=sys.stderr)
     return say
 
 

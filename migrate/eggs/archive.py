@@ -260,6 +260,19 @@ class ZipEgg(EggArchive):
         self._zip.close()
 
 
+def _no_symlinked_folder(root: Path, rel: str, name: str, plain: set[str]) -> None:
+    """UnsafeEgg when a folder on the way to ``rel`` is a symlink: its files may be anywhere
+    (a develop ``.egg-info`` whose package folder links out of the tree)."""
+    parts = rel.split("/")[:-1]
+    for n in range(1, len(parts) + 1):
+        folder = "/".join(parts[:n])
+        if folder in plain:
+            continue
+        if (root / folder).is_symlink():
+            raise UnsafeEgg(f"{name}: {folder} is a symlink")
+        plain.add(folder)
+
+
 class FolderEgg(EggArchive):
     """A folder egg (``Foo-1.0-py2.7.egg/``) or the code beside a develop ``.egg-info``."""
 
@@ -271,8 +284,10 @@ class FolderEgg(EggArchive):
         rels = files if files is not None else self._walk(self.path, name)
         members: list[Member] = []
         total = 0
+        plain_dirs: set[str] = set()  # folders checked not to be symlinks
         for rel in sorted(set(rels)):
             rel = check_member_path(rel, name)
+            _no_symlinked_folder(self.path, rel, name, plain_dirs)
             full = self.path / rel
             try:
                 st = full.lstat()

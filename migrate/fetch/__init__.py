@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from migrate.exports import lazy_exports
 
 __all__, __getattr__ = lazy_exports(__name__, {
+    "credentials": ("HostAuth", "redact", "split_userinfo",),
     "download": ("DEFAULT_MAX_BYTES", "Downloader",),
     "fetching": ("FetchOptions", "FetchReport", "MANIFEST", "fetch", "write_manifest",),
     "httpsource": ("HttpSource",),
@@ -21,6 +22,7 @@ __all__, __getattr__ = lazy_exports(__name__, {
 })
 
 if TYPE_CHECKING:  # the same names, for type checkers and readers
+    from migrate.fetch.credentials import HostAuth, redact, split_userinfo
     from migrate.fetch.download import DEFAULT_MAX_BYTES, Downloader
     from migrate.fetch.fetching import MANIFEST, FetchOptions, FetchReport, fetch, write_manifest
     from migrate.fetch.httpsource import HttpSource

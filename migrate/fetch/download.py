@@ -86,7 +86,8 @@ class Downloader:
                 self.state.record(link.filename, {**entry, "mtime_ns": st.st_mtime_ns})
             if not link.local and not link.sha256 and self._changed_on_server(link, entry):
                 return None
-        return Result(link.filename, link.url, VERIFIED, final, entry.get("size"), entry.get("sha256"))
+        return Result(link.filename, entry.get("final_url") or link.url, VERIFIED, final, entry.get("size"),
+                      entry.get("sha256"))
 
     def _changed_on_server(self, link: Link, entry: Entry) -> bool:
         """Without a listed sha256, ask the server (HEAD) whether the egg changed since it was fetched.
@@ -99,7 +100,7 @@ class Downloader:
         if self.session is None:
             return False
         try:
-            resp = self.session.head(link.url, timeout=self.options.timeout, allow_redirects=True)
+            resp = self.session.head(link.url, timeout=self.options.timeout, allow_redirects=False)
         except requests.RequestException:
             return False
         if resp.status_code != 200:

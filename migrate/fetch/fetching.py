@@ -22,6 +22,7 @@ from packaging.utils import canonicalize_name
 
 from migrate import problems
 from migrate.eggs import egg_parts
+from migrate.fetch.credentials import split_userinfo
 from migrate.fetch.download import DEFAULT_MAX_BYTES, Downloader
 from migrate.fetch.httpsource import HttpSource
 from migrate.fetch.listing import Link, Listing, Skip, SourceError
@@ -30,7 +31,7 @@ from migrate.fetch.results import DOWNLOADED, FAILED, MISSING, SKIPPED, VERIFIED
 from migrate.fetch.selection import Selection, describe_missing, keep, pick_alternative
 from migrate.fetch.sources import Source, open_source
 from migrate.fetch.state import State
-from migrate.fsutil import fsync_dir, write_atomic
+from migrate.fsutil import ExclusiveLock, fsync_dir, write_atomic
 from migrate.galaxy import Wanted, fold_key
 from migrate.parallel import thread_map
 
@@ -84,6 +85,17 @@ class FetchReport:
         }
 
 
+LOCK_FILE = ".egg-migrate-fetch.lock"  # in the egg folder: the kind of lock run and publish take (fsutil.ExclusiveLock)
+
+
+class FetchBusy(SourceError):
+    """Another fetch (or run) is writing into the egg folder (one line)."""
+
+
+def dest_lock(dest: Path) -> ExclusiveLock:
+    return ExclusiveLock(dest / LOCK_FILE, FetchBusy(f"{dest}: another egg-migrate fetch or run is writing eggs here"))
+
+
 def fetch(source: str, dest: Path, selection: Selection = Selection(), jobs: int = 8,
           progress: Optional[Progress] = None, options: FetchOptions = FetchOptions(),
           session: Optional[requests.Session] = None) -> FetchReport:
@@ -100,26 +112,29 @@ def fetch(source: str, dest: Path, selection: Selection = Selection(), jobs: int
         if selection.eggs_ini is None or not selection.eggs_ini.repository:
             raise SourceError("no SOURCE given and no [general] repository in eggs.ini")
         source = selection.eggs_ini.repository
+    source, net = with_credentials(source, options.net)
     own_session = None
     if session is None and source.startswith(("http://", "https://")):
-        session = own_session = make_session(jobs, options.net)
+        session = own_session = make_session(jobs, net, source)
     progress = progress or Progress()
+    lazy = bool(selection.projects) and selection.eggs_ini is None
     try:
-        src = open_source(source, session, options.net, jobs)
+        src = open_source(source, session, net, jobs, lazy)
         dest.mkdir(parents=True, exist_ok=True)
-        state = State(dest)
-        warnings = list(selection.eggs_ini.problems) if selection.eggs_ini else []
-        if state.warning:
-            warnings.append(problems.warning("fetch-state-unreadable", state.warning))
-        downloader = Downloader(dest, session, state, options.net, options.max_bytes, progress, options.hardlink)
-        try:
-            if selection.eggs_ini is not None:
-                results, listing = _fetch_eggs_ini(src, downloader, selection, jobs, progress)
-            else:
-                results, listing = _fetch_listing(src, downloader, selection, jobs, progress)
-        finally:
-            state.close()
-        fsync_dir(dest)
+        with dest_lock(dest):  # one writer per egg folder: a fetch -d, or the fetch stage of a run
+            state = State(dest)
+            warnings = list(selection.eggs_ini.problems) if selection.eggs_ini else []
+            if state.warning:
+                warnings.append(problems.warning("fetch-state-unreadable", state.warning))
+            downloader = Downloader(dest, session, state, net, options.max_bytes, progress, options.hardlink)
+            try:
+                if selection.eggs_ini is not None:
+                    results, listing = _fetch_eggs_ini(src, downloader, selection, jobs, progress)
+                else:
+                    results, listing = _fetch_listing(src, downloader, selection, jobs, progress)
+            finally:
+                state.close()
+            fsync_dir(dest)
     finally:
         if own_session is not None:
             own_session.close()
@@ -128,6 +143,15 @@ def fetch(source: str, dest: Path, selection: Selection = Selection(), jobs: int
     if options.write_manifest:
         write_manifest(report)
     return report
+
+
+def with_credentials(source: str, net: NetOptions) -> tuple[str, NetOptions]:
+    """SOURCE without ``user:password@`` and the options that carry them instead (in memory only)."""
+    bare, creds = split_userinfo(source)
+    if creds is None:
+        return source, net
+    user, password = creds
+    return bare, replace(net, user=user, password=password if password is not None else net.password)
 
 
 def write_manifest(report: FetchReport) -> Path:

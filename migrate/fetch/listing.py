@@ -55,6 +55,8 @@ def check_filename(name: str) -> Optional[str]:
     """Why ``name`` (already unquoted) cannot be an egg we write to disk, or None."""
     if not name or "/" in name or "\\" in name or "\x00" in name:
         return f"unsafe file name {name!r}"
+    if any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in name):
+        return f"control character in the name {name!r}"
     if ".." in name or name.startswith("."):
         return f"'..' or a leading dot in the name {name!r}"
     if not name.lower().endswith(".egg"):

@@ -1,16 +1,20 @@
 """HTTP plumbing shared by listing and downloading: one pooled session, retries, one-line errors.
 
-pip's conventions where they make sense: ``--cert FILE`` is a CA bundle (PEM)
-used instead of the bundled certifi store; ``--trust-env`` lets requests read
+pip's conventions: ``--cert FILE`` is a CA bundle (PEM) used instead of the
+bundled certifi store; by default (``trust_env``, as pip's session) requests reads
 proxies, ``.netrc`` and ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` from the
-environment. Without it a run does not depend on the caller's environment.
+environment, and ``SSL_CERT_FILE`` is used when neither of those is set;
+``--no-trust-env`` makes a run independent of the caller's environment.
+Redirects are followed by :mod:`migrate.fetch.redirects`, one checked hop at a time.
 """
 from __future__ import annotations
 
 import errno
+import math
+import os
 import socket
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterator, Optional
 from urllib.parse import urlsplit
 
@@ -19,6 +23,8 @@ from requests.adapters import HTTPAdapter
 
 from migrate import __version__
 from migrate.errors import MigrateError
+from migrate.fetch.credentials import HostAuth, redact
+from migrate.fetch.redirects import Permit, RedirectError, follow
 
 USER_AGENT = f"egg-migrate/{__version__} (+fetch)"
 # PEP 691: prefer JSON, accept HTML (PEP 503) and plain autoindex pages.
@@ -37,11 +43,22 @@ class NetOptions:
     connect_timeout: float = 15.0
     read_timeout: float = 60.0
     cert: Optional[str] = None  # CA bundle, as pip --cert
-    trust_env: bool = False  # proxies/.netrc/REQUESTS_CA_BUNDLE from the environment
+    trust_env: bool = True  # proxies/.netrc/REQUESTS_CA_BUNDLE from the environment, as pip
+    user: Optional[str] = None  # HTTP basic auth for the source's own host (--user, or the URL's)
+    password: Optional[str] = field(default=None, repr=False)
+    allow_hosts: tuple[str, ...] = ()  # hosts an autoindex or find-links page may link eggs on (--allow-host)
+    deadline: Optional[float] = None  # seconds one download may take in all; None: 10 x read_timeout
 
     @property
     def timeout(self) -> tuple[float, float]:
         return (self.connect_timeout, self.read_timeout)
+
+    @property
+    def download_deadline(self) -> float:
+        """The total time one egg's download may take, all attempts: a trickle cannot keep it alive."""
+        if self.deadline is not None and math.isfinite(self.deadline) and self.deadline > 0:
+            return self.deadline
+        return 10 * self.read_timeout
 
     def pause(self, attempt: int) -> None:
         """Exponential backoff before retry number ``attempt`` (1-based)."""
@@ -53,19 +70,25 @@ class HTTPStatus(MigrateError):
 
     def __init__(self, url: str, status: int, reason: str = ""):
         self.url, self.status = url, status
-        super().__init__(f"{url}: HTTP {status} {reason}".rstrip())
+        super().__init__(f"{redact(url)}: HTTP {status} {reason}".rstrip())
 
 
 class NetError(MigrateError):
     """Connection-level failure after retries; ``str()`` is one line for people."""
 
 
-def make_session(jobs: int = 8, options: NetOptions = NetOptions()) -> requests.Session:
-    """A session whose pool holds one connection per worker (keep-alive across eggs)."""
+def make_session(jobs: int = 8, options: NetOptions = NetOptions(), source: str = "") -> requests.Session:
+    """A session whose pool holds one connection per worker (keep-alive across eggs); with
+    ``options.user``, basic auth for ``source``'s origin only."""
     session = requests.Session()
+    if options.user is not None and source:
+        session.auth = HostAuth(source, options.user, options.password or "")
     session.trust_env = options.trust_env
     if options.cert:
         session.verify = options.cert
+    elif options.trust_env and not (os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")) \
+            and os.path.isfile(os.environ.get("SSL_CERT_FILE", "")):
+        session.verify = os.environ["SSL_CERT_FILE"]  # OpenSSL's variable: what curl and pip's truststore use
     adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(4, jobs * 2), max_retries=0)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
@@ -74,18 +97,19 @@ def make_session(jobs: int = 8, options: NetOptions = NetOptions()) -> requests.
 
 
 def get_page(session: requests.Session, url: str, options: NetOptions, accept: str = ACCEPT_LISTING,
-             max_bytes: int = 32 * 1024 * 1024) -> requests.Response:
+             max_bytes: int = 32 * 1024 * 1024, permit: Optional[Permit] = None) -> requests.Response:
     """GET a listing page with retries on connection errors and 5xx; body fully read.
 
+    Every redirect hop must be ``permit`` ted (listings stay under their root).
     Raises :class:`HTTPStatus` for a final status >= 400 and :class:`NetError` when
-    the server could not be reached.
+    the server could not be reached or redirected somewhere not followed.
     """
     last: Optional[Exception] = None
     for attempt in range(options.retries + 1):
         if attempt:
             options.pause(attempt)
         try:
-            resp = session.get(url, headers={"Accept": accept}, timeout=options.timeout, stream=True)
+            resp = _request(session, url, accept, options, permit)
             try:
                 if resp.status_code in RETRY_STATUSES:
                     last = HTTPStatus(url, resp.status_code, resp.reason or "")
@@ -93,18 +117,31 @@ def get_page(session: requests.Session, url: str, options: NetOptions, accept: s
                 return _read_whole(resp, url, max_bytes)
             finally:
                 resp.close()
-        except requests.exceptions.SSLError as exc:
-            raise NetError(describe(exc, url)) from None  # retrying will not fix a certificate
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
                 requests.exceptions.ChunkedEncodingError) as exc:
             last = exc
             if is_dns(exc):
                 break
-        except requests.exceptions.InvalidURL as exc:
-            raise NetError(f"{url}: not a valid URL ({exc})") from None
     if isinstance(last, HTTPStatus):
         raise last
     raise NetError(describe(last, url))
+
+
+def _request(session: requests.Session, url: str, accept: str, options: NetOptions,
+             permit: Optional[Permit]) -> requests.Response:
+    """One GET with its redirects; NetError for what no retry fixes (TLS, a bad URL or redirect)."""
+    try:
+        return follow(session, url, {"Accept": accept}, options.timeout, permit)
+    except requests.exceptions.SSLError as exc:
+        raise NetError(describe(exc, url)) from None  # retrying will not fix a certificate
+    except (requests.exceptions.ConnectionError, requests.exceptions.Timeout):
+        raise
+    except RedirectError as exc:
+        raise NetError(str(exc)) from None
+    except (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema, ValueError) as exc:
+        raise NetError(f"{redact(url)}: not a valid URL ({redact(str(exc))})") from None
+    except requests.RequestException as exc:
+        raise NetError(describe(exc, url)) from None
 
 
 def _read_whole(resp: requests.Response, url: str, max_bytes: int) -> requests.Response:
@@ -126,19 +163,23 @@ def _read_whole(resp: requests.Response, url: str, max_bytes: int) -> requests.R
 
 def describe(exc: Optional[BaseException], url: str) -> str:
     """One line saying what went wrong talking to ``url`` and, where it helps, what to do."""
-    parts = urlsplit(url)
-    host = parts.hostname or url
-    where = f"{host}:{parts.port}" if parts.port else host
+    url = redact(url)
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or url
+        where = f"{host}:{parts.port}" if parts.port else host
+    except ValueError:
+        host = where = url
     if exc is None:
         return f"{url}: no response"
     if isinstance(exc, HTTPStatus):
         return str(exc)
     chain = list(_chain(exc))
-    text = " ".join(str(e) for e in chain)
+    text = redact(" ".join(str(e) for e in chain))
     if isinstance(exc, requests.exceptions.SSLError) or any("SSL" in type(e).__name__ for e in chain):
         reason = "certificate verify failed" if "CERTIFICATE_VERIFY_FAILED" in text else _last_words(text)
         return (f"TLS error talking to {where}: {reason} (give the server's CA bundle with --cert FILE, "
-                "or --trust-env to use REQUESTS_CA_BUNDLE)")
+                "or REQUESTS_CA_BUNDLE / SSL_CERT_FILE)")
     if is_dns(exc):
         return f"cannot resolve host {host!r} (DNS lookup failed): check the URL and your network"
     if isinstance(exc, requests.exceptions.Timeout):

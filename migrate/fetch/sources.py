@@ -11,10 +11,11 @@ Kinds of SOURCE:
   site-packages with ``.egg`` entries (``file://`` URLs too).
 
 Rules for untrusted listings: listing pages are read only below the root URL
-(never a parent, never another host); egg files may live elsewhere on the same
-host (PEP 503 indexes keep them under ``/packages/``) but links to other hosts,
-names with ``/``, ``\\`` or ``..``, and names that are not egg names are skipped
-with a reason.
+(never a parent, never another host, after every redirect); egg files may live
+elsewhere on the same host (PEP 503 indexes keep them under ``/packages/``), on
+another host when an index project page gives their sha256 (PyPI's
+files.pythonhosted.org) or on an ``--allow-host`` host; other links, names with
+``/``, ``\\`` or ``..``, and names that are not egg names are skipped with a reason.
 
 :func:`open_source` picks the kind; :mod:`migrate.fetch.localsource`,
 :mod:`migrate.fetch.httpsource` and :mod:`migrate.fetch.pages` read them, and
@@ -38,13 +39,16 @@ Source = Union[HttpSource, LocalSource]
 
 
 def open_source(source: str, session: Optional[requests.Session] = None, options: NetOptions = NetOptions(),
-                jobs: int = 8) -> Source:
-    """The :class:`HttpSource` or :class:`LocalSource` for SOURCE; raises SourceError."""
+                jobs: int = 8, lazy: bool = False) -> Source:
+    """The :class:`HttpSource` or :class:`LocalSource` for SOURCE; raises SourceError.
+
+    ``lazy``: only named projects will be asked for, so an HTTP root page is read only if needed.
+    """
     parts = urlsplit(source)
     if parts.scheme in ("http", "https"):
         if session is None:
             raise ValueError("an HTTP source needs a requests session")
-        return HttpSource(source, session, options, jobs)
+        return HttpSource(source, session, options, jobs, lazy)
     if parts.scheme == "file":
         return LocalSource(Path(url2pathname(unquote(parts.path))))
     if parts.scheme and len(parts.scheme) > 1:

@@ -11,15 +11,19 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional, Union
+from urllib.parse import urlsplit
 
 import requests
 import urllib3
 
+from migrate.fetch.credentials import origin
 from migrate.fetch.listing import Link
 from migrate.fetch.net import RETRY_STATUSES, NetOptions, describe, is_dns
+from migrate.fetch.redirects import RedirectError, follow
 from migrate.fetch.results import DOWNLOADED, MISSING, SKIPPED, Progress, Result, failed
 from migrate.fetch.state import Entry, State
 from migrate.fetch.verify import CHUNK, hash_into, zip_problem
@@ -45,6 +49,11 @@ class _Received:
     total: Optional[int]  # what the server said the whole file has
     etag: Optional[str]
     modified: Optional[str]
+    url: str  # where the body came from, after redirects
+
+
+class _Overdue(Exception):
+    """The download's total deadline passed while its body was streaming."""
 
 
 class HttpTransfer:
@@ -57,12 +66,16 @@ class HttpTransfer:
         self.final = dest / link.filename
         self.part = dest / (link.filename + PART_SUFFIX)
         self.reason, self.resumed_from, self.attempt = "", 0, 0
+        self.deadline = 0.0
 
     def run(self) -> Result:
-        """Attempts until one succeeds, fails for good, or the retries run out."""
+        """Attempts until one succeeds, fails for good, the retries run out or the deadline passes."""
+        self.deadline = time.monotonic() + self.options.download_deadline
         for self.attempt in range(1, self.options.retries + 2):
             if self.attempt > 1:
                 self.options.pause(self.attempt - 1)
+            if time.monotonic() > self.deadline:
+                return self._overdue()
             outcome = self._attempt()
             if isinstance(outcome, Result):
                 return outcome
@@ -75,14 +88,34 @@ class HttpTransfer:
         url = self.link.url
         offset, partial = self._resume_point()
         try:
-            resp = self.session.get(url, headers=_headers(offset, partial), stream=True, timeout=self.options.timeout)
+            resp = follow(self.session, url, _headers(offset, partial), self.options.timeout, self._permit)
+        except RedirectError as exc:
+            return failed(self.link, str(exc))
         except requests.exceptions.SSLError as exc:
             return failed(self.link, describe(exc, url))
+        except (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema, ValueError) as exc:
+            return failed(self.link, f"not a valid URL ({exc})")
         except requests.exceptions.RequestException as exc:
             return _Retry(describe(exc, url), last=is_dns(exc))
         with resp:
-            got = self._receive(resp, offset, partial)
+            try:
+                got = self._receive(resp, offset, partial)
+            except _Overdue:
+                return self._overdue()
         return self._finish(got) if isinstance(got, _Received) else got
+
+    def _permit(self, url: str) -> Optional[str]:
+        """Why a redirect to ``url`` is not followed: another host, unless the egg's sha256 is known
+        or the host is allowed (``--allow-host``)."""
+        host = (urlsplit(url).hostname or "").lower()
+        if origin(url) == origin(self.link.url) or self.link.sha256 or host in self.options.allow_hosts:
+            return None
+        return f"another host ({host}), and no sha256 to check the egg against (--allow-host {host} follows it)"
+
+    def _overdue(self) -> Result:
+        self._discard()
+        return failed(self.link, f"took more than {self.options.download_deadline:g} s in all (a download's "
+                                 "deadline is 10 x --timeout); given up")
 
     def _resume_point(self) -> tuple[int, Optional[Entry]]:
         """(offset, partial-state entry): where the ``.part`` file ends, when it is of this URL."""
@@ -120,7 +153,7 @@ class HttpTransfer:
         if broken is not None:
             return _Retry(f"connection broken after {received} of {total if total is not None else '?'} bytes"
                           f" ({describe(broken, self.link.url)})")
-        return _Received(sha, offset, received, total, etag, modified)
+        return _Received(sha, offset, received, total, etag, modified, resp.url)
 
     def _status(self, resp) -> Union[Result, _Retry, None]:
         """None for a body worth reading (200, 206); else what the status means."""
@@ -135,6 +168,10 @@ class HttpTransfer:
             return _Retry("the server refused to resume (HTTP 416)")
         if status not in (200, 206):
             return failed(self.link, said)
+        encoding = resp.headers.get("Content-Encoding", "").strip().lower()
+        if encoding not in ("", "identity"):
+            return failed(self.link, f"the server sent the egg {encoding}-encoded although asked for identity "
+                                     "(refused: a compressed body could inflate without bound)")
         return None
 
     def _stream(self, resp, offset: int, sha) -> tuple[int, Optional[Exception]]:
@@ -145,6 +182,8 @@ class HttpTransfer:
                 out.seek(offset)
                 out.truncate()
                 for chunk in resp.iter_content(CHUNK):
+                    if time.monotonic() > self.deadline:
+                        raise _Overdue()
                     out.write(chunk)
                     sha.update(chunk)
                     received += len(chunk)
@@ -181,11 +220,11 @@ class HttpTransfer:
         st = self.final.stat()
         self.state.record(self.link.filename, {"url": self.link.url, "size": st.st_size, "sha256": digest,
                                                "etag": got.etag, "last_modified": got.modified,
-                                               "mtime_ns": st.st_mtime_ns})
+                                               "mtime_ns": st.st_mtime_ns, "final_url": got.url})
         note = f"resumed at byte {self.resumed_from}" if self.resumed_from else ""
         if self.attempt > 1:
             note = "; ".join(n for n in (note, f"attempt {self.attempt} ({self.reason})") if n)
-        return Result(self.link.filename, self.link.url, DOWNLOADED, self.final, st.st_size, digest, note=note)
+        return Result(self.link.filename, got.url, DOWNLOADED, self.final, st.st_size, digest, note=note)
 
     def _discard(self) -> None:
         self.part.unlink(missing_ok=True)

@@ -13,6 +13,7 @@ Layout (docs/mirror.rst)::
     .egg-migrate/pages/<sig>/{index.html,index.json}                      project pages, never rewritten
     .egg-migrate/d-<distro>/pages/<sig>/...                               the same for a distro index
     .egg-migrate/state/<sha>                    state shards: a source key and a row per wheel
+    .egg-migrate/placed                         the journal: files being created or deleted, until settled
 
 Why this shape:
 
@@ -38,12 +39,15 @@ Distro builds (platform ``linux_x86_64_ubuntu_14_04``) are also served
 re-tagged ``linux_<arch>`` from ``<distro>/simple/`` (``distro``).
 
 Modules, each one idea. The steps of one publish, in order: ``publishing`` (``publish()``, which
-joins them, and the swap), ``live`` (the live generation, an interrupted publish's debris),
+joins them, and the swap), ``guard`` (what is refused before the first write: a sync that would
+shrink the mirror, a user's folder where an index goes; what ``--dry-run`` shows),
+``live`` (the live generation, an interrupted publish's debris),
 ``given`` (sorting the wheels given into known and new), ``placing`` (a new wheel's file, never
 over one in use), ``planning`` (the next generation's rows, shards and pages), ``pagestore``
 (writing new pages), ``generation`` (the next generation's folder) and ``garbage`` (deleting what
 no generation in use refers to). What they share: ``state`` (rows, shards, generation files),
-``layout`` (the mirror root's links, the lock), ``files`` (creating files without overwriting,
+``layout`` (the mirror root's links, the lock), ``journal`` (the files a publish recorded as its
+own before creating them: all it may ever delete), ``files`` (creating files without overwriting,
 file-system helpers), ``pool`` (the process pool and its workers), ``wheels`` (reading a wheel and
 its METADATA), ``distro`` (distro tags, re-tagging) and ``pages`` (rendering). ``uploading`` is
 the other way out.
@@ -57,7 +61,8 @@ __all__, __getattr__ = lazy_exports(__name__, {
     "files": ("stored_paths",),
     "layout": ("MirrorError", "index_url",),
     "pages": ("render_project", "render_root",),
-    "publishing": ("PublishReport", "publish",),
+    "guard": ("ShrinkRefused",),
+    "publishing": ("PublishProgress", "PublishMode", "PublishReport", "publish",),
     "state": ("STATE_DIR",),
     "uploading": ("UploadError", "UploadOptions", "UploadResult", "check_twine", "split_credentials", "upload",),
 })
@@ -65,9 +70,10 @@ __all__, __getattr__ = lazy_exports(__name__, {
 if TYPE_CHECKING:  # the same names, for type checkers and readers
     from migrate.mirror.distro import is_distro_platform
     from migrate.mirror.files import stored_paths
+    from migrate.mirror.guard import ShrinkRefused
     from migrate.mirror.layout import MirrorError, index_url
     from migrate.mirror.pages import render_project, render_root
-    from migrate.mirror.publishing import PublishReport, publish
+    from migrate.mirror.publishing import PublishMode, PublishProgress, PublishReport, publish
     from migrate.mirror.state import STATE_DIR
     from migrate.mirror.uploading import (
         UploadError,

@@ -1,6 +1,6 @@
 """Distro builds (platform ``linux_<arch>_<distro>``, e.g. ``linux_x86_64_ubuntu_14_04``).
 
-Stock pip never installs a distro tag (FACTS.md, "Mirrors and pins"), so besides listing the
+Stock pip never installs a distro tag (pip 20.3.4 and pip 23 checked), so besides listing the
 original in ``simple/`` (for ``pip download --platform ...``) the mirror re-tags each one
 ``linux_<arch>`` (WHEEL and RECORD rewritten) and serves it from ``<distro>/simple/`` together
 with every portable wheel. Recognising such a tag and making the re-tagged copy is this module.

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
 from migrate.fsutil import atomic_writer, file_sha256, fsync_dir
+from migrate.mirror.journal import Journal
 from migrate.mirror.wheels import BadWheel, Wheel, read
 
 _FEW_FILES = 512  # up to this many new files are fsynced one by one, more with one syncfs
@@ -25,8 +26,9 @@ class Placer:
     never overwrites one an index may refer to. Only the main process creates files: processes
     creating files in one folder at once spin on its lock in the kernel (seen with ``perf``)."""
 
-    def __init__(self, link: bool):
+    def __init__(self, link: bool, journal: Optional[Journal] = None):
         self.link = link
+        self.journal = journal  # every file is recorded there before it is created: publish deletes only those
         self.files: list[str] = []  # created: flushed before the swap
         self.dirs: set[str] = set()
         self.meta_first: dict[str, str] = {}  # metadata sha256 -> the first .metadata file placed with those bytes
@@ -37,6 +39,7 @@ class Placer:
         first = self.meta_first.get(found.metadata_sha256)
         if first is not None:
             try:
+                self._record(dest)
                 os.link(first, dest)
                 return
             except OSError:  # the name is taken, or too many links: as below
@@ -71,6 +74,7 @@ class Placer:
         try:
             if self.link and source is not None:
                 try:
+                    self._record(dest)
                     os.link(source, dest)
                     return True
                 except FileExistsError:
@@ -107,8 +111,16 @@ class Placer:
         """Create a file that no index refers to yet; FileExistsError when the name is taken."""
         self.write_new(dest, (data,))
 
+    def _record(self, dest: str) -> None:
+        """Journal ``dest`` before creating it; FileExistsError (nothing journaled) when the name is taken."""
+        if self.journal is not None:
+            if os.path.lexists(dest):
+                raise FileExistsError(dest)
+            self.journal.record((dest,))
+
     def write_new(self, dest: str, chunks: Iterable[bytes]) -> None:
         """Write ``chunks`` to a file that must not exist yet; on any failure it is removed."""
+        self._record(dest)
         fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
         try:
             for chunk in chunks:

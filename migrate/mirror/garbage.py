@@ -8,25 +8,36 @@ generation refers to: the files of a publish that never swapped in are known to 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 from migrate.mirror.files import delete_wheel, overwrite, remove, unlink
 from migrate.mirror.generation import Written
-from migrate.mirror.layout import distro_dirs
+from migrate.mirror.journal import Journal, recorded
 from migrate.mirror.live import Live
 from migrate.mirror.planning import Plan
-from migrate.mirror.state import DIRTY, Row, gen
+from migrate.mirror.state import DIRTY, STATE_DIR, Row, gen
 
 
-def collect_garbage(root: str, state_root: str, live: Live, plan: Plan, written: Written) -> None:
-    """Delete what only the generation before the previous one referred to, and emptied distro folders."""
+def collect_garbage(root: str, state_root: str, live: Live, plan: Plan, written: Written, journal: Journal) -> None:
+    """Delete what only the generation before the previous one referred to, and emptied distro folders.
+
+    The files about to go are journaled first, so that an interrupted collection is finished by the
+    next publish's sweep; the journal is emptied once nothing recorded in it is left to settle."""
     sr, old = state_root, live.gen
+    journal.record(f"{root}/{p}" for path in written.garbage["paths"] for p in (path, f"{path}.metadata"))
     _delete(root, sr, written.garbage)
-    if (live.crashed and old.known) or old.state.get("full_gc_next"):
+    full = (live.crashed and old.known) or old.state.get("full_gc_next")
+    if full:
         _full_gc(root, state_root, live, written)
         unlink(f"{sr}/{DIRTY}")
-    _remove_emptied_distros(root, plan)
+    takeover = not old.known and bool(old.number)  # an older layout's generation: it kept no journal
+    if takeover:  # its wheels are the mirror's own: swept once its generation is no longer in use
+        journal.record(f"{root}/{rel}" for rel in _wheel_names(Path(root), "packages"))
+    elif full or not live.crashed:
+        journal.clear()
+    _remove_emptied_distros(root, sr, live, plan)
     keep = set(plan.distro_counts) | set(old.distros)
     for entry in os.scandir(sr):
         if entry.name.startswith("d-") and entry.name[2:] not in keep:
@@ -44,17 +55,30 @@ def _delete(root: str, state_root: str, garbage: dict[str, list[Any]]) -> None:
         unlink(f"{state_root}/state/{name}")
 
 
-def _remove_emptied_distros(root: str, plan: Plan) -> None:
+def _remove_emptied_distros(root: str, state_root: str, live: Live, plan: Plan) -> None:
     """A distro index the next generation has no wheel for: its ``simple`` link and, once empty,
-    its ``packages/`` and its folder."""
-    for d in distro_dirs(Path(root)):
-        if d.name not in plan.distro_counts:
-            unlink(f"{d}/simple")
-            for folder in (f"{d}/packages", str(d)):
-                try:
-                    os.rmdir(folder)
-                except OSError:
-                    pass
+    its ``packages/`` and its folder (only indexes this mirror made, only the link it made)."""
+    for name in owned_distros(state_root, live):
+        if name in plan.distro_counts:
+            continue
+        link = f"{root}/{name}/simple"
+        if os.path.islink(link) and os.readlink(link) == f"../{STATE_DIR}/current/{name}/simple":
+            unlink(link)
+        for folder in (f"{root}/{name}/packages", f"{root}/{name}"):
+            try:
+                os.rmdir(folder)
+            except OSError:
+                pass
+
+
+def owned_distros(state_root: str, live: Live) -> set[str]:
+    """The distro indexes this mirror made: the live generation's, and those it keeps pages for."""
+    found = set(live.gen.distros)
+    try:
+        found.update(e.name[2:] for e in os.scandir(state_root) if e.name.startswith("d-"))
+    except OSError:
+        pass
+    return found
 
 
 def _full_gc(root: str, state_root: str, live: Live, written: Written) -> None:
@@ -62,7 +86,7 @@ def _full_gc(root: str, state_root: str, live: Live, written: Written) -> None:
     keep = set(written.new_paths)  # and every old row: the kept ones and the previous generation's
     for rest in live.rows.values():
         keep.update(Row.parse(rest).paths())
-    _sweep_packages(Path(root), keep)
+    _sweep_packages(Path(root), keep, owned_distros(state_root, live), recorded(state_root))
     sr, old = state_root, live.gen
     pages = written.page_refs | old.page_refs()
     indexes = [""] + [e.name[2:] for e in os.scandir(sr) if e.name.startswith("d-")]
@@ -79,17 +103,46 @@ def _full_gc(root: str, state_root: str, live: Live, written: Written) -> None:
                 unlink(entry.path)
 
 
-def _sweep_packages(root: Path, keep: set[str]) -> None:
-    """Delete the files in ``packages/`` and ``<distro>/packages/`` not in ``keep`` (paths relative
-    to the mirror root), and the folders that leaves empty."""
-    for top in [root / "packages"] + [d / "packages" for d in distro_dirs(root)]:
-        for dirpath, _dirs, files in os.walk(top, topdown=False):
-            rel = os.path.relpath(dirpath, root).replace(os.sep, "/")
-            for f in files:
-                if f"{rel}/{f}" not in keep:
-                    unlink(f"{dirpath}/{f}")
-            if dirpath != str(top):
-                try:
-                    os.rmdir(dirpath)
-                except OSError:
-                    pass
+
+
+_OWN_FOLDER = re.compile(r"^(?:[0-9a-f]{16}|[0-9a-f]{64})$")  # packages/<sha256[:16]>/ or <sha256>/
+
+
+def _sweep_packages(root: Path, keep: set[str], distros: set[str], recorded: set[str]) -> None:
+    """Delete the files the journal recorded (``recorded``) that are not in ``keep`` (paths relative
+    to the mirror root), in ``packages/`` and the distro indexes' ``packages/`` only, and the hash
+    folders that leaves empty. A file the journal never recorded is not the mirror's to delete."""
+    tops = ("packages/",) + tuple(f"{d}/packages/" for d in sorted(distros))
+    for rel in sorted(recorded - keep):
+        if not rel.startswith(tops):
+            continue
+        unlink(root / rel)
+        folder = rel.rsplit("/", 1)[0]
+        if _OWN_FOLDER.match(folder.rsplit("/", 1)[-1]):
+            try:
+                os.rmdir(root / folder)
+            except OSError:
+                pass
+
+
+def _wheel_names(root: Path, top: str) -> list[str]:
+    """Wheels and .metadata files in ``top`` and its hash folders (paths relative to the mirror root)."""
+    found = []
+    for entry in _entries(root / top):
+        if entry.is_dir(follow_symlinks=False) and _OWN_FOLDER.match(entry.name):
+            found += [f"{top}/{entry.name}/{e.name}" for e in _entries(Path(entry.path)) if _is_wheel_file(e)]
+        elif _is_wheel_file(entry):
+            found.append(f"{top}/{entry.name}")
+    return found
+
+
+def _is_wheel_file(entry: os.DirEntry) -> bool:
+    return entry.name.endswith((".whl", ".whl.metadata")) and entry.is_file(follow_symlinks=False)
+
+
+def _entries(folder: Path) -> list[os.DirEntry]:
+    try:
+        with os.scandir(folder) as it:
+            return list(it)
+    except OSError:
+        return []

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator, NamedTuple, Union
+from typing import Callable, Iterable, Iterator, NamedTuple, Optional, Union
 
 from migrate import problems as P
+from migrate.mirror.guard import refused_by_add, served
 from migrate.mirror.live import Live
 from migrate.mirror.pool import Read, ToRead, read_many
 from migrate.mirror.state import UNSAFE, Row
@@ -48,25 +49,32 @@ class _Unreadable(NamedTuple):
 
 
 def collect(wheels: Iterable[Union[str, os.PathLike[str]]], live: Live, store: Callable[[str, Wheel], Row],
-            jobs: int) -> Given:
-    """Sort the wheels into known (state line unchanged: not read) and new (read and stored)."""
+            jobs: int, add: bool = False, tick: Callable[[], None] = lambda: None) -> Given:
+    """Sort the wheels into known (state line unchanged: not read) and new (read and stored).
+
+    ``add``: every wheel the mirror serves stays (a merge), and a wheel whose name it serves with
+    other bytes is refused. ``tick``: called after each wheel is sorted (the progress bar)."""
     given = _stat(wheels)
     early = _read_in_pool(given, live.rows, jobs)
     upcoming = next(early, None)  # (position in given, what the pool read there)
-    sorting = _Sorting(live, store)
+    sorting = _Sorting(live, store, served(live) if add else None)
     for n, file in enumerate(given):
         found = None
         if upcoming is not None and upcoming[0] == n:
             found, upcoming = upcoming[1], next(early, None)
         sorting.take(file, found)
+        tick()
+    if add:
+        sorting.keep_the_rest()
     return Given(sorting.kept, sorting.new_rows, sorting.by_name, sorting.added, sorting.problems)
 
 
 class _Sorting:
     """The wheels sorted so far, in the order given: the first wheel of a file name wins."""
 
-    def __init__(self, live: Live, store: Callable[[str, Wheel], Row]):
+    def __init__(self, live: Live, store: Callable[[str, Wheel], Row], add_to: Optional[dict[str, str]]):
         self.live, self.store = live, store
+        self.add_to = add_to  # with --add: {file name: sha256} the mirror serves
         self.kept: list[str] = []
         self.new_rows: list[tuple[str, Row]] = []
         self.by_name: dict[str, str] = {}
@@ -106,6 +114,11 @@ class _Sorting:
         except BadWheel as exc:
             self.problems.append(P.error("R002", f"{file.filename}: {exc}"))
             return
+        refused = self.add_to is not None and refused_by_add(found.sha256, file.filename,
+                                                              self.add_to.get(file.filename))
+        if refused:
+            self.problems.append(P.error("R004", refused))
+            return
         first = self.by_key.get(one_file_key(file.filename))
         if first is not None:
             self.problems += _clash(file.wheel, file.filename, found.sha256, first, self.live, self.new_rows)
@@ -118,6 +131,15 @@ class _Sorting:
         self._publish(file)
         self.new_rows.append((file.key, row))
         self.added.append(file.filename)
+
+
+    def keep_the_rest(self) -> None:
+        """--add: the wheels the mirror serves under a name not given stay, unread."""
+        for key, text in self.live.rows.items():
+            filename = text.split("\t", 1)[0]
+            if filename not in self.by_name:
+                self.by_name[filename] = key
+                self.kept.append(key)
 
 
 def _wheel(file: _File, early: Union[Wheel, str, None]) -> Wheel:

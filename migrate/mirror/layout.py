@@ -7,7 +7,6 @@ mirror root's own entries (not the files it serves) is here.
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Optional
 
@@ -25,12 +24,6 @@ def index_url(mirror_dir, distro: Optional[str] = None) -> str:
     """The ``file://`` URL of a published index, for ``pip --index-url``."""
     root = Path(os.path.abspath(mirror_dir))  # not resolve(): simple/ is a symlink
     return (root / distro / "simple" if distro else root / "simple").as_uri() + "/"
-
-
-def check_layout(mirror: Path) -> None:
-    simple = mirror / "simple"
-    if simple.exists() and not simple.is_symlink():
-        raise MirrorError(f"{simple}: a folder not made by egg-migrate publish; choose an empty or egg-migrate mirror folder")
 
 
 def link_indexes(mirror: Path, distros: list[str]) -> set[str]:
@@ -51,24 +44,6 @@ def link_indexes(mirror: Path, distros: list[str]) -> set[str]:
         point(link, target)
         changed |= {str(link.parent), str(link.parent.parent)}
     return changed
-
-
-_DISTRO_DIR = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
-
-
-def distro_dirs(mirror: Path) -> list[Path]:
-    """Folders at the mirror root that are (or were) a distro index."""
-    out = []
-    try:
-        for entry in os.scandir(mirror):
-            if entry.name in ("packages", "simple") or not _DISTRO_DIR.match(entry.name) \
-                    or not entry.is_dir(follow_symlinks=False):
-                continue
-            if os.path.lexists(os.path.join(entry.path, "simple")) or os.path.isdir(os.path.join(entry.path, "packages")):
-                out.append(Path(entry.path))
-    except OSError:
-        pass
-    return out
 
 
 def lock(path: Path) -> ExclusiveLock:

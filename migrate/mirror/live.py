@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from migrate.mirror.files import overwrite, remove
+from migrate.mirror.journal import pending
 from migrate.mirror.layout import MirrorError
 from migrate.mirror.pages import RENDERER
 from migrate.mirror.state import (
@@ -38,12 +39,12 @@ class Live:
     rerender: bool  # its pages were made by another renderer or for another base URL
 
 
-def open_live(state_root: str, base_url: Optional[str]) -> Live:
-    """Read the live generation, its rows, and clear what an interrupted publish left."""
+def open_live(state_root: str, base_url: Optional[str], clear: bool = True) -> Live:
+    """Read the live generation, its rows, and clear what an interrupted publish left (unless not ``clear``)."""
     number = _live_number(state_root)
     old = read_gen(state_root, number) if number else Gen()
     folder = f"{state_root}/{gen(number)}" if number and old.known else None
-    crashed = _clear_debris(state_root, number)
+    crashed = _clear_debris(state_root, number) if clear else False
     rows: dict[str, str] = {}
     pairs: list[list[Pair]] = [[] for _ in range(SHARDS)]
     if old.known and number:
@@ -76,7 +77,7 @@ def _clear_debris(state_root: str, number: int) -> bool:
     stale = [e.path for e in os.scandir(sr) if GEN.match(e.name) and int(e.name[4:]) not in (number, number - 1)]
     # Files of a publish that never swapped in are known to no state: a full sweep finds them.
     # The mark stays until that sweep is done, even if this publish is interrupted too.
-    crashed = (os.path.lexists(f"{sr}/{WORK}") or os.path.lexists(f"{sr}/{DIRTY}")
+    crashed = (os.path.lexists(f"{sr}/{WORK}") or os.path.lexists(f"{sr}/{DIRTY}") or pending(sr)
                or any(int(os.path.basename(p)[4:]) > number for p in stale))
     if crashed:
         overwrite(f"{sr}/{DIRTY}", b"")

@@ -11,8 +11,9 @@ from typing import Callable, Container, Optional
 
 from migrate.mirror.distro import retag
 from migrate.mirror.files import Placer, sha256_or_none, stored_paths, unlink
+from migrate.mirror.journal import recorded
 from migrate.mirror.live import Live
-from migrate.mirror.state import Row
+from migrate.mirror.state import STATE_DIR, Row
 from migrate.mirror.wheels import BadWheel, Wheel, read
 
 
@@ -26,6 +27,7 @@ class Claims:
         self.before_first = before_first  # called before each wheel is placed (it acts only the first time)
         self.claimed: dict[str, str] = {}  # path -> sha256 placed this run
         self.live_paths: Optional[Container[str]] = None
+        self.recorded: Optional[set[str]] = None
 
     def store(self, wheel: str, found: Wheel) -> Row:
         """Place the wheel and its re-tagged distro copy, with their .metadata files."""
@@ -52,14 +54,20 @@ class Claims:
                 continue
             dest = f"{self.root}/{rel}"
             placed = self.placer.place(dest, data, source, sha) or sha256_or_none(dest) == sha
-            if not placed and rel not in self._live_paths():  # a torn or stale leftover: no index uses it
-                unlink(dest)
+            if not placed and rel not in self._live_paths() and rel in self._recorded():
+                unlink(dest)  # a torn or stale leftover of an interrupted publish: no index uses it
                 placed = self.placer.place(dest, data, source, sha)
             if placed:
                 self.claimed[rel] = sha
                 self.placer.place_metadata(dest + ".metadata", found)
                 return rel
         raise BadWheel(f"three other files named {filename} are in the way in {folder}/")
+
+    def _recorded(self) -> set[str]:
+        """The files an interrupted publish recorded as its own (read on the first name clash)."""
+        if self.recorded is None:
+            self.recorded = recorded(f"{self.root}/{STATE_DIR}")
+        return self.recorded
 
     def _live_paths(self) -> Container[str]:
         """Stored files the live or the previous generation refers to (worked out on the first name clash)."""

@@ -25,6 +25,7 @@ from migrate.mirror.state import UNSAFE
 from migrate.wheels import WheelMetadataError, read_metadata
 
 _IN_MEMORY = 32 * 1024 * 1024
+METADATA_LIMIT = 16 * 1024 * 1024  # the most a METADATA may inflate to (real ones are kilobytes)
 
 
 class BadWheel(MigrateError):
@@ -104,11 +105,11 @@ def inspect(wheel: str, size: int) -> Wheel:
         if size <= _IN_MEMORY:
             data = read(wheel, size)
             sha, size = hashlib.sha256(data).hexdigest(), len(data)
-            metadata = read_metadata(data, name, version)
+            metadata = read_metadata(data, name, version, METADATA_LIMIT)
         else:
             data = None
             sha, size = file_sha256(wheel), os.stat(wheel).st_size
-            metadata = read_metadata(wheel, name, version)
+            metadata = read_metadata(wheel, name, version, METADATA_LIMIT)
     except OSError as exc:
         raise BadWheel(f"cannot read ({exc.strerror or exc})") from None
     except WheelMetadataError as exc:

@@ -12,7 +12,7 @@ from typing import Iterable
 from packaging import tags as ptags
 
 from migrate.pins.errors import BadTarget
-from migrate.platforms import legacy_manylinux, linux_arch, manylinux_glibc
+from migrate.platforms import cpython_abi, legacy_manylinux, linux_arch, manylinux_glibc
 
 
 @dataclass(frozen=True)
@@ -92,13 +92,11 @@ class Target:
 
 
 def default_abi(version: tuple[int, ...], implementation: str = "cp") -> str:
-    """cp27mu (the UCS4 build most Linux systems have), cp3Xm for 3.3-3.7, cp3X after."""
+    """cp27mu, cp26mu (the wide build most Linux systems have), cp3Xm for 3.3-3.7, cp3X after."""
     major, minor = version[:2]
     if implementation != "cp":
         raise BadTarget("abi", "a PyPy target needs its ABI named (e.g. pypy_73 / pypy37_pp73)")
-    if major == 2:
-        return "cp27mu"
-    return f"cp{major}{minor}m" if (3, 3) <= (major, minor) <= (3, 7) else f"cp{major}{minor}"
+    return cpython_abi(major, minor, "ucs4")
 
 
 def expand_platforms(given: tuple[str, ...]) -> tuple[str, ...]:

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Optional
 
 from migrate.errors import MigrateError
 from migrate.fetch import Progress, Result
-from migrate.records import Source
+from migrate.records import EggRecord, Source
 from migrate.run import manifest
+from migrate.run.keeping import keep_last_good
 from migrate.run.stage import Bar, RunContext, RunOptions, since
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ READY = ("downloaded", "already-verified")
 # the state journal's ``NAME.tmp-PID``, ``.NAME.old-PID-TID`` for a folder egg being replaced): a
 # killed run's leftovers, which the run's sweep removes. ``.part`` files are not among them: fetch
 # resumes a download from its ``.part``.
-TEMP_NAMES = (re.compile(r"\.tmp-\d+(-\d+)?$"), re.compile(r"^\..+\.old-\d+-\d+$"))
+TEMP_NAMES = (re.compile(r"^\..+\.tmp-\d+(-\d+)?$"), re.compile(r"^\..+\.old-\d+-\d+$"))
 
 
 class NoSource(MigrateError, FileNotFoundError):
@@ -89,6 +90,7 @@ def fetch_eggs(ctx: RunContext) -> Optional[list[tuple[Result, Source]]]:
             say(f"fetch: FAILED {error} (nothing else done; the outputs of the last run are untouched)")
         return None
     ready: list[tuple[Result, Source]] = []
+    failed: list[EggRecord] = []
     for r in result.results:
         src = manifest.Source(str(r.path) if r.path else r.filename, r.url, r.sha256, r.size, r.selected or None)
         if r.status in READY:
@@ -97,9 +99,17 @@ def fetch_eggs(ctx: RunContext) -> Optional[list[tuple[Result, Source]]]:
             report.records.append(manifest.skipped_record(r.filename, r.reason, src))
         else:
             why = "fetch failed" if r.status == "failed" else f"fetch: {r.status}"
-            report.records.append(manifest.failed_record(r.filename, f"{why}: {r.reason}", src))
+            failed.append(manifest.failed_record(r.filename, f"{why}: {r.reason}", src))
+    kept = keep_last_good(ctx.out, result, {Path(f.egg).name: f.reason or "" for f in failed}, options.projects)
+    report.records += [kept.records.get(Path(f.egg).name, f) for f in failed]
+    report.records += [k for name, k in sorted(kept.records.items()) if name not in {Path(f.egg).name for f in failed}]
+    report.gone = kept.gone
     report.work["fetch"] = result.counts().get("downloaded", 0)
     _tell(ctx, result, len(ready), started)
+    for name in kept.gone:
+        say(f"  GONE {name}: no longer in the source; its wheel leaves the mirror")
+    for name, record in sorted(kept.records.items()):
+        say(f"  KEPT {name}: {record.reason}")
     return ready
 
 

@@ -22,6 +22,7 @@ from migrate.fsutil import file_sha256
 from migrate.mirror import index_url
 from migrate.records import EggRecord
 from migrate.run import runstate
+from migrate.run.keeping import serves
 from migrate.run.publishing import published_fingerprint
 from migrate.run.runstate import checkpoint, read_json, remove, write_json
 from migrate.run.stage import RunContext, RunOptions, since
@@ -166,13 +167,13 @@ def _pin_roots(ctx: RunContext, target: Target) -> tuple[Roots, list[str]]:
 def _good_wheel_tags(records: list[EggRecord]) -> Iterator[tuple[EggRecord, frozenset[Tag]]]:
     """(record, its wheel's tags) of each egg whose wheel is good (converted, checks passed)."""
     for r in records:
-        if r.wheel is not None and r.has_good_wheel:
+        if r.wheel is not None and serves(r):
             yield r, parse_wheel_filename(r.wheel.filename)[3]
 
 
 def _published_roots(roots: list[Root], notes: list[str], records: list[EggRecord]) -> tuple[list[Root], list[str]]:
     """eggs.ini roots whose egg failed or was skipped are left out (noted): one egg never sinks the pins."""
-    published = {canonicalize_name(r.project) for r in records if r.has_good_wheel and r.project}
+    published = {canonicalize_name(r.project) for r in records if serves(r) and r.project}
     kept, notes = [], list(notes)
     for root in roots:
         name = canonicalize_name(root.requirement.name)

@@ -13,13 +13,15 @@ from migrate import problems as P
 from migrate.mirror import stored_paths
 from migrate.records import CONVERTED, EggRecord, WheelFile
 from migrate.run import runstate
+from migrate.run.keeping import is_kept
 from migrate.run.runstate import checkpoint, read_json, remove, write_json
-from migrate.run.stage import RunContext, RunOptions, since
+from migrate.run.stage import Bar, RunContext, RunOptions, since
 
 
 def published(options: RunOptions, records: list[EggRecord]) -> list[WheelFile]:
     """The wheels the mirror serves, by file name."""
-    return sorted((r.wheel for r in records if r.wheel and (r.status == CONVERTED or options.publish_broken)),
+    return sorted((r.wheel for r in records if r.wheel and (r.status == CONVERTED or options.publish_broken
+                                                             or is_kept(r))),
                   key=lambda w: w.filename)
 
 
@@ -38,7 +40,8 @@ def publish_wheels(ctx: RunContext) -> None:
     good = published(options, report.records)
     wheels = [w.path for w in good]
     report.published = len(wheels)
-    held = sum(1 for r in report.records if r.wheel and r.status != CONVERTED and not options.publish_broken)
+    held = sum(1 for r in report.records if r.wheel and r.status != CONVERTED and not options.publish_broken
+               and not is_kept(r))
     fingerprint = published_fingerprint(options, report.records)
     stamp = ctx.state / "publish.json"
     if read_json(stamp).get("fingerprint") == fingerprint and _mirror_intact(report.mirror, good):
@@ -48,13 +51,18 @@ def publish_wheels(ctx: RunContext) -> None:
     bar = ctx.bar("publish", len(wheels), "wheel")
     try:
         report.publish = mirror.publish(wheels, report.mirror, base_url=options.base_url, jobs=options.jobs,
-                                        link=True)  # wheels/ is only ever replaced by rename: safe to share inodes
-    except (mirror.MirrorError, OSError) as exc:
+                                        link=True,  # wheels/ is only ever replaced by rename: safe to share inodes
+                                        mode=mirror.PublishMode(allow_shrink=options.allow_shrink),
+                                        progress=_Steps(bar))
+    except mirror.MirrorError as exc:
         report.errors.append(f"publish: {exc}")
         say(f"publish: FAILED {exc}")
         return
+    except OSError as exc:
+        report.errors.append(f"publish: {exc.filename or report.mirror}: {exc.strerror or exc}")
+        say(f"publish: FAILED {report.errors[-1]}")
+        return
     finally:
-        bar.update(len(wheels))
         bar.close()
     for p in report.publish.problems:
         if p.severity == P.ERROR:
@@ -86,3 +94,16 @@ def _size(path: Path) -> Optional[int]:
         return path.stat().st_size
     except OSError:
         return None
+
+
+class _Steps:
+    """The publish's progress (a ``mirror.PublishProgress``) on the stage's bar: a step per wheel sorted."""
+
+    def __init__(self, bar: Bar):
+        self.bar = bar
+
+    def start(self, total: int) -> None:
+        pass  # the bar was made with the total
+
+    def step(self) -> None:
+        self.bar.update(1)

@@ -5,6 +5,7 @@ leaves them untouched (times and work counts are never written into them).
 """
 from __future__ import annotations
 
+from migrate.errors import printable
 from migrate.fsutil import write_if_changed
 from migrate.mirror import index_url
 from migrate.run import manifest
@@ -29,7 +30,7 @@ def write_run_report(ctx: RunContext) -> None:
         text = head + extra + marker + tail
     elif extra:
         text += "\n" + extra
-    write_if_changed(ctx.out / "report.txt", text)
+    write_if_changed(ctx.out / "report.txt", printable(text, lines=True))  # remote names may hold ESC
     write_if_changed(ctx.out / "report.html", render_html(report.records, ctx.out, mirror=report.mirror,
                                                           requirements=report.pins_file))
 
@@ -40,6 +41,10 @@ def _run_sections(ctx: RunContext) -> str:
     if report.errors:
         lines.append("Run errors")
         lines += [f"  {e}" for e in report.errors]
+        lines.append("")
+    if report.gone:
+        lines.append("Gone from the source (their wheels left the mirror)")
+        lines += [f"  {name}" for name in report.gone]
         lines.append("")
     if report.pins_file or report.pins_error:
         lines.append("Pins")

@@ -2,7 +2,7 @@
 
 - :class:`RunLock`: one run at a time per OUT (the kernel drops it when the run dies).
 - :func:`sweep_temp_files`: the temp files killed runs left, removed under the lock (each
-  writer says how it names them).
+  writer says how it names them), only in the folders the run owns.
 - :func:`checkpoint`: the test hook ``EGG_MIGRATE_TEST_KILL_AFTER=<point>[:<n>]`` that
   makes the process SIGKILL itself at a named point (see :data:`KILL_POINTS`), so tests
   prove a run killed there resumes to the same bytes. It does nothing when unset.
@@ -82,33 +82,50 @@ class RunLock(ExclusiveLock):
         super().__init__(path, Busy(f"{Path(path).parent.parent}: another egg-migrate run is using this folder"))
 
 
-def sweep_temp_files(out: Path, temp_names: Iterable[re.Pattern], leave: Iterable[Path] = ()) -> int:
-    """Remove the files and folders under OUT whose names match ``temp_names``; how many.
+# The folders of OUT a run writes temp files in, and whether their subfolders are the run's too.
+# Everything else under OUT (a user's notes/, the mirror, which recovers its own) is not entered.
+OWNED = (("", False), ("eggs", False), ("wheels", False), (".state", True))
 
-    Each writer names its own temp files (``fsutil.TEMP_NAME``, ``wheelstore.TEMP_NAMES``...)
-    and the run passes their patterns. Folders in ``leave`` are not entered (the mirror
-    recovers its own). Only called while holding the run lock, so no live writer owns them.
+
+def sweep_temp_files(out: Path, temp_names: Iterable[re.Pattern], leave: Iterable[Path] = ()) -> int:
+    """Remove the files and folders whose names match ``temp_names`` in the folders of OUT the run
+    owns (:data:`OWNED`); how many.
+
+    Each writer names its own temp files (``fsutil.TEMP_NAME``, ``wheelstore.TEMP_NAMES``...: all
+    start with a dot) and the run passes their patterns. A user's ``OUT/notes/draft.tmp-1`` is in
+    no folder the run owns. Folders in ``leave`` are not entered. Only called while holding the run
+    lock, so no live writer owns them.
     """
     temp_names, skip = tuple(temp_names), {str(p) for p in leave}
     removed = 0
-    for dirpath, dirnames, filenames in os.walk(out):
-        if dirpath in skip:
-            dirnames[:] = []
-            continue
-        for name in list(dirnames):
-            if any(p.search(name) for p in temp_names):
-                path = os.path.join(dirpath, name)
-                if os.path.islink(path):
-                    os.unlink(path)
-                else:
-                    shutil.rmtree(path, ignore_errors=True)
-                dirnames.remove(name)
+    for folder, deep in OWNED:
+        top = os.path.join(out, folder) if folder else str(out)
+        for dirpath, dirnames, filenames in os.walk(top):
+            if dirpath in skip:
+                dirnames[:] = []
+                continue
+            removed += _sweep_here(dirpath, dirnames, filenames, temp_names)
+            if not deep:
+                dirnames[:] = []
+    return removed
+
+
+def _sweep_here(dirpath: str, dirnames: list[str], filenames: list[str], temp_names: tuple[re.Pattern, ...]) -> int:
+    removed = 0
+    for name in list(dirnames):
+        if any(p.search(name) for p in temp_names):
+            path = os.path.join(dirpath, name)
+            if os.path.islink(path):
+                os.unlink(path)
+            else:
+                shutil.rmtree(path, ignore_errors=True)
+            dirnames.remove(name)
+            removed += 1
+    for name in filenames:
+        if any(p.search(name) for p in temp_names):
+            try:
+                os.unlink(os.path.join(dirpath, name))
                 removed += 1
-        for name in filenames:
-            if any(p.search(name) for p in temp_names):
-                try:
-                    os.unlink(os.path.join(dirpath, name))
-                    removed += 1
-                except FileNotFoundError:
-                    pass
+            except FileNotFoundError:
+                pass
     return removed

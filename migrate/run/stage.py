@@ -40,6 +40,7 @@ class RunOptions:
     target_abi: Optional[str] = None
     target_platforms: tuple[str, ...] = ()
     publish_broken: bool = False
+    allow_shrink: bool = False  # the publish may remove half of the mirror or more
     join_py2_py3: bool = False  # pure py2 + py3 eggs with the same files -> one py2.py3 wheel
     base_url: Optional[str] = None
     hashes: bool = False  # --hashes: pinned-requirements.txt (eggs.ini) carries sha256 hashes too
@@ -52,6 +53,7 @@ class RunReport:
     out: Path
     records: list[EggRecord] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # one-line run-level errors (source, publish)
+    gone: tuple[str, ...] = ()  # eggs the last run published that the source no longer lists (left the mirror)
     publish: Optional[PublishReport] = None  # None when skipped (unchanged)
     published: int = 0
     pins_file: Optional[Path] = None

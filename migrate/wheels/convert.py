@@ -157,6 +157,7 @@ def _tags(name: EggName, binaries: tuple[BinaryFacts, ...], info: EggInfo, plan:
     try:
         tags = choose(name, binaries, classifiers, plan.sourceless, options.tags)
     except TagError as exc:
+        found += exc.problems
         found.append(P.error("T000", str(exc)))
         return None
     found += tags.problems

@@ -32,22 +32,35 @@ class WheelMetadataError(MigrateError, ValueError):
 
 
 def read_metadata(wheel: Union[bytes, str, os.PathLike, BinaryIO], name: Optional[str] = None,
-                  version: Optional[Version] = None) -> bytes:
+                  version: Optional[Version] = None, limit: Optional[int] = None) -> bytes:
     """The bytes of the wheel's top-level ``*.dist-info/METADATA`` (``wheel``: its bytes, path or file).
 
     With ``name`` (PEP 503 normalised) and ``version``, only ``<name>-<version>.dist-info``
     counts: the one the file name promises. Raises :class:`WheelMetadataError` unless
     exactly one counts; a broken zip raises what ``zipfile``/``zlib``/``struct`` raise.
+    ``limit``: the most bytes METADATA may inflate to (a hostile wheel must not cost gigabytes);
+    a larger one raises :class:`WheelMetadataError` before it is inflated.
     """
     if isinstance(wheel, bytes):
         found = _fast_members(wheel)
         if found is not None:
             member = _only([m for m in found if _counts(m[0], name, version)], name is not None)
+            _check_size(member[5], limit)
             return _fast_read(wheel, *member[1:])
         wheel = io.BytesIO(wheel)
     with zipfile.ZipFile(wheel) as zf:
         names = [n for n in zf.namelist() if n.count("/") == 1 and n.endswith(_SUFFIX)]
-        return zf.read(_only([n for n in names if _counts(n, name, version)], name is not None))
+        member_name = _only([n for n in names if _counts(n, name, version)], name is not None)
+        _check_size(zf.getinfo(member_name).file_size, limit)
+        with zf.open(member_name) as fp:
+            data = fp.read() if limit is None else fp.read(limit + 1)
+        _check_size(len(data), limit)
+        return data
+
+
+def _check_size(size: int, limit: Optional[int]) -> None:
+    if limit is not None and size > limit:
+        raise WheelMetadataError(f"METADATA inflates to {size} bytes or more, over the limit of {limit}")
 
 
 def _only(found: list[_T], named: bool) -> _T:
@@ -113,7 +126,7 @@ def _fast_read(data: bytes, method: int, flags: int, crc: int, csize: int, usize
     if method == 0:
         out = raw
     elif method == 8:
-        out = zlib.decompress(raw, -15)
+        out = zlib.decompressobj(-15).decompress(raw, usize + 1)  # never more than the size it declares
     else:
         raise zipfile.BadZipFile(f"unsupported compression method {method}")
     if len(out) != usize or zlib.crc32(out) != crc:

@@ -4,7 +4,7 @@ The rules are in ``docs/tags.rst``; one module per part of the tag:
 :mod:`python`, :mod:`abi`, :mod:`platform` (with :mod:`manylinux`, auditwheel's
 policy, and :mod:`distro`), joined by :func:`choose` in :mod:`chooser`. The
 binaries win over the egg's name; ``trust_name`` reverses that. Every
-disagreement is a Problem with a stable code (T001-T011).
+disagreement is a Problem with a stable code (T001-T012).
 """
 from migrate.wheels.tags.chooser import choose
 from migrate.wheels.tags.distro import distro_from_comment, normalise_distro

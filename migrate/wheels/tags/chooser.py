@@ -38,7 +38,7 @@ def choose(
     if not any(_uses_python(b) for b in readable):
         return _binary_without_python(name, readable, classifiers, sourceless, options, found)
     major, minor, py_reason = python_version(name, readable, options, found)
-    pypy = any(b.pypy for b in readable)
+    pypy = any(_is_pypy(b) for b in readable)
     python = f"{'pp' if pypy else 'cp'}{major}{minor}"
     abi, abi_reason = choose_abi(name, major, minor, readable, options, found, pypy)
     platform, plat_reason, external, repairable = choose_platform(name, readable, options, found)
@@ -51,6 +51,11 @@ def choose(
         problems=tuple(found),
         repairable=repairable,
     )
+
+
+def _is_pypy(b: BinaryFacts) -> bool:
+    """Built for PyPy: it calls cpyext (``PyPy*`` symbols) or its file name has a ``.pypy39-pp73`` suffix."""
+    return b.pypy or (b.suffix_abi or "").startswith("pypy")
 
 
 def _uses_python(b: BinaryFacts) -> bool:

@@ -4,21 +4,36 @@ Linux: ``manylinux_2_X_<arch>`` (the lowest policy every ELF meets, legacy
 alias added) or ``linux_<arch>``; on request the distro tag
 ``linux_<arch>_<distro>_<version>``. macOS: ``macosx_X_Y_<arch>`` from the
 Mach-O minimum version. Windows: the PE machine. Other systems: the egg's
-platform name as bdist_wheel would spell it. The egg name's ``-ucs4`` never
+platform name as bdist_wheel would spell it, never a Linux tag for an ELF that names
+another OS (:mod:`migrate.binaries.elfos`). The egg name's ``-ucs4`` never
 reaches the platform.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Optional
 
 from migrate import problems as P
 from migrate.binaries import FORMAT_NAMES, BinaryFacts
 from migrate.eggs import EggName
-from migrate.platforms import FORMAT_OS, OPERATING_SYSTEMS, canonical_arch, tag_safe
+from migrate.platforms import (
+    ARCH_ALIASES,
+    FORMAT_OS,
+    LINUX_ARCHES,
+    OPERATING_SYSTEMS,
+    canonical_arch,
+    same_machine,
+    tag_safe,
+)
 from migrate.problems import Problem
 from migrate.wheels.tags.distro import build_distro
 from migrate.wheels.tags.manylinux import manylinux_audit
 from migrate.wheels.tags.values import TagError, TagOptions
+
+_OS_TITLES = {"freebsd": "FreeBSD", "netbsd": "NetBSD", "openbsd": "OpenBSD", "linux": "Linux", "macosx": "macOS",
+              "win": "Windows", "hpux": "HP-UX", "aix": "AIX", "irix": "IRIX", "tru64": "Tru64"}
+_PE_CPU = {"win32": "i686", "win_amd64": "x86_64", "win_arm64": "aarch64"}  # a PE machine as an ELF one is named
+_KNOWN_CPUS = frozenset(LINUX_ARCHES) | frozenset(ARCH_ALIASES.values())
 
 
 def split_egg_platform(platform: Optional[str]) -> tuple[Optional[str], Optional[str], Optional[str]]:
@@ -43,8 +58,11 @@ def split_egg_platform(platform: Optional[str]) -> tuple[Optional[str], Optional
 def choose_platform(name: EggName, binaries: list[BinaryFacts], options: TagOptions,
                     found: list[Problem]) -> tuple[str, str, list[str], bool]:
     """(platform tag, why, external libraries, repairable) for binaries of one OS and arch."""
-    binary_format, binary_os = _binary_os(binaries)
-    os_name, os_version, name_arch = _checked_os(name, binary_format, binary_os, options, found)
+    binary = _binary_os(binaries)
+    os_name, os_version, name_arch = _checked_os(name, binary, options, found)
+    if os_name not in OPERATING_SYSTEMS:
+        tag, why = _other_os_platform(name, binary, binaries, found)
+        return tag, why, [], False
     binary_arch = _binary_arch(binaries, found)
     arch = _checked_arch(name_arch, binary_arch, options, found)
     if not arch:
@@ -54,14 +72,32 @@ def choose_platform(name: EggName, binaries: list[BinaryFacts], options: TagOpti
         return tag, why, [], False
     if os_name == "win":
         return arch, "PE machine type" if binary_arch else f"egg name {name.platform}", [], False
-    if os_name != "linux":
-        assert name.platform, "only an egg name names an operating system no binary format loads"
-        return tag_safe(name.platform), "egg platform name", [], False
     return _linux_platform(arch, binaries, options, found)
 
 
-def _binary_os(binaries: list[BinaryFacts]) -> tuple[str, str]:
-    """(binary format, the operating system that loads it); TagError for several formats or none known."""
+@dataclass(frozen=True)
+class _BinaryOS:
+    """The operating system the binaries are for, and whether one of them says so itself."""
+
+    format: str  # elf, macho, pe
+    os: str  # linux, macosx, win, or what a binary names: freebsd, solaris, cygwin...
+    how: str  # "" when only the format says it (an ELF without an OS mark counts as linux)
+    path: str = ""  # the binary that says it
+
+    @property
+    def marked(self) -> bool:
+        return bool(self.how)
+
+    def describe(self) -> str:
+        return f"{self.path} is a {_os_title(self.os)} {FORMAT_NAMES[self.format]} ({self.how})"
+
+
+def _os_title(os_name: str) -> str:
+    return _OS_TITLES.get(os_name, os_name.capitalize())
+
+
+def _binary_os(binaries: list[BinaryFacts]) -> _BinaryOS:
+    """The binaries' format and operating system; TagError for several formats or systems, or none known."""
     formats = sorted({b.format for b in binaries})
     if len(formats) > 1:
         raise TagError("binaries for several operating systems: "
@@ -69,25 +105,54 @@ def _binary_os(binaries: list[BinaryFacts]) -> tuple[str, str]:
     binary_os = FORMAT_OS.get(formats[0])
     if binary_os is None:
         raise TagError("no binary in a known format")
-    return formats[0], binary_os
+    named = sorted({b.os for b in binaries if b.os})
+    if len(named) > 1:
+        raise TagError("binaries for several operating systems: "
+                       + "; ".join(f"{b.path} is for {b.os} ({b.os_how})" for b in binaries if b.os))
+    marked = next((b for b in binaries if b.os), None)
+    if marked is None or marked.os is None:
+        return _BinaryOS(formats[0], binary_os, "")
+    return _BinaryOS(formats[0], marked.os, marked.os_how, marked.path)
 
 
-def _checked_os(name: EggName, binary_format: str, binary_os: str, options: TagOptions,
+def _checked_os(name: EggName, binary: _BinaryOS, options: TagOptions,
                 found: list[Problem]) -> tuple[str, Optional[str], Optional[str]]:
-    """(OS, OS version, arch) of the egg name, or the binaries' OS when the name says another (T003)."""
+    """(OS, OS version, arch) of the egg name, or the binaries' OS when the name says another (T003, T012)."""
     os_name, os_version, name_arch = split_egg_platform(name.platform)
     if not os_name:
-        return binary_os, os_version, name_arch
-    if os_name == binary_os:
+        if binary.os not in OPERATING_SYSTEMS:
+            raise TagError(f"{binary.describe()} and the egg name has no platform to name its release")
+        return binary.os, os_version, name_arch
+    if os_name == binary.os:
         return os_name, os_version, name_arch
-    kind = FORMAT_NAMES[binary_format]
+    if os_name not in OPERATING_SYSTEMS and not binary.marked and binary.format != "macho":
+        return os_name, os_version, name_arch  # an unmarked ELF or PE: the name says which system
+    if binary.marked and not (os_name in OPERATING_SYSTEMS and binary.os in OPERATING_SYSTEMS):
+        t012 = P.warning("T012", f"egg name says {name.platform} but {binary.describe()}")
+        raise TagError(f"egg name says {name.platform} but {binary.describe()}: no platform tag fits both", (t012,))
+    kind = FORMAT_NAMES[binary.format]
     if options.trust_name and os_name in OPERATING_SYSTEMS:
-        found.append(P.warning("T003", f"egg name says {name.platform} but the binaries are {kind} ({binary_os}); "
+        found.append(P.warning("T003", f"egg name says {name.platform} but the binaries are {kind} ({binary.os}); "
                                "the name is used (--trust-name)"))
         return os_name, os_version, name_arch
-    found.append(P.warning("T003", f"egg name says {name.platform} but the binaries are {kind} ({binary_os}); "
+    found.append(P.warning("T003", f"egg name says {name.platform} but the binaries are {kind} ({binary.os}); "
                            "the binaries are used"))
-    return binary_os, None, None
+    return binary.os, None, None
+
+
+def _other_os_platform(name: EggName, binary: _BinaryOS, binaries: list[BinaryFacts],
+                       found: list[Problem]) -> tuple[str, str]:
+    """FreeBSD, Solaris, Cygwin...: the egg's platform as bdist_wheel spells it, its arch checked (T004)."""
+    assert name.platform, "only an egg name or a marked binary names such a system, and then the name is needed"
+    binary_arch = _binary_arch(binaries, found)
+    cpu = _PE_CPU.get(binary_arch or "", binary_arch)
+    name_arch = canonical_arch(name.platform.rsplit("-", 1)[-1].lower())
+    if cpu and name_arch in _KNOWN_CPUS and not same_machine(name_arch, cpu):
+        found.append(P.warning("T004", f"egg name says {name_arch} but the binaries are {cpu}"))
+        raise TagError(f"egg name {name.platform} says {name_arch} but the binaries are {cpu}: "
+                       "the platform tag would name the wrong machine")
+    said = binary.describe() if binary.marked else f"the {FORMAT_NAMES[binary.format]} binaries do not name their OS"
+    return tag_safe(name.platform), f"egg platform {name.platform}, as bdist_wheel spells it; {said}"
 
 
 def _binary_arch(binaries: list[BinaryFacts], found: list[Problem]) -> Optional[str]:
@@ -104,7 +169,12 @@ def _binary_arch(binaries: list[BinaryFacts], found: list[Problem]) -> Optional[
 
 def _checked_arch(name_arch: Optional[str], binary_arch: Optional[str], options: TagOptions,
                   found: list[Problem]) -> Optional[str]:
-    """The binaries' architecture, or the name's with --trust-name or when the binaries do not say (T004)."""
+    """The binaries' architecture, or the name's with --trust-name or when the binaries do not say (T004).
+
+    A 32-bit ARM name (``armv5tejl``, ``armv6l``) is kept: the ELF machine says only "ARM".
+    """
+    if name_arch and binary_arch and same_machine(name_arch, binary_arch):
+        return name_arch
     if name_arch and binary_arch and name_arch != binary_arch:
         if options.trust_name:
             found.append(P.warning("T004", f"egg name says {name_arch} but the binaries are {binary_arch}; "

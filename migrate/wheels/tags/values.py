@@ -11,7 +11,14 @@ PLATFORM_MODES = ("auto", "manylinux", "linux", "distro")
 
 
 class TagError(MigrateError, ValueError):
-    """No correct tag can be chosen; the message says why and what to pass."""
+    """No correct tag can be chosen; the message says why and what to pass.
+
+    ``problems``: the cross-check findings behind the refusal (a T012 OS disagreement), for the manifest.
+    """
+
+    def __init__(self, message: str, problems: tuple[Problem, ...] = ()):
+        super().__init__(message)
+        self.problems = problems
 
 
 @dataclass(frozen=True)

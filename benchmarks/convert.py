@@ -1,24 +1,32 @@
 """Benchmark: egg-migrate convert vs `wheel convert` vs the floor, measured in one run.
 
-    .venv/bin/python benchmarks/convert.py [--copies 20] [--big-mb 500]
+    .venv/bin/python benchmarks/convert.py [--copies 20] [--rounds 3] [--big-mb 500]
+        [--sdist-eggs DIR] [--real-eggs DIR]
 
-- eggs/s of ``egg-migrate convert`` (-j 1 and -j <cores>) and of ``wheel convert``
-  (installed in a throwaway venv) on two egg sets: N renamed copies of the committed
-  fixture eggs (tiny: per-egg overhead dominates) and 20 medium eggs of ~1 MB of
-  Python source each (data volume dominates, as in real repositories); ratio (goal >= 3x);
-- the floor: inflate + sha256 of every member of the same eggs, run as a process of
-  its own like the others (``convert.py --floor DIR``); ratio egg-migrate/floor
-  (goal <= 1.5x);
-- peak RSS of converting one synthetic egg of --big-mb MB (goal < 100 MB).
+Each tool runs as one process per round, the tools in turn (ours, wheel, floor, ours...),
+so drift of a shared machine hits all alike; the medians and their ratios are printed,
+with the CPU seconds (user + sys) of each process beside the wall seconds.
 
-Prints figures only; it never fails on a goal. Needs PyPI for the wheel venv.
+Egg sets:
+- tiny: N renamed copies of the committed fixture eggs (per-egg overhead dominates);
+- sdist: real-size eggs built from sdists (``--sdist-eggs``, default
+  ``~/.cache/egg-migrate/bench-eggs`` when present);
+- real: the real PyPI eggs of ``scripts/real-eggs`` (its cache, when present);
+- medium: 20 synthetic eggs of ~1 MB of Python-like text;
+- mixed: all of the above in one folder.
+
+Goals: ``wheel convert`` / ours at -j 1 >= 4x on the mixed set and >= 3x on tiny eggs;
+ours / floor <= 1.5x (the floor: one process that inflates and sha256-hashes every member).
+Also the peak RSS of converting one synthetic egg of --big-mb MB (goal < 100 MB).
+Prints figures only; it never fails on a goal. Needs PyPI once, for the `wheel` venv.
 """
 from __future__ import annotations
 
 import argparse
+import compileall
 import hashlib
 import os
-import resource
+import random
 import shutil
 import subprocess
 import sys
@@ -28,10 +36,18 @@ import venv
 import zipfile
 import zlib
 from pathlib import Path
+from typing import Callable, NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "eggs"
+CACHE = Path.home() / ".cache" / "egg-migrate"
 CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
+
+
+class Run(NamedTuple):
+    wall: float
+    cpu: float  # user + sys of the process and its children
+    peak_mb: float
 
 
 def make_copies(dest: Path, copies: int) -> list[Path]:
@@ -46,12 +62,19 @@ def make_copies(dest: Path, copies: int) -> list[Path]:
     return made
 
 
+def copy_eggs(source: Path, dest: Path) -> list[Path]:
+    made = []
+    for egg in sorted(source.glob("*.egg")):
+        if egg.is_file():
+            shutil.copyfile(egg, dest / egg.name)
+            made.append(dest / egg.name)
+    return made
+
+
 def medium_eggs(dest: Path, count: int = 20) -> list[Path]:
     """Eggs of ~1 MB: 200 modules of Python-like text each (deterministic)."""
-    import random
-
     rng = random.Random(1)
-    words = (ROOT / "migrate" / "tags.py").read_text().split()
+    words = " ".join(p.read_text() for p in sorted((ROOT / "migrate" / "wheels").rglob("*.py"))).split()
     made = []
     for i in range(count):
         path = dest / f"medium{i}-1.0-py2.7.egg"
@@ -65,23 +88,22 @@ def medium_eggs(dest: Path, count: int = 20) -> list[Path]:
 
 def wheel_venv(where: Path) -> Path:
     venv.create(where, with_pip=True)
-    env = dict(CLEAN_ENV, PIP_CONFIG_FILE=os.devnull)
+    env = dict(CLEAN_ENV, PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1")
     subprocess.run([where / "bin" / "python", "-m", "pip", "install", "-q", "wheel"], check=True, env=env)
     return where / "bin" / "wheel"
 
 
-def timed(cmd) -> float:
+def timed(cmd) -> Run:
+    """Wall and CPU seconds and peak RSS of one process (and the children it waited for)."""
     start = time.perf_counter()
-    subprocess.run([str(c) for c in cmd], check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
-
-
-def floor(eggs: list[Path]) -> float:
-    """Inflate and hash every member: the least any converter must do (timed as a process)."""
-    return timed([sys.executable, __file__, "--floor", eggs[0].parent])
+    proc = subprocess.Popen([str(c) for c in cmd], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, _, usage = os.wait4(proc.pid, 0)
+    proc.returncode = 0
+    return Run(time.perf_counter() - start, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
 
 def floor_work(folder: Path) -> None:
+    """Inflate and hash every member: the least any converter must do (run as its own process)."""
     for egg in sorted(folder.glob("*.egg")):
         with zipfile.ZipFile(egg) as zf:
             for info in zf.infolist():
@@ -103,11 +125,61 @@ def big_egg(path: Path, megabytes: int) -> None:
                     fp.write(zlib.compress(block + bytes([j, i % 256])))  # distinct, incompressible
 
 
-def peak_rss_mb(cmd) -> float:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    subprocess.run([str(c) for c in cmd], check=True, stdout=subprocess.DEVNULL)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(after, before) / 1024
+def egg_sets(tmp: Path, args) -> dict[str, list[Path]]:
+    """{label: eggs in a folder of their own}; the mixed set is all of them in one more folder."""
+    makers: dict[str, Callable[[Path], list[Path]]] = {"tiny (fixture copies)": lambda d: make_copies(d, args.copies)}
+    for label, source in (("sdist (real-size eggs from sdists)", args.sdist_eggs),
+                          ("real (scripts/real-eggs)", args.real_eggs)):
+        if source and Path(source).is_dir() and any(Path(source).glob("*.egg")):
+            makers[label] = lambda d, s=Path(source): copy_eggs(s, d)
+    makers["medium (synthetic, ~1 MB)"] = medium_eggs
+    sets: dict[str, list[Path]] = {}
+    mixed = tmp / "set-mixed"
+    mixed.mkdir()
+    for n, (label, maker) in enumerate(makers.items()):
+        folder = tmp / f"set{n}"
+        folder.mkdir()
+        sets[label] = maker(folder)
+        for egg in sets[label]:
+            os.link(egg, mixed / egg.name)
+    sets["mixed (all of the above)"] = sorted(mixed.glob("*.egg"))
+    return sets
+
+
+def measure(eggs: list[Path], wheel: Path, tmp: Path, rounds: int) -> dict[str, list[Run]]:
+    folder = eggs[0].parent
+    egg_migrate = Path(sys.executable).parent / "egg-migrate"
+    cores = os.cpu_count() or 1
+    runs: dict[str, list[Run]] = {"ours -j 1": [], f"ours -j {cores}": [], "wheel convert": [], "floor": []}
+    for r in range(rounds):
+        for jobs in (1, cores):
+            out = tmp / f"ours{r}-{jobs}"
+            runs[f"ours -j {jobs}"].append(timed([egg_migrate, "convert", folder, "-d", out, "-j", jobs]))
+            shutil.rmtree(out, ignore_errors=True)
+        out = tmp / f"wheel{r}"
+        out.mkdir()
+        runs["wheel convert"].append(timed([wheel, "convert", "-d", out, *eggs]))
+        shutil.rmtree(out, ignore_errors=True)
+        runs["floor"].append(timed([sys.executable, __file__, "--floor", folder]))
+    return runs
+
+
+def report(label: str, eggs: list[Path], runs: dict[str, list[Run]]) -> None:
+    def median(values: list[float]) -> float:
+        return sorted(values)[len(values) // 2]
+
+    wall = {k: median([r.wall for r in v]) for k, v in runs.items()}
+    cpu = {k: median([r.cpu for r in v]) for k, v in runs.items()}
+    size = sum(e.stat().st_size for e in eggs) / 1e6
+    print(f"\n{label}: {len(eggs)} eggs, {size:.1f} MB")
+    for k in wall:
+        spread = f"{min(r.wall for r in runs[k]):.2f}-{max(r.wall for r in runs[k]):.2f}"
+        print(f"  {k:<14} wall {wall[k]:7.2f} s ({spread})  cpu {cpu[k]:7.2f} s  {len(eggs) / wall[k]:8.1f} eggs/s")
+    for k in (k for k in wall if k.startswith("ours")):
+        print(f"  wheel convert / {k}: wall {wall['wheel convert'] / wall[k]:.2f}x, "
+              f"cpu {cpu['wheel convert'] / cpu[k]:.2f}x")
+    print(f"  ours -j 1 / floor: wall {wall['ours -j 1'] / wall['floor']:.2f}x, "
+          f"cpu {cpu['ours -j 1'] / cpu['floor']:.2f}x (goal <= 1.5x)")
 
 
 def main() -> None:
@@ -115,45 +187,29 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=20)
     parser.add_argument("--big-mb", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--sdist-eggs", default=str(CACHE / "bench-eggs"), metavar="DIR")
+    parser.add_argument("--real-eggs", default=str(CACHE / "real-eggs"), metavar="DIR")
+    parser.add_argument("--only", metavar="WORD", help="only the egg sets whose label has WORD")
     parser.add_argument("--floor", type=Path, help=argparse.SUPPRESS)  # the floor's own process
     args = parser.parse_args()
     if args.floor:
         floor_work(args.floor)
         return
-    egg_migrate = Path(sys.executable).parent / "egg-migrate"
+    # as an installed package: compiled once (`wheel` is, by pip), whatever PYTHONDONTWRITEBYTECODE says
+    compileall.compile_dir(str(ROOT / "migrate"), quiet=1)
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         wheel = wheel_venv(tmp / "wheel-venv")
-        print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; median of {args.rounds} rounds")
-        sets = {"fixture copies": make_copies, "medium eggs": lambda d, _: medium_eggs(d)}
-        for label, maker in sets.items():
-            eggs_dir = tmp / label.replace(" ", "-")
-            eggs_dir.mkdir()
-            eggs = maker(eggs_dir, args.copies)
-            runs: dict[str, list[float]] = {"ours -j 1": [], f"ours -j {os.cpu_count()}": [], "wheel": [], "floor": []}
-            for r in range(args.rounds):  # alternate, so drift hits all alike
-                for jobs in (1, os.cpu_count()):
-                    runs[f"ours -j {jobs}"].append(
-                        timed([egg_migrate, "convert", eggs_dir, "-d", tmp / f"o{label}{r}{jobs}", "-j", jobs]))
-                out = tmp / f"w{label}{r}"
-                out.mkdir()
-                runs["wheel"].append(timed([wheel, "convert", "-d", out, *eggs]))
-                runs["floor"].append(floor(eggs))
-            med = {k: sorted(v)[len(v) // 2] for k, v in runs.items()}
-            n = len(eggs)
-            size = sum(e.stat().st_size for e in eggs) / 1e6
-            print(f"\n{label}: {n} eggs, {size:.1f} MB")
-            for k, v in med.items():
-                print(f"  {k:<14} {v:7.2f} s  {n / v:8.1f} eggs/s")
-            for k in (k for k in med if k.startswith("ours")):
-                print(f"  wheel convert / {k}: {med['wheel'] / med[k]:.2f}x (goal >= 3x)")
-            print(f"  ours -j 1 / floor: {med['ours -j 1'] / med['floor']:.2f}x (goal <= 1.5x; both timed as processes)")
+        print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; median of {args.rounds} rounds "
+              "(min-max of wall seconds in brackets)")
+        for label, eggs in egg_sets(tmp, args).items():
+            if not args.only or args.only in label:
+                report(label, eggs, measure(eggs, wheel, tmp, args.rounds))
         if args.big_mb:
             big = tmp / "big-1.0-py3.10.egg"
             big_egg(big, args.big_mb)
-            rss = peak_rss_mb([egg_migrate, "convert", big, "-d", tmp / "big-out", "-j", "1"])
-            size = big.stat().st_size / 1e6
-            print(f"peak RSS converting a {size:.0f} MB egg: {rss:.0f} MB (goal < 100 MB)")
+            run = timed([Path(sys.executable).parent / "egg-migrate", "convert", big, "-d", tmp / "big-out", "-j", "1"])
+            print(f"peak RSS converting a {big.stat().st_size / 1e6:.0f} MB egg: {run.peak_mb:.0f} MB (goal < 100 MB)")
 
 
 if __name__ == "__main__":

@@ -13,21 +13,28 @@ and prints how many project pages each run wrote, and the CPU time spent in Pyth
 (user) and in the kernel (sys): on a busy disk creating a file costs far more than the
 Python work around it. Generating the wheels is not timed (``--keep DIR`` keeps them).
 
-The peer is the floor: the same files and links made by a bare loop in one process, timed
-in the same run. Nothing is deleted before a timed step: for about 30 s after a mass
+Two peers, timed in the same run: the floor (the same files and links made by a bare loop
+in one process) and simple503 (``-e -s -c``: a static PEP 503 tree with copied wheels and
+PEP 658 ``.metadata`` files, the closest tool; installed with pip into a side venv, needs
+PyPI once; ``--no-simple503`` skips it). simple503's pages are checked against the files
+like ours, and with the flush on it is timed with one ``syncfs`` after it, as ours flushes. Nothing is deleted before a timed step: for about 30 s after a mass
 deletion ext4 skips recently freed inodes when allocating, which makes creating files
 several times slower (seen with ``perf``), so run it again only after that.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import io
 import os
+import re
 import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
+import venv
 import zipfile
 from pathlib import Path
 from typing import NamedTuple
@@ -124,9 +131,6 @@ def _cpu() -> _Cpu:
 
 def verify(root: Path, wheels: list[str], sample: int = 50) -> None:
     """Spot-check the mirror: every link of some project pages names a file with that name and hash."""
-    import hashlib
-    import re
-
     by_name = {os.path.basename(w): w for w in wheels}
     projects = sorted({name.split("-")[0] for name in by_name})
     for project in projects[::max(1, len(projects) // sample)] + projects[-1:]:
@@ -137,6 +141,56 @@ def verify(root: Path, wheels: list[str], sample: int = 50) -> None:
             served = (page.parent / href).resolve()
             assert hashlib.sha256(served.read_bytes()).hexdigest() == sha, href
             assert Path(by_name[served.name]).read_bytes() == served.read_bytes(), href
+
+
+def simple503_exe(where: Path) -> Path:
+    """simple503 in a venv of its own (pip, PyPI)."""
+    venv.create(where, with_pip=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
+    subprocess.run([where / "bin" / "python", "-m", "pip", "install", "-q", "simple503"], check=True,
+                   env=dict(env, PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1"))
+    return where / "bin" / "simple503"
+
+
+def run_simple503(exe: Path, wheel_dir: Path, target: Path, durable: bool) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of ``simple503 -e -s -c`` (+ one sync when ``durable``)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen([str(exe), "-e", "-s", "-c", str(wheel_dir), str(target)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    assert status == 0, proc.stderr.read() if proc.stderr else status
+    if durable:
+        syncfs(target)
+    return time.perf_counter() - started, usage.ru_utime + usage.ru_stime
+
+
+def syncfs(folder: Path) -> None:
+    """Flush the file system of ``folder`` (what a publish with many files does before its swap)."""
+    import ctypes
+
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        if ctypes.CDLL(None, use_errno=True).syncfs(fd) != 0:
+            os.sync()
+    finally:
+        os.close(fd)
+
+
+def verify_simple503(target: Path, wheels: list[str], sample: int = 50) -> None:
+    """simple503's pages, spot-checked like ours: each link's file, hash and PEP 658 metadata file."""
+    by_name = {os.path.basename(w): w for w in wheels}
+    projects = sorted({name.split("-")[0] for name in by_name})
+    for project in projects[::max(1, len(projects) // sample)] + projects[-1:]:
+        page = target / project / "index.html"
+        links = re.findall(r'href="/([^"#]+)#sha256=([0-9a-f]+)" [^>]*data-dist-info-metadata="sha256=([0-9a-f]+)"',
+                           page.read_text())
+        assert links and len(links) == sum(1 for n in by_name if n.startswith(project + "-")), page
+        for href, sha, meta_sha in links:
+            served = target / href
+            assert hashlib.sha256(served.read_bytes()).hexdigest() == sha, href
+            assert Path(by_name[served.name]).read_bytes() == served.read_bytes(), href
+            metadata = Path(f"{served}.metadata").read_bytes()
+            assert hashlib.sha256(metadata).hexdigest() == meta_sha and metadata.startswith(b"Metadata-Version"), href
 
 
 def timed(label: str, wheels: list[str], root: Path, durable: bool, link: bool, jobs: int) -> float:
@@ -154,6 +208,16 @@ def timed(label: str, wheels: list[str], root: Path, durable: bool, link: bool, 
     return seconds
 
 
+def simple503(work: Path, wheel_dir: Path, wheels: list[str], durable: bool) -> float:
+    """Run simple503 once on the same wheels, check its pages, print and return its wall seconds."""
+    exe = simple503_exe(work / "simple503-venv")
+    os.sync()  # the venv's writes are not simple503's to flush
+    seconds, cpu = run_simple503(exe, wheel_dir, work / "simple503", durable)
+    verify_simple503(work / "simple503", wheels)
+    print(f"  {'simple503 -e -s -c (the same wheels)':<48} {seconds:6.2f} s  (cpu {cpu:5.2f})")
+    return seconds
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--projects", type=int, default=10_000)
@@ -162,6 +226,7 @@ def main(argv=None) -> int:
     ap.add_argument("--no-sync", action="store_true", help="publish without the file-system flush")
     ap.add_argument("--link", action="store_true", help="hard-link wheels into the mirror (publish --link)")
     ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, help="publish processes (default: CPUs)")
+    ap.add_argument("--no-simple503", action="store_true", help="do not run simple503 (it needs PyPI once)")
     args = ap.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="egg-migrate-bench-", dir=os.environ.get("TMPDIR")))
     wheel_dir = Path(args.keep) if args.keep else work / "wheels"
@@ -176,7 +241,10 @@ def main(argv=None) -> int:
         os.sync()  # the generated wheels' writes are not the publish's to flush
         bare = floor(wheels, work / "floor", durable, link)
         print(f"  {'the floor: the same files made by a bare loop':<48} {bare:6.2f} s")
+        peer = None if args.no_simple503 else simple503(work, wheel_dir, wheels, durable)
         full = timed("full publish into an empty folder", wheels, root, durable, link, args.jobs)
+        if peer is not None:
+            print(f"  simple503 / full publish: {peer / full:.2f}x (goal >= 3x)")
         timed("republish, nothing changed", wheels, root, durable, link, args.jobs)
         extra_dir = work / "extra"
         extra = [str(p) for p in generate(extra_dir, 1, args.files_per_project, start=args.projects)]

@@ -58,7 +58,8 @@ def build_parser(only: Optional[str] = None) -> argparse.ArgumentParser:
 def main(argv: Optional[list[str]] = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     chosen = next((a for a in argv if not a.startswith("-")), None)
-    parser = build_parser(chosen if chosen in SUMMARY else None)
+    # no subcommand named (--version, --help, a typo): list them all, load none
+    parser = build_parser(chosen if chosen in SUMMARY else "")
     args = parser.parse_args(argv)
     apply_common_options(args)
     try:

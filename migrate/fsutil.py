@@ -14,7 +14,7 @@ import re
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO, Iterator, Optional, Union
+from typing import BinaryIO, Iterator, Optional, Sequence, Union
 
 from migrate.errors import MigrateError
 
@@ -23,10 +23,12 @@ TEMP_NAME = re.compile(r"^\..+\.[A-Za-z0-9_]{6,}\.tmp$")
 
 
 @contextmanager
-def atomic_writer(path: Union[str, Path], mode: int = 0o644) -> Iterator[BinaryIO]:
+def atomic_writer(path: Union[str, Path], mode: int = 0o644, sync: bool = True) -> Iterator[BinaryIO]:
     """Yield a binary file; on a clean exit it is fsynced and renamed to ``path``.
 
-    An ``OSError`` of the file system (a full disk, a read-only folder) names ``path``."""
+    An ``OSError`` of the file system (a full disk, a read-only folder) names ``path``.
+    ``sync=False`` leaves the fsync to the caller, who writes many files into a temp folder
+    and makes them durable in one pass (:func:`sync_files`) before renaming them into place."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -37,7 +39,8 @@ def atomic_writer(path: Union[str, Path], mode: int = 0o644) -> Iterator[BinaryI
         with os.fdopen(fd, "wb") as fp:
             yield fp
             fp.flush()
-            os.fsync(fp.fileno())
+            if sync:
+                os.fsync(fp.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException as exc:
@@ -78,14 +81,20 @@ def output_error(exc: OSError) -> Optional[OutputError]:
     return OutputError(f"{os.fsdecode(where)}: cannot write ({reason})")
 
 
+def utf8(text: str) -> bytes:
+    """Text as UTF-8; a file name's undecodable byte (a lone surrogate) as the escape ``\\udce9``,
+    which inside a JSON string reads back as the same name."""
+    return text.encode("utf-8", "backslashreplace")
+
+
 def write_atomic(path: Union[str, Path], data: Union[bytes, str]) -> None:
     with atomic_writer(path) as fp:
-        fp.write(data.encode("utf-8") if isinstance(data, str) else data)
+        fp.write(utf8(data) if isinstance(data, str) else data)
 
 
 def write_if_changed(path: Union[str, Path], data: Union[bytes, str]) -> bool:
     """Write atomically unless the file already holds exactly ``data`` (keeps its mtime)."""
-    raw = data.encode("utf-8") if isinstance(data, str) else data
+    raw = utf8(data) if isinstance(data, str) else data
     try:
         if Path(path).read_bytes() == raw:
             return False
@@ -115,6 +124,37 @@ def fsync_dir(path: Union[str, Path]) -> None:
         pass
     finally:
         os.close(fd)
+
+
+FEW_FILES = 64  # up to this many files are fsynced one by one; more with one syncfs of their file system
+
+
+def sync_files(files: Sequence[Union[str, Path]], root: Union[str, Path], few: int = FEW_FILES) -> None:
+    """Make ``files`` (all on the file system of ``root``) durable in one pass.
+
+    A few: fsync each. Many: one ``syncfs`` (one journal commit instead of one per file; it
+    also flushes other programs' writes), or ``sync`` where ``syncfs`` is missing."""
+    if len(files) <= few:
+        for path in files:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        fd = os.open(root, os.O_RDONLY)
+        try:
+            if libc.syncfs(fd) == 0:
+                return
+        finally:
+            os.close(fd)
+    except (OSError, AttributeError):
+        pass
+    os.sync()
 
 
 class ExclusiveLock:

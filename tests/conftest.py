@@ -163,3 +163,21 @@ def sample_run(tmp_path_factory) -> Path:
     done = migrate_run(out)
     assert done.returncode == 1, done.stderr
     return out
+
+
+# Modules whose tests build something expensive once per module (wheels broken on purpose and
+# the reference tools' verdicts, venvs with pip installs, a whole run): all of a module's tests
+# go to one xdist worker (``--dist loadgroup``, as scripts/test runs), so the module fixture is
+# built once, not once per worker; and they start first, so the slowest work is not the tail.
+SLOW_MODULES = (
+    "test_check_tools.py", "test_binaries_install.py", "test_run_install.py", "test_install.py",
+    "test_galaxy_e2e.py", "test_repair.py", "test_mirror_distro.py", "test_manifest.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {name: i for i, name in enumerate(SLOW_MODULES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: file order otherwise
+    for item in items:
+        if item.path.name in rank:
+            item.add_marker(pytest.mark.xdist_group(item.path.name))

@@ -114,9 +114,12 @@ def test_run_repair_publishes_and_pins_the_repaired_wheel(tmp_path):
 
 def test_run_upload_that_cannot_start_stops_before_anything_is_written(tmp_path, capsys, monkeypatch):
     out = tmp_path / "out"
-    assert cli(["run", "-o", str(out), "--upload", "ftp://user:secret@example.org/"]) == 1
+    with pytest.raises(SystemExit) as exit:  # a URL no index has is a usage error, as in every subcommand
+        cli(["run", "-o", str(out), "--upload", "ftp://user:secret@example.org/"])
+    assert exit.value.code == 2
     err = capsys.readouterr().err
-    assert err.startswith("egg-migrate run: --upload: ") and "secret" not in err and err.count("\n") == 1
+    assert err.startswith("egg-migrate run: error: argument --upload: ") and "secret" not in err
+    assert err.count("\n") == 1
     monkeypatch.setitem(sys.modules, "twine", None)  # import twine -> ImportError
     assert cli(["run", "-o", str(out), "--upload", "http://127.0.0.1:9/"]) == 1
     assert "uploading needs twine, which is not installed" in capsys.readouterr().err

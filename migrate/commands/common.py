@@ -61,11 +61,14 @@ def add_tag_options(parser) -> None:
                         help="Python 2 ABI when neither the binaries nor a -ucs suffix say it")
     parser.add_argument("--trust-name", action="store_true",
                         help="when the egg name and its binaries disagree, believe the name")
+    parser.add_argument("--universal", action="store_true",
+                        help="tag pure eggs py2.py3: you vouch their code runs unchanged on Python 2 and 3 "
+                        "(default: py2 or py3 from the egg's pyver; classifiers are no evidence)")
 
 
 def tag_options(args) -> TagOptions:
     return TagOptions(platform_tag=args.platform_tag, distro=args.distro,
-                      py2_unicode=args.py2_unicode, trust_name=args.trust_name)
+                      py2_unicode=args.py2_unicode, trust_name=args.trust_name, universal=args.universal)
 
 
 def print_json(data) -> None:

@@ -60,7 +60,11 @@ def run(args) -> int:
         work = partial(_convert_into, options=options)
         jobs = [(egg, staging / str(n)) for n, egg in enumerate(eggs)]
         results = list(progress(parallel_map(work, jobs, args.jobs), "convert", total=len(eggs)))
-        results = settle(results, options, dest, args.join_py2_py3)  # in input order, whichever worker finished first
+        # in input order, whichever worker finished first; the wheels kept made durable in one pass
+        results = settle(results, options, staging, dest, args.join_py2_py3)
+    except OSError as exc:
+        print(f"egg-migrate: {dest}: cannot write wheels there ({exc.strerror or exc})", file=sys.stderr)
+        return 1
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     for result in results:
@@ -84,7 +88,7 @@ def _convert_into(job: tuple[Path, Path], options: ConvertOptions) -> ConvertRes
     """One egg into its own staging folder (in a worker): no two eggs ever write one path."""
     egg, folder = job
     folder.mkdir()
-    return convert_egg(egg, folder, options)
+    return convert_egg(egg, folder, options, sync=False)
 
 
 def _tell(result: ConvertResult, json: bool) -> None:

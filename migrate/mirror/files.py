@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
-from migrate.fsutil import atomic_writer, file_sha256, fsync_dir
+from migrate.fsutil import atomic_writer, file_sha256, fsync_dir, sync_files
 from migrate.mirror.journal import Journal
 from migrate.mirror.wheels import BadWheel, Wheel, read
 
@@ -213,29 +213,10 @@ def sync(root: Path, files: Sequence[str] = (), dirs: Iterable[str] = ()) -> Non
     A few new files: fsync each, then the folders that gained entries. Many: one syncfs of the
     file system (cheaper than thousands of fsync calls; it also flushes other programs' writes).
     """
+    sync_files(files, root, few=_FEW_FILES)
     if len(files) <= _FEW_FILES:
-        for path in files:
-            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
         for folder in sorted(dirs):
             fsync_dir(folder)
-        return
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        fd = os.open(root, os.O_RDONLY)
-        try:
-            if libc.syncfs(fd) == 0:
-                return
-        finally:
-            os.close(fd)
-    except (OSError, AttributeError):
-        pass
-    os.sync()
 
 
 def stored_paths(folder: str, filename: str, sha256: str) -> tuple[str, str, str]:

@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterator
 
+from migrate.eggs import printable
 from migrate.fetch import Result
 from migrate.parallel import parallel_map
 from migrate.records import CONVERTED, FAILED, SKIPPED, EggRecord, Source
@@ -104,7 +105,7 @@ def _tell(ctx: RunContext, current: list[EggRecord], converted_now: int, started
             f"{sum(1 for r in current if r.status == FAILED)} failed){since(started)}")
     for r in current:
         if r.status == FAILED:
-            ctx.say(f"  FAILED {Path(r.egg).name}: {r.reason}")
+            ctx.say(f"  FAILED {printable(Path(r.egg).name)}: {r.reason}")
         elif r.status == SKIPPED:
             ctx.say(f"  SKIPPED {Path(r.egg).name}: {r.reason}")
 

@@ -10,13 +10,14 @@ __all__, __getattr__ = lazy_exports(__name__, {
     "collisions": ("CLASH", "KEEP", "REFUSE", "RETAG", "SAME", "Decision", "WheelClaim", "claim_of", "decide", "payload_digest",),
     "convert": (
         "ConversionFailed", "ConvertOptions", "ConvertResult", "EggFacts", "convert_egg", "inspect_egg",
-        "write_wheel",
+        "move_wheels", "write_wheel",
     ),
     "plan": ("Placement", "Plan", "is_binary", "only_declares_namespace", "rewrite_shebang", "script_interpreter",),
     "repair": ("RepairResult", "find_tools", "repair_wheel",),
     "staged": ("SAME_FILES", "note", "settle",),
     "tags.chooser": ("choose",),
     "tags.manylinux": ("manylinux_policy",),
+    "tags.python": ("pure_pair_tag",),
     "tags.values": ("PLATFORM_MODES", "TagError", "TagOptions", "WheelTags",),
     "wheelfile": ("WheelMetadataError", "read_metadata",),
     "wheelzip": ("WheelZipWriter", "record_hash",),
@@ -42,6 +43,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and readers
         EggFacts,
         convert_egg,
         inspect_egg,
+        move_wheels,
         write_wheel,
     )
     from migrate.wheels.plan import (
@@ -56,6 +58,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and readers
     from migrate.wheels.staged import SAME_FILES, note, settle
     from migrate.wheels.tags.chooser import choose
     from migrate.wheels.tags.manylinux import manylinux_policy
+    from migrate.wheels.tags.python import pure_pair_tag
     from migrate.wheels.tags.values import PLATFORM_MODES, TagError, TagOptions, WheelTags
     from migrate.wheels.wheelfile import WheelMetadataError, read_metadata
     from migrate.wheels.wheelzip import WheelZipWriter, record_hash

@@ -8,6 +8,7 @@ with a one-line reason and no file left behind.
 from __future__ import annotations
 
 import io
+import os
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -31,14 +32,15 @@ from migrate.eggs import (
     open_egg,
     parse,
     pep440_version,
+    printable,
     read_egg_info,
     with_extra_requirements,
 )
 from migrate.errors import MigrateError
-from migrate.fsutil import atomic_writer
+from migrate.fsutil import atomic_writer, fsync_dir, sync_files
 from migrate.problems import Problem
 from migrate.wheels.distinfo import render_metadata, render_nspkg_pth, render_record, render_wheel
-from migrate.wheels.plan import Placement, Plan, make_plan, rewrite_shebang
+from migrate.wheels.plan import Placement, Plan, make_plan
 from migrate.wheels.tags import TagError, TagOptions, WheelTags, choose
 from migrate.wheels.wheelzip import CorruptMember, WheelZipWriter, Written
 
@@ -99,7 +101,7 @@ class ConvertResult:
         errors = [p.message for p in self.problems if p.severity == P.ERROR]
         if not errors:
             return ""
-        name = Path(self.egg).name
+        name = printable(Path(self.egg).name)
         return errors[0] if errors[0].startswith(name) else f"{name}: {errors[0]}"
 
 
@@ -171,6 +173,9 @@ def _identity(name: EggName, info: EggInfo, found: list[Problem]) -> tuple[str, 
     """(display project name, PEP 440 version): the file name wins, disagreements reported."""
     meta = info.metadata
     project = name.project.replace("_", "-")
+    if name.written_project:
+        found.append(P.warning("M011", f"project name {name.written_project!r} holds characters no wheel name can; "
+                               f"written {name.project!r} as pkg_resources' safe_name did"))
     if meta.name:
         if canonicalize_name(meta.name) == canonicalize_name(project):
             project = meta.name
@@ -204,8 +209,11 @@ def _analyse(archive: EggArchive, member: Member) -> BinaryFacts:
         return analyse(tmp, member.path)
 
 
-def convert_egg(path, out_dir, options: ConvertOptions = ConvertOptions()) -> ConvertResult:
-    """Convert one egg into a wheel in ``out_dir``; never raises for bad eggs."""
+def convert_egg(path, out_dir, options: ConvertOptions = ConvertOptions(), sync: bool = True) -> ConvertResult:
+    """Convert one egg into a wheel in ``out_dir``; never raises for bad eggs.
+
+    ``sync=False``: the wheel is not fsynced; for a temp folder whose wheels :func:`move_wheels`
+    makes durable in one pass and renames into place."""
     path = Path(path)
     try:
         archive, meta_dir = open_egg(path, options.limits)
@@ -221,24 +229,39 @@ def convert_egg(path, out_dir, options: ConvertOptions = ConvertOptions()) -> Co
             return ConvertResult(str(path), None, facts.tags, facts.problems, facts)
         wheel_path = Path(out_dir) / filename
         try:
-            write_wheel(archive, facts, wheel_path)
+            write_wheel(archive, facts, wheel_path, sync)
         except (BrokenEgg, CorruptMember, OSError) as exc:
             message = str(exc) if isinstance(exc, BrokenEgg) else f"{path.name}: {exc}"
             return ConvertResult(str(path), None, facts.tags, facts.problems + (P.error("C001", message),), facts)
     return ConvertResult(str(path), str(wheel_path), facts.tags, facts.problems, facts)
 
 
+def move_wheels(results: list[ConvertResult], staging: Path, dest: Path) -> list[ConvertResult]:
+    """Make the wheels ``convert_egg(..., sync=False)`` wrote in ``staging`` durable in one pass,
+    rename them into ``dest`` and fsync ``dest`` once: the results, with the wheels' new paths."""
+    staged = sorted({r.wheel for r in results if r.wheel is not None})
+    sync_files(staged, staging)
+    moved = {}
+    for wheel in staged:
+        moved[wheel] = str(dest / Path(wheel).name)
+        os.replace(wheel, moved[wheel])
+    if staged:
+        fsync_dir(dest)
+    return [replace(r, wheel=moved[r.wheel]) if r.wheel is not None else r for r in results]
+
+
 def _failed(path: Path, message: str, found: tuple[Problem, ...] = ()) -> ConvertResult:
-    if not message.startswith(path.name):
-        message = f"{path.name}: {message}"
+    message = message.replace(path.name, printable(path.name))  # never a control character on a terminal
+    if not message.startswith(printable(path.name)):
+        message = f"{printable(path.name)}: {message}"
     return ConvertResult(str(path), None, None, tuple(found) + (P.error("C000", message),))
 
 
-def write_wheel(archive: EggArchive, facts: EggFacts, wheel_path: Path) -> None:
-    """Stream the wheel to a temp file beside ``wheel_path``, fsync, rename."""
+def write_wheel(archive: EggArchive, facts: EggFacts, wheel_path: Path, sync: bool = True) -> None:
+    """Stream the wheel to a temp file beside ``wheel_path``, fsync (unless told not to), rename."""
     tags = facts.tags
     assert tags is not None, "an egg without tags has no wheel (convert_egg writes none)"
-    with atomic_writer(wheel_path) as fp:
+    with atomic_writer(wheel_path, sync=sync) as fp:
         _write(archive, facts, tags, fp)
 
 
@@ -269,8 +292,8 @@ def _write(archive: EggArchive, facts: EggFacts, tags: WheelTags, fp: BinaryIO) 
 def _copy(zw: WheelZipWriter, archive: EggArchive, placement: Placement) -> Written:
     member = placement.member
     mode = 0o755 if placement.executable else 0o644
-    if placement.rewrite_shebang:
-        return zw.add_bytes(placement.arcname, rewrite_shebang(archive.read(member)), mode)
+    if placement.rewritten:
+        return zw.add_bytes(placement.arcname, placement.rewrite(archive.read(member)), mode)
     raw = archive.raw_chunks(member)
     if raw is not None:
         return zw.add_raw(placement.arcname, raw, member.method, member.crc, member.compressed_size, member.size, mode)

@@ -1,0 +1,50 @@
+"""Start-up cost: the command line loads only what the subcommand being run needs.
+
+Checked by what ``sys.modules`` holds in a fresh interpreter, not by timing: ``requests``,
+``resolvelib`` and pyelftools' parser cost tens of milliseconds each to import, and
+``egg-migrate --version`` or a conversion of ordinary eggs needs none of them.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+EGGS = Path(__file__).parent / "fixtures" / "eggs"
+HEAVY = ("requests", "resolvelib", "elftools.elf", "urllib3", "tqdm")
+
+
+def _loaded_after(code: str) -> set[str]:
+    script = code + "\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True).stdout
+    return set(json.loads(out.splitlines()[-1]))
+
+
+def _heavy(modules: set[str]) -> set[str]:
+    return {m for m in modules if m.startswith(HEAVY)}
+
+
+def test_importing_the_cli_loads_nothing_heavy():
+    loaded = _loaded_after("import migrate.cli")
+    assert "migrate.cli" in loaded
+    assert _heavy(loaded) == set()
+    assert not any(m.startswith("migrate.commands.") for m in loaded)
+
+
+def test_version_and_help_load_no_subcommand():
+    for flag in ("--version", "--help"):
+        loaded = _loaded_after(f"import contextlib, io, migrate.cli\nwith contextlib.redirect_stdout(io.StringIO()):\n"
+                               f"    try:\n        migrate.cli.main([{flag!r}])\n    except SystemExit:\n        pass")
+        assert not any(m.startswith("migrate.commands.") for m in loaded), flag
+        assert _heavy(loaded) == set(), flag
+
+
+def test_converting_eggs_with_extensions_needs_neither_the_network_nor_pyelftools(tmp_path):
+    eggs = [str(EGGS / "cext-1.0-py3.10-linux-x86_64.egg"), str(EGGS / "xmlext-1.0-py3.10-linux-x86_64.egg"),
+            str(EGGS / "purepkg-1.0-py2.7.egg")]
+    loaded = _loaded_after(f"import contextlib, io, migrate.cli\nwith contextlib.redirect_stderr(io.StringIO()):\n"
+                           f"    assert migrate.cli.main(['convert', *{eggs!r}, '-d', {str(tmp_path)!r}, '-j', '1']) == 0")
+    assert len(list(tmp_path.glob("*.whl"))) == 3
+    assert "migrate.binaries.elftables" in loaded
+    assert _heavy(loaded) == set()

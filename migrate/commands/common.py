@@ -313,3 +313,10 @@ def _ask_password(user: str, source: Optional[str]) -> str:
 
 class UsageError(MigrateError):
     """An option that cannot work; the command exits 2 with this one line."""
+
+
+def add_join_option(parser) -> None:
+    """``--join-py2-py3``, for ``convert`` and ``run`` (migrate.wheels.decide)."""
+    parser.add_argument("--join-py2-py3", action="store_true",
+                        help="a pure Python 2 egg and a pure Python 3 egg of one release holding the same files "
+                        "make one py2.py3 wheel (the same files are the evidence) instead of a py2 and a py3 wheel")

@@ -9,6 +9,7 @@ from typing import Any, Optional
 from migrate.commands.common import (
     REPAIR_HELP,
     UsageError,
+    add_join_option,
     add_network_options,
     add_tag_options,
     add_target_options,
@@ -79,6 +80,7 @@ def register(sub) -> None:
     p.add_argument("--hashes", action="store_true",
                    help="with --eggs-ini: pinned-requirements.txt gets --hash=sha256 lines too")
     p.add_argument("--publish-broken", action="store_true", help="publish wheels that failed their checks too")
+    add_join_option(p)
     p.add_argument("--base-url", type=url_option, metavar="URL", help="absolute URL the mirror will be served from")
     p.add_argument("--allow-shrink", action="store_true",
                    help="let the publish remove half of the mirror or more (refused without it: a source "
@@ -178,6 +180,7 @@ def _options(args, source, net):
         target_python=args.target_python, target_abi=args.target_abi[0] if args.target_abi else None,
         target_platforms=tuple(args.target_platform), pre=args.pre, publish_broken=args.publish_broken,
         allow_shrink=args.allow_shrink,
+        join_py2_py3=args.join_py2_py3,
         hashes=args.hashes,
         base_url=args.base_url,
         repair=args.repair,

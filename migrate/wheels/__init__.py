@@ -7,12 +7,14 @@ from typing import TYPE_CHECKING
 from migrate.exports import lazy_exports
 
 __all__, __getattr__ = lazy_exports(__name__, {
+    "collisions": ("CLASH", "KEEP", "REFUSE", "RETAG", "SAME", "Decision", "WheelClaim", "claim_of", "decide", "payload_digest",),
     "convert": (
         "ConversionFailed", "ConvertOptions", "ConvertResult", "EggFacts", "convert_egg", "inspect_egg",
         "move_wheels", "write_wheel",
     ),
     "plan": ("Placement", "Plan", "is_binary", "only_declares_namespace", "rewrite_shebang", "script_interpreter",),
     "repair": ("RepairResult", "find_tools", "repair_wheel",),
+    "staged": ("SAME_FILES", "note", "settle",),
     "tags.chooser": ("choose",),
     "tags.manylinux": ("manylinux_policy",),
     "tags.python": ("pure_pair_tag",),
@@ -22,6 +24,18 @@ __all__, __getattr__ = lazy_exports(__name__, {
 })
 
 if TYPE_CHECKING:  # the same names, for type checkers and readers
+    from migrate.wheels.collisions import (
+        CLASH,
+        KEEP,
+        REFUSE,
+        RETAG,
+        SAME,
+        Decision,
+        WheelClaim,
+        claim_of,
+        decide,
+        payload_digest,
+    )
     from migrate.wheels.convert import (
         ConversionFailed,
         ConvertOptions,
@@ -41,6 +55,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and readers
         script_interpreter,
     )
     from migrate.wheels.repair import RepairResult, find_tools, repair_wheel
+    from migrate.wheels.staged import SAME_FILES, note, settle
     from migrate.wheels.tags.chooser import choose
     from migrate.wheels.tags.manylinux import manylinux_policy
     from migrate.wheels.tags.python import pure_pair_tag

@@ -51,6 +51,9 @@ class ConvertOptions:
     limits: Limits = Limits()
     extra_requires: tuple[str, ...] = ()  # PEP 508 strings to add when the egg lacks them (eggs.ini)
     extra_requires_source: str = "eggs.ini [dependencies]"
+    # The python tag of a pure ``pyX`` wheel as decided across eggs (migrate.wheels.collisions), and why.
+    python_tag: Optional[str] = None
+    python_tag_why: str = ""
 
 
 @dataclass(frozen=True)
@@ -160,6 +163,9 @@ def _tags(name: EggName, binaries: tuple[BinaryFacts, ...], info: EggInfo, plan:
         found.append(P.error("T000", str(exc)))
         return None
     found += tags.problems
+    if options.python_tag and tags.is_pure and tags.python.startswith("py"):
+        reasons = tuple((part, options.python_tag_why if part == "python" else why) for part, why in tags.reasons)
+        tags = replace(tags, python=options.python_tag, reasons=reasons)
     return tags
 
 

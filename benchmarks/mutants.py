@@ -45,7 +45,7 @@ def m(name: str, path: str, old: str, new: str, *tests: str) -> Mutation:
     return Mutation(name, "migrate/" + path, old, new, tests)
 
 
-TAGS = ("tests/test_tags.py", "tests/test_tags_abi.py", "tests/test_abi_evidence.py")
+TAGS = ("tests/test_tags.py", "tests/test_tags_abi.py", "tests/test_abi_evidence.py", "tests/test_tags_abi_table.py")
 NAMES = ("tests/test_names.py",)
 CONVERT = ("tests/test_convert.py", "tests/test_egginfo.py", "tests/test_namespace_code.py", "tests/test_wheel_contents.py")
 MIRROR = ("tests/test_mirror.py",)
@@ -54,21 +54,24 @@ FETCH = ("tests/test_fetch.py", "tests/test_fetch_faults.py")
 
 MUTATIONS = [
     # wheels/tags: python, ABI and platform
-    m("abi: m flag through 3.9", "wheels/tags/abi.py", "<= (3, 7) else", "<= (3, 9) else", *TAGS),
-    m("abi: no m flag from 3.3", "wheels/tags/abi.py", '"m" if (3, 3)', '"" if (3, 3)', *TAGS),
-    m("abi: UCS2 and UCS4 swapped", "wheels/tags/abi.py", '{"ucs2": "cp27m", "ucs4": "cp27mu"}',
-      '{"ucs2": "cp27mu", "ucs4": "cp27m"}', *TAGS),
+    m("abi: m flag through 3.9", "platforms.py", '("m" if (major, minor) < (3, 8) else "")',
+      '("m" if (major, minor) < (3, 10) else "")', *TAGS),
+    m("abi: no m flag from 3.3", "platforms.py", '("m" if (major, minor) < (3, 8) else "")',
+      '("m" if (major, minor) < (3, 3) else "")', *TAGS),
+    m("abi: u flag after 3.3", "platforms.py", "    if (major, minor) < (3, 3) and unicode == \"ucs4\":",
+      "    if unicode == \"ucs4\":", *TAGS),
     m("abi: --py2-unicode ignored", "wheels/tags/abi.py", "    if options.py2_unicode:\n",
       "    if False and options.py2_unicode:\n", *TAGS),
     m("abi: abi3 suffix ignored", "wheels/tags/abi.py", 'if "abi3" in {b.suffix_abi', 'if "abi4" in {b.suffix_abi',
       *TAGS),
     m("abi: python3.dll ignored", "wheels/tags/abi.py", '"python3.dll" in', '"python3x.dll" in', *TAGS),
-    m("abi: name suffix ignored", "wheels/tags/abi.py", "    if name.ucs:\n        return _UCS_ABI[name.ucs]",
-      "    if False:\n        return _UCS_ABI[name.ucs]", *TAGS),
+    m("abi: name suffix ignored", "wheels/tags/abi.py", "    if name.ucs:\n        return cpython_abi(major, minor, name.ucs)",
+      "    if False:\n        return cpython_abi(major, minor, name.ucs)", *TAGS),
     m("abi: mixed UCS accepted", "wheels/tags/abi.py", 'if "both" in seen or seen == {"ucs2", "ucs4"}:',
       'if "both" in seen:', *TAGS),
-    m("abi: macOS/Windows py2 not narrow", "wheels/tags/abi.py", '    if not is_linux:\n        return "cp27m"',
-      '    if not is_linux:\n        return "cp27mu"', *TAGS),
+    m("abi: macOS/Windows py2 not narrow", "wheels/tags/abi.py",
+      'return cpython_abi(major, minor, "ucs2"), f"Python {major}.{minor} on {narrow[0]}',
+      'return cpython_abi(major, minor, "ucs4"), f"Python {major}.{minor} on {narrow[0]}', *TAGS),
     m("python: bytecode-only egg tagged py2", "wheels/tags/python.py", 'py = "cp" + name.pyver.replace(".", "")',
       'py = "py" + name.pyver[0]', *TAGS, *CONVERT),
     m("python: name wins over the binary", "wheels/tags/python.py",
@@ -136,7 +139,7 @@ MUTATIONS = [
       "if f.metadata_sha256 and hashlib.sha256(data).hexdigest() != f.metadata_sha256:", "if False:", *PINS),
     m("pins: wheel sha256 not checked", "pins/index.py", "if f.sha256 and hashlib.sha256(data).hexdigest() != f.sha256:",
       "if False:", *PINS),
-    m("pins: root markers for the host", "pins/provider.py",
+    m("pins: root markers for the host", "pins/resolve.py",
       "r.requirement.marker.evaluate(provider.env)]", "r.requirement.marker.evaluate()]", *PINS),
     m("pins: extras markers ignored", "pins/provider.py", 'return any(req.marker.evaluate({**self.env, "extra": e})',
       'return True or any(req.marker.evaluate({**self.env, "extra": e})', *PINS),

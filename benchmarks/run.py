@@ -1,6 +1,8 @@
-"""Benchmark: ``egg-migrate run`` end to end on 1,000 synthetic eggs, -j 1 vs -j 2.
+"""Benchmark: ``egg-migrate run`` end to end on 1,000 synthetic eggs, -j 1 vs -j 2; or, with
+--sizes, how the cost grows with the number of eggs.
 
     .venv/bin/python benchmarks/run.py [--eggs 1000] [--jobs 1 2] [--keep DIR]
+    .venv/bin/python benchmarks/run.py --sizes 1000 4000 16000 [--jobs 2] [--keep DIR]
 
 The eggs are made from the bundled sample (data/sample-repo): its 15 eggs as they
 are (so the copies' dependencies resolve), then renamed copies of the 14 good ones,
@@ -13,14 +15,24 @@ For each -j: a fresh OUT, one ``migrate.pipeline.run`` in this process (the same
 function the command calls), timed per stage; then a second run on the same OUT,
 which must redo nothing. Prints eggs/s, the stage split and the scaling
 (time at -j 1 / time at -j N). Prints figures only; it never fails on a goal.
+
+With --sizes, each size runs once (first run only) in a fresh process, so that its
+peak RSS is its own: a table of the stages, the time per egg and the peak RSS (the
+run's process and its workers), and both as a ratio to the first size. The CPU time
+(the run's process and its workers; making the repository included) per egg is
+printed too: on a busy machine the wall-clock figures say more about the others' load. Linear cost
+means ratios near 1.
 """
 from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import os
 import re
+import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -66,16 +78,73 @@ def _renamed(egg: Path, target: Path, project: str) -> None:
             out.writestr(info, data, compress_type=info.compress_type)
 
 
-def measure(repo: Path, out: Path, jobs: int) -> dict[str, Any]:
+def measure(repo: Path, out: Path, jobs: int, again: bool = True) -> dict[str, Any]:
     lines: list[str] = []
     started = time.perf_counter()
     report = pipeline.run(RunOptions(out=out, source=str(repo), jobs=jobs), say=lines.append, bars=None)
     first = time.perf_counter() - started
-    started = time.perf_counter()
-    again = pipeline.run(RunOptions(out=out, source=str(repo), jobs=jobs), bars=None)
-    second = time.perf_counter() - started
-    return {"seconds": first, "stages": dict(report.seconds), "counts": report.counts, "work": report.work,
-            "again": second, "again_work": again.work, "lines": lines}
+    result = {"seconds": first, "stages": dict(report.seconds), "counts": report.counts, "work": report.work,
+              "pins": report.pins_count, "lines": lines}
+    if again:
+        started = time.perf_counter()
+        result["again_work"] = pipeline.run(RunOptions(out=out, source=str(repo), jobs=jobs), bars=None).work
+        result["again"] = time.perf_counter() - started
+    return result
+
+
+def peak_rss_mb() -> tuple[float, float]:
+    """(this process, its largest finished child) peak RSS in MB."""
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+
+
+def one_size(base: Path, eggs: int, jobs: int, report: Path) -> int:
+    """The child of --sizes: make the repository, run once, write the figures as JSON."""
+    repo = base / "repo"
+    shutil.rmtree(repo, ignore_errors=True)
+    made = make_repo(repo, eggs)
+    shutil.rmtree(base / "out", ignore_errors=True)
+    r = measure(repo, base / "out", jobs, again=False)
+    r["eggs"], (r["rss_run"], r["rss_workers"]) = made, peak_rss_mb()
+    r["cpu"] = sum(getattr(resource.getrusage(who), f) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+                   for f in ("ru_utime", "ru_stime"))
+    r.pop("lines")
+    report.write_text(json.dumps(r))
+    return 0
+
+
+def sizes(base: Path, counts: list[int], jobs: int) -> None:
+    """Each size in its own process; a table with ratios to the first size."""
+    print(f"machine: {os.cpu_count()} cores (load average {os.getloadavg()[0]:.1f}), Python "
+          f"{sys.version.split()[0]}; run -j {jobs}, first run only, each size in a fresh process")
+    rows = []
+    for n in counts:
+        folder = base / f"eggs-{n}"
+        folder.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, __file__, "--eggs", str(n), "--jobs", str(jobs), "--keep", str(folder),
+                        "--child-report", str(folder / "figures.json")], check=True)
+        rows.append(json.loads((folder / "figures.json").read_text()))
+        print(f"  {n} eggs done (load average {os.getloadavg()[0]:.1f})", flush=True)
+    print_table(rows)
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    head = ("eggs", "fetch", "convert+check", "publish", "pin (pins)", "total", "ms/egg", "CPU ms/egg", "peak RSS",
+            "ms/egg ratio", "RSS ratio")
+    print("| " + " | ".join(head) + " |")
+    print("|" + "|".join("---" for _ in head) + "|")
+    first = rows[0]
+    for r in rows:
+        st = r["stages"]
+        per_egg = 1000 * r["seconds"] / r["eggs"]
+        rss = max(r["rss_run"], r["rss_workers"])
+        ratio = per_egg / (1000 * first["seconds"] / first["eggs"])
+        rss_ratio = rss / max(first["rss_run"], first["rss_workers"])
+        cells = (f"{r['eggs']:,}", f"{st.get('fetch', 0):.1f} s", f"{st.get('convert', 0):.1f} s",
+                 f"{st.get('publish', 0):.1f} s", f"{st.get('pin', 0):.1f} s ({r['pins']:,})", f"{r['seconds']:.1f} s",
+                 f"{per_egg:.1f}", f"{1000 * r.get('cpu', 0) / r['eggs']:.1f}", f"{rss:.0f} MB (run {r['rss_run']:.0f}, workers {r['rss_workers']:.0f})",
+                 f"{ratio:.2f}", f"{rss_ratio:.2f}")
+        print("| " + " | ".join(cells) + " |")
 
 
 def main() -> int:
@@ -83,10 +152,18 @@ def main() -> int:
     parser.add_argument("--eggs", type=int, default=1000)
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--keep", metavar="DIR", help="build in DIR and keep it (default: a temp folder)")
+    parser.add_argument("--sizes", type=int, nargs="+", metavar="EGGS",
+                        help="run once at each size (e.g. 1000 4000 16000), each in a fresh process: the scaling table")
+    parser.add_argument("--child-report", metavar="JSON", help=argparse.SUPPRESS)
     args = parser.parse_args()
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="egg-migrate-bench-run-"))
     base.mkdir(parents=True, exist_ok=True)
+    if args.child_report:
+        return one_size(base, args.eggs, args.jobs[0], Path(args.child_report))
     try:
+        if args.sizes:
+            sizes(base, args.sizes, args.jobs[-1])
+            return 0
         repo = base / "repo"
         shutil.rmtree(repo, ignore_errors=True)
         made = make_repo(repo, args.eggs)

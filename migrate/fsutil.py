@@ -81,14 +81,20 @@ def output_error(exc: OSError) -> Optional[OutputError]:
     return OutputError(f"{os.fsdecode(where)}: cannot write ({reason})")
 
 
+def utf8(text: str) -> bytes:
+    """Text as UTF-8; a file name's undecodable byte (a lone surrogate) as the escape ``\\udce9``,
+    which inside a JSON string reads back as the same name."""
+    return text.encode("utf-8", "backslashreplace")
+
+
 def write_atomic(path: Union[str, Path], data: Union[bytes, str]) -> None:
     with atomic_writer(path) as fp:
-        fp.write(data.encode("utf-8") if isinstance(data, str) else data)
+        fp.write(utf8(data) if isinstance(data, str) else data)
 
 
 def write_if_changed(path: Union[str, Path], data: Union[bytes, str]) -> bool:
     """Write atomically unless the file already holds exactly ``data`` (keeps its mtime)."""
-    raw = data.encode("utf-8") if isinstance(data, str) else data
+    raw = utf8(data) if isinstance(data, str) else data
     try:
         if Path(path).read_bytes() == raw:
             return False

@@ -109,6 +109,7 @@ class EggRecord:
     project: Optional[str] = None
     version: Optional[str] = None  # the wheel's PEP 440 version
     egg_version: Optional[str] = None  # the version as the egg's file name spells it
+    version_rule: Optional[str] = None  # which documented step made ``version`` (migrate.eggs.names.RULES)
     egg_python: Optional[str] = None
     egg_platform: Optional[str] = None
     wheel: Optional[WheelFile] = None
@@ -147,6 +148,7 @@ class EggRecord:
             "project": self.project,
             "version": self.version,
             "egg_version": self.egg_version,
+            "version_rule": self.version_rule,
             "egg_python": self.egg_python,
             "egg_platform": self.egg_platform,
             "wheel": self.wheel.to_json() if self.wheel is not None else None,
@@ -171,7 +173,7 @@ class EggRecord:
             return cls(
                 egg=data["egg"], source=Source.from_json(data["source"]), status=data["status"],
                 reason=data["reason"], project=data["project"], version=data["version"],
-                egg_version=data["egg_version"], egg_python=data["egg_python"], egg_platform=data["egg_platform"],
+                egg_version=data["egg_version"], version_rule=data.get("version_rule"), egg_python=data["egg_python"], egg_platform=data["egg_platform"],
                 wheel=WheelFile.from_json(wheel) if wheel is not None else None,
                 requires_dist=tuple(data["requires_dist"]), extras=tuple(data["extras"]),
                 entry_points=data["entry_points"], scripts=tuple(data["scripts"]),

@@ -122,6 +122,7 @@ BROKEN = {
     "W409": _metadata(b"Summary:", b"Requires-Dist: foo\nRequires-Dist: foo\nSummary:"),
     "W410": _metadata(b"Summary:", b"Requires-Dist: foo; extra == 'fast'\nSummary:"),
     "W411": _metadata(b"Name: demo\n", b"Name: other\n"),
+    "W412": _files({f"{DI}/entry_points.txt": "[console_scripts]\ncaf\u00e9 = demo:main\n".encode("latin-1")}),
     # W5xx WHEEL
     "W501": lambda tmp: build_wheel(tmp, {n: d for n, d in standard_files().items() if not n.endswith("/WHEEL")}),
     "W502": _wheel_file(b"Generator: egg-migrate tests\n", b"this is not a header\n"),

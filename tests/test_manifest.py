@@ -15,7 +15,8 @@ from migrate.run import manifest
 from migrate.wheels.convert import convert_egg
 from tests.conftest import FIXTURES
 
-RECORD_KEYS = ["egg", "source", "status", "reason", "project", "version", "egg_version", "egg_python",
+RECORD_KEYS = ["egg", "source", "status", "reason", "project", "version", "egg_version", "version_rule",
+               "egg_python",
                "egg_platform", "wheel", "wheel_path", "requires_dist", "extras", "entry_points", "scripts",
                "namespace_packages", "external_libraries", "checks", "problems", "binaries", "dropped"]
 

@@ -1,7 +1,10 @@
-"""Egg file names, on real-world names (FACTS.md, Galaxy's repository)."""
+"""Egg file names, on real-world names (pkg_resources' EGG_NAME, Galaxy's repository)."""
+import os
+
 import pytest
 
 from migrate.eggs.names import InvalidEggName, dist_info_name, parse, pep440_version
+from migrate.eggs.spelling import printable
 
 
 @pytest.mark.parametrize(
@@ -57,14 +60,20 @@ def test_ucs_suffix_never_stays_in_the_platform():
         ("-1.0-py2.7.egg", "not a pkg_resources egg name"),
         ("foo-1.0-pyX.Y.egg", "python version"),
         ("foo-_weird-py2.7.egg", "cannot be made PEP 440"),
+        ("\"'''-1.0-py2.7.egg", "has no letter or digit"),
+        # control characters and bytes that are not UTF-8: refused, the name shown escaped
+        (os.fsdecode(b"caf\xe9-1.0-py2.7.egg"), "caf\\xe9-1.0-py2.7.egg: the file name holds control characters"),
+        ("x\x1b[31my-1.0-py2.7.egg", "x\\x1b[31my-1.0-py2.7.egg: the file name holds control characters"),
+        ("tab\there-1.0-py2.7.egg", "tab\\there-1.0-py2.7.egg: the file name"),
+        ("foo-1.0\x00-py2.7.egg", "foo-1.0\\x00-py2.7.egg: the file name"),
     ],
 )
 def test_bad_names_give_one_clear_line(filename, why):
     with pytest.raises(InvalidEggName) as info:
         parse(filename)
     message = str(info.value)
-    assert why in message and "\n" not in message
-    assert message.startswith(filename.rsplit("/", 1)[-1])
+    assert why in message and "\n" not in message and message.isprintable()
+    assert message.startswith(printable(filename.rsplit("/", 1)[-1]))
 
 
 @pytest.mark.parametrize(

@@ -217,26 +217,28 @@ def test_changed_egg_is_redone_and_nothing_else(tmp_path):
 
 
 def test_two_eggs_making_one_wheel_name_settle_on_one(tmp_path):
-    """py2.6 and py2.7 builds of a pure egg both make ``*-py2-none-any.whl``: the same egg wins
-    every time (the newer Python), the other is skipped with the reason, and re-runs do nothing."""
+    """py2.6 and py2.7 builds of a pure egg with other files both make ``*-py2-none-any.whl``: the
+    first in input order wins every time (whichever worker finishes first), the other fails with a
+    line naming both, and re-runs do nothing."""
     source = tmp_path / "repo"
     shutil.copytree(SAMPLE, source)
     older = source / "sampledep" / "sampledep-1.0-py2.6.egg"
     shutil.copyfile(source / "sampledep" / "sampledep-1.0-py2.7.egg", older)
     _rezip_with_change(older)  # other bytes than the 2.7 build
-    kept = zipfile.ZipFile(SAMPLE / "sampledep" / "sampledep-1.0-py2.7.egg").read("sampledep/__init__.py")
+    kept = zipfile.ZipFile(older).read("sampledep/__init__.py")
     out = tmp_path / "out"
     reports = [pipeline.run(RunOptions(out=out, source=str(source), jobs=2), bars=False) for _ in range(3)]
     wheel = out / "wheels" / "sampledep-1.0-py2-none-any.whl"
     with zipfile.ZipFile(wheel) as zf:
         assert zf.read("sampledep/__init__.py") == kept
+    reason = ("would make sampledep-1.0-py2-none-any.whl as sampledep-1.0-py2.6.egg does, with other files; "
+              "refused (sampledep-1.0-py2.6.egg is kept)")
     for report in reports:
-        loser = next(r for r in report.records if Path(r.egg).name == older.name)
-        assert loser.status == "skipped" and loser.wheel is None
-        assert loser.reason == ("makes the same wheel (sampledep-1.0-py2-none-any.whl) as "
-                                   "sampledep-1.0-py2.7.egg, which is kept")
+        loser = next(r for r in report.records if Path(r.egg).name == "sampledep-1.0-py2.7.egg")
+        assert loser.status == "failed" and loser.wheel is None and loser.reason == reason
+        assert loser.has_problem("C010")
     assert [r.work for r in reports[1:]] == [{"fetch": 0, "convert": 0, "publish": 0, "pin": 0}] * 2
-    assert "  sampledep-1.0-py2.6.egg: makes the same wheel" in (out / "report.txt").read_text()
+    assert f"  sampledep-1.0-py2.7.egg: {reason}" in (out / "report.txt").read_text()
 
 
 def test_egg_gone_from_the_source_leaves_the_outputs(tmp_path):

@@ -3,7 +3,7 @@
 its source egg); gives a ``CheckResult``, a list of problems with stable codes.
 
 Codes are documented in ``docs/check.rst``:
-W0xx the file itself, W1xx file name, W2xx zip safety, W3xx RECORD, W4xx METADATA,
+W0xx the file itself, W1xx file name, W2xx zip safety, W3xx RECORD, W4xx METADATA (and dist-info text),
 W5xx WHEEL, W6xx tags vs binaries, W7xx content smells, W8xx against the source
 egg, W9xx the ``--smoke`` install.
 """

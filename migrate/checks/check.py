@@ -16,7 +16,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, Iterable, Optional, Union
 
 from migrate import problems as P
-from migrate.checks import binaries, metadata, names, record, smells, source, wheelinfo, zipsafety
+from migrate.checks import binaries, encoding, metadata, names, record, smells, source, wheelinfo, zipsafety
 from migrate.checks.reader import OpenWheel, UnreadableWheel
 from migrate.errors import MigrateError
 from migrate.problems import Problem
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from migrate.checks.smoke import SmokeResult
     from migrate.wheels import EggFacts
 
-CHECKS = (names, zipsafety, record, metadata, wheelinfo, binaries, smells)
+CHECKS = (names, zipsafety, record, metadata, encoding, wheelinfo, binaries, smells)
 
 
 @dataclass(frozen=True)

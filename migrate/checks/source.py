@@ -32,7 +32,6 @@ from migrate.wheels import (
     Plan,
     inspect_egg,
     record_hash,
-    rewrite_shebang,
 )
 
 
@@ -96,7 +95,7 @@ def _placed_file(w: OpenWheel, archive: EggArchive, arcname: str, p: Placement,
     if arcname.endswith(".dist-info/entry_points.txt"):
         return []  # compared entry by entry (W804): the meaning matters, not the bytes
     member = members.get(p.member.path, p.member)
-    if _egg_digest(archive, member, p.rewrite_shebang) != actual:
+    if _egg_digest(archive, member, p) != actual:
         return [P.error("W802", f"{arcname} differs from the egg's {p.member.path}")]
     return []
 
@@ -126,9 +125,9 @@ def _not_from_the_egg(w: OpenWheel, placements: dict[str, Placement], plan: Plan
     return found
 
 
-def _egg_digest(archive: EggArchive, member: Member, rewrite: bool) -> tuple[str, int]:
-    if rewrite:
-        data = rewrite_shebang(archive.read(member))
+def _egg_digest(archive: EggArchive, member: Member, placement: Placement) -> tuple[str, int]:
+    if placement.rewritten:
+        data = placement.rewrite(archive.read(member))
         return record_hash(hashlib.sha256(data).digest()), len(data)
     sha, size = hashlib.sha256(), 0
     with archive.open(member) as fp:

@@ -61,11 +61,14 @@ def add_tag_options(parser) -> None:
                         help="Python 2 ABI when neither the binaries nor a -ucs suffix say it")
     parser.add_argument("--trust-name", action="store_true",
                         help="when the egg name and its binaries disagree, believe the name")
+    parser.add_argument("--universal", action="store_true",
+                        help="tag pure eggs py2.py3: you vouch their code runs unchanged on Python 2 and 3 "
+                        "(default: py2 or py3 from the egg's pyver; classifiers are no evidence)")
 
 
 def tag_options(args) -> TagOptions:
     return TagOptions(platform_tag=args.platform_tag, distro=args.distro,
-                      py2_unicode=args.py2_unicode, trust_name=args.trust_name)
+                      py2_unicode=args.py2_unicode, trust_name=args.trust_name, universal=args.universal)
 
 
 def print_json(data) -> None:
@@ -310,3 +313,10 @@ def _ask_password(user: str, source: Optional[str]) -> str:
 
 class UsageError(MigrateError):
     """An option that cannot work; the command exits 2 with this one line."""
+
+
+def add_join_option(parser) -> None:
+    """``--join-py2-py3``, for ``convert`` and ``run`` (migrate.wheels.decide)."""
+    parser.add_argument("--join-py2-py3", action="store_true",
+                        help="a pure Python 2 egg and a pure Python 3 egg of one release holding the same files "
+                        "make one py2.py3 wheel (the same files are the evidence) instead of a py2 and a py3 wheel")

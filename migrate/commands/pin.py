@@ -15,6 +15,7 @@ from migrate.commands.common import (
     source_option,
     target_problem,
 )
+from migrate.commands.progress import resolving
 
 if TYPE_CHECKING:
     from migrate.pins import PinResult, Root, Target
@@ -40,6 +41,9 @@ def register(sub) -> None:
     p.add_argument("--implementation", choices=("cp", "pp"), default="cp", help="target interpreter (default: cp)")
     for old, new in (("--python", "--target-python"), ("--abi", "--target-abi"), ("--platform", "--target-platform")):
         p.add_argument(old, dest=new[2:].replace("-", "_"), action=DeprecatedAlias, new=new, help=argparse.SUPPRESS)
+    p.add_argument("--pre", action="store_true",
+                   help="allow pre-releases (as pip --pre); without it a pre-release is pinned only when a "
+                   "specifier names one (==1.0rc2, >=2.0b1) or nothing else matches")
     p.add_argument("-o", "--output", metavar="FILE", help="write requirements.txt here (default: stdout)")
     p.add_argument("--lock", metavar="PYLOCK", help="also write a PEP 751 lock file (pylock.toml or pylock.NAME.toml)")
     p.add_argument("--json", action="store_true", help="the pins as JSON on stdout")
@@ -56,7 +60,8 @@ def run(args) -> int:
     except pins.BadTarget as exc:
         return _say(target_problem(exc), 2)
     try:
-        result = pins.pin(_roots(args), args.mirror, target)
+        with resolving() as progress:
+            result = pins.pin(_roots(args), args.mirror, target, pre=args.pre, progress=progress)
     except (pins.Unresolvable, pins.PinError) as exc:
         return _say(exc, 1)
     for p in result.problems:
@@ -72,7 +77,8 @@ def run(args) -> int:
         print_json(_as_json(target, result))
     elif not args.output:
         sys.stdout.write(pins.render_requirements(result, command))
-    print(f"pinned {len(result.pins)} projects for {target.describe()}"
+    count = len(result.pins)
+    print(f"pinned {count} project{'' if count == 1 else 's'} for {target.describe()}"
           + (f" into {args.output}" if args.output else ""), file=sys.stderr)
     return 0
 

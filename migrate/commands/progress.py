@@ -7,8 +7,9 @@ tqdm is imported only when a bar is drawn (with ``import_module``: it ships no t
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from importlib import import_module
-from typing import Optional
+from typing import Callable, Iterator, Optional
 
 from migrate.commands.common import quiet
 
@@ -74,3 +75,19 @@ class PublishBar:
 
 def publish_bar() -> PublishBar:
     return PublishBar()
+
+
+@contextmanager
+def resolving(unit: str = "project") -> Iterator[Optional[Callable[[int, int], None]]]:
+    """A ``progress`` callback for ``pins.pin`` that draws a "pin" bar, or None off a terminal."""
+    if not on_terminal():
+        yield None
+        return
+    from migrate.pins import BarProgress
+
+    stage = StageBar("pin", 0, unit)
+    try:
+        yield BarProgress(stage)
+    finally:
+        stage.close()
+

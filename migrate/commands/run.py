@@ -9,6 +9,7 @@ from typing import Any, Optional
 from migrate.commands.common import (
     REPAIR_HELP,
     UsageError,
+    add_join_option,
     add_network_options,
     add_tag_options,
     add_target_options,
@@ -74,9 +75,12 @@ def register(sub) -> None:
     p.add_argument("--pin", action="append", default=[], metavar="REQ",
                    help="requirement to pin (repeatable; default: the eggs.ini pins, else every converted project)")
     add_target_options(p, "default: what most eggs target")
+    p.add_argument("--pre", action="store_true",
+                   help="pins may pick pre-releases (as pip --pre; default: only when a --pin names one)")
     p.add_argument("--hashes", action="store_true",
                    help="with --eggs-ini: pinned-requirements.txt gets --hash=sha256 lines too")
     p.add_argument("--publish-broken", action="store_true", help="publish wheels that failed their checks too")
+    add_join_option(p)
     p.add_argument("--base-url", type=url_option, metavar="URL", help="absolute URL the mirror will be served from")
     p.add_argument("--allow-shrink", action="store_true",
                    help="let the publish remove half of the mirror or more (refused without it: a source "
@@ -174,8 +178,9 @@ def _options(args, source, net):
         platforms=tuple(args.platform), projects=tuple(args.project),
         convert=ConvertOptions(tags=tag_options(args)), pin=tuple(args.pin),
         target_python=args.target_python, target_abi=args.target_abi[0] if args.target_abi else None,
-        target_platforms=tuple(args.target_platform), publish_broken=args.publish_broken,
+        target_platforms=tuple(args.target_platform), pre=args.pre, publish_broken=args.publish_broken,
         allow_shrink=args.allow_shrink,
+        join_py2_py3=args.join_py2_py3,
         hashes=args.hashes,
         base_url=args.base_url,
         repair=args.repair,

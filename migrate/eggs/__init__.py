@@ -1,5 +1,5 @@
 """Reading eggs: file names (:mod:`names`), safe member access (:mod:`archive`)
-and EGG-INFO (:mod:`egginfo`). Takes an egg file or folder; gives ``EggName``,
+and EGG-INFO (:mod:`egginfo`, requires.txt in :mod:`requires`). Takes an egg file or folder; gives ``EggName``,
 ``EggArchive`` and ``EggInfo``.
 """
 from typing import TYPE_CHECKING
@@ -16,9 +16,11 @@ __all__, __getattr__ = lazy_exports(__name__, {
         "with_extra_requirements",
     ),
     "names": (
-        "EggName", "EggParts", "InvalidEggName", "dist_info_name", "egg_parts", "parse", "pep440_version",
-        "same_version", "split_ucs",
+        "EggName", "EggParts", "InvalidEggName", "RULES", "VersionMapping", "dist_info_name", "egg_parts", "map_version",
+        "parse", "pep440_version", "same_version", "split_ucs",
     ),
+    "requires": ("Section", "normalise_extra", "parse_requires_txt",),
+    "spelling": ("printable", "safe_name", "unprintable",),
 })
 
 if TYPE_CHECKING:  # the same names, for type checkers and readers
@@ -46,13 +48,18 @@ if TYPE_CHECKING:  # the same names, for type checkers and readers
         with_extra_requirements,
     )
     from migrate.eggs.names import (
+        RULES,
         EggName,
         EggParts,
         InvalidEggName,
+        VersionMapping,
         dist_info_name,
         egg_parts,
+        map_version,
         parse,
         pep440_version,
         same_version,
         split_ucs,
     )
+    from migrate.eggs.requires import Section, normalise_extra, parse_requires_txt
+    from migrate.eggs.spelling import printable, safe_name, unprintable

@@ -1,6 +1,6 @@
 """EGG-INFO -> core metadata, requirements, entry points, scripts, namespace packages.
 
-Eggs carry their metadata as loose files (FACTS.md, "What is inside an egg").
+Eggs carry their metadata as loose files in EGG-INFO (PKG-INFO, requires.txt, entry_points.txt...).
 This module reads them into one :class:`EggInfo` value and reports, rather
 than raises on, what is wrong in them: a bad requirement line is skipped
 with a problem, a latin-1 PKG-INFO is decoded and noted.
@@ -8,18 +8,17 @@ with a problem, a latin-1 PKG-INFO is decoded and noted.
 from __future__ import annotations
 
 import configparser
-import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Optional
 
-from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from pkginfo.distribution import Distribution
 
 from migrate import problems as P
 from migrate.eggs.archive import BrokenEgg, EggArchive, FolderEgg, Limits, ZipEgg, check_member_path
+from migrate.eggs.requires import normalise_extra, parse_requires_txt
 from migrate.problems import Problem
 
 # PKG-INFO fields carried to METADATA, in the order METADATA lists them.
@@ -129,7 +128,7 @@ def read_egg_info(archive: EggArchive, meta_dir: str) -> EggInfo:
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
-            found.append(P.warning("M010", f"{meta_dir}/{name} is not UTF-8; read as latin-1"))
+            found.append(P.warning("M010", f"{meta_dir}/{name} is not UTF-8; read as latin-1 (written to the wheel as UTF-8)"))
             return data.decode("latin-1")
 
     pkg_info = text("PKG-INFO")
@@ -141,11 +140,7 @@ def read_egg_info(archive: EggArchive, meta_dir: str) -> EggInfo:
 
     entry_points = text("entry_points.txt")
     if entry_points is not None:
-        parser = configparser.ConfigParser(delimiters=("=",), interpolation=None, strict=False)
-        try:
-            parser.read_string(entry_points)
-        except configparser.Error as exc:
-            found.append(P.error("M005", f"entry_points.txt does not parse ({str(exc).splitlines()[0]})"))
+        found += entry_points_problems(entry_points)
 
     def lines(name: str) -> tuple[str, ...]:
         return tuple(line.strip() for line in (text(name) or "").splitlines() if line.strip())
@@ -178,7 +173,19 @@ def _requirements(metadata: Metadata, requires_txt: str, found: list[Problem]) -
     requires = _dedupe(metadata.requires_dist)
     if reqs_txt and set(_dedupe(reqs_txt)) - set(requires):
         found.append(P.info("M004", "requires.txt differs from PKG-INFO Requires-Dist; PKG-INFO kept"))
-    return requires, tuple(dict.fromkeys(metadata.provides_extra + extras_txt))
+    return requires, tuple(dict.fromkeys(_pkg_info_extras(metadata, found) + extras_txt))
+
+
+def _pkg_info_extras(metadata: Metadata, found: list[Problem]) -> tuple[str, ...]:
+    """PKG-INFO's Provides-Extra in PEP 685 form; one that is no extra name is dropped with an M003."""
+    extras = []
+    for written in metadata.provides_extra:
+        extra = normalise_extra(written)
+        if extra is None:
+            found.append(P.warning("M003", f"PKG-INFO Provides-Extra {written!r} is not an extra name; dropped"))
+        else:
+            extras.append(extra)
+    return tuple(extras)
 
 
 def parse_pkg_info(text: str) -> Metadata:
@@ -252,69 +259,14 @@ def requirement_key(req: Requirement) -> tuple[str, tuple[str, ...], str, str]:
     return (canonicalize_name(req.name), tuple(sorted(req.extras)), str(req.specifier), str(req.marker or ""))
 
 
-_SECTION = re.compile(r"^\[(?P<extra>[^:\]]*)(?::(?P<marker>.*))?\]$")
-_INVALID = "__invalid__"  # the marker of a section skipped for its bad marker
-
-
-def parse_requires_txt(text: str) -> tuple[list[str], tuple[str, ...], list[Problem]]:
-    """``requires.txt`` -> (Requires-Dist strings, extras, problems).
-
-    Sections are ``[extra]``, ``[extra:marker]`` and ``[:marker]`` (setuptools
-    ``_move_install_requirements_markers``); each line is a PEP 508 requirement.
-    """
-    requires: list[str] = []
-    extras: list[str] = []
-    found: list[Problem] = []
-    extra: Optional[str] = None
-    marker: Optional[str] = None
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        section = _SECTION.match(line)
-        if section:
-            extra, marker = _section_header(section, number, found)
-            if extra and extra not in extras:
-                extras.append(extra)
-        elif marker != _INVALID:
-            requirement = _requirement_line(line, number, extra, marker, found)
-            if requirement is not None:
-                requires.append(requirement)
-    return requires, tuple(extras), found
-
-
-def _section_header(section: re.Match[str], number: int, found: list[Problem]) -> tuple[Optional[str], Optional[str]]:
-    """(extra, marker) of a section header; (None, ``_INVALID``) when its marker does not parse."""
-    extra = section["extra"].strip() or None
-    marker = (section["marker"] or "").strip() or None
-    if marker:
-        try:
-            Marker(marker)
-        except InvalidMarker as exc:
-            found.append(P.warning("M002", f"requires.txt line {number}: bad marker {marker!r} ({exc}); section skipped"))
-            return None, _INVALID
-    return extra, marker
-
-
-def _requirement_line(line: str, number: int, extra: Optional[str], marker: Optional[str],
-                      found: list[Problem]) -> Optional[str]:
-    """One line of a section as a Requires-Dist string with the section's extra and marker; None when invalid."""
+def entry_points_problems(text: str) -> list[Problem]:
+    """[M005] when ``entry_points.txt`` is not the INI file pkg_resources reads, else []."""
+    parser = configparser.ConfigParser(delimiters=("=",), interpolation=None, strict=False)
     try:
-        req = Requirement(line)
-    except InvalidRequirement as exc:
-        found.append(P.warning("M002", f"requires.txt line {number}: {line!r} is not PEP 508 ({str(exc).splitlines()[0]}); skipped"))
-        return None
-    conditions = [str(req.marker)] if req.marker else []
-    if marker:
-        conditions.append(marker)
-    conditions = [f"({c})" if " or " in c and (len(conditions) > 1 or extra) else c for c in conditions]
-    if extra:
-        conditions.append(f'extra == "{extra}"')
-    req.marker = None
-    spelled = str(req)
-    if conditions:
-        spelled += "; " + " and ".join(conditions)
-    return str(Requirement(spelled))
+        parser.read_string(text)
+    except configparser.Error as exc:
+        return [P.error("M005", f"entry_points.txt does not parse ({str(exc).splitlines()[0]})")]
+    return []
 
 
 def with_extra_requirements(info: EggInfo, extra: tuple[str, ...], source: str) -> EggInfo:

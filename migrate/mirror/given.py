@@ -2,8 +2,9 @@
 
 A wheel whose source key (absolute path, size, mtime, inode) the live state has is trusted
 unread; every other one is read (in a process pool when there are thousands) and handed to
-``store``, which places it. The first wheel of a file name wins; a bad one is left out with a
-problem that names it.
+``store``, which places it. The first wheel of a file name wins (``Foo_Bar-1.0-…`` and
+``foo_bar-1.0-…`` are one name, as pip sees them); a bad one is left out with a problem that
+names it.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from migrate.mirror.guard import refused_by_add, served
 from migrate.mirror.live import Live
 from migrate.mirror.pool import Read, ToRead, read_many
 from migrate.mirror.state import UNSAFE, Row
-from migrate.mirror.wheels import BadWheel, Wheel, inspect
+from migrate.mirror.wheels import BadWheel, Wheel, inspect, one_file_key
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ class _Sorting:
         self.kept: list[str] = []
         self.new_rows: list[tuple[str, Row]] = []
         self.by_name: dict[str, str] = {}
+        self.by_key: dict[str, str] = {}  # one_file_key -> source key of the wheel published under it
         self.added: list[str] = []
         self.problems: list[P.Problem] = []
 
@@ -93,13 +95,17 @@ class _Sorting:
 
     def _keep(self, file: _File) -> None:
         """A wheel the live state knows: trusted unread."""
-        if file.filename in self.by_name:
+        first = self.by_key.get(one_file_key(file.filename))
+        if first is not None:
             sha = Row.parse(self.live.rows[file.key]).sha256
-            self.problems += _clash(file.wheel, file.filename, sha, self.by_name[file.filename], self.live,
-                                    self.new_rows)
+            self.problems += _clash(file.wheel, file.filename, sha, first, self.live, self.new_rows)
             return
-        self.by_name[file.filename] = file.key
+        self._publish(file)
         self.kept.append(file.key)
+
+    def _publish(self, file: _File) -> None:
+        self.by_name[file.filename] = file.key
+        self.by_key[one_file_key(file.filename)] = file.key
 
     def _add(self, file: _File, early: Union[Wheel, str, None]) -> None:
         """A new wheel: read (unless the pool did), then placed by ``store``."""
@@ -113,16 +119,16 @@ class _Sorting:
         if refused:
             self.problems.append(P.error("R004", refused))
             return
-        if file.filename in self.by_name:
-            self.problems += _clash(file.wheel, file.filename, found.sha256, self.by_name[file.filename], self.live,
-                                    self.new_rows)
+        first = self.by_key.get(one_file_key(file.filename))
+        if first is not None:
+            self.problems += _clash(file.wheel, file.filename, found.sha256, first, self.live, self.new_rows)
             return
         try:
             row = self.store(file.wheel, found)
         except BadWheel as exc:
             self.problems.append(P.error("R002", f"{file.filename}: {exc}"))
             return
-        self.by_name[file.filename] = file.key
+        self._publish(file)
         self.new_rows.append((file.key, row))
         self.added.append(file.filename)
 
@@ -176,17 +182,20 @@ def _read_in_pool(given: list[Union[_File, _Unreadable]], old_rows: dict[str, st
     for n, file in enumerate(given):
         if isinstance(file, _Unreadable):
             continue
-        if file.filename not in seen and file.key not in old_rows and not UNSAFE.search(file.path):
+        key = one_file_key(file.filename)
+        if key not in seen and file.key not in old_rows and not UNSAFE.search(file.path):
             todo.append((n, file.wheel, file.size))
-        seen.add(file.filename)
+        seen.add(key)
     yield from read_many(todo, jobs)
 
 
 def _clash(wheel: str, filename: str, sha: str, first: str, live: Live,
            new_rows: list[tuple[str, Row]]) -> list[P.Problem]:
-    """A problem when a second wheel named ``filename`` differs from the first one given (kept)."""
-    first_sha = (live.rows[first] if first in live.rows else
-                 next(r.text() for k, r in new_rows if k == first)).split("\t")[3]
-    if first_sha == sha:
+    """A problem when a second wheel named ``filename`` (or spelled so: ``Foo_Bar``/``foo_bar``)
+    differs from the first one given (kept)."""
+    first_text = live.rows[first] if first in live.rows else next(r.text() for k, r in new_rows if k == first)
+    if first_text.split("\t")[3] == sha:
         return []
-    return [P.error("R003", f"{wheel}: another wheel named {filename} with different content was given; kept the first")]
+    first_name = os.path.basename(first.split("\t", 1)[0])  # a source key is PATH\tSIZE\tMTIME\tINODE
+    named = filename if first_name == filename else f"{first_name} (one file to pip)"
+    return [P.error("R003", f"{wheel}: another wheel named {named} with different content was given; kept the first")]

@@ -64,6 +64,17 @@ def _name_version(prefix: str) -> Optional[tuple[str, Version, str]]:
     return canonicalize_name(parts[0]), version, str(version)
 
 
+@lru_cache(maxsize=1 << 16)
+def one_file_key(filename: str) -> str:
+    """The wheel as pip tells wheels apart: ``Foo_Bar-1.0-…``, ``foo_bar-1.0-…`` and ``foo.bar-1.00-…``
+    are one file (name canonicalized, version normalized); a name that does not parse is its own key."""
+    parts = filename[:-4].split("-") if filename.endswith(".whl") else []
+    found = _name_version("-".join(parts[:-3])) if len(parts) in (5, 6) else None
+    if found is None:
+        return filename
+    return "-".join([found[0].replace("-", "_"), found[2], *parts[2:]])
+
+
 @lru_cache(maxsize=4096)
 def _tags_valid(tags: str) -> bool:
     try:

@@ -1,8 +1,8 @@
-"""Resolving requirements for the target: :func:`pin`, a ``resolvelib`` provider over the index.
+"""Resolving requirements for the target: a ``resolvelib`` provider over the index.
 
 ``pip install --dry-run --report --python-version`` cannot pin for another
-interpreter (it applies the target's tags but evaluates markers for the host:
-FACTS.md, "Mirrors and pins"); the resolver here is ``resolvelib`` (pip's own
+interpreter (it applies the target's tags but evaluates markers for the host);
+the resolver here is ``resolvelib`` (pip's own
 backtracking resolver library) with a provider that reads the mirror's PEP 503
 pages and the PEP 658 ``.metadata`` files (never the wheels, when those exist).
 When nothing fits, :func:`explain` says in one paragraph who asked for what and
@@ -11,11 +11,10 @@ what the mirror has for the target.
 from __future__ import annotations
 
 import email.parser
-import os
 from dataclasses import dataclass, field
 from email.message import Message
 from functools import lru_cache
-from typing import Any, Iterable, Union
+from typing import Any, Container, Iterable
 
 import resolvelib
 from packaging.requirements import InvalidRequirement, Requirement
@@ -24,8 +23,8 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from migrate import problems as P
-from migrate.pins.errors import PinError, Unresolvable
 from migrate.pins.index import Index, IndexFile
+from migrate.pins.prereleases import allowed, is_exact, names_prerelease, narrow
 from migrate.pins.target import Target
 
 
@@ -71,11 +70,13 @@ def _identify(name: str, extras) -> str:
 
 
 class Provider(resolvelib.AbstractProvider):
-    """resolvelib provider: candidates from the index, markers for the target."""
+    """resolvelib provider: candidates from the index, markers for the target; pre-releases only
+    with ``pre`` or when a requirement names one (:mod:`~migrate.pins.prereleases`)."""
 
-    def __init__(self, index: Index, target: Target):
+    def __init__(self, index: Index, target: Target, pre: bool = False):
         self.index = index
         self.target = target
+        self.pre = pre
         self.env = target.marker_environment()
         self.rank = {str(t): i for i, t in enumerate(target.tags())}
         self.python = Version(target.full_version)
@@ -90,8 +91,7 @@ class Provider(resolvelib.AbstractProvider):
         return _identify(canonicalize_name(r.name), r.extras)
 
     def get_preference(self, identifier, resolutions, candidates, information, backtrack_causes):
-        pinned = any(s.operator in ("==", "===") for info in information[identifier]
-                     for s in info.requirement.specifier)
+        pinned = any(is_exact(info.requirement) for info in information[identifier])
         in_causes = any(self.identify(c.requirement) == identifier for c in backtrack_causes)
         return (not in_causes, not pinned, identifier)
 
@@ -100,12 +100,7 @@ class Provider(resolvelib.AbstractProvider):
         name = canonicalize_name(reqs[0].name)
         extras = frozenset(e for r in reqs for e in r.extras)
         bad = {c.version for c in incompatibilities[identifier]}
-        out = []
-        for version, files in self.compatible(name).items():
-            if version in bad or not all(r.specifier.contains(version, prereleases=True) for r in reqs):
-                continue
-            out.append(Candidate(name, version, extras, files))
-        return sorted(out, key=lambda c: c.version, reverse=True)
+        return self.candidates(name, extras, self.matching(name, reqs), any(names_prerelease(r) for r in reqs), bad)
 
     def is_satisfied_by(self, requirement, candidate) -> bool:
         return canonicalize_name(requirement.name) == candidate.name and \
@@ -129,6 +124,19 @@ class Provider(resolvelib.AbstractProvider):
         return deps
 
     # helpers
+    def matching(self, name: str, requirements: Iterable[Requirement]) -> tuple[Version, ...]:
+        """The target's versions of ``name`` (newest first) that every requirement contains."""
+        versions: tuple[Version, ...] = tuple(self.compatible(name))
+        for r in requirements:
+            versions = narrow(versions, r)
+        return versions
+
+    def candidates(self, name: str, extras: frozenset[str], matching: tuple[Version, ...], named: bool,
+                   bad: Container[Version] = ()) -> list[Candidate]:
+        """Candidates for the versions pip's pre-release rule allows, newest first, without ``bad`` ones."""
+        files = self.compatible(name)
+        return [Candidate(name, v, extras, files[v]) for v in allowed(matching, named, self.pre) if v not in bad]
+
     def applies(self, req: Requirement, extras: frozenset[str]) -> bool:
         if req.marker is None:
             return not extras  # unconditional ones come with the base candidate
@@ -166,80 +174,9 @@ class Provider(resolvelib.AbstractProvider):
     def requires_dist(self, candidate: Candidate) -> list[str]:
         return self.metadata(candidate).get_all("Requires-Dist") or []
 
-
-def pin(requirements: Iterable[Union[str, Requirement, Root]], mirror: Union[str, os.PathLike[str], Index],
-        target: Target, session=None) -> PinResult:
-    """Resolve ``requirements`` (strings or :class:`Root`) against ``mirror`` for ``target``.
-
-    Raises :class:`Unresolvable` (one paragraph) or :class:`PinError` (one line).
-    """
-    roots = [_root(r) for r in requirements]
-    if not roots:
-        raise PinError("nothing to pin: no requirements given (none as arguments, in requirement files or in an eggs.ini)")
-    index = mirror if isinstance(mirror, Index) else Index(str(mirror), session)
-    provider = Provider(index, target)
-    applicable = [r for r in roots if r.requirement.marker is None or r.requirement.marker.evaluate(provider.env)]
-    resolver = resolvelib.Resolver(provider, resolvelib.BaseReporter())
-    try:
-        result = resolver.resolve([r.requirement for r in applicable], max_rounds=10000)
-    except resolvelib.ResolutionImpossible as exc:
-        raise Unresolvable(explain(exc.causes, provider, target)) from None
-    except resolvelib.ResolutionTooDeep:
-        raise Unresolvable(f"Cannot pin for {target.describe()}: the resolver gave up after 10000 rounds "
-                           "of backtracking; pin some versions in the requirements to narrow the search.") from None
-    return PinResult(target, tuple(_pins(result, applicable, provider)), index.url, tuple(provider.problems))
-
-
-def _root(item: Union[str, Requirement, Root]) -> Root:
-    if isinstance(item, Root):
-        return item
-    if isinstance(item, Requirement):
-        return Root(item)
-    try:
-        return Root(Requirement(str(item)))
-    except InvalidRequirement as exc:
-        raise PinError(f"{item!r}: not a requirement ({exc})") from None
-
-
-@dataclass
-class _Gathered:
-    """What the resolution says of one project: its base candidate, the extras wanted, who asked."""
-
-    cand: Candidate
-    extras: set[str] = field(default_factory=set)
-    via: set[str] = field(default_factory=set)
-
-
-def _pins(result, roots: list[Root], provider: Provider) -> list[Pin]:
-    by_name: dict[str, _Gathered] = {}
-    for identifier, cand in result.mapping.items():
-        entry = by_name.setdefault(cand.name, _Gathered(cand))
-        entry.extras |= cand.extras
-        if not cand.extras:
-            entry.cand = cand
-        for parent in result.graph.iter_parents(identifier):
-            if parent is not None:
-                pname = result.mapping[parent].name
-                if pname != cand.name:
-                    entry.via.add(_display(provider, result.mapping[parent]))
-    for r in roots:
-        asked = by_name.get(canonicalize_name(r.requirement.name))
-        if asked is not None:
-            asked.extras |= set(r.requirement.extras)
-            if r.source:
-                asked.via.add(r.source)
-    pins = []
-    for name in sorted(by_name):
-        entry = by_name[name]
-        cand = entry.cand
-        files = tuple((f, provider.index.sha256(f)) for f in cand.files)
-        pins.append(Pin(_display(provider, cand), str(cand.version), tuple(sorted(entry.extras)), files,
-                        tuple(sorted(entry.via, key=str.lower))))
-    return pins
-
-
-def _display(provider: Provider, cand: Candidate) -> str:
-    return provider.metadata(cand).get("Name") or cand.name
+    def display(self, candidate: Candidate) -> str:
+        """The project's name as its metadata spells it."""
+        return self.metadata(candidate).get("Name") or candidate.name
 
 
 def explain(causes, provider: Provider, target: Target) -> str:
@@ -251,7 +188,7 @@ def explain(causes, provider: Provider, target: Target) -> str:
     for name, infos in groups.items():
         asked = []
         for info in infos:
-            who = "you" if info.parent is None else f"{_display(provider, info.parent)} {info.parent.version}"
+            who = "you" if info.parent is None else f"{provider.display(info.parent)} {info.parent.version}"
             asked.append(f"{who} asked for '{info.requirement}'")
         everything = provider.index.files(name)
         usable = provider.compatible(name)

@@ -1,65 +1,101 @@
 """The run's convert + check stage: fetched eggs -> wheels in ``wheels/`` and one record per egg.
 
 Each egg's wheel is kept in the state folder under its key (:mod:`~migrate.run.wheelstore`
-says why); ``wheels/`` links the chosen ones. Only eggs whose key has no finished
-record are converted, in a process pool.
+says why); eggs of one release that claim one wheel name are settled in input order
+(:mod:`~migrate.run.clashes`); ``wheels/`` links the chosen ones. Only eggs whose key
+has no finished record are converted, in a process pool.
 """
 from __future__ import annotations
 
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Iterator
 
+from migrate.eggs import printable
 from migrate.fetch import Result
 from migrate.parallel import parallel_map
 from migrate.records import CONVERTED, FAILED, SKIPPED, EggRecord, Source
-from migrate.run import wheelstore
+from migrate.run import clashes, wheelstore
 from migrate.run.runstate import checkpoint, write_json
 from migrate.run.stage import RunContext, since
-from migrate.wheels import ConvertOptions
+from migrate.wheels import RETAG, ConvertOptions
 
 
 def convert_and_check(ctx: RunContext, fetched: list[tuple[Result, Source]]) -> None:
-    """Convert the eggs not done before, pick one egg per wheel name, link ``wheels/``; add the records."""
+    """Convert the eggs not done before, settle the clashes in input order, link ``wheels/``; add the records."""
     started = time.perf_counter()
-    wheels = ctx.out / "wheels"
-    wheels.mkdir(parents=True, exist_ok=True)
-    cache = ctx.state / "convert"
-    cache.mkdir(parents=True, exist_ok=True)
-    jobs: list[wheelstore.Job] = []
-    keys: dict[str, str] = {}  # egg path -> its key
-    records: dict[str, EggRecord] = {}  # source path -> its record
-    key_of: dict[str, str] = {}  # source path -> its key
-    for r, src in fetched:
-        conv = _convert_options(ctx, r)
-        key = key_of[src.path] = f"{src.sha256}-{wheelstore.options_key(conv)}" + ("-r" if ctx.options.repair else "")
-        cached = wheelstore.cached_record(cache, key, src, wheels)
-        if cached is not None:
-            records[src.path] = cached
-            continue
-        staging = wheelstore.staging_dir(cache, key)  # made by the worker; swept if a kill leaves it
-        job = wheelstore.Job(str(r.path), src, str(staging), conv, ctx.options.repair)
-        jobs.append(job)
-        keys[job.egg] = key
-    bar = ctx.bar("convert", len(jobs), "egg")
-    try:
-        for done_now, record in enumerate(parallel_map(wheelstore.convert_one, jobs, ctx.options.jobs), 1):
-            key = keys[record.egg]
-            record = wheelstore.keep(record, cache, key, wheels)
-            records[record.source.path] = record
-            if wheelstore.cacheable(record):
-                write_json(cache / f"{key}.json", wheelstore.portable(record, ctx.out).to_json())
-            bar.update(1)
-            checkpoint("convert", done_now)
-    finally:
-        bar.close()
-    ctx.report.work["convert"] = len(jobs)
-    current = wheelstore.pick([records[src.path] for _, src in fetched])
-    wheelstore.link_wheels(current, cache, key_of)
-    wheelstore.remove_stale_wheels(wheels, current)
-    wheelstore.remove_unused(cache, set(key_of.values()))
+    store = _Store(ctx)
+    first = store.convert([(r, src, _convert_options(ctx, r)) for r, src in fetched])
+    records = [first[src.path] for _, src in fetched]
+    decisions = clashes.settle_records(records, lambda r: str(store.kept(r.source.path)), ctx.options.join_py2_py3)
+    again = [(r, src, replace(_convert_options(ctx, r), python_tag=d.python, python_tag_why=d.message))
+             for (r, src), d in zip(fetched, decisions) if d is not None and d.action == RETAG]
+    retagged = store.convert(again)  # rare: a pure py2/py3 pair, each made again with its python tag
+    current = [clashes.outcome(retagged.get(rec.source.path, rec), d) for rec, d in zip(records, decisions)]
+    wheelstore.link_wheels(current, store.cache, store.key_of)
+    wheelstore.remove_stale_wheels(store.wheels, current)
+    wheelstore.remove_unused(store.cache, store.used)
+    ctx.report.work["convert"] = store.converted
     ctx.report.records += current
-    _tell(ctx, current, len(jobs), started)
+    _tell(ctx, current, len(store.fresh), started)
+
+
+class _Store:
+    """The eggs' records and wheels under their keys (:mod:`~migrate.run.wheelstore`), converted once a key."""
+
+    def __init__(self, ctx: RunContext):
+        self.ctx = ctx
+        self.wheels = ctx.out / "wheels"
+        self.wheels.mkdir(parents=True, exist_ok=True)
+        self.cache = ctx.state / "convert"
+        self.cache.mkdir(parents=True, exist_ok=True)
+        self.key_of: dict[str, str] = {}  # source path -> the key of its current record
+        self.used: set[str] = set()  # every key this run needs (a re-tagged egg needs both of its keys)
+        self.converted = 0  # conversions made (a re-tagged egg counts twice)
+        self.fresh: set[str] = set()  # source paths of the eggs converted this run
+
+    def kept(self, source_path: str) -> Path:
+        return self.cache / f"{self.key_of[source_path]}.whl"
+
+    def convert(self, items: list[tuple[Result, Source, ConvertOptions]]) -> dict[str, EggRecord]:
+        """{source path: record}: cached ones as they are, the others converted (one job per key)."""
+        records: dict[str, EggRecord] = {}
+        waiting: dict[str, list[Source]] = {}  # key -> its sources: the same bytes under one name, converted once
+        jobs: list[wheelstore.Job] = []
+        for r, src, conv in items:
+            key = self.key_of[src.path] = wheelstore.egg_key(src, str(r.path), conv, self.ctx.options.repair)
+            self.used.add(key)
+            cached = wheelstore.cached_record(self.cache, key, src, self.wheels)
+            if cached is not None:
+                records[src.path] = cached
+            elif key in waiting:
+                waiting[key].append(src)
+            else:
+                waiting[key] = [src]
+                staging = str(wheelstore.staging_dir(self.cache, key))  # made by the worker; swept after a kill
+                jobs.append(wheelstore.Job(str(r.path), src, staging, conv, self.ctx.options.repair))
+        for record in self._run(jobs):
+            for src in waiting[self.key_of[record.source.path]]:
+                self.fresh.add(src.path)
+                records[src.path] = replace(record, egg=src.path, source=src) if src != record.source else record
+        return records
+
+    def _run(self, jobs: list[wheelstore.Job]) -> Iterator[EggRecord]:
+        """Convert the jobs in a process pool; each record kept under its key as it comes."""
+        bar = self.ctx.bar("convert", len(jobs), "egg")
+        try:
+            for record in parallel_map(wheelstore.convert_one, jobs, self.ctx.options.jobs):
+                key = self.key_of[record.source.path]
+                record = wheelstore.keep(record, self.cache, key, self.wheels)
+                if wheelstore.cacheable(record):
+                    write_json(self.cache / f"{key}.json", wheelstore.portable(record, self.ctx.out).to_json())
+                self.converted += 1
+                bar.update(1)
+                checkpoint("convert", self.converted)
+                yield record
+        finally:
+            bar.close()
 
 
 def _tell(ctx: RunContext, current: list[EggRecord], converted_now: int, started: float) -> None:
@@ -69,7 +105,7 @@ def _tell(ctx: RunContext, current: list[EggRecord], converted_now: int, started
             f"{sum(1 for r in current if r.status == FAILED)} failed){since(started)}")
     for r in current:
         if r.status == FAILED:
-            ctx.say(f"  FAILED {Path(r.egg).name}: {r.reason}")
+            ctx.say(f"  FAILED {printable(Path(r.egg).name)}: {r.reason}")
         elif r.status == SKIPPED:
             ctx.say(f"  SKIPPED {Path(r.egg).name}: {r.reason}")
 

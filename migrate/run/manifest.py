@@ -70,7 +70,7 @@ def egg_record(result, source: Optional[Source] = None, checks=None) -> EggRecor
     return EggRecord(
         egg=str(result.egg), source=source, status=status, reason=reason,
         project=raw.get("project"), version=raw.get("version"),
-        egg_version=name.get("version"), egg_python=name.get("pyver"), egg_platform=name.get("platform"),
+        egg_version=name.get("version"), version_rule=name.get("version_rule"), egg_python=name.get("pyver"), egg_platform=name.get("platform"),
         wheel=wheel,
         requires_dist=tuple(raw.get("requires_dist", ())), extras=tuple(raw.get("extras", ())),
         entry_points=parse_entry_points(raw.get("entry_points")),

@@ -104,16 +104,19 @@ def _pin(ctx: RunContext, roots: Roots, notes: list[str], target: Target, comman
     report, path = ctx.report, ctx.out / "requirements.txt"
     bar = ctx.bar("pin", len(roots), "project")
     try:
-        result = pins.pin(roots, report.mirror, target)
+        result = pins.pin(roots, report.mirror, target, pre=ctx.options.pre, progress=pins.BarProgress(bar, len(roots)))
     finally:
-        bar.update(len(roots))
         bar.close()
-    pins.write_requirements(result, path, command=command)
+    base_url = ctx.options.base_url
+    pins.write_requirements(result, path, command=command,
+                            index_url=base_url.rstrip("/") + "/simple/" if base_url else None)
     checkpoint("pin")
     write_json(ctx.state / "pins.json", {"fingerprint": fingerprint, "sha256": file_sha256(path),
                                          "pins": len(result.pins)})
-    report.pins_file, report.pins_count, report.work["pin"] = path, len(result.pins), len(result.pins)
-    ctx.say(f"pin: {len(result.pins)} pins with hashes for {target.describe()} in {path}{since(started)}")
+    count = report.pins_count = report.work["pin"] = len(result.pins)
+    report.pins_file = path
+    ctx.say(f"pin: {count} pin{'' if count == 1 else 's'} with hashes for {target.describe()} in {path}"
+            f"{since(started)}")
     for note in notes:
         ctx.say(f"pin: {note}")
     for problem in result.problems:
@@ -144,6 +147,8 @@ def _run_command(options: RunOptions, out: Path) -> str:
         words += ["--target-platform", platform]
     for req in options.pin:
         words += ["--pin", req]
+    if options.pre:
+        words.append("--pre")
     return " ".join(shlex.quote(w) for w in words)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from migrate.binaries import BinaryFacts
-from migrate.eggs import EggInfo
+from migrate.eggs import RULES, EggInfo
 from migrate.wheels import ConvertResult, EggFacts, WheelTags
 
 
@@ -53,6 +53,7 @@ def facts_record(facts: EggFacts) -> dict[str, Any]:
         "file_name": {
             "project": name.project,
             "version": name.version_raw,
+            "version_rule": name.version_rule,
             "pyver": name.pyver,
             "platform": name.platform,
             "ucs": name.ucs,
@@ -88,6 +89,8 @@ def describe(facts: EggFacts) -> str:
     name, info = facts.name, facts.info
     said = ", ".join(x for x in (name.project, name.version_raw, name.pyver and f"py{name.pyver}", name.platform, name.ucs) if x)
     lines = [name.filename, f"  project    {facts.project} {facts.version}   (file name: {said})"]
+    if name.version_rule and name.version_raw != facts.version:
+        lines.append(f"  version    {name.version_raw} -> {facts.version}   ({RULES[name.version_rule]})")
     lines += _tag_lines(facts)
     lines += [f"  binary     {b.path}: {', '.join(_binary_bits(b))}" for b in facts.binaries]
     lines += _metadata_lines(info)

@@ -39,8 +39,10 @@ class RunOptions:
     target_python: Optional[str] = None  # pins target; default: what most converted wheels are for
     target_abi: Optional[str] = None
     target_platforms: tuple[str, ...] = ()
+    pre: bool = False  # --pre: pins may pick pre-releases (as pip --pre)
     publish_broken: bool = False
     allow_shrink: bool = False  # the publish may remove half of the mirror or more
+    join_py2_py3: bool = False  # pure py2 + py3 eggs with the same files -> one py2.py3 wheel
     base_url: Optional[str] = None
     hashes: bool = False  # --hashes: pinned-requirements.txt (eggs.ini) carries sha256 hashes too
     fetch_options: Optional[FetchOptions] = None

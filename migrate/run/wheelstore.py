@@ -1,12 +1,15 @@
 """The convert stage's store: each egg's record and wheel kept under its key in ``OUT/.state/convert``.
 
-The key is the egg's sha256 and the conversion options, so a re-run finds what is
-done and a changed egg is redone. Why not convert straight into ``wheels/``: two
-eggs can make the same wheel file name (a pure egg built for py2.6 and for py2.7
-both make ``*-py2-none-any.whl``), and whichever was written last would win,
-differently on each run. Here each egg's wheel has its own place, one egg per
-wheel name is chosen by a fixed rule (:func:`pick`), and ``wheels/`` hard-links
-the chosen ones. Records are stored with OUT-relative paths (:func:`portable`).
+The key (:func:`egg_key`) is everything the wheel depends on: the egg's sha256, its
+file name (which gives the name, version, pyver and platform) and the conversion
+options, so a re-run finds what is done, a changed egg is redone, and the same bytes
+under another name are another wheel. One job per key: two sources with one key are
+converted once, so no two conversions ever share a staging folder. Why not convert
+straight into ``wheels/``: two eggs can make the same wheel file name, and whichever
+was written last would win, differently on each run. Here each egg's wheel has its
+own place, the clashes are settled in input order (:mod:`~migrate.run.clashes`), and
+``wheels/`` hard-links the chosen ones. Records are stored with OUT-relative paths
+(:func:`portable`).
 """
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ from migrate import __version__
 from migrate import problems as P
 from migrate.checks import check_wheel
 from migrate.fsutil import file_sha256
-from migrate.records import CONVERTED, SKIPPED, EggRecord, Source
+from migrate.records import EggRecord, Source
 from migrate.run import manifest
 from migrate.run.repairing import repaired_result
 from migrate.run.runstate import checkpoint, remove
@@ -45,6 +48,14 @@ class Job:
 
 def options_key(options: ConvertOptions) -> str:
     return hashlib.sha256(f"{__version__}|{options!r}".encode()).hexdigest()[:16]
+
+
+def egg_key(src: Source, egg: str, options: ConvertOptions, repair: bool = False) -> str:
+    """The store key of one egg: its bytes (a folder egg, unhashed: its path), its file name, the options
+    (``repair``: run --repair)."""
+    content = src.sha256 or f"path:{src.path}"
+    text = f"{content}|{Path(egg).name}|{options_key(options)}" + ("|repair" if repair else "")
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:40]
 
 
 def staging_dir(cache: Path, key: str) -> Path:
@@ -118,36 +129,6 @@ def keep(record: EggRecord, cache: Path, key: str, wheels: Path) -> EggRecord:
     finally:
         shutil.rmtree(staging_dir(cache, key), ignore_errors=True)
     return record
-
-
-def pick(records: list[EggRecord]) -> list[EggRecord]:
-    """One egg per wheel file name; the others become skipped records saying which egg won.
-
-    The rule is fixed, so every run picks the same egg: a good wheel over one that
-    failed its checks, then the newest Python the egg was built for, then the
-    first egg file name.
-    """
-    by_name: dict[str, list[EggRecord]] = {}
-    for r in records:
-        if r.wheel:
-            by_name.setdefault(r.wheel.filename, []).append(r)
-    losers: dict[int, str] = {}  # id of a record -> why it is skipped
-    for filename, group in by_name.items():
-        if len(group) < 2:
-            continue
-        group = sorted(group, key=lambda r: (r.status != CONVERTED, _neg_version(r.egg_python), Path(r.egg).name))
-        for r in group[1:]:
-            losers[id(r)] = (f"makes the same wheel ({filename}) as {Path(group[0].egg).name}, "
-                             f"which is kept")
-    return [replace(r, status=SKIPPED, reason=losers[id(r)], wheel=None) if id(r) in losers else r
-            for r in records]
-
-
-def _neg_version(pyver: Optional[str]) -> tuple[int, ...]:
-    try:
-        return tuple(-int(x) for x in (pyver or "").split("."))
-    except ValueError:
-        return ()
 
 
 def link_wheels(records: list[EggRecord], cache: Path, key_of: dict[str, str]) -> None:

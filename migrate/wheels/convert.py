@@ -32,6 +32,7 @@ from migrate.eggs import (
     open_egg,
     parse,
     pep440_version,
+    printable,
     read_egg_info,
     with_extra_requirements,
 )
@@ -39,7 +40,7 @@ from migrate.errors import MigrateError
 from migrate.fsutil import atomic_writer, fsync_dir, sync_files
 from migrate.problems import Problem
 from migrate.wheels.distinfo import render_metadata, render_nspkg_pth, render_record, render_wheel
-from migrate.wheels.plan import Placement, Plan, make_plan, rewrite_shebang
+from migrate.wheels.plan import Placement, Plan, make_plan
 from migrate.wheels.tags import TagError, TagOptions, WheelTags, choose
 from migrate.wheels.wheelzip import CorruptMember, WheelZipWriter, Written
 
@@ -50,6 +51,9 @@ class ConvertOptions:
     limits: Limits = Limits()
     extra_requires: tuple[str, ...] = ()  # PEP 508 strings to add when the egg lacks them (eggs.ini)
     extra_requires_source: str = "eggs.ini [dependencies]"
+    # The python tag of a pure ``pyX`` wheel as decided across eggs (migrate.wheels.collisions), and why.
+    python_tag: Optional[str] = None
+    python_tag_why: str = ""
 
 
 @dataclass(frozen=True)
@@ -97,7 +101,7 @@ class ConvertResult:
         errors = [p.message for p in self.problems if p.severity == P.ERROR]
         if not errors:
             return ""
-        name = Path(self.egg).name
+        name = printable(Path(self.egg).name)
         return errors[0] if errors[0].startswith(name) else f"{name}: {errors[0]}"
 
 
@@ -159,6 +163,9 @@ def _tags(name: EggName, binaries: tuple[BinaryFacts, ...], info: EggInfo, plan:
         found.append(P.error("T000", str(exc)))
         return None
     found += tags.problems
+    if options.python_tag and tags.is_pure and tags.python.startswith("py"):
+        reasons = tuple((part, options.python_tag_why if part == "python" else why) for part, why in tags.reasons)
+        tags = replace(tags, python=options.python_tag, reasons=reasons)
     return tags
 
 
@@ -166,6 +173,9 @@ def _identity(name: EggName, info: EggInfo, found: list[Problem]) -> tuple[str, 
     """(display project name, PEP 440 version): the file name wins, disagreements reported."""
     meta = info.metadata
     project = name.project.replace("_", "-")
+    if name.written_project:
+        found.append(P.warning("M011", f"project name {name.written_project!r} holds characters no wheel name can; "
+                               f"written {name.project!r} as pkg_resources' safe_name did"))
     if meta.name:
         if canonicalize_name(meta.name) == canonicalize_name(project):
             project = meta.name
@@ -241,8 +251,9 @@ def move_wheels(results: list[ConvertResult], staging: Path, dest: Path) -> list
 
 
 def _failed(path: Path, message: str, found: tuple[Problem, ...] = ()) -> ConvertResult:
-    if not message.startswith(path.name):
-        message = f"{path.name}: {message}"
+    message = message.replace(path.name, printable(path.name))  # never a control character on a terminal
+    if not message.startswith(printable(path.name)):
+        message = f"{printable(path.name)}: {message}"
     return ConvertResult(str(path), None, None, tuple(found) + (P.error("C000", message),))
 
 
@@ -281,8 +292,8 @@ def _write(archive: EggArchive, facts: EggFacts, tags: WheelTags, fp: BinaryIO) 
 def _copy(zw: WheelZipWriter, archive: EggArchive, placement: Placement) -> Written:
     member = placement.member
     mode = 0o755 if placement.executable else 0o644
-    if placement.rewrite_shebang:
-        return zw.add_bytes(placement.arcname, rewrite_shebang(archive.read(member)), mode)
+    if placement.rewritten:
+        return zw.add_bytes(placement.arcname, placement.rewrite(archive.read(member)), mode)
     raw = archive.raw_chunks(member)
     if raw is not None:
         return zw.add_raw(placement.arcname, raw, member.method, member.crc, member.compressed_size, member.size, mode)

@@ -1,6 +1,6 @@
 """Where each file of an egg goes in the wheel, or why it is left out.
 
-Rules (FACTS.md, "What is inside an egg"):
+Rules (what setuptools put in an egg and what pip-era installers expect):
 
 - ``EGG-INFO/scripts/*`` -> ``<name>-<ver>.data/scripts/`` (shebang made ``#!python``
   so the installer points it at the target interpreter);
@@ -39,10 +39,22 @@ class Placement:
     member: Member
     arcname: str
     rewrite_shebang: bool = False
+    as_utf8: bool = False  # a .dist-info text file: written as UTF-8 whatever the egg's encoding
 
     @property
     def executable(self) -> bool:
         return self.rewrite_shebang or bool(self.member.mode & 0o111) or is_binary(self.member.path)
+
+    @property
+    def rewritten(self) -> bool:
+        """Whether the wheel holds :meth:`rewrite` of the egg's bytes rather than the bytes themselves."""
+        return self.rewrite_shebang or self.as_utf8
+
+    def rewrite(self, data: bytes) -> bytes:
+        """The member's bytes as the wheel holds them."""
+        if self.as_utf8:
+            data = utf8_text(data)
+        return rewrite_shebang(data) if self.rewrite_shebang else data
 
 
 @dataclass(frozen=True)
@@ -104,7 +116,8 @@ def make_plan(archive: EggArchive, info: EggInfo, data_dir: str, dist_info_dir: 
         member = _member(archive, path)
         rel = path[len(prefix) + len("scripts/"):]
         scripts.append(Placement(member, f"{data_dir}/scripts/{rel}", rewrite_shebang=True))
-    dist_info = tuple(Placement(_member(archive, p), f"{dist_info_dir}/{p.rsplit('/', 1)[-1]}") for p in info.carried)
+    dist_info = tuple(Placement(_member(archive, p), f"{dist_info_dir}/{p.rsplit('/', 1)[-1]}", as_utf8=True)
+                      for p in info.carried)
     for m in archive.members:
         if m.path.startswith(prefix) and m.path not in info.scripts and m.path not in info.carried:
             dropped.append((m.path, "egg metadata (rewritten as .dist-info)"))
@@ -266,6 +279,15 @@ def _is_literal(node) -> bool:
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         return False
     return True
+
+
+def utf8_text(data: bytes) -> bytes:
+    """Text as UTF-8: unchanged when it is UTF-8, else read as latin-1 (EGG-INFO's M010 notes it)."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1").encode("utf-8")
+    return data
 
 
 def rewrite_shebang(data: bytes) -> bytes:

@@ -32,7 +32,7 @@ def choose(
     found = [P.warning("B001", f"{b.path}: {b.problem}") for b in binaries if b.problem]
     readable = [b for b in binaries if not b.problem]
     if not binaries:
-        return _pure(name, classifiers, sourceless, found)
+        return _pure(name, classifiers, sourceless, found, options.universal)
     if not readable:
         raise TagError("no readable binary: " + "; ".join(f"{b.path}: {b.problem}" for b in binaries))
     if not any(_uses_python(b) for b in readable):
@@ -71,7 +71,7 @@ def _uses_python(b: BinaryFacts) -> bool:
 def _binary_without_python(name: EggName, binaries: list[BinaryFacts], classifiers: tuple[str, ...], sourceless: bool,
                            options: TagOptions, found: list[Problem]) -> WheelTags:
     """Executables or ctypes libraries only: ``pyX-none-<platform>``, as cmake/ninja wheels are."""
-    pure = _pure(name, classifiers, sourceless, found)
+    pure = _pure(name, classifiers, sourceless, found, options.universal)
     platform, plat_reason, external, repairable = choose_platform(name, binaries, options, found)
     return WheelTags(
         python=pure.python,
@@ -86,8 +86,9 @@ def _binary_without_python(name: EggName, binaries: list[BinaryFacts], classifie
     )
 
 
-def _pure(name: EggName, classifiers: tuple[str, ...], sourceless: bool, found: list[Problem]) -> WheelTags:
-    py, why = pure_python(name, classifiers, sourceless, found)
+def _pure(name: EggName, classifiers: tuple[str, ...], sourceless: bool, found: list[Problem],
+          universal: bool = False) -> WheelTags:
+    py, why = pure_python(name, classifiers, sourceless, found, universal)
     return WheelTags(
         python=py, abi="none", platform="any",
         reasons=(("python", why), ("abi", "no extension modules"), ("platform", "no binaries")),

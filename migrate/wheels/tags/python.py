@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Optional
+from typing import Iterable, Optional
 
 from migrate import problems as P
 from migrate.binaries import BinaryFacts, init_symbol, python_from_dll
@@ -19,18 +19,26 @@ from migrate.wheels.tags.values import TagError, TagOptions
 
 
 def pure_python(name: EggName, classifiers: tuple[str, ...], sourceless: bool,
-                found: list[Problem]) -> tuple[str, str]:
-    """(python tag, why) for an egg without binaries that use Python."""
+                found: list[Problem], universal: bool = False) -> tuple[str, str]:
+    """(python tag, why) for an egg without binaries that use Python.
+
+    The egg's pyver decides (``py2.7`` -> ``py2``): classifiers naming Python 2 and 3
+    are no evidence that this egg's code runs on both (2to3-converted eggs exist).
+    ``py2.py3`` needs ``universal`` (``--universal``) or, for a py2/py3 pair with
+    identical payloads, :func:`pure_pair_tag`.
+    """
     majors = _classifier_majors(classifiers)
     if sourceless:
         if not name.pyver:
             raise TagError("bytecode-only egg without a python version in its name: cannot tell which CPython reads it")
         py = "cp" + name.pyver.replace(".", "")
         why = f"only .pyc files, which only CPython {name.pyver} reads"
-    elif name.py_major and majors >= {2, 3}:
-        py, why = "py2.py3", f"pure code; built for py{name.pyver}, classifiers name Python 2 and 3"
+    elif universal:
+        py, why = "py2.py3", "pure code; --universal says it runs unchanged on Python 2 and 3"
     elif name.py_major:
         py, why = f"py{name.py_major}", f"pure code built for py{name.pyver}"
+        if majors >= {2, 3}:
+            why += " (classifiers naming Python 2 and 3 are no evidence this code runs on both)"
     elif majors:
         py = ".".join(f"py{m}" for m in sorted(majors))
         why = "pure code; no python version in the egg name, taken from the classifiers"
@@ -38,6 +46,21 @@ def pure_python(name: EggName, classifiers: tuple[str, ...], sourceless: bool,
         py, why = "py2.py3", "pure code; neither the name nor the classifiers name a Python version"
         found.append(P.warning("T010", "no python version in the egg name or classifiers: tagged py2.py3"))
     return py, why
+
+
+def pure_pair_tag(python_tags: Iterable[str]) -> Optional[str]:
+    """The python tag of one wheel for pure eggs whose payloads are identical, or None.
+
+    ``("py2", "py3")`` -> ``"py2.py3"``: the same files built for both majors are the
+    evidence that one wheel serves both. None when a tag is not a pure ``pyN`` one.
+    """
+    majors: set[str] = set()
+    for tag in python_tags:
+        for part in tag.split("."):
+            if not re.fullmatch(r"py[23]", part):
+                return None
+            majors.add(part)
+    return ".".join(sorted(majors)) or None
 
 
 def _classifier_majors(classifiers: tuple[str, ...]) -> set[int]:

@@ -27,6 +27,7 @@ class TagOptions:
     distro: Optional[str] = None  # "ubuntu:14.04"
     py2_unicode: Optional[str] = None  # "ucs2" | "ucs4"
     trust_name: bool = False
+    universal: bool = False  # pure eggs: py2.py3 (the user vouches the code runs on both)
 
 
 @dataclass(frozen=True)

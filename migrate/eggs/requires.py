@@ -1,0 +1,105 @@
+"""``requires.txt`` -> Requires-Dist and Provides-Extra, parsed with ``packaging``, never spliced as text.
+
+setuptools wrote one section per extra and marker: ``[extra]``, ``[extra:marker]``
+and ``[:marker]``; each line is a PEP 508 requirement. A line's own marker, the
+section's marker and the extra are three operands of ``and``; each is parenthesised
+when it holds an ``or``, so ``[fast:python_version<"3"or os_name=="nt"]`` means
+``(python_version < "3" or os_name == "nt") and extra == "fast"``.
+
+Extras are written in PEP 685 normal form (``[Fast Mode]`` -> ``fast-mode``:
+whitespace read as ``-``, as ``pkg_resources.safe_extra`` did, then
+``canonicalize_name``). A section whose extra holds a character no extra name can
+(a quote, ``<``, ``:``) or whose marker does not parse is reported (M002) and its
+lines are skipped; so is a line that is not PEP 508.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from packaging.markers import InvalidMarker, Marker
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from migrate import problems as P
+from migrate.problems import Problem
+
+_SECTION = re.compile(r"^\[(?P<extra>[^:\]]*)(?::(?P<marker>.*))?\]$")
+_EXTRA_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
+
+
+@dataclass(frozen=True)
+class Section:
+    """What a ``[extra:marker]`` header says; ``skip`` when it is bad and its lines are left out."""
+
+    extra: Optional[str] = None  # PEP 685 normal form
+    marker: Optional[str] = None  # as packaging writes it
+    skip: bool = False
+
+
+def normalise_extra(text: str) -> Optional[str]:
+    """The PEP 685 form of an extra name (``Fast Mode`` -> ``fast-mode``); None when it is not one."""
+    spelled = re.sub(r"\s+", "-", text.strip())
+    if not spelled.isascii() or not _EXTRA_NAME.fullmatch(spelled):
+        return None
+    return canonicalize_name(spelled)
+
+
+def parse_requires_txt(text: str) -> tuple[list[str], tuple[str, ...], list[Problem]]:
+    """``requires.txt`` -> (Requires-Dist strings, extras, problems); never raises."""
+    requires: list[str] = []
+    extras: list[str] = []
+    found: list[Problem] = []
+    section = Section()
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        header = _SECTION.match(line)
+        if header:
+            section = _section(header, number, found)
+            if section.extra and section.extra not in extras:
+                extras.append(section.extra)
+        elif not section.skip:
+            requirement = _requirement(line, number, section, found)
+            if requirement is not None:
+                requires.append(requirement)
+    return requires, tuple(extras), found
+
+
+def _section(header: re.Match[str], number: int, found: list[Problem]) -> Section:
+    """The section a header opens; a skipped one, with an M002, when its extra or marker is bad."""
+    written = header["extra"].strip()
+    extra = normalise_extra(written) if written else None
+    if written and extra is None:
+        found.append(P.warning("M002", f"requires.txt line {number}: {written!r} is not an extra name; section skipped"))
+        return Section(skip=True)
+    marker = (header["marker"] or "").strip()
+    if not marker:
+        return Section(extra)
+    try:
+        return Section(extra, str(Marker(marker)))
+    except InvalidMarker as exc:
+        reason = str(exc).splitlines()[0]
+        found.append(P.warning("M002", f"requires.txt line {number}: bad marker {marker!r} ({reason}); section skipped"))
+        return Section(skip=True)
+
+
+def _requirement(line: str, number: int, section: Section, found: list[Problem]) -> Optional[str]:
+    """One line as a Requires-Dist string under its section's marker and extra; None, with an M002, when invalid."""
+    try:
+        req = Requirement(line)
+    except InvalidRequirement as exc:
+        found.append(P.warning("M002", f"requires.txt line {number}: {line!r} is not PEP 508 "
+                               f"({str(exc).splitlines()[0]}); skipped"))
+        return None
+    operands = [str(req.marker)] if req.marker else []
+    operands += [section.marker] if section.marker else []
+    operands += [f'extra == "{section.extra}"'] if section.extra else []
+    req.marker = None
+    if not operands:
+        return str(req)
+    joined = operands[0] if len(operands) == 1 else " and ".join(f"({o})" if " or " in o else o for o in operands)
+    req.marker = Marker(joined)
+    return str(req)

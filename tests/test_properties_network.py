@@ -113,4 +113,4 @@ def test_eggs_ini_parses_or_names_the_problem(lines):
         assert "\n" not in str(exc).strip()
         return
     for pin in ini.platform_eggs + ini.noplatform_eggs:
-        assert pin.name and pin.version
+        assert pin.key and pin.version

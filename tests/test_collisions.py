@@ -175,8 +175,8 @@ def test_an_unwritable_wheel_dir_is_one_line(tmp_path):
     (tmp_path / "file").write_text("")
     proc = convert(tmp_path / "file" / "w", egg(tmp_path, "docu-0.12-py2.7.egg", "X = 1\n"))
     assert proc.returncode == 1
-    assert proc.stderr.splitlines() == [f"egg-migrate: {tmp_path / 'file' / 'w'}: cannot write wheels there "
-                                        "(Not a directory)"]
+    assert proc.stderr.splitlines() == [f"egg-migrate: {tmp_path / 'file' / 'w'}: cannot write "
+                                        "(not a folder (a file is in the way))"]
 
 
 def test_decide_says_why_each_narrowed_tag_changed():

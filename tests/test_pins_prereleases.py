@@ -49,7 +49,7 @@ def prerelease_mirror(tmp_path_factory) -> Path:
 
 
 def pin_json(root: Path, requirement: str, *options: str) -> dict:
-    return {p["name"]: p["version"] for p in _cli_json(["pin", requirement, "--mirror", str(root), "--python", "3.11",
+    return {p["name"]: p["version"] for p in _cli_json(["pin", requirement, "--mirror", str(root), "--target-python", "3.11",
                                                          "--json", *options])["pins"]}
 
 
@@ -92,7 +92,7 @@ def test_the_header_names_the_file_and_installs_from_its_folder(prerelease_mirro
     folder = tmp_path / "deploy"
     folder.mkdir()
     out = folder / "pins-3.11.txt"
-    assert cli(["pin", "app", "--mirror", str(prerelease_mirror), "--python", "3.11", "-o", str(out)]) == 0
+    assert cli(["pin", "app", "--mirror", str(prerelease_mirror), "--target-python", "3.11", "-o", str(out)]) == 0
     assert capsys.readouterr().err.strip().startswith("pinned 2 projects for CPython 3.11")
     text = out.read_text()
     assert "file:///" not in text and str(tmp_path) not in text.split("#    egg-migrate")[0]
@@ -104,7 +104,7 @@ def test_the_header_names_the_file_and_installs_from_its_folder(prerelease_mirro
     run([sys.executable, "-m", "pip", "download", "-q", "-d", download, *words], env=interpreters.pip_env(), cwd=folder)
     assert sorted(p.name for p in download.iterdir()) == ["app-1.0-py2.py3-none-any.whl",
                                                           "puredep-0.9-py2.py3-none-any.whl"]
-    assert cli(["pin", "onlypre", "--mirror", str(prerelease_mirror), "--python", "3.11", "-o", str(out)]) == 0
+    assert cli(["pin", "onlypre", "--mirror", str(prerelease_mirror), "--target-python", "3.11", "-o", str(out)]) == 0
     assert capsys.readouterr().err.strip().startswith("pinned 1 project for CPython 3.11")
 
 
@@ -138,7 +138,7 @@ def test_standalone_pin_draws_a_bar_that_moves_with_each_pin(prerelease_mirror, 
     RecordingBar.made.clear()
     monkeypatch.setattr(progress_module, "on_terminal", lambda: True)
     monkeypatch.setattr(progress_module, "StageBar", RecordingBar)
-    assert cli(["pin", "app", "onlypre", "--mirror", str(prerelease_mirror), "--python", "3.11", "--json"]) == 0
+    assert cli(["pin", "app", "onlypre", "--mirror", str(prerelease_mirror), "--target-python", "3.11", "--json"]) == 0
     (bar,) = RecordingBar.made
     assert bar.calls[0] == ("new", "pin", 0) and bar.calls[-1] == ("close",)
     assert moved(bar.calls) == (3, 3, 3)  # app and onlypre known first, puredep when app is pinned

@@ -44,6 +44,15 @@ def register(sub) -> None:
     p.set_defaults(handler=run)
 
 
+def _cannot_write(dest: Path, exc: OSError) -> int:
+    """One line for a WHEEL_DIR the file system refuses (full, read-only, a name too long), exit 1."""
+    from migrate.fsutil import output_error
+
+    known = output_error(exc)
+    print(f"egg-migrate: {known or f'{dest}: cannot write wheels there ({exc.strerror or exc})'}", file=sys.stderr)
+    return 1
+
+
 def run(args) -> int:
     eggs, errors = find_eggs(args.eggs)
     for e in errors:
@@ -52,10 +61,9 @@ def run(args) -> int:
     options = ConvertOptions(tags=tag_options(args))
     try:
         dest.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".egg-migrate-convert-", dir=dest))
+        staging = Path(tempfile.mkdtemp(prefix=".egg-migrate-convert-", suffix=".tmp", dir=dest))
     except OSError as exc:
-        print(f"egg-migrate: {dest}: cannot write wheels there ({exc.strerror or exc})", file=sys.stderr)
-        return 1
+        return _cannot_write(dest, exc)
     try:
         work = partial(_convert_into, options=options)
         jobs = [(egg, staging / str(n)) for n, egg in enumerate(eggs)]
@@ -63,8 +71,7 @@ def run(args) -> int:
         # in input order, whichever worker finished first; the wheels kept made durable in one pass
         results = settle(results, options, staging, dest, args.join_py2_py3)
     except OSError as exc:
-        print(f"egg-migrate: {dest}: cannot write wheels there ({exc.strerror or exc})", file=sys.stderr)
-        return 1
+        return _cannot_write(dest, exc)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     for result in results:

@@ -60,7 +60,7 @@ def test_stock_pip_on_27_installs_the_distro_build_from_the_distro_index(distro_
     root, original = distro_mirror
     python = make_venv("2.7")
     env = interpreters.pip_env()
-    # The plain index offers only the distro tag: stock pip (FACTS.md) must refuse it ...
+    # The plain index offers only the distro tag: stock pip knows no distro tags and must refuse it ...
     refused = subprocess.run(
         [str(python), "-m", "pip", "install", "--no-deps", "--index-url", mirror.index_url(root), "cext"],
         capture_output=True, text=True, env=env, timeout=300)

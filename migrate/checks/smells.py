@@ -1,6 +1,6 @@
 """W7xx: content that installs but is wrong in a wheel (what egg conversions leave behind).
 
-FACTS.md, "What is inside an egg": setuptools' ``__bootstrap__`` stubs beside
+What eggs hold that a wheel must not: setuptools' ``__bootstrap__`` stubs beside
 extensions, bytecode beside its source, ``__pycache__`` (installer skips it),
 scripts outside ``.data/scripts`` (never put on PATH), an ``EGG-INFO``
 folder, a top-level ``__init__.py`` (installs ``site-packages/__init__.py``),

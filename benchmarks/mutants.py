@@ -49,8 +49,8 @@ TAGS = ("tests/test_tags.py", "tests/test_tags_abi.py", "tests/test_abi_evidence
 NAMES = ("tests/test_names.py",)
 CONVERT = ("tests/test_convert.py", "tests/test_egginfo.py", "tests/test_namespace_code.py", "tests/test_wheel_contents.py")
 MIRROR = ("tests/test_mirror.py",)
-PINS = ("tests/test_pins.py", "tests/test_pins_contract.py")
-FETCH = ("tests/test_fetch.py", "tests/test_fetch_faults.py")
+PINS = ("tests/test_pins.py", "tests/test_pins_contract.py", "tests/test_pins_checks.py")
+FETCH = ("tests/test_fetch.py", "tests/test_fetch_faults.py", "tests/test_fetch_verify.py")
 
 MUTATIONS = [
     # wheels/tags: python, ABI and platform

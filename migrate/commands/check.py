@@ -43,9 +43,6 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    if args.jobs < 1:
-        print("egg-migrate check: -j must be at least 1", file=sys.stderr)
-        return 2
     wheels, errors = find_wheels(args.wheels)
     sources = _sources(args, wheels, errors)
     for e in errors:

@@ -20,6 +20,7 @@ from migrate.fetch.net import NetOptions
 from migrate.mirror import publishing
 from migrate.run import pipeline
 from migrate.run.pipeline import RunOptions
+from tests import read_only
 from tests.servers import Faults, TreeServer, egg_bytes, simple_index
 from tests.test_mirror import mirror_files
 from tests.wheelmaker import links, make_wheel
@@ -323,16 +324,20 @@ def test_a_full_disk_is_one_line_and_leaves_nothing_half_written(tmp_path, capsy
     assert list((tmp_path / "pins").iterdir()) == []
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root may write into a read-only folder")
-def test_a_read_only_folder_is_one_line(tmp_path, capsys):
+@pytest.mark.parametrize("way", sorted(read_only.WAYS))
+def test_a_read_only_folder_is_one_line(tmp_path, way):
+    """A folder the kernel refuses to write into, made read-only three ways: mode bits (not for
+    root, who writes through them), the immutable attribute, a read-only bind mount (each in the
+    way the system allows; skipped with the reason only where it has none)."""
     ro = tmp_path / "ro"
     ro.mkdir()
-    ro.chmod(0o555)
-    try:
-        assert cli(["convert", str(SAMPLE_EGG), "-d", str(ro / "wheels")]) == 1
-        assert "permission denied" in _one_line(capsys, ro / "wheels")
-    finally:
-        ro.chmod(0o755)
+    with read_only.folder(ro, way) as refusal:
+        done = read_only.cli_in(ro, way, ["convert", str(SAMPLE_EGG), "-d", str(ro / "wheels")])
+    assert done.returncode == 1, done
+    err = done.stderr
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert f"{ro / 'wheels'}: cannot write ({refusal})" in err, err
+    assert not (ro / "wheels").exists()
 
 
 # ---------------------------------------------------------------- eggs: a develop .egg-info cannot reach out of its tree

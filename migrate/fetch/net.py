@@ -178,7 +178,7 @@ def describe(exc: Optional[BaseException], url: str) -> str:
     text = redact(" ".join(str(e) for e in chain))
     if isinstance(exc, requests.exceptions.SSLError) or any("SSL" in type(e).__name__ for e in chain):
         reason = "certificate verify failed" if "CERTIFICATE_VERIFY_FAILED" in text else _last_words(text)
-        return (f"TLS error talking to {where}: {reason} (give the server's CA bundle with --cert FILE, "
+        return (f"{url}: TLS error talking to {where}: {reason} (give the server's CA bundle with --cert FILE, "
                 "or REQUESTS_CA_BUNDLE / SSL_CERT_FILE)")
     if is_dns(exc):
         return f"cannot resolve host {host!r} (DNS lookup failed): check the URL and your network"

@@ -20,7 +20,7 @@ from migrate.eggs import egg_parts
 from migrate.fetch.credentials import redact
 from migrate.fetch.listing import Link, Listing, SourceError, check_filename
 from migrate.fetch.net import HTTPStatus, NetError, NetOptions, get_page
-from migrate.fetch.pages import Folder, Scope, html_page, is_json, json_files, json_root
+from migrate.fetch.pages import Folder, Scope, html_page, is_index_html, is_json, json_files, json_root
 from migrate.parallel import thread_map
 
 MAX_DEPTH = 4  # a Galaxy repository is 2 levels; leave room for /new/ and the like
@@ -63,7 +63,7 @@ class HttpSource:
             self._root_page = (listing, [])
             self.kind = "flat" if listing.links or not self._projects else "json"
         else:
-            page = html_page(self.scope, resp.url, resp.text, project=None)
+            page = html_page(self.scope, resp.url, resp.text, project=None, index_type=is_index_html(resp))
             self._root_page = page
             self.kind = "tree" if page[1] and not page[0].links else "flat"
 

@@ -30,6 +30,7 @@ USER_AGENT = f"egg-migrate/{__version__} (+fetch)"
 # PEP 691: prefer JSON, accept HTML (PEP 503) and plain autoindex pages.
 ACCEPT_LISTING = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1, */*;q=0.01"
 JSON_LISTING = "application/vnd.pypi.simple.v1+json"
+HTML_LISTING = "application/vnd.pypi.simple.v1+html"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 

@@ -31,6 +31,7 @@ _TEMP_TAG = [secrets.token_hex(6)]
 
 
 def new_temp_tag() -> str:
+    """48 random bits: a user's file name carries one by accident about never."""
     return secrets.token_hex(6)
 
 
@@ -49,7 +50,7 @@ def temp_prefix(name: str) -> str:
     return f".{name}.{_TEMP_TAG[0]}"
 
 
-def is_tagged(name: str, tags) -> bool:
+def is_tagged(name: str, tags: Sequence[str]) -> bool:
     """Whether a temp ``name`` carries one of ``tags`` (one substring test per tag: nearly free)."""
     return any(f".{tag}." in name for tag in tags)
 

@@ -3,7 +3,8 @@
 Every output of egg-migrate (wheels, manifests, pins, state files) goes
 through :func:`atomic_writer`: a temp file beside the target, fsync, rename.
 A crash leaves either the old file or the new one, never a mix, and the temp
-name starts with a dot and ends with ``.tmp`` so leftovers are easy to sweep.
+name starts with a dot, carries the process's temp tag (:func:`temp_prefix`) and ends
+with ``.tmp``, so a run sweeps its own leftovers and nothing else.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import errno
 import hashlib
 import os
 import re
+import secrets
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,8 +20,39 @@ from typing import BinaryIO, Iterator, Optional, Sequence, Union
 
 from migrate.errors import MigrateError
 
-# The temp names atomic_writer gives (``.NAME.XXXXXXXX.tmp``, made by mkstemp).
+# The temp names atomic_writer gives (``.NAME.TAG.XXXXXXXX.tmp``, made by mkstemp).
 TEMP_NAME = re.compile(r"^\..+\.[A-Za-z0-9_]{6,}\.tmp$")
+
+# The tag every temp name this process makes carries (:func:`temp_prefix`): random per process,
+# set by a run to the token it recorded in its state before its first temp file, so its sweep can
+# tell its own leftovers from a user's file of the same shape. Forked pool workers inherit it;
+# ``parallel`` hands it to workers started any other way.
+_TEMP_TAG = [secrets.token_hex(6)]
+
+
+def new_temp_tag() -> str:
+    """48 random bits: a user's file name carries one by accident about never."""
+    return secrets.token_hex(6)
+
+
+def temp_tag() -> str:
+    return _TEMP_TAG[0]
+
+
+def set_temp_tag(tag: str) -> str:
+    """Make ``tag`` the one this process's temp names carry; returns the one it replaces."""
+    old, _TEMP_TAG[0] = _TEMP_TAG[0], tag
+    return old
+
+
+def temp_prefix(name: str) -> str:
+    """``.NAME.TAG``: how every temp name for ``name`` begins (writers add their own ending)."""
+    return f".{name}.{_TEMP_TAG[0]}"
+
+
+def is_tagged(name: str, tags: Sequence[str]) -> bool:
+    """Whether a temp ``name`` carries one of ``tags`` (one substring test per tag: nearly free)."""
+    return any(f".{tag}." in name for tag in tags)
 
 
 @contextmanager
@@ -32,7 +65,7 @@ def atomic_writer(path: Union[str, Path], mode: int = 0o644, sync: bool = True) 
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f"{temp_prefix(path.name)}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise _naming(exc, path) from None
     try:

@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from itertools import islice
 from typing import Callable, Iterable, Iterator, TypeVar
 
+from migrate.fsutil import set_temp_tag, temp_tag
+
 _T = TypeVar("_T")
 _R = TypeVar("_R")
 
@@ -55,7 +57,7 @@ def thread_map(func: Callable[[_T], _R], items: list[_T], jobs: int) -> list[_R]
 
 def _pool(workers: int) -> ProcessPoolExecutor:
     """A process pool whose workers die with this process (see ``_die_with_parent``)."""
-    return ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent, initargs=(os.getpid(),))
+    return ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(os.getpid(), temp_tag()))
 
 
 @contextmanager
@@ -70,6 +72,13 @@ def paused_gc():
     finally:
         if was_enabled:
             gc.enable()
+
+
+def _start_worker(parent: int, tag: str) -> None:
+    """Pool worker start-up: the parent's temp tag (a forked worker has it already; a spawned one
+    not), and death with the parent."""
+    set_temp_tag(tag)
+    _die_with_parent(parent)
 
 
 def _die_with_parent(parent: int) -> None:

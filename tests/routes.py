@@ -1,4 +1,4 @@
-"""A loopback HTTP server that answers from a table: ``{path: (status, headers, body)}``.
+"""A loopback HTTP (or HTTPS, given an ``ssl.SSLContext``) server that answers from a table: ``{path: (status, headers, body)}``.
 
 For the network attack tests: redirects anywhere (loops, ``file:``, malformed
 ``Location``), hostile JSON and HTML, ``Content-Encoding``, basic auth, and an HTTP
@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import ssl
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -52,12 +53,16 @@ def sha(data: bytes) -> str:
 class RouteServer(Loopback):
     """Serves ``routes`` on 127.0.0.1 (any other path: 404) from a thread; a context manager."""
 
-    def __init__(self, routes: Optional[dict[str, Answer]] = None, auth: Optional[tuple[str, str]] = None):
+    def __init__(self, routes: Optional[dict[str, Answer]] = None, auth: Optional[tuple[str, str]] = None,
+                 tls: Optional[ssl.SSLContext] = None):
         self.routes: dict[str, Answer] = dict(routes or {})
         self.auth = auth
         self.log: list[Seen] = []
         self._lock = threading.Lock()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self.scheme = "https" if tls is not None else "http"
+        if tls is not None:  # HTTPS: each accepted connection does the TLS handshake with this context
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
@@ -66,7 +71,7 @@ class RouteServer(Loopback):
         return self.httpd.server_address[1]
 
     def url(self, host: str = "127.0.0.1") -> str:
-        return f"http://{host}:{self.port}/"
+        return f"{self.scheme}://{host}:{self.port}/"
 
     def paths(self) -> list[str]:
         with self._lock:

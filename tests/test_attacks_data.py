@@ -18,8 +18,9 @@ from migrate.cli import main as cli
 from migrate.fetch.fetching import FetchOptions
 from migrate.fetch.net import NetOptions
 from migrate.mirror import publishing
-from migrate.run import pipeline
+from migrate.run import pipeline, runstate
 from migrate.run.pipeline import RunOptions
+from tests import read_only
 from tests.servers import Faults, TreeServer, egg_bytes, simple_index
 from tests.test_mirror import mirror_files
 from tests.wheelmaker import links, make_wheel
@@ -250,21 +251,39 @@ def test_a_run_whose_source_shrinks_below_half_does_not_shrink_the_mirror(tmp_pa
 
 def test_the_run_sweep_leaves_a_users_temp_looking_files(tmp_path):
     """Attack: ``run -o OUT`` swept every ``*.tmp-*`` / ``.tmp`` anywhere under OUT: a user's
-    ``OUT/notes/draft.tmp-1`` was deleted. Now only the run's own names, in the run's own folders."""
+    ``OUT/notes/draft.tmp-1`` was deleted. Then it swept every name of a temp name's shape in the
+    folders the run owns: a user's ``OUT/eggs/.notes.abc123.tmp`` was deleted. Now only the temp
+    names that carry a token a run recorded in its state go."""
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "alpha-1.0-py2.7.egg").write_bytes(EGGS["alpha-1.0-py2.7.egg"])
     out = tmp_path / "out"
     users = ["notes/draft.tmp-1", "notes/.draft.abcdefgh.tmp", "notes/deep/.x.tmp-3", "draft.tmp-2",
-             "eggs/draft.tmp-4", "mirror/notes/.y.tmp-5"]
-    ours = [".manifest.json.k2j4_x9a.tmp", "eggs/.alpha-1.0-py2.7.egg.tmp-12-140211", ".state/convert/.k.tmp-42"]
-    for rel in users + ours:
-        (out / rel).parent.mkdir(parents=True, exist_ok=True)
-        (out / rel).write_text("mine\n")
+             "eggs/draft.tmp-4", "mirror/notes/.y.tmp-5",
+             # the shapes of the run's own temp names, in each folder the run owns
+             ".notes.abc123.tmp", ".manifest.json.k2j4_x9a.tmp", "eggs/.notes.abc123.tmp",
+             "eggs/.alpha-1.0-py2.7.egg.tmp-12-140211", "eggs/.a.old-1-2", "wheels/.x.tmp-12",
+             "wheels/.a.b.abcdefgh.tmp", ".state/.y.tmp-3", ".state/convert/.k.tmp-42"]
+    _write(out, users)
     lines: list = []
     assert _run(out, str(tmp_path / "src"), lines).ok
     assert [rel for rel in users if not (out / rel).is_file()] == []
+    assert "resume" not in "\n".join(lines)
+    # What a run killed after that one left: temp names carrying the token it recorded.
+    [token] = runstate.recorded_tokens(out / ".state")
+    ours = [f".manifest.json.{token}.k2j4_x9a.tmp", f"eggs/.alpha-1.0-py2.7.egg.{token}.tmp-12-140211",
+            f".state/convert/.k.{token}.tmp-42", f"wheels/.alpha-1.0-py2-none-any.whl.{token}.tmp-7"]
+    _write(out, ours)
+    assert _run(out, str(tmp_path / "src"), lines).ok
+    assert [rel for rel in users if not (out / rel).is_file()] == []
     assert [rel for rel in ours if (out / rel).exists()] == []
-    assert "resume: removed 3 temp files" in "\n".join(lines)
+    assert "resume: removed 4 temp files" in "\n".join(lines)
+    assert runstate.recorded_tokens(out / ".state") not in ([], [token])  # swept tokens are forgotten
+
+
+def _write(out: Path, rels: list) -> None:
+    for rel in rels:
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_text("mine\n")
 
 
 # ---------------------------------------------------------------- output paths the file system refuses
@@ -323,16 +342,20 @@ def test_a_full_disk_is_one_line_and_leaves_nothing_half_written(tmp_path, capsy
     assert list((tmp_path / "pins").iterdir()) == []
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root may write into a read-only folder")
-def test_a_read_only_folder_is_one_line(tmp_path, capsys):
+@pytest.mark.parametrize("way", sorted(read_only.WAYS))
+def test_a_read_only_folder_is_one_line(tmp_path, way):
+    """A folder the kernel refuses to write into, made read-only three ways: mode bits (not for
+    root, who writes through them), the immutable attribute, a read-only bind mount (each in the
+    way the system allows; skipped with the reason only where it has none)."""
     ro = tmp_path / "ro"
     ro.mkdir()
-    ro.chmod(0o555)
-    try:
-        assert cli(["convert", str(SAMPLE_EGG), "-d", str(ro / "wheels")]) == 1
-        assert "permission denied" in _one_line(capsys, ro / "wheels")
-    finally:
-        ro.chmod(0o755)
+    with read_only.folder(ro, way) as refusal:
+        done = read_only.cli_in(ro, way, ["convert", str(SAMPLE_EGG), "-d", str(ro / "wheels")])
+    assert done.returncode == 1, done
+    err = done.stderr
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert f"{ro / 'wheels'}: cannot write ({refusal})" in err, err
+    assert not (ro / "wheels").exists()
 
 
 # ---------------------------------------------------------------- eggs: a develop .egg-info cannot reach out of its tree

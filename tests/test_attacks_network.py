@@ -149,7 +149,8 @@ def test_index_project_pages_may_link_eggs_on_another_host_with_a_sha256(tmp_pat
     else:
         assert not report.ok and not (tmp_path / "eggs" / EGG).exists()
         assert [s.reason for s in report.skipped_links] == [
-            f"leaves the source host 127.0.0.1:{index.port} for localhost without a sha256 to check it against"]
+            f"leaves the source host 127.0.0.1:{index.port} for localhost without a sha256 to check it against; "
+            "--allow-host localhost follows such links"]
 
 
 def test_find_links_pages_need_allow_host_for_eggs_elsewhere(tmp_path, capsys):
@@ -212,6 +213,54 @@ def test_a_pep691_project_page_as_source_follows_its_files_on_another_host(tmp_p
         with RouteServer({"/simple/spam/": pep691(page)}) as index:
             report = fetch(index.url() + "simple/spam/", tmp_path / "eggs", options=FAST)
     assert [(r.filename, r.status) for r in report.results] == [(EGG, "downloaded")]
+
+
+PEP629 = '<meta name="pypi:repository-version" content="1.1">'
+HTML_INDEX = "application/vnd.pypi.simple.v1+html"
+
+
+@pytest.mark.parametrize("declared", ["meta", "content-type", "no"])
+def test_an_html_project_page_as_source_follows_its_files_on_another_host_with_a_sha256(tmp_path, capsys, declared):
+    """``fetch https://pypi.org/simple/netifaces/`` in its HTML form: a page that says it is an index
+    (PEP 629's meta, or PEP 691's HTML content type) is an index project page, like the JSON one:
+    files elsewhere are followed with a sha256, checked while streaming; without one they need
+    --allow-host, and each is reported with its reason. An undeclared page is a find-links page."""
+    other = "spam-2.0-py2.7.egg"
+    with RouteServer({f"/packages/{EGG}": egg_file(DATA), f"/packages/{other}": egg_file(egg_bytes("spam", "2.0"))}) \
+            as files:
+        where = files.url("localhost") + "packages/"
+        body = (f"{PEP629 if declared == 'meta' else ''}<a href=\"{where}{EGG}#sha256={sha(DATA)}\">{EGG}</a>"
+                f'<a href="{where}{other}">{other}</a><a href="{where}spam-1.0.tar.gz#sha256={"0" * 64}">sdist</a>')
+        page = html(body)
+        if declared == "content-type":
+            page = (200, {"Content-Type": HTML_INDEX}, page[2])
+        with RouteServer({"/simple/spam/": page}) as index:
+            code, _, err = cli(capsys, "fetch", index.url() + "simple/spam/", "-d", str(tmp_path / "eggs"),
+                               "--no-trust-env")
+            manifest = json.loads((tmp_path / "eggs" / "fetch-manifest.json").read_text())
+    skipped = {s["url"].rsplit("/", 1)[-1]: s["reason"] for s in manifest["skipped_links"]}
+    host = f"127.0.0.1:{index.port}"
+    if declared == "no":
+        assert code == 1 and not (tmp_path / "eggs" / EGG).exists()
+        assert skipped[EGG] == f"leaves the source host {host} for localhost; --allow-host localhost follows such links"
+        return
+    assert code == 0, err
+    assert (tmp_path / "eggs" / EGG).read_bytes() == DATA and not (tmp_path / "eggs" / other).exists()
+    assert [e["url"] for e in manifest["eggs"]] == [where + EGG]
+    assert skipped == {other: f"leaves the source host {host} for localhost without a sha256 to check it "
+                              "against; --allow-host localhost follows such links", "spam-1.0.tar.gz": "not an egg"}
+    assert f"{where}{other} not followed: leaves the source host" in err, err  # the egg link, with its reason
+    assert "spam-1.0.tar.gz" not in err  # not an egg: in the manifest only (and under -v)
+
+
+def test_an_index_page_link_whose_bytes_differ_from_its_sha256_is_refused(tmp_path):
+    """The sha256 that lets a link leave the host is checked while streaming: other bytes fail."""
+    with RouteServer({f"/packages/{EGG}": egg_file(DATA + b"tampered")}) as files:
+        link = f'<a href="{files.url("localhost")}packages/{EGG}#sha256={sha(DATA)}">x</a>'
+        with RouteServer({"/simple/spam/": html(PEP629 + link)}) as index:
+            report = fetch(index.url() + "simple/spam/", tmp_path / "eggs", options=FAST)
+    assert [(r.filename, r.status) for r in report.results] == [(EGG, "failed")]
+    assert "sha256" in report.results[0].reason and not (tmp_path / "eggs" / EGG).exists()
 
 
 def test_proxies_from_the_environment_are_used_by_default_as_pip_does(tmp_path, capsys, monkeypatch):

@@ -241,7 +241,7 @@ def test_root_errors_are_one_clear_line(galaxy, tmp_path):
     with pytest.raises(SourceError, match=r"HTTP 404 .*repository root"):
         fetch(server.url + "missing/", tmp_path / "e", Selection(), options=opts)
     https = server.url.replace("http://", "https://")
-    with pytest.raises(SourceError, match=r"TLS error talking to 127\.0\.0\.1:\d+: .*--cert"):
+    with pytest.raises(SourceError, match=r"^https://127\.0\.0\.1:\d+/: TLS error talking to 127\.0\.0\.1:\d+: .*--cert"):
         fetch(https, tmp_path / "e", Selection(), options=opts)
     with pytest.raises(SourceError, match="no such folder"):
         fetch(str(tmp_path / "nowhere"), tmp_path / "e", Selection(), options=opts)

@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import gc
+import multiprocessing
 
+import pytest
+
+from migrate import fsutil
 from migrate.parallel import bounded_map, parallel_map, paused_gc
 
 
@@ -24,3 +28,21 @@ def test_paused_gc_restores_what_it_found():
             assert not gc.isenabled()
         assert not gc.isenabled()  # the inner one found it paused and leaves it paused
     assert gc.isenabled()
+
+
+def _temp_tag(_: int) -> str:
+    return fsutil.temp_tag()
+
+
+@pytest.mark.parametrize("start", ["fork", "spawn"])
+def test_pool_workers_name_temp_files_with_the_parents_tag(start):
+    """A run's sweep removes only temp names carrying its recorded token: its workers must carry it
+    too, forked (inherited) or spawned (handed over by the pool's initializer)."""
+    was = multiprocessing.get_start_method()
+    multiprocessing.set_start_method(start, force=True)
+    old = fsutil.set_temp_tag("feedfacecafe")
+    try:
+        assert list(parallel_map(_temp_tag, [1, 2, 3, 4], 2)) == ["feedfacecafe"] * 4
+    finally:
+        fsutil.set_temp_tag(old)
+        multiprocessing.set_start_method(was, force=True)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from migrate import interpreters
+from migrate import fsutil, interpreters
 from migrate.run import pipeline, runstate, wheelstore
 from migrate.run.pipeline import KILL_ENV, RunOptions
 from tests.runner import ROOT, SAMPLE, TIMEOUT, migrate_run, snapshot
@@ -141,18 +141,39 @@ def test_a_bug_in_the_run_keeps_its_traceback(tmp_path, monkeypatch):
         main(["run", "-o", str(tmp_path / "out")])
 
 
-def test_the_sweep_removes_every_writers_temp_names_and_nothing_else(tmp_path):
-    out = tmp_path / "out"
-    temp = [".manifest.json.k2j4_x9a.tmp", ".state/convert/.0123abcd-ffff.tmp-4242", "wheels/.a-1.0-py2-none-any.whl.tmp-7",
-            "eggs/.a-1.0-py2.7.egg.tmp-12-140211", "eggs/.egg-migrate-fetch.jsonl.tmp-12", "eggs/.a-1.0-py2.7.egg.old-12-1401"]
+def test_the_sweep_removes_every_writers_temp_names_that_carry_a_recorded_token_and_nothing_else(tmp_path):
+    out, t, other = tmp_path / "out", "0a1b2c3d4e5f", "999999999999"
+    temp = [f".manifest.json.{t}.k2j4_x9a.tmp", f".state/convert/.0123abcd-ffff.{t}.tmp-4242",
+            f"wheels/.a-1.0-py2-none-any.whl.{t}.tmp-7", f"eggs/.a-1.0-py2.7.egg.{t}.tmp-12-140211",
+            f"eggs/.egg-migrate-fetch.jsonl.{t}.k2j4_x9a.tmp", f"eggs/.a-1.0-py2.7.egg.{t}.old-12-1401"]
     kept = ["manifest.json", "eggs/a-1.0-py2.7.egg.part", "wheels/a-1.0-py2-none-any.whl", ".state/convert/x.json",
-            "mirror/.egg-migrate/.gen-3.tmp-12", "mirror/.egg-migrate/pages/.x.abcdefgh.tmp"]
+            f"mirror/.egg-migrate/.gen-3.{t}.tmp-12", f"mirror/.egg-migrate/pages/.x.{t}.abcdefgh.tmp",
+            # the same shapes without a recorded token: a user's, or made outside a run
+            ".manifest.json.k2j4_x9a.tmp", f".manifest.json.{other}.k2j4_x9a.tmp", "eggs/.a-1.0-py2.7.egg.tmp-12-140211",
+            f"wheels/.a.{other}.tmp-7", "eggs/.a.old-12-1401", f"eggs/{t}.tmp-3"]
     for rel in temp + kept:
         (out / rel).parent.mkdir(parents=True, exist_ok=True)
         (out / rel).write_text("x")
-    swept = runstate.sweep_temp_files(out, pipeline.TEMP_NAMES, leave=[out / "mirror" / ".egg-migrate"])
+    swept = runstate.sweep_temp_files(out, pipeline.TEMP_NAMES, [t], leave=[out / "mirror" / ".egg-migrate"])
     assert swept == len(temp)
     assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == sorted(kept)
+
+
+def test_a_run_records_its_token_before_its_temp_names_carry_it_and_forgets_swept_ones(tmp_path):
+    """The order that makes the sweep safe: the token is in the state file (appended and fsynced)
+    when the first temp name carries it; the tokens swept before are forgotten."""
+    state = tmp_path / ".state"
+    state.mkdir()
+    (state / runstate.TOKENS).write_text("aaaaaaaaaaaa\n")
+    before = fsutil.temp_tag()
+    with runstate.run_token(state) as token:
+        assert fsutil.temp_tag() == token != before
+        assert runstate.recorded_tokens(state) == [token]
+        with fsutil.atomic_writer(tmp_path / "f") as fp:
+            [temp] = [p.name for p in tmp_path.iterdir() if p.name.startswith(".f.")]
+            fp.write(b"x")
+        assert fsutil.is_tagged(temp, [token]) and fsutil.TEMP_NAME.search(temp)
+    assert fsutil.temp_tag() == before
 
 
 @pytest.mark.parametrize("args, message", [

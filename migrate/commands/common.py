@@ -280,8 +280,9 @@ def add_network_options(parser) -> None:
                         "prompt, so that no URL has to carry it (a URL's user:password@ works too and is "
                         "never written anywhere)")
     parser.add_argument("--allow-host", action="append", default=[], metavar="HOST",
-                        help="follow egg links to HOST from autoindex and find-links pages (index project "
-                        "pages may link eggs on any host when they give the sha256)")
+                        help="follow egg links to HOST from autoindex and find-links pages, and index "
+                        "pages' links without a sha256 (index project pages, PEP 691 or HTML that declares "
+                        "itself, may link eggs on any host when they give the sha256)")
 
 
 def network_options(args):

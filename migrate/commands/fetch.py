@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from migrate.commands.common import (
     UsageError,
@@ -119,7 +120,8 @@ def _fetch(args, selection: Selection, net) -> FetchReport:
 
 
 def _say_problems(report: FetchReport) -> None:
-    """One stderr line per egg not fetched, per stand-in taken, and per run-level error."""
+    """One stderr line per egg not fetched, per stand-in taken, per egg link not followed (with the
+    reason; every other link under ``-v``), and per run-level error."""
     for r in report.results:
         if r.status in (MISSING, FAILED):
             _say(f"{r.filename}: {r.status}: {r.reason}")
@@ -129,6 +131,9 @@ def _say_problems(report: FetchReport) -> None:
             info(f"egg-migrate fetch: {printable(f'{r.project}: {r.note}')}")
         else:
             detail(f"egg-migrate fetch: {printable(f'{r.filename}: {r.status}')}")
+    for skip in report.skipped_links:  # an egg's link not followed says why; the rest (sdists, pages) under -v
+        line = f"egg-migrate fetch: {printable(f'{skip.url} not followed: {skip.reason}')}"
+        (info if urlsplit(skip.url).path.lower().endswith(".egg") else detail)(line)
     for error in report.errors:
         _say(error)
 

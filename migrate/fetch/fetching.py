@@ -164,13 +164,13 @@ def write_manifest(report: FetchReport) -> Path:
 # -- listing mode ---------------------------------------------------------------
 def _fetch_listing(src: Source, downloader: Downloader, selection: Selection, jobs: int,
                    progress: Progress) -> tuple[list[Result], Listing]:
-    listing, pre = _read_listing(src, selection)
+    listing, pre, unread = _read_listing(src, selection)
     chosen = []
     for link in listing.links:
         note = keep(link, selection)
         if note is not None:
             chosen.append((link, note))
-    pre += _projects_unmatched(selection, chosen, pre)
+    pre += _projects_unmatched(selection, chosen, pre + unread)
     if not chosen and not selection.projects and not listing.errors:
         listing = Listing(listing.links, listing.skipped,
                           (f"{src.url}: no eggs found" + (" for " + selection.describe() if listing.links else ""),))
@@ -188,11 +188,13 @@ def _fetch_listing(src: Source, downloader: Downloader, selection: Selection, jo
     return pre + thread_map(work, chosen, jobs), listing
 
 
-def _read_listing(src: Source, selection: Selection) -> tuple[Listing, list[Result]]:
-    """The whole source's listing, or the selected projects' (each one without a listing is missing)."""
+def _read_listing(src: Source, selection: Selection) -> tuple[Listing, list[Result], list[Result]]:
+    """The whole source's listing, or the selected projects' (each one without a listing is missing),
+    and the selected projects whose listing could not be read: their error says why, so they are
+    not also called missing."""
     if not selection.projects:
-        return src.list_all(), []
-    listing, missing = Listing(), []
+        return src.list_all(), [], []
+    listing, missing, unread = Listing(), [], []
     for name in selection.projects:
         found = src.project_listing(name)
         if found is None:
@@ -200,7 +202,9 @@ def _read_listing(src: Source, selection: Selection) -> tuple[Listing, list[Resu
                                   project=name))
         else:
             listing = listing + found
-    return listing, missing
+            if found.errors and not found.links:
+                unread.append(Result(name, None, FAILED, reason="; ".join(found.errors), project=name))
+    return listing, missing, unread
 
 
 def _projects_unmatched(selection: Selection, chosen: list[tuple[Link, str]], pre: list[Result]) -> list[Result]:

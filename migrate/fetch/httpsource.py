@@ -17,9 +17,10 @@ import requests
 from packaging.utils import canonicalize_name
 
 from migrate.eggs import egg_parts
+from migrate.fetch.credentials import redact
 from migrate.fetch.listing import Link, Listing, SourceError, check_filename
 from migrate.fetch.net import HTTPStatus, NetError, NetOptions, get_page
-from migrate.fetch.pages import Folder, Scope, html_page, is_json, json_files, json_root
+from migrate.fetch.pages import Folder, Scope, html_page, is_index_html, is_json, json_files, json_root
 from migrate.parallel import thread_map
 
 MAX_DEPTH = 4  # a Galaxy repository is 2 levels; leave room for /new/ and the like
@@ -62,7 +63,7 @@ class HttpSource:
             self._root_page = (listing, [])
             self.kind = "flat" if listing.links or not self._projects else "json"
         else:
-            page = html_page(self.scope, resp.url, resp.text, project=None)
+            page = html_page(self.scope, resp.url, resp.text, project=None, index_type=is_index_html(resp))
             self._root_page = page
             self.kind = "tree" if page[1] and not page[0].links else "flat"
 
@@ -131,7 +132,7 @@ class HttpSource:
                     continue
                 return Listing(errors=(str(exc),))
             except NetError as exc:
-                return Listing(errors=(str(exc),))
+                return Listing(errors=(_listing_error(url, exc),))
             if is_json(resp):
                 return json_files(self.scope, resp, key)
             return html_page(self.scope, resp.url, resp.text, project=key)[0]
@@ -166,7 +167,7 @@ class HttpSource:
         try:
             resp = self._get(url)
         except (HTTPStatus, NetError) as exc:
-            return Listing(errors=(f"listing {url}: {exc}" if isinstance(exc, NetError) else str(exc),)), []
+            return Listing(errors=(_listing_error(url, exc) if isinstance(exc, NetError) else str(exc),)), []
         return html_page(self.scope, resp.url, resp.text, project)
 
     def _json_project(self, item: tuple[str, str]) -> Listing:
@@ -176,10 +177,16 @@ class HttpSource:
         except HTTPStatus as exc:
             return Listing(errors=(str(exc),))
         except NetError as exc:
-            return Listing(errors=(f"listing {url}: {exc}",))
+            return Listing(errors=(_listing_error(url, exc),))
         if not is_json(resp):
             return html_page(self.scope, resp.url, resp.text, name)[0]
         return json_files(self.scope, resp, name)
+
+
+def _listing_error(url: str, exc: NetError) -> str:
+    """One line naming the listing page ``url`` and why it could not be read (the URL once)."""
+    text = str(exc)
+    return text if text.startswith(redact(url)) else f"listing {redact(url)}: {text}"
 
 
 def _quote_segment(text: str) -> str:

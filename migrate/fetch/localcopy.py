@@ -16,7 +16,7 @@ from migrate.fetch.listing import Link
 from migrate.fetch.results import DOWNLOADED, SKIPPED, Progress, Result, failed
 from migrate.fetch.state import State
 from migrate.fetch.verify import tree_digest, zip_problem
-from migrate.fsutil import file_sha256
+from migrate.fsutil import file_sha256, temp_prefix
 
 
 class LocalCopy:
@@ -36,7 +36,7 @@ class LocalCopy:
         if size > self.max_bytes:
             return Result(link.filename, link.url, SKIPPED,
                           reason=f"absurd size: {size} bytes is more than the {self.max_bytes} byte limit")
-        tmp = self.dest / f".{link.filename}.tmp-{os.getpid()}-{threading.get_ident()}"
+        tmp = self.dest / f"{temp_prefix(link.filename)}.tmp-{os.getpid()}-{threading.get_ident()}"
         tmp.unlink(missing_ok=True)
         how = "copied"
         try:
@@ -67,8 +67,8 @@ class LocalCopy:
         if not (src / "EGG-INFO").is_dir():
             return failed(link, "folder egg without EGG-INFO/")
         digest, size = tree_digest(src)
-        tmp = self.dest / f".{link.filename}.tmp-{os.getpid()}-{threading.get_ident()}"
-        old = self.dest / f".{link.filename}.old-{os.getpid()}-{threading.get_ident()}"
+        tmp = self.dest / f"{temp_prefix(link.filename)}.tmp-{os.getpid()}-{threading.get_ident()}"
+        old = self.dest / f"{temp_prefix(link.filename)}.old-{os.getpid()}-{threading.get_ident()}"
         shutil.rmtree(tmp, ignore_errors=True)
         try:
             shutil.copytree(src, tmp, symlinks=True)

@@ -30,6 +30,7 @@ USER_AGENT = f"egg-migrate/{__version__} (+fetch)"
 # PEP 691: prefer JSON, accept HTML (PEP 503) and plain autoindex pages.
 ACCEPT_LISTING = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1, */*;q=0.01"
 JSON_LISTING = "application/vnd.pypi.simple.v1+json"
+HTML_LISTING = "application/vnd.pypi.simple.v1+html"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
@@ -178,7 +179,7 @@ def describe(exc: Optional[BaseException], url: str) -> str:
     text = redact(" ".join(str(e) for e in chain))
     if isinstance(exc, requests.exceptions.SSLError) or any("SSL" in type(e).__name__ for e in chain):
         reason = "certificate verify failed" if "CERTIFICATE_VERIFY_FAILED" in text else _last_words(text)
-        return (f"TLS error talking to {where}: {reason} (give the server's CA bundle with --cert FILE, "
+        return (f"{url}: TLS error talking to {where}: {reason} (give the server's CA bundle with --cert FILE, "
                 "or REQUESTS_CA_BUNDLE / SSL_CERT_FILE)")
     if is_dns(exc):
         return f"cannot resolve host {host!r} (DNS lookup failed): check the URL and your network"

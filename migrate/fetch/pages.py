@@ -13,9 +13,9 @@ from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
 from packaging.utils import canonicalize_name
 
-from migrate.fetch.links import page_anchors, parse_sha256
+from migrate.fetch.links import parse_sha256, read_page
 from migrate.fetch.listing import Link, Listing, Skip, SourceError, check_filename, first_per_name
-from migrate.fetch.net import JSON_LISTING
+from migrate.fetch.net import HTML_LISTING, JSON_LISTING
 
 Folder = tuple[str, str]  # a subfolder to list: (its URL, the project it belongs to)
 
@@ -69,23 +69,26 @@ class Scope:
         if index_page and sha256:
             return None
         host = parts.hostname or parts.netloc
-        if index_page:
-            return Skip(_bare(parts), f"leaves the source host {self.origin[1]} for {host} without a sha256 "
-                                      "to check it against")
-        return Skip(_bare(parts), f"leaves the source host {self.origin[1]} for {host}; --allow-host {host} "
+        why = " without a sha256 to check it against" if index_page else ""
+        return Skip(_bare(parts), f"leaves the source host {self.origin[1]} for {host}{why}; --allow-host {host} "
                                   "follows such links")
 
 
-def html_page(scope: Scope, page_url: str, text: str, project: Optional[str]) -> tuple[Listing, list[Folder]]:
+def html_page(scope: Scope, page_url: str, text: str, project: Optional[str],
+              index_type: bool = False) -> tuple[Listing, list[Folder]]:
     """(Listing of egg links, [(subfolder URL, project)]) of one HTML page.
 
-    ``project`` None: the root page (a find-links page when it links eggs); else a
-    project's page, whose off-host egg links are followed when they carry a sha256.
+    ``project`` None: the root page, a find-links page when it links eggs, unless it declares
+    itself an index page (PEP 629's ``pypi:repository-version`` meta, or ``index_type``: it came
+    as PEP 691's HTML content type): then, like ``pypi.org/simple/netifaces/`` in JSON, it is a
+    project page given as the source. A project's page follows off-host egg links that carry a
+    sha256 (checked while streaming, as pip does with files.pythonhosted.org).
     """
     try:
-        anchors = page_anchors(text, page_url)
+        anchors, version = read_page(text, page_url)
     except Exception as exc:  # html.parser is lenient; an exception means a page past reading
         return Listing(errors=(f"listing {page_url}: unreadable HTML ({exc})",)), []
+    index_page = project is not None or index_type or (version or "").startswith("1.")
     links: list[Link] = []
     skipped: list[Skip] = []
     subdirs: list[Folder] = []
@@ -105,7 +108,7 @@ def html_page(scope: Scope, page_url: str, text: str, project: Optional[str]) ->
             elif folder:
                 subdirs.append(folder)
             continue
-        found = _file_link(scope, parts, project)
+        found = _file_link(scope, parts, project, index_page)
         if isinstance(found, Link):
             links.append(found)
         else:
@@ -113,11 +116,11 @@ def html_page(scope: Scope, page_url: str, text: str, project: Optional[str]) ->
     return Listing(tuple(first_per_name(links)), tuple(skipped)), subdirs
 
 
-def _file_link(scope: Scope, parts, project: Optional[str]) -> Union[Link, Skip]:
+def _file_link(scope: Scope, parts, project: Optional[str], index_page: bool) -> Union[Link, Skip]:
     """The egg a file link of an HTML page names, or why it is not followed."""
     bare = _bare(parts)
     sha256 = parse_sha256(parts.fragment)
-    refused = scope.file_refused(parts, sha256, index_page=project is not None)
+    refused = scope.file_refused(parts, sha256, index_page)
     if refused:
         return refused
     filename = unquote(parts.path.rsplit("/", 1)[-1])
@@ -147,7 +150,16 @@ def _folder(scope: Scope, page_url: str, parts, project: Optional[str]) -> Union
 
 def is_json(resp) -> bool:
     """The server answered PEP 691 JSON."""
-    return resp.headers.get("Content-Type", "").split(";")[0].strip().lower() == JSON_LISTING
+    return _content_type(resp) == JSON_LISTING
+
+
+def is_index_html(resp) -> bool:
+    """The server answered PEP 691's HTML form: the page is a simple index page, whatever it holds."""
+    return _content_type(resp) == HTML_LISTING
+
+
+def _content_type(resp) -> str:
+    return resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
 
 
 def json_projects(scope: Scope, resp) -> tuple[list[tuple[str, str]], list[Skip]]:

@@ -26,8 +26,8 @@ SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample-repo"
 SAMPLE_EGGS_INI = SAMPLE.parent / "eggs.ini"
 READY = ("downloaded", "already-verified")
 
-# The temp names migrate.fetch gives in eggs/ (``.NAME.tmp-PID-TID`` copies, ``.fetch-manifest.json.tmp-PID``,
-# the state journal's ``NAME.tmp-PID``, ``.NAME.old-PID-TID`` for a folder egg being replaced): a
+# The temp names migrate.fetch gives in eggs/ (``.NAME.TAG.tmp-PID-TID`` copies, fsutil's temp names,
+# ``.NAME.TAG.old-PID-TID`` for a folder egg being replaced): a
 # killed run's leftovers, which the run's sweep removes. ``.part`` files are not among them: fetch
 # resumes a download from its ``.part``.
 TEMP_NAMES = (re.compile(r"^\..+\.tmp-\d+(-\d+)?$"), re.compile(r"^\..+\.old-\d+-\d+$"))

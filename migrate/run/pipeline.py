@@ -9,7 +9,8 @@ One egg's failure never stops the run: it becomes a manifest record with its
 reason, and the exit status is 1.
 
 One run at a time per OUT (a lock on ``OUT/.state/lock``); holding it, a run
-first removes the temp files a killed run left behind. docs/run.rst has the
+first removes the temp files a killed run left behind: those carrying a token a
+run recorded in ``OUT/.state/run-tokens`` (:func:`~migrate.run.runstate.run_token`). docs/run.rst has the
 layout and the guarantees.
 
 This module only orders the stages: one module each (:mod:`~migrate.run.fetching`,
@@ -36,7 +37,7 @@ from migrate.run.fetching import SAMPLE, SAMPLE_EGGS_INI, NoSource, fetch_eggs, 
 from migrate.run.pinning import default_target, galaxy_pins, pin_requirements
 from migrate.run.publishing import publish_wheels
 from migrate.run.reporting import write_run_manifest, write_run_report
-from migrate.run.runstate import KILL_ENV, Busy, RunLock, checkpoint, sweep_temp_files
+from migrate.run.runstate import KILL_ENV, Busy, RunLock, checkpoint, recorded_tokens, run_token, sweep_temp_files
 from migrate.run.stage import Bars, RunContext, RunOptions, RunReport
 
 __all__ = ["run", "RunOptions", "RunReport", "Busy", "NoSource", "KILL_ENV", "SAMPLE", "SAMPLE_EGGS_INI",
@@ -60,15 +61,16 @@ def run(options: RunOptions, say: Callable[[str], None] = lambda line: None,
     ctx = RunContext(options, ini, out, RunReport(out), say, bars or None)
     ctx.state.mkdir(parents=True, exist_ok=True)
     with RunLock(ctx.state / "lock"):
-        swept = sweep_temp_files(out, TEMP_NAMES, leave=[out / "mirror" / STATE_DIR])
+        swept = sweep_temp_files(out, TEMP_NAMES, recorded_tokens(ctx.state), leave=[out / "mirror" / STATE_DIR])
         if swept:
             say(f"resume: removed {swept} temp file{'s' if swept != 1 else ''} a killed run left in {out}")
-        with _timed(ctx, "fetch"):
-            fetched = fetch_eggs(ctx)
-        if fetched is None:  # the source could not be read: keep every output of the last run as it is
-            return ctx.report
-        checkpoint("fetch")
-        _rest(ctx, fetched)
+        with run_token(ctx.state):
+            with _timed(ctx, "fetch"):
+                fetched = fetch_eggs(ctx)
+            if fetched is None:  # the source could not be read: keep every output of the last run as it is
+                return ctx.report
+            checkpoint("fetch")
+            _rest(ctx, fetched)
     return ctx.report
 
 

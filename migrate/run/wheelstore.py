@@ -25,14 +25,14 @@ from typing import Optional
 from migrate import __version__
 from migrate import problems as P
 from migrate.checks import check_wheel
-from migrate.fsutil import file_sha256
+from migrate.fsutil import file_sha256, temp_prefix
 from migrate.records import EggRecord, Source
 from migrate.run import manifest
 from migrate.run.repairing import repaired_result
 from migrate.run.runstate import checkpoint, remove
 from migrate.wheels import ConvertOptions, convert_egg
 
-# The temp names this module gives (``.KEY.tmp-PID`` staging folders, ``.NAME.tmp-PID``
+# The temp names this module gives (``.KEY.TAG.tmp-PID`` staging folders, ``.NAME.TAG.tmp-PID``
 # links into wheels/): a killed run's leftovers, which the run's sweep removes.
 TEMP_NAMES = (re.compile(r"^\..+\.tmp-\d+$"),)
 
@@ -60,7 +60,7 @@ def egg_key(src: Source, egg: str, options: ConvertOptions, repair: bool = False
 
 def staging_dir(cache: Path, key: str) -> Path:
     """Where this process's worker converts the egg of ``key`` (a temp name until :func:`keep`)."""
-    return cache / f".{key}.tmp-{os.getpid()}"
+    return cache / f"{temp_prefix(key)}.tmp-{os.getpid()}"
 
 
 def convert_one(job: Job) -> EggRecord:
@@ -142,7 +142,7 @@ def link_wheels(records: list[EggRecord], cache: Path, key_of: dict[str, str]) -
                 continue
         except OSError:
             pass
-        tmp = public.with_name(f".{public.name}.tmp-{os.getpid()}")
+        tmp = public.with_name(f"{temp_prefix(public.name)}.tmp-{os.getpid()}")
         remove(tmp)
         try:
             os.link(kept, tmp)

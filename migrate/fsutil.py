@@ -14,7 +14,7 @@ import re
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO, Iterator, Optional, Sequence, Union
+from typing import BinaryIO, Iterable, Iterator, Optional, Sequence, Union
 
 from migrate.errors import MigrateError
 
@@ -101,6 +101,34 @@ def write_if_changed(path: Union[str, Path], data: Union[bytes, str]) -> bool:
     except OSError:
         pass
     write_atomic(path, raw)
+    return True
+
+
+class _Unchanged(Exception):
+    """Raised inside :func:`atomic_writer` to drop its temp file: the target already holds those bytes."""
+
+
+def write_chunks_if_changed(path: Union[str, Path], chunks: Iterable[Union[bytes, str]]) -> bool:
+    """:func:`write_if_changed` for output made in pieces (a run's manifest is tens of MB): each
+    piece is written and compared with the old file as it comes, so none is held after it."""
+    try:
+        old: Optional[BinaryIO] = open(path, "rb")
+    except OSError:
+        old = None
+    try:
+        with atomic_writer(path) as fp:
+            same = old is not None
+            for chunk in chunks:
+                raw = utf8(chunk) if isinstance(chunk, str) else chunk
+                fp.write(raw)
+                same = same and old is not None and old.read(len(raw)) == raw
+            if same and old is not None and not old.read(1):
+                raise _Unchanged
+    except _Unchanged:
+        return False
+    finally:
+        if old is not None:
+            old.close()
     return True
 
 

@@ -35,9 +35,10 @@ from migrate.run.converting import convert_and_check
 from migrate.run.fetching import SAMPLE, SAMPLE_EGGS_INI, NoSource, fetch_eggs, read_eggs_ini
 from migrate.run.pinning import default_target, galaxy_pins, pin_requirements
 from migrate.run.publishing import publish_wheels
+from migrate.run.recordlog import RecordLog
 from migrate.run.reporting import write_run_manifest, write_run_report
 from migrate.run.runstate import KILL_ENV, Busy, RunLock, checkpoint, sweep_temp_files
-from migrate.run.stage import Bars, RunContext, RunOptions, RunReport
+from migrate.run.stage import STATE, Bars, RunContext, RunOptions, RunReport
 
 __all__ = ["run", "RunOptions", "RunReport", "Busy", "NoSource", "KILL_ENV", "SAMPLE", "SAMPLE_EGGS_INI",
            "TEMP_NAMES", "default_target"]
@@ -57,7 +58,7 @@ def run(options: RunOptions, say: Callable[[str], None] = lambda line: None,
     """
     out = Path(options.out)
     ini = read_eggs_ini(options)  # a bad eggs.ini stops the run before anything is written
-    ctx = RunContext(options, ini, out, RunReport(out), say, bars or None)
+    ctx = RunContext(options, ini, out, RunReport(out, RecordLog(folder=out / STATE)), say, bars or None)
     ctx.state.mkdir(parents=True, exist_ok=True)
     with RunLock(ctx.state / "lock"):
         swept = sweep_temp_files(out, TEMP_NAMES, leave=[out / "mirror" / STATE_DIR])

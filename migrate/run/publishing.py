@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 
 from migrate import problems as P
 from migrate.mirror import stored_paths
@@ -18,14 +18,14 @@ from migrate.run.runstate import checkpoint, read_json, remove, write_json
 from migrate.run.stage import Bar, RunContext, RunOptions, since
 
 
-def published(options: RunOptions, records: list[EggRecord]) -> list[WheelFile]:
+def published(options: RunOptions, records: Sequence[EggRecord]) -> list[WheelFile]:
     """The wheels the mirror serves, by file name."""
     return sorted((r.wheel for r in records if r.wheel and (r.status == CONVERTED or options.publish_broken
                                                              or is_kept(r))),
                   key=lambda w: w.filename)
 
 
-def published_fingerprint(options: RunOptions, records: list[EggRecord]) -> str:
+def published_fingerprint(options: RunOptions, records: Sequence[EggRecord]) -> str:
     """What the mirror serves, as a key: changes when any wheel or the base URL does."""
     return runstate.fingerprint({"wheels": [(w.filename, w.sha256) for w in published(options, records)],
                                  "base_url": options.base_url})

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from migrate import problems as P
-from migrate.fsutil import write_chunks_if_changed
+from migrate.fsutil import json_chunks, write_chunks_if_changed
 from migrate.records import CONVERTED, FAILED, SKIPPED, ChosenTags, EggRecord, Source, WheelFile
 from migrate.run import manifest
 from migrate.run.htmlreport import html_chunks, render_html
@@ -97,3 +97,13 @@ def test_a_streamed_write_keeps_an_unchanged_file_and_replaces_a_changed_one(tmp
     assert write_chunks_if_changed(path, ["abc", "d"]) is True and path.read_text() == "abcd"
     assert write_chunks_if_changed(path, ["ab", "xd"]) is True and path.read_text() == "abxd"  # same length
     assert [p.name for p in tmp_path.iterdir()] == ["manifest.json"]  # no temp file left either way
+
+
+@pytest.mark.parametrize("ensure_ascii", [True, False])
+@pytest.mark.parametrize("items", [[], [1], [{"x": "é\n", "y": [1, {}]}, [], "s", None]])
+def test_json_chunks_are_json_dumps_in_pieces(items, ensure_ascii):
+    """The list may sit anywhere among the keys (fetch-manifest.json has keys after its eggs), and the
+    values may hold anything, even text shaped like the placeholder the pieces are cut at."""
+    obj = {"a": "ü \x00", "eggs": None, "z": [f"\x00items-{n}\x00" for n in range(3)], "w": {}}
+    want = json.dumps({**obj, "eggs": items}, indent=2, ensure_ascii=ensure_ascii) + "\n"
+    assert "".join(json_chunks(obj, "eggs", iter(items), ensure_ascii)) == want

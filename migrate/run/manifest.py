@@ -8,15 +8,14 @@ name, fsynced and renamed. Built on :func:`migrate.run.report.result_record`.
 """
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Optional, Sequence
+from typing import Any, Iterable, Iterator, Optional
 
 from migrate import __version__
 from migrate import problems as P
 from migrate.eggs import parse_entry_points
-from migrate.fsutil import file_sha256, write_atomic
+from migrate.fsutil import file_sha256, json_chunks, write_atomic
 from migrate.records import (
     CONVERTED,
     FAILED,
@@ -125,23 +124,10 @@ def manifest(records: Iterable[EggRecord]) -> dict[str, Any]:
     return {**_head(records), "eggs": [r.to_json() for r in _in_order(records)]}
 
 
-def manifest_chunks(records: Sequence[EggRecord]) -> Iterator[str]:
+def manifest_chunks(records: Iterable[EggRecord]) -> Iterator[str]:
     """manifest.json's text in pieces, one record each: the bytes of ``json.dumps(manifest(records),
-    indent=2)``, without ever holding more than one record's JSON (a run's manifest is tens of MB)."""
-    head = json.dumps({**_head(records), "eggs": []}, indent=2, ensure_ascii=False)
-    assert head.endswith(_EMPTY)
-    if not len(records):
-        yield head + "\n"
-        return
-    yield head[:-len(_EMPTY)] + "["
-    sep = "\n"
-    for r in _in_order(records):
-        yield sep + "    " + json.dumps(r.to_json(), indent=2, ensure_ascii=False).replace("\n", "\n    ")
-        sep = ",\n"
-    yield "\n  ]\n}\n"
-
-
-_EMPTY = "[]\n}"  # how json.dumps ends a manifest without records
+    indent=2)``, without ever holding more than one record (a run's manifest is tens of MB)."""
+    return json_chunks(_head(records), "eggs", (r.to_json() for r in _in_order(records)), ensure_ascii=False)
 
 
 def manifest_text(records: Iterable[EggRecord]) -> str:

@@ -63,6 +63,7 @@ class RunReport:
     galaxy_pins: Optional[Path] = None
     work: dict[str, int] = field(default_factory=dict)  # stage -> how many items were (re)done
     seconds: dict[str, float] = field(default_factory=dict)  # stage -> wall-clock seconds
+    cpu: dict[str, float] = field(default_factory=dict)  # stage -> CPU seconds (this process and its finished workers)
     pins_count: int = 0
     target: Optional[str] = None  # what requirements.txt pins for, e.g. "CPython 2.7 (cp27mu) on ..."
     other_targets: tuple[str, ...] = ()  # ("3.10", ...): other Pythons the mirror has binary wheels for

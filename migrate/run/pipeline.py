@@ -78,6 +78,7 @@ def _rest(ctx: RunContext, fetched: list[tuple[Result, Source]]) -> None:
     """Every stage after fetch, in order; the report last (it names what the others made)."""
     with _timed(ctx, "convert"):
         convert_and_check(ctx, fetched)
+    fetched.clear()  # the records have what later stages need: the fetch results need not be held to the end
     with _timed(ctx, "publish"):
         publish_wheels(ctx)
     with _timed(ctx, "manifest"):

@@ -107,3 +107,14 @@ def test_json_chunks_are_json_dumps_in_pieces(items, ensure_ascii):
     obj = {"a": "ü \x00", "eggs": None, "z": [f"\x00items-{n}\x00" for n in range(3)], "w": {}}
     want = json.dumps({**obj, "eggs": items}, indent=2, ensure_ascii=ensure_ascii) + "\n"
     assert "".join(json_chunks(obj, "eggs", iter(items), ensure_ascii)) == want
+
+
+def test_the_published_list_keeps_no_record_and_no_tags(tmp_path):
+    """publish and pin hold the served wheels for the whole stage: name, path, hash and size only."""
+    from migrate.run.publishing import published
+    from migrate.run.stage import RunOptions
+
+    log = _Watched(RECORDS, tmp_path)
+    served = published(RunOptions(out=tmp_path), log)
+    assert [w.filename for w in served] == sorted(r.wheel.filename for r in RECORDS if r.status == CONVERTED)
+    assert log.held() == 0 and all(isinstance(part, (str, int)) for w in served for part in w)

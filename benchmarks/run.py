@@ -83,7 +83,8 @@ def measure(repo: Path, out: Path, jobs: int, again: bool = True) -> dict[str, A
     started = time.perf_counter()
     report = pipeline.run(RunOptions(out=out, source=str(repo), jobs=jobs), say=lines.append, bars=None)
     first = time.perf_counter() - started
-    result = {"seconds": first, "stages": dict(report.seconds), "counts": report.counts, "work": report.work,
+    result = {"seconds": first, "stages": dict(report.seconds), "cpu_stages": dict(report.cpu),
+              "counts": report.counts, "work": report.work,
               "pins": report.pins_count, "lines": lines}
     if again:
         started = time.perf_counter()
@@ -129,8 +130,8 @@ def sizes(base: Path, counts: list[int], jobs: int) -> None:
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:
-    head = ("eggs", "fetch", "convert+check", "publish", "pin (pins)", "total", "ms/egg", "CPU ms/egg", "peak RSS",
-            "ms/egg ratio", "RSS ratio")
+    head = ("eggs", "fetch", "convert+check", "publish", "pin (pins)", "total", "CPU s: fetch/convert/publish/manifest/pin",
+            "ms/egg", "CPU ms/egg", "peak RSS", "ms/egg ratio", "CPU/egg ratio", "RSS ratio")
     print("| " + " | ".join(head) + " |")
     print("|" + "|".join("---" for _ in head) + "|")
     first = rows[0]
@@ -140,10 +141,14 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         rss = max(r["rss_run"], r["rss_workers"])
         ratio = per_egg / (1000 * first["seconds"] / first["eggs"])
         rss_ratio = rss / max(first["rss_run"], first["rss_workers"])
+        cpu_ratio = (r.get("cpu", 0) / r["eggs"]) / ((first.get("cpu") or 1) / first["eggs"])
+        cpu = r.get("cpu_stages", {})
+        split = " / ".join(f"{cpu.get(s, 0):.1f}" for s in ("fetch", "convert", "publish", "manifest", "pin"))
         cells = (f"{r['eggs']:,}", f"{st.get('fetch', 0):.1f} s", f"{st.get('convert', 0):.1f} s",
                  f"{st.get('publish', 0):.1f} s", f"{st.get('pin', 0):.1f} s ({r['pins']:,})", f"{r['seconds']:.1f} s",
-                 f"{per_egg:.1f}", f"{1000 * r.get('cpu', 0) / r['eggs']:.1f}", f"{rss:.0f} MB (run {r['rss_run']:.0f}, workers {r['rss_workers']:.0f})",
-                 f"{ratio:.2f}", f"{rss_ratio:.2f}")
+                 split, f"{per_egg:.1f}", f"{1000 * r.get('cpu', 0) / r['eggs']:.1f}",
+                 f"{rss:.0f} MB (run {r['rss_run']:.0f}, workers {r['rss_workers']:.0f})",
+                 f"{ratio:.2f}", f"{cpu_ratio:.2f}", f"{rss_ratio:.2f}")
         print("| " + " | ".join(cells) + " |")
 
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import json
 import os
 import re
 import secrets
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO, Iterator, Optional, Sequence, Union
+from typing import Any, BinaryIO, Iterable, Iterator, Optional, Sequence, Union
 
 from migrate.errors import MigrateError
 
@@ -134,6 +135,68 @@ def write_if_changed(path: Union[str, Path], data: Union[bytes, str]) -> bool:
     except OSError:
         pass
     write_atomic(path, raw)
+    return True
+
+
+_END = object()
+
+
+def json_chunks(obj: dict[str, Any], key: str, items: Iterable[Any], ensure_ascii: bool = True) -> Iterator[str]:
+    """The text of ``json.dumps({**obj, key: list(items)}, indent=2) + "\\n"`` in pieces, one item
+    each: a list of thousands of records is never held, as objects or as text."""
+    items = iter(items)
+    item = next(items, _END)
+    mark = f"\x00items-{id(items)}\x00"
+    text = json.dumps({**obj, key: [mark] if item is not _END else []}, indent=2, ensure_ascii=ensure_ascii)
+    quoted = json.dumps(mark)  # escaped the same way whatever ensure_ascii says: it is ASCII and controls
+    if item is _END or text.count(quoted) != 1:  # no items (or, absurdly, the mark among the values)
+        yield (text if item is _END else json.dumps({**obj, key: [item, *items]}, indent=2,
+                                                    ensure_ascii=ensure_ascii)) + "\n"
+        return
+    at = text.index(quoted)
+    start = text.rindex("\n", 0, at) + 1
+    pad = text[start:at]
+    yield text[:start]
+    sep = ""
+    while item is not _END:
+        yield sep + pad + json.dumps(item, indent=2, ensure_ascii=ensure_ascii).replace("\n", "\n" + pad)
+        sep = ",\n"
+        item = next(items, _END)
+    yield text[at + len(quoted):] + "\n"
+
+
+def write_chunks(path: Union[str, Path], chunks: Iterable[Union[bytes, str]]) -> None:
+    """:func:`write_atomic` for output made in pieces: none is held after it is written."""
+    with atomic_writer(path) as fp:
+        for chunk in chunks:
+            fp.write(utf8(chunk) if isinstance(chunk, str) else chunk)
+
+
+class _Unchanged(Exception):
+    """Raised inside :func:`atomic_writer` to drop its temp file: the target already holds those bytes."""
+
+
+def write_chunks_if_changed(path: Union[str, Path], chunks: Iterable[Union[bytes, str]]) -> bool:
+    """:func:`write_if_changed` for output made in pieces (a run's manifest is tens of MB): each
+    piece is written and compared with the old file as it comes, so none is held after it."""
+    try:
+        old: Optional[BinaryIO] = open(path, "rb")
+    except OSError:
+        old = None
+    try:
+        with atomic_writer(path) as fp:
+            same = old is not None
+            for chunk in chunks:
+                raw = utf8(chunk) if isinstance(chunk, str) else chunk
+                fp.write(raw)
+                same = same and old is not None and old.read(len(raw)) == raw
+            if same and old is not None and not old.read(1):
+                raise _Unchanged
+    except _Unchanged:
+        return False
+    finally:
+        if old is not None:
+            old.close()
     return True
 
 

@@ -366,3 +366,14 @@ def test_a_missing_wheel_folder_publishes_nothing(tmp_path, published):
     assert proc.returncode == 1
     assert "wheelz: no such file or folder" in proc.stderr and "nothing published" in proc.stderr
     assert sorted(p.name for p in (mirror_dir / "packages").iterdir()) == before
+
+
+def test_a_publish_leaves_no_parsed_names_behind(tmp_path):
+    """The name caches serve one publish; a run's pin stage must not inherit 16,000 parsed names."""
+    from migrate.mirror import wheels
+
+    made = [make_wheel(tmp_path / "w", f"cached{n}", "1.0", {f"cached{n}.py": ""}) for n in range(3)]
+    assert mirror.publish(made, tmp_path / "m").ok
+    cached = (wheels._name_version, wheels.one_file_key, wheels._canonical)
+    assert [f.cache_info().currsize for f in cached] == [0, 0, 0]
+    assert wheels.one_file_key(made[0].name) == made[0].name[:-len(".whl")]  # the names still parse

@@ -12,7 +12,6 @@ Every wanted egg ends in the report with a status: ``downloaded``,
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Optional
@@ -31,7 +30,7 @@ from migrate.fetch.results import DOWNLOADED, FAILED, MISSING, SKIPPED, VERIFIED
 from migrate.fetch.selection import Selection, describe_missing, keep, pick_alternative
 from migrate.fetch.sources import Source, open_source
 from migrate.fetch.state import State
-from migrate.fsutil import ExclusiveLock, fsync_dir, write_atomic
+from migrate.fsutil import ExclusiveLock, fsync_dir, json_chunks, write_chunks
 from migrate.galaxy import Wanted, fold_key
 from migrate.parallel import thread_map
 
@@ -71,14 +70,15 @@ class FetchReport:
             counts[r.status] += 1
         return counts
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, eggs: bool = True) -> dict[str, Any]:
+        """``eggs=False``: without the rows (an empty list), for :func:`write_manifest` to stream them."""
         return {
             "source": self.source,
             "dest": str(self.dest),
             "selection": self.selection,
             "ok": self.ok,
             "counts": self.counts(),
-            "eggs": [_record(r) for r in self.results],
+            "eggs": [_record(r) for r in self.results] if eggs else [],
             "skipped_links": [{"url": s.url, "reason": s.reason} for s in self.skipped_links],
             "errors": list(self.errors),
             "warnings": [w.as_dict() for w in self.warnings],
@@ -157,7 +157,7 @@ def with_credentials(source: str, net: NetOptions) -> tuple[str, NetOptions]:
 def write_manifest(report: FetchReport) -> Path:
     """``<dest>/fetch-manifest.json``, written atomically (fsynced)."""
     path = report.dest / MANIFEST
-    write_atomic(path, json.dumps(report.as_dict(), indent=2) + "\n")
+    write_chunks(path, json_chunks(report.as_dict(eggs=False), "eggs", map(_record, report.results)))  # a row at a time
     return path
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
@@ -59,7 +59,7 @@ class GalaxyPins:
     unpinned: tuple[Unpinned, ...]  # in eggs.ini order
 
 
-def pins_for(ini: EggsIni, records: list[EggRecord]) -> GalaxyPins:
+def pins_for(ini: EggsIni, records: Sequence[EggRecord]) -> GalaxyPins:
     """Match every eggs.ini egg with the run's :class:`~migrate.records.EggRecord` list."""
     identified = [(_identity(r), r) for r in records]
     pins: list[GalaxyPin] = []
@@ -126,7 +126,7 @@ def render(result: GalaxyPins, ini_name: str = "eggs.ini", index_url: Optional[s
     return "\n".join(lines) + "\n"
 
 
-def write_pinned_requirements(ini: EggsIni, records: list[EggRecord], path: Path, hashes: bool = False,
+def write_pinned_requirements(ini: EggsIni, records: Sequence[EggRecord], path: Path, hashes: bool = False,
                               index_url: Optional[str] = None) -> Path:
     """``name==version`` per converted eggs.ini egg; no_auto and failed eggs as trailing comments.
 

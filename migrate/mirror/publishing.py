@@ -32,6 +32,7 @@ from migrate.mirror.pagestore import write_new_pages
 from migrate.mirror.placing import Claims
 from migrate.mirror.planning import plan_change
 from migrate.mirror.state import STATE_DIR, WORK, ProjectPage, gen
+from migrate.mirror.wheels import forget_names
 from migrate.parallel import paused_gc
 
 
@@ -104,9 +105,12 @@ def publish(wheels: Iterable[Union[str, os.PathLike[str]]], mirror_dir: Union[st
         mirror.mkdir(parents=True, exist_ok=True)
         state_root = mirror / STATE_DIR
         state_root.mkdir(exist_ok=True)
-        with lock(state_root / "lock"), paused_gc(), closing(Journal(str(mirror), str(state_root))) as journal:
-            report = _publish(journal, paths, str(mirror), str(state_root), base_url, durable, link, jobs, mode,
-                              progress or _Silent())
+        try:
+            with lock(state_root / "lock"), paused_gc(), closing(Journal(str(mirror), str(state_root))) as journal:
+                report = _publish(journal, paths, str(mirror), str(state_root), base_url, durable, link, jobs, mode,
+                                  progress or _Silent())
+        finally:
+            forget_names()  # memory flat across a long run's stages
     return replace(report, mirror=str(Path(mirror_dir)), seconds=time.perf_counter() - started)
 
 

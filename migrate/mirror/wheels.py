@@ -75,6 +75,13 @@ def one_file_key(filename: str) -> str:
     return "-".join([found[0].replace("-", "_"), found[2], *parts[2:]])
 
 
+def forget_names() -> None:
+    """Empty the name caches: they pay within one publish (a release has many wheels, and a name is
+    looked up in several steps), but a run must not carry 16,000 parsed names into its pin stage."""
+    for cached in (_name_version, one_file_key, _tags_valid, _canonical):
+        cached.cache_clear()
+
+
 @lru_cache(maxsize=4096)
 def _tags_valid(tags: str) -> bool:
     try:

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Optional, Sequence
 
 from migrate import problems as P
 from migrate.records import CONVERTED, FAILED, SKIPPED, EggRecord
 from migrate.wheels import CLASH, REFUSE, SAME, Decision, WheelClaim, decide, payload_digest
 
 
-def settle_records(records: list[EggRecord], wheel_of: Callable[[EggRecord], str],
+def settle_records(records: Sequence[EggRecord], wheel_of: Callable[[EggRecord], str],
                    join: bool = False) -> list[Optional[Decision]]:
     """A decision per record (None: it made no wheel); ``wheel_of(record)``: where its wheel is kept;
     ``join``: see :func:`migrate.wheels.decide`."""

@@ -10,13 +10,14 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from migrate.eggs import printable
 from migrate.fetch import Result
 from migrate.parallel import parallel_map
 from migrate.records import CONVERTED, FAILED, SKIPPED, EggRecord, Source
 from migrate.run import clashes, wheelstore
+from migrate.run.recordlog import RecordLog, picked
 from migrate.run.runstate import checkpoint, write_json
 from migrate.run.stage import RunContext, since
 from migrate.wheels import RETAG, ConvertOptions
@@ -27,12 +28,14 @@ def convert_and_check(ctx: RunContext, fetched: list[tuple[Result, Source]]) -> 
     started = time.perf_counter()
     store = _Store(ctx)
     first = store.convert([(r, src, _convert_options(ctx, r)) for r, src in fetched])
-    records = [first[src.path] for _, src in fetched]
+    records = picked(store.log, [first[src.path] for _, src in fetched])  # read from disk one at a time
     decisions = clashes.settle_records(records, lambda r: str(store.kept(r.source.path)), ctx.options.join_py2_py3)
     again = [(r, src, replace(_convert_options(ctx, r), python_tag=d.python, python_tag_why=d.message))
              for (r, src), d in zip(fetched, decisions) if d is not None and d.action == RETAG]
     retagged = store.convert(again)  # rare: a pure py2/py3 pair, each made again with its python tag
-    current = [clashes.outcome(retagged.get(rec.source.path, rec), d) for rec, d in zip(records, decisions)]
+    current = RecordLog(folder=ctx.state)
+    for n, ((_, src), d) in enumerate(zip(fetched, decisions)):
+        current.append(clashes.outcome(store.log[retagged[src.path]] if src.path in retagged else records[n], d))
     wheelstore.link_wheels(current, store.cache, store.key_of)
     wheelstore.remove_stale_wheels(store.wheels, current)
     wheelstore.remove_unused(store.cache, store.used)
@@ -54,13 +57,15 @@ class _Store:
         self.used: set[str] = set()  # every key this run needs (a re-tagged egg needs both of its keys)
         self.converted = 0  # conversions made (a re-tagged egg counts twice)
         self.fresh: set[str] = set()  # source paths of the eggs converted this run
+        self.log = RecordLog(folder=ctx.state)  # every record made or found, on disk (recordlog says why)
 
     def kept(self, source_path: str) -> Path:
         return self.cache / f"{self.key_of[source_path]}.whl"
 
-    def convert(self, items: list[tuple[Result, Source, ConvertOptions]]) -> dict[str, EggRecord]:
-        """{source path: record}: cached ones as they are, the others converted (one job per key)."""
-        records: dict[str, EggRecord] = {}
+    def convert(self, items: list[tuple[Result, Source, ConvertOptions]]) -> dict[str, int]:
+        """{source path: its record's index in ``log``}: cached ones as they are, the others converted
+        (one job per key)."""
+        records: dict[str, int] = {}
         waiting: dict[str, list[Source]] = {}  # key -> its sources: the same bytes under one name, converted once
         jobs: list[wheelstore.Job] = []
         for r, src, conv in items:
@@ -68,7 +73,7 @@ class _Store:
             self.used.add(key)
             cached = wheelstore.cached_record(self.cache, key, src, self.wheels)
             if cached is not None:
-                records[src.path] = cached
+                records[src.path] = self._logged(cached)
             elif key in waiting:
                 waiting[key].append(src)
             else:
@@ -78,8 +83,13 @@ class _Store:
         for record in self._run(jobs):
             for src in waiting[self.key_of[record.source.path]]:
                 self.fresh.add(src.path)
-                records[src.path] = replace(record, egg=src.path, source=src) if src != record.source else record
+                records[src.path] = self._logged(replace(record, egg=src.path, source=src)
+                                                 if src != record.source else record)
         return records
+
+    def _logged(self, record: EggRecord) -> int:
+        self.log.append(record)
+        return len(self.log) - 1
 
     def _run(self, jobs: list[wheelstore.Job]) -> Iterator[EggRecord]:
         """Convert the jobs in a process pool; each record kept under its key as it comes."""
@@ -98,7 +108,7 @@ class _Store:
             bar.close()
 
 
-def _tell(ctx: RunContext, current: list[EggRecord], converted_now: int, started: float) -> None:
+def _tell(ctx: RunContext, current: Sequence[EggRecord], converted_now: int, started: float) -> None:
     good = sum(1 for r in current if r.status == CONVERTED)
     ctx.say(f"convert + check: {good} good wheels from {len(current)} fetched eggs in {ctx.out / 'wheels'} "
             f"({converted_now} converted now, {len(current) - converted_now} unchanged since the last run, "

@@ -11,12 +11,13 @@ import html
 import os
 from collections import Counter
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Iterable, Iterator, Optional, Sequence
 
 from packaging.utils import canonicalize_name
 
 from migrate import problems as P
 from migrate.records import CONVERTED, FAILED, SKIPPED, EggRecord
+from migrate.run.recordlog import in_order
 
 _COLOURS = {CONVERTED: "#2e7d32", SKIPPED: "#9e9e9e", FAILED: "#c62828"}
 
@@ -53,14 +54,16 @@ def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def render_html(records: Iterable[EggRecord], out: Path, mirror: Optional[Path] = None,
+def render_html(records: Sequence[EggRecord], out: Path, mirror: Optional[Path] = None,
                 requirements: Optional[Path] = None) -> str:
     """The page for ``records``; links into ``mirror`` and to ``requirements`` are relative to ``out``."""
-    records = sorted(records, key=lambda r: (r.source.path or "", r.egg))
-    outcomes = Counter(r.status for r in records)
-    wheels = [r.wheel.tags for r in records if r.wheel is not None and r.status == CONVERTED]
-    abis = Counter(str(t.abi) for t in wheels)
-    platforms = Counter(str(t.platform).split(".")[0] for t in wheels)  # the first (oldest policy) tag
+    return "".join(html_chunks(records, out, mirror, requirements))
+
+
+def html_chunks(records: Sequence[EggRecord], out: Path, mirror: Optional[Path] = None,
+                requirements: Optional[Path] = None) -> Iterator[str]:
+    """:func:`render_html`'s text in pieces, a table row each: a run's records are walked, never held."""
+    outcomes, abis, platforms = _tally(records)
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
              "<title>egg-migrate report</title>", f"<style>{_STYLE}</style></head><body>",
              "<h1>egg-migrate report</h1>", _counts(len(records), outcomes),
@@ -69,8 +72,23 @@ def render_html(records: Iterable[EggRecord], out: Path, mirror: Optional[Path] 
              _bar_chart("Outcomes", [(s, outcomes.get(s, 0), _COLOURS[s]) for s in (CONVERTED, SKIPPED, FAILED)]),
              _bar_chart("Wheels by ABI", [(t, n, "#1565c0") for t, n in sorted(abis.items())]),
              _bar_chart("Wheels by platform", [(t, n, "#6a1b9a") for t, n in sorted(platforms.items())]),
-             "</div>", _table(records, out, mirror), f"<script>{_SCRIPT}</script>", "</body></html>"]
-    return "\n".join(p for p in parts if p) + "\n"
+             "</div>"]
+    yield "\n".join(p for p in parts if p) + "\n"
+    yield from _table(in_order(records), out, mirror)
+    yield f"\n<script>{_SCRIPT}</script>\n</body></html>\n"
+
+
+def _tally(records: Iterable[EggRecord]) -> tuple[Counter[str], Counter[str], Counter[str]]:
+    """(outcomes, wheels by ABI, wheels by platform): one walk, holding no record after it."""
+    outcomes: Counter[str] = Counter()
+    abis: Counter[str] = Counter()
+    platforms: Counter[str] = Counter()
+    for r in records:
+        outcomes[r.status] += 1
+        if r.wheel is not None and r.status == CONVERTED:
+            abis[str(r.wheel.tags.abi)] += 1
+            platforms[str(r.wheel.tags.platform).split(".")[0]] += 1  # the first (oldest policy) tag
+    return outcomes, abis, platforms
 
 
 def _counts(total: int, outcomes: Counter) -> str:
@@ -111,15 +129,19 @@ def _bar_chart(title: str, bars: list[tuple[str, int, str]]) -> str:
     return "".join(items)
 
 
-def _table(records: list[EggRecord], out: Path, mirror: Optional[Path]) -> str:
+def _table(records: Iterable[EggRecord], out: Path, mirror: Optional[Path]) -> Iterator[str]:
     head = ("<h2>Eggs</h2><p>Filter: <input id=\"filter\" type=\"search\" placeholder=\"text in any column\"> "
             '<select id="status"><option value="">any outcome</option>'
             + "".join(f'<option value="{s}">{s}</option>' for s in (CONVERTED, SKIPPED, FAILED))
             + "</select> (click a column heading to sort)</p>"
             '<table id="eggs"><thead><tr><th>egg</th><th>outcome</th><th>wheel</th><th>tags and why</th>'
             "<th>problems</th><th>libraries needed</th></tr></thead><tbody>")
-    rows = [_row(r, out, mirror) for r in records]
-    return head + "\n".join(rows) + "</tbody></table>"
+    yield head
+    sep = ""
+    for r in records:
+        yield sep + _row(r, out, mirror)
+        sep = "\n"
+    yield "</tbody></table>"
 
 
 def _row(r: EggRecord, out: Path, mirror: Optional[Path]) -> str:

@@ -8,15 +8,14 @@ name, fsynced and renamed. Built on :func:`migrate.run.report.result_record`.
 """
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Iterator, Optional
 
 from migrate import __version__
 from migrate import problems as P
 from migrate.eggs import parse_entry_points
-from migrate.fsutil import file_sha256, write_atomic
+from migrate.fsutil import file_sha256, json_chunks, write_atomic
 from migrate.records import (
     CONVERTED,
     FAILED,
@@ -28,10 +27,11 @@ from migrate.records import (
     Source,
     WheelFile,
 )
+from migrate.run.recordlog import in_order
 from migrate.run.report import result_record
 
 __all__ = ["CONVERTED", "FAILED", "SCHEMA", "SKIPPED", "Source", "counts", "egg_record", "failed_record",
-           "manifest", "manifest_text", "render_report", "skipped_record", "source_of", "write_manifest",
+           "manifest", "manifest_chunks", "manifest_text", "render_report", "skipped_record", "source_of", "write_manifest",
            "write_report"]
 
 
@@ -102,26 +102,37 @@ def _checks(checks) -> CheckVerdict:
 
 def counts(records: Iterable[EggRecord]) -> dict[str, int]:
     found = {CONVERTED: 0, SKIPPED: 0, FAILED: 0}
-    records = list(records)
+    total = 0
     for r in records:
         found[r.status] = found.get(r.status, 0) + 1
-    return {"eggs": len(records), **found}
+        total += 1
+    return {"eggs": total, **found}
 
 
-def _in_order(records: Iterable[EggRecord]) -> list[EggRecord]:
-    return sorted(records, key=lambda r: (r.source.path or "", r.egg))
+def _in_order(records: Iterable[EggRecord]) -> Iterable[EggRecord]:
+    """Sorted by egg path; a run's :class:`~migrate.run.recordlog.RecordLog` gives them one at a time."""
+    return in_order(records)
+
+
+def _head(records: Iterable[EggRecord]) -> dict[str, Any]:
+    return {"schema": SCHEMA, "generator": f"egg-migrate {__version__}", "counts": counts(records)}
 
 
 def manifest(records: Iterable[EggRecord]) -> dict[str, Any]:
     """The manifest.json object: schema, generator, counts and the records sorted by egg path."""
-    records = _in_order(records)
-    return {"schema": SCHEMA, "generator": f"egg-migrate {__version__}", "counts": counts(records),
-            "eggs": [r.to_json() for r in records]}
+    records = list(records)
+    return {**_head(records), "eggs": [r.to_json() for r in _in_order(records)]}
+
+
+def manifest_chunks(records: Iterable[EggRecord]) -> Iterator[str]:
+    """manifest.json's text in pieces, one record each: the bytes of ``json.dumps(manifest(records),
+    indent=2)``, without ever holding more than one record (a run's manifest is tens of MB)."""
+    return json_chunks(_head(records), "eggs", (r.to_json() for r in _in_order(records)), ensure_ascii=False)
 
 
 def manifest_text(records: Iterable[EggRecord]) -> str:
     """manifest.json's bytes (as text): the same records always give the same text."""
-    return json.dumps(manifest(records), indent=2, ensure_ascii=False) + "\n"
+    return "".join(manifest_chunks(list(records)))
 
 
 def write_manifest(records: Iterable[EggRecord], path) -> dict[str, Any]:
@@ -133,49 +144,64 @@ def write_manifest(records: Iterable[EggRecord], path) -> dict[str, Any]:
 
 def render_report(records: Iterable[EggRecord], mirror: Optional[str] = None, requirements: Optional[str] = None,
                   index_url: Optional[str] = None) -> str:
-    """The human view: counts, each failure and skip with its reason, what the deployment needs, next steps."""
-    records = _in_order(records)
-    c = counts(records)
+    """The human view: counts, each failure and skip with its reason, what the deployment needs, next steps.
+
+    One walk over the records (a run's are on disk): only the lines are held, never the records."""
+    groups: dict[str, list[str]] = {CONVERTED: [], FAILED: [], SKIPPED: []}
+    needs = _Needs()
+    for r in _in_order(records):
+        groups.setdefault(r.status, []).append(_report_line(r))
+        if r.status == CONVERTED:
+            needs.add(r)
+    failed = len(groups[FAILED])
+    total = sum(len(g) for g in groups.values())
     lines = ["egg-migrate report", "==================", "",
-             f"eggs: {c['eggs']}   converted: {c[CONVERTED]}   skipped: {c[SKIPPED]}   failed: {c[FAILED]}", ""]
-    converted = [r for r in records if r.status == CONVERTED]
-    if converted:
-        lines.append("Converted")
-        for r in converted:
-            assert r.wheel is not None  # a converted egg has its wheel
-            warn = sum(1 for p in r.problems + r.checks.problems if p.severity == P.WARNING)
-            note = f"   ({warn} warning{'s' if warn != 1 else ''})" if warn else ""
-            lines.append(f"  {Path(r.egg).name} -> {r.wheel.filename}{note}")
-        lines.append("")
-    for status, title in ((FAILED, "Failed"), (SKIPPED, "Skipped")):
-        group = [r for r in records if r.status == status]
-        if group:
-            lines.append(title)
-            lines += [f"  {Path(r.egg).name}: {r.reason or 'no reason recorded'}" for r in group]
-            lines.append("")
-    lines += _deployment_sections(converted)
-    lines += _next_steps(c[FAILED], mirror, requirements, index_url)
+             f"eggs: {total}   converted: {len(groups[CONVERTED])}   skipped: {len(groups[SKIPPED])}   "
+             f"failed: {failed}", ""]
+    for status, title in ((CONVERTED, "Converted"), (FAILED, "Failed"), (SKIPPED, "Skipped")):
+        if groups[status]:
+            lines += [title, *groups[status], ""]
+    lines += needs.sections()
+    lines += _next_steps(failed, mirror, requirements, index_url)
     return "\n".join(lines) + "\n"
 
 
-def _deployment_sections(converted: list[EggRecord]) -> list[str]:
-    """Versions the pins must spell the PEP 440 way, and libraries the hosts must provide."""
-    lines = []
-    renamed = sorted({(r.project, r.egg_version, r.version) for r in converted
-                      if r.egg_version and r.version and r.egg_version != r.version
-                      and r.egg_version.replace("_", "-") != r.version})  # once, not once per egg
-    if renamed:
-        lines.append("Versions rewritten for PEP 440 (pin these)")
-        lines += [f"  {project}: {egg_version} -> {version}" for project, egg_version, version in renamed]
-        lines.append("")
-    needs = sorted({lib for r in converted for lib in r.external_libraries})
-    if needs:
-        lines.append("Libraries the deployment must provide (not bundled, not part of manylinux)")
-        for lib in needs:
-            users = sorted({r.project for r in converted if lib in r.external_libraries and r.project})
-            lines.append(f"  {lib}   (needed by {', '.join(users)})")
-        lines.append("")
-    return lines
+def _report_line(r: EggRecord) -> str:
+    if r.status != CONVERTED:
+        return f"  {Path(r.egg).name}: {r.reason or 'no reason recorded'}"
+    assert r.wheel is not None  # a converted egg has its wheel
+    warn = sum(1 for p in r.problems + r.checks.problems if p.severity == P.WARNING)
+    note = f"   ({warn} warning{'s' if warn != 1 else ''})" if warn else ""
+    return f"  {Path(r.egg).name} -> {r.wheel.filename}{note}"
+
+
+class _Needs:
+    """What the deployment needs, gathered one converted record at a time: versions the pins must
+    spell the PEP 440 way, and libraries the hosts must provide (with the projects needing each)."""
+
+    def __init__(self) -> None:
+        self.renamed: set[tuple[Optional[str], str, str]] = set()  # once, not once per egg
+        self.users: dict[str, set[str]] = {}
+
+    def add(self, r: EggRecord) -> None:
+        if r.egg_version and r.version and r.egg_version != r.version and r.egg_version.replace("_", "-") != r.version:
+            self.renamed.add((r.project, r.egg_version, r.version))
+        for lib in r.external_libraries:
+            users = self.users.setdefault(lib, set())
+            if r.project:
+                users.add(r.project)
+
+    def sections(self) -> list[str]:
+        lines = []
+        if self.renamed:
+            lines.append("Versions rewritten for PEP 440 (pin these)")
+            lines += [f"  {project}: {egg_version} -> {version}" for project, egg_version, version in sorted(self.renamed)]
+            lines.append("")
+        if self.users:
+            lines.append("Libraries the deployment must provide (not bundled, not part of manylinux)")
+            lines += [f"  {lib}   (needed by {', '.join(sorted(users))})" for lib, users in sorted(self.users.items())]
+            lines.append("")
+        return lines
 
 
 def _next_steps(failed: int, mirror: Optional[str], requirements: Optional[str],

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 Roots = Sequence[Union[str, "Root"]]  # requirements to pin: strings or eggs.ini roots
 
 
-def default_target(records: list[EggRecord]) -> tuple[str, Optional[str], tuple[str, ...]]:
+def default_target(records: Sequence[EggRecord]) -> tuple[str, Optional[str], tuple[str, ...]]:
     """(python, abi, platforms) most converted wheels are for: what the eggs target."""
     seen: Counter[tuple[str, Optional[str]]] = Counter()
     for _r, tags in _good_wheel_tags(records):
@@ -85,7 +85,7 @@ def pin_requirements(ctx: RunContext) -> None:
         say(f"pin: FAILED {exc}")
 
 
-def _target(options: RunOptions, records: list[EggRecord]) -> Target:
+def _target(options: RunOptions, records: Sequence[EggRecord]) -> Target:
     """``--target-*``, the rest from what the eggs target (an ABI only with its own Python)."""
     from migrate import pins
 
@@ -123,7 +123,7 @@ def _pin(ctx: RunContext, roots: Roots, notes: list[str], target: Target, comman
         ctx.say(f"pin: {problem.severity}: {problem.message}")
 
 
-def _other_pythons(records: list[EggRecord], target: Target) -> tuple[str, ...]:
+def _other_pythons(records: Sequence[EggRecord], target: Target) -> tuple[str, ...]:
     """Pythons ("3.10", ...) other than the target's that converted binary wheels are for."""
     found: set[str] = set()
     for _r, tags in _good_wheel_tags(records):
@@ -169,14 +169,14 @@ def _pin_roots(ctx: RunContext, target: Target) -> tuple[Roots, list[str]]:
     return sorted(set(names)), []
 
 
-def _good_wheel_tags(records: list[EggRecord]) -> Iterator[tuple[EggRecord, frozenset[Tag]]]:
+def _good_wheel_tags(records: Sequence[EggRecord]) -> Iterator[tuple[EggRecord, frozenset[Tag]]]:
     """(record, its wheel's tags) of each egg whose wheel is good (converted, checks passed)."""
     for r in records:
         if r.wheel is not None and serves(r):
             yield r, parse_wheel_filename(r.wheel.filename)[3]
 
 
-def _published_roots(roots: list[Root], notes: list[str], records: list[EggRecord]) -> tuple[list[Root], list[str]]:
+def _published_roots(roots: list[Root], notes: list[str], records: Sequence[EggRecord]) -> tuple[list[Root], list[str]]:
     """eggs.ini roots whose egg failed or was skipped are left out (noted): one egg never sinks the pins."""
     published = {canonicalize_name(r.project) for r in records if serves(r) and r.project}
     kept, notes = [], list(notes)

@@ -22,6 +22,7 @@ test hook are in :mod:`~migrate.run.runstate`.
 """
 from __future__ import annotations
 
+import os
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,9 +37,10 @@ from migrate.run.converting import convert_and_check
 from migrate.run.fetching import SAMPLE, SAMPLE_EGGS_INI, NoSource, fetch_eggs, read_eggs_ini
 from migrate.run.pinning import default_target, galaxy_pins, pin_requirements
 from migrate.run.publishing import publish_wheels
+from migrate.run.recordlog import RecordLog
 from migrate.run.reporting import write_run_manifest, write_run_report
 from migrate.run.runstate import KILL_ENV, Busy, RunLock, checkpoint, recorded_tokens, run_token, sweep_temp_files
-from migrate.run.stage import Bars, RunContext, RunOptions, RunReport
+from migrate.run.stage import STATE, Bars, RunContext, RunOptions, RunReport
 
 __all__ = ["run", "RunOptions", "RunReport", "Busy", "NoSource", "KILL_ENV", "SAMPLE", "SAMPLE_EGGS_INI",
            "TEMP_NAMES", "default_target"]
@@ -58,7 +60,7 @@ def run(options: RunOptions, say: Callable[[str], None] = lambda line: None,
     """
     out = Path(options.out)
     ini = read_eggs_ini(options)  # a bad eggs.ini stops the run before anything is written
-    ctx = RunContext(options, ini, out, RunReport(out), say, bars or None)
+    ctx = RunContext(options, ini, out, RunReport(out, RecordLog(folder=out / STATE)), say, bars or None)
     ctx.state.mkdir(parents=True, exist_ok=True)
     with RunLock(ctx.state / "lock"):
         swept = sweep_temp_files(out, TEMP_NAMES, recorded_tokens(ctx.state), leave=[out / "mirror" / STATE_DIR])
@@ -78,6 +80,7 @@ def _rest(ctx: RunContext, fetched: list[tuple[Result, Source]]) -> None:
     """Every stage after fetch, in order; the report last (it names what the others made)."""
     with _timed(ctx, "convert"):
         convert_and_check(ctx, fetched)
+    fetched.clear()  # the records have what later stages need: the fetch results need not be held to the end
     with _timed(ctx, "publish"):
         publish_wheels(ctx)
     with _timed(ctx, "manifest"):
@@ -94,10 +97,18 @@ def _rest(ctx: RunContext, fetched: list[tuple[Result, Source]]) -> None:
 
 @contextmanager
 def _timed(ctx: RunContext, stage: str):
-    """Adds the stage's wall-clock seconds to ``report.seconds``."""
-    seconds = ctx.report.seconds
-    started = time.perf_counter()
+    """Adds the stage's wall-clock seconds to ``report.seconds``, its CPU seconds to ``report.cpu``
+    (on a busy machine the CPU says more about the stage than the clock does)."""
+    seconds, cpu = ctx.report.seconds, ctx.report.cpu
+    started, used = time.perf_counter(), _cpu_seconds()
     try:
         yield
     finally:
         seconds[stage] = seconds.get(stage, 0.0) + time.perf_counter() - started
+        cpu[stage] = cpu.get(stage, 0.0) + _cpu_seconds() - used
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU of this process and of its workers that have finished (pools end within a stage)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system

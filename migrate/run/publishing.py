@@ -7,25 +7,35 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Optional
+from typing import Iterable, NamedTuple, Optional, Sequence
 
 from migrate import problems as P
 from migrate.mirror import stored_paths
-from migrate.records import CONVERTED, EggRecord, WheelFile
+from migrate.records import CONVERTED, EggRecord
 from migrate.run import runstate
 from migrate.run.keeping import is_kept
 from migrate.run.runstate import checkpoint, read_json, remove, write_json
 from migrate.run.stage import Bar, RunContext, RunOptions, since
 
 
-def published(options: RunOptions, records: list[EggRecord]) -> list[WheelFile]:
+class Served(NamedTuple):
+    """A wheel the mirror serves: what publishing and pinning need of its record, and no more (a
+    record's wheel holds its tags and their reasons: kept for 16,000 wheels, that is tens of MB)."""
+
+    filename: str
+    path: str
+    sha256: str
+    size: int
+
+
+def published(options: RunOptions, records: Iterable[EggRecord]) -> list[Served]:
     """The wheels the mirror serves, by file name."""
-    return sorted((r.wheel for r in records if r.wheel and (r.status == CONVERTED or options.publish_broken
-                                                             or is_kept(r))),
+    return sorted((Served(r.wheel.filename, r.wheel.path, r.wheel.sha256, r.wheel.size) for r in records
+                   if r.wheel and (r.status == CONVERTED or options.publish_broken or is_kept(r))),
                   key=lambda w: w.filename)
 
 
-def published_fingerprint(options: RunOptions, records: list[EggRecord]) -> str:
+def published_fingerprint(options: RunOptions, records: Sequence[EggRecord]) -> str:
     """What the mirror serves, as a key: changes when any wheel or the base URL does."""
     return runstate.fingerprint({"wheels": [(w.filename, w.sha256) for w in published(options, records)],
                                  "base_url": options.base_url})
@@ -78,7 +88,7 @@ def publish_wheels(ctx: RunContext) -> None:
         f"({len(report.publish.added)} added, {len(report.publish.removed)} removed){note}{since(started)}")
 
 
-def _mirror_intact(mirror_dir: Path, wheels: list[WheelFile]) -> bool:
+def _mirror_intact(mirror_dir: Path, wheels: list[Served]) -> bool:
     """The index is there and so is every wheel it should serve, at its size (cheap: stat only)."""
     if not (mirror_dir / "simple" / "index.html").is_file():
         return False

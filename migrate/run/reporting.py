@@ -6,15 +6,15 @@ leaves them untouched (times and work counts are never written into them).
 from __future__ import annotations
 
 from migrate.errors import printable
-from migrate.fsutil import write_if_changed
+from migrate.fsutil import write_chunks_if_changed, write_if_changed
 from migrate.mirror import index_url
 from migrate.run import manifest
-from migrate.run.htmlreport import render_html
+from migrate.run.htmlreport import html_chunks
 from migrate.run.stage import RunContext
 
 
 def write_run_manifest(ctx: RunContext) -> None:
-    write_if_changed(ctx.out / "manifest.json", manifest.manifest_text(ctx.report.records))
+    write_chunks_if_changed(ctx.out / "manifest.json", manifest.manifest_chunks(ctx.report.records))
 
 
 def write_run_report(ctx: RunContext) -> None:
@@ -31,8 +31,8 @@ def write_run_report(ctx: RunContext) -> None:
     elif extra:
         text += "\n" + extra
     write_if_changed(ctx.out / "report.txt", printable(text, lines=True))  # remote names may hold ESC
-    write_if_changed(ctx.out / "report.html", render_html(report.records, ctx.out, mirror=report.mirror,
-                                                          requirements=report.pins_file))
+    write_chunks_if_changed(ctx.out / "report.html", html_chunks(report.records, ctx.out, mirror=report.mirror,
+                                                                 requirements=report.pins_file))
 
 
 def _run_sections(ctx: RunContext) -> str:

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Optional
 
-from migrate.records import FAILED, EggRecord
+from migrate.records import FAILED
 from migrate.run import manifest
+from migrate.run.recordlog import RecordLog
 from migrate.wheels import ConvertOptions
 
 if TYPE_CHECKING:  # not imported at run time: a run without --eggs-ini never reads one
@@ -52,7 +53,7 @@ class RunOptions:
 @dataclass
 class RunReport:
     out: Path
-    records: list[EggRecord] = field(default_factory=list)
+    records: RecordLog = field(default_factory=RecordLog)  # on disk: memory stays flat in the number of eggs
     errors: list[str] = field(default_factory=list)  # one-line run-level errors (source, publish)
     gone: tuple[str, ...] = ()  # eggs the last run published that the source no longer lists (left the mirror)
     publish: Optional[PublishReport] = None  # None when skipped (unchanged)
@@ -62,6 +63,7 @@ class RunReport:
     galaxy_pins: Optional[Path] = None
     work: dict[str, int] = field(default_factory=dict)  # stage -> how many items were (re)done
     seconds: dict[str, float] = field(default_factory=dict)  # stage -> wall-clock seconds
+    cpu: dict[str, float] = field(default_factory=dict)  # stage -> CPU seconds (this process and its finished workers)
     pins_count: int = 0
     target: Optional[str] = None  # what requirements.txt pins for, e.g. "CPython 2.7 (cp27mu) on ..."
     other_targets: tuple[str, ...] = ()  # ("3.10", ...): other Pythons the mirror has binary wheels for

@@ -20,7 +20,7 @@ import re
 import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Optional
+from typing import Iterable, Optional
 
 from migrate import __version__
 from migrate import problems as P
@@ -131,7 +131,7 @@ def keep(record: EggRecord, cache: Path, key: str, wheels: Path) -> EggRecord:
     return record
 
 
-def link_wheels(records: list[EggRecord], cache: Path, key_of: dict[str, str]) -> None:
+def link_wheels(records: Iterable[EggRecord], cache: Path, key_of: dict[str, str]) -> None:
     """Make ``wheels/<name>`` the chosen egg's kept wheel: a hard link (else an atomic copy)."""
     for r in records:
         if not r.wheel_path:
@@ -173,7 +173,7 @@ def remove_unused(cache: Path, keys: set[str]) -> None:
             entry.unlink()
 
 
-def remove_stale_wheels(wheels: Path, records: list[EggRecord]) -> None:
+def remove_stale_wheels(wheels: Path, records: Iterable[EggRecord]) -> None:
     """Wheels of eggs no longer in the run (or converted differently) are removed."""
     keep = {Path(r.wheel_path).name for r in records if r.wheel_path}
     for wheel in wheels.glob("*.whl"):

@@ -23,6 +23,7 @@ from typing import IO, Iterator, Optional
 from migrate.errors import MigrateError
 
 CHUNK = 1 << 16
+_UTF8_FLAG, _DATA_DESCRIPTOR = 0x800, 0x8  # general purpose flag bits of a plain member
 
 
 class BrokenEgg(MigrateError, ValueError):
@@ -235,19 +236,57 @@ class ZipEgg(EggArchive):
         except (zipfile.BadZipFile, zlib.error, OSError, NotImplementedError) as exc:
             raise BrokenEgg(f"{self.path.name}: cannot read {member.path} ({exc})") from None
 
+    def read(self, member: Member, limit: int = 64 * 1024**2) -> bytes:
+        """Whole content of a (small) member: its stored bytes inflated in one call and checked
+        against the declared size and CRC; unusual members go through ``zipfile``."""
+        if member.size > limit or member.method not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) \
+                or member.compressed_size > limit:
+            return super().read(member, limit)
+        start = self._data_start(member, plain_only=True)
+        if start is None:
+            return super().read(member, limit)
+        fp = self._fp
+        fp.seek(start)
+        raw = fp.read(member.compressed_size)
+        if len(raw) != member.compressed_size:
+            raise BrokenEgg(f"{self.path.name}: {member.path} is truncated")
+        try:
+            data = raw if member.method == zipfile.ZIP_STORED else zlib.decompressobj(-15).decompress(raw, limit + 1)
+        except zlib.error as exc:
+            raise BrokenEgg(f"{self.path.name}: cannot read {member.path} ({exc})") from None
+        if len(data) > limit:
+            raise UnsafeEgg(f"{self.path.name}: {member.path} inflates beyond its declared size")
+        if len(data) != member.size or zlib.crc32(data) != member.crc:
+            raise BrokenEgg(f"{self.path.name}: cannot read {member.path} (its size or CRC-32 is not the declared one)")
+        return data
+
     def raw_chunks(self, member: Member) -> Optional[Iterator[bytes]]:
         if member.method not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             return None
         return self._raw(member)
 
-    def _raw(self, member: Member) -> Iterator[bytes]:
+    def _data_start(self, member: Member, plain_only: bool = False) -> Optional[int]:
+        """Where the member's stored bytes start, after its local header. ``plain_only``: None
+        when the local header is not the plain kind (a flag or a name zipfile would look into)."""
         fp = self._fp
         fp.seek(member.header_offset)
         header = fp.read(30)
         if len(header) != 30 or header[:4] != b"PK\x03\x04":
             raise BrokenEgg(f"{self.path.name}: bad local header for {member.path} (truncated zip?)")
+        flags, = struct.unpack("<H", header[6:8])
         name_len, extra_len = struct.unpack("<HH", header[26:30])
-        fp.seek(member.header_offset + 30 + name_len + extra_len)
+        if plain_only:
+            name = fp.read(name_len)
+            if flags & ~(_UTF8_FLAG | _DATA_DESCRIPTOR) or name.decode("utf-8" if flags & _UTF8_FLAG else "cp437",
+                                                                      "replace") != member.stored_name:
+                return None
+        return member.header_offset + 30 + name_len + extra_len
+
+    def _raw(self, member: Member) -> Iterator[bytes]:
+        fp = self._fp
+        start = self._data_start(member)
+        assert start is not None, "without plain_only there is always a start"
+        fp.seek(start)
         left = member.compressed_size
         while left:
             chunk = fp.read(min(CHUNK, left))

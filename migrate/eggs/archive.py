@@ -18,8 +18,9 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Iterator, Optional
+from typing import IO, Iterator, Optional, Protocol, Sequence
 
+from migrate.eggs.zipdir import read_entries
 from migrate.errors import MigrateError
 
 CHUNK = 1 << 16
@@ -62,12 +63,27 @@ class Limits:
         return None
 
 
-def is_symlink(info: zipfile.ZipInfo) -> bool:
+class _Info(Protocol):
+    """What the checks read of a member: a ``zipfile.ZipInfo`` or a ``zipdir.Entry``."""
+
+    filename: str
+    flag_bits: int
+    compress_type: int
+    CRC: int
+    compress_size: int
+    file_size: int
+    external_attr: int
+    header_offset: int
+
+    def is_dir(self) -> bool: ...
+
+
+def is_symlink(info: _Info) -> bool:
     """A member whose unix mode says symlink: extracting it would write through the link."""
     return stat.S_IFMT(info.external_attr >> 16) == stat.S_IFLNK
 
 
-def is_encrypted(info: zipfile.ZipInfo) -> bool:
+def is_encrypted(info: _Info) -> bool:
     return bool(info.flag_bits & 0x1)
 
 
@@ -117,7 +133,7 @@ def check_member_path(path: str, egg: str) -> str:
     return "/".join(parts)
 
 
-def _refuse_unreadable(info: zipfile.ZipInfo, egg: str) -> None:
+def _refuse_unreadable(info: _Info, egg: str) -> None:
     """Raise UnsafeEgg for a symlink or an encrypted member: neither is ever read."""
     if is_symlink(info):
         raise UnsafeEgg(f"{egg}: member {info.filename!r} is a symlink")
@@ -125,14 +141,14 @@ def _refuse_unreadable(info: zipfile.ZipInfo, egg: str) -> None:
         raise UnsafeEgg(f"{egg}: member {info.filename!r} is encrypted")
 
 
-def _regular_file_path(info: zipfile.ZipInfo, egg: str) -> str:
+def _regular_file_path(info: _Info, egg: str) -> str:
     """The normalised path of a member that is a regular file (or says no type); else UnsafeEgg."""
     if stat.S_IFMT(info.external_attr >> 16) not in (0, stat.S_IFREG):
         raise UnsafeEgg(f"{egg}: member {info.filename!r} is not a regular file")
     return check_member_path(info.filename, egg)
 
 
-def _refuse_bomb(info: zipfile.ZipInfo, path: str, egg: str, limits: Limits) -> None:
+def _refuse_bomb(info: _Info, path: str, egg: str, limits: Limits) -> None:
     """Raise UnsafeEgg for a member larger than any real egg's or one that compresses too well."""
     if limits.too_large(info.file_size):
         raise UnsafeEgg(f"{egg}: member {path!r} is {info.file_size} bytes (limit {limits.max_member_size})")
@@ -180,23 +196,27 @@ class ZipEgg(EggArchive):
     def __init__(self, path: Path, limits: Limits = Limits()):
         self.path = Path(path)
         name = self.path.name
+        self._zip: Optional[zipfile.ZipFile] = None  # made when a member needs zipfile (see zipdir)
         try:
-            self._zip = zipfile.ZipFile(self.path)
+            self._fp: IO[bytes] = open(self.path, "rb")
+            entries: Optional[Sequence[_Info]] = read_entries(self._fp)
+            if entries is None:
+                self._zip = zipfile.ZipFile(self._fp)
+                entries = self._zip.infolist()
         except zipfile.BadZipFile as exc:
+            self.close()
             raise BrokenEgg(f"{name}: not a readable zip file ({exc})") from None
         except OSError as exc:
+            self.close()
             raise BrokenEgg(f"{name}: cannot open ({exc.strerror or exc})") from None
         try:
-            self.members = self._validate(self._zip.infolist(), name, limits)
+            self.members = self._validate(entries, name, limits)
         except BaseException:
-            self._zip.close()
+            self.close()
             raise
-        fp = self._zip.fp
-        assert fp is not None, "a ZipFile opened from a path keeps its file open until closed"
-        self._fp: IO[bytes] = fp
 
     @staticmethod
-    def _validate(infos: list[zipfile.ZipInfo], name: str, limits: Limits) -> list[Member]:
+    def _validate(infos: Sequence[_Info], name: str, limits: Limits) -> list[Member]:
         if limits.too_many(len(infos)):
             raise UnsafeEgg(f"{name}: {len(infos)} members (limit {limits.max_members})")
         seen: set[str] = set()
@@ -232,6 +252,8 @@ class ZipEgg(EggArchive):
 
     def open(self, member: Member) -> IO[bytes]:
         try:
+            if self._zip is None:
+                self._zip = zipfile.ZipFile(self._fp)
             return self._zip.open(self._zip.getinfo(member.stored_name))
         except (zipfile.BadZipFile, zlib.error, OSError, NotImplementedError) as exc:
             raise BrokenEgg(f"{self.path.name}: cannot read {member.path} ({exc})") from None
@@ -296,7 +318,11 @@ class ZipEgg(EggArchive):
             yield chunk
 
     def close(self) -> None:
-        self._zip.close()
+        if self._zip is not None:
+            self._zip.close()
+        fp = getattr(self, "_fp", None)
+        if fp is not None:
+            fp.close()
 
 
 def _no_symlinked_folder(root: Path, rel: str, name: str, plain: set[str]) -> None:

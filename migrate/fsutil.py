@@ -71,7 +71,7 @@ def fresh_writer(path: Union[str, Path], mode: int = 0o644) -> Iterator[Optional
         raise _naming(exc, path) from None
     try:
         os.fchmod(fd, mode)  # whatever the umask, as atomic_writer's chmod
-        with os.fdopen(fd, "wb") as fp:
+        with os.fdopen(fd, "wb", buffering=1 << 20) as fp:  # a wheel's many small members, few writes
             yield fp
     except BaseException as exc:
         os.unlink(path)

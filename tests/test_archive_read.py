@@ -74,3 +74,23 @@ def test_a_stored_member_of_the_wrong_size_is_refused(tmp_path):
         shorter = type(member)(**{**member.__dict__, "size": member.size - 1})
         with pytest.raises(BrokenEgg):
             archive.read(shorter)
+
+
+@pytest.mark.parametrize("egg", EGGS[:40], ids=[e.name for e in EGGS[:40]])
+def test_the_head_of_every_member_is_zipfiles(egg):
+    """head() (is_elf_program's look at the magic bytes) inflates only the start, without a ZipFile."""
+    with ZipEgg(egg) as archive, zipfile.ZipFile(egg) as zf:
+        for member in archive.members:
+            with zf.open(member.stored_name) as fp:
+                start = fp.read(4)
+            assert archive.head(member, 4) == start, member.path
+        assert archive._zip is None, "plain members need no zipfile.ZipFile"
+
+
+def test_the_head_of_a_corrupt_member_is_one_line(tmp_path):
+    egg = _corrupt(simple_egg(tmp_path / "demo-1.0-py2.7.egg", extra_files={"demo/data.bin": "x" * 500}),
+                   "demo/data.bin", _bad_deflate)
+    with ZipEgg(egg) as archive:
+        member = next(m for m in archive.members if m.path == "demo/data.bin")
+        with pytest.raises(BrokenEgg, match="demo-1.0-py2.7.egg: cannot read demo/data.bin"):
+            archive.head(member, 4)

@@ -18,9 +18,9 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Iterator, Optional, Protocol, Sequence
+from typing import IO, Iterator, Optional, Sequence
 
-from migrate.eggs.zipdir import read_entries
+from migrate.eggs.zipdir import Info, read_entries
 from migrate.errors import MigrateError
 
 CHUNK = 1 << 16
@@ -63,27 +63,12 @@ class Limits:
         return None
 
 
-class _Info(Protocol):
-    """What the checks read of a member: a ``zipfile.ZipInfo`` or a ``zipdir.Entry``."""
-
-    filename: str
-    flag_bits: int
-    compress_type: int
-    CRC: int
-    compress_size: int
-    file_size: int
-    external_attr: int
-    header_offset: int
-
-    def is_dir(self) -> bool: ...
-
-
-def is_symlink(info: _Info) -> bool:
+def is_symlink(info: Info) -> bool:
     """A member whose unix mode says symlink: extracting it would write through the link."""
     return stat.S_IFMT(info.external_attr >> 16) == stat.S_IFLNK
 
 
-def is_encrypted(info: _Info) -> bool:
+def is_encrypted(info: Info) -> bool:
     return bool(info.flag_bits & 0x1)
 
 
@@ -133,7 +118,7 @@ def check_member_path(path: str, egg: str) -> str:
     return "/".join(parts)
 
 
-def _refuse_unreadable(info: _Info, egg: str) -> None:
+def _refuse_unreadable(info: Info, egg: str) -> None:
     """Raise UnsafeEgg for a symlink or an encrypted member: neither is ever read."""
     if is_symlink(info):
         raise UnsafeEgg(f"{egg}: member {info.filename!r} is a symlink")
@@ -141,14 +126,14 @@ def _refuse_unreadable(info: _Info, egg: str) -> None:
         raise UnsafeEgg(f"{egg}: member {info.filename!r} is encrypted")
 
 
-def _regular_file_path(info: _Info, egg: str) -> str:
+def _regular_file_path(info: Info, egg: str) -> str:
     """The normalised path of a member that is a regular file (or says no type); else UnsafeEgg."""
     if stat.S_IFMT(info.external_attr >> 16) not in (0, stat.S_IFREG):
         raise UnsafeEgg(f"{egg}: member {info.filename!r} is not a regular file")
     return check_member_path(info.filename, egg)
 
 
-def _refuse_bomb(info: _Info, path: str, egg: str, limits: Limits) -> None:
+def _refuse_bomb(info: Info, path: str, egg: str, limits: Limits) -> None:
     """Raise UnsafeEgg for a member larger than any real egg's or one that compresses too well."""
     if limits.too_large(info.file_size):
         raise UnsafeEgg(f"{egg}: member {path!r} is {info.file_size} bytes (limit {limits.max_member_size})")
@@ -176,6 +161,11 @@ class EggArchive:
             raise UnsafeEgg(f"{self.path.name}: {member.path} inflates beyond its declared size")
         return data
 
+    def head(self, member: Member, size: int) -> bytes:
+        """The first ``size`` bytes of a member (fewer when it is shorter)."""
+        with self.open(member) as fp:
+            return fp.read(size)
+
     def raw_chunks(self, member: Member) -> Optional[Iterator[bytes]]:
         """The stored (compressed) bytes of a member, when they can be copied as they are."""
         return None
@@ -199,7 +189,7 @@ class ZipEgg(EggArchive):
         self._zip: Optional[zipfile.ZipFile] = None  # made when a member needs zipfile (see zipdir)
         try:
             self._fp: IO[bytes] = open(self.path, "rb")
-            entries: Optional[Sequence[_Info]] = read_entries(self._fp)
+            entries: Optional[Sequence[Info]] = read_entries(self._fp)
             if entries is None:
                 self._zip = zipfile.ZipFile(self._fp)
                 entries = self._zip.infolist()
@@ -216,7 +206,7 @@ class ZipEgg(EggArchive):
             raise
 
     @staticmethod
-    def _validate(infos: Sequence[_Info], name: str, limits: Limits) -> list[Member]:
+    def _validate(infos: Sequence[Info], name: str, limits: Limits) -> list[Member]:
         if limits.too_many(len(infos)):
             raise UnsafeEgg(f"{name}: {len(infos)} members (limit {limits.max_members})")
         seen: set[str] = set()
@@ -280,6 +270,24 @@ class ZipEgg(EggArchive):
             raise UnsafeEgg(f"{self.path.name}: {member.path} inflates beyond its declared size")
         if len(data) != member.size or zlib.crc32(data) != member.crc:
             raise BrokenEgg(f"{self.path.name}: cannot read {member.path} (its size or CRC-32 is not the declared one)")
+        return data
+
+    def head(self, member: Member, size: int) -> bytes:
+        """The first bytes, inflated from the start of the stored bytes (zipfile for unusual members)."""
+        start = self._data_start(member, plain_only=True) \
+            if member.method in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) else None
+        if start is None:
+            return super().head(member, size)
+        self._fp.seek(start)
+        raw = self._fp.read(min(member.compressed_size, max(size, 4096)))
+        if member.method == zipfile.ZIP_STORED:
+            return raw[:size]
+        try:
+            data = zlib.decompressobj(-15).decompress(raw, size)
+        except zlib.error as exc:
+            raise BrokenEgg(f"{self.path.name}: cannot read {member.path} ({exc})") from None
+        if len(data) < min(size, member.size) and len(raw) < member.compressed_size:
+            return super().head(member, size)
         return data
 
     def raw_chunks(self, member: Member) -> Optional[Iterator[bytes]]:

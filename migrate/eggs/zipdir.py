@@ -10,13 +10,28 @@ so every check downstream sees what it always saw.
 from __future__ import annotations
 
 import struct
-from typing import IO, Optional
+from typing import IO, Optional, Protocol
 
 _EOCD = struct.Struct("<4s4H2LH")  # end of central directory record (22 bytes)
 _ENTRY = struct.Struct("<4s4B4HL2L5H2L")  # central directory header (46 bytes), zipfile.structCentralDir
 _ZIP64_LOCATOR = b"PK\x06\x07"
 _MAX_EXTRACT_VERSION = 63  # zipfile refuses later ones
 _ZIP64_LIMIT = 0xFFFFFFFF
+
+
+class Info(Protocol):
+    """What the checks read of a member: a ``zipfile.ZipInfo`` or a ``zipdir.Entry``."""
+
+    filename: str
+    flag_bits: int
+    compress_type: int
+    CRC: int
+    compress_size: int
+    file_size: int
+    external_attr: int
+    header_offset: int
+
+    def is_dir(self) -> bool: ...
 
 
 class Entry:

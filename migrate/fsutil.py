@@ -87,6 +87,33 @@ def atomic_writer(path: Union[str, Path], mode: int = 0o644, sync: bool = True) 
         raise
 
 
+@contextmanager
+def fresh_writer(path: Union[str, Path], mode: int = 0o644) -> Iterator[Optional[BinaryIO]]:
+    """Yield a binary file made under ``path`` itself, or None when that name is taken or its
+    folder is missing (then use :func:`atomic_writer`).
+
+    For a private temp folder whose files are made durable and renamed into place together
+    (``convert``'s staging folder): a temp name and a rename per file would only add work.
+    The file is removed if the writing fails; errors name ``path`` as atomic_writer's do."""
+    path = Path(path)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
+    except (FileExistsError, FileNotFoundError):
+        yield None
+        return
+    except OSError as exc:
+        raise _naming(exc, path) from None
+    try:
+        os.fchmod(fd, mode)  # whatever the umask, as atomic_writer's chmod
+        with os.fdopen(fd, "wb", buffering=1 << 20) as fp:  # a wheel's many small members, few writes
+            yield fp
+    except BaseException as exc:
+        os.unlink(path)
+        if isinstance(exc, OSError) and exc.filename is None:
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
+        raise
+
+
 def _naming(exc: OSError, path: Path) -> OSError:
     """``exc`` with ``path`` as its file name when it has none (same errno, same subclass)."""
     return exc if exc.filename else OSError(exc.errno, exc.strerror, str(path))

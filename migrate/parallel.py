@@ -11,12 +11,14 @@ import os
 import signal
 import sys
 from collections import deque
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from itertools import islice
-from typing import Callable, Iterable, Iterator, TypeVar
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, TypeVar
 
 from migrate.fsutil import set_temp_tag, temp_tag
+
+if TYPE_CHECKING:  # imported when a pool is made: a run with -j 1 does not pay for multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
 _T = TypeVar("_T")
 _R = TypeVar("_R")
@@ -51,12 +53,16 @@ def thread_map(func: Callable[[_T], _R], items: list[_T], jobs: int) -> list[_R]
     """``map`` over a thread pool when jobs > 1, in input order: for work that waits on I/O."""
     if jobs <= 1 or len(items) <= 1:
         return [func(item) for item in items]
+    from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(max_workers=min(jobs, len(items))) as pool:
         return list(pool.map(func, items))
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
     """A process pool whose workers die with this process (see ``_die_with_parent``)."""
+    from concurrent.futures import ProcessPoolExecutor
+
     return ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(os.getpid(), temp_tag()))
 
 

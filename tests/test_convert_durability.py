@@ -97,3 +97,39 @@ def test_a_kill_before_the_renames_leaves_no_wheel(tmp_path):
     left = list(out.iterdir())
     assert not list(out.glob("*.whl"))
     assert len(left) == 1 and left[0].name.startswith(".egg-migrate-") and left[0].name.endswith(".tmp")
+
+
+def test_unsynced_into_a_fresh_name_writes_no_temp_file(tmp_path, monkeypatch):
+    """Into a staging folder of its own the wheel is made under its name (no temp name, no rename),
+    0o644 whatever the umask; a wheel that fails half-way leaves nothing behind."""
+    renames = []
+    real_replace = os.replace
+    monkeypatch.setattr(os, "replace", lambda a, b: (renames.append(b), real_replace(a, b))[1])
+    (tmp_path / "a").mkdir()
+    old = os.umask(0o077)
+    try:
+        result = convert_egg(EGGS / SOME[0], tmp_path / "a", sync=False)
+    finally:
+        os.umask(old)
+    assert result.ok and renames == []
+    assert [p.name for p in (tmp_path / "a").iterdir()] == [Path(result.wheel).name]
+    assert Path(result.wheel).stat().st_mode & 0o777 == 0o644
+    assert convert_egg(EGGS / SOME[0], tmp_path / "a", sync=False).ok  # the name taken: replaced atomically
+    assert len(renames) == 1 and list((tmp_path / "a").iterdir()) == [Path(result.wheel)]
+
+
+def test_a_wheel_that_fails_half_way_leaves_nothing(tmp_path):
+    import zipfile
+
+    egg = tmp_path / "demo-1.0-py2.7.egg"
+    with zipfile.ZipFile(egg, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("EGG-INFO/PKG-INFO", "Metadata-Version: 1.0\nName: demo\nVersion: 1.0\n")
+        zf.writestr("demo/__init__.py", "x = 1\n" * 100)
+    data = bytearray(egg.read_bytes())
+    at = data.rindex(b"demo/__init__.py") - 46 + 16  # the CRC in its central directory entry
+    data[at] ^= 0xFF
+    egg.write_bytes(bytes(data))
+    (tmp_path / "out").mkdir()
+    result = convert_egg(egg, tmp_path / "out", sync=False)
+    assert not result.ok and "CRC" in result.reason
+    assert list((tmp_path / "out").iterdir()) == []

@@ -48,3 +48,13 @@ def test_converting_eggs_with_extensions_needs_neither_the_network_nor_pyelftool
     assert len(list(tmp_path.glob("*.whl"))) == 3
     assert "migrate.binaries.elftables" in loaded
     assert _heavy(loaded) == set()
+
+
+def test_converting_with_one_job_loads_no_pool_nor_email_parser(tmp_path):
+    """-j 1 makes no process pool, and PKG-INFO is read without ``email`` (pkginfo only for odd forms)."""
+    eggs = [str(EGGS / "toolbox-0.5-py3.10.egg"), str(EGGS / "cpkg-2.0-py3.10-linux-x86_64.egg")]
+    loaded = _loaded_after(f"import contextlib, io, migrate.cli\nwith contextlib.redirect_stderr(io.StringIO()):\n"
+                           f"    assert migrate.cli.main(['convert', *{eggs!r}, '-d', {str(tmp_path)!r}, '-j', '1']) == 0")
+    assert len(list(tmp_path.glob("*.whl"))) == 2
+    assert "migrate.eggs.pkginfotext" in loaded
+    assert {m for m in loaded if m.startswith(("concurrent", "multiprocessing", "pkginfo", "email.parser"))} == set()

@@ -18,11 +18,13 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Iterator, Optional
+from typing import IO, Iterator, Optional, Sequence
 
+from migrate.eggs.zipdir import Info, read_entries
 from migrate.errors import MigrateError
 
 CHUNK = 1 << 16
+_UTF8_FLAG, _DATA_DESCRIPTOR = 0x800, 0x8  # general purpose flag bits of a plain member
 
 
 class BrokenEgg(MigrateError, ValueError):
@@ -61,12 +63,12 @@ class Limits:
         return None
 
 
-def is_symlink(info: zipfile.ZipInfo) -> bool:
+def is_symlink(info: Info) -> bool:
     """A member whose unix mode says symlink: extracting it would write through the link."""
     return stat.S_IFMT(info.external_attr >> 16) == stat.S_IFLNK
 
 
-def is_encrypted(info: zipfile.ZipInfo) -> bool:
+def is_encrypted(info: Info) -> bool:
     return bool(info.flag_bits & 0x1)
 
 
@@ -116,7 +118,7 @@ def check_member_path(path: str, egg: str) -> str:
     return "/".join(parts)
 
 
-def _refuse_unreadable(info: zipfile.ZipInfo, egg: str) -> None:
+def _refuse_unreadable(info: Info, egg: str) -> None:
     """Raise UnsafeEgg for a symlink or an encrypted member: neither is ever read."""
     if is_symlink(info):
         raise UnsafeEgg(f"{egg}: member {info.filename!r} is a symlink")
@@ -124,14 +126,14 @@ def _refuse_unreadable(info: zipfile.ZipInfo, egg: str) -> None:
         raise UnsafeEgg(f"{egg}: member {info.filename!r} is encrypted")
 
 
-def _regular_file_path(info: zipfile.ZipInfo, egg: str) -> str:
+def _regular_file_path(info: Info, egg: str) -> str:
     """The normalised path of a member that is a regular file (or says no type); else UnsafeEgg."""
     if stat.S_IFMT(info.external_attr >> 16) not in (0, stat.S_IFREG):
         raise UnsafeEgg(f"{egg}: member {info.filename!r} is not a regular file")
     return check_member_path(info.filename, egg)
 
 
-def _refuse_bomb(info: zipfile.ZipInfo, path: str, egg: str, limits: Limits) -> None:
+def _refuse_bomb(info: Info, path: str, egg: str, limits: Limits) -> None:
     """Raise UnsafeEgg for a member larger than any real egg's or one that compresses too well."""
     if limits.too_large(info.file_size):
         raise UnsafeEgg(f"{egg}: member {path!r} is {info.file_size} bytes (limit {limits.max_member_size})")
@@ -159,6 +161,11 @@ class EggArchive:
             raise UnsafeEgg(f"{self.path.name}: {member.path} inflates beyond its declared size")
         return data
 
+    def head(self, member: Member, size: int) -> bytes:
+        """The first ``size`` bytes of a member (fewer when it is shorter)."""
+        with self.open(member) as fp:
+            return fp.read(size)
+
     def raw_chunks(self, member: Member) -> Optional[Iterator[bytes]]:
         """The stored (compressed) bytes of a member, when they can be copied as they are."""
         return None
@@ -179,23 +186,27 @@ class ZipEgg(EggArchive):
     def __init__(self, path: Path, limits: Limits = Limits()):
         self.path = Path(path)
         name = self.path.name
+        self._zip: Optional[zipfile.ZipFile] = None  # made when a member needs zipfile (see zipdir)
         try:
-            self._zip = zipfile.ZipFile(self.path)
+            self._fp: IO[bytes] = open(self.path, "rb")
+            entries: Optional[Sequence[Info]] = read_entries(self._fp)
+            if entries is None:
+                self._zip = zipfile.ZipFile(self._fp)
+                entries = self._zip.infolist()
         except zipfile.BadZipFile as exc:
+            self.close()
             raise BrokenEgg(f"{name}: not a readable zip file ({exc})") from None
         except OSError as exc:
+            self.close()
             raise BrokenEgg(f"{name}: cannot open ({exc.strerror or exc})") from None
         try:
-            self.members = self._validate(self._zip.infolist(), name, limits)
+            self.members = self._validate(entries, name, limits)
         except BaseException:
-            self._zip.close()
+            self.close()
             raise
-        fp = self._zip.fp
-        assert fp is not None, "a ZipFile opened from a path keeps its file open until closed"
-        self._fp: IO[bytes] = fp
 
     @staticmethod
-    def _validate(infos: list[zipfile.ZipInfo], name: str, limits: Limits) -> list[Member]:
+    def _validate(infos: Sequence[Info], name: str, limits: Limits) -> list[Member]:
         if limits.too_many(len(infos)):
             raise UnsafeEgg(f"{name}: {len(infos)} members (limit {limits.max_members})")
         seen: set[str] = set()
@@ -231,23 +242,81 @@ class ZipEgg(EggArchive):
 
     def open(self, member: Member) -> IO[bytes]:
         try:
+            if self._zip is None:
+                self._zip = zipfile.ZipFile(self._fp)
             return self._zip.open(self._zip.getinfo(member.stored_name))
         except (zipfile.BadZipFile, zlib.error, OSError, NotImplementedError) as exc:
             raise BrokenEgg(f"{self.path.name}: cannot read {member.path} ({exc})") from None
+
+    def read(self, member: Member, limit: int = 64 * 1024**2) -> bytes:
+        """Whole content of a (small) member: its stored bytes inflated in one call and checked
+        against the declared size and CRC; unusual members go through ``zipfile``."""
+        if member.size > limit or member.method not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) \
+                or member.compressed_size > limit:
+            return super().read(member, limit)
+        start = self._data_start(member, plain_only=True)
+        if start is None:
+            return super().read(member, limit)
+        fp = self._fp
+        fp.seek(start)
+        raw = fp.read(member.compressed_size)
+        if len(raw) != member.compressed_size:
+            raise BrokenEgg(f"{self.path.name}: {member.path} is truncated")
+        try:
+            data = raw if member.method == zipfile.ZIP_STORED else zlib.decompressobj(-15).decompress(raw, limit + 1)
+        except zlib.error as exc:
+            raise BrokenEgg(f"{self.path.name}: cannot read {member.path} ({exc})") from None
+        if len(data) > limit:
+            raise UnsafeEgg(f"{self.path.name}: {member.path} inflates beyond its declared size")
+        if len(data) != member.size or zlib.crc32(data) != member.crc:
+            raise BrokenEgg(f"{self.path.name}: cannot read {member.path} (its size or CRC-32 is not the declared one)")
+        return data
+
+    def head(self, member: Member, size: int) -> bytes:
+        """The first bytes, inflated from the start of the stored bytes (zipfile for unusual members)."""
+        start = self._data_start(member, plain_only=True) \
+            if member.method in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) else None
+        if start is None:
+            return super().head(member, size)
+        self._fp.seek(start)
+        raw = self._fp.read(min(member.compressed_size, max(size, 4096)))
+        if member.method == zipfile.ZIP_STORED:
+            return raw[:size]
+        try:
+            data = zlib.decompressobj(-15).decompress(raw, size)
+        except zlib.error as exc:
+            raise BrokenEgg(f"{self.path.name}: cannot read {member.path} ({exc})") from None
+        if len(data) < min(size, member.size) and len(raw) < member.compressed_size:
+            return super().head(member, size)
+        return data
 
     def raw_chunks(self, member: Member) -> Optional[Iterator[bytes]]:
         if member.method not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             return None
         return self._raw(member)
 
-    def _raw(self, member: Member) -> Iterator[bytes]:
+    def _data_start(self, member: Member, plain_only: bool = False) -> Optional[int]:
+        """Where the member's stored bytes start, after its local header. ``plain_only``: None
+        when the local header is not the plain kind (a flag or a name zipfile would look into)."""
         fp = self._fp
         fp.seek(member.header_offset)
         header = fp.read(30)
         if len(header) != 30 or header[:4] != b"PK\x03\x04":
             raise BrokenEgg(f"{self.path.name}: bad local header for {member.path} (truncated zip?)")
+        flags, = struct.unpack("<H", header[6:8])
         name_len, extra_len = struct.unpack("<HH", header[26:30])
-        fp.seek(member.header_offset + 30 + name_len + extra_len)
+        if plain_only:
+            name = fp.read(name_len)
+            if flags & ~(_UTF8_FLAG | _DATA_DESCRIPTOR) or name.decode("utf-8" if flags & _UTF8_FLAG else "cp437",
+                                                                      "replace") != member.stored_name:
+                return None
+        return member.header_offset + 30 + name_len + extra_len
+
+    def _raw(self, member: Member) -> Iterator[bytes]:
+        fp = self._fp
+        start = self._data_start(member)
+        assert start is not None, "without plain_only there is always a start"
+        fp.seek(start)
         left = member.compressed_size
         while left:
             chunk = fp.read(min(CHUNK, left))
@@ -257,7 +326,11 @@ class ZipEgg(EggArchive):
             yield chunk
 
     def close(self) -> None:
-        self._zip.close()
+        if self._zip is not None:
+            self._zip.close()
+        fp = getattr(self, "_fp", None)
+        if fp is not None:
+            fp.close()
 
 
 def _no_symlinked_folder(root: Path, rel: str, name: str, plain: set[str]) -> None:

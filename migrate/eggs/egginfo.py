@@ -14,10 +14,10 @@ from typing import Iterable, Optional
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
-from pkginfo.distribution import Distribution
 
 from migrate import problems as P
 from migrate.eggs.archive import BrokenEgg, EggArchive, FolderEgg, Limits, ZipEgg, check_member_path
+from migrate.eggs.pkginfotext import read_pkg_info
 from migrate.eggs.requires import normalise_extra, parse_requires_txt
 from migrate.problems import Problem
 
@@ -189,26 +189,29 @@ def _pkg_info_extras(metadata: Metadata, found: list[Problem]) -> tuple[str, ...
 
 
 def parse_pkg_info(text: str) -> Metadata:
-    dist = Distribution()
-    dist.parse(text.encode("utf-8"))  # pkginfo takes bytes and decodes them as UTF-8 first
-    cleaned = ((f, _clean(getattr(dist, f, None))) for f in SINGLE_FIELDS)
+    fields = read_pkg_info(text)  # what pkginfo.Distribution.parse sets
+    cleaned = ((f, _clean(fields.get(f))) for f in SINGLE_FIELDS)
     single = tuple((f, value) for f, value in cleaned if value)
     multi: list[tuple[str, tuple[str, ...]]] = []
     for f in MULTI_FIELDS:
-        values = tuple(v for v in (getattr(dist, f, None) or ()) if v and v.strip() != "UNKNOWN")
+        values = tuple(v for v in _many(fields.get(f)) if v and v.strip() != "UNKNOWN")
         if values:
             multi.append((f, values))
-    description = _description(getattr(dist, "description", None))
+    description = fields.get("description")
     return Metadata(
-        name=_clean(dist.name),
-        version=_clean(dist.version),
-        metadata_version=_clean(dist.metadata_version),
-        description=description,
+        name=_clean(fields.get("name")),
+        version=_clean(fields.get("version")),
+        metadata_version=_clean(fields.get("metadata_version")),
+        description=_description(description if isinstance(description, str) else None),
         single=single,
         multi=tuple(multi),
-        requires_dist=tuple(getattr(dist, "requires_dist", None) or ()),
-        provides_extra=tuple(getattr(dist, "provides_extras", None) or ()),
+        requires_dist=_many(fields.get("requires_dist")),
+        provides_extra=_many(fields.get("provides_extras")),
     )
+
+
+def _many(value: object) -> tuple[str, ...]:
+    return tuple(value) if isinstance(value, (list, tuple)) else ()
 
 
 def metadata_problems(metadata: Metadata) -> tuple[Problem, ...]:

@@ -37,7 +37,7 @@ from migrate.eggs import (
     with_extra_requirements,
 )
 from migrate.errors import MigrateError
-from migrate.fsutil import atomic_writer, fsync_dir, sync_files
+from migrate.fsutil import atomic_writer, fresh_writer, fsync_dir, sync_files
 from migrate.problems import Problem
 from migrate.wheels.distinfo import render_metadata, render_nspkg_pth, render_record, render_wheel
 from migrate.wheels.plan import Placement, Plan, make_plan
@@ -258,9 +258,16 @@ def _failed(path: Path, message: str, found: tuple[Problem, ...] = ()) -> Conver
 
 
 def write_wheel(archive: EggArchive, facts: EggFacts, wheel_path: Path, sync: bool = True) -> None:
-    """Stream the wheel to a temp file beside ``wheel_path``, fsync (unless told not to), rename."""
+    """Stream the wheel to a temp file beside ``wheel_path``, fsync (unless told not to), rename.
+
+    Unsynced into a name not taken yet (a staging folder of its own): written under that name."""
     tags = facts.tags
     assert tags is not None, "an egg without tags has no wheel (convert_egg writes none)"
+    if not sync:
+        with fresh_writer(wheel_path) as fresh:
+            if fresh is not None:
+                _write(archive, facts, tags, fresh)
+                return
     with atomic_writer(wheel_path, sync=sync) as fp:
         _write(archive, facts, tags, fp)
 

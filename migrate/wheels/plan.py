@@ -88,8 +88,7 @@ def is_elf_program(archive: EggArchive, member: Member) -> bool:
     """
     if member.size < 64 or member.path.lower().endswith(_NOT_PROGRAMS):
         return False
-    with archive.open(member) as fp:
-        return fp.read(4) == b"\x7fELF"
+    return archive.head(member, 4) == b"\x7fELF"
 
 
 def make_plan(archive: EggArchive, info: EggInfo, data_dir: str, dist_info_dir: str) -> Plan:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import struct
+import sys
 import zlib
 from dataclasses import dataclass
 from typing import BinaryIO, Iterable
@@ -36,6 +37,14 @@ class Written:
     arcname: str
     sha256: str  # RECORD form: urlsafe base64, no padding
     size: int
+
+
+def _deflate(data: bytes, level: int) -> bytes:
+    """Raw deflate of ``data``: the same stream as a ``compressobj`` fed it whole, then flushed."""
+    if sys.version_info >= (3, 11):
+        return zlib.compress(data, level, -15)
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush()
 
 
 def record_hash(digest: bytes) -> str:
@@ -63,7 +72,16 @@ class WheelZipWriter:
             raise CorruptMember("member or wheel larger than 4 GiB (ZIP64 is not supported)")
 
     def add_bytes(self, arcname: str, data: bytes, mode: int = 0o644) -> Written:
-        return self.add_chunks(arcname, [data], mode)
+        """Deflate a member held in memory: the same bytes as :meth:`add_chunks`, written in one go
+        (no seek back to the local header, which would flush the file's buffer each time)."""
+        name = arcname.encode("utf-8")
+        offset = self._fp.tell()
+        compressed = _deflate(data, self._level)
+        crc = zlib.crc32(data)
+        self._fp.write(self._local_header(name, _DEFLATED, crc, len(compressed), len(data)) + compressed)
+        self._check(len(data), len(compressed))
+        self._central.append((name, _DEFLATED, crc, len(compressed), len(data), offset, mode))
+        return Written(arcname, record_hash(hashlib.sha256(data).digest()), len(data))
 
     def add_chunks(self, arcname: str, chunks: Iterable[bytes], mode: int = 0o644) -> Written:
         """Deflate a stream of uncompressed chunks into the archive."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache
-from importlib import resources
 from typing import Optional
 
 from migrate.binaries import BinaryFacts
@@ -24,6 +23,8 @@ _MAJOR_ONLY_DISTROS = ("rhel", "debian")
 
 @lru_cache(maxsize=1)
 def _compiler_rules() -> list[tuple[re.Pattern[str], str, Optional[str]]]:
+    from importlib import resources  # only for binaries with compiler strings: not at start-up
+
     text = resources.files("migrate").joinpath("data/compilers.json").read_text("utf-8")
     return [(re.compile(r["pattern"]), r["distro"], r.get("version")) for r in json.loads(text)["rules"]]
 

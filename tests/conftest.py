@@ -8,13 +8,17 @@ interpreter that is there but cannot make a venv is a failure, never a skip.
 """
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import os
 import posixpath
 import re
 import shutil
 import subprocess
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -111,17 +115,70 @@ def assert_extension_without_stub(python: Path, module: str) -> None:
     assert not {base + ".py", base + ".pyc"} & set(found["folder"]), found["folder"]
 
 
+def shared_tmp(tmp_path_factory) -> Path:
+    """A folder all xdist workers of this session share (the pytest-xdist pattern: the basetemp's parent)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (made if need be): one worker builds, the others wait and reuse."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _template(root: Path, interp: interpreters.Interpreter) -> Path:
+    """The session's one venv of ``interp``, made by ``interpreters.make_venv`` on first use by any worker."""
+    key = f"{interp.python_tag}-{interp.abi}-{hashlib.sha256(interp.path.encode()).hexdigest()[:10]}"
+    template, done = root / key, root / f"{key}.done"
+    with file_lock(root / f"{key}.lock"):
+        if not done.exists():  # made in place (its scripts name this folder), marked done once whole
+            shutil.rmtree(template, ignore_errors=True)
+            interpreters.make_venv(interp, template)
+            done.touch()
+    return template
+
+
+def copy_venv(template: Path, dest: Path) -> Path:
+    """A fresh venv that is a copy of ``template``; returns its python.
+
+    Python finds a venv from ``bin/python``'s own path (``pyvenv.cfg`` beside it), so a copy
+    is a venv of its own; the scripts pip and virtualenv wrote (``pip``, ``activate``) name
+    the template's folder and are pointed at the copy's.
+    """
+    shutil.copytree(template, dest, symlinks=True)
+    old, new = str(template).encode(), str(dest).encode()
+    for path in [dest / "pyvenv.cfg", *(dest / "bin").iterdir()]:
+        if path.is_file() and not path.is_symlink():
+            data = path.read_bytes()
+            if old in data and not data.startswith(b"\x7fELF"):
+                path.write_bytes(data.replace(old, new))
+    return dest / "bin" / "python"
+
+
 @pytest.fixture(scope="session")
 def make_venv(tmp_path_factory):
-    """Factory: a fresh venv for a Python version (skips only when the interpreter is missing)."""
+    """Factory: a fresh venv for a Python version (skips only when the interpreter is missing).
+
+    Each call gets its own venv with the interpreter's stock pip: a copy of one template per
+    interpreter that ``interpreters.make_venv`` makes once per session, shared by the workers
+    (a venv takes seconds of CPU to make; a copy a fraction of one).
+    """
     counter = [0]
+    root = shared_tmp(tmp_path_factory) / "venv-templates"
 
     def make(version: str) -> Path:
         interp = require_interpreter(version)
         counter[0] += 1
         dest = tmp_path_factory.mktemp(f"venv{version.replace('.', '')}_{counter[0]}")
         try:
-            return interpreters.make_venv(interp, dest / "venv")
+            return copy_venv(_template(root, interp), dest / "venv")
         except interpreters.NoVenvTool as exc:  # the interpreter is there: this is a broken set-up, not a skip
             why = str(exc)
         pytest.fail(f"Python {version} is at {interp.path}, but {why}", pytrace=False)
@@ -175,6 +232,7 @@ SLOW_MODULES = (
 )
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the xdist_group marks
 def pytest_collection_modifyitems(config, items):
     rank = {name: i for i, name in enumerate(SLOW_MODULES)}
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: file order otherwise

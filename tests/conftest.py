@@ -8,17 +8,19 @@ interpreter that is there but cannot make a venv is a failure, never a skip.
 """
 from __future__ import annotations
 
+import compileall
 import fcntl
 import hashlib
 import json
 import os
+import pickle
 import posixpath
 import re
 import shutil
 import subprocess
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, Optional, TypeVar
 
 import pytest
 
@@ -28,12 +30,26 @@ from tests.runner import migrate_run
 from tests.wheelmaker import SIX, good_wheels, make_wheel
 
 FIXTURES = Path(__file__).parent / "fixtures" / "eggs"
+PACKAGE = Path(__file__).resolve().parent.parent / "migrate"
+T = TypeVar("T")
 
 
 def fixture_egg(name: str) -> Path:
     path = FIXTURES / name
     assert path.exists(), f"missing fixture {name}: run scripts/build-fixture-eggs"
     return path
+
+
+def pytest_configure(config):
+    """Compile the package to bytecode once, before any worker starts.
+
+    The tests start ``python -m migrate`` (and code importing it) in many subprocesses. Where the environment says not to
+    write bytecode (``PYTHONDONTWRITEBYTECODE``), each of those would compile every module it
+    imports from source again: a third of the CPU of a small run. Bytecode is only a cache
+    (Python checks it against the source's mtime and size), so this changes no behaviour.
+    """
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        compileall.compile_dir(str(PACKAGE), quiet=1)
 
 
 MISSING = "no Python {} interpreter on this machine"
@@ -133,16 +149,35 @@ def file_lock(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _template(root: Path, interp: interpreters.Interpreter) -> Path:
-    """The session's one venv of ``interp``, made by ``interpreters.make_venv`` on first use by any worker."""
-    key = f"{interp.python_tag}-{interp.abi}-{hashlib.sha256(interp.path.encode()).hexdigest()[:10]}"
-    template, done = root / key, root / f"{key}.done"
-    with file_lock(root / f"{key}.lock"):
-        if not done.exists():  # made in place (its scripts name this folder), marked done once whole
-            shutil.rmtree(template, ignore_errors=True)
-            interpreters.make_venv(interp, template)
-            done.touch()
-    return template
+def build_once(tmp_path_factory, name: str, build: Callable[[Path], T]) -> T:
+    """``build(folder)`` run once per session, by whichever xdist worker asks first; every other call
+    (either worker, any module) waits for it and gets its result back (pickled beside the folder).
+
+    Module fixtures would build once per worker at best, and again each time a worker comes back to
+    the module (``--dist load`` interleaves modules); what is built here is built once. A build that
+    raises leaves nothing behind, and the next call tries again.
+    """
+    root = shared_tmp(tmp_path_factory) / "built-once"
+    folder, result = root / name, root / f"{name}.pickle"
+    with file_lock(root / f"{name}.lock"):
+        if not result.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+            value = build(folder)
+            result.write_bytes(pickle.dumps(value))
+            return value
+    return pickle.loads(result.read_bytes())
+
+
+def venv_template(tmp_path_factory, interp: interpreters.Interpreter, maker: Optional[Callable] = None) -> Path:
+    """The session's one venv of ``interp``, made in place (its scripts name it) by ``maker``
+    (default: ``interpreters.make_venv``, looked up when called, so a test can replace it)."""
+    def make(folder: Path) -> Path:
+        (maker or interpreters.make_venv)(interp, folder)
+        return folder
+
+    key = f"venv-{interp.python_tag}-{interp.abi}-{hashlib.sha256(interp.path.encode()).hexdigest()[:10]}"
+    return build_once(tmp_path_factory, key, make)
 
 
 def copy_venv(template: Path, dest: Path) -> Path:
@@ -171,14 +206,15 @@ def make_venv(tmp_path_factory):
     (a venv takes seconds of CPU to make; a copy a fraction of one).
     """
     counter = [0]
-    root = shared_tmp(tmp_path_factory) / "venv-templates"
 
-    def make(version: str) -> Path:
+    def make(version: str, dest: Optional[Path] = None) -> Path:
+        """The python of a new venv at ``dest`` (default: a new temp folder)."""
         interp = require_interpreter(version)
-        counter[0] += 1
-        dest = tmp_path_factory.mktemp(f"venv{version.replace('.', '')}_{counter[0]}")
+        if dest is None:
+            counter[0] += 1
+            dest = tmp_path_factory.mktemp(f"venv{version.replace('.', '')}_{counter[0]}") / "venv"
         try:
-            return copy_venv(_template(root, interp), dest / "venv")
+            return copy_venv(venv_template(tmp_path_factory, interp), dest)
         except interpreters.NoVenvTool as exc:  # the interpreter is there: this is a broken set-up, not a skip
             why = str(exc)
         pytest.fail(f"Python {version} is at {interp.path}, but {why}", pytrace=False)
@@ -222,20 +258,27 @@ def sample_run(tmp_path_factory) -> Path:
     return out
 
 
-# Modules whose tests build something expensive once per module (wheels broken on purpose and
-# the reference tools' verdicts, venvs with pip installs, a whole run): all of a module's tests
-# go to one xdist worker (``--dist loadgroup``, as scripts/test runs), so the module fixture is
-# built once, not once per worker; and they start first, so the slowest work is not the tail.
+# Modules with the slowest tests (venvs with pip installs, whole runs, the shared builds of
+# build_once), slowest first: they start first, so that the slowest work is not the tail of the
+# run. scripts/test hands out tests one at a time (``--dist load --maxschedchunk 1``), so a worker
+# that finishes early takes the next test; the first test of each of these modules goes before
+# the rest, so the two workers start different shared builds instead of one waiting for the other.
 SLOW_MODULES = (
     "test_check_tools.py", "test_binaries_install.py", "test_run_install.py", "test_install.py",
     "test_galaxy_e2e.py", "test_repair.py", "test_mirror_distro.py", "test_manifest.py",
 )
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the xdist_group marks
 def pytest_collection_modifyitems(config, items):
     rank = {name: i for i, name in enumerate(SLOW_MODULES)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: file order otherwise
+    heads: dict = {}
     for item in items:
         if item.path.name in rank:
-            item.add_marker(pytest.mark.xdist_group(item.path.name))
+            heads.setdefault(item.path.name, item)
+    first = {id(item) for item in heads.values()}
+
+    def order(item) -> tuple[int, int]:
+        slow = rank.get(item.path.name, len(rank))
+        return (0 if id(item) in first else 1 if slow < len(rank) else 2), slow
+
+    items.sort(key=order)  # stable: file order otherwise

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from migrate.checks.check import check_wheel
+from tests.conftest import build_once
 from tests.consoletools import ToolRun, run_tool
 from tests.test_check_broken import BROKEN
 from tests.test_check_wheelmaker import VENV_BIN
@@ -47,11 +48,15 @@ def _verdict(twine: ToolRun, cwc: ToolRun) -> Verdict:
                    f"twine: {twine.output}\ncheck-wheel-contents: {cwc.output}")
 
 
-@pytest.fixture(scope="module")
-def broken(tmp_path_factory):
-    root = tmp_path_factory.mktemp("broken-for-tools")
+def _build_broken(root: Path) -> tuple[dict, dict]:
     wheels = {code: build(root / code) for code, build in BROKEN.items()}
     return wheels, _verdicts(wheels)
+
+
+@pytest.fixture(scope="session")
+def broken(tmp_path_factory):
+    """The broken wheels and the tools' verdicts on them, made once for both workers: (wheels, verdicts)."""
+    return build_once(tmp_path_factory, "broken-wheels-and-verdicts", _build_broken)
 
 
 @pytest.mark.parametrize("code", sorted(BROKEN))

@@ -1,4 +1,4 @@
-"""Run a reference tool's command line (``twine``, ``check-wheel-contents``) on many wheels in ONE process.
+"""Run a reference tool's command line (twine, check-wheel-contents, auditwheel) on many files in ONE process.
 
 Each tool is a Python console script that starts in about half a second; run once per
 wheel, the tool comparisons cost ~100 such starts. Here one child process imports the
@@ -17,7 +17,7 @@ from typing import Sequence
 from migrate import interpreters
 
 # Runs in the child: {"tool": name, "argvs": [[arg, ...], ...]} on stdin, one
-# {"code": int, "output": str} per argv on stdout (as a JSON list).
+# {"code": int, "stdout": str, "stderr": str} per argv on stdout (as a JSON list).
 _DRIVER = r"""
 import contextlib, io, json, sys, traceback
 from importlib.metadata import entry_points
@@ -26,9 +26,9 @@ job = json.load(sys.stdin)
 main = script.load()
 real_stdout, found = sys.stdout, []
 for argv in job["argvs"]:
-    text = io.StringIO()
+    out, err = io.StringIO(), io.StringIO()
     sys.argv = [job["tool"]] + argv
-    with contextlib.redirect_stdout(text), contextlib.redirect_stderr(text):
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
             result = main()
             code = 1 if result is True else (result or 0)
@@ -37,17 +37,21 @@ for argv in job["argvs"]:
         except BaseException:
             traceback.print_exc()
             code = 1
-    found.append({"code": code, "output": text.getvalue()})
+    found.append({"code": code, "stdout": out.getvalue(), "stderr": err.getvalue()})
 real_stdout.write(json.dumps(found))
 """
-
 
 @dataclass(frozen=True)
 class ToolRun:
     """What ``bin/<tool> ARGS`` would have done: its exit code and its stdout and stderr."""
 
     code: int
-    output: str
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
 
 
 def run_tool(tool: str, argvs: Sequence[Sequence[str]]) -> list[ToolRun]:
@@ -58,4 +62,4 @@ def run_tool(tool: str, argvs: Sequence[Sequence[str]]) -> list[ToolRun]:
     done = subprocess.run([sys.executable, "-c", _DRIVER], input=job, capture_output=True, text=True,
                           env=env, timeout=600)
     assert done.returncode == 0, f"{tool} driver failed:\n{done.stderr}"
-    return [ToolRun(r["code"], r["output"]) for r in json.loads(done.stdout)]
+    return [ToolRun(r["code"], r["stdout"], r["stderr"]) for r in json.loads(done.stdout)]

@@ -258,27 +258,35 @@ def sample_run(tmp_path_factory) -> Path:
     return out
 
 
-# Modules with the slowest tests (venvs with pip installs, whole runs, the shared builds of
-# build_once), slowest first: they start first, so that the slowest work is not the tail of the
-# run. scripts/test hands out tests one at a time (``--dist load --maxschedchunk 1``), so a worker
-# that finishes early takes the next test; the first test of each of these modules goes before
-# the rest, so the two workers start different shared builds instead of one waiting for the other.
+# The order tests are handed out in (scripts/test: ``--dist load --maxschedchunk 1``, so a worker
+# takes the next test when it is nearly done): the slowest work first, so it is not the tail of
+# the run. FIRST: single tests that take seconds (a PyPy venv, a venv template made by the first
+# test that needs it, many pip runs, a wait), longest first as measured; then every test of the
+# modules with many slow ones (venvs and pip installs, whole runs), then the rest in file order.
+FIRST = (
+    "test_pypy.py::test_real_pypy_egg_converts_installs_and_runs",
+    "test_smoke.py::test_fixture_wheels_install_and_import",
+    "test_pins_prereleases.py::test_pip_picks_the_same_versions",
+    "test_binaries_install.py::test_py310_wheels_install_and_work",
+    "test_smoke.py::test_pip_check_complaints_other_than_missing_dependencies",
+    "test_attacks_network.py::test_a_trickle_cannot_keep_a_download_alive_past_its_deadline",
+    "test_run.py::test_killed_again_and_again",
+    "test_binaries_install.py::test_py36_wheel_installs_and_works",
+)
 SLOW_MODULES = (
-    "test_check_tools.py", "test_binaries_install.py", "test_run_install.py", "test_install.py",
-    "test_galaxy_e2e.py", "test_repair.py", "test_mirror_distro.py", "test_manifest.py",
+    "test_run.py", "test_smoke.py", "test_install.py", "test_run_install.py", "test_galaxy_e2e.py",
+    "test_pins.py", "test_collisions.py", "test_run_failures.py", "test_binaries_install.py",
+    "test_mirror_distro.py", "test_namespace_code.py", "test_repair.py", "test_check_tools.py",
+    "test_interpreter_skips.py", "test_egginfo_parsed.py",
 )
 
 
 def pytest_collection_modifyitems(config, items):
     rank = {name: i for i, name in enumerate(SLOW_MODULES)}
-    heads: dict = {}
-    for item in items:
-        if item.path.name in rank:
-            heads.setdefault(item.path.name, item)
-    first = {id(item) for item in heads.values()}
 
     def order(item) -> tuple[int, int]:
-        slow = rank.get(item.path.name, len(rank))
-        return (0 if id(item) in first else 1 if slow < len(rank) else 2), slow
+        name = f"{item.path.name}::{item.name}"
+        first = next((i for i, prefix in enumerate(FIRST) if name.startswith(prefix)), None)
+        return (0, first) if first is not None else (1, rank.get(item.path.name, len(rank)))
 
     items.sort(key=order)  # stable: file order otherwise

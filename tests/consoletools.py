@@ -1,4 +1,4 @@
-"""Run a reference tool's command line (twine, check-wheel-contents, auditwheel) on many files in ONE process.
+"""Run a reference tool's command line (twine, check-wheel-contents, auditwheel, pip) many times in ONE process.
 
 Each tool is a Python console script that starts in about half a second; run once per
 wheel, the tool comparisons cost ~100 such starts. Here one child process imports the

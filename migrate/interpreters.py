@@ -3,7 +3,7 @@
 Used by ``check --smoke`` (install each wheel with stock pip into a venv of an
 interpreter that should accept it) and by the tests. Interpreters come from
 pyenv (``$PYENV_ROOT/versions/*/bin/python``), ``PATH`` (``python2.7``,
-``python3.X``) and explicit paths. Each is probed once in a subprocess for
+``python3.X``; not pyenv's shims) and explicit paths. Each is probed once in a subprocess for
 its version, implementation and ABI.
 """
 from __future__ import annotations
@@ -100,6 +100,12 @@ def probe(path: str) -> Optional[Interpreter]:
 
 
 def candidate_paths(extra: Iterable[str] = ()) -> list[str]:
+    """``extra``, then pyenv's versions, then ``python2.7`` / ``python3.X`` on ``PATH``.
+
+    pyenv's shims folder is left out of the ``PATH`` search (the search goes on past it):
+    the versions it runs are listed above already, and a shim is a shell script that costs
+    a quarter of a second to start even when it only says its command is not there.
+    """
     paths = list(extra)
     root = os.environ.get("PYENV_ROOT") or str(Path.home() / ".pyenv")
     versions = Path(root) / "versions"
@@ -108,8 +114,11 @@ def candidate_paths(extra: Iterable[str] = ()) -> list[str]:
             exe = v / "bin" / "python"
             if exe.exists():
                 paths.append(str(exe))
+    shims = os.path.realpath(Path(root) / "shims")
+    search = os.pathsep.join(d for d in os.environ.get("PATH", os.defpath).split(os.pathsep)
+                             if d and os.path.realpath(d) != shims)
     for name in ["python2.7"] + [f"python3.{m}" for m in range(6, 15)]:
-        found = shutil.which(name)
+        found = shutil.which(name, path=search)
         if found:
             paths.append(found)
     return list(dict.fromkeys(os.path.realpath(p) if os.path.exists(p) else p for p in paths))

@@ -8,13 +8,19 @@ interpreter that is there but cannot make a venv is a failure, never a skip.
 """
 from __future__ import annotations
 
+import compileall
+import fcntl
+import hashlib
 import json
 import os
+import pickle
 import posixpath
 import re
 import shutil
 import subprocess
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Callable, Iterator, Optional, TypeVar
 
 import pytest
 
@@ -24,12 +30,26 @@ from tests.runner import migrate_run
 from tests.wheelmaker import SIX, good_wheels, make_wheel
 
 FIXTURES = Path(__file__).parent / "fixtures" / "eggs"
+PACKAGE = Path(__file__).resolve().parent.parent / "migrate"
+T = TypeVar("T")
 
 
 def fixture_egg(name: str) -> Path:
     path = FIXTURES / name
     assert path.exists(), f"missing fixture {name}: run scripts/build-fixture-eggs"
     return path
+
+
+def pytest_configure(config):
+    """Compile the package to bytecode once, before any worker starts.
+
+    The tests start ``python -m migrate`` (and code importing it) in many subprocesses. Where the environment says not to
+    write bytecode (``PYTHONDONTWRITEBYTECODE``), each of those would compile every module it
+    imports from source again: a third of the CPU of a small run. Bytecode is only a cache
+    (Python checks it against the source's mtime and size), so this changes no behaviour.
+    """
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        compileall.compile_dir(str(PACKAGE), quiet=1)
 
 
 MISSING = "no Python {} interpreter on this machine"
@@ -111,17 +131,90 @@ def assert_extension_without_stub(python: Path, module: str) -> None:
     assert not {base + ".py", base + ".pyc"} & set(found["folder"]), found["folder"]
 
 
+def shared_tmp(tmp_path_factory) -> Path:
+    """A folder all xdist workers of this session share (the pytest-xdist pattern: the basetemp's parent)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (made if need be): one worker builds, the others wait and reuse."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def build_once(tmp_path_factory, name: str, build: Callable[[Path], T]) -> T:
+    """``build(folder)`` run once per session, by whichever xdist worker asks first; every other call
+    (either worker, any module) waits for it and gets its result back (pickled beside the folder).
+
+    Module fixtures would build once per worker at best, and again each time a worker comes back to
+    the module (``--dist load`` interleaves modules); what is built here is built once. A build that
+    raises leaves nothing behind, and the next call tries again.
+    """
+    root = shared_tmp(tmp_path_factory) / "built-once"
+    folder, result = root / name, root / f"{name}.pickle"
+    with file_lock(root / f"{name}.lock"):
+        if not result.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+            value = build(folder)
+            result.write_bytes(pickle.dumps(value))
+            return value
+    return pickle.loads(result.read_bytes())
+
+
+def venv_template(tmp_path_factory, interp: interpreters.Interpreter, maker: Optional[Callable] = None) -> Path:
+    """The session's one venv of ``interp``, made in place (its scripts name it) by ``maker``
+    (default: ``interpreters.make_venv``, looked up when called, so a test can replace it)."""
+    def make(folder: Path) -> Path:
+        (maker or interpreters.make_venv)(interp, folder)
+        return folder
+
+    key = f"venv-{interp.python_tag}-{interp.abi}-{hashlib.sha256(interp.path.encode()).hexdigest()[:10]}"
+    return build_once(tmp_path_factory, key, make)
+
+
+def copy_venv(template: Path, dest: Path) -> Path:
+    """A fresh venv that is a copy of ``template``; returns its python.
+
+    Python finds a venv from ``bin/python``'s own path (``pyvenv.cfg`` beside it), so a copy
+    is a venv of its own; the scripts pip and virtualenv wrote (``pip``, ``activate``) name
+    the template's folder and are pointed at the copy's.
+    """
+    shutil.copytree(template, dest, symlinks=True)
+    old, new = str(template).encode(), str(dest).encode()
+    for path in [dest / "pyvenv.cfg", *(dest / "bin").iterdir()]:
+        if path.is_file() and not path.is_symlink():
+            data = path.read_bytes()
+            if old in data and not data.startswith(b"\x7fELF"):
+                path.write_bytes(data.replace(old, new))
+    return dest / "bin" / "python"
+
+
 @pytest.fixture(scope="session")
 def make_venv(tmp_path_factory):
-    """Factory: a fresh venv for a Python version (skips only when the interpreter is missing)."""
+    """Factory: a fresh venv for a Python version (skips only when the interpreter is missing).
+
+    Each call gets its own venv with the interpreter's stock pip: a copy of one template per
+    interpreter that ``interpreters.make_venv`` makes once per session, shared by the workers
+    (a venv takes seconds of CPU to make; a copy a fraction of one).
+    """
     counter = [0]
 
-    def make(version: str) -> Path:
+    def make(version: str, dest: Optional[Path] = None) -> Path:
+        """The python of a new venv at ``dest`` (default: a new temp folder)."""
         interp = require_interpreter(version)
-        counter[0] += 1
-        dest = tmp_path_factory.mktemp(f"venv{version.replace('.', '')}_{counter[0]}")
+        if dest is None:
+            counter[0] += 1
+            dest = tmp_path_factory.mktemp(f"venv{version.replace('.', '')}_{counter[0]}") / "venv"
         try:
-            return interpreters.make_venv(interp, dest / "venv")
+            return copy_venv(venv_template(tmp_path_factory, interp), dest)
         except interpreters.NoVenvTool as exc:  # the interpreter is there: this is a broken set-up, not a skip
             why = str(exc)
         pytest.fail(f"Python {version} is at {interp.path}, but {why}", pytrace=False)
@@ -165,19 +258,35 @@ def sample_run(tmp_path_factory) -> Path:
     return out
 
 
-# Modules whose tests build something expensive once per module (wheels broken on purpose and
-# the reference tools' verdicts, venvs with pip installs, a whole run): all of a module's tests
-# go to one xdist worker (``--dist loadgroup``, as scripts/test runs), so the module fixture is
-# built once, not once per worker; and they start first, so the slowest work is not the tail.
+# The order tests are handed out in (scripts/test: ``--dist load --maxschedchunk 1``, so a worker
+# takes the next test when it is nearly done): the slowest work first, so it is not the tail of
+# the run. FIRST: single tests that take seconds (a PyPy venv, a venv template made by the first
+# test that needs it, many pip runs, a wait), longest first as measured; then every test of the
+# modules with many slow ones (venvs and pip installs, whole runs), then the rest in file order.
+FIRST = (
+    "test_pypy.py::test_real_pypy_egg_converts_installs_and_runs",
+    "test_smoke.py::test_fixture_wheels_install_and_import",
+    "test_pins_prereleases.py::test_pip_picks_the_same_versions",
+    "test_binaries_install.py::test_py310_wheels_install_and_work",
+    "test_smoke.py::test_pip_check_complaints_other_than_missing_dependencies",
+    "test_attacks_network.py::test_a_trickle_cannot_keep_a_download_alive_past_its_deadline",
+    "test_run.py::test_killed_again_and_again",
+    "test_binaries_install.py::test_py36_wheel_installs_and_works",
+)
 SLOW_MODULES = (
-    "test_check_tools.py", "test_binaries_install.py", "test_run_install.py", "test_install.py",
-    "test_galaxy_e2e.py", "test_repair.py", "test_mirror_distro.py", "test_manifest.py",
+    "test_run.py", "test_smoke.py", "test_install.py", "test_run_install.py", "test_galaxy_e2e.py",
+    "test_pins.py", "test_collisions.py", "test_run_failures.py", "test_binaries_install.py",
+    "test_mirror_distro.py", "test_namespace_code.py", "test_repair.py", "test_check_tools.py",
+    "test_interpreter_skips.py", "test_egginfo_parsed.py",
 )
 
 
 def pytest_collection_modifyitems(config, items):
     rank = {name: i for i, name in enumerate(SLOW_MODULES)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: file order otherwise
-    for item in items:
-        if item.path.name in rank:
-            item.add_marker(pytest.mark.xdist_group(item.path.name))
+
+    def order(item) -> tuple[int, int]:
+        name = f"{item.path.name}::{item.name}"
+        first = next((i for i, prefix in enumerate(FIRST) if name.startswith(prefix)), None)
+        return (0, first) if first is not None else (1, rank.get(item.path.name, len(rank)))
+
+    items.sort(key=order)  # stable: file order otherwise

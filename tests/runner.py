@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from migrate import interpreters
@@ -180,8 +181,27 @@ def leftovers(out: Path) -> list:
     return bad
 
 
-def reference(tmp_path: Path, *args) -> tuple:
-    """An uninterrupted run made at tmp_path/out, moved to tmp_path/ref: (snapshot, listing)."""
+@dataclass(frozen=True)
+class Reference:
+    """What an uninterrupted run wrote into ``out``: {path: bytes} and every file name."""
+
+    out: Path
+    files: dict
+    names: set
+
+    def at(self, out: Path) -> tuple:
+        """(snapshot, listing) that the same run would have written into ``out`` instead.
+
+        The manifest, the pins and the report name OUT by its absolute path, and nothing else
+        differs between two uninterrupted runs; a path written in any other form would make
+        the comparison fail, never pass.
+        """
+        old, new = os.fsencode(self.out), os.fsencode(out)
+        return {name: data.replace(old, new) for name, data in self.files.items()}, self.names
+
+
+def reference(tmp_path: Path, *args) -> Reference:
+    """An uninterrupted run made at tmp_path/out, moved to tmp_path/ref."""
     out = tmp_path / "out"
     result = migrate_run(out, *args)
     assert result.returncode == 1, result.stderr  # the sample's broken egg
@@ -190,7 +210,7 @@ def reference(tmp_path: Path, *args) -> tuple:
     files, names = snapshot(ref), listing(ref)
     page = "mirror/simple/sampledep/index.html"  # project pages are compared, not only the root's
     assert page in files and page in names, sorted(files)
-    return files, names
+    return Reference(out, files, names)
 
 
 def assert_same_as(ref: tuple, out: Path) -> None:

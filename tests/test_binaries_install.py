@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -19,6 +17,7 @@ from packaging.utils import parse_wheel_filename
 
 from migrate.wheels.convert import convert_egg
 from tests.conftest import pip_install, py
+from tests.consoletools import run_tool
 
 BINARIES = Path(__file__).parent / "fixtures" / "binaries"
 
@@ -65,19 +64,24 @@ def made_wheels(tmp_path_factory) -> dict:
     return {name: convert_egg(make_egg(eggs, name, files), out) for name, files in MADE_EGGS.items()}
 
 
-def auditwheel_tag(wheel: Path, tmp: Path) -> dict:
-    """``auditwheel show --json`` of a wheel. A linux_<arch> wheel is shown under a manylinux file
-    name: auditwheel takes the libc from the name when the ELF files link no libc.so.6 (the
-    fixtures' ``gcc -shared`` modules do not), and the name changes nothing else it reads."""
-    platforms = sorted({t.platform for t in parse_wheel_filename(wheel.name)[3]})
-    target = wheel
-    if platforms[0].startswith("linux_"):
-        target = tmp / wheel.name.replace(f"-{platforms[0]}.whl", f"-manylinux_2_5_{platforms[0][6:]}.whl")
-        shutil.copy(wheel, target)
-    proc = subprocess.run([sys.executable, "-m", "auditwheel", "show", "--json", str(target)],
-                          capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
+def auditwheel_tags(wheels: list, tmp: Path) -> list:
+    """``auditwheel show --json`` of each wheel (one process for all: tests/consoletools.py).
+
+    A linux_<arch> wheel is shown under a manylinux file name: auditwheel takes the libc from
+    the name when the ELF files link no libc.so.6 (the fixtures' ``gcc -shared`` modules do
+    not), and the name changes nothing else it reads."""
+    targets = []
+    for wheel in wheels:
+        platforms = sorted({t.platform for t in parse_wheel_filename(wheel.name)[3]})
+        target = wheel
+        if platforms[0].startswith("linux_"):
+            target = tmp / wheel.name.replace(f"-{platforms[0]}.whl", f"-manylinux_2_5_{platforms[0][6:]}.whl")
+            shutil.copy(wheel, target)
+        targets.append(target)
+    shown = run_tool("auditwheel", [["show", "--json", target] for target in targets])
+    for target, one in zip(targets, shown):
+        assert one.code == 0, (target, one.output)
+    return [json.loads(one.stdout) for one in shown]
 
 
 def linux_wheels(results: dict) -> list:
@@ -103,8 +107,7 @@ def test_manylinux_level_agrees_with_auditwheel(fixture_wheels, made_wheels, tmp
     wheels = linux_wheels(fixture_wheels) + linux_wheels(made_wheels)
     assert len(wheels) >= 17
     disagree = []
-    for wheel in wheels:
-        report = auditwheel_tag(wheel, tmp_path)
+    for wheel, report in zip(wheels, auditwheel_tags(wheels, tmp_path)):
         if report["overall_tag"] != first_platform(wheel):
             disagree.append(f"{wheel.name}: auditwheel says {report['overall_tag']}")
     assert not disagree, "\n".join(disagree)
@@ -114,7 +117,7 @@ def test_external_libraries_match_auditwheel(fixture_wheels, tmp_path):
     pytest.importorskip("auditwheel")
     xml = fixture_wheels["xmlext-1.0-py3.10-linux-x86_64.egg"]
     assert xml.tags.external_libs == ("libxml2.so.2",)
-    assert "libxml2.so.2" in auditwheel_tag(Path(xml.wheel), tmp_path)["external_libs"]
+    assert "libxml2.so.2" in auditwheel_tags([Path(xml.wheel)], tmp_path)[0]["external_libs"]
 
 
 # -- install with stock pip and call the C functions ---------------------------------------------------

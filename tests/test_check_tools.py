@@ -1,4 +1,4 @@
-"""Our checks against the reference tools, run as subprocesses on the same wheels.
+"""Our checks against the reference tools' command lines, run on the same wheels.
 
 For every deliberately broken wheel (test_check_broken.BROKEN) and every fixture
 wheel from the converter: whatever ``twine check`` rejects, or
@@ -8,7 +8,6 @@ flag at least as a warning.
 """
 from __future__ import annotations
 
-import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from migrate.checks.check import check_wheel
+from tests.conftest import build_once
+from tests.consoletools import ToolRun, run_tool
 from tests.test_check_broken import BROKEN
 from tests.test_check_wheelmaker import VENV_BIN
 
@@ -31,25 +32,31 @@ class Verdict:
     output: str
 
 
-def _verdict(wheel: Path) -> Verdict:
-    twine = subprocess.run([VENV_BIN / "twine", "check", wheel], capture_output=True, text=True, timeout=120)
-    cwc = subprocess.run([VENV_BIN / "check-wheel-contents", "--no-config", wheel], capture_output=True, text=True, timeout=120)
-    text = cwc.stdout + cwc.stderr
-    cwc_error = cwc.returncode != 0 and any(s in text for s in ("invalid wheel", "invalid filename", "Traceback"))
-    return Verdict(twine.returncode != 0, cwc_error, cwc.returncode != 0,
-                   f"twine: {twine.stdout}{twine.stderr}\ncheck-wheel-contents: {text}")
-
-
 def _verdicts(wheels: dict) -> dict:
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        return dict(zip(wheels, pool.map(_verdict, wheels.values())))
+    """{key: Verdict} for {key: wheel}: each tool run once per wheel, all in one process per tool."""
+    paths = list(wheels.values())
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        twine_runs = pool.submit(run_tool, "twine", [["check", w] for w in paths])
+        cwc_runs = pool.submit(run_tool, "check-wheel-contents", [["--no-config", w] for w in paths])
+        runs = zip(twine_runs.result(), cwc_runs.result())
+    return {key: _verdict(twine, cwc) for key, (twine, cwc) in zip(wheels, runs)}
 
 
-@pytest.fixture(scope="module")
-def broken(tmp_path_factory):
-    root = tmp_path_factory.mktemp("broken-for-tools")
+def _verdict(twine: ToolRun, cwc: ToolRun) -> Verdict:
+    cwc_error = cwc.code != 0 and any(s in cwc.output for s in ("invalid wheel", "invalid filename", "Traceback"))
+    return Verdict(twine.code != 0, cwc_error, cwc.code != 0,
+                   f"twine: {twine.output}\ncheck-wheel-contents: {cwc.output}")
+
+
+def _build_broken(root: Path) -> tuple[dict, dict]:
     wheels = {code: build(root / code) for code, build in BROKEN.items()}
     return wheels, _verdicts(wheels)
+
+
+@pytest.fixture(scope="session")
+def broken(tmp_path_factory):
+    """The broken wheels and the tools' verdicts on them, made once for both workers: (wheels, verdicts)."""
+    return build_once(tmp_path_factory, "broken-wheels-and-verdicts", _build_broken)
 
 
 @pytest.mark.parametrize("code", sorted(BROKEN))

@@ -13,6 +13,7 @@ from packaging.utils import parse_wheel_filename
 from migrate.eggs.archive import Limits
 from migrate.wheels.convert import ConvertOptions, convert_egg
 from tests.conftest import fixture_egg
+from tests.consoletools import run_tool
 from tests.eggmaker import make_egg, pkg_info, simple_egg
 
 EXPECTED_WHEELS = {
@@ -81,11 +82,12 @@ def test_twine_and_check_wheel_contents_accept_fixture_wheels(fixture_wheels):
     # carry top_level.txt and namespace_packages.txt with the same text (W002), as
     # bdist_wheel's do.
     allowed = {"nosrc": "W001,W010", "nsdemo": "W002"}
+    argvs = []
     for wheel in wheels:
         ignore = next((codes for prefix, codes in allowed.items() if Path(wheel).name.startswith(prefix)), "")
-        cmd = [bindir / "check-wheel-contents", wheel] + (["--ignore", ignore] if ignore else [])
-        cwc = subprocess.run(cmd, capture_output=True, text=True)
-        assert cwc.returncode == 0, cwc.stdout + cwc.stderr
+        argvs.append([wheel] + (["--ignore", ignore] if ignore else []))
+    for wheel, cwc in zip(wheels, run_tool("check-wheel-contents", argvs)):
+        assert cwc.code == 0, (wheel, cwc.output)
 
 
 def test_stub_loaders_and_stale_bytecode_are_dropped(fixture_wheels):

@@ -24,10 +24,10 @@ from migrate.galaxy import pinned as galaxy
 from migrate.records import parse_manifest
 
 try:
-    from tests.conftest import run
+    from tests.conftest import build_once, run
     from tests.servers import TreeServer
 except ImportError:  # tests/ run as a plain folder
-    from conftest import run
+    from conftest import build_once, run
     from servers import TreeServer
 
 REPO = Path(__file__).resolve().parent.parent
@@ -122,12 +122,15 @@ def egg_migrate(*args, **kw) -> subprocess.CompletedProcess:
                           text=True, timeout=300, env=interpreters.pip_env(), **kw)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def deployment(tmp_path_factory):
     """One ``egg-migrate run --eggs-ini eggs.ini URL -o OUT`` against the served sample; then a second run."""
     if not (SAMPLE / "bx_python").is_dir():
         pytest.skip("the bundled sample repository (data/sample-repo) is not here")
-    base = tmp_path_factory.mktemp("galaxy")
+    return build_once(tmp_path_factory, "galaxy-deployment", _deploy)
+
+
+def _deploy(base: Path) -> dict:
     out = base / "out"
     with TreeServer(SAMPLE) as server:
         ini = base / "eggs.ini"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from packaging.utils import canonicalize_name
 
-from tests.conftest import assert_extension_without_stub, pip_install, py, run
+from tests.conftest import assert_extension_without_stub, build_once, pip_install, py, run
 
 WHEELS_FOR = {
     "2.7": [
@@ -37,19 +37,19 @@ WHEELS_FOR = {
 }
 
 
-@pytest.fixture(scope="module")
-def venvs(make_venv, fixture_wheels):
-    """Factory: the venv of a Python version with every wheel meant for it installed (made once)."""
-    made = {}
+@pytest.fixture(scope="session")
+def venvs(make_venv, fixture_wheels, tmp_path_factory):
+    """Factory: the venv of a Python version with every wheel meant for it installed (made once per session)."""
+
+    def install(version: str, folder: Path) -> Path:
+        python = make_venv(version, folder / "venv")
+        wheels = [fixture_wheels[egg].wheel for egg in WHEELS_FOR[version]]
+        # --no-deps: toolbox needs six on 2.7, which is not a fixture; everything else is here.
+        pip_install(python, "--no-deps", *wheels)
+        return python
 
     def get(version: str):
-        if version not in made:
-            python = make_venv(version)
-            wheels = [fixture_wheels[egg].wheel for egg in WHEELS_FOR[version]]
-            # --no-deps: toolbox needs six on 2.7, which is not a fixture; everything else is here.
-            pip_install(python, "--no-deps", *wheels)
-            made[version] = python
-        return version, made[version]
+        return version, build_once(tmp_path_factory, f"installed-fixtures-{version}", lambda f: install(version, f))
 
     return get
 

@@ -44,7 +44,9 @@ def run_pytest(folder: Path, test: str, **env) -> subprocess.CompletedProcess:
     environ = interpreters.pip_env()
     environ.pop("EGG_MIGRATE_TEST_REQUIRE", None)  # this session's own setting must not leak in
     environ.update(PYTHONPATH=str(ROOT), **env)
-    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rs", "test_it.py"],
+    # plugins the throwaway file does not use stay out (hypothesis alone takes a second to import)
+    quiet = ["-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", "no:xdist"]
+    return subprocess.run([sys.executable, "-m", "pytest", *quiet, "-rs", "test_it.py"],
                           capture_output=True, text=True, cwd=folder, env=environ, timeout=300, check=False)
 
 

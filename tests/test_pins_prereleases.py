@@ -24,6 +24,7 @@ from migrate.pins.prereleases import allowed, names_prerelease, narrow
 from migrate.run import pinning
 from migrate.run.stage import RunContext, RunOptions, RunReport
 from tests.conftest import run
+from tests.consoletools import run_tool
 from tests.wheelmaker import make_wheel
 
 # requirements -> (without --pre, with --pre): what pip picks from the mirror below
@@ -74,18 +75,23 @@ def test_a_dependency_follows_the_same_rule(prerelease_mirror):
 
 
 def test_pip_picks_the_same_versions(prerelease_mirror, tmp_path):
-    """The host's pip, asked to resolve each case against the same mirror, agrees with ``pin``."""
-    env = interpreters.pip_env()
+    """The host's pip, asked to resolve each case against the same mirror, agrees with ``pin``.
+
+    Each case is one ``pip install --dry-run --report`` command line; the ten run in one process
+    (tests/consoletools.py: pip's console-script function once per command line)."""
+    cases = []
     for requirement, (default, pre) in sorted(CASES.items()):
-        name = requirement.split("=")[0].split(">")[0].split("!")[0]
         for options, expected in (([], default), (["--pre"], pre)):
-            report = tmp_path / "report.json"
-            run([sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--no-deps", "-q",
-                 "--report", report, "--index-url", mirror.index_url(prerelease_mirror), requirement, *options],
-                env=env)
-            (item,) = json.loads(report.read_text())["install"]
-            assert (requirement, options, item["metadata"]["version"]) == (requirement, options, expected)
-            assert pin_json(prerelease_mirror, requirement, *options)[name] == expected
+            cases.append((requirement, options, expected, tmp_path / f"report-{len(cases)}.json"))
+    argvs = [["install", "--dry-run", "--ignore-installed", "--no-deps", "-q", "--report", report,
+              "--index-url", mirror.index_url(prerelease_mirror), requirement, *options]
+             for requirement, options, _, report in cases]
+    for (requirement, options, expected, report), pip in zip(cases, run_tool("pip", argvs)):
+        assert pip.code == 0, (requirement, options, pip.output)
+        (item,) = json.loads(report.read_text())["install"]
+        assert (requirement, options, item["metadata"]["version"]) == (requirement, options, expected)
+        name = requirement.split("=")[0].split(">")[0].split("!")[0]
+        assert pin_json(prerelease_mirror, requirement, *options)[name] == expected
 
 
 def test_the_header_names_the_file_and_installs_from_its_folder(prerelease_mirror, tmp_path, capsys):

@@ -27,6 +27,7 @@ import pytest
 from migrate import interpreters
 from migrate.run import pipeline
 from migrate.run.pipeline import KILL_ENV, RunOptions
+from tests.conftest import build_once
 from tests.runner import ROOT, SAMPLE, TIMEOUT, assert_same_as, assert_whole, leftovers, migrate_run, reference, served
 
 KILLS = {
@@ -44,12 +45,21 @@ KILLS = {
 }
 
 
+@pytest.fixture(scope="session")
+def references(tmp_path_factory):
+    """Factory: the uninterrupted run with these options, made once per session (runner.Reference)."""
+    def get(*args):
+        return build_once(tmp_path_factory, "run-reference" + "".join(args), lambda folder: reference(folder, *args))
+
+    return get
+
+
 @pytest.mark.parametrize("point", sorted(KILLS))
-def test_killed_run_resumes_to_the_same_bytes(tmp_path, point):
+def test_killed_run_resumes_to_the_same_bytes(tmp_path, point, references):
     how = KILLS[point]
     args = how.get("args", ())
-    ref = reference(tmp_path, *args)
     out = tmp_path / "out"
+    ref = references(*args).at(out)
     killed = migrate_run(out, *args, kill=how.get("kill"), patch=how.get("patch"))
     assert killed.returncode == -signal.SIGKILL, (point, killed.returncode, killed.stderr)
     assert_whole(out)
@@ -61,10 +71,10 @@ def test_killed_run_resumes_to_the_same_bytes(tmp_path, point):
     assert "redone: nothing (all unchanged)" in again.stderr, again.stderr
 
 
-def test_killed_again_and_again(tmp_path):
+def test_killed_again_and_again(tmp_path, references):
     """Killed at one point after another on the same OUT, then finished: still the same bytes."""
-    ref = reference(tmp_path, "-j", "1")
     out = tmp_path / "out"
+    ref = references("-j", "1").at(out)
     for how in (dict(patch="fetch-copy"), dict(kill="wheel:2"), dict(patch="wheel-temp"), dict(kill="convert:3"),
                 dict(patch="mirror-package"), dict(patch="mirror-generation"), dict(kill="pin")):
         killed = migrate_run(out, "-j", "1", **how)

@@ -15,12 +15,13 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
 from migrate import interpreters
 from migrate.run.pipeline import KILL_ENV
-from tests.conftest import assert_extension_without_stub, py, run
+from tests.conftest import assert_extension_without_stub, build_once, py, run
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,10 +41,14 @@ def migrate(*args) -> subprocess.CompletedProcess:
                           env=env, cwd=ROOT, timeout=600)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def migrated(tmp_path_factory) -> dict:
-    """One run of the sample; {"out": OUT, "2.7"|"3.10"|"3.6": requirements file}."""
-    out = tmp_path_factory.mktemp("run-e2e") / "out"
+    """One run of the sample per session; {"out": OUT, "2.7"|"3.10"|"3.6": requirements file}."""
+    return build_once(tmp_path_factory, "run-e2e", _migrate_sample)
+
+
+def _migrate_sample(folder: Path) -> dict:
+    out = folder / "out"
     first = migrate("run", "-o", out)
     assert first.returncode == 1, first.stderr  # the sample's broken egg, on purpose
     found = {"out": out, "first_stderr": first.stderr}
@@ -91,8 +96,8 @@ def test_rerun_for_another_target_reuses_everything(migrated):
     assert pinned_names(migrated["3.10"]) == EXPECTED["3.10"]
 
 
-def install(migrated, version: str, make_venv) -> Path:
-    python = make_venv(version)
+def install(migrated, version: str, make_venv, dest: Optional[Path] = None) -> Path:
+    python = make_venv(version, dest)
     index = (migrated["out"] / "mirror" / "simple").as_uri() + "/"
     run([python, "-m", "pip", "install", "--disable-pip-version-check", "--require-hashes",
          "-r", migrated[version], "--index-url", index])
@@ -104,9 +109,9 @@ def install(migrated, version: str, make_venv) -> Path:
     return python
 
 
-@pytest.fixture(scope="module")
-def venv27(migrated, make_venv):
-    return install(migrated, "2.7", make_venv)
+@pytest.fixture(scope="session")
+def venv27(migrated, make_venv, tmp_path_factory):
+    return build_once(tmp_path_factory, "run-e2e-venv27", lambda folder: install(migrated, "2.7", make_venv, folder / "venv"))
 
 
 def test_py27_c_extensions_work(venv27):

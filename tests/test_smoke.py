@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -10,8 +11,20 @@ from migrate import interpreters
 from migrate import problems as P
 from migrate.checks.smoke import FAILED, PASSED, SKIPPED, import_names, pick_interpreter, smoke_test
 from migrate.cli import main
-from tests.conftest import require_interpreter
+from tests.conftest import copy_venv, require_interpreter, venv_template
 from tests.test_check_wheelmaker import build_wheel, standard_files
+
+
+@pytest.fixture(autouse=True)
+def bases_from_templates(monkeypatch, tmp_path_factory):
+    """The base venvs the tool makes (interpreters.make_venv) are copies of the session's templates,
+    which the real interpreters.make_venv made: the same venvs, made once per session, not once per test."""
+    real = interpreters.make_venv
+
+    def copy_of_template(interp: interpreters.Interpreter, dest: Path) -> Path:
+        return copy_venv(venv_template(tmp_path_factory, interp, real), dest)
+
+    monkeypatch.setattr(interpreters, "make_venv", copy_of_template)
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ bundles from the environment) and never die on one bad answer.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -362,9 +363,14 @@ def test_a_trickle_cannot_keep_a_download_alive_past_its_deadline(tmp_path):
     galaxy_tree(tmp_path / "repo", [EGG])
     options = FetchOptions(net=NetOptions(retries=3, backoff=0.001, read_timeout=5, deadline=0.5, trust_env=False))
     with TreeServer(tmp_path / "repo", Faults(trickle=(1, 0.02))) as server:
+        started = time.monotonic()
         report = fetch(server.url, tmp_path / "eggs", options=options)
+        took = time.monotonic() - started
     [result] = report.results
     assert result.status == "failed" and "took more than 0.5 s in all" in result.reason
+    # the whole egg trickles out in about 9 s: the deadline must end it long before, not at the
+    # end of a 64 KB read that the trickle keeps open
+    assert took < 4, f"the download lived {took:.1f} s past a 0.5 s deadline"
     assert not list((tmp_path / "eggs").glob("*.part"))
 
 

@@ -14,7 +14,7 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Iterator, Optional, Union
 from urllib.parse import urlsplit
 
 import requests
@@ -181,7 +181,7 @@ class HttpTransfer:
             with open(self.part, "r+b" if offset else "wb") as out:
                 out.seek(offset)
                 out.truncate()
-                for chunk in resp.iter_content(CHUNK):
+                for chunk in _arrivals(resp):
                     if time.monotonic() > self.deadline:
                         raise _Overdue()
                     out.write(chunk)
@@ -253,3 +253,14 @@ def _content_range(value: Optional[str]) -> tuple[Optional[int], Optional[int]]:
 
 def _int(value: Optional[str]) -> Optional[int]:
     return int(value) if value and value.strip().isdigit() else None
+
+
+def _arrivals(resp) -> Iterator[bytes]:
+    """The body as it arrives, undecoded (identity was asked and checked): each read returns after
+    at most one read from the socket, so a trickle cannot hold a 64 KB read open for hours and the
+    total deadline is looked at between arrivals."""
+    while True:
+        chunk = resp.raw.read1(CHUNK, decode_content=False)
+        if not chunk:
+            return
+        yield chunk

@@ -57,6 +57,9 @@ def build_parser(only: Optional[str] = None) -> argparse.ArgumentParser:
 
 def main(argv: Optional[list[str]] = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv == ["--version"]:  # what scripts ask most often: answered before argparse builds anything
+        print(f"egg-migrate {__version__}")
+        return 0
     chosen = next((a for a in argv if not a.startswith("-")), None)
     # no subcommand named (--version, --help, a typo): list them all, load none
     parser = build_parser(chosen if chosen in SUMMARY else "")

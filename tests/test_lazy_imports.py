@@ -58,3 +58,15 @@ def test_converting_with_one_job_loads_no_pool_nor_email_parser(tmp_path):
     assert len(list(tmp_path.glob("*.whl"))) == 2
     assert "migrate.eggs.pkginfotext" in loaded
     assert {m for m in loaded if m.startswith(("concurrent", "multiprocessing", "pkginfo", "email.parser"))} == set()
+
+
+def test_version_is_answered_before_argparse_formats_anything():
+    """``--version`` alone prints the version without building the parser: argparse's formatter
+    (textwrap, shutil for the terminal size) is never loaded, which keeps the answer under 60 ms."""
+    script = ("import contextlib, io, sys, migrate.cli\nout = io.StringIO()\n"
+              "with contextlib.redirect_stdout(out):\n    code = migrate.cli.main(['--version'])\n"
+              "print(repr(out.getvalue()), code)")
+    loaded = _loaded_after(script)
+    assert {"textwrap", "shutil"} & loaded == set()
+    shown = subprocess.run([sys.executable, "-m", "migrate", "--version"], check=True, capture_output=True, text=True)
+    assert shown.stdout.startswith("egg-migrate ") and shown.stdout.count("\n") == 1

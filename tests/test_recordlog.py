@@ -48,6 +48,20 @@ def test_the_log_is_a_sequence_of_the_records_and_leaves_no_file(tmp_path):
     assert list(tmp_path.iterdir()) == []  # an unnamed temp file: nothing for a killed run to leave behind
 
 
+def test_the_order_is_found_once_per_key_and_found_again_after_an_append(tmp_path, monkeypatch):
+    from migrate.run.recordlog import egg_order
+
+    log = RecordLog(RECORDS[:-1], folder=tmp_path)
+    want = sorted(RECORDS[:-1], key=egg_order)
+    assert list(log.sorted_by(egg_order)) == want
+    reads = []
+    real = RecordLog.__getitem__
+    monkeypatch.setattr(RecordLog, "__getitem__", lambda self, i: (reads.append(i), real(self, i))[1])
+    assert list(log.sorted_by(egg_order)) == want and len(reads) == len(want)  # no second pass for the keys
+    log.append(RECORDS[-1])
+    assert list(log.sorted_by(egg_order)) == sorted(RECORDS, key=egg_order)
+
+
 def _reference_manifest(records) -> str:
     return json.dumps(manifest.manifest(records), indent=2, ensure_ascii=False) + "\n"
 

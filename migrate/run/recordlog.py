@@ -25,6 +25,7 @@ class RecordLog(Sequence[EggRecord]):
         self._folder = folder
         self._file: Optional[IO[bytes]] = None
         self._offsets = array("Q", [0])  # record i is bytes offsets[i]:offsets[i + 1]
+        self._orders: dict[Callable[[EggRecord], Any], array] = {}  # key -> record numbers in its order
         self.extend(records)
 
     def append(self, record: EggRecord) -> None:
@@ -74,8 +75,12 @@ class RecordLog(Sequence[EggRecord]):
         return f"RecordLog({len(self)} records)"
 
     def sorted_by(self, key: Callable[[EggRecord], Any]) -> Iterator[EggRecord]:
-        """The records in the order of ``key``, read one at a time (only the keys are held)."""
-        order = sorted(range(len(self)), key=lambda n: key(self[n]))
+        """The records in the order of ``key``, read one at a time (only the keys are held while
+        sorting). The order is kept per key until a record is added: the manifest and both reports
+        walk the same order, and finding it reads every record once."""
+        order = self._orders.get(key)
+        if order is None or len(order) != len(self):
+            order = self._orders[key] = array("Q", sorted(range(len(self)), key=lambda n: key(self[n])))
         for n in order:
             yield self[n]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -66,9 +67,12 @@ def atomic_writer(path: Union[str, Path], mode: int = 0o644, sync: bool = True) 
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f"{temp_prefix(path.name)}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise _naming(exc, path) from None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f"{temp_prefix(path.name)}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:  # the file asked for, not the temp name it never got
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     try:
         with os.fdopen(fd, "wb") as fp:
             yield fp
@@ -199,32 +203,45 @@ def write_chunks(path: Union[str, Path], chunks: Iterable[Union[bytes, str]]) ->
             fp.write(utf8(chunk) if isinstance(chunk, str) else chunk)
 
 
-class _Unchanged(Exception):
-    """Raised inside :func:`atomic_writer` to drop its temp file: the target already holds those bytes."""
-
-
 def write_chunks_if_changed(path: Union[str, Path], chunks: Iterable[Union[bytes, str]]) -> bool:
     """:func:`write_if_changed` for output made in pieces (a run's manifest is tens of MB): each
-    piece is written and compared with the old file as it comes, so none is held after it."""
+    piece is compared with the old file as it comes, so none is held after it, and nothing is
+    written while they agree. At the first difference the agreeing part is copied from the old
+    file into a temp file and the rest follows."""
+    raws = (utf8(chunk) if isinstance(chunk, str) else chunk for chunk in chunks)
     try:
         old: Optional[BinaryIO] = open(path, "rb")
     except OSError:
         old = None
-    try:
-        with atomic_writer(path) as fp:
-            same = old is not None
-            for chunk in chunks:
-                raw = utf8(chunk) if isinstance(chunk, str) else chunk
-                fp.write(raw)
-                same = same and old is not None and old.read(len(raw)) == raw
-            if same and old is not None and not old.read(1):
-                raise _Unchanged
-    except _Unchanged:
-        return False
-    finally:
+    if old is None:
+        _write_pieces(path, None, 0, raws)
+        return True
+    with old:
+        agreed = 0
+        for raw in raws:
+            if old.read(len(raw)) != raw:
+                _write_pieces(path, old, agreed, itertools.chain((raw,), raws))
+                return True
+            agreed += len(raw)
+        if not old.read(1):
+            return False
+        _write_pieces(path, old, agreed, iter(()))
+        return True
+
+
+def _write_pieces(path: Union[str, Path], old: Optional[BinaryIO], agreed: int, rest: Iterator[bytes]) -> None:
+    """Write the first ``agreed`` bytes of ``old``, then ``rest``, atomically to ``path``."""
+    with atomic_writer(path) as fp:
         if old is not None:
-            old.close()
-    return True
+            old.seek(0)
+            while agreed:
+                block = old.read(min(agreed, 1 << 20))
+                if not block:
+                    break
+                fp.write(block)
+                agreed -= len(block)
+        for raw in rest:
+            fp.write(raw)
 
 
 def file_sha256(path: Union[str, Path]) -> str:

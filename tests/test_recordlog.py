@@ -15,6 +15,7 @@ from migrate.records import CONVERTED, FAILED, SKIPPED, ChosenTags, EggRecord, S
 from migrate.run import manifest
 from migrate.run.htmlreport import html_chunks, render_html
 from migrate.run.recordlog import RecordLog, picked
+from tests import read_only
 
 
 def _record(n: int) -> EggRecord:
@@ -132,3 +133,18 @@ def test_the_published_list_keeps_no_record_and_no_tags(tmp_path):
     served = published(RunOptions(out=tmp_path), log)
     assert [w.filename for w in served] == sorted(r.wheel.filename for r in RECORDS if r.status == CONVERTED)
     assert log.held() == 0 and all(isinstance(part, (str, int)) for w in served for part in w)
+
+
+def test_an_unchanged_streamed_write_makes_no_file(tmp_path):
+    """A re-run whose manifest did not change writes nothing: it even succeeds in a folder the
+    kernel refuses to write into, and a changed one is refused there with the file named."""
+    out = tmp_path / "out"
+    out.mkdir()
+    path = out / "manifest.json"
+    assert write_chunks_if_changed(path, ["x" * 3000, "y\n"]) is True
+    with read_only.folder(out, "immutable"):
+        assert write_chunks_if_changed(path, ["x" * 1000, "x" * 2000 + "y", "\n"]) is False
+        with pytest.raises(OSError) as refused:
+            write_chunks_if_changed(path, ["x" * 3000, "z\n"])
+    assert str(path) in str(refused.value) and path.read_text() == "x" * 3000 + "y\n"
+    assert write_chunks_if_changed(path, ["x" * 3000, "z\n"]) is True and path.read_text() == "x" * 3000 + "z\n"

@@ -271,7 +271,7 @@ FIRST = (
     "test_smoke.py::test_pip_check_complaints_other_than_missing_dependencies",
     "test_attacks_network.py::test_a_trickle_cannot_keep_a_download_alive_past_its_deadline",
     "test_run.py::test_killed_again_and_again",
-    "test_binaries_install.py::test_py36_wheel_installs_and_works",
+    "test_install.py::test_pip_accepts_and_imports_everything[3.6]",
 )
 SLOW_MODULES = (
     "test_run.py", "test_smoke.py", "test_install.py", "test_run_install.py", "test_galaxy_e2e.py",

@@ -24,10 +24,10 @@ from migrate.galaxy import pinned as galaxy
 from migrate.records import parse_manifest
 
 try:
-    from tests.conftest import build_once, run
+    from tests.conftest import build_once, installed_distributions, run
     from tests.servers import TreeServer
 except ImportError:  # tests/ run as a plain folder
-    from conftest import build_once, run
+    from conftest import build_once, installed_distributions, run
     from servers import TreeServer
 
 REPO = Path(__file__).resolve().parent.parent
@@ -237,11 +237,11 @@ def wheel_modules(wheel: Path) -> list:
 def install_and_import(python: Path, requirements: Path, index: str, *pip_args) -> str:
     run([python, "-m", "pip", "install", "--disable-pip-version-check", "--index-url", index,
          *pip_args, "-r", requirements])
-    return run([python, "-m", "pip", "list", "--format=freeze"]).stdout
+    return installed_distributions(python)
 
 
 def installed(frozen: str) -> set:
-    """``pip list --format=freeze`` as canonical ``name==version`` strings."""
+    """``name==version`` lines (``installed_distributions``) as canonical ``name==version`` strings."""
     pairs = (line.partition("==") for line in frozen.split())
     return {f"{canonicalize_name(name)}=={version}" for name, _, version in pairs}
 

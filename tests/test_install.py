@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from packaging.utils import canonicalize_name
 
-from tests.conftest import assert_extension_without_stub, build_once, pip_install, py, run
+from tests.conftest import assert_extension_without_stub, build_once, installed_distributions, pip_install, py, run
 
 WHEELS_FOR = {
     "2.7": [
@@ -67,7 +67,7 @@ def installed_pure(request, venvs):
 
 def test_pip_accepts_and_imports_everything(installed, fixture_wheels):
     version, python = installed
-    out = run([python, "-m", "pip", "list", "--format=freeze", "--disable-pip-version-check"]).stdout
+    out = installed_distributions(python)
     modules = set()
     for egg in WHEELS_FOR[version]:
         project = canonicalize_name(egg.split("-")[0])

@@ -21,7 +21,7 @@ import pytest
 
 from migrate import interpreters
 from migrate.run.pipeline import KILL_ENV
-from tests.conftest import assert_extension_without_stub, build_once, py, run
+from tests.conftest import assert_extension_without_stub, build_once, installed_distributions, py, run
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -101,7 +101,7 @@ def install(migrated, version: str, make_venv, dest: Optional[Path] = None) -> P
     index = (migrated["out"] / "mirror" / "simple").as_uri() + "/"
     run([python, "-m", "pip", "install", "--disable-pip-version-check", "--require-hashes",
          "-r", migrated[version], "--index-url", index])
-    frozen = run([python, "-m", "pip", "freeze", "--disable-pip-version-check"]).stdout
+    frozen = installed_distributions(python)
     from packaging.utils import canonicalize_name
 
     have = {canonicalize_name(line.split("==")[0]) for line in frozen.splitlines() if "==" in line}

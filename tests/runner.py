@@ -27,6 +27,7 @@ from pathlib import Path
 from migrate import interpreters
 from migrate.cli import main
 from migrate.run.pipeline import KILL_ENV
+from tests import forker
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample-repo"
@@ -137,31 +138,42 @@ def migrate_main(out: Path, *args, source=None) -> subprocess.CompletedProcess:
 
 
 def migrate_run(out: Path, *args, kill: str = None, patch: str = None, source=None) -> subprocess.CompletedProcess:
-    """``python -m migrate run [SOURCE] -o OUT ARGS``; stdout/stderr via files (orphans cannot block us)."""
-    env = interpreters.pip_env()
-    env.pop(KILL_ENV, None)
-    if kill:
-        env[KILL_ENV] = kill
+    """``python -m migrate run [SOURCE] -o OUT ARGS`` in a session of its own; stdout/stderr via files
+    (orphans cannot block us). A run to kill (``kill``: the pipeline's hook; ``patch``: :data:`PATCHES`)
+    is forked by the launcher (tests/forker.py), with egg-migrate already imported."""
+    base = interpreters.pip_env()
+    base.pop(KILL_ENV, None)
     argv = run_argv(out, *args, source=source)
-    if patch:
-        code = _PRELUDE + PATCHES[patch] + "from migrate.cli import main\nsys.exit(main(sys.argv[1:]))\n"
-        cmd = [sys.executable, "-c", code, *argv]
-    else:
-        cmd = [sys.executable, "-m", "migrate", *argv]
     logs = out.parent / f".logs-{out.name}"
     logs.mkdir(exist_ok=True)
-    with open(logs / "stdout", "w+") as so, open(logs / "stderr", "w+") as se:
-        proc = subprocess.Popen(cmd, stdout=so, stderr=se, env=env, cwd=ROOT, start_new_session=True)
-        try:
-            rc = proc.wait(timeout=TIMEOUT)
-        finally:
-            try:  # pool workers a SIGKILLed run leaves behind, in the session it started
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        so.seek(0)
-        se.seek(0)
-        return subprocess.CompletedProcess(cmd, rc, so.read(), se.read())
+    stdout, stderr = logs / "stdout", logs / "stderr"
+    stdout.touch()
+    stderr.touch()
+    if kill or patch:
+        code = _PRELUDE + PATCHES.get(patch, "") + "from migrate.cli import main\nsys.exit(main(sys.argv[1:]))\n"
+        child = forker.launcher(base, ROOT)
+        pid = child.start(argv, code, dict(base, **({KILL_ENV: kill} if kill else {})), ROOT, stdout, stderr)
+        rc = _ended(pid, child.wait)
+        cmd = [sys.executable, "-c", f"<{kill or patch}>", *argv]
+    else:
+        cmd = [sys.executable, "-m", "migrate", *argv]
+        with open(stdout, "w") as so, open(stderr, "w") as se:
+            proc = subprocess.Popen(cmd, stdout=so, stderr=se, env=base, cwd=ROOT, start_new_session=True)
+        rc = _ended(proc.pid, lambda timeout: proc.wait(timeout=timeout))
+    return subprocess.CompletedProcess(cmd, rc, stdout.read_text(), stderr.read_text())
+
+
+def _ended(pid: int, wait) -> int:
+    """The exit code of the run ``pid`` (``wait(timeout)``), then nothing left of its session."""
+    try:
+        rc = wait(TIMEOUT)
+        assert rc is not None, f"the run did not end in {TIMEOUT} s"
+        return rc
+    finally:
+        try:  # pool workers a SIGKILLed run leaves behind, in the session it started
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 def served(out: Path) -> list:

@@ -2,8 +2,9 @@
 
 Every kill test first makes an uninterrupted run in the same folder (then moved
 aside), so the outputs can be compared byte for byte (the manifest and the
-requirements name OUT by its absolute path). A killed run is a subprocess
-(``python -m migrate run``) in its own session; the kill point is chosen
+requirements name OUT by its absolute path). A killed run is a process of its
+own in its own session (forked with egg-migrate imported, tests/forker.py; the
+uninterrupted references are ``python -m migrate run``); the kill point is chosen
 deterministically, either with the pipeline's documented hook
 (``EGG_MIGRATE_TEST_KILL_AFTER``) or, for points inside other modules, by a
 wrapper that SIGKILLs the process (tests/runner.py). Leftover pool workers are

@@ -1,0 +1,116 @@
+"""Killed runs without the start-up: one process imports egg-migrate once and forks a child per run.
+
+A killed run must be a real process that dies by a real SIGKILL at its point; it need not
+first pay half a second of CPU for the interpreter and the imports. The launcher (one
+``python -c`` per test process, started with the environment ``runner.migrate_run`` gives)
+imports the command line and what a run loads, then reads one request a line. For each, it
+forks a child that starts its own session, points stdin at /dev/null and stdout and stderr at
+the files named, takes the request's environment, folder and ``sys.argv`` and runs the code
+given (``runner.PATCHES`` and ``sys.exit(main(...))``, as ``python -c`` would): the child exits
+as such a process does, by ``sys.exit``, an exception or its SIGKILL. The launcher answers
+with the child's pid, then with its exit code (negative: the signal that killed it).
+"""
+from __future__ import annotations
+
+import atexit
+import json
+import select
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Optional
+
+LAUNCHER = r"""
+import importlib, json, os, sys
+for name in sys.argv[1:]:  # only saves time: a module missing here is imported by the child
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        pass
+sys.stdout.write("ready\n")
+sys.stdout.flush()
+for line in sys.stdin:
+    request = json.loads(line)
+    pid = os.fork()
+    if pid == 0:
+        os.setsid()
+        for fd, path, flags in ((0, os.devnull, os.O_RDONLY), (1, request["stdout"], os.O_WRONLY | os.O_TRUNC),
+                                (2, request["stderr"], os.O_WRONLY | os.O_TRUNC)):
+            opened = os.open(path, flags)
+            os.dup2(opened, fd)
+            os.close(opened)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        sys.argv = ["-c", *request["argv"]]
+        exec(compile(request["code"], "<string>", "exec"), {"__name__": "__main__"})
+        sys.exit(0)  # the code ran to its end, as python -c would
+    sys.stdout.write(f"{pid}\n")
+    sys.stdout.flush()
+    sys.stdout.write(f"{os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])}\n")
+    sys.stdout.flush()
+"""
+
+# What ``egg-migrate run`` imports that takes time (the stages a run goes through, and their libraries).
+PRELOAD = ("migrate.cli", "migrate.commands.run", "migrate.run.pipeline", "migrate.run.fetching",
+           "migrate.run.converting", "migrate.run.publishing", "migrate.run.pinning", "migrate.run.reporting",
+           "migrate.run.htmlreport", "migrate.fetch.fetching", "migrate.wheels.convert", "migrate.checks.check",
+           "migrate.mirror.publishing", "migrate.pins.resolve", "concurrent.futures.process", "requests",
+           "resolvelib", "elftools.elf.elffile")
+
+
+class Launcher:
+    """One launcher process; :meth:`run` forks a child and returns its exit code."""
+
+    def __init__(self, env: dict, cwd: Path):
+        self.log = tempfile.NamedTemporaryFile(prefix="egg-migrate-launcher-", suffix=".log")
+        self.proc = subprocess.Popen([sys.executable, "-c", LAUNCHER, *PRELOAD], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=self.log, env=env, cwd=cwd, text=True)
+        self.env = env
+        assert self._answer(120) == "ready", self._died()
+
+    def _answer(self, timeout: float) -> Optional[str]:
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        return self.proc.stdout.readline().strip() if ready else None
+
+    def _died(self) -> str:
+        self.log.seek(0)
+        return f"the launcher stopped: {self.log.read().decode(errors='replace')}"
+
+    def start(self, argv: list, code: str, env: dict, cwd: Path, stdout: Path, stderr: Path) -> int:
+        """Fork a child running ``code`` (``python -c CODE ARGV`` in ``cwd``); its pid."""
+        request = dict(argv=[str(a) for a in argv], code=code, env=env, cwd=str(cwd), stdout=str(stdout),
+                       stderr=str(stderr))
+        self.proc.stdin.write(json.dumps(request) + "\n")
+        self.proc.stdin.flush()
+        pid = self._answer(60)
+        assert pid, self._died()
+        return int(pid)
+
+    def wait(self, timeout: float) -> Optional[int]:
+        """The exit code of the child started last; None when it is still running after ``timeout``
+        (the launcher is then stopped, so that no late answer is read as the next one's)."""
+        code = self._answer(timeout)
+        if code is None:
+            self.proc.kill()
+            return None
+        return int(code)
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+        self.log.close()
+
+
+_launchers: dict = {}
+
+
+def launcher(env: dict, cwd: Path) -> Launcher:
+    """The launcher of this test process for ``env`` (made on first use, closed at exit)."""
+    key = json.dumps(sorted(env.items())), str(cwd)
+    found = _launchers.get(key)
+    if found is None or found.proc.poll() is not None:
+        found = _launchers[key] = Launcher(env, cwd)
+        atexit.register(found.close)
+    return found

@@ -260,11 +260,15 @@ def published(fixture_wheels, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def sample_run(tmp_path_factory) -> Path:
-    """``egg-migrate run`` on data/sample-repo once (exit 1: its one broken egg): the OUT folder."""
-    out = tmp_path_factory.mktemp("sample-run") / "out"
-    done = migrate_run(out)
+    """``egg-migrate run`` on data/sample-repo once per session, for every worker (exit 1: its one
+    broken egg): the OUT folder. Tests only read it, or re-run it to see that nothing changes."""
+    return build_once(tmp_path_factory, "sample-run", _sample_run)
+
+
+def _sample_run(folder: Path) -> Path:
+    done = migrate_run(folder / "out")
     assert done.returncode == 1, done.stderr
-    return out
+    return folder / "out"
 
 
 # The order tests are handed out in (scripts/test: ``--dist load --maxschedchunk 1``, so a worker

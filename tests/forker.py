@@ -67,7 +67,6 @@ class Launcher:
         self.log = tempfile.NamedTemporaryFile(prefix="egg-migrate-launcher-", suffix=".log")
         self.proc = subprocess.Popen([sys.executable, "-c", LAUNCHER, *PRELOAD], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=self.log, env=env, cwd=cwd, text=True)
-        self.env = env
         assert self._answer(120) == "ready", self._died()
 
     def _answer(self, timeout: float) -> Optional[str]:
@@ -107,10 +106,12 @@ _launchers: dict = {}
 
 
 def launcher(env: dict, cwd: Path) -> Launcher:
-    """The launcher of this test process for ``env`` (made on first use, closed at exit)."""
-    key = json.dumps(sorted(env.items())), str(cwd)
-    found = _launchers.get(key)
+    """The launcher of this test process in ``cwd`` (made on first use with ``env``, closed at exit).
+
+    One for any environment: each child takes its request's (pytest alone changes
+    PYTEST_CURRENT_TEST for every test), and nothing egg-migrate imports reads it."""
+    found = _launchers.get(str(cwd))
     if found is None or found.proc.poll() is not None:
-        found = _launchers[key] = Launcher(env, cwd)
+        found = _launchers[str(cwd)] = Launcher(env, cwd)
         atexit.register(found.close)
     return found

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import atexit
 import json
+import os
 import select
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Optional
 
@@ -35,9 +37,9 @@ for line in sys.stdin:
     pid = os.fork()
     if pid == 0:
         os.setsid()
-        for fd, path, flags in ((0, os.devnull, os.O_RDONLY), (1, request["stdout"], os.O_WRONLY | os.O_TRUNC),
-                                (2, request["stderr"], os.O_WRONLY | os.O_TRUNC)):
-            opened = os.open(path, flags)
+        write = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+        for fd, path, flags in ((0, os.devnull, os.O_RDONLY), (1, request["stdout"], write), (2, request["stderr"], write)):
+            opened = os.open(path, flags, 0o644)
             os.dup2(opened, fd)
             os.close(opened)
         os.chdir(request["cwd"])
@@ -61,17 +63,28 @@ PRELOAD = ("migrate.cli", "migrate.commands.run", "migrate.run.pipeline", "migra
 
 
 class Launcher:
-    """One launcher process; :meth:`run` forks a child and returns its exit code."""
+    """One launcher process: :meth:`start` forks a child, :meth:`wait` gives its exit code."""
 
     def __init__(self, env: dict, cwd: Path):
         self.log = tempfile.NamedTemporaryFile(prefix="egg-migrate-launcher-", suffix=".log")
         self.proc = subprocess.Popen([sys.executable, "-c", LAUNCHER, *PRELOAD], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=self.log, env=env, cwd=cwd, text=True)
+        self.pending = b""
         assert self._answer(120) == "ready", self._died()
 
     def _answer(self, timeout: float) -> Optional[str]:
-        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
-        return self.proc.stdout.readline().strip() if ready else None
+        """The launcher's next line; None after ``timeout`` or at its end. Read from the pipe itself:
+        a buffered reader could hold the exit code (sent right after the pid) where select never looks."""
+        deadline = time.monotonic() + timeout
+        fd = self.proc.stdout.fileno()
+        while b"\n" not in self.pending:
+            ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+            chunk = os.read(fd, 4096) if ready else b""
+            if not chunk:
+                return None
+            self.pending += chunk
+        line, _, self.pending = self.pending.partition(b"\n")
+        return line.decode()
 
     def _died(self) -> str:
         self.log.seek(0)
@@ -93,11 +106,15 @@ class Launcher:
         code = self._answer(timeout)
         if code is None:
             self.proc.kill()
+            self.proc.wait(timeout=60)
             return None
         return int(code)
 
     def close(self) -> None:
-        self.proc.stdin.close()
+        try:
+            self.proc.stdin.close()  # the launcher's loop ends, and so does it
+        except BrokenPipeError:  # it was stopped already
+            pass
         self.proc.wait(timeout=60)
         self.log.close()
 

@@ -18,6 +18,7 @@ import posixpath
 import re
 import shutil
 import subprocess
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator, Optional, TypeVar
@@ -41,15 +42,23 @@ def fixture_egg(name: str) -> Path:
 
 
 def pytest_configure(config):
-    """Compile the package to bytecode once, before any worker starts.
+    """Compile the package to bytecode once, before any worker starts, and let pytest keep its cache.
 
     The tests start ``python -m migrate`` (and code importing it) in many subprocesses. Where the environment says not to
     write bytecode (``PYTHONDONTWRITEBYTECODE``), each of those would compile every module it
-    imports from source again: a third of the CPU of a small run. Bytecode is only a cache
-    (Python checks it against the source's mtime and size), so this changes no behaviour.
+    imports from source again: a third of the CPU of a small run. Likewise pytest would rewrite
+    the asserts of every test module again in every worker of every session (4-5 s of CPU per
+    worker; it reads its cache even then, but never writes it). Bytecode is only a cache (checked
+    against the source's mtime and size), so this changes no behaviour.
     """
+    _write_bytecode()
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         compileall.compile_dir(str(PACKAGE), quiet=1)
+
+
+def _write_bytecode() -> None:
+    """In this process (the controller and each worker run ``pytest_configure`` before collecting)."""
+    sys.dont_write_bytecode = False
 
 
 MISSING = "no Python {} interpreter on this machine"
@@ -274,11 +283,15 @@ def published(fixture_wheels, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def sample_run(tmp_path_factory) -> Path:
-    """``egg-migrate run`` on data/sample-repo once (exit 1: its one broken egg): the OUT folder."""
-    out = tmp_path_factory.mktemp("sample-run") / "out"
-    done = migrate_run(out)
+    """``egg-migrate run`` on data/sample-repo once per session, for every worker (exit 1: its one
+    broken egg): the OUT folder. Tests only read it, or re-run it to see that nothing changes."""
+    return build_once(tmp_path_factory, "sample-run", _sample_run)
+
+
+def _sample_run(folder: Path) -> Path:
+    done = migrate_run(folder / "out")
     assert done.returncode == 1, done.stderr
-    return out
+    return folder / "out"
 
 
 # The order tests are handed out in (scripts/test: ``--dist load --maxschedchunk 1``, so a worker

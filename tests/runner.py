@@ -1,14 +1,18 @@
-"""Running ``egg-migrate run`` in a subprocess for the run tests: kill points, and reading its outputs.
+"""Running ``egg-migrate run`` for the run tests: kill points, and reading its outputs.
 
 A run is ``python -m migrate run`` in its own session; :func:`migrate_run` kills it at a
 point with the pipeline's hook (``EGG_MIGRATE_TEST_KILL_AFTER``) or, for points inside
 other modules, with a wrapper (:data:`PATCHES`) that SIGKILLs the process from inside
 the function it replaces, then kills what the run left by process group.
+:func:`in_process` runs the same command line by the entry point in the test's own
+process, for the runs whose process is not what is under test (a resume, a re-run, a
+usage error): a subprocess costs half a second of CPU in start-up and imports alone.
 :func:`snapshot`, :func:`listing` and :func:`leftovers` read an out folder as a
 person and pip would; :func:`reference` makes the uninterrupted run to compare with.
 """
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -16,11 +20,14 @@ import signal
 import subprocess
 import sys
 import zipfile
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 
 from migrate import interpreters
+from migrate.cli import main
 from migrate.run.pipeline import KILL_ENV
+from tests import forker
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample-repo"
@@ -106,32 +113,67 @@ os.replace, os.rename = replace, rename
 }
 
 
+def run_argv(out: Path, *args, source=None) -> list:
+    """``run [SOURCE] -o OUT ARGS``."""
+    return ["run"] + ([str(source)] if source else []) + ["-o", str(out), *map(str, args)]
+
+
+def in_process(argv: list) -> subprocess.CompletedProcess:
+    """``egg-migrate ARGV`` by its entry point (``migrate.cli.main``) in this process: the exit code
+    (a usage error's SystemExit included) and what it printed, as a subprocess would give them."""
+    assert KILL_ENV not in os.environ, "a kill point is for a subprocess (migrate_run)"
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with redirect_stdout(stdout), redirect_stderr(stderr):
+        try:
+            code = main([str(a) for a in argv])
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+    return subprocess.CompletedProcess(argv, code, stdout.getvalue(), stderr.getvalue())
+
+
+def migrate_main(out: Path, *args, source=None) -> subprocess.CompletedProcess:
+    """The run :func:`migrate_run` makes (no kill), in this process: for a resume or a re-run,
+    whose process is not under test (the one killed before it was a process of its own)."""
+    return in_process(run_argv(out, *args, source=source))
+
+
 def migrate_run(out: Path, *args, kill: str = None, patch: str = None, source=None) -> subprocess.CompletedProcess:
-    """``python -m migrate run [SOURCE] -o OUT ARGS``; stdout/stderr via files (orphans cannot block us)."""
-    env = interpreters.pip_env()
-    env.pop(KILL_ENV, None)
-    if kill:
-        env[KILL_ENV] = kill
-    argv = ["run"] + ([str(source)] if source else []) + ["-o", str(out), *args]
-    if patch:
-        code = _PRELUDE + PATCHES[patch] + "from migrate.cli import main\nsys.exit(main(sys.argv[1:]))\n"
-        cmd = [sys.executable, "-c", code, *argv]
-    else:
-        cmd = [sys.executable, "-m", "migrate", *argv]
+    """``python -m migrate run [SOURCE] -o OUT ARGS`` in a session of its own; stdout/stderr via files
+    (orphans cannot block us). A run to kill (``kill``: the pipeline's hook; ``patch``: :data:`PATCHES`)
+    is forked by the launcher (tests/forker.py), with egg-migrate already imported."""
+    base = interpreters.pip_env()
+    base.pop(KILL_ENV, None)
+    argv = run_argv(out, *args, source=source)
     logs = out.parent / f".logs-{out.name}"
     logs.mkdir(exist_ok=True)
-    with open(logs / "stdout", "w+") as so, open(logs / "stderr", "w+") as se:
-        proc = subprocess.Popen(cmd, stdout=so, stderr=se, env=env, cwd=ROOT, start_new_session=True)
-        try:
-            rc = proc.wait(timeout=TIMEOUT)
-        finally:
-            try:  # pool workers a SIGKILLed run leaves behind, in the session it started
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        so.seek(0)
-        se.seek(0)
-        return subprocess.CompletedProcess(cmd, rc, so.read(), se.read())
+    stdout, stderr = logs / "stdout", logs / "stderr"
+    stdout.touch()
+    stderr.touch()
+    if kill or patch:
+        code = _PRELUDE + PATCHES.get(patch, "") + "from migrate.cli import main\nsys.exit(main(sys.argv[1:]))\n"
+        child = forker.launcher(base, ROOT)
+        pid = child.start(argv, code, dict(base, **({KILL_ENV: kill} if kill else {})), ROOT, stdout, stderr)
+        rc = _ended(pid, child.wait)
+        cmd = [sys.executable, "-c", f"<{kill or patch}>", *argv]
+    else:
+        cmd = [sys.executable, "-m", "migrate", *argv]
+        with open(stdout, "w") as so, open(stderr, "w") as se:
+            proc = subprocess.Popen(cmd, stdout=so, stderr=se, env=base, cwd=ROOT, start_new_session=True)
+        rc = _ended(proc.pid, lambda timeout: proc.wait(timeout=timeout))
+    return subprocess.CompletedProcess(cmd, rc, stdout.read_text(), stderr.read_text())
+
+
+def _ended(pid: int, wait) -> int:
+    """The exit code of the run ``pid`` (``wait(timeout)``), then nothing left of its session."""
+    try:
+        rc = wait(TIMEOUT)
+        assert rc is not None, f"the run did not end in {TIMEOUT} s"
+        return rc
+    finally:
+        try:  # pool workers a SIGKILLed run leaves behind, in the session it started
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 def served(out: Path) -> list:

@@ -7,7 +7,6 @@ The same with ``-j 1`` and ``-j 2``. ``run`` and the mirror: tests/test_collisio
 from __future__ import annotations
 
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import pytest
 from migrate.wheels import REFUSE, RETAG, SAME, WheelClaim, decide
 from tests.conftest import pip_install, py
 from tests.eggmaker import make_egg, pkg_info
+from tests.runner import in_process
 
 BOTH = "Classifier: Programming Language :: Python :: 2\nClassifier: Programming Language :: Python :: 3\n"
 
@@ -29,8 +29,8 @@ def egg(folder: Path, filename: str, code: str, name: str = "docu", classifiers:
 
 
 def convert(dest: Path, *eggs: Path, jobs: int = 1, options: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "migrate", "convert", *map(str, eggs), "-d", str(dest),
-                           "-j", str(jobs), *options], capture_output=True, text=True)
+    """``egg-migrate convert EGGS -d DEST -j JOBS OPTIONS`` by its entry point, in this process."""
+    return in_process(["convert", *eggs, "-d", dest, "-j", str(jobs), *options])
 
 
 def wheels(dest: Path) -> dict[str, tuple[list[str], bytes]]:

@@ -15,6 +15,7 @@ from migrate.wheels.convert import ConvertOptions, convert_egg
 from tests.conftest import fixture_egg
 from tests.consoletools import run_tool
 from tests.eggmaker import make_egg, pkg_info, simple_egg
+from tests.runner import in_process
 
 EXPECTED_WHEELS = {
     "cext-1.0-py2.7-linux-x86_64.egg": "cext-1.0-cp27-cp27mu-linux_x86_64.whl",
@@ -280,8 +281,7 @@ def test_cli_batch_goes_on_after_a_failure(tmp_path):
     (eggs / good.name).write_bytes(good.read_bytes())
     (eggs / "broken-1.0-py2.7.egg").write_bytes(b"not a zip")
     out = tmp_path / "wheels"
-    proc = subprocess.run([sys.executable, "-m", "migrate", "convert", str(eggs), "-d", str(out), "-j", "2"],
-                          capture_output=True, text=True)
+    proc = in_process(["convert", eggs, "-d", out, "-j", "2"])
     assert proc.returncode == 1
     assert "FAILED  broken-1.0-py2.7.egg: not a readable zip file" in proc.stderr
     assert "converted 1 of 2 eggs" in proc.stderr
@@ -289,6 +289,7 @@ def test_cli_batch_goes_on_after_a_failure(tmp_path):
 
 
 def test_cli_usage_error_exit_2(tmp_path):
+    """The console process itself (most CLI tests call the entry point in process)."""
     proc = subprocess.run([sys.executable, "-m", "migrate", "convert", str(tmp_path)], capture_output=True, text=True)
     assert proc.returncode == 2 and "-d" in proc.stderr
 
@@ -296,8 +297,7 @@ def test_cli_usage_error_exit_2(tmp_path):
 def test_cli_inspect_json(tmp_path):
     import json
 
-    proc = subprocess.run([sys.executable, "-m", "migrate", "inspect", "--json",
-                           str(fixture_egg("cext-1.0-py2.7-linux-x86_64.egg"))], capture_output=True, text=True)
+    proc = in_process(["inspect", "--json", fixture_egg("cext-1.0-py2.7-linux-x86_64.egg")])
     assert proc.returncode == 0, proc.stderr
     record = json.loads(proc.stdout)[0]
     assert record["tags"]["abi"] == "cp27mu"

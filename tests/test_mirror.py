@@ -20,6 +20,7 @@ from migrate import mirror
 from migrate.cli import main as cli
 from migrate.mirror import pool, publishing
 from tests.conftest import run
+from tests.runner import in_process
 from tests.wheelmaker import Served, good_wheels, links, make_wheel
 
 # ---------------------------------------------------------------- the files
@@ -343,8 +344,7 @@ def test_a_second_publish_into_the_same_mirror_is_refused(tmp_path):
         "sys.stdin.read()\n")], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
-        proc = subprocess.run([sys.executable, "-m", "migrate", "publish", str(wheels), "-o", str(mirror_dir)],
-                              capture_output=True, text=True)
+        proc = in_process(["publish", wheels, "-o", mirror_dir])  # the lock is another process's
     finally:
         holder.stdin.close()
         holder.wait(timeout=30)
@@ -356,13 +356,11 @@ def test_a_second_publish_into_the_same_mirror_is_refused(tmp_path):
 def test_a_missing_wheel_folder_publishes_nothing(tmp_path, published):
     """publish makes the mirror serve exactly what it is given: a typo must not empty it."""
     import shutil
-    import sys
 
     mirror_dir = tmp_path / "mirror"
     shutil.copytree(published[0], mirror_dir, symlinks=True)
     before = sorted(p.name for p in (mirror_dir / "packages").iterdir())
-    proc = subprocess.run([sys.executable, "-m", "migrate", "publish", str(tmp_path / "wheelz"), "-o", str(mirror_dir)],
-                          capture_output=True, text=True)
+    proc = in_process(["publish", tmp_path / "wheelz", "-o", mirror_dir])
     assert proc.returncode == 1
     assert "wheelz: no such file or folder" in proc.stderr and "nothing published" in proc.stderr
     assert sorted(p.name for p in (mirror_dir / "packages").iterdir()) == before

@@ -3,8 +3,6 @@
 The Pygments-1.6-py2.7 egg on PyPI lists Python 3 classifiers but holds Python 2 only
 syntax; tagged py2.py3, pip on Python 3 would install code that cannot be imported.
 """
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -16,6 +14,7 @@ from migrate.wheels import pure_pair_tag
 from migrate.wheels.convert import ConvertOptions, convert_egg
 from migrate.wheels.tags import TagOptions
 from tests.eggmaker import make_egg, pkg_info
+from tests.runner import in_process
 
 CLASSIFIERS = ("Classifier: Programming Language :: Python :: 2\n"
                "Classifier: Programming Language :: Python :: 3\n")
@@ -72,8 +71,7 @@ def test_universal_on_the_command_line(tmp_path):
     pygments_like(tmp_path / "eggs" / "lexy-1.6-py2.7.egg")
     for args, wheel in (([], "lexy-1.6-py2-none-any.whl"), (["--universal"], "lexy-1.6-py2.py3-none-any.whl")):
         out = tmp_path / ("w" + "".join(args))
-        proc = subprocess.run([sys.executable, "-m", "migrate", "convert", str(tmp_path / "eggs"), "-d", str(out)]
-                              + args, capture_output=True, text=True)
+        proc = in_process(["convert", tmp_path / "eggs", "-d", out, *args])
         assert proc.returncode == 0, proc.stderr
         assert [p.name for p in out.iterdir()] == [wheel]
 

@@ -18,7 +18,7 @@ import pytest
 from migrate import problems as P
 from migrate.records import FAILED, ChosenTags, EggRecord, Source, WheelFile
 from migrate.run.htmlreport import render_html
-from tests.runner import migrate_run
+from tests.runner import migrate_main
 
 HOSTILE = '<script>alert("x")</script>&\x1b[31m'
 
@@ -85,7 +85,7 @@ def test_run_writes_the_page_with_every_egg_and_live_links(sample_run: Path):
 
 def test_a_rerun_leaves_the_page_byte_for_byte(sample_run):
     before = (sample_run / "report.html").read_bytes()
-    assert migrate_run(sample_run).returncode == 1
+    assert migrate_main(sample_run).returncode == 1
     assert (sample_run / "report.html").read_bytes() == before
 
 

@@ -2,12 +2,15 @@
 
 Every kill test first makes an uninterrupted run in the same folder (then moved
 aside), so the outputs can be compared byte for byte (the manifest and the
-requirements name OUT by its absolute path). Runs are subprocesses
-(``python -m migrate run``) in their own session; the kill point is chosen
+requirements name OUT by its absolute path). A killed run is a process of its
+own in its own session (forked with egg-migrate imported, tests/forker.py; the
+uninterrupted references are ``python -m migrate run``); the kill point is chosen
 deterministically, either with the pipeline's documented hook
 (``EGG_MIGRATE_TEST_KILL_AFTER``) or, for points inside other modules, by a
 wrapper that SIGKILLs the process (tests/runner.py). Leftover pool workers are
-killed by process group after each run. Failures and what a person sees:
+killed by process group after each run. The resume after it reads only what
+the killed process left on disk, so it runs in the test's process
+(runner.migrate_main): half a second of CPU less per run. Failures and what a person sees:
 tests/test_run_failures.py.
 """
 from __future__ import annotations
@@ -28,7 +31,18 @@ from migrate import interpreters
 from migrate.run import pipeline
 from migrate.run.pipeline import KILL_ENV, RunOptions
 from tests.conftest import build_once
-from tests.runner import ROOT, SAMPLE, TIMEOUT, assert_same_as, assert_whole, leftovers, migrate_run, reference, served
+from tests.runner import (
+    ROOT,
+    SAMPLE,
+    TIMEOUT,
+    assert_same_as,
+    assert_whole,
+    leftovers,
+    migrate_main,
+    migrate_run,
+    reference,
+    served,
+)
 
 KILLS = {
     "inside fetch (an egg at its temp name)": dict(patch="fetch-copy"),
@@ -63,11 +77,11 @@ def test_killed_run_resumes_to_the_same_bytes(tmp_path, point, references):
     killed = migrate_run(out, *args, kill=how.get("kill"), patch=how.get("patch"))
     assert killed.returncode == -signal.SIGKILL, (point, killed.returncode, killed.stderr)
     assert_whole(out)
-    resumed = migrate_run(out, *args)
+    resumed = migrate_main(out, *args)
     assert resumed.returncode == 1, resumed.stderr
     assert "brokenegg-1.0-py2.7.egg" in resumed.stderr
     assert_same_as(ref, out)
-    again = migrate_run(out, *args)
+    again = migrate_main(out, *args)
     assert "redone: nothing (all unchanged)" in again.stderr, again.stderr
 
 
@@ -80,7 +94,7 @@ def test_killed_again_and_again(tmp_path, references):
         killed = migrate_run(out, "-j", "1", **how)
         assert killed.returncode == -signal.SIGKILL, (how, killed.stderr)
         assert_whole(out)
-    assert migrate_run(out, "-j", "1").returncode == 1
+    assert migrate_main(out, "-j", "1").returncode == 1
     assert_same_as(ref, out)
 
 
@@ -94,7 +108,7 @@ def test_resume_removes_what_the_killed_run_left(tmp_path):
     assert killed.returncode == -signal.SIGKILL
     assert "resume: removed 1 temp file a killed run left" in killed.stderr  # the staging folder
     assert leftovers(out) and all("/mirror/.egg-migrate/" in p for p in leftovers(out))
-    resumed = migrate_run(out, "-j", "1")
+    resumed = migrate_main(out, "-j", "1")
     assert resumed.returncode == 1
     assert not leftovers(out)  # the mirror's own (a publish clears them), and none of the run's
 
@@ -134,7 +148,7 @@ def test_kill_9_leaves_no_pool_workers_and_no_lock(tmp_path):
             os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-    assert migrate_run(out, "-j", "2").returncode == 1  # not "another run is using this folder"
+    assert migrate_main(out, "-j", "2").returncode == 1  # not "another run is using this folder"
 
 
 # ---------------------------------------------------------------- idempotent, in process

@@ -1,7 +1,7 @@
 """``egg-migrate run``: failures never stop a run, errors are one line, and what a person sees.
 
-Runs are subprocesses (``python -m migrate run``, tests/runner.py) or in process
-(``migrate.run.pipeline``).
+Runs are in process (``migrate.cli.main``, ``migrate.run.pipeline``) unless the process is
+what is under test: a lock another process holds, a terminal (``python -m migrate run``).
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ import pytest
 from migrate import fsutil, interpreters
 from migrate.run import pipeline, runstate, wheelstore
 from migrate.run.pipeline import KILL_ENV, RunOptions
-from tests.runner import ROOT, SAMPLE, TIMEOUT, migrate_run, snapshot
+from tests.runner import ROOT, SAMPLE, TIMEOUT, migrate_main, migrate_run, snapshot
 
 # ---------------------------------------------------------------- failures
 
@@ -40,7 +40,7 @@ def test_failures_never_stop_the_run(tmp_path):
     with zipfile.ZipFile(source / "noinfo" / "noinfo-1.0-py2.7.egg", "w") as zf:
         zf.writestr("noinfo/__init__.py", "x = 1\n")
     out = tmp_path / "out"
-    result = migrate_run(out, "--platform-tag", "manylinux", source=source)
+    result = migrate_main(out, "--platform-tag", "manylinux", source=source)
     assert result.returncode == 1
     records = {Path(r["egg"]).name: r for r in json.loads((out / "manifest.json").read_text())["eggs"]}
     failed = {name: r["reason"] for name, r in records.items() if r["status"] == "failed"}
@@ -85,9 +85,9 @@ def test_a_crash_on_one_egg_is_that_eggs_failure_and_retried_next_time(tmp_path,
 
 def test_unreadable_source_keeps_the_last_outputs(tmp_path):
     out = tmp_path / "out"
-    assert migrate_run(out).returncode == 1
+    assert migrate_main(out).returncode == 1
     before = snapshot(out)
-    result = migrate_run(out, source=tmp_path / "no-such-repo")
+    result = migrate_main(out, source=tmp_path / "no-such-repo")
     assert result.returncode == 1
     assert "no-such-repo" in result.stderr
     assert result.stdout == ""  # no report: the last one is not this run's
@@ -98,10 +98,10 @@ def test_unreadable_source_keeps_the_last_outputs(tmp_path):
 def test_source_without_eggs_keeps_the_last_outputs(tmp_path):
     """A source that lists nothing (moved, emptied, wrong URL) must not empty the mirror."""
     out = tmp_path / "out"
-    assert migrate_run(out).returncode == 1
+    assert migrate_main(out).returncode == 1
     before = snapshot(out)
     (tmp_path / "empty").mkdir()
-    result = migrate_run(out, source=tmp_path / "empty")
+    result = migrate_main(out, source=tmp_path / "empty")
     assert result.returncode == 1
     assert "no eggs found" in result.stderr and "outputs of the last run are untouched" in result.stderr
     assert snapshot(out) == before
@@ -112,7 +112,7 @@ def test_one_run_per_out_folder(tmp_path):
     (out / ".state").mkdir(parents=True)
     with open(out / ".state" / "lock", "w") as lock:
         fcntl.lockf(lock, fcntl.LOCK_EX)  # the run takes a POSIX record lock (see runstate.RunLock)
-        result = migrate_run(out)
+        result = migrate_run(out)  # another process: POSIX locks never conflict within one
     assert result.returncode == 1
     assert "another egg-migrate run is using this folder" in result.stderr
     assert not (out / "wheels").exists()
@@ -184,7 +184,7 @@ def test_a_run_records_its_token_before_its_temp_names_carry_it_and_forgets_swep
     (("--target-python", "three"), "--target-python 'three': expected X.Y"),
 ])
 def test_usage_errors_exit_2(tmp_path, args, message):
-    result = migrate_run(tmp_path / "out", *args)
+    result = migrate_main(tmp_path / "out", *args)
     assert result.returncode == 2, result.stderr
     assert message in result.stderr
 
@@ -193,7 +193,7 @@ def test_usage_errors_exit_2(tmp_path, args, message):
 
 def test_summary_says_what_to_do(tmp_path):
     out = tmp_path / "out"
-    result = migrate_run(out)
+    result = migrate_main(out)
     index = (out / "mirror" / "simple").as_uri() + "/"
     report = result.stdout
     assert "eggs: 15   converted: 14   skipped: 0   failed: 1" in report

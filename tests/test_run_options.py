@@ -1,7 +1,6 @@
 """run options: what reaches the Galaxy pins, eggs.ini checks first, -q, --json, --dry-run, --upload, --repair."""
 import json
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -11,7 +10,7 @@ from migrate.cli import main as cli
 from migrate.run.pipeline import SAMPLE_EGGS_INI, RunOptions, run
 from migrate.wheels import find_tools
 from tests.conftest import fixture_egg
-from tests.runner import SAMPLE
+from tests.runner import SAMPLE, in_process
 from tests.test_upload import pypiserver as pypiserver  # the fixture
 
 
@@ -26,8 +25,7 @@ def test_bad_eggs_ini_writes_nothing(tmp_path):
     bad = tmp_path / "eggs.ini"
     bad.write_text("[general]\nrepository = http://eggs.example.org\n[eggs:platform]\nno equals sign here\n")
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-m", "migrate", "run", "--eggs-ini", str(bad), "-o", str(out)],
-                          capture_output=True, text=True)
+    proc = in_process(["run", "--eggs-ini", bad, "-o", out])
     assert proc.returncode == 1
     assert proc.stderr.count("\n") == 1 and "eggs.ini:4" in proc.stderr
     assert not out.exists()

@@ -5,8 +5,6 @@ repository (pytz's dated releases, setuptools' Subversion snapshots, Debian-styl
 revisions, patch levels). The rule is docs/tags.rst, "Versions".
 """
 import json
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -17,6 +15,7 @@ from migrate.eggs.names import InvalidEggName, map_version, parse
 from migrate.run import manifest
 from migrate.wheels.convert import convert_egg
 from tests.eggmaker import simple_egg
+from tests.runner import in_process
 
 # (egg version as written, wheel version, rule)
 LEGACY = [
@@ -112,10 +111,9 @@ def test_pytz_2007d_converts_and_records_the_mapping(tmp_path):
 
 def test_inspect_shows_the_mapping(tmp_path):
     egg = simple_egg(tmp_path / "pytz-2007d-py2.3.egg", name="pytz", version="2007d")
-    proc = subprocess.run([sys.executable, "-m", "migrate", "inspect", str(egg)], capture_output=True, text=True)
+    proc = in_process(["inspect", egg])
     assert proc.returncode == 0, proc.stderr
     assert "  version    2007d -> 2007+d   (the leading release number kept" in proc.stdout
-    proc = subprocess.run([sys.executable, "-m", "migrate", "inspect", "--json", str(egg)],
-                          capture_output=True, text=True)
+    proc = in_process(["inspect", "--json", egg])
     name = json.loads(proc.stdout)[0]["file_name"]
     assert (name["version"], name["version_rule"]) == ("2007d", "leading-number")

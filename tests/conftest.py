@@ -164,9 +164,13 @@ def assert_extension_without_stub(python: Path, module: str) -> None:
 
 
 def shared_tmp(tmp_path_factory) -> Path:
-    """A folder all xdist workers of this session share (the pytest-xdist pattern: the basetemp's parent)."""
+    """A folder all xdist workers of this session share (the pytest-xdist pattern: the basetemp's parent).
+
+    Only a real worker's basetemp (``.../pytest-N/popen-gwK``) counts: a pytest started by a test
+    inherits ``PYTEST_XDIST_WORKER`` and must not share a folder with other sessions."""
     base = tmp_path_factory.getbasetemp()
-    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return base.parent if worker and base.name == f"popen-{worker}" else base
 
 
 @contextmanager

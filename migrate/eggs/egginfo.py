@@ -16,9 +16,10 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from migrate import problems as P
-from migrate.eggs.archive import BrokenEgg, EggArchive, FolderEgg, Limits, ZipEgg, check_member_path
+from migrate.eggs.archive import BrokenEgg, EggArchive, FolderEgg, Limits, check_member_path
 from migrate.eggs.pkginfotext import read_pkg_info
 from migrate.eggs.requires import normalise_extra, parse_requires_txt
+from migrate.eggs.zipegg import ZipEgg
 from migrate.problems import Problem
 
 # PKG-INFO fields carried to METADATA, in the order METADATA lists them.

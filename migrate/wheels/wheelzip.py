@@ -146,6 +146,20 @@ class WheelZipWriter:
         self._central.append((name, method, crc, compressed_size, size, offset, mode))
         return Written(arcname, record_hash(sha.digest()), usize)
 
+    def add_checked(self, arcname: str, raw: bytes, method: int, crc: int, size: int, sha256: bytes,
+                    mode: int = 0o644) -> Written:
+        """Copy stored bytes already inflated and checked against ``size`` and ``crc`` (whose content
+        hashes to ``sha256``): the same bytes as :meth:`add_raw`, without inflating them again."""
+        if method not in (_STORED, _DEFLATED):
+            raise ValueError(f"cannot copy compression method {method}")
+        self._check(size, len(raw))
+        name = arcname.encode("utf-8")
+        offset = self._fp.tell()
+        self._fp.write(self._local_header(name, method, crc, len(raw), size))
+        self._fp.write(raw)
+        self._central.append((name, method, crc, len(raw), size, offset, mode))
+        return Written(arcname, record_hash(sha256), size)
+
     def close(self) -> None:
         start = self._fp.tell()
         for name, method, crc, csize, usize, offset, mode in self._central:

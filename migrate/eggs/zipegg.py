@@ -9,6 +9,8 @@ them a second time.
 from __future__ import annotations
 
 import hashlib
+import io
+import os
 import stat
 import struct
 import zlib
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
 _STORED, _DEFLATED = 0, 8  # zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED
 _UTF8_FLAG, _DATA_DESCRIPTOR = 0x800, 0x8  # general purpose flag bits of a plain member
 _KEEP_BUDGET = 64 * 1024**2  # stored bytes kept per egg at most: memory stays flat in the egg's size
+_SMALL = 1024**2  # an egg up to this size is read whole
 
 
 class Checked(NamedTuple):
@@ -50,6 +53,21 @@ def _zipfile():
     return zipfile
 
 
+def _open(path: Path) -> IO[bytes]:
+    """The egg's file; a small one read whole in one call (its members are then read without a
+    system call each)."""
+    fp = open(path, "rb")
+    try:
+        if os.fstat(fp.fileno()).st_size > _SMALL:
+            return fp
+        data = fp.read()
+    except BaseException:
+        fp.close()
+        raise
+    fp.close()
+    return io.BytesIO(data)
+
+
 class ZipEgg(EggArchive):
     """A zipped ``.egg`` file."""
 
@@ -60,7 +78,7 @@ class ZipEgg(EggArchive):
         self._kept: dict[str, Checked] = {}
         self._budget = _KEEP_BUDGET
         try:
-            self._fp: IO[bytes] = open(self.path, "rb")
+            self._fp: IO[bytes] = _open(self.path)
             entries: Optional[Sequence[Info]] = read_entries(self._fp)
             if entries is None:
                 self._zip = _zipfile().ZipFile(self._fp)

@@ -43,14 +43,13 @@ def test_binaries_are_inflated_once_and_the_wheel_is_the_same(name, tmp_path, mo
     assert first.ok and first.facts is not None and first.facts.plan.binaries
     assert _record_matches(Path(str(first.wheel)))
 
-    copied_raw: list[str] = []
-    raw_chunks = ZipEgg.raw_chunks
+    copied_raw: list[str] = []  # the members whose stored bytes were read again to be copied
+    for method in ("raw_chunks", "stored"):
+        def spy(self, member, read=getattr(ZipEgg, method)):
+            copied_raw.append(member.path)
+            return read(self, member)
 
-    def spy(self, member):
-        copied_raw.append(member.path)
-        return raw_chunks(self, member)
-
-    monkeypatch.setattr(ZipEgg, "raw_chunks", spy)
+        monkeypatch.setattr(ZipEgg, method, spy)
     again = convert_egg(egg, tmp_path / "kept-again")
     binaries = {m.path for m in first.facts.plan.binaries}
     assert not binaries & set(copied_raw)  # the binaries' stored bytes were not read again
@@ -118,3 +117,43 @@ def test_the_short_way_gives_the_long_way_s_answer(path):
         assert str(got.value) == str(exc)
     else:
         assert archive_module.check_member_path(path, "demo.egg") == expected
+
+
+def _member_bytes(writer_input, method: int, crc: int, size: int, csize: int) -> tuple[bytes, str]:
+    """(the archive written, the error) of one add_raw."""
+    from migrate.wheels import WheelZipWriter
+
+    out = io.BytesIO()
+    zw = WheelZipWriter(out)
+    try:
+        zw.add_raw("pkg/data.bin", writer_input, method, crc, csize, size)
+    except ValueError as exc:  # CorruptMember
+        return b"", str(exc)
+    zw.close()
+    return out.getvalue(), ""
+
+
+CONTENT = bytes(range(256)) * 40
+
+
+@pytest.mark.parametrize("case", ["good", "bad crc", "shorter", "longer", "corrupt deflate", "stored", "stored bad crc"])
+def test_small_members_inflated_in_one_call_as_in_chunks(case):
+    """add_raw given a small member's stored bytes whole: the same archive, or the same error, as in chunks."""
+    import zlib
+
+    method, crc, size = 8, zlib.crc32(CONTENT), len(CONTENT)
+    raw = zlib.compress(CONTENT, 6, -15) if not case.startswith("stored") else CONTENT
+    if case.startswith("stored"):
+        method = 0
+    if "bad crc" in case:
+        crc ^= 1
+    if case == "shorter":
+        size -= 1
+    if case == "longer":
+        size += 1
+    if case == "corrupt deflate":
+        raw = b"\xff\xff" + raw[2:]
+    whole = _member_bytes(raw, method, crc, size, len(raw))
+    chunked = _member_bytes([raw[:100], raw[100:]], method, crc, size, len(raw))
+    assert whole == chunked
+    assert bool(whole[1]) == (case not in ("good", "stored")), whole[1]

@@ -204,6 +204,18 @@ class ZipEgg(EggArchive):
                 return None
         return member.header_offset + 30 + name_len + extra_len
 
+    def stored(self, member: Member) -> Optional[bytes]:
+        """The stored bytes of a small member (at most one chunk) in one read; None for the others."""
+        if member.method not in (_STORED, _DEFLATED) or member.compressed_size > CHUNK:
+            return None
+        start = self._data_start(member)
+        assert start is not None, "without plain_only there is always a start"
+        self._fp.seek(start)
+        raw = self._fp.read(member.compressed_size)
+        if len(raw) != member.compressed_size:
+            raise BrokenEgg(f"{self.path.name}: {member.path} is truncated")
+        return raw
+
     def _raw(self, member: Member) -> Iterator[bytes]:
         fp = self._fp
         start = self._data_start(member)

@@ -322,9 +322,15 @@ def _copy(zw: WheelZipWriter, archive: EggArchive, placement: Placement) -> Writ
     mode = 0o755 if placement.executable else 0o644
     if placement.rewritten:
         return zw.add_bytes(placement.arcname, placement.rewrite(archive.read(member)), mode)
-    checked = archive.checked(member) if isinstance(archive, ZipEgg) else None
-    if checked is not None:
-        return zw.add_checked(placement.arcname, checked.raw, member.method, member.crc, member.size, checked.sha256, mode)
+    if isinstance(archive, ZipEgg):
+        checked = archive.checked(member)
+        if checked is not None:
+            return zw.add_checked(placement.arcname, checked.raw, member.method, member.crc, member.size,
+                                  checked.sha256, mode)
+        stored = archive.stored(member)
+        if stored is not None:
+            return zw.add_raw(placement.arcname, stored, member.method, member.crc, member.compressed_size,
+                              member.size, mode)
     raw = archive.raw_chunks(member)
     if raw is not None:
         return zw.add_raw(placement.arcname, raw, member.method, member.crc, member.compressed_size, member.size, mode)

@@ -47,6 +47,14 @@ class Checked(NamedTuple):
     sha256: bytes
 
 
+def _decoded(name: bytes, flags: int, errors: str = "strict") -> str:
+    """A member name as zipfile decodes it: UTF-8 when flagged, else cp437 (the same as ASCII on
+    an ASCII name, which is decoded the fast way)."""
+    if name.isascii():
+        return name.decode("ascii")
+    return name.decode("utf-8" if flags & _UTF8_FLAG else "cp437", errors)
+
+
 def _zipfile():
     import zipfile  # only for zips that are not plain
 
@@ -199,8 +207,7 @@ class ZipEgg(EggArchive):
         name_len, extra_len = struct.unpack("<HH", header[26:30])
         if plain_only:
             name = fp.read(name_len)
-            if flags & ~(_UTF8_FLAG | _DATA_DESCRIPTOR) or name.decode("utf-8" if flags & _UTF8_FLAG else "cp437",
-                                                                      "replace") != member.stored_name:
+            if flags & ~(_UTF8_FLAG | _DATA_DESCRIPTOR) or _decoded(name, flags, "replace") != member.stored_name:
                 return None
         return member.header_offset + 30 + name_len + extra_len
 

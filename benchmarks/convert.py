@@ -21,7 +21,7 @@ Egg sets:
 Goals: ``wheel convert`` / ours at -j 1 >= 4x on the mixed set and >= 3x on tiny eggs;
 ours / floor <= 1.5x (the floor: one process that inflates and sha256-hashes every member).
 Also the peak RSS of converting one synthetic egg of --big-mb MB (goal < 100 MB).
-Prints figures only; it never fails on a goal. Needs PyPI once, for the `wheel` venv.
+Prints figures only; it never fails on a goal. Needs PyPI once, for the two venvs.
 """
 from __future__ import annotations
 

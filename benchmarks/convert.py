@@ -1,11 +1,14 @@
 """Benchmark: egg-migrate convert vs `wheel convert` vs the floor, measured in one run.
 
     .venv/bin/python benchmarks/convert.py [--copies 20] [--rounds 3] [--big-mb 500]
-        [--sdist-eggs DIR] [--real-eggs DIR]
+        [--sdist-eggs DIR] [--real-eggs DIR] [--ours-from DIR | --ours-here]
 
 Each tool runs as one process per round, the tools in turn (ours, wheel, floor, ours...),
 so drift of a shared machine hits all alike; the medians and their ratios are printed,
-with the CPU seconds (user + sys) of each process beside the wall seconds.
+with the CPU seconds (user + sys) of each process beside the wall seconds. Each tool is
+installed alike: ``wheel`` from PyPI and egg-migrate from this checkout (or ``--ours-from``
+another one), each into a throwaway venv of its own; ``--ours-here`` times the egg-migrate
+of the running venv instead (an editable install with the test extras starts slower).
 
 Egg sets:
 - tiny: N renamed copies of the committed fixture eggs (per-egg overhead dominates);
@@ -18,7 +21,7 @@ Egg sets:
 Goals: ``wheel convert`` / ours at -j 1 >= 4x on the mixed set and >= 3x on tiny eggs;
 ours / floor <= 1.5x (the floor: one process that inflates and sha256-hashes every member).
 Also the peak RSS of converting one synthetic egg of --big-mb MB (goal < 100 MB).
-Prints figures only; it never fails on a goal. Needs PyPI once, for the `wheel` venv.
+Prints figures only; it never fails on a goal. Needs PyPI once, for the two venvs.
 """
 from __future__ import annotations
 
@@ -93,6 +96,14 @@ def wheel_venv(where: Path) -> Path:
     return where / "bin" / "wheel"
 
 
+def ours_venv(where: Path, source: Path) -> Path:
+    """egg-migrate installed from ``source`` (not editable, its run-time dependencies only)."""
+    venv.create(where, with_pip=True)
+    env = dict(CLEAN_ENV, PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1")
+    subprocess.run([where / "bin" / "python", "-m", "pip", "install", "-q", str(source)], check=True, env=env)
+    return where / "bin" / "egg-migrate"
+
+
 def timed(cmd) -> Run:
     """Wall and CPU seconds and peak RSS of one process (and the children it waited for)."""
     start = time.perf_counter()
@@ -146,9 +157,8 @@ def egg_sets(tmp: Path, args) -> dict[str, list[Path]]:
     return sets
 
 
-def measure(eggs: list[Path], wheel: Path, tmp: Path, rounds: int) -> dict[str, list[Run]]:
+def measure(eggs: list[Path], wheel: Path, egg_migrate: Path, tmp: Path, rounds: int) -> dict[str, list[Run]]:
     folder = eggs[0].parent
-    egg_migrate = Path(sys.executable).parent / "egg-migrate"
     cores = os.cpu_count() or 1
     runs: dict[str, list[Run]] = {"ours -j 1": [], f"ours -j {cores}": [], "wheel convert": [], "floor": []}
     for r in range(rounds):
@@ -190,25 +200,31 @@ def main() -> None:
     parser.add_argument("--sdist-eggs", default=str(CACHE / "bench-eggs"), metavar="DIR")
     parser.add_argument("--real-eggs", default=str(CACHE / "real-eggs"), metavar="DIR")
     parser.add_argument("--only", metavar="WORD", help="only the egg sets whose label has WORD")
+    parser.add_argument("--ours-from", type=Path, default=ROOT, metavar="DIR",
+                        help="the egg-migrate checkout to install and time (default: this one)")
+    parser.add_argument("--ours-here", action="store_true", help="time this venv's egg-migrate as it is installed")
     parser.add_argument("--floor", type=Path, help=argparse.SUPPRESS)  # the floor's own process
     args = parser.parse_args()
     if args.floor:
         floor_work(args.floor)
         return
-    # as an installed package: compiled once (`wheel` is, by pip), whatever PYTHONDONTWRITEBYTECODE says
-    compileall.compile_dir(str(ROOT / "migrate"), quiet=1)
+    if args.ours_here:  # as an installed package: compiled once (`wheel` is, by pip), whatever PYTHONDONTWRITEBYTECODE says
+        compileall.compile_dir(str(ROOT / "migrate"), quiet=1)
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         wheel = wheel_venv(tmp / "wheel-venv")
+        egg_migrate = Path(sys.executable).parent / "egg-migrate" if args.ours_here \
+            else ours_venv(tmp / "ours-venv", args.ours_from)
         print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; median of {args.rounds} rounds "
               "(min-max of wall seconds in brackets)")
+        print(f"ours: {'this venv' if args.ours_here else args.ours_from}; wheel: a throwaway venv")
         for label, eggs in egg_sets(tmp, args).items():
             if not args.only or args.only in label:
-                report(label, eggs, measure(eggs, wheel, tmp, args.rounds))
+                report(label, eggs, measure(eggs, wheel, egg_migrate, tmp, args.rounds))
         if args.big_mb:
             big = tmp / "big-1.0-py3.10.egg"
             big_egg(big, args.big_mb)
-            run = timed([Path(sys.executable).parent / "egg-migrate", "convert", big, "-d", tmp / "big-out", "-j", "1"])
+            run = timed([egg_migrate, "convert", big, "-d", tmp / "big-out", "-j", "1"])
             print(f"peak RSS converting a {big.stat().st_size / 1e6:.0f} MB egg: {run.peak_mb:.0f} MB (goal < 100 MB)")
 
 

@@ -92,10 +92,10 @@ def run(args) -> int:
 
 
 def _convert_into(job: tuple[Path, Path], options: ConvertOptions) -> ConvertResult:
-    """One egg into its own staging folder (in a worker): no two eggs ever write one path."""
-    egg, folder = job
-    folder.mkdir()
-    return convert_egg(egg, folder, options, sync=False)
+    """One egg into the staging folder (in a worker), or into a folder of its own when another
+    egg's wheel there has its name already: no two eggs ever write one path."""
+    egg, aside = job
+    return convert_egg(egg, aside.parent, options, sync=False, aside=aside)
 
 
 def _tell(result: ConvertResult, json: bool) -> None:

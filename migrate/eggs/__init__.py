@@ -8,8 +8,8 @@ from migrate.exports import lazy_exports
 
 __all__, __getattr__ = lazy_exports(__name__, {
     "archive": (
-        "BrokenEgg", "CHUNK", "EggArchive", "FolderEgg", "Limits", "Member", "UnsafeEgg", "ZipEgg", "climbs_out",
-        "is_absolute", "is_encrypted", "is_symlink",
+        "BrokenEgg", "CHUNK", "EggArchive", "FolderEgg", "Limits", "Member", "UnsafeEgg", "climbs_out", "is_absolute",
+        "is_encrypted", "is_symlink",
     ),
     "egginfo": (
         "EggInfo", "Metadata", "open_egg", "parse_entry_points", "read_egg_info", "requirement_key",
@@ -21,6 +21,7 @@ __all__, __getattr__ = lazy_exports(__name__, {
     ),
     "requires": ("Section", "normalise_extra", "parse_requires_txt",),
     "spelling": ("printable", "safe_name", "unprintable",),
+    "zipegg": ("Checked", "ZipEgg",),
 })
 
 if TYPE_CHECKING:  # the same names, for type checkers and readers
@@ -32,7 +33,6 @@ if TYPE_CHECKING:  # the same names, for type checkers and readers
         Limits,
         Member,
         UnsafeEgg,
-        ZipEgg,
         climbs_out,
         is_absolute,
         is_encrypted,
@@ -63,3 +63,4 @@ if TYPE_CHECKING:  # the same names, for type checkers and readers
     )
     from migrate.eggs.requires import Section, normalise_extra, parse_requires_txt
     from migrate.eggs.spelling import printable, safe_name, unprintable
+    from migrate.eggs.zipegg import Checked, ZipEgg

@@ -13,18 +13,14 @@ from __future__ import annotations
 
 import os
 import stat
-import struct
-import zipfile
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Iterator, Optional, Sequence
+from typing import IO, Iterator, Optional
 
-from migrate.eggs.zipdir import Info, read_entries
+from migrate.eggs.zipdir import Info
 from migrate.errors import MigrateError
 
 CHUNK = 1 << 16
-_UTF8_FLAG, _DATA_DESCRIPTOR = 0x800, 0x8  # general purpose flag bits of a plain member
 
 
 class BrokenEgg(MigrateError, ValueError):
@@ -102,8 +98,16 @@ class Member:
         return self.path.rsplit("/", 1)[-1]
 
 
+def _plain_path(path: str) -> bool:
+    """A path that is already relative, normalised and safe (most are): nothing to change or refuse."""
+    return bool(path) and path[0] not in "/." and path[-1] not in "/." and path[1:2] != ":" \
+        and "\\" not in path and "\x00" not in path and ".." not in path and "//" not in path and "/./" not in path
+
+
 def check_member_path(path: str, egg: str) -> str:
     """Return a normalised relative posix path, or raise UnsafeEgg."""
+    if _plain_path(path):
+        return path
     if "\\" in path:
         path = path.replace("\\", "/")
     if is_absolute(path):
@@ -118,7 +122,7 @@ def check_member_path(path: str, egg: str) -> str:
     return "/".join(parts)
 
 
-def _refuse_unreadable(info: Info, egg: str) -> None:
+def refuse_unreadable(info: Info, egg: str) -> None:
     """Raise UnsafeEgg for a symlink or an encrypted member: neither is ever read."""
     if is_symlink(info):
         raise UnsafeEgg(f"{egg}: member {info.filename!r} is a symlink")
@@ -126,14 +130,14 @@ def _refuse_unreadable(info: Info, egg: str) -> None:
         raise UnsafeEgg(f"{egg}: member {info.filename!r} is encrypted")
 
 
-def _regular_file_path(info: Info, egg: str) -> str:
+def regular_file_path(info: Info, egg: str) -> str:
     """The normalised path of a member that is a regular file (or says no type); else UnsafeEgg."""
     if stat.S_IFMT(info.external_attr >> 16) not in (0, stat.S_IFREG):
         raise UnsafeEgg(f"{egg}: member {info.filename!r} is not a regular file")
     return check_member_path(info.filename, egg)
 
 
-def _refuse_bomb(info: Info, path: str, egg: str, limits: Limits) -> None:
+def refuse_bomb(info: Info, path: str, egg: str, limits: Limits) -> None:
     """Raise UnsafeEgg for a member larger than any real egg's or one that compresses too well."""
     if limits.too_large(info.file_size):
         raise UnsafeEgg(f"{egg}: member {path!r} is {info.file_size} bytes (limit {limits.max_member_size})")
@@ -178,159 +182,6 @@ class EggArchive:
 
     def __exit__(self, *exc):
         self.close()
-
-
-class ZipEgg(EggArchive):
-    """A zipped ``.egg`` file."""
-
-    def __init__(self, path: Path, limits: Limits = Limits()):
-        self.path = Path(path)
-        name = self.path.name
-        self._zip: Optional[zipfile.ZipFile] = None  # made when a member needs zipfile (see zipdir)
-        try:
-            self._fp: IO[bytes] = open(self.path, "rb")
-            entries: Optional[Sequence[Info]] = read_entries(self._fp)
-            if entries is None:
-                self._zip = zipfile.ZipFile(self._fp)
-                entries = self._zip.infolist()
-        except zipfile.BadZipFile as exc:
-            self.close()
-            raise BrokenEgg(f"{name}: not a readable zip file ({exc})") from None
-        except OSError as exc:
-            self.close()
-            raise BrokenEgg(f"{name}: cannot open ({exc.strerror or exc})") from None
-        try:
-            self.members = self._validate(entries, name, limits)
-        except BaseException:
-            self.close()
-            raise
-
-    @staticmethod
-    def _validate(infos: Sequence[Info], name: str, limits: Limits) -> list[Member]:
-        if limits.too_many(len(infos)):
-            raise UnsafeEgg(f"{name}: {len(infos)} members (limit {limits.max_members})")
-        seen: set[str] = set()
-        members: list[Member] = []
-        total = 0
-        for info in infos:
-            _refuse_unreadable(info, name)
-            if info.is_dir():
-                check_member_path(info.filename, name)
-                continue
-            path = _regular_file_path(info, name)
-            if path in seen:
-                raise UnsafeEgg(f"{name}: member {path!r} appears twice")
-            seen.add(path)
-            _refuse_bomb(info, path, name, limits)
-            total += info.file_size
-            if limits.too_much(total):
-                raise UnsafeEgg(f"{name}: members add up to more than {limits.max_total_size} bytes (zip bomb?)")
-            members.append(
-                Member(
-                    path=path,
-                    size=info.file_size,
-                    mode=stat.S_IMODE(info.external_attr >> 16),
-                    method=info.compress_type,
-                    compressed_size=info.compress_size,
-                    crc=info.CRC,
-                    header_offset=info.header_offset,
-                    stored_name=info.filename,
-                )
-            )
-        members.sort(key=lambda m: m.path)
-        return members
-
-    def open(self, member: Member) -> IO[bytes]:
-        try:
-            if self._zip is None:
-                self._zip = zipfile.ZipFile(self._fp)
-            return self._zip.open(self._zip.getinfo(member.stored_name))
-        except (zipfile.BadZipFile, zlib.error, OSError, NotImplementedError) as exc:
-            raise BrokenEgg(f"{self.path.name}: cannot read {member.path} ({exc})") from None
-
-    def read(self, member: Member, limit: int = 64 * 1024**2) -> bytes:
-        """Whole content of a (small) member: its stored bytes inflated in one call and checked
-        against the declared size and CRC; unusual members go through ``zipfile``."""
-        if member.size > limit or member.method not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) \
-                or member.compressed_size > limit:
-            return super().read(member, limit)
-        start = self._data_start(member, plain_only=True)
-        if start is None:
-            return super().read(member, limit)
-        fp = self._fp
-        fp.seek(start)
-        raw = fp.read(member.compressed_size)
-        if len(raw) != member.compressed_size:
-            raise BrokenEgg(f"{self.path.name}: {member.path} is truncated")
-        try:
-            data = raw if member.method == zipfile.ZIP_STORED else zlib.decompressobj(-15).decompress(raw, limit + 1)
-        except zlib.error as exc:
-            raise BrokenEgg(f"{self.path.name}: cannot read {member.path} ({exc})") from None
-        if len(data) > limit:
-            raise UnsafeEgg(f"{self.path.name}: {member.path} inflates beyond its declared size")
-        if len(data) != member.size or zlib.crc32(data) != member.crc:
-            raise BrokenEgg(f"{self.path.name}: cannot read {member.path} (its size or CRC-32 is not the declared one)")
-        return data
-
-    def head(self, member: Member, size: int) -> bytes:
-        """The first bytes, inflated from the start of the stored bytes (zipfile for unusual members)."""
-        start = self._data_start(member, plain_only=True) \
-            if member.method in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) else None
-        if start is None:
-            return super().head(member, size)
-        self._fp.seek(start)
-        raw = self._fp.read(min(member.compressed_size, max(size, 4096)))
-        if member.method == zipfile.ZIP_STORED:
-            return raw[:size]
-        try:
-            data = zlib.decompressobj(-15).decompress(raw, size)
-        except zlib.error as exc:
-            raise BrokenEgg(f"{self.path.name}: cannot read {member.path} ({exc})") from None
-        if len(data) < min(size, member.size) and len(raw) < member.compressed_size:
-            return super().head(member, size)
-        return data
-
-    def raw_chunks(self, member: Member) -> Optional[Iterator[bytes]]:
-        if member.method not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            return None
-        return self._raw(member)
-
-    def _data_start(self, member: Member, plain_only: bool = False) -> Optional[int]:
-        """Where the member's stored bytes start, after its local header. ``plain_only``: None
-        when the local header is not the plain kind (a flag or a name zipfile would look into)."""
-        fp = self._fp
-        fp.seek(member.header_offset)
-        header = fp.read(30)
-        if len(header) != 30 or header[:4] != b"PK\x03\x04":
-            raise BrokenEgg(f"{self.path.name}: bad local header for {member.path} (truncated zip?)")
-        flags, = struct.unpack("<H", header[6:8])
-        name_len, extra_len = struct.unpack("<HH", header[26:30])
-        if plain_only:
-            name = fp.read(name_len)
-            if flags & ~(_UTF8_FLAG | _DATA_DESCRIPTOR) or name.decode("utf-8" if flags & _UTF8_FLAG else "cp437",
-                                                                      "replace") != member.stored_name:
-                return None
-        return member.header_offset + 30 + name_len + extra_len
-
-    def _raw(self, member: Member) -> Iterator[bytes]:
-        fp = self._fp
-        start = self._data_start(member)
-        assert start is not None, "without plain_only there is always a start"
-        fp.seek(start)
-        left = member.compressed_size
-        while left:
-            chunk = fp.read(min(CHUNK, left))
-            if not chunk:
-                raise BrokenEgg(f"{self.path.name}: {member.path} is truncated")
-            left -= len(chunk)
-            yield chunk
-
-    def close(self) -> None:
-        if self._zip is not None:
-            self._zip.close()
-        fp = getattr(self, "_fp", None)
-        if fp is not None:
-            fp.close()
 
 
 def _no_symlinked_folder(root: Path, rel: str, name: str, plain: set[str]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import configparser
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Optional
 
@@ -16,9 +17,10 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from migrate import problems as P
-from migrate.eggs.archive import BrokenEgg, EggArchive, FolderEgg, Limits, ZipEgg, check_member_path
+from migrate.eggs.archive import BrokenEgg, EggArchive, FolderEgg, Limits, check_member_path
 from migrate.eggs.pkginfotext import read_pkg_info
 from migrate.eggs.requires import normalise_extra, parse_requires_txt
+from migrate.eggs.zipegg import ZipEgg
 from migrate.problems import Problem
 
 # PKG-INFO fields carried to METADATA, in the order METADATA lists them.
@@ -217,6 +219,8 @@ def _many(value: object) -> tuple[str, ...]:
 def metadata_problems(metadata: Metadata) -> tuple[Problem, ...]:
     found = []
     for req in metadata.requires_dist:
+        if _normalised(req) is not None:
+            continue
         try:
             Requirement(req)
         except InvalidRequirement as exc:
@@ -246,15 +250,25 @@ def _dedupe(requirements: Iterable[str]) -> tuple[str, ...]:
     seen: set[tuple[str, tuple[str, ...], str, str]] = set()
     out: list[str] = []
     for req in requirements:
-        try:
-            parsed = Requirement(req)
-        except InvalidRequirement:
+        normalised = _normalised(req)
+        if normalised is None:
             continue
-        key = requirement_key(parsed)
+        key, text = normalised
         if key not in seen:
             seen.add(key)
-            out.append(str(parsed))
+            out.append(text)
     return tuple(out)
+
+
+@lru_cache(maxsize=4096)
+def _normalised(req: str) -> Optional[tuple[tuple[str, tuple[str, ...], str, str], str]]:
+    """(:func:`requirement_key`, the string packaging writes) of a PEP 508 string; None when it is
+    not one. Remembered: the eggs of one project repeat their requirements."""
+    try:
+        parsed = Requirement(req)
+    except InvalidRequirement:
+        return None
+    return requirement_key(parsed), str(parsed)
 
 
 def requirement_key(req: Requirement) -> tuple[str, tuple[str, ...], str, str]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Optional
 
 from packaging.markers import InvalidMarker, Marker
@@ -88,15 +89,28 @@ def _section(header: re.Match[str], number: int, found: list[Problem]) -> Sectio
 
 def _requirement(line: str, number: int, section: Section, found: list[Problem]) -> Optional[str]:
     """One line as a Requires-Dist string under its section's marker and extra; None, with an M002, when invalid."""
+    written, reason = _requires_dist(line, section.marker, section.extra)
+    if reason is not None:
+        found.append(P.warning("M002", f"requires.txt line {number}: {line!r} is not PEP 508 ({reason}); skipped"))
+    return written
+
+
+@lru_cache(maxsize=4096)
+def _requires_dist(line: str, marker: Optional[str], extra: Optional[str]) -> tuple[Optional[str], Optional[str]]:
+    """(the Requires-Dist string, None) or (None, why the line is not PEP 508): a pure function of its
+    arguments, remembered, since the eggs of one project repeat their lines release after release."""
     try:
         req = Requirement(line)
     except InvalidRequirement as exc:
-        found.append(P.warning("M002", f"requires.txt line {number}: {line!r} is not PEP 508 "
-                               f"({str(exc).splitlines()[0]}); skipped"))
-        return None
+        return None, str(exc).splitlines()[0]
+    return _joined(req, marker, extra), None
+
+
+def _joined(req: Requirement, marker: Optional[str], extra: Optional[str]) -> str:
+    """``req`` under the section's marker and extra, each operand parenthesised when it holds an ``or``."""
     operands = [str(req.marker)] if req.marker else []
-    operands += [section.marker] if section.marker else []
-    operands += [f'extra == "{section.extra}"'] if section.extra else []
+    operands += [marker] if marker else []
+    operands += [f'extra == "{extra}"'] if extra else []
     req.marker = None
     if not operands:
         return str(req)

@@ -90,7 +90,7 @@ def _entries(directory: bytes) -> Optional[list[Entry]]:
             return None
         raw = directory[start:start + name_len]
         try:
-            name = raw.decode("utf-8") if flags & 0x800 else raw.decode("cp437")
+            name = raw.decode("ascii") if raw.isascii() else raw.decode("utf-8") if flags & 0x800 else raw.decode("cp437")
         except UnicodeDecodeError:
             return None
         if "\x00" in name:

@@ -28,6 +28,7 @@ from migrate.eggs import (
     InvalidEggName,
     Limits,
     Member,
+    ZipEgg,
     dist_info_name,
     open_egg,
     parse,
@@ -199,8 +200,9 @@ def _identity(name: EggName, info: EggInfo, found: list[Problem]) -> tuple[str, 
 
 def _analyse(archive: EggArchive, member: Member) -> BinaryFacts:
     """Binary facts of one member; small files in memory, large ones spooled to disk."""
-    if member.size <= 16 * 1024**2:
-        return analyse(io.BytesIO(archive.read(member)), member.path)
+    if member.size <= 16 * 1024**2:  # a zipped egg keeps the checked bytes: the wheel copies them, not inflating again
+        data = archive.read(member, keep=True) if isinstance(archive, ZipEgg) else archive.read(member)
+        return analyse(io.BytesIO(data), member.path)
     with tempfile.TemporaryFile() as tmp:
         with archive.open(member) as src:
             for chunk in iter(lambda: src.read(CHUNK), b""):
@@ -209,11 +211,14 @@ def _analyse(archive: EggArchive, member: Member) -> BinaryFacts:
         return analyse(tmp, member.path)
 
 
-def convert_egg(path, out_dir, options: ConvertOptions = ConvertOptions(), sync: bool = True) -> ConvertResult:
+def convert_egg(path, out_dir, options: ConvertOptions = ConvertOptions(), sync: bool = True,
+                aside: Optional[Path] = None) -> ConvertResult:
     """Convert one egg into a wheel in ``out_dir``; never raises for bad eggs.
 
     ``sync=False``: the wheel is not fsynced; for a temp folder whose wheels :func:`move_wheels`
-    makes durable in one pass and renames into place."""
+    makes durable in one pass and renames into place. ``aside``: with ``sync=False``, the folder
+    (made then) the wheel goes into when ``out_dir`` holds its name already, so that eggs converted
+    side by side into one temp folder never write one path."""
     path = Path(path)
     try:
         archive, meta_dir = open_egg(path, options.limits)
@@ -229,7 +234,7 @@ def convert_egg(path, out_dir, options: ConvertOptions = ConvertOptions(), sync:
             return ConvertResult(str(path), None, facts.tags, facts.problems, facts)
         wheel_path = Path(out_dir) / filename
         try:
-            write_wheel(archive, facts, wheel_path, sync)
+            wheel_path = write_wheel(archive, facts, wheel_path, sync, aside)
         except (BrokenEgg, CorruptMember, OSError) as exc:
             message = str(exc) if isinstance(exc, BrokenEgg) else f"{path.name}: {exc}"
             return ConvertResult(str(path), None, facts.tags, facts.problems + (P.error("C001", message),), facts)
@@ -257,19 +262,35 @@ def _failed(path: Path, message: str, found: tuple[Problem, ...] = ()) -> Conver
     return ConvertResult(str(path), None, None, tuple(found) + (P.error("C000", message),))
 
 
-def write_wheel(archive: EggArchive, facts: EggFacts, wheel_path: Path, sync: bool = True) -> None:
-    """Stream the wheel to a temp file beside ``wheel_path``, fsync (unless told not to), rename.
+def write_wheel(archive: EggArchive, facts: EggFacts, wheel_path: Path, sync: bool = True,
+                aside: Optional[Path] = None) -> Path:
+    """Stream the wheel to a temp file beside ``wheel_path``, fsync (unless told not to), rename;
+    the path written.
 
-    Unsynced into a name not taken yet (a staging folder of its own): written under that name."""
+    Unsynced into a name not taken yet (a staging folder): written under that name; when it
+    is taken, under the same name in ``aside`` (see :func:`convert_egg`)."""
     tags = facts.tags
     assert tags is not None, "an egg without tags has no wheel (convert_egg writes none)"
     if not sync:
-        with fresh_writer(wheel_path) as fresh:
-            if fresh is not None:
-                _write(archive, facts, tags, fresh)
-                return
+        if _write_fresh(archive, facts, tags, wheel_path):
+            return wheel_path
+        if aside is not None:
+            aside.mkdir(exist_ok=True)
+            wheel_path = aside / wheel_path.name
+            if _write_fresh(archive, facts, tags, wheel_path):
+                return wheel_path
     with atomic_writer(wheel_path, sync=sync) as fp:
         _write(archive, facts, tags, fp)
+    return wheel_path
+
+
+def _write_fresh(archive: EggArchive, facts: EggFacts, tags: WheelTags, wheel_path: Path) -> bool:
+    """Write the wheel under ``wheel_path`` itself; False when that name is taken."""
+    with fresh_writer(wheel_path) as fresh:
+        if fresh is not None:
+            _write(archive, facts, tags, fresh)
+            return True
+    return False
 
 
 def _write(archive: EggArchive, facts: EggFacts, tags: WheelTags, fp: BinaryIO) -> None:
@@ -301,6 +322,15 @@ def _copy(zw: WheelZipWriter, archive: EggArchive, placement: Placement) -> Writ
     mode = 0o755 if placement.executable else 0o644
     if placement.rewritten:
         return zw.add_bytes(placement.arcname, placement.rewrite(archive.read(member)), mode)
+    if isinstance(archive, ZipEgg):
+        checked = archive.checked(member)
+        if checked is not None:
+            return zw.add_checked(placement.arcname, checked.raw, member.method, member.crc, member.size,
+                                  checked.sha256, mode)
+        stored = archive.stored(member)
+        if stored is not None:
+            return zw.add_raw(placement.arcname, stored, member.method, member.crc, member.compressed_size,
+                              member.size, mode)
     raw = archive.raw_chunks(member)
     if raw is not None:
         return zw.add_raw(placement.arcname, raw, member.method, member.crc, member.compressed_size, member.size, mode)

@@ -1,7 +1,8 @@
 """``convert``'s side of one wheel name, one decision: staged wheels -> the output folder.
 
-Each egg is converted into a staging folder of its own (never straight into the output,
-where a later egg would replace an earlier one's wheel). :func:`settle` applies
+Each egg is converted into a staging folder (never straight into the output, where a later
+egg would replace an earlier one's wheel), into a folder of its own there when another egg's
+wheel has taken its wheel's name. :func:`settle` applies
 :func:`~migrate.wheels.collisions.decide` in input order: a kept wheel is moved into the
 output, a re-tagged one is made again with the python tag decided, an egg whose files
 are the same as an earlier one's points at that wheel with a note, a refused egg gets
@@ -26,7 +27,7 @@ def settle(results: list[ConvertResult], options: ConvertOptions, staging: Path,
     moved from ``staging`` (written with ``sync=False``) into ``dest``. ``join``: see
     :func:`~migrate.wheels.collisions.decide`. Raises OSError when ``dest`` cannot take them."""
     decisions = decide([claim_of(r) for r in results], lambda i: payload_digest(str(results[i].wheel)), join)
-    settled = [_apply(r, d, options) for r, d in zip(results, decisions)]
+    settled = [_apply(r, d, options, staging / f"{n}.again") for n, (r, d) in enumerate(zip(results, decisions))]
     kept = [n for n, (r, d) in enumerate(zip(settled, decisions))
             if d is not None and d.action in (KEEP, RETAG) and r.wheel is not None]
     for n, placed in zip(kept, move_wheels([settled[n] for n in kept], staging, dest)):
@@ -43,15 +44,16 @@ def settle(results: list[ConvertResult], options: ConvertOptions, staging: Path,
     return settled
 
 
-def _apply(result: ConvertResult, d: Optional[Decision], options: ConvertOptions) -> ConvertResult:
-    """A re-tagged egg made again (in its staging folder), a refused or duplicate one's wheel removed."""
+def _apply(result: ConvertResult, d: Optional[Decision], options: ConvertOptions, aside: Path) -> ConvertResult:
+    """A re-tagged egg made again (in the staging folder, or ``aside`` when its new name is taken there),
+    a refused or duplicate one's wheel removed."""
     if d is None or d.action == KEEP:
         return result
     staged = Path(str(result.wheel))
     staged.unlink()
     if d.action == RETAG:
-        return convert_egg(result.egg, staged.parent, replace(options, python_tag=d.python, python_tag_why=d.message),
-                           sync=False)
+        return convert_egg(result.egg, aside.parent, replace(options, python_tag=d.python, python_tag_why=d.message),
+                           sync=False, aside=aside)
     if d.action == REFUSE:
         return replace(result, wheel=None, problems=result.problems + (P.error(CLASH, d.message),))
     return replace(result, problems=result.problems + (P.info(SAME_FILES, d.message),))

@@ -15,7 +15,7 @@ import struct
 import sys
 import zlib
 from dataclasses import dataclass
-from typing import BinaryIO, Iterable
+from typing import BinaryIO, Iterable, Union
 
 from migrate.errors import MigrateError
 
@@ -24,6 +24,7 @@ _DOS_TIME = 0
 _STORED, _DEFLATED = 0, 8
 _LIMIT = 0xFFFFFFFF
 _UTF8_FLAG = 0x800
+_ONE_CALL = 1 << 20  # a copied member up to this size is inflated in one call
 
 
 class CorruptMember(MigrateError, ValueError):
@@ -49,6 +50,22 @@ def _deflate(data: bytes, level: int) -> bytes:
 
 def record_hash(digest: bytes) -> str:
     return "sha256=" + base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def _checked_digest(arcname: str, raw: bytes, method: int, crc: int, size: int) -> bytes:
+    """The sha256 of what ``raw`` inflates to, checked against ``size`` and ``crc`` (the errors of
+    :meth:`WheelZipWriter.add_raw`, in its order)."""
+    data = raw
+    if method == _DEFLATED:
+        try:
+            data = zlib.decompressobj(-15).decompress(raw, size + 1)
+        except zlib.error as exc:
+            raise CorruptMember(f"{arcname}: compressed data is corrupt ({exc})") from None
+        if len(data) > size:
+            raise CorruptMember(f"{arcname}: inflates beyond its declared {size} bytes")
+    if len(data) != size or zlib.crc32(data) != crc:
+        raise CorruptMember(f"{arcname}: stored data does not match its size/CRC (corrupt egg)")
+    return hashlib.sha256(data).digest()
 
 
 class WheelZipWriter:
@@ -108,15 +125,28 @@ class WheelZipWriter:
         self._central.append((name, _DEFLATED, crc, csize, usize, offset, mode))
         return Written(arcname, record_hash(sha.digest()), usize)
 
-    def add_raw(self, arcname: str, raw_chunks: Iterable[bytes], method: int, crc: int,
+    def add_raw(self, arcname: str, raw_chunks: Union[bytes, Iterable[bytes]], method: int, crc: int,
                 compressed_size: int, size: int, mode: int = 0o644) -> Written:
-        """Copy an already-compressed member, verifying its size and CRC as it passes."""
+        """Copy an already-compressed member, verifying its size and CRC as it passes
+        (``raw_chunks`` may be the stored bytes of a small member, inflated in one call)."""
         if method not in (_STORED, _DEFLATED):
             raise ValueError(f"cannot copy compression method {method}")
         self._check(size, compressed_size)
         name = arcname.encode("utf-8")
         offset = self._fp.tell()
         self._fp.write(self._local_header(name, method, crc, compressed_size, size))
+        if isinstance(raw_chunks, bytes) and size <= _ONE_CALL:
+            self._fp.write(raw_chunks)
+            digest = _checked_digest(arcname, raw_chunks, method, crc, size)
+        else:
+            chunks = (raw_chunks,) if isinstance(raw_chunks, bytes) else raw_chunks
+            digest = self._copy_checked(arcname, chunks, method, crc, size)
+        self._central.append((name, method, crc, compressed_size, size, offset, mode))
+        return Written(arcname, record_hash(digest), size)
+
+    def _copy_checked(self, arcname: str, raw_chunks: Iterable[bytes], method: int, crc: int, size: int) -> bytes:
+        """Write the stored chunks, inflating them as they pass: the sha256 of the content, checked
+        against ``size`` and ``crc``."""
         inflater = zlib.decompressobj(-15) if method == _DEFLATED else None
         sha, state = hashlib.sha256(), [0, 0]  # crc, size so far
 
@@ -143,8 +173,21 @@ class WheelZipWriter:
         got_crc, usize = state
         if usize != size or got_crc != crc:
             raise CorruptMember(f"{arcname}: stored data does not match its size/CRC (corrupt egg)")
-        self._central.append((name, method, crc, compressed_size, size, offset, mode))
-        return Written(arcname, record_hash(sha.digest()), usize)
+        return sha.digest()
+
+    def add_checked(self, arcname: str, raw: bytes, method: int, crc: int, size: int, sha256: bytes,
+                    mode: int = 0o644) -> Written:
+        """Copy stored bytes already inflated and checked against ``size`` and ``crc`` (whose content
+        hashes to ``sha256``): the same bytes as :meth:`add_raw`, without inflating them again."""
+        if method not in (_STORED, _DEFLATED):
+            raise ValueError(f"cannot copy compression method {method}")
+        self._check(size, len(raw))
+        name = arcname.encode("utf-8")
+        offset = self._fp.tell()
+        self._fp.write(self._local_header(name, method, crc, len(raw), size))
+        self._fp.write(raw)
+        self._central.append((name, method, crc, len(raw), size, offset, mode))
+        return Written(arcname, record_hash(sha256), size)
 
     def close(self) -> None:
         start = self._fp.tell()

@@ -6,6 +6,7 @@ the network, so listings and downloads go to a thread pool (:func:`thread_map`).
 """
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import signal
@@ -44,12 +45,22 @@ def bounded_map(func: Callable[[_T], _R], tasks: Iterable[_T], jobs: int) -> Ite
 
 def streamed_map(func: Callable[[_T], _R], tasks: Iterable[_T], jobs: int, count: int) -> Iterator[_R]:
     """``parallel_map`` over ``count`` tasks made one at a time as the pool takes them (none held in a
-    list), in input order: at most ``8 * jobs`` submitted and not yet taken."""
+    list), in input order: sent in chunks as ``parallel_map`` sends them (one message per task costs
+    more CPU than small tasks do), at most ``4 * jobs`` chunks submitted and not yet taken."""
     if jobs <= 1 or count <= 1:
         yield from map(func, tasks)
         return
+    size = max(1, min(16, count // (jobs * 4)))
+    tasks = iter(tasks)
+    chunks = iter(lambda: list(islice(tasks, size)), [])
     with _pool(min(jobs, count)) as pool:
-        yield from _ahead(pool, func, tasks, 8 * jobs)
+        for results in _ahead(pool, functools.partial(_map_chunk, func), chunks, 4 * jobs):
+            yield from results
+
+
+def _map_chunk(func: Callable[[_T], _R], chunk: list[_T]) -> list[_R]:
+    """Pool worker: one chunk of ``streamed_map``."""
+    return [func(task) for task in chunk]
 
 
 def thread_imap(func: Callable[[_T], _R], items: Iterable[_T], jobs: int, ahead: int = 256) -> Iterator[_R]:

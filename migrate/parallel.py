@@ -6,6 +6,7 @@ the network, so listings and downloads go to a thread pool (:func:`thread_map`).
 """
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import signal
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator, TypeVar
 from migrate.fsutil import set_temp_tag, temp_tag
 
 if TYPE_CHECKING:  # imported when a pool is made: a run with -j 1 does not pay for multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import Executor, ProcessPoolExecutor
 
 _T = TypeVar("_T")
 _R = TypeVar("_R")
@@ -38,15 +39,53 @@ def bounded_map(func: Callable[[_T], _R], tasks: Iterable[_T], jobs: int) -> Ite
 
     For big results (wheel bytes) consumed by a slower caller: ``parallel_map`` submits every
     task at once, so its results could pile up in memory."""
-    tasks = iter(tasks)
     with _pool(jobs) as pool:
-        pending = deque(pool.submit(func, task) for task in islice(tasks, 2 * jobs))
-        while pending:
-            result = pending.popleft().result()
-            for task in tasks:
-                pending.append(pool.submit(func, task))
-                break
-            yield result
+        yield from _ahead(pool, func, tasks, 2 * jobs)
+
+
+def streamed_map(func: Callable[[_T], _R], tasks: Iterable[_T], jobs: int, count: int) -> Iterator[_R]:
+    """``parallel_map`` over ``count`` tasks made one at a time as the pool takes them (none held in a
+    list), in input order: sent in chunks as ``parallel_map`` sends them (one message per task costs
+    more CPU than small tasks do), at most ``4 * jobs`` chunks submitted and not yet taken."""
+    if jobs <= 1 or count <= 1:
+        yield from map(func, tasks)
+        return
+    size = max(1, min(16, count // (jobs * 4)))
+    tasks = iter(tasks)
+    chunks = iter(lambda: list(islice(tasks, size)), [])
+    with _pool(min(jobs, count)) as pool:
+        for results in _ahead(pool, functools.partial(_map_chunk, func), chunks, 4 * jobs):
+            yield from results
+
+
+def _map_chunk(func: Callable[[_T], _R], chunk: list[_T]) -> list[_R]:
+    """Pool worker: one chunk of ``streamed_map``."""
+    return [func(task) for task in chunk]
+
+
+def thread_imap(func: Callable[[_T], _R], items: Iterable[_T], jobs: int, ahead: int = 256) -> Iterator[_R]:
+    """``map`` over a thread pool, in input order, with at most ``ahead`` items started and not yet
+    taken: for one result per egg, handed on one at a time (``thread_map`` holds them all, and a
+    pending task each, at once). An item slower than the ``ahead`` after it holds the pool back."""
+    if jobs <= 1:
+        yield from map(func, items)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        yield from _ahead(pool, func, items, max(ahead, 2 * jobs))
+
+
+def _ahead(pool: Executor, func: Callable[[_T], _R], tasks: Iterable[_T], ahead: int) -> Iterator[_R]:
+    """The results of ``func`` over ``tasks`` in order, with at most ``ahead`` submitted and not yet taken."""
+    tasks = iter(tasks)
+    pending = deque(pool.submit(func, task) for task in islice(tasks, ahead))
+    while pending:
+        result = pending.popleft().result()
+        for task in tasks:
+            pending.append(pool.submit(func, task))
+            break
+        yield result
 
 
 def thread_map(func: Callable[[_T], _R], items: list[_T], jobs: int) -> list[_R]:

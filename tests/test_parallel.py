@@ -7,7 +7,7 @@ import multiprocessing
 import pytest
 
 from migrate import fsutil
-from migrate.parallel import bounded_map, parallel_map, paused_gc
+from migrate.parallel import bounded_map, parallel_map, paused_gc, streamed_map
 
 
 def test_bounded_map_returns_every_result_in_order():
@@ -46,3 +46,19 @@ def test_pool_workers_name_temp_files_with_the_parents_tag(start):
     finally:
         fsutil.set_temp_tag(old)
         multiprocessing.set_start_method(was, force=True)
+
+
+def test_streamed_map_takes_its_tasks_as_it_goes_and_keeps_their_order():
+    made = [0]
+
+    def tasks():
+        for n in range(-200, 0):
+            made[0] += 1
+            yield n
+
+    taken = 0
+    for result in streamed_map(abs, tasks(), 2, 200):
+        taken += 1
+        assert made[0] - taken <= 4 * 2 * 16 + 16  # chunks of 16, at most 4 per worker waiting and one more
+    assert taken == 200
+    assert list(streamed_map(abs, iter([-1]), 2, 1)) == [1]

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 import requests
 from packaging.utils import canonicalize_name
 
 from migrate import problems
+from migrate.disklog import DiskLog
 from migrate.eggs import egg_parts
 from migrate.fetch.credentials import split_userinfo
 from migrate.fetch.download import DEFAULT_MAX_BYTES, Downloader
@@ -32,7 +33,7 @@ from migrate.fetch.sources import Source, open_source
 from migrate.fetch.state import State
 from migrate.fsutil import ExclusiveLock, fsync_dir, json_chunks, write_chunks
 from migrate.galaxy import Wanted, fold_key
-from migrate.parallel import thread_map
+from migrate.parallel import thread_imap
 
 MANIFEST = "fetch-manifest.json"
 STATUSES = (DOWNLOADED, VERIFIED, SKIPPED, MISSING, FAILED)
@@ -55,7 +56,7 @@ class FetchReport:
     source: str
     dest: Path
     selection: str
-    results: tuple[Result, ...] = ()
+    results: Sequence[Result] = ()  # from fetch(): a DiskLog, one result read at a time (memory flat in the eggs)
     skipped_links: tuple[Skip, ...] = ()  # links not followed and why
     errors: tuple[str, ...] = ()  # one-line messages that make the run fail (unreadable listings...)
     warnings: tuple[problems.Problem, ...] = ()  # eggs.ini oddities, state file
@@ -127,18 +128,19 @@ def fetch(source: str, dest: Path, selection: Selection = Selection(), jobs: int
             if state.warning:
                 warnings.append(problems.warning("fetch-state-unreadable", state.warning))
             downloader = Downloader(dest, session, state, net, options.max_bytes, progress, options.hardlink)
+            results: DiskLog[Result] = DiskLog(folder=dest)
             try:
                 if selection.eggs_ini is not None:
-                    results, listing = _fetch_eggs_ini(src, downloader, selection, jobs, progress)
+                    listing = _fetch_eggs_ini(src, downloader, selection, jobs, progress, results)
                 else:
-                    results, listing = _fetch_listing(src, downloader, selection, jobs, progress)
+                    listing = _fetch_listing(src, downloader, selection, jobs, progress, results)
             finally:
                 state.close()
             fsync_dir(dest)
     finally:
         if own_session is not None:
             own_session.close()
-    report = FetchReport(source=src.url, dest=dest, selection=selection.describe(), results=tuple(results),
+    report = FetchReport(source=src.url, dest=dest, selection=selection.describe(), results=results,
                          skipped_links=listing.skipped, errors=listing.errors, warnings=tuple(warnings))
     if options.write_manifest:
         write_manifest(report)
@@ -163,7 +165,8 @@ def write_manifest(report: FetchReport) -> Path:
 
 # -- listing mode ---------------------------------------------------------------
 def _fetch_listing(src: Source, downloader: Downloader, selection: Selection, jobs: int,
-                   progress: Progress) -> tuple[list[Result], Listing]:
+                   progress: Progress, results: DiskLog[Result]) -> Listing:
+    """Fetch the chosen links, each result appended to ``results`` in listing order; the listing."""
     listing, pre, unread = _read_listing(src, selection)
     chosen = []
     for link in listing.links:
@@ -185,7 +188,9 @@ def _fetch_listing(src: Source, downloader: Downloader, selection: Selection, jo
         progress.done(result)
         return result
 
-    return pre + thread_map(work, chosen, jobs), listing
+    results += pre
+    results += thread_imap(work, chosen, jobs)
+    return listing
 
 
 def _read_listing(src: Source, selection: Selection) -> tuple[Listing, list[Result], list[Result]]:
@@ -223,7 +228,9 @@ def _projects_unmatched(selection: Selection, chosen: list[tuple[Link, str]], pr
 
 # -- eggs.ini mode --------------------------------------------------------------
 def _fetch_eggs_ini(src: Source, downloader: Downloader, selection: Selection, jobs: int,
-                    progress: Progress) -> tuple[list[Result], Listing]:
+                    progress: Progress, results: DiskLog[Result]) -> Listing:
+    """Fetch the eggs eggs.ini wants, each result appended to ``results`` in its order; what the
+    listings read skipped and the errors they met."""
     ini = selection.eggs_ini
     assert ini is not None
     pre = []
@@ -245,9 +252,10 @@ def _fetch_eggs_ini(src: Source, downloader: Downloader, selection: Selection, j
         progress.done(result)
         return result
 
-    results = pre + thread_map(work, wanted, jobs)
+    results += pre
+    results += thread_imap(work, wanted, jobs)
     total = sum(listings, Listing())
-    return results, Listing((), total.skipped, tuple(dict.fromkeys(total.errors)))
+    return Listing((), total.skipped, tuple(dict.fromkeys(total.errors)))
 
 
 def _fetch_one_wanted(src: Source, downloader: Downloader, w: Wanted, listings: list[Listing]) -> Result:

@@ -10,7 +10,7 @@ import hashlib
 import os
 import shutil
 from pathlib import Path
-from typing import Iterable, Optional, Sequence
+from typing import Iterable, Optional
 
 from migrate.fsutil import atomic_writer, file_sha256, fsync_dir, sync_files
 from migrate.mirror.journal import Journal
@@ -21,6 +21,35 @@ _FEW_FILES = 512  # up to this many new files are fsynced one by one, more with 
 
 # ---------------------------------------------------------------- placing new files
 
+class Created:
+    """The files a publish created, flushed before the swap: their paths while they are few (each is
+    fsynced), only their number past that (one ``syncfs`` flushes them all), so a publish of 16,000
+    wheels does not hold 64,000 paths to the end."""
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []  # every one while there are at most _FEW_FILES
+        self.count = 0
+
+    def append(self, path: str) -> None:
+        self.count += 1
+        if self.count <= _FEW_FILES:
+            self.paths.append(path)
+        elif self.paths:
+            self.paths = []  # many: syncfs
+
+    def __iadd__(self, paths: Iterable[str]) -> Created:
+        for path in paths:
+            self.append(path)
+        return self
+
+    def __len__(self) -> int:
+        return self.count
+
+    def many(self, more: int = 0) -> bool:
+        """More than a few, with ``more`` still to come: folders need no fsync of their own then."""
+        return self.count + more > _FEW_FILES
+
+
 class Placer:
     """Creates the mirror's new files (wheels copied or linked, their ``.metadata`` files, pages);
     never overwrites one an index may refer to. Only the main process creates files: processes
@@ -29,7 +58,7 @@ class Placer:
     def __init__(self, link: bool, journal: Optional[Journal] = None):
         self.link = link
         self.journal = journal  # every file is recorded there before it is created: publish deletes only those
-        self.files: list[str] = []  # created: flushed before the swap
+        self.files = Created()  # flushed before the swap
         self.dirs: set[str] = set()
         self.meta_first: dict[str, str] = {}  # metadata sha256 -> the first .metadata file placed with those bytes
 
@@ -207,16 +236,18 @@ def ensure_symlink(path: str, dest: str) -> None:
     os.symlink(dest, path)
 
 
-def sync(root: Path, files: Sequence[str] = (), dirs: Iterable[str] = ()) -> None:
+def sync(root: Path, files: Created, dirs: Iterable[str] = ()) -> None:
     """Make everything this publish wrote durable before the swap.
 
     A few new files: fsync each, then the folders that gained entries. Many: one syncfs of the
     file system (cheaper than thousands of fsync calls; it also flushes other programs' writes).
     """
-    sync_files(files, root, few=_FEW_FILES)
-    if len(files) <= _FEW_FILES:
-        for folder in sorted(dirs):
-            fsync_dir(folder)
+    if files.many():
+        sync_files(files.paths, root, few=-1)  # -1: never "a few", so syncfs
+        return
+    sync_files(files.paths, root, few=_FEW_FILES)
+    for folder in sorted(dirs):
+        fsync_dir(folder)
 
 
 def stored_paths(folder: str, filename: str, sha256: str) -> tuple[str, str, str]:

@@ -23,8 +23,9 @@ def write_new_pages(state_root: str, placer: Placer, new_pages: list[NewPage], b
         if page.index_name not in stores:
             stores[page.index_name] = _page_store(state_root, page.index_name, placer.dirs)
     work = [(stores[p.index_name], p.sig, p.project, p.files, 3 if p.index_name else 2) for p in new_pages]
-    for store, sig, *_rest in work:
-        placer.dirs.update((store, f"{store}/{sig}"))
+    if not placer.files.many(2 * len(work)):  # many files are flushed by one syncfs: no folder needs its fsync
+        for store, sig, *_rest in work:
+            placer.dirs.update((store, f"{store}/{sig}"))
     for rendered in render_many(base_url, work, jobs):
         for folder, index_html, index_json in rendered:
             _write_page(placer, folder, index_html, index_json)

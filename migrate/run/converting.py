@@ -8,13 +8,14 @@ has no finished record are converted, in a process pool.
 from __future__ import annotations
 
 import time
+from array import array
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from migrate.eggs import printable
 from migrate.fetch import Result
-from migrate.parallel import parallel_map
+from migrate.parallel import streamed_map
 from migrate.records import CONVERTED, FAILED, SKIPPED, EggRecord, Source
 from migrate.run import clashes, wheelstore
 from migrate.run.recordlog import RecordLog, picked
@@ -23,16 +24,19 @@ from migrate.run.stage import RunContext, since
 from migrate.wheels import RETAG, ConvertOptions
 
 
-def convert_and_check(ctx: RunContext, fetched: list[tuple[Result, Source]]) -> None:
-    """Convert the eggs not done before, settle the clashes in input order, link ``wheels/``; add the records."""
+def convert_and_check(ctx: RunContext, fetched: Sequence[tuple[Result, Source]]) -> None:
+    """Convert the eggs not done before, settle the clashes in input order, link ``wheels/``; add the records.
+
+    ``fetched`` is read one egg at a time (from disk, in a run): what is held per egg is its key and
+    where its record is, never its fetch result or its record."""
     started = time.perf_counter()
     store = _Store(ctx)
-    first = store.convert([(r, src, _convert_options(ctx, r)) for r, src in fetched])
-    records = picked(store.log, [first[src.path] for _, src in fetched])  # read from disk one at a time
+    first = store.convert(lambda: ((r, src, _convert_options(ctx, r)) for r, src in fetched))
+    records = picked(store.log, array("Q", (first[src.path] for _, src in fetched)))  # read from disk one at a time
     decisions = clashes.settle_records(records, lambda r: str(store.kept(r.source.path)), ctx.options.join_py2_py3)
     again = [(r, src, replace(_convert_options(ctx, r), python_tag=d.python, python_tag_why=d.message))
              for (r, src), d in zip(fetched, decisions) if d is not None and d.action == RETAG]
-    retagged = store.convert(again)  # rare: a pure py2/py3 pair, each made again with its python tag
+    retagged = store.convert(lambda: iter(again))  # rare: a pure py2/py3 pair, each made again with its python tag
     current = RecordLog(folder=ctx.state)
     for n, ((_, src), d) in enumerate(zip(fetched, decisions)):
         current.append(clashes.outcome(store.log[retagged[src.path]] if src.path in retagged else records[n], d))
@@ -42,6 +46,9 @@ def convert_and_check(ctx: RunContext, fetched: list[tuple[Result, Source]]) -> 
     ctx.report.work["convert"] = store.converted
     ctx.report.records += current
     _tell(ctx, current, len(store.fresh), started)
+
+
+Items = Callable[[], Iterable[tuple[Result, Source, ConvertOptions]]]  # each call walks the eggs again, in order
 
 
 class _Store:
@@ -62,40 +69,52 @@ class _Store:
     def kept(self, source_path: str) -> Path:
         return self.cache / f"{self.key_of[source_path]}.whl"
 
-    def convert(self, items: list[tuple[Result, Source, ConvertOptions]]) -> dict[str, int]:
+    def convert(self, items: Items) -> dict[str, int]:
         """{source path: its record's index in ``log``}: cached ones as they are, the others converted
-        (one job per key)."""
+        (one job per key). ``items`` is walked twice: to find the keys, then to make the jobs as the
+        pool takes them."""
         records: dict[str, int] = {}
-        waiting: dict[str, list[Source]] = {}  # key -> its sources: the same bytes under one name, converted once
-        jobs: list[wheelstore.Job] = []
-        for r, src, conv in items:
+        todo = array("Q")  # positions in ``items`` of the eggs to convert, one per key
+        also: dict[str, list[Source]] = {}  # key -> the other sources with the same bytes and name (converted once)
+        pending: set[str] = set()  # keys with a job
+        for n, (r, src, conv) in enumerate(items()):
             key = self.key_of[src.path] = wheelstore.egg_key(src, str(r.path), conv, self.ctx.options.repair)
-            self.used.add(key)
             cached = wheelstore.cached_record(self.cache, key, src, self.wheels)
             if cached is not None:
                 records[src.path] = self._logged(cached)
-            elif key in waiting:
-                waiting[key].append(src)
+            elif key in pending:
+                also.setdefault(key, []).append(src)
             else:
-                waiting[key] = [src]
-                staging = str(wheelstore.staging_dir(self.cache, key))  # made by the worker; swept after a kill
-                jobs.append(wheelstore.Job(str(r.path), src, staging, conv, self.ctx.options.repair))
-        for record in self._run(jobs):
-            for src in waiting[self.key_of[record.source.path]]:
+                pending.add(key)
+                todo.append(n)
+            self.used.add(key)
+        for record in self._run(self._jobs(items, todo), len(todo)):
+            for src in [record.source] + also.get(self.key_of[record.source.path], []):
                 self.fresh.add(src.path)
                 records[src.path] = self._logged(replace(record, egg=src.path, source=src)
                                                  if src != record.source else record)
         return records
 
+    def _jobs(self, items: Items, todo: Sequence[int]) -> Iterator[wheelstore.Job]:
+        """The jobs of the eggs at positions ``todo`` of ``items``, made one at a time."""
+        wanted = iter(todo)
+        upcoming = next(wanted, None)
+        for n, (r, src, conv) in enumerate(items()):
+            if n == upcoming:
+                key = self.key_of[src.path]
+                staging = str(wheelstore.staging_dir(self.cache, key))  # made by the worker; swept after a kill
+                yield wheelstore.Job(str(r.path), src, staging, conv, self.ctx.options.repair)
+                upcoming = next(wanted, None)
+
     def _logged(self, record: EggRecord) -> int:
         self.log.append(record)
         return len(self.log) - 1
 
-    def _run(self, jobs: list[wheelstore.Job]) -> Iterator[EggRecord]:
+    def _run(self, jobs: Iterable[wheelstore.Job], count: int) -> Iterator[EggRecord]:
         """Convert the jobs in a process pool; each record kept under its key as it comes."""
-        bar = self.ctx.bar("convert", len(jobs), "egg")
+        bar = self.ctx.bar("convert", count, "egg")
         try:
-            for record in parallel_map(wheelstore.convert_one, jobs, self.ctx.options.jobs):
+            for record in streamed_map(wheelstore.convert_one, jobs, self.ctx.options.jobs, count):
                 key = self.key_of[record.source.path]
                 record = wheelstore.keep(record, self.cache, key, self.wheels)
                 if wheelstore.cacheable(record):

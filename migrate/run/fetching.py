@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
+from migrate.disklog import DiskLog
 from migrate.errors import MigrateError
 from migrate.fetch import Progress, Result
 from migrate.records import EggRecord, Source
@@ -62,8 +63,9 @@ def _is_placeholder(url: str) -> bool:
     return "example" in url or url.startswith("file:///path")
 
 
-def fetch_eggs(ctx: RunContext) -> Optional[list[tuple[Result, Source]]]:
-    """[(download.Result, records.Source)] of the eggs to convert; other rows become records.
+def fetch_eggs(ctx: RunContext) -> Optional[DiskLog[tuple[Result, Source]]]:
+    """[(download.Result, records.Source)] of the eggs to convert, on disk (one read at a time); other
+    rows become records.
 
     None when the source as a whole cannot be read (the run stops there).
     """
@@ -89,7 +91,7 @@ def fetch_eggs(ctx: RunContext) -> Optional[list[tuple[Result, Source]]]:
         for error in result.errors:
             say(f"fetch: FAILED {error} (nothing else done; the outputs of the last run are untouched)")
         return None
-    ready: list[tuple[Result, Source]] = []
+    ready: DiskLog[tuple[Result, Source]] = DiskLog(folder=ctx.state)
     failed: list[EggRecord] = []
     for r in result.results:
         src = manifest.Source(str(r.path) if r.path else r.filename, r.url, r.sha256, r.size, r.selected or None)

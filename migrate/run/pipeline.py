@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Optional
 
+from migrate.disklog import DiskLog
 from migrate.fetch import Result
 from migrate.fsutil import TEMP_NAME
 from migrate.mirror import STATE_DIR
@@ -76,11 +77,11 @@ def run(options: RunOptions, say: Callable[[str], None] = lambda line: None,
     return ctx.report
 
 
-def _rest(ctx: RunContext, fetched: list[tuple[Result, Source]]) -> None:
+def _rest(ctx: RunContext, fetched: DiskLog[tuple[Result, Source]]) -> None:
     """Every stage after fetch, in order; the report last (it names what the others made)."""
     with _timed(ctx, "convert"):
         convert_and_check(ctx, fetched)
-    fetched.clear()  # the records have what later stages need: the fetch results need not be held to the end
+    fetched.close()  # the records have what later stages need: the fetch results need not be kept to the end
     with _timed(ctx, "publish"):
         publish_wheels(ctx)
     with _timed(ctx, "manifest"):

@@ -58,6 +58,7 @@ def publish_wheels(ctx: RunContext) -> None:
         report.work["publish"] = 0
         say(f"publish: mirror {report.mirror} unchanged ({len(wheels)} wheels)")
         return
+    del good  # the paths are all the publish needs: not a Served per wheel through it
     bar = ctx.bar("publish", len(wheels), "wheel")
     try:
         report.publish = mirror.publish(wheels, report.mirror, base_url=options.base_url, jobs=options.jobs,

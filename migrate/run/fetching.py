@@ -102,9 +102,10 @@ def fetch_eggs(ctx: RunContext) -> Optional[DiskLog[tuple[Result, Source]]]:
         else:
             why = "fetch failed" if r.status == "failed" else f"fetch: {r.status}"
             failed.append(manifest.failed_record(r.filename, f"{why}: {r.reason}", src))
-    kept = keep_last_good(ctx.out, result, {Path(f.egg).name: f.reason or "" for f in failed}, options.projects)
+    reasons = {Path(f.egg).name: f.reason or "" for f in failed}
+    kept = keep_last_good(ctx.out, result, reasons, options.projects)
     report.records += [kept.records.get(Path(f.egg).name, f) for f in failed]
-    report.records += [k for name, k in sorted(kept.records.items()) if name not in {Path(f.egg).name for f in failed}]
+    report.records += [k for name, k in sorted(kept.records.items()) if name not in reasons]
     report.gone = kept.gone
     report.work["fetch"] = result.counts().get("downloaded", 0)
     _tell(ctx, result, len(ready), started)

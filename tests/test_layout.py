@@ -4,6 +4,7 @@ tuple holds; every stage says what it takes and gives."""
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 from pathlib import Path
 
@@ -23,7 +24,12 @@ def _modules():
 
 
 MODULES = dict(_modules())
-TREES = {name: ast.parse(path.read_text("utf-8")) for name, path in MODULES.items()}
+
+
+@functools.lru_cache(maxsize=None)
+def trees() -> dict:
+    """Every module's syntax tree, parsed when a test first asks (not at collection, in every worker)."""
+    return {name: ast.parse(path.read_text("utf-8")) for name, path in MODULES.items()}
 
 
 def _stage(module: str):
@@ -57,18 +63,18 @@ def test_every_stage_is_a_known_package():
 
 @pytest.mark.parametrize("stage", STAGES)
 def test_each_stage_says_what_it_takes_and_gives(stage):
-    doc = ast.get_docstring(TREES[f"migrate.{stage}.__init__"])
+    doc = ast.get_docstring(trees()[f"migrate.{stage}.__init__"])
     assert doc and len(doc.split()) >= 12, f"migrate/{stage}/__init__.py needs a docstring"
 
 
 def test_imports_only_go_down_the_pipeline():
-    upward = [f"{module} imports {target}" for module, tree in TREES.items() for target in _imports(tree)
+    upward = [f"{module} imports {target}" for module, tree in trees().items() for target in _imports(tree)
               if _rank(target) > _rank(module) and _stage(target) != _stage(module)]
     assert upward == []
 
 
 def test_other_stages_are_imported_through_their_package():
-    deep = [f"{module} imports {target}" for module, tree in TREES.items() for target in _imports(tree)
+    deep = [f"{module} imports {target}" for module, tree in trees().items() for target in _imports(tree)
             if _stage(target) and _stage(target) != _stage(module) and target.count(".") > 1]
     assert deep == []
 
@@ -80,7 +86,7 @@ def test_no_module_is_long():
 
 def test_no_function_is_long():
     long = [f"{module}.{node.name}: {node.end_lineno - node.lineno + 1} lines"
-            for module, tree in TREES.items() for node in ast.walk(tree)
+            for module, tree in trees().items() for node in ast.walk(tree)
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
             and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES]
     assert long == []
@@ -100,7 +106,7 @@ def _annotations(tree):
 
 
 def test_no_annotation_is_a_bare_tuple():
-    bare = [f"{module}:{ann.lineno}" for module, tree in TREES.items() for ann in _annotations(tree)
+    bare = [f"{module}:{ann.lineno}" for module, tree in trees().items() for ann in _annotations(tree)
             if isinstance(ann, ast.Name) and ann.id == "tuple"]
     assert bare == []
 
@@ -115,7 +121,7 @@ def _type_checking_names(tree) -> set:
 @pytest.mark.parametrize("stage", [s for s in STAGES if s != "commands"])
 def test_each_stage_exports_what_it_shows_type_checkers(stage):
     package = importlib.import_module(f"migrate.{stage}")
-    assert set(package.__all__) == _type_checking_names(TREES[f"migrate.{stage}.__init__"])
+    assert set(package.__all__) == _type_checking_names(trees()[f"migrate.{stage}.__init__"])
     for name in package.__all__:
         getattr(package, name)  # each one resolves to its module's object
 
@@ -132,7 +138,7 @@ def test_no_public_name_is_also_a_submodule(stage):
 def test_a_public_name_has_one_definition_in_its_stage(stage):
     """A function or class name means one thing in a stage (else the package could hand out the wrong one)."""
     defined: dict = {}
-    for module, tree in TREES.items():
+    for module, tree in trees().items():
         if module.startswith(f"migrate.{stage}.") and not module.endswith("__init__"):
             for node in tree.body:
                 if isinstance(node, (ast.FunctionDef, ast.ClassDef)):

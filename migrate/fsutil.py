@@ -302,10 +302,11 @@ class ExclusiveLock:
 
     A POSIX record lock (``lockf``), not ``flock``: forked pool workers inherit an
     flock, so workers orphaned by a ``kill -9`` would keep it held; record locks
-    belong to the process alone. ``busy`` is raised when another process holds it.
+    belong to the process alone. ``busy`` is raised when another process holds it, or,
+    with ``busy=None``, the lock is waited for.
     """
 
-    def __init__(self, path: Union[str, Path], busy: Exception):
+    def __init__(self, path: Union[str, Path], busy: Optional[Exception]):
         self.path = Path(path)
         self.busy = busy
 
@@ -315,10 +316,10 @@ class ExclusiveLock:
 
         self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         try:
-            fcntl.lockf(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.lockf(self.fd, fcntl.LOCK_EX if self.busy is None else fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
             os.close(self.fd)
-            if exc.errno in (errno.EAGAIN, errno.EACCES):
+            if exc.errno in (errno.EAGAIN, errno.EACCES) and self.busy is not None:
                 raise self.busy from None
             raise
         return self

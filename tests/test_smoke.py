@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -9,9 +11,10 @@ import pytest
 
 from migrate import interpreters
 from migrate import problems as P
+from migrate.checks import smoke
 from migrate.checks.smoke import FAILED, PASSED, SKIPPED, import_names, pick_interpreter, smoke_test
 from migrate.cli import main
-from tests.conftest import copy_venv, require_interpreter, venv_template
+from tests.conftest import copy_venv, require_interpreter, shared_tmp, venv_template
 from tests.test_check_wheelmaker import build_wheel, standard_files
 
 
@@ -29,8 +32,9 @@ def bases_from_templates(monkeypatch, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def venv_cache(tmp_path_factory):
-    """Base venvs shared by the tests of this module (each test still gets fresh copies)."""
-    return tmp_path_factory.mktemp("smoke-venvs")
+    """Base venvs shared by the tests of this module in both workers (each test still gets fresh
+    copies): the cache's own lock makes each base venv once."""
+    return shared_tmp(tmp_path_factory) / "smoke-venvs"
 
 
 @pytest.fixture(scope="session")
@@ -161,3 +165,31 @@ def test_cli_bad_interpreter_is_named(tmp_path, capsys, venv_cache):
     assert "[smoke: skipped" in out
     found = ", ".join(f"{i.short} {i.abi}" for i in interpreters.discover())
     assert f"(found: {found}); not tested" in out, out
+
+
+_TRY_LOCK = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+try:
+    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+except OSError:
+    sys.exit(3)
+"""
+
+
+def test_a_shared_venv_cache_makes_each_base_under_a_lock_other_processes_see(tmp_path, monkeypatch):
+    """Two runs sharing --venv-cache: while one makes a base venv, another process finds its
+    lock taken (and waits for the venv rather than making it again)."""
+    tried = []
+
+    def fake_make_venv(interp, dest):
+        [lock] = tmp_path.glob(".base-*.lock")
+        tried.append(subprocess.run([sys.executable, "-c", _TRY_LOCK, str(lock)]).returncode)
+        dest.mkdir(parents=True)
+        return dest
+
+    monkeypatch.setattr(interpreters, "make_venv", fake_make_venv)
+    me = interpreters.Interpreter(sys.executable, "cp", tuple(sys.version_info[:3]), "cp311")
+    venvs = smoke._Venvs(tmp_path)
+    assert venvs.base(me) == venvs.base(me)
+    assert tried == [3]  # made once, and another process could not take the lock meanwhile

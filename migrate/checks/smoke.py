@@ -31,6 +31,7 @@ from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 from migrate import interpreters as I
 from migrate import problems as P
 from migrate.binaries import module_name
+from migrate.fsutil import ExclusiveLock
 from migrate.problems import Problem
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
@@ -148,12 +149,14 @@ class _Venvs:
         self._guard = threading.Lock()
 
     def base(self, interp: I.Interpreter) -> Path:
-        """The base venv of an interpreter; made in a temp folder and renamed, so a cache never holds half a venv."""
+        """The base venv of an interpreter; made in a temp folder and renamed, so a cache never holds half a venv.
+
+        A lock file beside it makes other processes sharing the cache folder wait for it, not make it again."""
         digest = hashlib.sha256(interp.path.encode()).hexdigest()[:10]
         key = f"{interp.python_tag}-{interp.abi}-{digest}"
         with self._guard:
             lock = self._locks.setdefault(key, threading.Lock())
-        with lock:
+        with lock, ExclusiveLock(self.root / f".base-{key}.lock", busy=None):
             dest = self.root / f"base-{key}"
             if key not in self._made and not dest.is_dir():
                 tmp = Path(tempfile.mkdtemp(prefix=f".base-{key}-", dir=self.root))

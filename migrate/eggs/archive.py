@@ -15,10 +15,13 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Iterator, Optional
+from typing import IO, TYPE_CHECKING, Iterator, Optional
 
 from migrate.eggs.zipdir import Info
 from migrate.errors import MigrateError
+
+if TYPE_CHECKING:  # only named in annotations: zipegg imports this module
+    from migrate.eggs.zipegg import Checked
 
 CHUNK = 1 << 16
 
@@ -155,8 +158,9 @@ class EggArchive:
     def open(self, member: Member) -> IO[bytes]:
         raise NotImplementedError
 
-    def read(self, member: Member, limit: int = 64 * 1024**2) -> bytes:
-        """Whole content of a (small) member."""
+    def read(self, member: Member, limit: int = 64 * 1024**2, keep: bool = False) -> bytes:
+        """Whole content of a (small) member. ``keep``: an archive that can holds the checked
+        stored bytes for :meth:`checked` (a zipped egg), so a copy need not inflate them again."""
         if member.size > limit:
             raise BrokenEgg(f"{self.path.name}: {member.path} is too large to read whole ({member.size} bytes)")
         with self.open(member) as fp:
@@ -172,6 +176,14 @@ class EggArchive:
 
     def raw_chunks(self, member: Member) -> Optional[Iterator[bytes]]:
         """The stored (compressed) bytes of a member, when they can be copied as they are."""
+        return None
+
+    def stored(self, member: Member) -> Optional[bytes]:
+        """The stored bytes of a small member in one read, when they can be copied as they are."""
+        return None
+
+    def checked(self, member: Member) -> Optional[Checked]:
+        """The stored bytes ``read(member, keep=True)`` kept, with their content's sha256, or None."""
         return None
 
     def close(self) -> None:

@@ -28,7 +28,6 @@ from migrate.eggs import (
     InvalidEggName,
     Limits,
     Member,
-    ZipEgg,
     dist_info_name,
     open_egg,
     parse,
@@ -201,8 +200,7 @@ def _identity(name: EggName, info: EggInfo, found: list[Problem]) -> tuple[str, 
 def _analyse(archive: EggArchive, member: Member) -> BinaryFacts:
     """Binary facts of one member; small files in memory, large ones spooled to disk."""
     if member.size <= 16 * 1024**2:  # a zipped egg keeps the checked bytes: the wheel copies them, not inflating again
-        data = archive.read(member, keep=True) if isinstance(archive, ZipEgg) else archive.read(member)
-        return analyse(io.BytesIO(data), member.path)
+        return analyse(io.BytesIO(archive.read(member, keep=True)), member.path)
     with tempfile.TemporaryFile() as tmp:
         with archive.open(member) as src:
             for chunk in iter(lambda: src.read(CHUNK), b""):
@@ -322,15 +320,14 @@ def _copy(zw: WheelZipWriter, archive: EggArchive, placement: Placement) -> Writ
     mode = 0o755 if placement.executable else 0o644
     if placement.rewritten:
         return zw.add_bytes(placement.arcname, placement.rewrite(archive.read(member)), mode)
-    if isinstance(archive, ZipEgg):
-        checked = archive.checked(member)
-        if checked is not None:
-            return zw.add_checked(placement.arcname, checked.raw, member.method, member.crc, member.size,
-                                  checked.sha256, mode)
-        stored = archive.stored(member)
-        if stored is not None:
-            return zw.add_raw(placement.arcname, stored, member.method, member.crc, member.compressed_size,
-                              member.size, mode)
+    checked = archive.checked(member)
+    if checked is not None:
+        return zw.add_checked(placement.arcname, checked.raw, member.method, member.crc, member.size,
+                              checked.sha256, mode)
+    stored = archive.stored(member)
+    if stored is not None:
+        return zw.add_raw(placement.arcname, stored, member.method, member.crc, member.compressed_size,
+                          member.size, mode)
     raw = archive.raw_chunks(member)
     if raw is not None:
         return zw.add_raw(placement.arcname, raw, member.method, member.crc, member.compressed_size, member.size, mode)

@@ -3,6 +3,8 @@
 Conversion is CPU-bound (inflate, hash, ELF parsing), so eggs go to a process
 pool; one egg is one task, results come back in input order. Fetching waits on
 the network, so listings and downloads go to a thread pool (:func:`thread_map`).
+A forked worker starts as big as its parent is when it forks: :class:`EarlyWorkers`
+forks them before the parent grows.
 """
 from __future__ import annotations
 
@@ -80,12 +82,16 @@ def _ahead(pool: Executor, func: Callable[[_T], _R], tasks: Iterable[_T], ahead:
     """The results of ``func`` over ``tasks`` in order, with at most ``ahead`` submitted and not yet taken."""
     tasks = iter(tasks)
     pending = deque(pool.submit(func, task) for task in islice(tasks, ahead))
-    while pending:
-        result = pending.popleft().result()
-        for task in tasks:
-            pending.append(pool.submit(func, task))
-            break
-        yield result
+    try:
+        while pending:
+            result = pending.popleft().result()
+            for task in tasks:
+                pending.append(pool.submit(func, task))
+                break
+            yield result
+    finally:  # left early (an error, a closed generator): a shared pool must not go on with the rest
+        for future in pending:
+            future.cancel()
 
 
 def thread_map(func: Callable[[_T], _R], items: list[_T], jobs: int) -> list[_R]:
@@ -98,7 +104,50 @@ def thread_map(func: Callable[[_T], _R], items: list[_T], jobs: int) -> list[_R]
         return list(pool.map(func, items))
 
 
-def _pool(workers: int) -> ProcessPoolExecutor:
+_EARLY: list[tuple[int, ProcessPoolExecutor]] = []  # (workers, pool) of the open EarlyWorkers blocks
+
+
+class EarlyWorkers:
+    """Fork the process pool's ``jobs`` workers now, while this process is small; every process-pool
+    map inside the ``with`` block uses them (a pool made later forks from whatever the parent holds
+    by then) until :meth:`close`.
+
+    A forked worker's pages are its parent's until written, and they count in its RSS: workers
+    forked at the end of a 16,000-egg fetch start as big as the parent has grown. Forked before
+    it, they stay the size of the imports plus one task's work."""
+
+    def __init__(self, jobs: int):
+        self.jobs, self._pool = jobs, None if jobs <= 1 else _new_pool(jobs)
+
+    def __enter__(self) -> "EarlyWorkers":
+        if self._pool is not None:
+            self._pool.submit(int).result()  # the fork start method forks every worker at the first task
+            _EARLY.append((self.jobs, self._pool))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """End the workers (waiting for them: their CPU time then counts as this process's children's)."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            _EARLY[:] = [(n, p) for n, p in _EARLY if p is not pool]
+            pool.shutdown(cancel_futures=True)
+
+
+@contextmanager
+def _pool(workers: int) -> Iterator[Executor]:
+    """The workers of the innermost :class:`EarlyWorkers` block (when they are enough), else a pool
+    of its own for the ``with`` block."""
+    if _EARLY and _EARLY[-1][0] >= workers:
+        yield _EARLY[-1][1]
+        return
+    with _new_pool(workers) as pool:
+        yield pool
+
+
+def _new_pool(workers: int) -> ProcessPoolExecutor:
     """A process pool whose workers die with this process (see ``_die_with_parent``)."""
     from concurrent.futures import ProcessPoolExecutor
 

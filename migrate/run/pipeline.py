@@ -28,11 +28,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Optional
 
-from migrate.disklog import DiskLog
-from migrate.fetch import Result
 from migrate.fsutil import TEMP_NAME
 from migrate.mirror import STATE_DIR
-from migrate.records import Source
+from migrate.parallel import EarlyWorkers
 from migrate.run import fetching, wheelstore
 from migrate.run.converting import convert_and_check
 from migrate.run.fetching import SAMPLE, SAMPLE_EGGS_INI, NoSource, fetch_eggs, read_eggs_ini
@@ -67,21 +65,22 @@ def run(options: RunOptions, say: Callable[[str], None] = lambda line: None,
         swept = sweep_temp_files(out, TEMP_NAMES, recorded_tokens(ctx.state), leave=[out / "mirror" / STATE_DIR])
         if swept:
             say(f"resume: removed {swept} temp file{'s' if swept != 1 else ''} a killed run left in {out}")
-        with run_token(ctx.state):
+        with run_token(ctx.state), EarlyWorkers(options.jobs) as workers:  # convert's, forked while the run is small
             with _timed(ctx, "fetch"):
                 fetched = fetch_eggs(ctx)
             if fetched is None:  # the source could not be read: keep every output of the last run as it is
                 return ctx.report
             checkpoint("fetch")
-            _rest(ctx, fetched)
+            with _timed(ctx, "convert"):
+                convert_and_check(ctx, fetched)
+                workers.close()  # inside the stage, which counts their CPU
+            fetched.close()  # the records have what later stages need: the fetch results need not be kept
+            _rest(ctx)
     return ctx.report
 
 
-def _rest(ctx: RunContext, fetched: DiskLog[tuple[Result, Source]]) -> None:
-    """Every stage after fetch, in order; the report last (it names what the others made)."""
-    with _timed(ctx, "convert"):
-        convert_and_check(ctx, fetched)
-    fetched.close()  # the records have what later stages need: the fetch results need not be kept to the end
+def _rest(ctx: RunContext) -> None:
+    """Every stage after convert, in order; the report last (it names what the others made)."""
     with _timed(ctx, "publish"):
         publish_wheels(ctx)
     with _timed(ctx, "manifest"):

@@ -37,6 +37,7 @@ from migrate.fetch.verify import source_replaced, tree_digest
 from migrate.fsutil import file_sha256
 
 DEFAULT_MAX_BYTES = 1024**3  # the largest real eggs are ~100 MB; anything past 1 GiB is not an egg
+_LOCKS = 257  # per-name locks: many more than the threads, so that two names rarely share one
 
 
 class Downloader:
@@ -48,8 +49,7 @@ class Downloader:
         self.dest, self.session, self.state, self.options = Path(dest), session, state, options
         self.max_bytes, self.progress, self.hardlink = max_bytes, progress or Progress(), hardlink
         self._local = LocalCopy(self.dest, state, max_bytes, self.progress, hardlink)
-        self._locks: dict[str, threading.Lock] = {}
-        self._locks_lock = threading.Lock()
+        self._locks = [threading.Lock() for _ in range(_LOCKS)]
 
     def fetch(self, link: Link, note: str = "") -> Result:
         """Bring one egg to ``dest/<filename>``; never raises for a bad egg or server."""
@@ -117,5 +117,6 @@ class Downloader:
                             self.progress).run()
 
     def _lock_for(self, filename: str) -> threading.Lock:
-        with self._locks_lock:
-            return self._locks.setdefault(filename, threading.Lock())
+        """One egg is never fetched by two threads at once: its name's lock, one of a fixed few (a lock
+        per name, kept for the whole fetch, grew with the eggs; two names that share one only wait)."""
+        return self._locks[hash(filename) % _LOCKS]

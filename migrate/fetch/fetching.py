@@ -168,7 +168,7 @@ def _fetch_listing(src: Source, downloader: Downloader, selection: Selection, jo
                    progress: Progress, results: DiskLog[Result]) -> Listing:
     """Fetch the chosen links, each result appended to ``results`` in listing order; the listing."""
     listing, pre, unread = _read_listing(src, selection)
-    chosen = []
+    chosen: DiskLog[tuple[Link, str]] = DiskLog(folder=downloader.dest)  # one read at a time, not a list of links
     for link in listing.links:
         note = keep(link, selection)
         if note is not None:
@@ -177,6 +177,7 @@ def _fetch_listing(src: Source, downloader: Downloader, selection: Selection, jo
     if not chosen and not selection.projects and not listing.errors:
         listing = Listing(listing.links, listing.skipped,
                           (f"{src.url}: no eggs found" + (" for " + selection.describe() if listing.links else ""),))
+    listing = Listing((), listing.skipped, listing.errors)  # the links chosen are in ``chosen``: not held twice
     progress.add_files(len(chosen) + len(pre))
     for r in pre:
         progress.done(r)
@@ -190,6 +191,7 @@ def _fetch_listing(src: Source, downloader: Downloader, selection: Selection, jo
 
     results += pre
     results += thread_imap(work, chosen, jobs)
+    chosen.close()
     return listing
 
 
@@ -212,7 +214,7 @@ def _read_listing(src: Source, selection: Selection) -> tuple[Listing, list[Resu
     return listing, missing, unread
 
 
-def _projects_unmatched(selection: Selection, chosen: list[tuple[Link, str]], pre: list[Result]) -> list[Result]:
+def _projects_unmatched(selection: Selection, chosen: Sequence[tuple[Link, str]], pre: list[Result]) -> list[Result]:
     """A missing result for each selected project none of the chosen eggs belongs to (unless already one)."""
     if not selection.projects:
         return []

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
-from typing import Optional
+from typing import Iterable, Optional
 
 from packaging.utils import canonicalize_name
 
@@ -24,21 +24,21 @@ class LocalSource:
         if not self.root.is_dir():
             raise SourceError(f"{root}: no such folder" if not self.root.exists() else f"{root}: not a folder")
         self.url = str(self.root)
-        self._all: Optional[Listing] = None
+        self._projects: Optional[dict[str, list[Link]]] = None  # PEP 503 name -> its links, in listing order
         self._lock = threading.Lock()
 
     def list_all(self) -> Listing:
-        with self._lock:
-            if self._all is None:
-                self._all = self._walk()
-            return self._all
+        """The whole tree, walked on each call: a fetch of every egg asks once, and keeping the links
+        would hold them (~400 bytes an egg) to the end of the fetch."""
+        return self._walk()
 
     def project_listing(self, key: str) -> Optional[Listing]:
-        want = canonicalize_name(key)
-        links = tuple(link for link in self.list_all().links
-                      if (link.project and canonicalize_name(link.project) == want)
-                      or canonicalize_name(egg_parts(link.filename).project) == want)
-        return Listing(links) if links else None
+        """The eggs of the project folder ``key``, or whose name says project ``key`` (PEP 503 names)."""
+        with self._lock:
+            if self._projects is None:  # found by name, not by a walk over every link for each project
+                self._projects = _by_project(self._walk().links)
+        links = self._projects.get(canonicalize_name(key))
+        return Listing(tuple(links)) if links else None
 
     def direct_link(self, key: str, filename: str) -> Optional[Link]:
         for path in (self.root / key / filename, self.root / filename):
@@ -67,3 +67,15 @@ class LocalSource:
                     keep.append(name)
             dirnames[:] = keep
         return Listing(tuple(first_per_name(links)), tuple(skipped))
+
+
+def _by_project(links: Iterable[Link]) -> dict[str, list[Link]]:
+    """Each link under its folder's and its file name's project (PEP 503 names), in listing order."""
+    projects: dict[str, list[Link]] = {}
+    for link in links:
+        names = {canonicalize_name(egg_parts(link.filename).project)}
+        if link.project:
+            names.add(canonicalize_name(link.project))
+        for name in names:
+            projects.setdefault(name, []).append(link)
+    return projects

@@ -9,28 +9,51 @@ in input order, then the others.
 """
 from __future__ import annotations
 
+from array import array
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import Callable, Iterable, Optional, Sequence
 
 from migrate import problems as P
 from migrate.records import CONVERTED, FAILED, SKIPPED, EggRecord
-from migrate.wheels import CLASH, REFUSE, SAME, Decision, WheelClaim, decide, payload_digest
+from migrate.wheels import CLASH, KEEP, REFUSE, SAME, Decision, WheelClaim, decide, payload_digest
 
 
-def settle_records(records: Sequence[EggRecord], wheel_of: Callable[[EggRecord], str],
-                   join: bool = False) -> list[Optional[Decision]]:
-    """A decision per record (None: it made no wheel); ``wheel_of(record)``: where its wheel is kept;
-    ``join``: see :func:`migrate.wheels.decide`."""
-    order = sorted(range(len(records)), key=lambda i: (records[i].status != CONVERTED, i))
-    decided = decide([_claim(records[i]) for i in order], lambda n: payload_digest(wheel_of(records[order[n]])),
-                     join)
-    decisions: list[Optional[Decision]] = [None] * len(records)
-    for n, d in enumerate(decided):
-        if d is not None and d.other is not None:
-            d = replace(d, other=order[d.other])
-        decisions[order[n]] = d
-    return decisions
+def settle_records(records: Sequence[EggRecord], wheel_of: Callable[[int], str],
+                   join: bool = False) -> dict[int, Decision]:
+    """The decisions that change a record (``RETAG``, ``SAME``, ``REFUSE``), by its index; every other
+    record keeps its wheel as made (or made none). ``wheel_of(n)``: where record n's wheel is kept;
+    ``join``: see :func:`migrate.wheels.decide`.
+
+    Only the records of a release that more than one record claims are settled together (usually
+    none): a claim of every record at once was ~1 KB an egg. Their order is the decision's: the
+    good wheels first, in input order, then the others."""
+    releases = array("q", (_release(records[n]) for n in range(len(records))))
+    shared = _repeated(releases)
+    order = sorted((n for n, release in enumerate(releases) if release in shared),
+                   key=lambda n: (records[n].status != CONVERTED, n))
+    decided = decide([_claim(records[n]) for n in order], lambda i: payload_digest(wheel_of(order[i])), join)
+    changes: dict[int, Decision] = {}
+    for i, d in enumerate(decided):
+        if d is not None and d.action != KEEP:
+            changes[order[i]] = d if d.other is None else replace(d, other=order[d.other])
+    return changes
+
+
+def _release(record: EggRecord) -> int:
+    """A hash of the release the record's wheel claims (0: it claims none); two releases may share one."""
+    claim = _claim(record)
+    return 0 if claim is None else hash(claim.release) | 1
+
+
+def _repeated(releases: Iterable[int]) -> set[int]:
+    """The releases (hashes) claimed more than once."""
+    repeated, last = set(), 0
+    for release in sorted(releases):
+        if release and release == last:
+            repeated.add(release)
+        last = release
+    return repeated
 
 
 def outcome(record: EggRecord, decision: Optional[Decision]) -> EggRecord:

@@ -27,82 +27,100 @@ from migrate.wheels import RETAG, ConvertOptions
 def convert_and_check(ctx: RunContext, fetched: Sequence[tuple[Result, Source]]) -> None:
     """Convert the eggs not done before, settle the clashes in input order, link ``wheels/``; add the records.
 
-    ``fetched`` is read one egg at a time (from disk, in a run): what is held per egg is its key and
-    where its record is, never its fetch result or its record."""
+    ``fetched`` is read one egg at a time (from disk, in a run): what is held per egg is its key (20
+    bytes) and where its record is (8), never its fetch result, its record or its path."""
     started = time.perf_counter()
-    store = _Store(ctx)
-    first = store.convert(lambda: ((r, src, _convert_options(ctx, r)) for r, src in fetched))
-    records = picked(store.log, array("Q", (first[src.path] for _, src in fetched)))  # read from disk one at a time
-    decisions = clashes.settle_records(records, lambda r: str(store.kept(r.source.path)), ctx.options.join_py2_py3)
-    again = [(r, src, replace(_convert_options(ctx, r), python_tag=d.python, python_tag_why=d.message))
-             for (r, src), d in zip(fetched, decisions) if d is not None and d.action == RETAG]
-    retagged = store.convert(lambda: iter(again))  # rare: a pure py2/py3 pair, each made again with its python tag
+    count = len(fetched)
+    store = _Store(ctx, count)
+    first = store.convert(lambda: ((n, r, src, _convert_options(ctx, r)) for n, (r, src) in enumerate(fetched)))
+    records = picked(store.log, first)  # read from disk one at a time
+    decisions = clashes.settle_records(records, lambda n: str(store.kept(n)), ctx.options.join_py2_py3)
+    again = [(n, r, src, replace(_convert_options(ctx, r), python_tag=d.python, python_tag_why=d.message))
+             for n, d in sorted(decisions.items()) if d.action == RETAG for r, src in [fetched[n]]]
+    retagged = store.convert(lambda: iter(again), retag=True)  # rare: a pure py2/py3 pair, each made again
     current = RecordLog(folder=ctx.state)
-    for n, ((_, src), d) in enumerate(zip(fetched, decisions)):
-        current.append(clashes.outcome(store.log[retagged[src.path]] if src.path in retagged else records[n], d))
-    wheelstore.link_wheels(current, store.cache, store.key_of)
+    for n in range(count):
+        current.append(clashes.outcome(store.log[retagged[n]] if retagged[n] >= 0 else records[n], decisions.get(n)))
+    wheelstore.link_wheels(current, store.kept)
     wheelstore.remove_stale_wheels(store.wheels, current)
-    wheelstore.remove_unused(store.cache, store.used)
+    wheelstore.remove_unused(store.cache, store.used())
     ctx.report.work["convert"] = store.converted
     ctx.report.records += current
-    _tell(ctx, current, len(store.fresh), started)
+    _tell(ctx, current, sum(store.fresh), started)
 
 
-Items = Callable[[], Iterable[tuple[Result, Source, ConvertOptions]]]  # each call walks the eggs again, in order
+# Each call walks the eggs again, in order: (position among the fetched eggs, fetch result, source, options)
+Items = Callable[[], Iterable[tuple[int, Result, Source, ConvertOptions]]]
+_KEY = 20  # bytes of a store key (wheelstore.egg_key: 40 hex digits)
 
 
 class _Store:
-    """The eggs' records and wheels under their keys (:mod:`~migrate.run.wheelstore`), converted once a key."""
+    """The eggs' records and wheels under their keys (:mod:`~migrate.run.wheelstore`), converted once a key.
 
-    def __init__(self, ctx: RunContext):
+    Per egg, by its position among the fetched eggs: its key, packed, and whether it was converted
+    now; a dict or set of paths or keys per egg was ~100-200 bytes an egg each."""
+
+    def __init__(self, ctx: RunContext, count: int):
         self.ctx = ctx
         self.wheels = ctx.out / "wheels"
         self.wheels.mkdir(parents=True, exist_ok=True)
         self.cache = ctx.state / "convert"
         self.cache.mkdir(parents=True, exist_ok=True)
-        self.key_of: dict[str, str] = {}  # source path -> the key of its current record
-        self.used: set[str] = set()  # every key this run needs (a re-tagged egg needs both of its keys)
+        self.count = count
+        self.keys = bytearray(_KEY * count)  # egg n's key: bytes [20n, 20n + 20)
+        self.retag_keys: dict[int, bytes] = {}  # egg n -> the key of its re-tagged record (it needs both keys)
         self.converted = 0  # conversions made (a re-tagged egg counts twice)
-        self.fresh: set[str] = set()  # source paths of the eggs converted this run
+        self.fresh = bytearray(count)  # 1: egg n was converted this run
         self.log = RecordLog(folder=ctx.state)  # every record made or found, on disk (recordlog says why)
 
-    def kept(self, source_path: str) -> Path:
-        return self.cache / f"{self.key_of[source_path]}.whl"
+    def key(self, n: int) -> str:
+        """Egg n's current key (the re-tagged one, once there is one)."""
+        key = self.retag_keys.get(n)
+        return (key if key is not None else bytes(self.keys[_KEY * n:_KEY * (n + 1)])).hex()
 
-    def convert(self, items: Items) -> dict[str, int]:
-        """{source path: its record's index in ``log``}: cached ones as they are, the others converted
-        (one job per key). ``items`` is walked twice: to find the keys, then to make the jobs as the
-        pool takes them."""
-        records: dict[str, int] = {}
-        todo = array("Q")  # positions in ``items`` of the eggs to convert, one per key
-        also: dict[str, list[Source]] = {}  # key -> the other sources with the same bytes and name (converted once)
-        pending: set[str] = set()  # keys with a job
-        for n, (r, src, conv) in enumerate(items()):
-            key = self.key_of[src.path] = wheelstore.egg_key(src, str(r.path), conv, self.ctx.options.repair)
-            cached = wheelstore.cached_record(self.cache, key, src, self.wheels)
+    def kept(self, n: int) -> Path:
+        return self.cache / f"{self.key(n)}.whl"
+
+    def used(self) -> set[str]:
+        """Every key this run needs (a re-tagged egg needs both of its keys)."""
+        keys = {bytes(self.keys[i:i + _KEY]).hex() for i in range(0, len(self.keys), _KEY)}
+        return keys | {key.hex() for key in self.retag_keys.values()}
+
+    def convert(self, items: Items, retag: bool = False) -> array:
+        """Egg n -> its record's index in ``log`` (-1: not among ``items``): cached ones as they are, the
+        others converted (one job per key). ``items`` is walked twice: to find the keys, then to make
+        the jobs as the pool takes them. ``retag``: the second pass, whose keys are kept beside the first."""
+        records = array("q", [-1]) * self.count
+        todo = array("Q")  # the eggs to convert, one per key
+        also: dict[bytes, list[tuple[int, Source]]] = {}  # key -> the other eggs with its bytes and name (converted once)
+        pending: set[bytes] = set()  # keys with a job
+        for n, r, src, conv in items():
+            key = bytes.fromhex(wheelstore.egg_key(src, str(r.path), conv, self.ctx.options.repair))
+            if retag:
+                self.retag_keys[n] = key
+            else:
+                self.keys[_KEY * n:_KEY * (n + 1)] = key
+            cached = wheelstore.cached_record(self.cache, key.hex(), src, self.wheels)
             if cached is not None:
-                records[src.path] = self._logged(cached)
+                records[n] = self._logged(cached)
             elif key in pending:
-                also.setdefault(key, []).append(src)
+                also.setdefault(key, []).append((n, src))
             else:
                 pending.add(key)
                 todo.append(n)
-            self.used.add(key)
-        for record in self._run(self._jobs(items, todo), len(todo)):
-            for src in [record.source] + also.get(self.key_of[record.source.path], []):
-                self.fresh.add(src.path)
-                records[src.path] = self._logged(replace(record, egg=src.path, source=src)
-                                                 if src != record.source else record)
+        for n, record in zip(todo, self._run(self._jobs(items, todo), todo)):
+            for m, src in [(n, record.source)] + also.get(bytes.fromhex(self.key(n)), []):
+                self.fresh[m] = 1
+                records[m] = self._logged(replace(record, egg=src.path, source=src) if src != record.source else record)
         return records
 
     def _jobs(self, items: Items, todo: Sequence[int]) -> Iterator[wheelstore.Job]:
-        """The jobs of the eggs at positions ``todo`` of ``items``, made one at a time."""
+        """The jobs of the eggs ``todo`` (in the order of ``items``), made one at a time."""
         wanted = iter(todo)
         upcoming = next(wanted, None)
-        for n, (r, src, conv) in enumerate(items()):
+        for n, r, src, conv in items():
             if n == upcoming:
-                key = self.key_of[src.path]
-                staging = str(wheelstore.staging_dir(self.cache, key))  # made by the worker; swept after a kill
+                staging = str(wheelstore.staging_dir(self.cache, self.key(n)))  # made by the worker; swept after a kill
                 yield wheelstore.Job(str(r.path), src, staging, conv, self.ctx.options.repair)
                 upcoming = next(wanted, None)
 
@@ -110,12 +128,13 @@ class _Store:
         self.log.append(record)
         return len(self.log) - 1
 
-    def _run(self, jobs: Iterable[wheelstore.Job], count: int) -> Iterator[EggRecord]:
-        """Convert the jobs in a process pool; each record kept under its key as it comes."""
-        bar = self.ctx.bar("convert", count, "egg")
+    def _run(self, jobs: Iterable[wheelstore.Job], todo: Sequence[int]) -> Iterator[EggRecord]:
+        """Convert the jobs (of the eggs ``todo``) in a process pool; each record kept under its key as it comes."""
+        bar = self.ctx.bar("convert", len(todo), "egg")
         try:
-            for record in streamed_map(wheelstore.convert_one, jobs, self.ctx.options.jobs, count):
-                key = self.key_of[record.source.path]
+            records = streamed_map(wheelstore.convert_one, jobs, self.ctx.options.jobs, len(todo))
+            for n, record in zip(todo, records):
+                key = self.key(n)
                 record = wheelstore.keep(record, self.cache, key, self.wheels)
                 if wheelstore.cacheable(record):
                     write_json(self.cache / f"{key}.json", wheelstore.portable(record, self.ctx.out).to_json())

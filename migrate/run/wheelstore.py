@@ -20,7 +20,7 @@ import re
 import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional
 
 from migrate import __version__
 from migrate import problems as P
@@ -131,12 +131,13 @@ def keep(record: EggRecord, cache: Path, key: str, wheels: Path) -> EggRecord:
     return record
 
 
-def link_wheels(records: Iterable[EggRecord], cache: Path, key_of: dict[str, str]) -> None:
-    """Make ``wheels/<name>`` the chosen egg's kept wheel: a hard link (else an atomic copy)."""
-    for r in records:
+def link_wheels(records: Iterable[EggRecord], kept_of: Callable[[int], Path]) -> None:
+    """Make ``wheels/<name>`` the chosen egg's kept wheel: a hard link (else an atomic copy);
+    ``kept_of(n)``: where record n's wheel is kept."""
+    for n, r in enumerate(records):
         if not r.wheel_path:
             continue
-        kept, public = cache / f"{key_of[r.source.path]}.whl", Path(r.wheel_path)
+        kept, public = kept_of(n), Path(r.wheel_path)
         try:
             if os.path.samefile(kept, public):
                 continue

@@ -46,11 +46,14 @@ class Kept:
 def keep_last_good(out: Path, result: FetchReport, failed: dict[str, str], projects: tuple[str, ...] = ()) -> Kept:
     """Decide for each egg the last run published; ``failed``: egg file name -> why its fetch failed now;
     ``projects``: the run's ``--project`` choice (an egg of another project is left out, not gone)."""
+    published = _last_published(out / "manifest.json")
+    if not published:  # a first run: nothing to keep, and no set of every egg's name to make
+        return Kept({}, ())
     listed = {r.filename for r in result.results if r.status != "missing" or result.errors}
     chosen = {canonicalize_name(p) for p in projects}
     kept: dict[str, EggRecord] = {}
     gone: list[str] = []
-    for last in _last_published(out / "manifest.json"):
+    for last in published:
         name = Path(last.egg).name
         if name in failed:
             why = failed[name]

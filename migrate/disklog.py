@@ -23,7 +23,7 @@ class DiskLog(Sequence[_T]):
     """A list of values kept in a temp file in ``folder`` (the system's temp folder when None)."""
 
     def __init__(self, values: Iterable[_T] = (), folder: Optional[Path] = None):
-        self._folder = folder
+        self.folder = folder
         self._file: Optional[IO[bytes]] = None
         self._offsets = array("Q", [0])  # value i is bytes offsets[i]:offsets[i + 1]
         self.extend(values)
@@ -31,7 +31,7 @@ class DiskLog(Sequence[_T]):
     def append(self, value: _T) -> None:
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         if self._file is None:
-            self._file = tempfile.TemporaryFile(dir=self._folder)  # O_TMPFILE where it can: no name at all
+            self._file = tempfile.TemporaryFile(dir=self.folder)  # O_TMPFILE where it can: no name at all
         os.pwrite(self._file.fileno(), data, self._offsets[-1])
         self._offsets.append(self._offsets[-1] + len(data))
 

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator, TypeVar
 from migrate.fsutil import set_temp_tag, temp_tag
 
 if TYPE_CHECKING:  # imported when a pool is made: a run with -j 1 does not pay for multiprocessing
-    from concurrent.futures import Executor, ProcessPoolExecutor
+    from concurrent.futures import Executor, Future, ProcessPoolExecutor
+    from queue import SimpleQueue
 
 _T = TypeVar("_T")
 _R = TypeVar("_R")
@@ -65,17 +66,38 @@ def _map_chunk(func: Callable[[_T], _R], chunk: list[_T]) -> list[_R]:
     return [func(task) for task in chunk]
 
 
-def thread_imap(func: Callable[[_T], _R], items: Iterable[_T], jobs: int, ahead: int = 256) -> Iterator[_R]:
-    """``map`` over a thread pool, in input order, with at most ``ahead`` items started and not yet
-    taken: for one result per egg, handed on one at a time (``thread_map`` holds them all, and a
-    pending task each, at once). An item slower than the ``ahead`` after it holds the pool back."""
+def thread_completed(func: Callable[[_T], _R], items: Iterable[_T], jobs: int,
+                     ahead: int = 256) -> Iterator[tuple[int, _R]]:
+    """``(index, func(item))`` over a thread pool as each finishes, with at most ``ahead`` items started
+    and not yet taken: for one result per egg, handed on one at a time. A slow item holds back none
+    of the others (in input order, it held back the ``ahead`` after it); the caller puts them in order."""
     if jobs <= 1:
-        yield from map(func, items)
+        yield from enumerate(map(func, items))
         return
     from concurrent.futures import ThreadPoolExecutor
+    from queue import SimpleQueue
 
+    finished: SimpleQueue[tuple[int, Future[_R]]] = SimpleQueue()  # filled by the pool's threads as tasks end
+    tasks = enumerate(items)
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        yield from _ahead(pool, func, items, max(ahead, 2 * jobs))
+        started = 0
+        try:
+            for n, item in islice(tasks, max(ahead, 2 * jobs)):
+                pool.submit(func, item).add_done_callback(functools.partial(_put, finished, n))
+                started += 1
+            while started:
+                n, future = finished.get()
+                started -= 1
+                for m, item in islice(tasks, 1):
+                    pool.submit(func, item).add_done_callback(functools.partial(_put, finished, m))
+                    started += 1
+                yield n, future.result()
+        finally:  # left early: the tasks not begun are not run
+            pool.shutdown(cancel_futures=True)
+
+
+def _put(finished: SimpleQueue[tuple[int, Future[_R]]], n: int, future: Future[_R]) -> None:
+    finished.put((n, future))
 
 
 def _ahead(pool: Executor, func: Callable[[_T], _R], tasks: Iterable[_T], ahead: int) -> Iterator[_R]:

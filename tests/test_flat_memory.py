@@ -17,14 +17,16 @@ from migrate.disklog import DiskLog
 from migrate.fetch import fetching
 from migrate.fetch.results import Progress
 from migrate.mirror import files
-from migrate.parallel import thread_imap
+from migrate.parallel import thread_completed
 from migrate.run import clashes, converting, pipeline, wheelstore
 from migrate.run.pipeline import RunOptions
+from tests import servers
 from tests.runner import SAMPLE
+from tests.servers import TreeServer, galaxy_tree
 from tests.test_collisions_run import PY27
 
 
-def test_thread_imap_starts_at_most_ahead_items_past_the_one_taken():
+def test_thread_completed_starts_at_most_ahead_items_past_those_taken():
     made, most = [0], [0]
 
     def items():
@@ -32,12 +34,12 @@ def test_thread_imap_starts_at_most_ahead_items_past_the_one_taken():
             made[0] += 1
             yield n
 
-    taken = 0
-    for result in thread_imap(lambda n: -n, items(), jobs=3, ahead=8):
-        assert result == -taken  # in input order
-        taken += 1
-        most[0] = max(most[0], made[0] - taken)
-    assert taken == 100 and most[0] <= 8
+    seen = []
+    for n, result in thread_completed(lambda n: -n, items(), jobs=3, ahead=8):
+        assert result == -n  # each result with its item's index
+        seen.append(n)
+        most[0] = max(most[0], made[0] - len(seen))
+    assert sorted(seen) == list(range(100)) and most[0] <= 8
 
 
 def test_fetch_keeps_no_result_once_it_has_handed_it_to_the_log(tmp_path, monkeypatch):
@@ -54,7 +56,7 @@ def test_fetch_keeps_no_result_once_it_has_handed_it_to_the_log(tmp_path, monkey
                 gc.collect()
                 most[0] = max(most[0], sum(1 for r in alive if r() is not None))
 
-    monkeypatch.setattr(fetching, "thread_imap", functools.partial(thread_imap, ahead=1))  # 2 per thread ahead
+    monkeypatch.setattr(fetching, "thread_completed", functools.partial(thread_completed, ahead=1))  # 2 per thread
     report = fetching.fetch(str(SAMPLE), tmp_path / "eggs", jobs=2, progress=Watched())
     gc.collect()
     assert len(alive) == len(report.results) == 15 and isinstance(report.results, DiskLog)
@@ -93,6 +95,39 @@ def test_many_created_files_are_counted_not_listed(tmp_path):
     for n in range(3, files._FEW_FILES + 5):
         created.append(f"{tmp_path}/f{n}")
     assert len(created) == files._FEW_FILES + 5 and created.many() and created.paths == []
+
+
+def test_a_slow_egg_holds_back_none_of_the_others(tmp_path, monkeypatch):
+    """The server holds the first egg until every other egg has been fetched: with at most 4 started
+    and not taken, the fetch goes on past the held one (in input order it waited for it, so the
+    others were never asked for and the server let go only at its time-out); the results keep the
+    listing's order."""
+    names = [f"slow{n:02d}-1.0-py2.7.egg" for n in range(12)]
+    galaxy_tree(tmp_path / "www", names)
+    others_done, released = threading.Event(), []
+    real_file = servers._Handler._file
+
+    def held_file(handler, target, path, head, rng):
+        if path.endswith(names[0]):
+            released.append(others_done.wait(timeout=30))  # not a sleep: the other eggs set it
+        return real_file(handler, target, path, head, rng)
+
+    class Counting(Progress):
+        def __init__(self):
+            self.done_count, self.lock = 0, threading.Lock()
+
+        def done(self, result):
+            with self.lock:
+                self.done_count += 1
+                if self.done_count == len(names) - 1:
+                    others_done.set()
+
+    monkeypatch.setattr(servers._Handler, "_file", held_file)
+    monkeypatch.setattr(fetching, "thread_completed", functools.partial(thread_completed, ahead=4))
+    with TreeServer(tmp_path / "www") as server:
+        report = fetching.fetch(server.url, tmp_path / "eggs", jobs=2, progress=Counting())
+    assert released == [True]
+    assert [r.filename for r in report.results] == names and all(r.status == "downloaded" for r in report.results)
 
 
 def _held_at_stage_ends(tmp_path, monkeypatch, eggs: int) -> dict[str, int]:

@@ -12,6 +12,7 @@ import requests
 from migrate.cli import main
 from migrate.fetch import net, sources
 from migrate.fetch.fetching import LOCK_FILE, MANIFEST, FetchOptions, SourceError, fetch
+from migrate.fetch.listing import Link, Listing, Skip, join_listings
 from migrate.fetch.net import NetOptions
 from migrate.fetch.selection import Selection
 from migrate.fetch.state import STATE_FILE, State
@@ -309,3 +310,13 @@ def test_egg_changed_on_disk_with_its_size_is_re_hashed_and_fetched_again(galaxy
     assert set(status.values()) == {"already-verified"}
     assert [r.path for r in egg_gets(server.log[before:])] == [f"/Mako/{victim.name}"]
     assert sha256_file(victim) == sums[victim.name]
+
+
+def test_listings_join_in_one_pass_and_the_first_link_of_a_name_wins():
+    """A source of thousands of project pages is joined once (adding each page to the links so far
+    copied them all each time); the result is what adding them one by one gave."""
+    a = Listing((Link("u1", "A-1.0.egg"), Link("u2", "B-1.0.egg")), (Skip("s1", "why"),), ("e1",))
+    b = Listing((Link("u3", "B-1.0.egg"), Link("u4", "C-1.0.egg")), (Skip("s2", "why"),), ("e2",))
+    joined = join_listings([a, Listing(), b])
+    assert [link.url for link in joined.links] == ["u1", "u2", "u4"] and joined == a + Listing() + b
+    assert [s.url for s in joined.skipped] == ["s1", "s2"] and joined.errors == ("e1", "e2")

@@ -26,7 +26,7 @@ from migrate.eggs import egg_parts
 from migrate.fetch.credentials import split_userinfo
 from migrate.fetch.download import DEFAULT_MAX_BYTES, Downloader
 from migrate.fetch.httpsource import HttpSource
-from migrate.fetch.listing import Link, Listing, Skip, SourceError
+from migrate.fetch.listing import Link, Listing, Skip, SourceError, join_listings
 from migrate.fetch.net import NetOptions, make_session
 from migrate.fetch.results import DOWNLOADED, FAILED, MISSING, SKIPPED, VERIFIED, Progress, Result
 from migrate.fetch.selection import Selection, describe_missing, keep, pick_alternative
@@ -215,17 +215,17 @@ def _read_listing(src: Source, selection: Selection) -> tuple[Listing, list[Resu
     not also called missing."""
     if not selection.projects:
         return src.list_all(), [], []
-    listing, missing, unread = Listing(), [], []
+    listings, missing, unread = [], [], []
     for name in selection.projects:
         found = src.project_listing(name)
         if found is None:
             missing.append(Result(name, None, MISSING, reason=f"{src.url} has no listing or egg for {name}",
                                   project=name))
         else:
-            listing = listing + found
+            listings.append(found)
             if found.errors and not found.links:
                 unread.append(Result(name, None, FAILED, reason="; ".join(found.errors), project=name))
-    return listing, missing, unread
+    return join_listings(listings), missing, unread
 
 
 def _projects_unmatched(selection: Selection, chosen: Sequence[tuple[Link, str]], pre: list[Result]) -> list[Result]:
@@ -270,7 +270,7 @@ def _fetch_eggs_ini(src: Source, downloader: Downloader, selection: Selection, j
 
     results += pre
     _fetch_all(work, wanted, jobs, results)
-    total = sum(listings, Listing())
+    total = join_listings(listings)
     return Listing((), total.skipped, tuple(dict.fromkeys(total.errors)))
 
 

@@ -18,7 +18,7 @@ from packaging.utils import canonicalize_name
 
 from migrate.eggs import egg_parts
 from migrate.fetch.credentials import redact
-from migrate.fetch.listing import Link, Listing, SourceError, check_filename
+from migrate.fetch.listing import Link, Listing, SourceError, check_filename, join_listings
 from migrate.fetch.net import HTTPStatus, NetError, NetOptions, get_page
 from migrate.fetch.pages import Folder, Scope, html_page, is_index_html, is_json, json_files, json_root
 from migrate.parallel import thread_map
@@ -73,10 +73,9 @@ class HttpSource:
         if self.kind == "lazy":
             self._open_root()
         if self.kind == "json":
-            listings = thread_map(self._json_project, self._projects, self.jobs)
-            return sum(listings, self._root_page[0])
+            return join_listings([self._root_page[0]] + thread_map(self._json_project, self._projects, self.jobs))
         listing, subdirs = self._root_page
-        return listing + self._crawl(subdirs, depth=1)
+        return join_listings([listing, self._crawl(subdirs, depth=1)])
 
     def project_listing(self, key: str) -> Optional[Listing]:
         """The listing of one project folder (``<root>/<key>/``), or None when there is none."""
@@ -151,17 +150,17 @@ class HttpSource:
         return None
 
     def _crawl(self, folders: list[Folder], depth: int) -> Listing:
-        total, seen = Listing(), {self.url}
+        found, seen = [], {self.url}
         while folders and depth <= MAX_DEPTH:
             folders = [(u, p) for u, p in dict(folders).items() if u not in seen]
             seen.update(u for u, _ in folders)
             pages = thread_map(lambda item: self._read_html(*item), folders, self.jobs)
             folders = []
             for listing, subdirs in pages:
-                total = total + listing
+                found.append(listing)
                 folders += subdirs
             depth += 1
-        return total
+        return join_listings(found)
 
     def _read_html(self, url: str, project: Optional[str]) -> tuple[Listing, list[Folder]]:
         try:

@@ -46,9 +46,20 @@ class Listing:
     errors: tuple[str, ...] = ()  # one-line messages: listing pages that could not be read
 
     def __add__(self, other: "Listing") -> "Listing":
-        seen = {link.filename for link in self.links}
-        extra = tuple(link for link in other.links if link.filename not in seen)
-        return Listing(self.links + extra, self.skipped + other.skipped, self.errors + other.errors)
+        return join_listings([self, other])
+
+
+def join_listings(listings: Iterable[Listing]) -> Listing:
+    """The listings as one, in order (the first link of each file name): one pass, where adding them
+    one to the next copied the links so far each time (quadratic in 16,000 project pages)."""
+    links: list[Link] = []
+    skipped: list[Skip] = []
+    errors: list[str] = []
+    for listing in listings:
+        links += listing.links
+        skipped += listing.skipped
+        errors += listing.errors
+    return Listing(tuple(first_per_name(links)), tuple(skipped), tuple(errors))
 
 
 def check_filename(name: str) -> Optional[str]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from array import array
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Optional, Sequence, TypeVar
 
 import requests
 from packaging.utils import canonicalize_name
@@ -26,7 +26,8 @@ from migrate.eggs import egg_parts
 from migrate.fetch.credentials import split_userinfo
 from migrate.fetch.download import DEFAULT_MAX_BYTES, Downloader
 from migrate.fetch.httpsource import HttpSource
-from migrate.fetch.listing import Link, Listing, Skip, SourceError, join_listings
+from migrate.fetch.listing import Link, Listing, Skip, SourceError, join_listings, unique_names
+from migrate.fetch.localsource import LocalSource
 from migrate.fetch.net import NetOptions, make_session
 from migrate.fetch.results import DOWNLOADED, FAILED, MISSING, SKIPPED, VERIFIED, Progress, Result
 from migrate.fetch.selection import Selection, describe_missing, keep, pick_alternative
@@ -169,17 +170,7 @@ def write_manifest(report: FetchReport) -> Path:
 def _fetch_listing(src: Source, downloader: Downloader, selection: Selection, jobs: int,
                    progress: Progress, results: DiskLog[Result]) -> Listing:
     """Fetch the chosen links, each result appended to ``results`` in listing order; the listing."""
-    listing, pre, unread = _read_listing(src, selection)
-    chosen: DiskLog[tuple[Link, str]] = DiskLog(folder=downloader.dest)  # one read at a time, not a list of links
-    for link in listing.links:
-        note = keep(link, selection)
-        if note is not None:
-            chosen.append((link, note))
-    pre += _projects_unmatched(selection, chosen, pre + unread)
-    if not chosen and not selection.projects and not listing.errors:
-        listing = Listing(listing.links, listing.skipped,
-                          (f"{src.url}: no eggs found" + (" for " + selection.describe() if listing.links else ""),))
-    listing = Listing((), listing.skipped, listing.errors)  # the links chosen are in ``chosen``: not held twice
+    chosen, listing, pre = _choose(src, selection, downloader.dest)
     progress.add_files(len(chosen) + len(pre))
     for r in pre:
         progress.done(r)
@@ -195,6 +186,29 @@ def _fetch_listing(src: Source, downloader: Downloader, selection: Selection, jo
     _fetch_all(work, chosen, jobs, results)
     chosen.close()
     return listing
+
+
+def _choose(src: Source, selection: Selection, dest: Path) -> tuple[DiskLog[tuple[Link, str]], Listing, list[Result]]:
+    """The links to fetch with why each was chosen (on disk, read one at a time), the listing's skipped
+    links and errors (not its links), and the results made without fetching (projects missing)."""
+    skipped: list[Skip] = []
+    if selection.projects or not isinstance(src, LocalSource):
+        listing, pre, unread = _read_listing(src, selection)
+        links: Iterable[Link] = listing.links
+    else:  # a local tree: each link chosen as the walk finds it, the links of all never held (~600 bytes an egg)
+        listing, pre, unread, links = Listing(), [], [], unique_names(src.walk(skipped))
+    chosen: DiskLog[tuple[Link, str]] = DiskLog(folder=dest)
+    listed = 0
+    for listed, link in enumerate(links, 1):
+        note = keep(link, selection)
+        if note is not None:
+            chosen.append((link, note))
+    listing = Listing((), listing.skipped + tuple(skipped), listing.errors)
+    pre += _projects_unmatched(selection, chosen, pre + unread)
+    if not chosen and not selection.projects and not listing.errors:
+        listing = Listing((), listing.skipped,
+                          (f"{src.url}: no eggs found" + (" for " + selection.describe() if listed else ""),))
+    return chosen, listing, pre
 
 
 def _fetch_all(work: Callable[[_Item], Result], items: Sequence[_Item], jobs: int, results: DiskLog[Result]) -> None:

@@ -4,7 +4,7 @@ which egg file names are safe to write to disk. The values every kind of source 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Optional
+from typing import Iterable, Iterator, Optional
 
 from migrate.eggs import InvalidEggName, egg_parts
 from migrate.errors import MigrateError
@@ -83,9 +83,13 @@ def check_filename(name: str) -> Optional[str]:
 
 def first_per_name(links: Iterable[Link]) -> list[Link]:
     """Drop links whose file name came before (the first listing of a file wins)."""
-    seen, out = set(), []
+    return list(unique_names(links))
+
+
+def unique_names(links: Iterable[Link]) -> Iterator[Link]:
+    """:func:`first_per_name` one link at a time (only the names seen are held)."""
+    seen = set()
     for link in links:
         if link.filename not in seen:
             seen.add(link.filename)
-            out.append(link)
-    return out
+            yield link

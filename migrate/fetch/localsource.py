@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Iterable, Iterator, Optional
 
 from packaging.utils import canonicalize_name
 
@@ -46,8 +46,9 @@ class LocalSource:
                 return Link(str(path), filename, key)
         return None
 
-    def _walk(self) -> Listing:
-        links, skipped = [], []
+    def walk(self, skipped: list[Skip]) -> Iterator[Link]:
+        """Every egg below the root as the walk finds it (a file name seen before too); the names
+        refused go to ``skipped``."""
         for dirpath, dirnames, filenames in os.walk(self.root):
             here = Path(dirpath)
             rel = here.relative_to(self.root).parts
@@ -61,12 +62,16 @@ class LocalSource:
                     if reason:
                         skipped.append(Skip(str(here / name), reason))
                     else:
-                        links.append(Link(str(here / name), name, project))
+                        yield Link(str(here / name), name, project)
                 elif is_dir and (not name.startswith(".") or name == ".eggs") and not lower.endswith(
                         (".egg-info", ".dist-info", "__pycache__")):
                     keep.append(name)
             dirnames[:] = keep
-        return Listing(tuple(first_per_name(links)), tuple(skipped))
+
+    def _walk(self) -> Listing:
+        skipped: list[Skip] = []
+        links = tuple(first_per_name(self.walk(skipped)))
+        return Listing(links, tuple(skipped))
 
 
 def _by_project(links: Iterable[Link]) -> dict[str, list[Link]]:

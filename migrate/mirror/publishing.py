@@ -176,6 +176,6 @@ def _report(root: str, given: Given, distros: list[str], pages: dict[str, Projec
             removed: Iterable[str]) -> PublishReport:
     total = sum(1 + len(idx) for _sig, idx in pages.values())
     return PublishReport(
-        mirror=root, files=len(given.by_name), projects=len(pages), distros=tuple(distros),
+        mirror=root, files=given.files, projects=len(pages), distros=tuple(distros),
         added=tuple(sorted(given.added)), removed=tuple(sorted(removed)), pages_written=written,
         pages_reused=total - written, problems=tuple(given.problems))

@@ -17,6 +17,7 @@ from migrate.mirror.journal import Journal
 from migrate.mirror.wheels import BadWheel, Wheel, read
 
 _FEW_FILES = 512  # up to this many new files are fsynced one by one, more with one syncfs
+_META_KEPT = 256  # METADATA hashes remembered for hard-linking equal .metadata files
 
 
 # ---------------------------------------------------------------- placing new files
@@ -60,7 +61,9 @@ class Placer:
         self.journal = journal  # every file is recorded there before it is created: publish deletes only those
         self.files = Created()  # flushed before the swap
         self.dirs: set[str] = set()
-        self.meta_first: dict[str, str] = {}  # metadata sha256 -> the first .metadata file placed with those bytes
+        # metadata sha256 -> the first .metadata file placed with those bytes, for the last _META_KEPT
+        # METADATA seen (a release's wheels come together; one entry per wheel would not be flat)
+        self.meta_first: dict[str, str] = {}
 
     def place_metadata(self, dest: str, found: Wheel) -> None:
         """``<wheel>.metadata``: a hard link of an equal one placed this run (a release's wheels usually
@@ -85,6 +88,8 @@ class Placer:
                     fp.write(found.metadata)
         if first is None:
             self.meta_first[found.metadata_sha256] = dest
+            if len(self.meta_first) > _META_KEPT:
+                del self.meta_first[next(iter(self.meta_first))]  # the oldest
 
     def place(self, dest: str, data: Optional[bytes], source: Optional[str], sha: str) -> bool:
         """Create ``dest`` (a hard link with --link, else a copy); False when that name is taken."""

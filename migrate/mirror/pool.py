@@ -15,7 +15,8 @@ from migrate.mirror.wheels import BadWheel, Wheel, inspect
 from migrate.parallel import bounded_map, paused_gc
 
 _POOL_MIN = 2000  # new wheels worth starting a process pool for
-_PER_TASK = 512  # wheels per pool task (pages: an eighth of that)
+_PER_TASK = 64  # wheels per pool task: a few tasks wait with their wheels' bytes, so few per task
+_PAGES_PER_TASK = 64  # pages per pool task
 SHIP_BYTES = 1 << 20  # wheels up to this size come back from a pool worker with their bytes
 
 ToRead = tuple[int, str, int]  # a new wheel: (tag: its position in what was given, path, size)
@@ -43,9 +44,8 @@ def render_many(base_url: Optional[str], new_pages: Iterable[PageTask], count: i
                 jobs: int) -> Iterator[list[Rendered]]:
     """[(folder, index.html, index.json)] of the ``count`` pages in ``new_pages`` (store, sig, project,
     entries, depth), a share at a time, taken as they are rendered; in a pool when there are many."""
-    per_task = max(1, _PER_TASK // 8)  # a page is about eight wheels' work
     pages = iter(new_pages)
-    tasks = iter(lambda: (base_url, list(islice(pages, per_task))), (base_url, []))
+    tasks = iter(lambda: (base_url, list(islice(pages, _PAGES_PER_TASK))), (base_url, []))
     pool = jobs > 1 and count >= _POOL_MIN // 8
     return bounded_map(render_pages, tasks, jobs) if pool else map(render_pages, tasks)
 

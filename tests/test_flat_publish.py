@@ -4,11 +4,15 @@ a row placed, a page to render) are counted while they are alive, at every wheel
 written, and the count must stay a small constant while the wheels given are many times that."""
 from __future__ import annotations
 
+import html
 import json
 from typing import Any
+from urllib.parse import quote
+
+import pytest
 
 from migrate import mirror
-from migrate.mirror import given, pagestore, placing, planning, pool
+from migrate.mirror import given, pages, pagestore, placing, planning, pool
 from migrate.mirror.planning import NewPage
 from migrate.mirror.state import Row
 from tests.wheelmaker import make_wheel
@@ -81,3 +85,17 @@ def test_a_publish_holds_a_few_wheels_at_a_time_not_every_one(tmp_path, monkeypa
     assert [p["name"] for p in index["projects"]] == [f"flat{n:03d}" for n in range(WHEELS)]
     page = json.loads((tmp_path / "m" / "simple" / "flat007" / "index.json").read_text())
     assert [f["filename"] for f in page["files"]] == [made[7].name]
+
+
+@pytest.mark.parametrize("count", [0, 1, pages._PER_CHUNK, pages._PER_CHUNK + 1, 3 * pages._PER_CHUNK - 1])
+def test_the_root_pages_written_in_pieces_are_the_pages_made_whole(count):
+    """simple/index.html and index.json are written a few hundred projects at a time, and are byte for
+    byte the page made in one piece (the PEP 691 JSON: one ``json.dumps``), names to escape included."""
+    projects = [f"p{n}-ü&<x>\"'" if n % 7 == 0 else f"proj{n}" for n in range(count)]
+    links = "\n".join(f'    <a href="{quote(p)}/">{html.escape(p)}</a><br>' for p in projects)
+    whole_html = pages._HTML.format(title="Simple index", body=links)
+    whole_json = json.dumps({"meta": {"api-version": "1.1"}, "projects": [{"name": p} for p in projects]},
+                            separators=(",", ":")) + "\n"
+    assert "".join(pages.root_html(projects)) == whole_html
+    assert "".join(pages.root_json(projects)) == whole_json
+    assert len(list(pages.root_json(projects))) == 2 + -(-count // pages._PER_CHUNK)  # in pieces

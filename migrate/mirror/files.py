@@ -10,7 +10,7 @@ import hashlib
 import os
 import shutil
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Iterable, Optional, Union
 
 from migrate.fsutil import atomic_writer, file_sha256, fsync_dir, sync_files
 from migrate.mirror.journal import Journal
@@ -212,13 +212,15 @@ def remove(path) -> None:
         unlink(path)
 
 
-def overwrite(path: str, data: bytes) -> None:
-    # Only for files inside the generation being made: no reader can see them yet.
+def overwrite(path: str, data: Union[bytes, Iterable[bytes]]) -> None:
+    """Write ``data`` (bytes, or its pieces) to ``path``. Only for files inside the generation being
+    made: no reader can see them yet."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
+        for piece in (data,) if isinstance(data, bytes) else data:
+            view = memoryview(piece)
+            while view:
+                view = view[os.write(fd, view):]
     finally:
         os.close(fd)
 

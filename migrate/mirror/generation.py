@@ -17,7 +17,7 @@ from typing import Any, Iterable, Iterator, Optional
 from migrate.mirror.files import Placer, overwrite, remove, replace_symlink, unlink
 from migrate.mirror.given import Given
 from migrate.mirror.live import Live
-from migrate.mirror.pages import RENDERER, render_root
+from migrate.mirror.pages import RENDERER, root_html, root_json
 from migrate.mirror.planning import Plan
 from migrate.mirror.state import SCHEMA, SHARDS, WORK, PageRef, ProjectPage, Row, gen, read_gen
 
@@ -146,9 +146,8 @@ def _write_root_pages(work: str, plan: Plan, placer: Placer) -> None:
     for index in [""] + plan.distros:
         folder = _index_folder(work, index)
         projects = sorted(p for p, (_sig, idx) in plan.pages.items() if not index or index in idx)
-        page, data = render_root(projects)
-        overwrite(f"{folder}/index.html", page.encode("utf-8"))
-        overwrite(f"{folder}/index.json", data.encode("utf-8"))
+        overwrite(f"{folder}/index.html", (piece.encode("utf-8") for piece in root_html(projects)))
+        overwrite(f"{folder}/index.json", (piece.encode("utf-8") for piece in root_json(projects)))
         placer.files += [f"{folder}/index.html", f"{folder}/index.json"]
         placer.dirs.add(folder)
 

@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any, Iterable, Iterator, Optional
 
 from migrate.mirror.files import Placer, overwrite, remove, replace_symlink, unlink
@@ -230,8 +231,9 @@ def _released_pages(old: dict[str, ProjectPage], new: dict[str, ProjectPage]) ->
 def _write_state(work: str, state: dict[str, Any], pages: dict[str, ProjectPage], placer: Placer) -> None:
     """The generation's ``state.json`` and ``pages`` files (``state.read_gen`` reads them)."""
     overwrite(f"{work}/state.json", json.dumps(state, separators=(",", ":")).encode("utf-8"))
-    lines = [f"{p}\t{sig}\t{','.join(idx)}" for p, (sig, idx) in sorted(pages.items())]
-    overwrite(f"{work}/pages", ("\n".join(lines) + "\n").encode("utf-8"))
+    lines = (f"{p}\t{sig}\t{','.join(idx)}\n" for p, (sig, idx) in sorted(pages.items()))
+    pieces = iter(lambda: "".join(islice(lines, 512)).encode("utf-8"), b"")  # 512 lines a write
+    overwrite(f"{work}/pages", pieces if pages else b"\n")
     unlink(f"{work}/gc-done")
     placer.files += [f"{work}/state.json", f"{work}/pages"]
     placer.dirs.add(work)

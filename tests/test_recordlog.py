@@ -130,9 +130,25 @@ def test_the_published_list_keeps_no_record_and_no_tags(tmp_path):
     from migrate.run.stage import RunOptions
 
     log = _Watched(RECORDS, tmp_path)
-    served = published(RunOptions(out=tmp_path), log)
+    served = list(published(RunOptions(out=tmp_path), log))
     assert [w.filename for w in served] == sorted(r.wheel.filename for r in RECORDS if r.status == CONVERTED)
     assert log.held() == 0 and all(isinstance(part, (str, int)) for w in served for part in w)
+
+
+@pytest.mark.parametrize("base_url", [None, "https://example.org/m/"])
+def test_the_published_fingerprint_is_hashed_as_it_is_made_and_is_the_same_value(tmp_path, base_url):
+    """The stamp a run left must still match (or every run after the change would publish again): the
+    fingerprint hashed piece by piece equals the one made from the whole list."""
+    from migrate.run import runstate
+    from migrate.run.publishing import published, published_fingerprint
+    from migrate.run.stage import RunOptions
+
+    options = RunOptions(out=tmp_path, base_url=base_url)
+    log = RecordLog(RECORDS, tmp_path)
+    whole = runstate.fingerprint({"wheels": [(w.filename, w.sha256) for w in published(options, log)],
+                                  "base_url": base_url})
+    assert published_fingerprint(options, log) == whole
+    assert published_fingerprint(options, log[:1]) != whole  # it does depend on the wheels
 
 
 def test_an_unchanged_streamed_write_makes_no_file(tmp_path):

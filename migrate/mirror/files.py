@@ -10,13 +10,14 @@ import hashlib
 import os
 import shutil
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Iterable, Optional, Union
 
 from migrate.fsutil import atomic_writer, file_sha256, fsync_dir, sync_files
 from migrate.mirror.journal import Journal
 from migrate.mirror.wheels import BadWheel, Wheel, read
 
 _FEW_FILES = 512  # up to this many new files are fsynced one by one, more with one syncfs
+_META_KEPT = 256  # METADATA hashes remembered for hard-linking equal .metadata files
 
 
 # ---------------------------------------------------------------- placing new files
@@ -60,7 +61,9 @@ class Placer:
         self.journal = journal  # every file is recorded there before it is created: publish deletes only those
         self.files = Created()  # flushed before the swap
         self.dirs: set[str] = set()
-        self.meta_first: dict[str, str] = {}  # metadata sha256 -> the first .metadata file placed with those bytes
+        # metadata sha256 -> the first .metadata file placed with those bytes, for the last _META_KEPT
+        # METADATA seen (a release's wheels come together; one entry per wheel would not be flat)
+        self.meta_first: dict[str, str] = {}
 
     def place_metadata(self, dest: str, found: Wheel) -> None:
         """``<wheel>.metadata``: a hard link of an equal one placed this run (a release's wheels usually
@@ -85,6 +88,8 @@ class Placer:
                     fp.write(found.metadata)
         if first is None:
             self.meta_first[found.metadata_sha256] = dest
+            if len(self.meta_first) > _META_KEPT:
+                del self.meta_first[next(iter(self.meta_first))]  # the oldest
 
     def place(self, dest: str, data: Optional[bytes], source: Optional[str], sha: str) -> bool:
         """Create ``dest`` (a hard link with --link, else a copy); False when that name is taken."""
@@ -207,13 +212,15 @@ def remove(path) -> None:
         unlink(path)
 
 
-def overwrite(path: str, data: bytes) -> None:
-    # Only for files inside the generation being made: no reader can see them yet.
+def overwrite(path: str, data: Union[bytes, Iterable[bytes]]) -> None:
+    """Write ``data`` (bytes, or its pieces) to ``path``. Only for files inside the generation being
+    made: no reader can see them yet."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
+        for piece in (data,) if isinstance(data, bytes) else data:
+            view = memoryview(piece)
+            while view:
+                view = view[os.write(fd, view):]
     finally:
         os.close(fd)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from migrate.mirror.files import delete_wheel, overwrite, remove, unlink
-from migrate.mirror.generation import Written
+from migrate.mirror.generation import Written, page_refs
 from migrate.mirror.journal import Journal, recorded
 from migrate.mirror.live import Live
 from migrate.mirror.planning import Plan
@@ -30,7 +30,7 @@ def collect_garbage(root: str, state_root: str, live: Live, plan: Plan, written:
     _delete(root, sr, written.garbage)
     full = (live.crashed and old.known) or old.state.get("full_gc_next")
     if full:
-        _full_gc(root, state_root, live, written)
+        _full_gc(root, state_root, live, plan, written)
         unlink(f"{sr}/{DIRTY}")
     takeover = not old.known and bool(old.number)  # an older layout's generation: it kept no journal
     if takeover:  # its wheels are the mirror's own: swept once its generation is no longer in use
@@ -81,14 +81,14 @@ def owned_distros(state_root: str, live: Live) -> set[str]:
     return found
 
 
-def _full_gc(root: str, state_root: str, live: Live, written: Written) -> None:
+def _full_gc(root: str, state_root: str, live: Live, plan: Plan, written: Written) -> None:
     """After a crash: delete every stored file, page and shard neither live generation refers to."""
-    keep = set(written.new_paths)  # and every old row: the kept ones and the previous generation's
+    keep = {p for _key, row in written.new_rows for p in row.paths()}  # and every old row's
     for rest in live.rows.values():
         keep.update(Row.parse(rest).paths())
     _sweep_packages(Path(root), keep, owned_distros(state_root, live), recorded(state_root))
     sr, old = state_root, live.gen
-    pages = written.page_refs | old.page_refs()
+    pages = set(page_refs(plan.pages)) | old.page_refs()
     indexes = [""] + [e.name[2:] for e in os.scandir(sr) if e.name.startswith("d-")]
     for index in indexes:
         store = f"{sr}/d-{index}/pages" if index else f"{sr}/pages"

@@ -12,14 +12,15 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from itertools import islice
+from typing import Any, Iterable, Iterator, Optional
 
 from migrate.mirror.files import Placer, overwrite, remove, replace_symlink, unlink
 from migrate.mirror.given import Given
 from migrate.mirror.live import Live
-from migrate.mirror.pages import RENDERER, render_root
+from migrate.mirror.pages import RENDERER, root_html, root_json
 from migrate.mirror.planning import Plan
-from migrate.mirror.state import SCHEMA, SHARDS, WORK, PageRef, ProjectPage, gen, read_gen
+from migrate.mirror.state import SCHEMA, SHARDS, WORK, PageRef, ProjectPage, Row, gen, read_gen
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,7 @@ class Written:
     """What the new generation refers to, and what the publish deletes once it is live."""
 
     shards: list[str]  # the names of its 64 state shards ("" for an empty one)
-    new_paths: set[str]  # stored files of the wheels read this time
-    page_refs: set[PageRef]  # its page folders
+    new_rows: Iterable[tuple[str, Row]]  # the rows of the wheels read this time (their stored files)
     # {"paths": [path], "pages": [(index, sig)], "shards": [name]} (pages as JSON lists once read back):
     released: dict[str, list[Any]]  # what the live generation refers to and this one does not
     garbage: dict[str, list[Any]]  # what only the generation before the live one referred to
@@ -77,7 +77,7 @@ def write_generation(state_root: str, live: Live, given: Given, plan: Plan, recy
     written = _references(state_root, live, given, plan, shards)
     state = {
         "schema": SCHEMA, "renderer": RENDERER, "base_url": base_url,
-        "files": len(given.by_name), "projects": len(plan.pages), "distros": plan.distro_counts,
+        "files": given.files, "projects": len(plan.pages), "distros": plan.distro_counts,
         "shards": shards, "released": written.released, "garbage": written.garbage,
         # an older or unreadable live state: what it referred to is unknown until it is the previous one
         "full_gc_next": not live.gen.known and bool(live.gen.number),
@@ -98,19 +98,17 @@ def _link_projects(work: str, live: Live, plan: Plan, recycled: Recycled, dirs: 
         if d not in recycled.distros:
             os.makedirs(f"{work}/{d}/simple", exist_ok=True)
             dirs.add(f"{work}/{d}")
-    want = {}
-    for project, (sig, idx) in plan.pages.items():
-        want[("", project)] = sig
-        for d in idx:
-            want[(d, project)] = sig
     touched = set()
-    for (index, project), sig in want.items():
-        if recycled.links.get((index, project)) != sig:
-            folder = _index_folder(work, index)
-            _link_page(live, folder, index, project, sig)
-            touched.add(folder)
-    for (index, project) in recycled.links.keys() - want.keys():
-        if not index or index in plan.distro_counts:
+    for project, (sig, idx) in plan.pages.items():
+        for index in ("",) + idx:
+            if recycled.links.get((index, project)) != sig:
+                folder = _index_folder(work, index)
+                _link_page(live, folder, index, project, sig)
+                touched.add(folder)
+    for (index, project) in recycled.links:
+        page = plan.pages.get(project)
+        wanted = page is not None and (not index or index in page[1])
+        if not wanted and (not index or index in plan.distro_counts):
             folder = _index_folder(work, index)
             unlink(f"{folder}/{project}")
             touched.add(folder)
@@ -149,9 +147,8 @@ def _write_root_pages(work: str, plan: Plan, placer: Placer) -> None:
     for index in [""] + plan.distros:
         folder = _index_folder(work, index)
         projects = sorted(p for p, (_sig, idx) in plan.pages.items() if not index or index in idx)
-        page, data = render_root(projects)
-        overwrite(f"{folder}/index.html", page.encode("utf-8"))
-        overwrite(f"{folder}/index.json", data.encode("utf-8"))
+        overwrite(f"{folder}/index.html", (piece.encode("utf-8") for piece in root_html(projects)))
+        overwrite(f"{folder}/index.json", (piece.encode("utf-8") for piece in root_json(projects)))
         placer.files += [f"{folder}/index.html", f"{folder}/index.json"]
         placer.dirs.add(folder)
 
@@ -178,14 +175,15 @@ def _write_shards(state_root: str, live: Live, plan: Plan, placer: Placer) -> li
 
 
 def _references(state_root: str, live: Live, given: Given, plan: Plan, shards: list[str]) -> Written:
-    """What the new generation refers to; what the live one released; what is garbage after the swap."""
+    """What the new generation refers to; what the live one released; what is garbage after the swap.
+
+    Worked out without a set of every path and page the new generation refers to: the candidates
+    (what was removed, what the state lists) are few, and the new rows and pages are walked past them."""
     old = live.gen
-    new_paths = {p for _k, r in given.new_rows for p in r.paths()}
-    new_refs = {(i, sig) for sig, idx in plan.pages.values() for i in ("",) + idx}
     # What the live generation refers to and this one does not: deleted after the next swap.
     released: dict[str, list[Any]] = {
-        "paths": sorted({p for r in plan.removed_rows for p in r.paths()[::2]} - new_paths),
-        "pages": sorted(old.page_refs() - new_refs) if old.known else [],
+        "paths": sorted(_not_in_rows({p for r in plan.removed_rows for p in r.paths()[::2]}, given.new_rows)),
+        "pages": sorted(_released_pages(old.pages, plan.pages)) if old.known else [],
         "shards": sorted(set(old.shards) - set(shards) - {""}) if old.known else [],
     }
     # What only the generation before the live one referred to: deleted right after this swap
@@ -195,17 +193,47 @@ def _references(state_root: str, live: Live, given: Given, plan: Plan, shards: l
         sources = [old.state.get("released", {})]
         if not os.path.exists(f"{state_root}/{gen(old.number)}/gc-done"):
             sources.append(old.state.get("garbage", {}))
-        for kind, refs in (("paths", new_paths), ("pages", new_refs), ("shards", set(shards))):
-            found = {tuple(x) if isinstance(x, list) else x for src in sources for x in src.get(kind, [])}
-            garbage[kind] = sorted(found - refs)
-    return Written(shards, new_paths, new_refs, released, garbage)
+        paths: set[str] = {x for src in sources for x in src.get("paths", [])}
+        pages: set[PageRef] = {(x[0], x[1]) for src in sources for x in src.get("pages", [])}
+        garbage["paths"] = sorted(_not_in_rows(paths, given.new_rows))
+        garbage["pages"] = sorted(pages.difference(page_refs(plan.pages)) if pages else ())
+        garbage["shards"] = sorted({x for src in sources for x in src.get("shards", [])} - set(shards))
+    return Written(shards, given.new_rows, released, garbage)
+
+
+def _not_in_rows(paths: set[str], rows: Iterable[tuple[str, Row]]) -> set[str]:
+    """The ``paths`` no row in ``rows`` keeps alive."""
+    if paths:
+        for _key, row in rows:
+            paths.difference_update(row.paths())
+    return paths
+
+
+def page_refs(pages: dict[str, ProjectPage]) -> Iterator[PageRef]:
+    """The page folders a generation's pages refer to, one at a time."""
+    for sig, idx in pages.values():
+        for index in ("",) + idx:
+            yield index, sig
+
+
+def _released_pages(old: dict[str, ProjectPage], new: dict[str, ProjectPage]) -> set[PageRef]:
+    """The page folders of ``old`` that ``new`` does not refer to. A sig is a hash of a project's
+    rows, which name the project: no two projects share one, so projects are compared one by one."""
+    released: set[PageRef] = set()
+    for project, (sig, idx) in old.items():
+        now = new.get(project)
+        for index in ("",) + idx:
+            if now is None or now[0] != sig or (index and index not in now[1]):
+                released.add((index, sig))
+    return released
 
 
 def _write_state(work: str, state: dict[str, Any], pages: dict[str, ProjectPage], placer: Placer) -> None:
     """The generation's ``state.json`` and ``pages`` files (``state.read_gen`` reads them)."""
     overwrite(f"{work}/state.json", json.dumps(state, separators=(",", ":")).encode("utf-8"))
-    lines = [f"{p}\t{sig}\t{','.join(idx)}" for p, (sig, idx) in sorted(pages.items())]
-    overwrite(f"{work}/pages", ("\n".join(lines) + "\n").encode("utf-8"))
+    lines = (f"{p}\t{sig}\t{','.join(idx)}\n" for p, (sig, idx) in sorted(pages.items()))
+    pieces = iter(lambda: "".join(islice(lines, 512)).encode("utf-8"), b"")  # 512 lines a write
+    overwrite(f"{work}/pages", pieces if pages else b"\n")
     unlink(f"{work}/gc-done")
     placer.files += [f"{work}/state.json", f"{work}/pages"]
     placer.dirs.add(work)

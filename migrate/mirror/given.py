@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator, NamedTuple, Optional, Union
+from typing import Callable, Iterable, Iterator, NamedTuple, Optional, Sequence, Union
 
 from migrate import problems as P
+from migrate.disklog import DiskLog
 from migrate.mirror.guard import refused_by_add, served
 from migrate.mirror.live import Live
 from migrate.mirror.pool import Read, ToRead, read_many
@@ -22,13 +23,20 @@ from migrate.mirror.wheels import BadWheel, Wheel, inspect, one_file_key
 
 @dataclass(frozen=True)
 class Given:
-    """The wheels given, sorted."""
+    """The wheels given, sorted. What is kept per wheel given is on disk (``DiskLog``) or a few bytes
+    of a hash: a publish of 16,000 wheels must not hold 16,000 sets of names and rows."""
 
     kept: list[str]  # source keys of the known wheels
-    new_rows: list[tuple[str, Row]]  # (source key, Row) of the wheels read and placed this time
-    by_name: dict[str, str]  # file name -> source key of the wheel published under it
+    new_rows: Sequence[tuple[str, Row]]  # (source key, Row) of the wheels read and placed this time
+    files: int  # wheel files published
     added: list[str]  # file names of the wheels read this time
     problems: list[P.Problem]
+    firsts: "_Firsts"  # the first wheel given of each file: what ``publishes`` asks
+
+    def publishes(self, filename: str) -> bool:
+        """A wheel given under exactly this file name is published."""
+        first = self.firsts.get(one_file_key(filename))
+        return first is not None and first.filename == filename
 
 
 class _File(NamedTuple):
@@ -54,60 +62,86 @@ def collect(wheels: Iterable[Union[str, os.PathLike[str]]], live: Live, store: C
 
     ``add``: every wheel the mirror serves stays (a merge), and a wheel whose name it serves with
     other bytes is refused. ``tick``: called after each wheel is sorted (the progress bar)."""
-    given = _stat(wheels)
+    given = DiskLog(_stat(wheels))  # on disk: walked twice, once by the pool's feeder, once here
     early = _read_in_pool(given, live.rows, jobs)
     upcoming = next(early, None)  # (position in given, what the pool read there)
-    sorting = _Sorting(live, store, served(live) if add else None)
+    sorting = _Sorting(live, store, served(live) if add else None, given)
     for n, file in enumerate(given):
         found = None
         if upcoming is not None and upcoming[0] == n:
             found, upcoming = upcoming[1], next(early, None)
-        sorting.take(file, found)
+        sorting.take(n, file, found)
         tick()
     if add:
         sorting.keep_the_rest()
-    return Given(sorting.kept, sorting.new_rows, sorting.by_name, sorting.added, sorting.problems)
+    return Given(sorting.kept, sorting.new_rows, sorting.files, sorting.added, sorting.problems, sorting.firsts)
+
+
+class _Firsts:
+    """The first wheel given of each file (``one_file_key``): its position in the wheels given, by the
+    hash of its key (an int, not two strings per wheel); the ``_File`` itself is read back from disk."""
+
+    def __init__(self, given: Sequence[Union["_File", "_Unreadable"]]):
+        self.given = given
+        self.by_hash: dict[int, int] = {}
+        self.spilled: dict[str, int] = {}  # the rare key whose hash another key has
+
+    def get(self, key: str) -> Optional["_File"]:
+        for at in (self.by_hash.get(hash(key)), self.spilled.get(key)):
+            if at is not None:
+                file = self.given[at]
+                if isinstance(file, _File) and one_file_key(file.filename) == key:
+                    return file
+        return None
+
+    def add(self, key: str, at: int) -> None:
+        if hash(key) in self.by_hash:
+            self.spilled[key] = at
+        else:
+            self.by_hash[hash(key)] = at
 
 
 class _Sorting:
     """The wheels sorted so far, in the order given: the first wheel of a file name wins."""
 
-    def __init__(self, live: Live, store: Callable[[str, Wheel], Row], add_to: Optional[dict[str, str]]):
+    def __init__(self, live: Live, store: Callable[[str, Wheel], Row], add_to: Optional[dict[str, str]],
+                 given: Sequence[Union[_File, _Unreadable]]):
         self.live, self.store = live, store
         self.add_to = add_to  # with --add: {file name: sha256} the mirror serves
         self.kept: list[str] = []
-        self.new_rows: list[tuple[str, Row]] = []
-        self.by_name: dict[str, str] = {}
-        self.by_key: dict[str, str] = {}  # one_file_key -> source key of the wheel published under it
+        self.new_rows: DiskLog[tuple[str, Row]] = DiskLog()
+        self.files = 0
+        self.firsts = _Firsts(given)
         self.added: list[str] = []
         self.problems: list[P.Problem] = []
 
-    def take(self, file: Union[_File, _Unreadable], early: Union[Wheel, str, None]) -> None:
-        """Sort one wheel; ``early``: what the pool read of it (the wheel, or why it is bad), if it did."""
+    def take(self, at: int, file: Union[_File, _Unreadable], early: Union[Wheel, str, None]) -> None:
+        """Sort one wheel (the ``at``-th given); ``early``: what the pool read of it (the wheel, or why it
+        is bad), if it did."""
         if isinstance(file, _Unreadable):
             self.problems.append(P.error("R001", f"{file.wheel}: cannot read ({file.error.strerror or file.error})"))
         elif file.key in self.live.rows:
-            self._keep(file)
+            self._keep(at, file)
         elif UNSAFE.search(file.path):
             self.problems.append(P.error("R001", f"{file.wheel!r}: control character in the path; rename it"))
         else:
-            self._add(file, early)
+            self._add(at, file, early)
 
-    def _keep(self, file: _File) -> None:
+    def _keep(self, at: int, file: _File) -> None:
         """A wheel the live state knows: trusted unread."""
-        first = self.by_key.get(one_file_key(file.filename))
+        first = self.firsts.get(one_file_key(file.filename))
         if first is not None:
             sha = Row.parse(self.live.rows[file.key]).sha256
-            self.problems += _clash(file.wheel, file.filename, sha, first, self.live, self.new_rows)
+            self.problems += _clash(file.wheel, file.filename, sha, first.key, self.live, self.new_rows)
             return
-        self._publish(file)
+        self._publish(at, file)
         self.kept.append(file.key)
 
-    def _publish(self, file: _File) -> None:
-        self.by_name[file.filename] = file.key
-        self.by_key[one_file_key(file.filename)] = file.key
+    def _publish(self, at: int, file: _File) -> None:
+        self.files += 1
+        self.firsts.add(one_file_key(file.filename), at)
 
-    def _add(self, file: _File, early: Union[Wheel, str, None]) -> None:
+    def _add(self, at: int, file: _File, early: Union[Wheel, str, None]) -> None:
         """A new wheel: read (unless the pool did), then placed by ``store``."""
         try:
             found = _wheel(file, early)
@@ -119,26 +153,26 @@ class _Sorting:
         if refused:
             self.problems.append(P.error("R004", refused))
             return
-        first = self.by_key.get(one_file_key(file.filename))
+        first = self.firsts.get(one_file_key(file.filename))
         if first is not None:
-            self.problems += _clash(file.wheel, file.filename, found.sha256, first, self.live, self.new_rows)
+            self.problems += _clash(file.wheel, file.filename, found.sha256, first.key, self.live, self.new_rows)
             return
         try:
             row = self.store(file.wheel, found)
         except BadWheel as exc:
             self.problems.append(P.error("R002", f"{file.filename}: {exc}"))
             return
-        self._publish(file)
+        self._publish(at, file)
         self.new_rows.append((file.key, row))
         self.added.append(file.filename)
-
 
     def keep_the_rest(self) -> None:
         """--add: the wheels the mirror serves under a name not given stay, unread."""
         for key, text in self.live.rows.items():
             filename = text.split("\t", 1)[0]
-            if filename not in self.by_name:
-                self.by_name[filename] = key
+            first = self.firsts.get(one_file_key(filename))
+            if first is None or first.filename != filename:
+                self.files += 1
                 self.kept.append(key)
 
 
@@ -151,24 +185,22 @@ def _wheel(file: _File, early: Union[Wheel, str, None]) -> Wheel:
     return early
 
 
-def _stat(wheels: Iterable[Union[str, os.PathLike[str]]]) -> list[Union[_File, _Unreadable]]:
+def _stat(wheels: Iterable[Union[str, os.PathLike[str]]]) -> Iterator[Union[_File, _Unreadable]]:
     """A ``_File`` per wheel given, in order: one ``stat`` each."""
     cwd = os.getcwd()
-    given: list[Union[_File, _Unreadable]] = []
     for item in wheels:
         wheel = os.fspath(item)
         try:
             st = os.stat(wheel)
         except OSError as exc:
-            given.append(_Unreadable(wheel, exc))
+            yield _Unreadable(wheel, exc)
             continue
         path = wheel if wheel[:1] == os.sep else os.path.join(cwd, wheel)  # isabs(), without the call
         key = f"{path}\t{st.st_size}\t{st.st_mtime_ns}\t{st.st_ino}"
-        given.append(_File(wheel, path, path.rpartition(os.sep)[2], key, st.st_size))
-    return given
+        yield _File(wheel, path, path.rpartition(os.sep)[2], key, st.st_size)
 
 
-def _read_in_pool(given: list[Union[_File, _Unreadable]], old_rows: dict[str, str], jobs: int) -> Iterator[Read]:
+def _read_in_pool(given: Sequence[Union[_File, _Unreadable]], old_rows: dict[str, str], jobs: int) -> Iterator[Read]:
     """Many new wheels: read and hash them in a process pool while this process places the ones
     read (one process creating files: several would spin on the folder's lock in the kernel).
     Yields (position in ``given``, the wheel read or why it is bad), in order.
@@ -177,20 +209,24 @@ def _read_in_pool(given: list[Union[_File, _Unreadable]], old_rows: dict[str, st
     decided in order, as without the pool."""
     if jobs < 2:
         return
-    seen: set[str] = set()
-    todo: list[ToRead] = []
+    yield from read_many(_to_read(given, old_rows), jobs)
+
+
+def _to_read(given: Sequence[Union[_File, _Unreadable]], old_rows: dict[str, str]) -> Iterator[ToRead]:
+    """(position, path, size) of each new wheel, made as the pool takes them. Names seen are kept as
+    hashes: a collision only means a wheel is read by this process instead of the pool."""
+    seen: set[int] = set()
     for n, file in enumerate(given):
         if isinstance(file, _Unreadable):
             continue
-        key = one_file_key(file.filename)
+        key = hash(one_file_key(file.filename))
         if key not in seen and file.key not in old_rows and not UNSAFE.search(file.path):
-            todo.append((n, file.wheel, file.size))
+            yield n, file.wheel, file.size
         seen.add(key)
-    yield from read_many(todo, jobs)
 
 
 def _clash(wheel: str, filename: str, sha: str, first: str, live: Live,
-           new_rows: list[tuple[str, Row]]) -> list[P.Problem]:
+           new_rows: Iterable[tuple[str, Row]]) -> list[P.Problem]:
     """A problem when a second wheel named ``filename`` (or spelled so: ``Foo_Bar``/``foo_bar``)
     differs from the first one given (kept)."""
     first_text = live.rows[first] if first in live.rows else next(r.text() for k, r in new_rows if k == first)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Iterable, Optional, Sequence
 
 from migrate.mirror.distro import distro_of
 from migrate.mirror.layout import MirrorError
@@ -30,9 +30,11 @@ def served(live: Live) -> dict[str, str]:
     return out
 
 
-def check_shrink(root: str, live: Live, wheels: list[str]) -> None:
+def check_shrink(root: str, live: Live, wheels: Sequence[str]) -> None:
     """Refuse a sync given nothing, or under half of the wheels the mirror serves."""
     now = served(live)
+    if not now:
+        return  # nothing served: nothing to remove
     given = {os.path.basename(w) for w in wheels}
     going = sorted(set(now) - given)
     if going and (not given or len(given) < len(now) / 2):
@@ -62,7 +64,7 @@ def check_folders(mirror: Path, wheels: Iterable[str]) -> None:
             raise MirrorError(f"{place.parent}: a file not made by egg-migrate publish is where an index goes")
 
 
-def preview(live: Live, wheels: list[str], add: bool) -> tuple[list[str], list[str]]:
+def preview(live: Live, wheels: Sequence[str], add: bool) -> tuple[list[str], list[str]]:
     """(file names that would be added, file names that would be removed), without reading a wheel.
 
     A name the mirror serves counts as unchanged: a changed file under a served name is found only

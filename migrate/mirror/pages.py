@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from typing import Any, Optional
+from typing import Any, Iterator, Optional, Sequence
 from urllib.parse import quote
 
 from packaging.version import Version
@@ -87,10 +87,30 @@ def render_project(project: str, files: list[Entry], depth: int = 2,
 
 
 def render_root(projects: list[str]) -> tuple[str, str]:
-    links = [f'    <a href="{_quote(p)}/">{_escape(p)}</a><br>' for p in projects]
-    page = _HTML.format(title="Simple index", body="\n".join(links))
-    data = {"meta": {"api-version": API_VERSION}, "projects": [{"name": p} for p in projects]}
-    return page, json.dumps(data, separators=(",", ":")) + "\n"
+    """(index.html, index.json) of an index: every project it lists."""
+    return "".join(root_html(projects)), "".join(root_json(projects))
+
+
+_PER_CHUNK = 512  # projects per piece of a root page
+
+
+def root_html(projects: Sequence[str]) -> Iterator[str]:
+    """The root page's HTML in pieces of a few hundred projects: 16,000 are never one list of lines."""
+    head, tail = _HTML.format(title="Simple index", body="\x00").split("\x00")
+    yield head
+    for at in range(0, len(projects), _PER_CHUNK):
+        yield ("\n" if at else "") + "\n".join(f'    <a href="{_quote(p)}/">{_escape(p)}</a><br>'
+                                              for p in projects[at:at + _PER_CHUNK])
+    yield tail
+
+
+def root_json(projects: Sequence[str]) -> Iterator[str]:
+    """The root page's PEP 691 JSON in pieces, byte for byte what one ``json.dumps`` of it gives."""
+    yield json.dumps({"meta": {"api-version": API_VERSION}}, separators=(",", ":"))[:-1] + ',"projects":['
+    for at in range(0, len(projects), _PER_CHUNK):
+        yield ("," if at else "") + ",".join(json.dumps({"name": p}, separators=(",", ":"))
+                                             for p in projects[at:at + _PER_CHUNK])
+    yield "]}\n"
 
 
 _HTML = """<!DOCTYPE html>

@@ -7,26 +7,26 @@ from __future__ import annotations
 
 import os
 import shutil
-from typing import Optional
+from typing import Optional, Sequence
 
 from migrate.mirror.files import Placer, ensure_symlink
 from migrate.mirror.planning import NewPage
 from migrate.mirror.pool import render_many
 
 
-def write_new_pages(state_root: str, placer: Placer, new_pages: list[NewPage], base_url: Optional[str],
+def write_new_pages(state_root: str, placer: Placer, new_pages: Sequence[NewPage], base_url: Optional[str],
                     jobs: int) -> None:
     """Render the new project pages (in a process pool when there are many) and write each into a
-    new folder of its page store."""
+    new folder of its page store. ``new_pages`` is walked, not held: it may be a ``DiskLog``."""
     stores: dict[str, str] = {}  # index -> its page store
-    for page in new_pages:
-        if page.index_name not in stores:
-            stores[page.index_name] = _page_store(state_root, page.index_name, placer.dirs)
-    work = [(stores[p.index_name], p.sig, p.project, p.files, 3 if p.index_name else 2) for p in new_pages]
-    if not placer.files.many(2 * len(work)):  # many files are flushed by one syncfs: no folder needs its fsync
-        for store, sig, *_rest in work:
-            placer.dirs.update((store, f"{store}/{sig}"))
-    for rendered in render_many(base_url, work, jobs):
+    for index in sorted({page.index_name for page in new_pages}):
+        stores[index] = _page_store(state_root, index, placer.dirs)
+    work = ((stores[p.index_name], p.sig, p.project, p.files, 3 if p.index_name else 2) for p in new_pages)
+    if not placer.files.many(2 * len(new_pages)):  # many files are flushed by one syncfs: no folder needs its fsync
+        for p in new_pages:
+            store = stores[p.index_name]
+            placer.dirs.update((store, f"{store}/{p.sig}"))
+    for rendered in render_many(base_url, work, len(new_pages), jobs):
         for folder, index_html, index_json in rendered:
             _write_page(placer, folder, index_html, index_json)
 

@@ -25,7 +25,7 @@ class Claims:
         self.placer = placer
         self.live = live
         self.before_first = before_first  # called before each wheel is placed (it acts only the first time)
-        self.claimed: dict[str, str] = {}  # path -> sha256 placed this run
+        self.claimed: set[int] = set()  # hashes of the paths placed this run (their bytes are on disk)
         self.live_paths: Optional[Container[str]] = None
         self.recorded: Optional[set[str]] = None
 
@@ -48,17 +48,17 @@ class Claims:
         holds that name (never overwrites: an existing file is used only when its bytes are these)."""
         self.placer.dirs.add(f"{self.root}/{folder}")
         for rel in stored_paths(folder, filename, sha):
-            if rel in self.claimed:
-                if self.claimed[rel] == sha:
+            dest = f"{self.root}/{rel}"
+            if hash(rel) in self.claimed:  # placed this run (or a hash alike): never replaced
+                if sha256_or_none(dest) == sha:
                     return rel
                 continue
-            dest = f"{self.root}/{rel}"
             placed = self.placer.place(dest, data, source, sha) or sha256_or_none(dest) == sha
             if not placed and rel not in self._live_paths() and rel in self._recorded():
                 unlink(dest)  # a torn or stale leftover of an interrupted publish: no index uses it
                 placed = self.placer.place(dest, data, source, sha)
             if placed:
-                self.claimed[rel] = sha
+                self.claimed.add(hash(rel))
                 self.placer.place_metadata(dest + ".metadata", found)
                 return rel
         raise BadWheel(f"three other files named {filename} are in the way in {folder}/")

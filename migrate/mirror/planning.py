@@ -8,9 +8,11 @@ is reused, not rendered. No file is touched here.
 from __future__ import annotations
 
 import hashlib
+from array import array
 from dataclasses import dataclass
-from typing import NamedTuple, Optional
+from typing import Iterable, Iterator, NamedTuple, Optional, Sequence
 
+from migrate.disklog import DiskLog
 from migrate.mirror.given import Given
 from migrate.mirror.live import Live
 from migrate.mirror.pages import RENDERER, project_pages
@@ -28,35 +30,66 @@ class NewPage(NamedTuple):
 
 @dataclass(frozen=True)
 class Plan:
-    """What the next generation serves."""
+    """What the next generation serves. The per-wheel parts (the changed shards' rows, the pages to
+    render) are on disk, a shard at a time: a first publish of 16,000 wheels changes every one."""
 
     distro_counts: dict[str, int]  # distro index -> wheels re-tagged for it (those with none are gone)
     distros: list[str]  # the distro indexes, sorted
-    shard_pairs: dict[int, list[Pair]]  # shard number -> its sorted pairs, for the shards that change
+    shard_pairs: ShardPairs  # shard number -> its sorted pairs, for the shards that change
     pages: dict[str, ProjectPage]  # project -> (sig, the distro indexes it is in)
-    new_pages: list[NewPage]  # the pages no page store holds yet
+    new_pages: Sequence[NewPage]  # the pages no page store holds yet
     removed_rows: list[Row]  # the rows of the wheels no longer given
     removed: list[str]  # file names no longer published, sorted
+
+
+class ShardPairs:
+    """{shard number: its sorted (source key, row text) pairs} of the shards that change, kept on disk."""
+
+    def __init__(self) -> None:
+        self.log: DiskLog[tuple[int, list[Pair]]] = DiskLog()
+
+    def add(self, i: int, pairs: list[Pair]) -> None:
+        self.log.append((i, pairs))
+
+    def items(self) -> Iterator[tuple[int, list[Pair]]]:
+        return iter(self.log)
+
+    def __len__(self) -> int:
+        return len(self.log)
 
 
 def plan_change(live: Live, given: Given, base_url: Optional[str], previous_pages: set[PageRef]) -> Plan:
     """The next generation, from the live one and the wheels given. ``previous_pages``: the page
     folders the generation before the live one refers to (they exist, complete)."""
-    old, old_rows, new_rows, kept = live.gen, live.rows, given.new_rows, given.kept
+    old, old_rows, kept = live.gen, live.rows, given.kept
     removed_keys = set(old_rows).difference(kept) if len(kept) != len(old_rows) else set()
     removed_rows = [Row.parse(old_rows[k]) for k in removed_keys]
-    changed = {r.project for _k, r in new_rows} | {r.project for r in removed_rows}
-    distro_counts = _distro_counts(old, removed_rows, new_rows)
+    distro_counts = _distro_counts(old, removed_rows, given.new_rows)
     distros = sorted(distro_counts)
     everything = live.rerender or not old.known or set(distros) != set(old.distros)
-    shard_pairs, groups, parsed = _regroup(live, new_rows, removed_keys, changed, everything)
+    by_shard = _by_shard(given.new_rows, removed_rows)
     known = old.page_refs() | previous_pages  # page folders that exist, complete
-    pages, new_pages = _pages(old, groups, parsed, changed, distros, everything, base_url, known)
-    removed = sorted({r.filename for r in removed_rows} - set(given.by_name))
+    pages = dict(old.pages) if old.known else {}
+    shard_pairs, new_pages = ShardPairs(), DiskLog[NewPage]()
+    for i in range(SHARDS) if everything else sorted(by_shard):
+        new_here, removed_here = by_shard.get(i, ([], []))
+        fresh = [(key, row.text(), row) for key, row in (given.new_rows[n] for n in new_here)]
+        parsed = {text: row for _key, text, row in fresh}  # the rows read this time, not parsed again
+        pairs = live.pairs[i]
+        if removed_keys:
+            pairs = [pair for pair in pairs if pair[0] not in removed_keys]
+        pairs = sorted(pairs + [(key, text) for key, text, _row in fresh])
+        shard_pairs.add(i, pairs)
+        changed = {r.project for r in parsed.values()} | {r.project for r in removed_here}
+        groups = _groups(pairs, changed, everything)
+        for project in changed - set(groups):
+            pages.pop(project, None)  # no wheels left
+        new_pages += _pages(pages, groups, parsed, distros, everything, base_url, known)
+    removed = sorted({r.filename for r in removed_rows if not given.publishes(r.filename)})
     return Plan(distro_counts, distros, shard_pairs, pages, new_pages, removed_rows, removed)
 
 
-def _distro_counts(old: Gen, removed_rows: list[Row], new_rows: list[tuple[str, Row]]) -> dict[str, int]:
+def _distro_counts(old: Gen, removed_rows: list[Row], new_rows: Iterable[tuple[str, Row]]) -> dict[str, int]:
     """{distro index: wheels re-tagged for it}, sorted, without the indexes left with none."""
     counts = old.distros if old.known else {}
     for r in removed_rows:
@@ -68,39 +101,29 @@ def _distro_counts(old: Gen, removed_rows: list[Row], new_rows: list[tuple[str, 
     return {d: n for d, n in sorted(counts.items()) if n > 0}
 
 
-def _regroup(live: Live, new_rows: list[tuple[str, Row]], removed_keys: set[str], changed: set[str],
-             everything: bool) -> tuple[dict[int, list[Pair]], dict[str, list[str]], dict[str, Row]]:
-    """({shard: its new sorted pairs}, {project: its row texts}) of the shards and projects that change,
-    and {row text: Row} of the rows read this time (not parsed again)."""
-    new_pairs: list[list[Pair]] = [[] for _ in range(SHARDS)]
-    parsed: dict[str, Row] = {}
-    for key, row in new_rows:
-        text = row.text()
-        parsed[text] = row
-        new_pairs[shard(row.project)].append((key, text))
-    changed_shards = range(SHARDS) if everything else sorted({shard(p) for p in changed})
-    shard_pairs: dict[int, list[Pair]] = {}
+def _by_shard(new_rows: Iterable[tuple[str, Row]], removed_rows: list[Row]) -> dict[int, tuple[array[int], list[Row]]]:
+    """{shard: (positions in ``new_rows`` of its new rows, its removed rows)} of the shards that change."""
+    by_shard: dict[int, tuple[array[int], list[Row]]] = {}
+    for n, (_key, row) in enumerate(new_rows):
+        by_shard.setdefault(shard(row.project), (array("L"), []))[0].append(n)
+    for r in removed_rows:
+        by_shard.setdefault(shard(r.project), (array("L"), []))[1].append(r)
+    return by_shard
+
+
+def _groups(pairs: list[Pair], changed: set[str], everything: bool) -> dict[str, list[str]]:
+    """{project: its row texts} of one shard's projects that change."""
     groups: dict[str, list[str]] = {}
-    for i in changed_shards:
-        pairs = live.pairs[i]
-        if removed_keys:
-            pairs = [pair for pair in pairs if pair[0] not in removed_keys]
-        pairs = sorted(pairs + new_pairs[i])
-        shard_pairs[i] = pairs
-        for _key, text in pairs:
-            project = text.split("\t", 2)[1]
-            if everything or project in changed:
-                groups.setdefault(project, []).append(text)
-    return shard_pairs, groups, parsed
+    for _key, text in pairs:
+        project = text.split("\t", 2)[1]
+        if everything or project in changed:
+            groups.setdefault(project, []).append(text)
+    return groups
 
 
-def _pages(old: Gen, groups: dict[str, list[str]], parsed: dict[str, Row], changed: set[str], distros: list[str],
-           everything: bool, base_url: Optional[str],
-           known: set[PageRef]) -> tuple[dict[str, ProjectPage], list[NewPage]]:
-    """({project: (sig, distro indexes)} of the next generation, [NewPage] not in ``known``)."""
-    pages = dict(old.pages) if old.known else {}
-    for project in changed - set(groups):
-        pages.pop(project, None)  # no wheels left
+def _pages(pages: dict[str, ProjectPage], groups: dict[str, list[str]], parsed: dict[str, Row], distros: list[str],
+           everything: bool, base_url: Optional[str], known: set[PageRef]) -> list[NewPage]:
+    """Set ``pages[project]`` (sig, distro indexes) of each project in ``groups``; [NewPage] not in ``known``."""
     new_pages: list[NewPage] = []
     for project, texts in groups.items():
         texts.sort()
@@ -114,4 +137,4 @@ def _pages(old: Gen, groups: dict[str, list[str]], parsed: dict[str, Row], chang
             if (index, sig) not in known:
                 new_pages.append(NewPage(index, sig, project, files))
         pages[project] = (sig, tuple(i for i in sorted(by_index) if i))
-    return pages, new_pages
+    return new_pages

@@ -6,7 +6,8 @@ that a fresh process can import them.
 """
 from __future__ import annotations
 
-from typing import Iterator, Optional, Union
+from itertools import chain, islice
+from typing import Iterable, Iterator, Optional, Union
 
 from migrate.mirror.pages import render_project
 from migrate.mirror.state import Entry
@@ -14,7 +15,8 @@ from migrate.mirror.wheels import BadWheel, Wheel, inspect
 from migrate.parallel import bounded_map, paused_gc
 
 _POOL_MIN = 2000  # new wheels worth starting a process pool for
-_PER_TASK = 512  # wheels per pool task (pages: an eighth of that)
+_PER_TASK = 64  # wheels per pool task: a few tasks wait with their wheels' bytes, so few per task
+_PAGES_PER_TASK = 64  # pages per pool task
 SHIP_BYTES = 1 << 20  # wheels up to this size come back from a pool worker with their bytes
 
 ToRead = tuple[int, str, int]  # a new wheel: (tag: its position in what was given, path, size)
@@ -23,22 +25,28 @@ PageTask = tuple[str, str, str, list[Entry], int]  # a page to render: (store, s
 Rendered = tuple[str, bytes, bytes]  # a page rendered: (its folder, index.html, index.json)
 
 
-def read_many(todo: list[ToRead], jobs: int) -> Iterator[Read]:
+def read_many(todo: Iterable[ToRead], jobs: int) -> Iterator[Read]:
     """(tag, the Wheel or why it is bad) of each (tag, path, size) in ``todo``, in order, read in a
-    pool; nothing when there are too few to be worth one (the caller reads them itself)."""
-    if len(todo) < _POOL_MIN:
+    pool; nothing when there are too few to be worth one (the caller reads them itself). ``todo`` is
+    taken as the pool goes: only the first few thousand are held, to know whether to start one."""
+    todo = iter(todo)
+    first = list(islice(todo, _POOL_MIN))
+    if len(first) < _POOL_MIN:
         return
-    tasks = (todo[i:i + _PER_TASK] for i in range(0, len(todo), _PER_TASK))
+    rest = chain(first, todo)
+    del first
+    tasks = iter(lambda: list(islice(rest, _PER_TASK)), [])
     for results in bounded_map(read_wheels, tasks, jobs):
         yield from results
 
 
-def render_many(base_url: Optional[str], new_pages: list[PageTask], jobs: int) -> Iterator[list[Rendered]]:
-    """[(folder, index.html, index.json)] of the pages in ``new_pages`` (store, sig, project, entries,
-    depth), a share at a time; in a pool when there are many."""
-    per_task = max(1, _PER_TASK // 8)  # a page is about eight wheels' work
-    tasks = ((base_url, new_pages[i:i + per_task]) for i in range(0, len(new_pages), per_task))
-    pool = jobs > 1 and len(new_pages) >= _POOL_MIN // 8
+def render_many(base_url: Optional[str], new_pages: Iterable[PageTask], count: int,
+                jobs: int) -> Iterator[list[Rendered]]:
+    """[(folder, index.html, index.json)] of the ``count`` pages in ``new_pages`` (store, sig, project,
+    entries, depth), a share at a time, taken as they are rendered; in a pool when there are many."""
+    pages = iter(new_pages)
+    tasks = iter(lambda: (base_url, list(islice(pages, _PAGES_PER_TASK))), (base_url, []))
+    pool = jobs > 1 and count >= _POOL_MIN // 8
     return bounded_map(render_pages, tasks, jobs) if pool else map(render_pages, tasks)
 
 

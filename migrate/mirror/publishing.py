@@ -16,9 +16,10 @@ import time
 from contextlib import closing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable, Optional, Protocol, Union
+from typing import Iterable, Optional, Protocol, Sequence, Union
 
 from migrate import problems as P
+from migrate.disklog import DiskLog
 from migrate.fsutil import fsync_dir
 from migrate.mirror.files import Placer, point, sync
 from migrate.mirror.garbage import collect_garbage
@@ -97,7 +98,7 @@ def publish(wheels: Iterable[Union[str, os.PathLike[str]]], mirror_dir: Union[st
     started = time.perf_counter()
     mirror = Path(os.path.abspath(mirror_dir))
     base_url = base_url.rstrip("/") + "/" if base_url else None
-    paths = [os.fspath(w) for w in wheels]
+    paths = DiskLog(os.fspath(w) for w in wheels)  # walked a few times, never held: 16,000 paths are megabytes
     if mode.dry_run:
         report = _preview(paths, str(mirror), mode)
     else:
@@ -114,7 +115,7 @@ def publish(wheels: Iterable[Union[str, os.PathLike[str]]], mirror_dir: Union[st
     return replace(report, mirror=str(Path(mirror_dir)), seconds=time.perf_counter() - started)
 
 
-def _publish(journal: Journal, wheels: list[str], root: str, state_root: str, base_url: Optional[str], durable: bool, link: bool,
+def _publish(journal: Journal, wheels: Sequence[str], root: str, state_root: str, base_url: Optional[str], durable: bool, link: bool,
              jobs: int, mode: PublishMode, progress: PublishProgress) -> PublishReport:
     """The steps, in order, under the lock."""
     live = open_live(state_root, base_url)
@@ -137,7 +138,7 @@ def _publish(journal: Journal, wheels: list[str], root: str, state_root: str, ba
     return _report(root, given, plan.distros, plan.pages, len(plan.new_pages), plan.removed)
 
 
-def _preview(wheels: list[str], root: str, mode: PublishMode) -> PublishReport:
+def _preview(wheels: Sequence[str], root: str, mode: PublishMode) -> PublishReport:
     """--dry-run: what would be added and removed, from the live state alone; nothing is written."""
     state_root = f"{root}/{STATE_DIR}"
     live = open_live(state_root, None, clear=False) if os.path.isdir(state_root) else None
@@ -176,6 +177,6 @@ def _report(root: str, given: Given, distros: list[str], pages: dict[str, Projec
             removed: Iterable[str]) -> PublishReport:
     total = sum(1 + len(idx) for _sig, idx in pages.values())
     return PublishReport(
-        mirror=root, files=len(given.by_name), projects=len(pages), distros=tuple(distros),
+        mirror=root, files=given.files, projects=len(pages), distros=tuple(distros),
         added=tuple(sorted(given.added)), removed=tuple(sorted(removed)), pages_written=written,
         pages_reused=total - written, problems=tuple(given.problems))

@@ -45,11 +45,12 @@ class Wheel(NamedTuple):
     distro: Optional[str]
 
 
+NAMES_CACHED = 1024  # names parsed and kept: a release's wheels come together, and a cache per wheel is not flat
 _WHEEL_NAME = re.compile(r"^[\w._]+\Z", re.UNICODE)  # as packaging.utils checks them
 _BUILD_TAG = re.compile(r"(\d+)(.*)\Z", re.ASCII)
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=NAMES_CACHED)
 def _name_version(prefix: str) -> Optional[tuple[str, Version, str]]:
     """(normalized name, Version, its text) of ``name-version[-build]``; None when invalid.
     Cached, as are the tags: a release has many wheels, and parsing them is most of the cost."""
@@ -64,7 +65,7 @@ def _name_version(prefix: str) -> Optional[tuple[str, Version, str]]:
     return canonicalize_name(parts[0]), version, str(version)
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=NAMES_CACHED)
 def one_file_key(filename: str) -> str:
     """The wheel as pip tells wheels apart: ``Foo_Bar-1.0-…``, ``foo_bar-1.0-…`` and ``foo.bar-1.00-…``
     are one file (name canonicalized, version normalized); a name that does not parse is its own key."""
@@ -139,7 +140,7 @@ def inspect(wheel: str, size: int) -> Wheel:
                  rp, distro)
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=NAMES_CACHED)
 def _canonical(name: str) -> str:
     return canonicalize_name(name)
 

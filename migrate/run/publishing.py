@@ -5,15 +5,17 @@ A publish that had errors leaves no stamp, so the next run publishes again.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from pathlib import Path
-from typing import Iterable, NamedTuple, Optional, Sequence
+from typing import Iterable, Iterator, NamedTuple, Optional
 
 from migrate import problems as P
 from migrate.mirror import stored_paths
 from migrate.records import CONVERTED, EggRecord
-from migrate.run import runstate
 from migrate.run.keeping import is_kept
+from migrate.run.recordlog import RecordLog
 from migrate.run.runstate import checkpoint, read_json, remove, write_json
 from migrate.run.stage import Bar, RunContext, RunOptions, since
 
@@ -28,17 +30,29 @@ class Served(NamedTuple):
     size: int
 
 
-def published(options: RunOptions, records: Iterable[EggRecord]) -> list[Served]:
-    """The wheels the mirror serves, by file name."""
-    return sorted((Served(r.wheel.filename, r.wheel.path, r.wheel.sha256, r.wheel.size) for r in records
-                   if r.wheel and (r.status == CONVERTED or options.publish_broken or is_kept(r))),
-                  key=lambda w: w.filename)
+def published(options: RunOptions, records: Iterable[EggRecord]) -> Iterator[Served]:
+    """The wheels the mirror serves, by file name, one at a time (a record log is walked in that
+    order, holding only the order: a list of 16,000 would cost megabytes through the publish)."""
+    ordered = records.sorted_by(_wheel_name) if isinstance(records, RecordLog) else sorted(records, key=_wheel_name)
+    for r in ordered:
+        if r.wheel and (r.status == CONVERTED or options.publish_broken or is_kept(r)):
+            yield Served(r.wheel.filename, r.wheel.path, r.wheel.sha256, r.wheel.size)
 
 
-def published_fingerprint(options: RunOptions, records: Sequence[EggRecord]) -> str:
-    """What the mirror serves, as a key: changes when any wheel or the base URL does."""
-    return runstate.fingerprint({"wheels": [(w.filename, w.sha256) for w in published(options, records)],
-                                 "base_url": options.base_url})
+def _wheel_name(record: EggRecord) -> str:
+    return record.wheel.filename if record.wheel else ""
+
+
+def published_fingerprint(options: RunOptions, records: Iterable[EggRecord]) -> str:
+    """What the mirror serves, as a key: changes when any wheel or the base URL does. The same value as
+    ``runstate.fingerprint({"wheels": [(name, sha256), ...], "base_url": ...})``, hashed as it is made."""
+    digest = hashlib.sha256(f'{{"base_url": {json.dumps(options.base_url)}, "wheels": ['.encode())
+    sep = ""
+    for w in published(options, records):
+        digest.update((sep + json.dumps([w.filename, w.sha256])).encode())
+        sep = ", "
+    digest.update(b"]}")
+    return digest.hexdigest()
 
 
 def publish_wheels(ctx: RunContext) -> None:
@@ -47,19 +61,18 @@ def publish_wheels(ctx: RunContext) -> None:
 
     options, report, say = ctx.options, ctx.report, ctx.say
     started = time.perf_counter()
-    good = published(options, report.records)
-    wheels = [w.path for w in good]
-    report.published = len(wheels)
+    report.published = count = sum(1 for _w in published(options, report.records))
     held = sum(1 for r in report.records if r.wheel and r.status != CONVERTED and not options.publish_broken
                and not is_kept(r))
     fingerprint = published_fingerprint(options, report.records)
     stamp = ctx.state / "publish.json"
-    if read_json(stamp).get("fingerprint") == fingerprint and _mirror_intact(report.mirror, good):
+    if read_json(stamp).get("fingerprint") == fingerprint and _mirror_intact(report.mirror,
+                                                                             published(options, report.records)):
         report.work["publish"] = 0
-        say(f"publish: mirror {report.mirror} unchanged ({len(wheels)} wheels)")
+        say(f"publish: mirror {report.mirror} unchanged ({count} wheels)")
         return
-    del good  # the paths are all the publish needs: not a Served per wheel through it
-    bar = ctx.bar("publish", len(wheels), "wheel")
+    wheels = (w.path for w in published(options, report.records))  # taken one at a time by the publish
+    bar = ctx.bar("publish", count, "wheel")
     try:
         report.publish = mirror.publish(wheels, report.mirror, base_url=options.base_url, jobs=options.jobs,
                                         link=True,  # wheels/ is only ever replaced by rename: safe to share inodes
@@ -85,11 +98,11 @@ def publish_wheels(ctx: RunContext) -> None:
         remove(stamp)
     report.work["publish"] = len(report.publish.added) + len(report.publish.removed)
     note = f"; {held} wheels with check errors held back (--publish-broken publishes them)" if held else ""
-    say(f"publish: {len(wheels)} wheels in {report.mirror} "
+    say(f"publish: {count} wheels in {report.mirror} "
         f"({len(report.publish.added)} added, {len(report.publish.removed)} removed){note}{since(started)}")
 
 
-def _mirror_intact(mirror_dir: Path, wheels: list[Served]) -> bool:
+def _mirror_intact(mirror_dir: Path, wheels: Iterable[Served]) -> bool:
     """The index is there and so is every wheel it should serve, at its size (cheap: stat only)."""
     if not (mirror_dir / "simple" / "index.html").is_file():
         return False

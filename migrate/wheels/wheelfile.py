@@ -76,7 +76,7 @@ def _counts(member: str, name: Optional[str], version: Optional[Version]) -> boo
     return name is None or _dist_info_stem(member[: -len(_SUFFIX)]) == (name, version)
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1024)  # bounded: a publish of 16,000 wheels asks for 16,000 names, mostly once
 def _dist_info_stem(stem: str) -> Optional[tuple[str, Version]]:
     """(normalised name, Version) of ``name-version``; None when the version is none."""
     project, _, ver = stem.rpartition("-")

@@ -62,8 +62,17 @@ class _Criterion:
         self.exact = exact  # a requirement is ``==``/``===``: pinned first
         self.parents: list[Parent] = [] if parents is None else parents
 
-    def key(self, identifier: str) -> tuple[bool, str]:
-        return (not self.exact, identifier)
+    def key(self, identifier: str) -> str:
+        """resolvelib's order (``==`` first, then by name) as one string: "0name" before "1name"."""
+        return ("0" if self.exact else "1") + identifier
+
+
+_ROOT: tuple[Parent, ...] = (None,)  # who asked for a project only the roots asked for
+_NO_EXTRAS: frozenset[str] = frozenset()  # one for all: an empty frozenset is 216 bytes
+
+
+def _extras(requirement: Requirement) -> frozenset[str]:
+    return frozenset(requirement.extras) if requirement.extras else _NO_EXTRAS
 
 
 class _Conflict(Exception):
@@ -76,8 +85,8 @@ class _Direct:
         self.progress = progress
         self.criteria: dict[str, _Criterion] = {}
         self.mapping = PinnedLog()
-        self.parents: dict[str, list[Parent]] = {}  # who asked for each pinned identifier
-        self.heap: list[tuple[tuple[bool, str], str]] = []
+        self.parents: dict[str, Sequence[Parent]] = {}  # who asked for each pinned identifier
+        self.heap: list[str] = []  # keys of the identifiers to pin
 
     def matching(self, crit: _Criterion) -> tuple[Version, ...]:
         """``crit``'s versions. A root's project page is read when first needed, not up front, so
@@ -93,7 +102,7 @@ class _Direct:
         (resolvelib's ``RequirementsConflicted``)."""
         if known is None:
             name = canonicalize_name(requirement.name)
-            known = _Criterion(name, frozenset(requirement.extras), tuple(self.provider.compatible(name)))
+            known = _Criterion(name, _extras(requirement), tuple(self.provider.compatible(name)))
         matching = narrow(self.matching(known), requirement)
         if not matching:
             return None
@@ -106,12 +115,12 @@ class _Direct:
         new.parents.append(parent)
         self.criteria[identifier] = new
         if old is None or old.key(identifier) != new.key(identifier):
-            heapq.heappush(self.heap, (new.key(identifier), identifier))
+            heapq.heappush(self.heap, new.key(identifier))
 
     def roots(self, requirements: Iterable[Requirement]) -> None:
         for r in requirements:
             identifier = self.provider.identify(r)
-            old = self.criteria.get(identifier) or _Criterion(canonicalize_name(r.name), frozenset(r.extras), None)
+            old = self.criteria.get(identifier) or _Criterion(canonicalize_name(r.name), _extras(r), None)
             narrows = (r,) if r.specifier else ()  # a bare name narrows nothing: not kept
             new = _Criterion(old.name, old.extras, None, old.roots + narrows, old.named or names_prerelease(r),
                              old.exact or is_exact(r), old.parents)
@@ -148,22 +157,32 @@ class _Direct:
             raise _Conflict(identifier)  # every candidate conflicts: resolvelib backtracks
         changed, again = found
         self.mapping.add(identifier, candidate, self.provider.display(candidate))
-        self.parents[identifier] = self.criteria.pop(identifier).parents
+        asked = self.criteria.pop(identifier).parents
+        self.parents[identifier] = _ROOT if asked == [None] else asked  # most are roots: one tuple for all
         for dep_id, new in changed.items():
             if dep_id == identifier:  # the candidate asks for itself: only who asked counts now
-                self.parents[identifier].append(identifier)
+                self.asked_again(identifier, identifier)
                 continue
             self.add(dep_id, new, identifier)
         for dep_id in again:
-            self.parents[dep_id].append(identifier)
+            self.asked_again(dep_id, identifier)
         if self.progress is not None:
             self.progress(len(self.mapping), len(self.mapping) + len(self.criteria))
+
+    def asked_again(self, identifier: str, parent: str) -> None:
+        """``parent`` asks for the pinned ``identifier`` too."""
+        asked = self.parents[identifier]
+        if isinstance(asked, list):
+            asked.append(parent)
+        else:
+            self.parents[identifier] = [*asked, parent]
 
     def run(self) -> Resolution:
         if self.progress is not None:
             self.progress(0, len(self.criteria))
         while self.heap:
-            key, identifier = heapq.heappop(self.heap)
+            key = heapq.heappop(self.heap)
+            identifier = key[1:]
             if identifier in self.mapping or self.criteria[identifier].key(identifier) != key:
                 continue  # pinned already, or queued again with a better key
             self.pin(identifier)

@@ -20,24 +20,25 @@ class PinnedLog(Mapping[str, Candidate]):
 
     def __init__(self) -> None:
         self._log: DiskLog[Candidate] = DiskLog()
-        self._at: dict[str, tuple[str, int, str]] = {}  # identifier -> (version, where in the log, display name)
+        # identifier -> "where in the log\0version\0display name": one string, a third of a tuple of three
+        self._at: dict[str, str] = {}
 
     def add(self, identifier: str, candidate: Candidate, display: str) -> None:
-        self._at[identifier] = (str(candidate.version), len(self._log), display)  # a str: a third of a Version
+        self._at[identifier] = f"{len(self._log)}\0{candidate.version}\0{display}"
         self._log.append(candidate)
 
     def version(self, identifier: str) -> Optional[str]:
         """The pinned version, without reading the candidate back; None when not pinned."""
         found = self._at.get(identifier)
-        return None if found is None else found[0]
+        return None if found is None else found.split("\0", 2)[1]
 
     def display(self, identifier: str) -> Optional[str]:
         """The pinned project's name as its metadata spells it; None when not pinned."""
         found = self._at.get(identifier)
-        return None if found is None else found[2]
+        return None if found is None else found.split("\0", 2)[2]
 
     def __getitem__(self, identifier: str) -> Candidate:
-        return self._log[self._at[identifier][1]]
+        return self._log[int(self._at[identifier].split("\0", 1)[0])]
 
     def __contains__(self, identifier: object) -> bool:
         return identifier in self._at

@@ -121,12 +121,14 @@ class _Gathered:
 
 def _pins(resolution: Resolution, asked: _Asked, provider: Provider) -> DiskLog[Pin]:
     """The pins, by project name, made one project at a time into a log on disk."""
-    identifiers: dict[str, list[str]] = {}  # project -> its identifiers (the project, with extras)
-    for identifier in resolution.mapping:
-        identifiers.setdefault(identifier.split("[", 1)[0], []).append(identifier)
+    mapping = resolution.mapping
+    with_extras: dict[str, list[str]] = {}  # project -> its identifiers with extras (few)
+    for identifier in mapping:
+        if "[" in identifier:
+            with_extras.setdefault(identifier.split("[", 1)[0], []).append(identifier)
     out: DiskLog[Pin] = DiskLog()
-    for name in sorted(identifiers):
-        entry = _gather(resolution, identifiers.pop(name), provider)
+    for name in sorted({i for i in mapping if "[" not in i} | with_extras.keys()):  # the identifiers themselves
+        entry = _gather(resolution, ([name] if name in mapping else []) + with_extras.pop(name, []), provider)
         entry.extras |= asked.extras.get(name, set())
         entry.via |= asked.sources.get(name, set())
         cand = entry.cand

@@ -76,7 +76,8 @@ def run(args) -> int:
     if args.json:
         print_json(_as_json(target, result))
     elif not args.output:
-        sys.stdout.write(pins.render_requirements(result, command))
+        for chunk in pins.requirements_chunks(result, command):
+            sys.stdout.write(chunk)
     count = len(result.pins)
     print(f"pinned {count} project{'' if count == 1 else 's'} for {target.describe()}"
           + (f" into {args.output}" if args.output else ""), file=sys.stderr)

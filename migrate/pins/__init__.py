@@ -2,7 +2,7 @@
 resolvelib for the target's tags and marker environment: :mod:`target`, :mod:`index` (reading the
 mirror), :mod:`provider` (resolvelib's provider), :mod:`resolve` (``pin()``: :mod:`direct` when
 nothing conflicts, resolvelib when something does), :mod:`prereleases` (pip's rule),
-:mod:`inputs` (-r files, eggs.ini), :mod:`writers`.
+:mod:`inputs` (-r files, eggs.ini), :mod:`writers`; :mod:`pinned` and :mod:`recent` keep memory flat.
 """
 from typing import TYPE_CHECKING
 
@@ -16,7 +16,7 @@ __all__, __getattr__ = lazy_exports(__name__, {
     "provider": ("Candidate", "Pin", "PinResult", "Provider", "Root", "explain",),
     "resolve": ("pin",),
     "target": ("Target", "default_abi", "expand_platforms",),
-    "writers": ("render_pylock", "render_requirements", "write_pylock", "write_requirements",),
+    "writers": ("render_pylock", "render_requirements", "requirements_chunks", "write_pylock", "write_requirements",),
 })
 
 if TYPE_CHECKING:  # the same names, for type checkers and readers
@@ -27,4 +27,10 @@ if TYPE_CHECKING:  # the same names, for type checkers and readers
     from migrate.pins.provider import Candidate, Pin, PinResult, Provider, Root, explain
     from migrate.pins.resolve import pin
     from migrate.pins.target import Target, default_abi, expand_platforms
-    from migrate.pins.writers import render_pylock, render_requirements, write_pylock, write_requirements
+    from migrate.pins.writers import (
+        render_pylock,
+        render_requirements,
+        requirements_chunks,
+        write_pylock,
+        write_requirements,
+    )

@@ -10,17 +10,23 @@ heap and per-project state changed in place, so its pins are resolvelib's pins. 
 moment resolvelib would do more (a new requirement that a pin does not satisfy, a
 project with no candidate left), it gives up and returns None: the caller then runs
 resolvelib itself, which backtracks.
+
+Memory stays flat in the number of projects beyond the one fact each needs: a pinned
+candidate goes to disk (:class:`~migrate.pins.pinned.PinnedLog`), a criterion keeps only
+the versions still possible and who asked, and a root that names no version keeps no
+requirement at all.
 """
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass, field
-from typing import Callable, Iterable, Optional
+from dataclasses import dataclass
+from typing import Callable, Iterable, Mapping, Optional, Sequence
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
+from migrate.pins.pinned import PinnedLog
 from migrate.pins.prereleases import is_exact, names_prerelease, narrow
 from migrate.pins.provider import Candidate, Provider
 
@@ -32,24 +38,41 @@ Parent = Optional[str]  # the identifier of the candidate that asked; None for a
 class Resolution:
     """What a resolution found: identifier -> candidate, and who asked for each identifier."""
 
-    mapping: dict[str, Candidate]
-    parents: dict[str, tuple[Parent, ...]]
+    mapping: Mapping[str, Candidate]
+    parents: Mapping[str, Sequence[Parent]]
+
+    def display(self, identifier: str, provider: Provider) -> str:
+        """The pinned project's name as its metadata spells it (without loading a candidate kept on disk)."""
+        found = self.mapping.display(identifier) if isinstance(self.mapping, PinnedLog) else None
+        return found if found is not None else provider.display(self.mapping[identifier])
 
 
-@dataclass
 class _Criterion:
     """Everything asked of one identifier so far (resolvelib's ``Criterion``, kept as facts)."""
 
-    name: str
-    extras: frozenset[str]
-    matching: Optional[tuple[Version, ...]]  # versions every requirement so far contains, newest first
-    roots: list[Requirement] = field(default_factory=list)  # root requirements not applied yet (matching None)
-    named: bool = False  # a requirement names a pre-release
-    exact: bool = False  # a requirement is ``==``/``===``: pinned first
-    parents: list[Parent] = field(default_factory=list)
+    __slots__ = ("name", "extras", "matching", "roots", "named", "exact", "parents")
 
-    def key(self, identifier: str) -> tuple[bool, str]:
-        return (not self.exact, identifier)
+    def __init__(self, name: str, extras: frozenset[str], matching: Optional[tuple[Version, ...]],
+                 roots: tuple[Requirement, ...] = (), named: bool = False, exact: bool = False,
+                 parents: Optional[list[Parent]] = None):
+        self.name, self.extras = name, extras
+        self.matching = matching  # versions every requirement so far contains, newest first
+        self.roots = roots  # root requirements that narrow the versions, not applied yet (matching None)
+        self.named = named  # a requirement names a pre-release
+        self.exact = exact  # a requirement is ``==``/``===``: pinned first
+        self.parents: list[Parent] = [] if parents is None else parents
+
+    def key(self, identifier: str) -> str:
+        """resolvelib's order (``==`` first, then by name) as one string: "0name" before "1name"."""
+        return ("0" if self.exact else "1") + identifier
+
+
+_ROOT: tuple[Parent, ...] = (None,)  # who asked for a project only the roots asked for
+_NO_EXTRAS: frozenset[str] = frozenset()  # one for all: an empty frozenset is 216 bytes
+
+
+def _extras(requirement: Requirement) -> frozenset[str]:
+    return frozenset(requirement.extras) if requirement.extras else _NO_EXTRAS
 
 
 class _Conflict(Exception):
@@ -61,14 +84,15 @@ class _Direct:
         self.provider = provider
         self.progress = progress
         self.criteria: dict[str, _Criterion] = {}
-        self.mapping: dict[str, Candidate] = {}
-        self.heap: list[tuple[tuple[bool, str], str]] = []
+        self.mapping = PinnedLog()
+        self.parents: dict[str, Sequence[Parent]] = {}  # who asked for each pinned identifier
+        self.heap: list[str] = []  # keys of the identifiers to pin
 
     def matching(self, crit: _Criterion) -> tuple[Version, ...]:
         """``crit``'s versions. A root's project page is read when first needed, not up front, so
         progress moves from the start; no version for a root at all is left to resolvelib."""
         if crit.matching is None:
-            crit.matching = self.provider.matching(crit.name, crit.roots)
+            crit.matching, crit.roots = self.provider.matching(crit.name, crit.roots), ()
             if not crit.matching:
                 raise _Conflict(crit.name)
         return crit.matching
@@ -78,11 +102,11 @@ class _Direct:
         (resolvelib's ``RequirementsConflicted``)."""
         if known is None:
             name = canonicalize_name(requirement.name)
-            known = _Criterion(name, frozenset(requirement.extras), tuple(self.provider.compatible(name)))
+            known = _Criterion(name, _extras(requirement), tuple(self.provider.compatible(name)))
         matching = narrow(self.matching(known), requirement)
         if not matching:
             return None
-        return _Criterion(known.name, known.extras, matching, [], known.named or names_prerelease(requirement),
+        return _Criterion(known.name, known.extras, matching, (), known.named or names_prerelease(requirement),
                           known.exact or is_exact(requirement), known.parents)
 
     def add(self, identifier: str, new: _Criterion, parent: Parent) -> None:
@@ -90,56 +114,82 @@ class _Direct:
         old = self.criteria.get(identifier)
         new.parents.append(parent)
         self.criteria[identifier] = new
-        if identifier not in self.mapping and (old is None or old.key(identifier) != new.key(identifier)):
-            heapq.heappush(self.heap, (new.key(identifier), identifier))
+        if old is None or old.key(identifier) != new.key(identifier):
+            heapq.heappush(self.heap, new.key(identifier))
 
     def roots(self, requirements: Iterable[Requirement]) -> None:
         for r in requirements:
             identifier = self.provider.identify(r)
-            old = self.criteria.get(identifier) or _Criterion(canonicalize_name(r.name), frozenset(r.extras), None)
-            new = _Criterion(old.name, old.extras, None, old.roots + [r], old.named or names_prerelease(r),
+            old = self.criteria.get(identifier) or _Criterion(canonicalize_name(r.name), _extras(r), None)
+            narrows = (r,) if r.specifier else ()  # a bare name narrows nothing: not kept
+            new = _Criterion(old.name, old.extras, None, old.roots + narrows, old.named or names_prerelease(r),
                              old.exact or is_exact(r), old.parents)
             self.add(identifier, new, None)
 
-    def updates(self, identifier: str, candidate: Candidate) -> Optional[dict[str, _Criterion]]:
-        """The criteria ``candidate``'s dependencies change, or None when one of them has no
-        candidate left (resolvelib then tries the next candidate)."""
+    def updates(self, identifier: str, candidate: Candidate) -> Optional[tuple[dict[str, _Criterion], list[str]]]:
+        """(the criteria ``candidate``'s dependencies change, the pinned projects they ask for again), or
+        None when one of them has no candidate left (resolvelib then tries the next candidate)."""
         changed: dict[str, _Criterion] = {}
+        again: list[str] = []
         for dep in self.provider.get_dependencies(candidate):
             dep_id = self.provider.identify(dep)
-            pinned = candidate if dep_id == identifier else self.mapping.get(dep_id)
+            pinned = self.mapping.version(dep_id)
+            if pinned is not None:  # its criterion is gone: the pin is all that matters now
+                if not dep.specifier.contains(pinned, prereleases=True):
+                    raise _Conflict(dep_id)  # resolvelib would undo that pin (or try another candidate)
+                again.append(dep_id)
+                continue
             new = self.narrowed(dep, changed.get(dep_id) or self.criteria.get(dep_id))
             if new is None:
                 return None
-            if pinned is not None and not self.provider.is_satisfied_by(dep, pinned):
+            if dep_id == identifier and not dep.specifier.contains(candidate.version, prereleases=True):
                 raise _Conflict(dep_id)  # resolvelib would undo that pin
             changed[dep_id] = new
-        return changed
+        return changed, again
 
     def pin(self, identifier: str) -> None:
         crit = self.criteria[identifier]
         for candidate in self.provider.candidates(crit.name, crit.extras, self.matching(crit), crit.named):
-            changed = self.updates(identifier, candidate)
-            if changed is not None:
+            found = self.updates(identifier, candidate)
+            if found is not None:
                 break
         else:
             raise _Conflict(identifier)  # every candidate conflicts: resolvelib backtracks
-        self.mapping[identifier] = candidate
+        changed, again = found
+        self.mapping.add(identifier, candidate, self.provider.display(candidate))
+        asked = self.criteria.pop(identifier).parents
+        self.parents[identifier] = _ROOT if asked == [None] else asked  # most are roots: one tuple for all
         for dep_id, new in changed.items():
+            if dep_id == identifier:  # the candidate asks for itself: only who asked counts now
+                self.asked_again(identifier, identifier)
+                continue
             self.add(dep_id, new, identifier)
+        for dep_id in again:
+            self.asked_again(dep_id, identifier)
         if self.progress is not None:
-            self.progress(len(self.mapping), len(self.criteria))
+            self.progress(len(self.mapping), len(self.mapping) + len(self.criteria))
+
+    def asked_again(self, identifier: str, parent: str) -> None:
+        """``parent`` asks for the pinned ``identifier`` too."""
+        asked = self.parents[identifier]
+        if isinstance(asked, list):
+            asked.append(parent)
+        else:
+            self.parents[identifier] = [*asked, parent]
 
     def run(self) -> Resolution:
         if self.progress is not None:
             self.progress(0, len(self.criteria))
         while self.heap:
-            key, identifier = heapq.heappop(self.heap)
+            key = heapq.heappop(self.heap)
+            identifier = key[1:]
             if identifier in self.mapping or self.criteria[identifier].key(identifier) != key:
                 continue  # pinned already, or queued again with a better key
             self.pin(identifier)
-        parents = {k: tuple(dict.fromkeys(self.criteria[k].parents)) for k in self.mapping}
-        return Resolution(dict(self.mapping), parents)
+        for identifier, asked in self.parents.items():
+            if len(asked) > 1:
+                self.parents[identifier] = list(dict.fromkeys(asked))
+        return Resolution(self.mapping, self.parents)
 
 
 def resolve_directly(provider: Provider, requirements: Iterable[Requirement],

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -17,6 +18,7 @@ from packaging.version import Version
 
 from migrate.fetch import page_anchors, parse_sha256
 from migrate.pins.errors import PinError
+from migrate.pins.recent import Recent
 from migrate.wheels import WheelMetadataError, read_metadata
 
 
@@ -33,6 +35,18 @@ class IndexFile:
     name: str
     version: Version
     tags: frozenset[str]
+
+    def __reduce__(self):
+        """Pickled as plain values (pins are kept on disk): a Version pickles ten times slower than its string."""
+        return (_index_file, (self.filename, self.url, self.sha256, self.requires_python, self.metadata_sha256,
+                              self.has_metadata, self.name, str(self.version), tuple(sorted(self.tags))))
+
+
+def _index_file(filename: str, url: str, sha256: Optional[str], requires_python: Optional[str],
+                metadata_sha256: Optional[str], has_metadata: bool, name: str, version: str,
+                tags: tuple[str, ...]) -> IndexFile:
+    return IndexFile(filename, url, sha256, requires_python, metadata_sha256, has_metadata, name, Version(version),
+                     frozenset(tags))
 
 
 class Index:
@@ -54,17 +68,18 @@ class Index:
                 raise PinError(f"{self.location}: no simple index here (expected index.html or simple/index.html)")
             self.url = Path(os.path.abspath(path)).as_uri() + "/"
             self.session = None
-        self.requests: list[str] = []  # URLs read, for tests and --verbose
-        self._pages: dict[str, list[IndexFile]] = {}
+        self.requests: deque[str] = deque(maxlen=100)  # the last URLs read, for tests
+        self._pages: Recent[str, list[IndexFile]] = Recent()  # a mirror of 16,000 projects is not held
 
     def _get(self, url: str) -> Optional[bytes]:
         self.requests.append(url)
         if self.session is None:
-            path = Path(url2pathname(urlparse(url).path))
+            path = url2pathname(urlparse(url).path)  # a str, not a Path: pathlib interns every part it sees
             if url.endswith("/"):
-                path = path / "index.html"
+                path = os.path.join(path, "index.html")
             try:
-                return path.read_bytes()
+                with open(path, "rb") as fp:
+                    return fp.read()
             except FileNotFoundError:
                 return None
             except OSError as exc:
@@ -84,11 +99,12 @@ class Index:
     def files(self, project: str) -> list[IndexFile]:
         """Wheel links of a project (normalized name); [] when the index does not have it."""
         project = canonicalize_name(project)
-        if project not in self._pages:
+        found = self._pages.get(project)
+        if found is None:
             page_url = urljoin(self.url, project + "/")
             body = self._get(page_url)
-            self._pages[project] = [] if body is None else _parse_page(body, page_url, project)
-        return self._pages[project]
+            found = self._pages.put(project, [] if body is None else _parse_page(body, page_url, project))
+        return found
 
     def metadata(self, f: IndexFile) -> bytes:
         """Core metadata: the PEP 658 ``.metadata`` file (hash checked), else from the wheel itself."""

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import email.parser
 from dataclasses import dataclass, field
-from email.message import Message
-from functools import lru_cache
-from typing import Any, Container, Iterable
+from typing import Any, Container, Iterable, Sequence
 
 import resolvelib
 from packaging.requirements import InvalidRequirement, Requirement
@@ -25,6 +23,7 @@ from packaging.version import Version
 from migrate import problems as P
 from migrate.pins.index import Index, IndexFile
 from migrate.pins.prereleases import allowed, is_exact, names_prerelease, narrow
+from migrate.pins.recent import Recent
 from migrate.pins.target import Target
 
 
@@ -47,6 +46,14 @@ class Candidate:
     def best(self) -> IndexFile:
         return self.files[0]
 
+    def __reduce__(self):
+        """Pickled as plain values, as :class:`IndexFile` is."""
+        return (_candidate, (self.name, str(self.version), tuple(sorted(self.extras)), self.files))
+
+
+def _candidate(name: str, version: str, extras: tuple[str, ...], files: tuple[IndexFile, ...]) -> Candidate:
+    return Candidate(name, Version(version), frozenset(extras), files)
+
 
 @dataclass(frozen=True)
 class Pin:
@@ -60,7 +67,7 @@ class Pin:
 @dataclass(frozen=True)
 class PinResult:
     target: Target
-    pins: tuple[Pin, ...]
+    pins: Sequence[Pin]  # by name; pin() gives a DiskLog (one pin in memory at a time)
     index: str
     problems: tuple[P.Problem, ...] = field(default=())
 
@@ -81,7 +88,9 @@ class Provider(resolvelib.AbstractProvider):
         self.rank = {str(t): i for i, t in enumerate(target.tags())}
         self.python = Version(target.full_version)
         self.problems: list[P.Problem] = []
-        self._meta: dict[str, Message] = {}
+        self._names: Recent[tuple[str, Version], str] = Recent()  # (project, version) -> the name its metadata spells
+        self._requires: Recent[tuple[str, Version], tuple[str, ...]] = Recent()
+        self._compatible: Recent[str, dict[Version, tuple[IndexFile, ...]]] = Recent()
 
     # resolvelib API
     def identify(self, requirement_or_candidate) -> str:
@@ -144,9 +153,16 @@ class Provider(resolvelib.AbstractProvider):
         return any(req.marker.evaluate({**self.env, "extra": e}) for e in wanted) and \
             not (extras and req.marker.evaluate({**self.env, "extra": ""}))
 
-    @lru_cache(maxsize=None)
     def compatible(self, name: str) -> dict[Version, tuple[IndexFile, ...]]:
-        """{version: files the target accepts, best tag first}, newest version first."""
+        """{version: files the target accepts, best tag first}, newest version first. The last few
+        projects asked for are kept: a resolution reads each page about once, and holding every page
+        would grow with the mirror."""
+        found = self._compatible.get(name)
+        if found is None:
+            found = self._compatible.put(name, self._read_compatible(name))
+        return found
+
+    def _read_compatible(self, name: str) -> dict[Version, tuple[IndexFile, ...]]:
         by_version: dict[Version, list[tuple[int, str, IndexFile]]] = {}
         for f in self.index.files(name):
             rank = min((self.rank[t] for t in f.tags if t in self.rank), default=None)
@@ -164,19 +180,28 @@ class Provider(resolvelib.AbstractProvider):
         except InvalidSpecifier:
             return True
 
-    def metadata(self, candidate: Candidate) -> Message:
-        key = candidate.best.url
-        if key not in self._meta:
-            raw = self.index.metadata(candidate.best)
-            self._meta[key] = email.parser.BytesParser().parsebytes(raw, headersonly=True)
-        return self._meta[key]
-
-    def requires_dist(self, candidate: Candidate) -> list[str]:
-        return self.metadata(candidate).get_all("Requires-Dist") or []
+    def requires_dist(self, candidate: Candidate) -> tuple[str, ...]:
+        key = (candidate.name, candidate.version)
+        found = self._requires.get(key)
+        if found is None:
+            found = self._requires.put(key, self._read_metadata(candidate))
+        return found
 
     def display(self, candidate: Candidate) -> str:
         """The project's name as its metadata spells it."""
-        return self.metadata(candidate).get("Name") or candidate.name
+        key = (candidate.name, candidate.version)
+        found = self._names.get(key)
+        if found is None:
+            self._read_metadata(candidate)
+            found = self._names.get(key) or candidate.name
+        return found
+
+    def _read_metadata(self, candidate: Candidate) -> tuple[str, ...]:
+        """The candidate's Requires-Dist; its display name is kept for a while, the rest is not."""
+        raw = self.index.metadata(candidate.best)
+        message = email.parser.BytesParser().parsebytes(raw, headersonly=True)
+        self._names.put((candidate.name, candidate.version), message.get("Name") or candidate.name)
+        return tuple(message.get_all("Requires-Dist") or ())
 
 
 def explain(causes, provider: Provider, target: Target) -> str:

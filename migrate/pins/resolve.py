@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Iterable, Optional, Union
+from typing import Iterable, Iterator, Optional, Union
 
 import resolvelib
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from migrate.disklog import DiskLog
 from migrate.pins.direct import Progress, Resolution, resolve_directly
 from migrate.pins.errors import PinError, Unresolvable
 from migrate.pins.index import Index
@@ -25,21 +26,44 @@ def pin(requirements: Iterable[Union[str, Requirement, Root]], mirror: Union[str
     """Resolve ``requirements`` (strings or :class:`Root`) against ``mirror`` for ``target``.
 
     Pre-releases only with ``pre`` or when a requirement names one (pip's rule). ``progress``
-    is called with (projects pinned, projects known) as the resolution goes.
+    is called with (projects pinned, projects known) as the resolution goes. The pins come
+    back in a :class:`~migrate.disklog.DiskLog`: read one at a time, never all in memory.
     Raises :class:`Unresolvable` (one paragraph) or :class:`PinError` (one line).
     """
-    roots = [_root(r) for r in requirements]
-    if not roots:
+    given = requirements if isinstance(requirements, (list, tuple)) else list(requirements)
+    if not given:
         raise PinError("nothing to pin: no requirements given (none as arguments, in requirement files or in an eggs.ini)")
     index = mirror if isinstance(mirror, Index) else Index(str(mirror), session)
     provider = Provider(index, target, pre)
-    applicable = [r for r in roots if r.requirement.marker is None or r.requirement.marker.evaluate(provider.env)]
-    wanted = [r.requirement for r in applicable]
-    resolution = resolve_directly(provider, wanted, progress)
+    asked = _Asked()
+    resolution = resolve_directly(provider, asked.applicable(given, provider), progress)
     if resolution is None:
         provider.problems.clear()  # resolvelib reads the same metadata again
-        resolution = backtrack(provider, wanted, progress)
-    return PinResult(target, tuple(_pins(resolution, applicable, provider)), index.url, tuple(provider.problems))
+        resolution = backtrack(provider, list(_Asked().applicable(given, provider)), progress)
+    return PinResult(target, _pins(resolution, asked, provider), index.url, tuple(provider.problems))
+
+
+class _Asked:
+    """The roots, parsed one at a time as the resolver takes them; kept of them: the extras and
+    sources (``-r file``, eggs.ini) each project was asked with, for the pins' ``# via``."""
+
+    def __init__(self) -> None:
+        self.extras: dict[str, set[str]] = {}
+        self.sources: dict[str, set[str]] = {}
+
+    def applicable(self, given: Iterable[Union[str, Requirement, Root]], provider: Provider) -> Iterator[Requirement]:
+        """The requirements whose markers hold for the target."""
+        for item in given:
+            root = _root(item)
+            r = root.requirement
+            if r.marker is not None and not r.marker.evaluate(provider.env):
+                continue
+            name = canonicalize_name(r.name)
+            if r.extras:
+                self.extras.setdefault(name, set()).update(r.extras)
+            if root.source:
+                self.sources.setdefault(name, set()).add(root.source)
+            yield r
 
 
 class _Reporter(resolvelib.BaseReporter):
@@ -90,32 +114,43 @@ class _Gathered:
     """What the resolution says of one project: its base candidate, the extras wanted, who asked."""
 
     cand: Candidate
+    shown: str  # its name as its metadata spells it
     extras: set[str] = field(default_factory=set)
     via: set[str] = field(default_factory=set)
 
 
-def _pins(resolution: Resolution, roots: list[Root], provider: Provider) -> list[Pin]:
-    by_name: dict[str, _Gathered] = {}
+def _pins(resolution: Resolution, asked: _Asked, provider: Provider) -> DiskLog[Pin]:
+    """The pins, by project name, made one project at a time into a log on disk."""
     mapping = resolution.mapping
-    for identifier, cand in mapping.items():
-        entry = by_name.setdefault(cand.name, _Gathered(cand))
-        entry.extras |= cand.extras
-        if not cand.extras:
-            entry.cand = cand
-        for parent in resolution.parents[identifier]:
-            if parent is not None and mapping[parent].name != cand.name:
-                entry.via.add(provider.display(mapping[parent]))
-    for r in roots:
-        asked = by_name.get(canonicalize_name(r.requirement.name))
-        if asked is not None:
-            asked.extras |= set(r.requirement.extras)
-            if r.source:
-                asked.via.add(r.source)
-    pins = []
-    for name in sorted(by_name):
-        entry = by_name[name]
+    with_extras: dict[str, list[str]] = {}  # project -> its identifiers with extras (few)
+    for identifier in mapping:
+        if "[" in identifier:
+            with_extras.setdefault(identifier.split("[", 1)[0], []).append(identifier)
+    out: DiskLog[Pin] = DiskLog()
+    for name in sorted({i for i in mapping if "[" not in i} | with_extras.keys()):  # the identifiers themselves
+        entry = _gather(resolution, ([name] if name in mapping else []) + with_extras.pop(name, []), provider)
+        entry.extras |= asked.extras.get(name, set())
+        entry.via |= asked.sources.get(name, set())
         cand = entry.cand
         files = tuple((f, provider.index.sha256(f)) for f in cand.files)
-        pins.append(Pin(provider.display(cand), str(cand.version), tuple(sorted(entry.extras)), files,
-                        tuple(sorted(entry.via, key=str.lower))))
-    return pins
+        out.append(Pin(entry.shown, str(cand.version), tuple(sorted(entry.extras)), files,
+                       tuple(sorted(entry.via, key=str.lower))))
+    return out
+
+
+def _gather(resolution: Resolution, identifiers: list[str], provider: Provider) -> _Gathered:
+    """One project's candidates (with and without extras) and the display names of who asked for them."""
+    entry: Optional[_Gathered] = None
+    for identifier in identifiers:
+        cand = resolution.mapping[identifier]
+        if entry is None:
+            entry = _Gathered(cand, resolution.display(identifier, provider))
+        elif not cand.extras:  # the project itself, not one of its extras: its pin is the one shown
+            entry.cand, entry.shown = cand, resolution.display(identifier, provider)
+        entry.extras |= cand.extras
+        for parent in resolution.parents[identifier]:
+            if parent is None or parent.split("[", 1)[0] == cand.name:
+                continue
+            entry.via.add(resolution.display(parent, provider))
+    assert entry is not None
+    return entry

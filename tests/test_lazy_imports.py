@@ -70,3 +70,16 @@ def test_version_is_answered_before_argparse_formats_anything():
     assert {"textwrap", "shutil"} & loaded == set()
     shown = subprocess.run([sys.executable, "-m", "migrate", "--version"], check=True, capture_output=True, text=True)
     assert shown.stdout.startswith("egg-migrate ") and shown.stdout.count("\n") == 1
+
+
+def test_eggs_without_requirements_load_no_requirement_parser(tmp_path):
+    """packaging's requirement, marker and tag modules (a fifth of a small conversion's start-up) are
+    loaded only when an egg has a requirement to parse; then they are."""
+    script = ("import contextlib, io, migrate.cli\nwith contextlib.redirect_stderr(io.StringIO()):\n"
+              "    assert migrate.cli.main(['convert', {egg!r}, '-d', {out!r}, '-j', '1']) == 0")
+    plain = _loaded_after(script.format(egg=str(EGGS / "cext-1.0-py3.10-linux-x86_64.egg"), out=str(tmp_path / "a")))
+    assert {m for m in plain if m.startswith(("packaging.requirements", "packaging.markers", "packaging.tags",
+                                               "packaging.utils", "configparser"))} == set()
+    assert "migrate.wheels.distinfo" in plain
+    needing = _loaded_after(script.format(egg=str(EGGS / "toolbox-0.5-py3.10.egg"), out=str(tmp_path / "b")))
+    assert {"packaging.requirements", "packaging.markers"} <= needing

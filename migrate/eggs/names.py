@@ -32,10 +32,9 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from migrate.eggs.spelling import printable, safe_name, unprintable
+from migrate.eggs.spelling import canonicalize_name, printable, safe_name, unprintable
 from migrate.errors import MigrateError
 
 # pkg_resources.EGG_NAME, verbatim (matched case-insensitively, whole name).

@@ -26,9 +26,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from migrate.eggs import canonicalize_name
 from migrate.wheels.convert import ConvertResult
 
 KEEP, SAME, RETAG, REFUSE = "keep", "same", "retag", "refuse"

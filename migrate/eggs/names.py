@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Optional
+from typing import NamedTuple, Optional
 
 from packaging.version import InvalidVersion, Version
 
@@ -120,8 +120,7 @@ def parse(filename: str) -> EggName:
     )
 
 
-@dataclass(frozen=True)
-class EggParts:
+class EggParts(NamedTuple):
     """What an egg file name says, read leniently (no PEP 440): fetching is not judging."""
 
     project: str
@@ -178,8 +177,7 @@ def same_version(a: Optional[str], b: Optional[str]) -> bool:
         return False
 
 
-@dataclass(frozen=True)
-class VersionMapping:
+class VersionMapping(NamedTuple):
     """An egg version, the PEP 440 version the wheel gets, and which documented step made it."""
 
     raw: str  # as the egg's file name spells it (``2007d``)

@@ -15,9 +15,8 @@ lines are skipped; so is a line that is not PEP 508.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, NamedTuple, Optional
 
 from migrate import problems as P
 from migrate.eggs.spelling import canonicalize_name
@@ -30,8 +29,7 @@ _SECTION = re.compile(r"^\[(?P<extra>[^:\]]*)(?::(?P<marker>.*))?\]$")
 _EXTRA_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
 
 
-@dataclass(frozen=True)
-class Section:
+class Section(NamedTuple):
     """What a ``[extra:marker]`` header says; ``skip`` when it is bad and its lines are left out."""
 
     extra: Optional[str] = None  # PEP 685 normal form

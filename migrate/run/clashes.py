@@ -28,7 +28,7 @@ def settle_records(records: Sequence[EggRecord], wheel_of: Callable[[EggRecord],
     decisions: list[Optional[Decision]] = [None] * len(records)
     for n, d in enumerate(decided):
         if d is not None and d.other is not None:
-            d = replace(d, other=order[d.other])
+            d = d._replace(other=order[d.other])
         decisions[order[n]] = d
     return decisions
 

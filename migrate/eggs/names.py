@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple, Optional
 
 from packaging.version import InvalidVersion, Version
@@ -198,8 +199,10 @@ def pep440_version(raw: str) -> str:
     return map_version(raw).version
 
 
+@lru_cache(maxsize=4096)
 def map_version(raw: str) -> VersionMapping:
-    """The documented translation of an egg version (module docstring, steps 1-4).
+    """The documented translation of an egg version (module docstring, steps 1-4); remembered,
+    as the file name's version and PKG-INFO's, and the eggs of one release, repeat it.
 
     Raises InvalidVersion, with the reason, only when no step applies: the version
     does not start with a number (``r1234``, ``dev``).

@@ -1,7 +1,8 @@
 """Benchmark: egg-migrate convert vs `wheel convert` vs the floor, measured in one run.
 
     .venv/bin/python benchmarks/convert.py [--copies 20] [--rounds 3] [--big-mb 500]
-        [--sdist-eggs DIR] [--real-eggs DIR] [--ours-from DIR | --ours-here]
+        [--sdist-eggs DIR] [--real-eggs DIR] [--ours-from DIR | --ours-here] [--only WORD]
+        [--instructions]
 
 Each tool runs as one process per round, the tools in turn (ours, wheel, floor, ours...),
 so drift of a shared machine hits all alike; the medians and their ratios are printed,
@@ -21,6 +22,8 @@ Egg sets:
 Goals: ``wheel convert`` / ours at -j 1 >= 4x on the mixed set and >= 3x on tiny eggs;
 ours / floor <= 1.5x (the floor: one process that inflates and sha256-hashes every member).
 Also the peak RSS of converting one synthetic egg of --big-mb MB (goal < 100 MB).
+``--instructions`` runs each tool once under valgrind and prints the instructions each spent,
+which a busy machine does not change (they leave out the kernel's time, which CPU seconds count).
 Prints figures only; it never fails on a goal. Needs PyPI once, for the two venvs.
 """
 from __future__ import annotations
@@ -174,6 +177,34 @@ def measure(eggs: list[Path], wheel: Path, egg_migrate: Path, tmp: Path, rounds:
     return runs
 
 
+def instructions(cmd, tmp: Path) -> int:
+    """User-space instructions of one process, counted by valgrind (callgrind): the same on a busy
+    machine as on a quiet one, where CPU seconds are not."""
+    out = tmp / "callgrind.out"
+    subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *map(str, cmd)],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    summary = next(line for line in out.read_text().splitlines() if line.startswith("summary:"))
+    out.unlink()
+    return int(summary.split()[1])
+
+
+def count(label: str, eggs: list[Path], wheel: Path, egg_migrate: Path, tmp: Path) -> None:
+    """Each tool once under valgrind, -j 1: instructions and their ratios."""
+    folder, out = eggs[0].parent, tmp / "counted"
+    made = {}
+    for tool, cmd in (("ours -j 1", [egg_migrate, "convert", folder, "-d", out, "-j", 1]),
+                      ("wheel convert", [wheel, "convert", "-d", out, *eggs]),
+                      ("floor", [sys.executable, __file__, "--floor", folder])):
+        out.mkdir()
+        made[tool] = instructions(cmd, tmp)
+        shutil.rmtree(out)
+    print(f"\n{label}: {len(eggs)} eggs, instructions (valgrind)")
+    for tool, n in made.items():
+        print(f"  {tool:<14} {n / 1e6:10,.0f} M  ({n / len(eggs) / 1e6:.2f} M per egg)")
+    print(f"  wheel convert / ours: {made['wheel convert'] / made['ours -j 1']:.2f}x; "
+          f"ours / floor: {made['ours -j 1'] / made['floor']:.2f}x")
+
+
 def report(label: str, eggs: list[Path], runs: dict[str, list[Run]]) -> None:
     def median(values: list[float]) -> float:
         return sorted(values)[len(values) // 2]
@@ -203,6 +234,8 @@ def main() -> None:
     parser.add_argument("--ours-from", type=Path, default=ROOT, metavar="DIR",
                         help="the egg-migrate checkout to install and time (default: this one)")
     parser.add_argument("--ours-here", action="store_true", help="time this venv's egg-migrate as it is installed")
+    parser.add_argument("--instructions", action="store_true",
+                        help="count each tool's instructions once with valgrind instead of timing rounds")
     parser.add_argument("--floor", type=Path, help=argparse.SUPPRESS)  # the floor's own process
     args = parser.parse_args()
     if args.floor:
@@ -219,9 +252,13 @@ def main() -> None:
               "(min-max of wall seconds in brackets)")
         print(f"ours: {'this venv' if args.ours_here else args.ours_from}; wheel: a throwaway venv")
         for label, eggs in egg_sets(tmp, args).items():
-            if not args.only or args.only in label:
+            if args.only and args.only not in label:
+                continue
+            if args.instructions:
+                count(label, eggs, wheel, egg_migrate, tmp)
+            else:
                 report(label, eggs, measure(eggs, wheel, egg_migrate, tmp, args.rounds))
-        if args.big_mb:
+        if args.big_mb and not args.instructions:
             big = tmp / "big-1.0-py3.10.egg"
             big_egg(big, args.big_mb)
             run = timed([egg_migrate, "convert", big, "-d", tmp / "big-out", "-j", "1"])

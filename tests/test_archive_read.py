@@ -71,7 +71,7 @@ def test_a_stored_member_of_the_wrong_size_is_refused(tmp_path):
         zf.writestr("EGG-INFO/PKG-INFO", "Metadata-Version: 1.0\nName: demo\nVersion: 1.0\n")
     with ZipEgg(egg) as archive:
         member = archive.members[0]
-        shorter = type(member)(**{**member.__dict__, "size": member.size - 1})
+        shorter = member._replace(size=member.size - 1)
         with pytest.raises(BrokenEgg):
             archive.read(shorter)
 

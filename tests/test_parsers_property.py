@@ -12,6 +12,7 @@ from packaging.version import Version
 from migrate.eggs.egginfo import entry_points_problems, parse_entry_points
 from migrate.eggs.names import dist_info_name, map_version, parse
 from migrate.eggs.requires import normalise_extra, parse_requires_txt
+from migrate.eggs.spelling import canonicalize_name as our_canonical_name
 from migrate.errors import MigrateError
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -100,3 +101,11 @@ def test_entry_points_parsers(lines):
 
 def test_surrogates_are_covered():
     assert os.fsdecode(b"\xe9") == "\udce9"
+
+
+@SETTINGS
+@given(name=st.one_of(TEXT, st.lists(st.sampled_from(["A", "z", "0", "-", "_", ".", "--", "._", "\u212a", "\u0130"]),
+                                      max_size=12).map("".join)))
+def test_canonical_name_is_packagings(name):
+    """Our PEP 503 normal form (which spares loading packaging.tags) is packaging's, whatever the text."""
+    assert our_canonical_name(name) == canonicalize_name(name)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
-from typing import IO, Iterator, Optional
+from typing import IO, Iterator, NamedTuple, Optional
 
 _SHT_SYMTAB, _SHT_STRTAB, _SHT_DYNSYM = 2, 3, 11
 _SHT_VERNEED, _SHT_VERSYM = 0x6FFFFFFE, 0x6FFFFFFF
@@ -46,8 +46,7 @@ class DynamicSymbols:
     users: list[tuple[str, str]] = field(default_factory=list)  # [(version name, undefined symbol that needs it)]
 
 
-@dataclass(frozen=True)
-class SectionHeader:
+class SectionHeader(NamedTuple):
     type: int
     flags: int
     offset: int
@@ -57,8 +56,7 @@ class SectionHeader:
     entsize: int
 
 
-@dataclass(frozen=True)
-class Layout:
+class Layout(NamedTuple):
     """Byte order and the struct formats of one ELF class."""
 
     order: str

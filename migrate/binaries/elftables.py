@@ -13,8 +13,7 @@ same value, so both readers are held to the same facts by the tests.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
-from typing import IO, Iterator, Optional, Union
+from typing import IO, Iterator, NamedTuple, Optional, Union
 
 from migrate.binaries.elfsymbols import (
     DynamicSymbols,
@@ -45,8 +44,7 @@ _NT_GNU_ABI_TAG, _NT_GNU_PROPERTY_TYPE_0 = 1, 5
 _X86_ISA_1_NEEDED = 0xC0008002
 
 
-@dataclass(frozen=True)
-class ElfTables:
+class ElfTables(NamedTuple):
     """What an ELF file says, before judging: the same value from either reader."""
 
     machine: Union[str, int]  # pyelftools' name ("EM_X86_64"), or the number of a machine it does not know

@@ -20,7 +20,7 @@ __all__, __getattr__ = lazy_exports(__name__, {
         "parse", "pep440_version", "same_version", "split_ucs",
     ),
     "requires": ("Section", "normalise_extra", "parse_requires_txt",),
-    "spelling": ("printable", "safe_name", "unprintable",),
+    "spelling": ("canonicalize_name", "printable", "safe_name", "unprintable",),
     "zipegg": ("Checked", "ZipEgg",),
 })
 
@@ -62,5 +62,5 @@ if TYPE_CHECKING:  # the same names, for type checkers and readers
         split_ucs,
     )
     from migrate.eggs.requires import Section, normalise_extra, parse_requires_txt
-    from migrate.eggs.spelling import printable, safe_name, unprintable
+    from migrate.eggs.spelling import canonicalize_name, printable, safe_name, unprintable
     from migrate.eggs.zipegg import Checked, ZipEgg

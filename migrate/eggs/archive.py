@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Iterator, Optional
+from typing import IO, TYPE_CHECKING, Iterator, NamedTuple, Optional
 
 from migrate.eggs.zipdir import Info
 from migrate.errors import MigrateError
@@ -34,8 +33,7 @@ class UnsafeEgg(BrokenEgg):
     """The egg holds something that must never be extracted."""
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(NamedTuple):
     """Zip bomb guards; generous for real eggs (the largest seen are ~100 MB)."""
 
     max_total_size: int = 4 * 1024**3  # sum of uncompressed sizes
@@ -82,8 +80,7 @@ def climbs_out(path: str) -> bool:
     return ".." in path.replace("\\", "/").split("/")
 
 
-@dataclass(frozen=True)
-class Member:
+class Member(NamedTuple):
     """One regular file of an egg, path relative to the egg root (posix)."""
 
     path: str

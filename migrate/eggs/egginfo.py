@@ -7,21 +7,21 @@ with a problem, a latin-1 PKG-INFO is decoded and noted.
 """
 from __future__ import annotations
 
-import configparser
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Optional
-
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
+from typing import TYPE_CHECKING, Iterable, Optional
 
 from migrate import problems as P
 from migrate.eggs.archive import BrokenEgg, EggArchive, FolderEgg, Limits, check_member_path
 from migrate.eggs.pkginfotext import read_pkg_info
 from migrate.eggs.requires import normalise_extra, parse_requires_txt
+from migrate.eggs.spelling import canonicalize_name
 from migrate.eggs.zipegg import ZipEgg
 from migrate.problems import Problem
+
+if TYPE_CHECKING:  # packaging's requirement parser is imported when an egg has a requirement
+    from packaging.requirements import Requirement
 
 # PKG-INFO fields carried to METADATA, in the order METADATA lists them.
 SINGLE_FIELDS = (
@@ -221,6 +221,8 @@ def metadata_problems(metadata: Metadata) -> tuple[Problem, ...]:
     for req in metadata.requires_dist:
         if _normalised(req) is not None:
             continue
+        from packaging.requirements import InvalidRequirement, Requirement
+
         try:
             Requirement(req)
         except InvalidRequirement as exc:
@@ -264,6 +266,8 @@ def _dedupe(requirements: Iterable[str]) -> tuple[str, ...]:
 def _normalised(req: str) -> Optional[tuple[tuple[str, tuple[str, ...], str, str], str]]:
     """(:func:`requirement_key`, the string packaging writes) of a PEP 508 string; None when it is
     not one. Remembered: the eggs of one project repeat their requirements."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
     try:
         parsed = Requirement(req)
     except InvalidRequirement:
@@ -278,6 +282,8 @@ def requirement_key(req: Requirement) -> tuple[str, tuple[str, ...], str, str]:
 
 def entry_points_problems(text: str) -> list[Problem]:
     """[M005] when ``entry_points.txt`` is not the INI file pkg_resources reads, else []."""
+    import configparser  # only for eggs that have entry points
+
     parser = configparser.ConfigParser(delimiters=("=",), interpolation=None, strict=False)
     try:
         parser.read_string(text)
@@ -288,6 +294,8 @@ def entry_points_problems(text: str) -> list[Problem]:
 
 def with_extra_requirements(info: EggInfo, extra: tuple[str, ...], source: str) -> EggInfo:
     """Add requirements the egg's metadata lacks (Galaxy eggs.ini [dependencies])."""
+    from packaging.requirements import Requirement
+
     have = {canonicalize_name(Requirement(r).name) for r in info.requires_dist}
     added = tuple(r for r in extra if canonicalize_name(Requirement(r).name) not in have)
     if not added:

@@ -30,12 +30,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Optional
+from functools import lru_cache
+from typing import NamedTuple, Optional
 
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from migrate.eggs.spelling import printable, safe_name, unprintable
+from migrate.eggs.spelling import canonicalize_name, printable, safe_name, unprintable
 from migrate.errors import MigrateError
 
 # pkg_resources.EGG_NAME, verbatim (matched case-insensitively, whole name).
@@ -121,8 +121,7 @@ def parse(filename: str) -> EggName:
     )
 
 
-@dataclass(frozen=True)
-class EggParts:
+class EggParts(NamedTuple):
     """What an egg file name says, read leniently (no PEP 440): fetching is not judging."""
 
     project: str
@@ -179,8 +178,7 @@ def same_version(a: Optional[str], b: Optional[str]) -> bool:
         return False
 
 
-@dataclass(frozen=True)
-class VersionMapping:
+class VersionMapping(NamedTuple):
     """An egg version, the PEP 440 version the wheel gets, and which documented step made it."""
 
     raw: str  # as the egg's file name spells it (``2007d``)
@@ -201,8 +199,10 @@ def pep440_version(raw: str) -> str:
     return map_version(raw).version
 
 
+@lru_cache(maxsize=4096)
 def map_version(raw: str) -> VersionMapping:
-    """The documented translation of an egg version (module docstring, steps 1-4).
+    """The documented translation of an egg version (module docstring, steps 1-4); remembered,
+    as the file name's version and PKG-INFO's, and the eggs of one release, repeat it.
 
     Raises InvalidVersion, with the reason, only when no step applies: the version
     does not start with a number (``r1234``, ``dev``).

@@ -15,23 +15,21 @@ lines are skipped; so is a line that is not PEP 508.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Optional
-
-from packaging.markers import InvalidMarker, Marker
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
+from typing import TYPE_CHECKING, NamedTuple, Optional
 
 from migrate import problems as P
+from migrate.eggs.spelling import canonicalize_name
 from migrate.problems import Problem
+
+if TYPE_CHECKING:  # packaging's parsers are imported when a requires.txt has a line: most eggs have none
+    from packaging.requirements import Requirement
 
 _SECTION = re.compile(r"^\[(?P<extra>[^:\]]*)(?::(?P<marker>.*))?\]$")
 _EXTRA_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
 
 
-@dataclass(frozen=True)
-class Section:
+class Section(NamedTuple):
     """What a ``[extra:marker]`` header says; ``skip`` when it is bad and its lines are left out."""
 
     extra: Optional[str] = None  # PEP 685 normal form
@@ -79,6 +77,8 @@ def _section(header: re.Match[str], number: int, found: list[Problem]) -> Sectio
     marker = (header["marker"] or "").strip()
     if not marker:
         return Section(extra)
+    from packaging.markers import InvalidMarker, Marker
+
     try:
         return Section(extra, str(Marker(marker)))
     except InvalidMarker as exc:
@@ -99,6 +99,8 @@ def _requirement(line: str, number: int, section: Section, found: list[Problem])
 def _requires_dist(line: str, marker: Optional[str], extra: Optional[str]) -> tuple[Optional[str], Optional[str]]:
     """(the Requires-Dist string, None) or (None, why the line is not PEP 508): a pure function of its
     arguments, remembered, since the eggs of one project repeat their lines release after release."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
     try:
         req = Requirement(line)
     except InvalidRequirement as exc:
@@ -108,6 +110,8 @@ def _requires_dist(line: str, marker: Optional[str], extra: Optional[str]) -> tu
 
 def _joined(req: Requirement, marker: Optional[str], extra: Optional[str]) -> str:
     """``req`` under the section's marker and extra, each operand parenthesised when it holds an ``or``."""
+    from packaging.markers import Marker
+
     operands = [str(req.marker)] if req.marker else []
     operands += [marker] if marker else []
     operands += [f'extra == "{extra}"'] if extra else []

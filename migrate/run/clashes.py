@@ -36,7 +36,7 @@ def settle_records(records: Sequence[EggRecord], wheel_of: Callable[[int], str],
     changes: dict[int, Decision] = {}
     for i, d in enumerate(decided):
         if d is not None and d.action != KEEP:
-            changes[order[i]] = d if d.other is None else replace(d, other=order[d.other])
+            changes[order[i]] = d if d.other is None else d._replace(other=order[d.other])
     return changes
 
 

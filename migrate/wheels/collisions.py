@@ -24,19 +24,18 @@ import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import Callable, NamedTuple, Optional, Sequence
 
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from migrate.eggs import canonicalize_name
 from migrate.wheels.convert import ConvertResult
 
 KEEP, SAME, RETAG, REFUSE = "keep", "same", "retag", "refuse"
 CLASH = "C010"  # the problem code of an egg refused because an earlier egg makes its wheel
 
 
-@dataclass(frozen=True)
-class WheelClaim:
+class WheelClaim(NamedTuple):
     """One egg's wheel as the decision needs it."""
 
     egg: str  # the egg's file name, for messages
@@ -62,8 +61,7 @@ class WheelClaim:
         return f"{name}-{self.version}-{python}-{self.abi}-{self.platform}.whl"
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
     """What to do with one egg's wheel: ``KEEP`` (under ``python``), ``RETAG`` (make it again
     with python tag ``python``), ``SAME`` (no wheel; ``other``'s serves it) or ``REFUSE``."""
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO, Optional
 
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion
 
 from migrate import problems as P
@@ -28,6 +27,7 @@ from migrate.eggs import (
     InvalidEggName,
     Limits,
     Member,
+    canonicalize_name,
     dist_info_name,
     open_egg,
     parse,

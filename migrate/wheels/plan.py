@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
-from typing import Optional
+from typing import NamedTuple, Optional
 
 from migrate import problems as P
 from migrate.binaries import module_name
@@ -32,8 +31,7 @@ _SHEBANG = re.compile(rb"^#![^\n]*?\bpython[\w.]*(?P<args>[ \t][^\n]*)?(?P<eol>\
 _PYCACHE = re.compile(r"^(?P<dir>(?:.*/)?)__pycache__/(?P<mod>[^/.]+)\.[^/]+\.pyc$")
 
 
-@dataclass(frozen=True)
-class Placement:
+class Placement(NamedTuple):
     """One egg member and its path in the wheel."""
 
     member: Member
@@ -57,8 +55,7 @@ class Placement:
         return rewrite_shebang(data) if self.rewrite_shebang else data
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     placements: tuple[Placement, ...]  # in wheel order (excluding generated dist-info files)
     dist_info: tuple[Placement, ...]  # EGG-INFO files copied into .dist-info
     dropped: tuple[tuple[str, str], ...]  # (egg path, reason)

@@ -16,9 +16,9 @@ import zlib
 from functools import lru_cache
 from typing import BinaryIO, Optional, TypeVar, Union
 
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from migrate.eggs import canonicalize_name
 from migrate.errors import MigrateError
 
 _SUFFIX = ".dist-info/METADATA"

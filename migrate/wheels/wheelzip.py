@@ -14,8 +14,7 @@ import hashlib
 import struct
 import sys
 import zlib
-from dataclasses import dataclass
-from typing import BinaryIO, Iterable, Union
+from typing import BinaryIO, Iterable, NamedTuple, Union
 
 from migrate.errors import MigrateError
 
@@ -31,8 +30,7 @@ class CorruptMember(MigrateError, ValueError):
     """A copied member did not inflate to its declared size and CRC."""
 
 
-@dataclass(frozen=True)
-class Written:
+class Written(NamedTuple):
     """One member as written: what RECORD needs."""
 
     arcname: str

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import json
 import posixpath
-from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Callable, Collection, Optional
+from typing import Any, Callable, Collection, NamedTuple, Optional
 
 from migrate import problems as P
 from migrate.binaries import BinaryFacts, libpython_version
@@ -24,8 +23,7 @@ _Policy = dict[str, Any]  # one policy of auditwheel's manylinux-policy.json
 _Limit = tuple[str, Optional[str], str]  # (constraint, oldest policy it allows or None, why)
 
 
-@dataclass(frozen=True)
-class ManylinuxAudit:
+class ManylinuxAudit(NamedTuple):
     """The manylinux verdict for a set of ELF files, and each constraint's part in it."""
 
     arch: str

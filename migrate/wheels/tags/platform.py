@@ -10,8 +10,7 @@ reaches the platform.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
+from typing import NamedTuple, Optional
 
 from migrate import problems as P
 from migrate.binaries import FORMAT_NAMES, BinaryFacts
@@ -75,8 +74,7 @@ def choose_platform(name: EggName, binaries: list[BinaryFacts], options: TagOpti
     return _linux_platform(arch, binaries, options, found)
 
 
-@dataclass(frozen=True)
-class _BinaryOS:
+class _BinaryOS(NamedTuple):
     """The operating system the binaries are for, and whether one of them says so itself."""
 
     format: str  # elf, macho, pe

@@ -8,8 +8,7 @@ Bytecode-only eggs are ``cpXY``: a ``.pyc`` is tied to one CPython version.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Iterable, Optional
+from typing import Iterable, NamedTuple, Optional
 
 from migrate import problems as P
 from migrate.binaries import BinaryFacts, init_symbol, python_from_dll
@@ -110,8 +109,7 @@ def _note_self_contradictions(binaries: list[BinaryFacts], found: list[Problem])
                                        f"{init_symbol(b.path, b.python_major)} (a Python {b.python_major} module)"))
 
 
-@dataclass(frozen=True)
-class _BinaryPython:
+class _BinaryPython(NamedTuple):
     """What the binaries say of the Python they need, one version at most."""
 
     version: Optional[tuple[int, int]]  # from a suffix, libpython or pythonXY.dll

@@ -27,6 +27,7 @@ import pytest
 
 from migrate import interpreters, mirror
 from migrate.wheels.convert import convert_egg
+from tests import warmup
 from tests.runner import migrate_run
 from tests.wheelmaker import SIX, good_wheels, make_wheel
 
@@ -49,11 +50,25 @@ def pytest_configure(config):
     imports from source again: a third of the CPU of a small run. Likewise pytest would rewrite
     the asserts of every test module again in every worker of every session (4-5 s of CPU per
     worker; it reads its cache even then, but never writes it). Bytecode is only a cache (checked
-    against the source's mtime and size), so this changes no behaviour.
+    against the source's mtime and size), so this changes no behaviour. The controller also starts
+    the process that makes Hypothesis's tables once for all workers (tests/warmup.py).
     """
     _write_bytecode()
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         compileall.compile_dir(str(PACKAGE), quiet=1)
+    config.stash[_TABLES] = warmup.start_hypothesis_tables(config)
+
+
+_TABLES = pytest.StashKey[Optional[subprocess.Popen]]()
+
+
+def pytest_unconfigure(config):
+    warmup.finish(config.stash.get(_TABLES, None))
+
+
+def pytest_collection(session):
+    """Before collecting, a worker imports the test modules in its own turn (tests/warmup.py)."""
+    warmup.import_in_turn(session)
 
 
 def _write_bytecode() -> None:

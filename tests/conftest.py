@@ -27,7 +27,7 @@ import pytest
 
 from migrate import interpreters, mirror
 from migrate.wheels.convert import convert_egg
-from tests import warmup
+from tests import venvs, warmup
 from tests.runner import migrate_run
 from tests.wheelmaker import SIX, good_wheels, make_wheel
 
@@ -220,11 +220,11 @@ def build_once(tmp_path_factory, name: str, build: Callable[[Path], T]) -> T:
     return pickle.loads(result.read_bytes())
 
 
-def venv_template(tmp_path_factory, interp: interpreters.Interpreter, maker: Optional[Callable] = None) -> Path:
-    """The session's one venv of ``interp``, made in place (its scripts name it) by ``maker``
-    (default: ``interpreters.make_venv``, looked up when called, so a test can replace it)."""
+def venv_template(tmp_path_factory, interp: interpreters.Interpreter) -> Path:
+    """The session's one venv of ``interp``, made in place (its scripts name it) by ``venvs.make_stock_venv``
+    (the venv ``python -m venv`` makes, for half the CPU; looked up when called, so a test can replace it)."""
     def make(folder: Path) -> Path:
-        (maker or interpreters.make_venv)(interp, folder)
+        venvs.make_stock_venv(interp, folder)
         return folder
 
     key = f"venv-{interp.python_tag}-{interp.abi}-{hashlib.sha256(interp.path.encode()).hexdigest()[:10]}"
@@ -253,7 +253,7 @@ def make_venv(tmp_path_factory):
     """Factory: a fresh venv for a Python version (skips only when the interpreter is missing).
 
     Each call gets its own venv with the interpreter's stock pip: a copy of one template per
-    interpreter that ``interpreters.make_venv`` makes once per session, shared by the workers
+    interpreter that ``venvs.make_stock_venv`` makes once per session, shared by the workers
     (a venv takes seconds of CPU to make; a copy a fraction of one).
     """
     counter = [0]

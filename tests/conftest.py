@@ -27,6 +27,7 @@ import pytest
 
 from migrate import interpreters, mirror
 from migrate.wheels.convert import convert_egg
+from tests import venvs, warmup
 from tests.runner import migrate_run
 from tests.wheelmaker import SIX, good_wheels, make_wheel
 
@@ -49,11 +50,25 @@ def pytest_configure(config):
     imports from source again: a third of the CPU of a small run. Likewise pytest would rewrite
     the asserts of every test module again in every worker of every session (4-5 s of CPU per
     worker; it reads its cache even then, but never writes it). Bytecode is only a cache (checked
-    against the source's mtime and size), so this changes no behaviour.
+    against the source's mtime and size), so this changes no behaviour. The controller also starts
+    the process that makes Hypothesis's tables once for all workers (tests/warmup.py).
     """
     _write_bytecode()
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         compileall.compile_dir(str(PACKAGE), quiet=1)
+    config.stash[_TABLES] = warmup.start_hypothesis_tables(config)
+
+
+_TABLES = pytest.StashKey[Optional[subprocess.Popen]]()
+
+
+def pytest_unconfigure(config):
+    warmup.finish(config.stash.get(_TABLES, None))
+
+
+def pytest_collection(session):
+    """Before collecting, a worker imports the test modules in its own turn (tests/warmup.py)."""
+    warmup.import_in_turn(session)
 
 
 def _write_bytecode() -> None:
@@ -205,11 +220,11 @@ def build_once(tmp_path_factory, name: str, build: Callable[[Path], T]) -> T:
     return pickle.loads(result.read_bytes())
 
 
-def venv_template(tmp_path_factory, interp: interpreters.Interpreter, maker: Optional[Callable] = None) -> Path:
-    """The session's one venv of ``interp``, made in place (its scripts name it) by ``maker``
-    (default: ``interpreters.make_venv``, looked up when called, so a test can replace it)."""
+def venv_template(tmp_path_factory, interp: interpreters.Interpreter) -> Path:
+    """The session's one venv of ``interp``, made in place (its scripts name it) by ``venvs.make_stock_venv``
+    (the venv ``python -m venv`` makes, for half the CPU; looked up when called, so a test can replace it)."""
     def make(folder: Path) -> Path:
-        (maker or interpreters.make_venv)(interp, folder)
+        venvs.make_stock_venv(interp, folder)
         return folder
 
     key = f"venv-{interp.python_tag}-{interp.abi}-{hashlib.sha256(interp.path.encode()).hexdigest()[:10]}"
@@ -238,7 +253,7 @@ def make_venv(tmp_path_factory):
     """Factory: a fresh venv for a Python version (skips only when the interpreter is missing).
 
     Each call gets its own venv with the interpreter's stock pip: a copy of one template per
-    interpreter that ``interpreters.make_venv`` makes once per session, shared by the workers
+    interpreter that ``venvs.make_stock_venv`` makes once per session, shared by the workers
     (a venv takes seconds of CPU to make; a copy a fraction of one).
     """
     counter = [0]

@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFTEST = "from tests.conftest import make_venv, pytest_terminal_summary  # noqa: F401\n"
 SESSION = """\
 from migrate import interpreters
+from tests import venvs
 from tests.conftest import require_interpreter
 
 def test_one():
@@ -39,7 +40,7 @@ def test_plain():
 def test_venv(make_venv, monkeypatch):
     def refuse(interp, dest):
         raise interpreters.NoVenvTool("cannot make a Python venv: simulated")
-    monkeypatch.setattr(interpreters, "make_venv", refuse)
+    monkeypatch.setattr(venvs, "make_stock_venv", refuse)
     make_venv("{version}")
 """
 REQUIRE = "3.99, 1.8"  # 1.8 is required and missing; 3.99 is required but no test asks for it

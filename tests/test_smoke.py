@@ -21,11 +21,9 @@ from tests.test_check_wheelmaker import build_wheel, standard_files
 @pytest.fixture(autouse=True)
 def bases_from_templates(monkeypatch, tmp_path_factory):
     """The base venvs the tool makes (interpreters.make_venv) are copies of the session's templates,
-    which the real interpreters.make_venv made: the same venvs, made once per session, not once per test."""
-    real = interpreters.make_venv
-
+    the venvs ``python -m venv`` makes (tests/venvs.py): made once per session, not once per test."""
     def copy_of_template(interp: interpreters.Interpreter, dest: Path) -> Path:
-        return copy_venv(venv_template(tmp_path_factory, interp, real), dest)
+        return copy_venv(venv_template(tmp_path_factory, interp), dest)
 
     monkeypatch.setattr(interpreters, "make_venv", copy_of_template)
 

@@ -18,14 +18,17 @@ def write_new_pages(state_root: str, placer: Placer, new_pages: Sequence[NewPage
                     jobs: int) -> None:
     """Render the new project pages (in a process pool when there are many) and write each into a
     new folder of its page store. ``new_pages`` is walked, not held: it may be a ``DiskLog``."""
-    stores: dict[str, str] = {}  # index -> its page store
-    for index in sorted({page.index_name for page in new_pages}):
-        stores[index] = _page_store(state_root, index, placer.dirs)
-    work = ((stores[p.index_name], p.sig, p.project, p.files, 3 if p.index_name else 2) for p in new_pages)
+    stores: dict[str, str] = {}  # index -> its page store, made on first use
+
+    def store(index: str) -> str:
+        if index not in stores:
+            stores[index] = _page_store(state_root, index, placer.dirs)
+        return stores[index]
+
+    work = ((store(p.index_name), p.sig, p.project, p.files, 3 if p.index_name else 2) for p in new_pages)
     if not placer.files.many(2 * len(new_pages)):  # many files are flushed by one syncfs: no folder needs its fsync
         for p in new_pages:
-            store = stores[p.index_name]
-            placer.dirs.update((store, f"{store}/{p.sig}"))
+            placer.dirs.update((store(p.index_name), f"{store(p.index_name)}/{p.sig}"))
     for rendered in render_many(base_url, work, len(new_pages), jobs):
         for folder, index_html, index_json in rendered:
             _write_page(placer, folder, index_html, index_json)

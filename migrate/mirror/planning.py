@@ -64,10 +64,10 @@ def plan_change(live: Live, given: Given, base_url: Optional[str], previous_page
     old, old_rows, kept = live.gen, live.rows, given.kept
     removed_keys = set(old_rows).difference(kept) if len(kept) != len(old_rows) else set()
     removed_rows = [Row.parse(old_rows[k]) for k in removed_keys]
-    distro_counts = _distro_counts(old, removed_rows, given.new_rows)
+    by_shard, new_distros = _by_shard(given.new_rows, removed_rows)
+    distro_counts = _distro_counts(old, removed_rows, new_distros)
     distros = sorted(distro_counts)
     everything = live.rerender or not old.known or set(distros) != set(old.distros)
-    by_shard = _by_shard(given.new_rows, removed_rows)
     known = old.page_refs() | previous_pages  # page folders that exist, complete
     pages = dict(old.pages) if old.known else {}
     shard_pairs, new_pages = ShardPairs(), DiskLog[NewPage]()
@@ -89,26 +89,30 @@ def plan_change(live: Live, given: Given, base_url: Optional[str], previous_page
     return Plan(distro_counts, distros, shard_pairs, pages, new_pages, removed_rows, removed)
 
 
-def _distro_counts(old: Gen, removed_rows: list[Row], new_rows: Iterable[tuple[str, Row]]) -> dict[str, int]:
+def _distro_counts(old: Gen, removed_rows: list[Row], new_distros: dict[str, int]) -> dict[str, int]:
     """{distro index: wheels re-tagged for it}, sorted, without the indexes left with none."""
     counts = old.distros if old.known else {}
     for r in removed_rows:
         if r.distro:
             counts[r.distro] = counts.get(r.distro, 0) - 1
-    for _k, r in new_rows:
-        if r.distro:
-            counts[r.distro] = counts.get(r.distro, 0) + 1
+    for distro, n in new_distros.items():
+        counts[distro] = counts.get(distro, 0) + n
     return {d: n for d, n in sorted(counts.items()) if n > 0}
 
 
-def _by_shard(new_rows: Iterable[tuple[str, Row]], removed_rows: list[Row]) -> dict[int, tuple[array[int], list[Row]]]:
-    """{shard: (positions in ``new_rows`` of its new rows, its removed rows)} of the shards that change."""
+def _by_shard(new_rows: Iterable[tuple[str, Row]],
+              removed_rows: list[Row]) -> tuple[dict[int, tuple[array[int], list[Row]]], dict[str, int]]:
+    """({shard: (positions in ``new_rows`` of its new rows, its removed rows)} of the shards that change,
+    {distro index: new rows re-tagged for it}), in one walk of the new rows."""
     by_shard: dict[int, tuple[array[int], list[Row]]] = {}
+    distros: dict[str, int] = {}
     for n, (_key, row) in enumerate(new_rows):
         by_shard.setdefault(shard(row.project), (array("L"), []))[0].append(n)
+        if row.distro:
+            distros[row.distro] = distros.get(row.distro, 0) + 1
     for r in removed_rows:
         by_shard.setdefault(shard(r.project), (array("L"), []))[1].append(r)
-    return by_shard
+    return by_shard, distros
 
 
 def _groups(pairs: list[Pair], changed: set[str], everything: bool) -> dict[str, list[str]]:

@@ -98,7 +98,10 @@ def publish(wheels: Iterable[Union[str, os.PathLike[str]]], mirror_dir: Union[st
     started = time.perf_counter()
     mirror = Path(os.path.abspath(mirror_dir))
     base_url = base_url.rstrip("/") + "/" if base_url else None
-    paths = DiskLog(os.fspath(w) for w in wheels)  # walked a few times, never held: 16,000 paths are megabytes
+    # walked a few times: a list given is used as it is (its caller holds it anyway); anything else is
+    # kept in a DiskLog, not a list (the run hands its 16,000 paths over one at a time)
+    paths: Sequence[str] = wheels if isinstance(wheels, list) and all(isinstance(w, str) for w in wheels) \
+        else DiskLog(os.fspath(w) for w in wheels)
     if mode.dry_run:
         report = _preview(paths, str(mirror), mode)
     else:

@@ -20,7 +20,7 @@ import re
 import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Iterable, Optional
+from typing import Callable, Iterable, Iterator, Optional
 
 from migrate import __version__
 from migrate import problems as P
@@ -168,8 +168,9 @@ def portable(record: EggRecord, out: Path) -> EggRecord:
 
 
 def remove_unused(cache: Path, keys: set[str]) -> None:
-    """Records and wheels of eggs no longer in the run (kept small; re-made if they come back)."""
-    for entry in cache.iterdir():
+    """Records and wheels of eggs no longer in the run (kept small; re-made if they come back). The
+    folder is read one entry at a time (a list of its 32,000 names at 16,000 eggs was ~3 MB)."""
+    for entry in _entries(cache):
         if entry.suffix in (".json", ".whl") and entry.stem not in keys:
             entry.unlink()
 
@@ -177,6 +178,13 @@ def remove_unused(cache: Path, keys: set[str]) -> None:
 def remove_stale_wheels(wheels: Path, records: Iterable[EggRecord]) -> None:
     """Wheels of eggs no longer in the run (or converted differently) are removed."""
     keep = {Path(r.wheel_path).name for r in records if r.wheel_path}
-    for wheel in wheels.glob("*.whl"):
-        if wheel.name not in keep:
+    for wheel in _entries(wheels):
+        if wheel.name.endswith(".whl") and wheel.name not in keep:
             wheel.unlink()
+
+
+def _entries(folder: Path) -> Iterator[Path]:
+    """The entries of ``folder``, one at a time (``Path.iterdir`` and ``glob`` list them all first)."""
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            yield folder / entry.name

@@ -129,17 +129,18 @@ class _Sorting:
 
     def _keep(self, at: int, file: _File) -> None:
         """A wheel the live state knows: trusted unread."""
-        first = self.firsts.get(one_file_key(file.filename))
+        name = one_file_key(file.filename)
+        first = self.firsts.get(name)
         if first is not None:
             sha = Row.parse(self.live.rows[file.key]).sha256
             self.problems += _clash(file.wheel, file.filename, sha, first.key, self.live, self.new_rows)
             return
-        self._publish(at, file)
+        self._publish(at, name)
         self.kept.append(file.key)
 
-    def _publish(self, at: int, file: _File) -> None:
+    def _publish(self, at: int, name: str) -> None:
         self.files += 1
-        self.firsts.add(one_file_key(file.filename), at)
+        self.firsts.add(name, at)
 
     def _add(self, at: int, file: _File, early: Union[Wheel, str, None]) -> None:
         """A new wheel: read (unless the pool did), then placed by ``store``."""
@@ -153,7 +154,8 @@ class _Sorting:
         if refused:
             self.problems.append(P.error("R004", refused))
             return
-        first = self.firsts.get(one_file_key(file.filename))
+        name = one_file_key(file.filename)
+        first = self.firsts.get(name)
         if first is not None:
             self.problems += _clash(file.wheel, file.filename, found.sha256, first.key, self.live, self.new_rows)
             return
@@ -162,7 +164,7 @@ class _Sorting:
         except BadWheel as exc:
             self.problems.append(P.error("R002", f"{file.filename}: {exc}"))
             return
-        self._publish(at, file)
+        self._publish(at, name)
         self.new_rows.append((file.key, row))
         self.added.append(file.filename)
 
@@ -217,10 +219,10 @@ def _to_read(given: Sequence[Union[_File, _Unreadable]], old_rows: dict[str, str
     hashes: a collision only means a wheel is read by this process instead of the pool."""
     seen: set[int] = set()
     for n, file in enumerate(given):
-        if isinstance(file, _Unreadable):
-            continue
+        if isinstance(file, _Unreadable) or file.key in old_rows:
+            continue  # (a new wheel named as a known one is read, and then refused as a clash, as without the pool)
         key = hash(one_file_key(file.filename))
-        if key not in seen and file.key not in old_rows and not UNSAFE.search(file.path):
+        if key not in seen and not UNSAFE.search(file.path):
             yield n, file.wheel, file.size
         seen.add(key)
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, NamedTuple, Optional
 
 from migrate import problems as P
+from migrate.disklog import DiskLog
 from migrate.mirror import stored_paths
 from migrate.records import CONVERTED, EggRecord
 from migrate.run.keeping import is_kept
@@ -33,10 +34,17 @@ class Served(NamedTuple):
 def published(options: RunOptions, records: Iterable[EggRecord]) -> Iterator[Served]:
     """The wheels the mirror serves, by file name, one at a time (a record log is walked in that
     order, holding only the order: a list of 16,000 would cost megabytes through the publish)."""
-    ordered = records.sorted_by(_wheel_name) if isinstance(records, RecordLog) else sorted(records, key=_wheel_name)
-    for r in ordered:
-        if r.wheel and (r.status == CONVERTED or options.publish_broken or is_kept(r)):
+    for r in _in_name_order(records):
+        if r.wheel and _serves(options, r):
             yield Served(r.wheel.filename, r.wheel.path, r.wheel.sha256, r.wheel.size)
+
+
+def _serves(options: RunOptions, r: EggRecord) -> bool:
+    return r.status == CONVERTED or options.publish_broken or is_kept(r)
+
+
+def _in_name_order(records: Iterable[EggRecord]) -> Iterable[EggRecord]:
+    return records.sorted_by(_wheel_name) if isinstance(records, RecordLog) else sorted(records, key=_wheel_name)
 
 
 def _wheel_name(record: EggRecord) -> str:
@@ -44,15 +52,33 @@ def _wheel_name(record: EggRecord) -> str:
 
 
 def published_fingerprint(options: RunOptions, records: Iterable[EggRecord]) -> str:
-    """What the mirror serves, as a key: changes when any wheel or the base URL does. The same value as
-    ``runstate.fingerprint({"wheels": [(name, sha256), ...], "base_url": ...})``, hashed as it is made."""
-    digest = hashlib.sha256(f'{{"base_url": {json.dumps(options.base_url)}, "wheels": ['.encode())
+    """What the mirror serves, as a key: changes when any wheel or the base URL does."""
+    return _fingerprint(options.base_url, published(options, records))
+
+
+def _fingerprint(base_url: Optional[str], served: Iterable[Served]) -> str:
+    """The same value as ``runstate.fingerprint({"wheels": [(name, sha256), ...], "base_url": ...})``,
+    hashed as it is made."""
+    digest = hashlib.sha256(f'{{"base_url": {json.dumps(base_url)}, "wheels": ['.encode())
     sep = ""
-    for w in published(options, records):
+    for w in served:
         digest.update((sep + json.dumps([w.filename, w.sha256])).encode())
         sep = ", "
     digest.update(b"]}")
     return digest.hexdigest()
+
+
+def _gather(options: RunOptions, records: Iterable[EggRecord]) -> tuple[DiskLog[Served], int]:
+    """(the wheels served, by file name, in a DiskLog; how many wheels are held back), in one walk of
+    the records (each record read costs its problems and binaries: a walk of 16,000 is seconds)."""
+    served: DiskLog[Served] = DiskLog()
+    held = 0
+    for r in _in_name_order(records):
+        if r.wheel and _serves(options, r):
+            served.append(Served(r.wheel.filename, r.wheel.path, r.wheel.sha256, r.wheel.size))
+        elif r.wheel:
+            held += 1
+    return served, held
 
 
 def publish_wheels(ctx: RunContext) -> None:
@@ -61,17 +87,15 @@ def publish_wheels(ctx: RunContext) -> None:
 
     options, report, say = ctx.options, ctx.report, ctx.say
     started = time.perf_counter()
-    report.published = count = sum(1 for _w in published(options, report.records))
-    held = sum(1 for r in report.records if r.wheel and r.status != CONVERTED and not options.publish_broken
-               and not is_kept(r))
-    fingerprint = published_fingerprint(options, report.records)
+    good, held = _gather(options, report.records)
+    report.published = count = len(good)
+    fingerprint = _fingerprint(options.base_url, good)
     stamp = ctx.state / "publish.json"
-    if read_json(stamp).get("fingerprint") == fingerprint and _mirror_intact(report.mirror,
-                                                                             published(options, report.records)):
+    if read_json(stamp).get("fingerprint") == fingerprint and _mirror_intact(report.mirror, good):
         report.work["publish"] = 0
         say(f"publish: mirror {report.mirror} unchanged ({count} wheels)")
         return
-    wheels = (w.path for w in published(options, report.records))  # taken one at a time by the publish
+    wheels = (w.path for w in good)  # taken one at a time by the publish
     bar = ctx.bar("publish", count, "wheel")
     try:
         report.publish = mirror.publish(wheels, report.mirror, base_url=options.base_url, jobs=options.jobs,

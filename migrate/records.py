@@ -11,10 +11,12 @@ The builders from a conversion's results are in :mod:`migrate.run.manifest`.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 from migrate.errors import MigrateError
+from migrate.jsonstream import list_items
 from migrate.problems import Problem
 
 SCHEMA = 1
@@ -197,3 +199,12 @@ def parse_manifest(data: Any) -> list[EggRecord]:
     if not isinstance(data, dict) or not isinstance(data.get("eggs"), list):
         return []
     return [EggRecord.from_json(r) for r in data["eggs"]]
+
+
+def read_manifest(path: str | os.PathLike[str]) -> Iterator[EggRecord]:
+    """The :class:`EggRecord` of each egg in a manifest.json, read one at a time (the same records
+    as :func:`parse_manifest` of the loaded file, without holding them all). Raises ``OSError``, or
+    ``ValueError`` (bad JSON, :class:`InvalidRecord`) possibly after yielding the records before it."""
+    with open(path, encoding="utf-8") as fp:
+        for item in list_items(fp, "eggs"):
+            yield EggRecord.from_json(item)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from migrate.checks.check import check_wheel, eggs_from_manifest
-from migrate.records import EggRecord, InvalidRecord, parse_manifest
+from migrate.records import EggRecord, InvalidRecord, parse_manifest, read_manifest
 from migrate.run import manifest
 from migrate.wheels.convert import convert_egg
 from tests.conftest import FIXTURES
@@ -127,6 +127,7 @@ def test_records_read_back_from_the_json_are_the_records_written(records, tmp_pa
     manifest.write_manifest(records, path)
     again = parse_manifest(json.loads(path.read_text()))
     assert sorted(again, key=lambda r: r.egg) == sorted(records, key=lambda r: r.egg)
+    assert list(read_manifest(path)) == again  # read a record at a time, the same records
     manifest.write_manifest(again, tmp_path / "again.json")
     assert (tmp_path / "again.json").read_bytes() == path.read_bytes()
 

@@ -71,13 +71,10 @@ def read_eggs_ini(path: Union[str, Path],
 
 def _manifest_versions(path: Union[str, os.PathLike[str]]) -> dict[tuple[str, str], str]:
     """{(project, egg version string): wheel version} of the converted eggs in a manifest.json."""
-    import json
+    from migrate.records import CONVERTED, read_manifest
 
-    from migrate.records import CONVERTED, parse_manifest
-
-    try:
-        records = parse_manifest(json.loads(Path(path).read_text("utf-8")))
+    try:  # read a record at a time: a manifest of many eggs is tens of MB
+        return {(canonicalize_name(r.project), r.egg_version): r.version for r in read_manifest(path)
+                if r.status == CONVERTED and r.project and r.egg_version and r.version}
     except (OSError, ValueError) as exc:  # InvalidRecord is a ValueError
         raise PinError(f"{path}: cannot read the manifest ({exc})") from None
-    return {(canonicalize_name(r.project), r.egg_version): r.version for r in records
-            if r.status == CONVERTED and r.project and r.egg_version and r.version}

@@ -8,16 +8,15 @@ mirror, and the run says so.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator, Optional
 
 from packaging.utils import canonicalize_name
 
 from migrate import problems as P
 from migrate.mirror import stored_paths
-from migrate.records import CONVERTED, FAILED, EggRecord, parse_manifest
+from migrate.records import CONVERTED, FAILED, EggRecord, read_manifest
 
 if TYPE_CHECKING:
     from migrate.fetch import FetchReport
@@ -45,15 +44,25 @@ class Kept:
 
 def keep_last_good(out: Path, result: FetchReport, failed: dict[str, str], projects: tuple[str, ...] = ()) -> Kept:
     """Decide for each egg the last run published; ``failed``: egg file name -> why its fetch failed now;
-    ``projects``: the run's ``--project`` choice (an egg of another project is left out, not gone)."""
-    published = _last_published(out / "manifest.json")
-    if not published:  # a first run: nothing to keep, and no set of every egg's name to make
+    ``projects``: the run's ``--project`` choice (an egg of another project is left out, not gone).
+
+    The last manifest is read one record at a time (tens of MB for many eggs); one that cannot be
+    read, or is not all there, counts as no last run, as it always has."""
+    try:
+        return _decide(out, _last_published(out / "manifest.json"), result, failed, projects)
+    except _Unreadable:
         return Kept({}, ())
-    listed = {r.filename for r in result.results if r.status != "missing" or result.errors}
+
+
+def _decide(out: Path, published: Iterator[EggRecord], result: FetchReport, failed: dict[str, str],
+            projects: tuple[str, ...]) -> Kept:
+    listed: Optional[set[str]] = None  # made at the first egg published: a first run makes no set of every name
     chosen = {canonicalize_name(p) for p in projects}
     kept: dict[str, EggRecord] = {}
     gone: list[str] = []
     for last in published:
+        if listed is None:
+            listed = {r.filename for r in result.results if r.status != "missing" or result.errors}
         name = Path(last.egg).name
         if name in failed:
             why = failed[name]
@@ -70,12 +79,18 @@ def keep_last_good(out: Path, result: FetchReport, failed: dict[str, str], proje
     return Kept(kept, tuple(sorted(gone)))
 
 
-def _last_published(manifest: Path) -> list[EggRecord]:
+class _Unreadable(Exception):
+    """The last manifest could not be read (missing on a first run, damaged, cut short)."""
+
+
+def _last_published(manifest: Path) -> Iterator[EggRecord]:
+    """The last run's records whose wheel the mirror served, as the manifest is read."""
     try:
-        records = parse_manifest(json.loads(manifest.read_text("utf-8")))
-    except (OSError, ValueError, KeyError, TypeError):
-        return []
-    return [r for r in records if r.wheel is not None and (r.status == CONVERTED or is_kept(r))]
+        for r in read_manifest(manifest):
+            if r.wheel is not None and (r.status == CONVERTED or is_kept(r)):
+                yield r
+    except (OSError, ValueError) as exc:  # InvalidRecord is a ValueError
+        raise _Unreadable(str(exc)) from exc
 
 
 def _kept_record(out: Path, last: EggRecord, why: str) -> EggRecord | None:

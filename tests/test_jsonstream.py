@@ -18,7 +18,7 @@ def _items(text: str, chunk: int, key: str = "eggs") -> list:
     return list(list_items(io.StringIO(text), key, chunk=chunk))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(doc=st.dictionaries(st.text(max_size=6), _VALUES, max_size=4), eggs=st.none() | st.lists(_VALUES, max_size=6),
        indent=st.sampled_from([None, 0, 2]), chunk=st.integers(1, 40))
 def test_the_items_are_those_json_loads_gives_at_every_buffer_size(doc, eggs, indent, chunk):

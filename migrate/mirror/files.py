@@ -15,6 +15,7 @@ from typing import Iterable, Optional, Union
 from migrate.fsutil import atomic_writer, file_sha256, fsync_dir, sync_files
 from migrate.mirror.journal import Journal
 from migrate.mirror.wheels import BadWheel, Wheel, read
+from migrate.recent import Recent
 
 _FEW_FILES = 512  # up to this many new files are fsynced one by one, more with one syncfs
 _META_KEPT = 256  # METADATA hashes remembered for hard-linking equal .metadata files
@@ -63,7 +64,7 @@ class Placer:
         self.dirs: set[str] = set()
         # metadata sha256 -> the first .metadata file placed with those bytes, for the last _META_KEPT
         # METADATA seen (a release's wheels come together; one entry per wheel would not be flat)
-        self.meta_first: dict[str, str] = {}
+        self.meta_first: Recent[str, str] = Recent(_META_KEPT)
 
     def place_metadata(self, dest: str, found: Wheel) -> None:
         """``<wheel>.metadata``: a hard link of an equal one placed this run (a release's wheels usually
@@ -87,9 +88,7 @@ class Placer:
                 with atomic_writer(dest) as fp:
                     fp.write(found.metadata)
         if first is None:
-            self.meta_first[found.metadata_sha256] = dest
-            if len(self.meta_first) > _META_KEPT:
-                del self.meta_first[next(iter(self.meta_first))]  # the oldest
+            self.meta_first.put(found.metadata_sha256, dest)
 
     def place(self, dest: str, data: Optional[bytes], source: Optional[str], sha: str) -> bool:
         """Create ``dest`` (a hard link with --link, else a copy); False when that name is taken."""

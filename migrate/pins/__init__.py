@@ -2,7 +2,7 @@
 resolvelib for the target's tags and marker environment: :mod:`target`, :mod:`index` (reading the
 mirror), :mod:`provider` (resolvelib's provider), :mod:`resolve` (``pin()``: :mod:`direct` when
 nothing conflicts, resolvelib when something does), :mod:`prereleases` (pip's rule),
-:mod:`inputs` (-r files, eggs.ini), :mod:`writers`; :mod:`pinned` and :mod:`recent` keep memory flat.
+:mod:`inputs` (-r files, eggs.ini), :mod:`writers`; :mod:`pinned` (and ``migrate.recent``) keep memory flat.
 """
 from typing import TYPE_CHECKING
 

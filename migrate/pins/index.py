@@ -18,7 +18,7 @@ from packaging.version import Version
 
 from migrate.fetch import page_anchors, parse_sha256
 from migrate.pins.errors import PinError
-from migrate.pins.recent import Recent
+from migrate.recent import Recent
 from migrate.wheels import WheelMetadataError, read_metadata
 
 

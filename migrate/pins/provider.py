@@ -23,8 +23,8 @@ from packaging.version import Version
 from migrate import problems as P
 from migrate.pins.index import Index, IndexFile
 from migrate.pins.prereleases import allowed, is_exact, names_prerelease, narrow
-from migrate.pins.recent import Recent
 from migrate.pins.target import Target
+from migrate.recent import Recent
 
 
 @dataclass(frozen=True)

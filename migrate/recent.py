@@ -1,5 +1,6 @@
-"""A cache of the few values used last: what a resolution reads again soon (a project page, a
-Requires-Dist list) is kept, and memory does not grow with the size of the mirror."""
+"""A cache of the few values used last: what is read again soon (a project page or Requires-Dist
+list while pinning, a release's METADATA while publishing) is kept, and memory does not grow with
+the size of the mirror."""
 from __future__ import annotations
 
 from collections import OrderedDict

@@ -107,6 +107,20 @@ def test_source_without_eggs_keeps_the_last_outputs(tmp_path):
     assert snapshot(out) == before
 
 
+def test_a_last_manifest_cut_short_is_no_last_run_and_is_written_again(tmp_path):
+    """The last manifest.json is read a record at a time; one cut short (a full disk, a hand edit) is
+    read as no last run, as a file json.loads refused always was: no traceback, the run goes on and
+    writes it whole again."""
+    out = tmp_path / "out"
+    assert migrate_main(out).returncode == 1
+    whole = (out / "manifest.json").read_bytes()
+    (out / "manifest.json").write_bytes(whole[: len(whole) // 2])
+    result = migrate_main(out)
+    assert result.returncode == 1  # the sample's broken egg, as on the first run
+    assert "Traceback" not in result.stderr and "broken" in result.stdout
+    assert (out / "manifest.json").read_bytes() == whole
+
+
 def test_one_run_per_out_folder(tmp_path):
     out = tmp_path / "out"
     (out / ".state").mkdir(parents=True)

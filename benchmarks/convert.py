@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import compileall
-import hashlib
 import os
 import random
 import shutil
@@ -42,10 +41,11 @@ import venv
 import zipfile
 import zlib
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import Callable, NamedTuple, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "eggs"
+FLOOR = Path(__file__).resolve().parent / "floor.py"
 CACHE = Path.home() / ".cache" / "egg-migrate"
 CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
 
@@ -116,15 +116,10 @@ def timed(cmd) -> Run:
     return Run(time.perf_counter() - start, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
 
-def floor_work(folder: Path) -> None:
-    """Inflate and hash every member: the least any converter must do (run as its own process)."""
-    for egg in sorted(folder.glob("*.egg")):
-        with zipfile.ZipFile(egg) as zf:
-            for info in zf.infolist():
-                with zf.open(info) as fp:
-                    h = hashlib.sha256()
-                    for chunk in iter(lambda: fp.read(1 << 16), b""):
-                        h.update(chunk)
+def floor_cmd(wheel: Path, folder: Path) -> list:
+    """The floor's process: benchmarks/floor.py, a bare script (zipfile and hashlib, nothing of this
+    one), run by the Python of wheel's venv, which holds no editable install to load at start-up."""
+    return [wheel.parent / "python", FLOOR, folder]
 
 
 def big_egg(path: Path, megabytes: int) -> None:
@@ -160,20 +155,28 @@ def egg_sets(tmp: Path, args) -> dict[str, list[Path]]:
     return sets
 
 
-def measure(eggs: list[Path], wheel: Path, egg_migrate: Path, tmp: Path, rounds: int) -> dict[str, list[Run]]:
+def tool_commands(eggs: list[Path], wheel: Path, egg_migrate: Path, before: Optional[Path],
+                  jobs: tuple[int, ...]) -> dict[str, Callable[[Path], list]]:
+    """{label: the command that converts ``eggs`` into the folder given}, in the order they take turns."""
     folder = eggs[0].parent
-    cores = os.cpu_count() or 1
-    runs: dict[str, list[Run]] = {"ours -j 1": [], f"ours -j {cores}": [], "wheel convert": [], "floor": []}
-    for r in range(rounds):
-        for jobs in (1, cores):
-            out = tmp / f"ours{r}-{jobs}"
-            runs[f"ours -j {jobs}"].append(timed([egg_migrate, "convert", folder, "-d", out, "-j", jobs]))
-            shutil.rmtree(out, ignore_errors=True)
-        out = tmp / f"wheel{r}"
-        out.mkdir()
-        runs["wheel convert"].append(timed([wheel, "convert", "-d", out, *eggs]))
-        shutil.rmtree(out, ignore_errors=True)
-        runs["floor"].append(timed([sys.executable, __file__, "--floor", folder]))
+    tools: dict[str, Callable[[Path], list]] = {}
+    for n in jobs:
+        tools[f"ours -j {n}"] = lambda out, n=n: [egg_migrate, "convert", folder, "-d", out, "-j", n]
+    if before is not None:
+        tools["before -j 1"] = lambda out: [before, "convert", folder, "-d", out, "-j", 1]
+    tools["wheel convert"] = lambda out: [wheel, "convert", "-d", out, *eggs]
+    tools["floor"] = lambda out: floor_cmd(wheel, folder)
+    return tools
+
+
+def measure(tools: dict[str, Callable[[Path], list]], tmp: Path, rounds: int) -> dict[str, list[Run]]:
+    runs: dict[str, list[Run]] = {label: [] for label in tools}
+    for _ in range(rounds):
+        for label, cmd in tools.items():
+            out = tmp / "out"
+            out.mkdir()  # wheel convert writes into a folder that is there
+            runs[label].append(timed(cmd(out)))
+            shutil.rmtree(out)
     return runs
 
 
@@ -188,21 +191,20 @@ def instructions(cmd, tmp: Path) -> int:
     return int(summary.split()[1])
 
 
-def count(label: str, eggs: list[Path], wheel: Path, egg_migrate: Path, tmp: Path) -> None:
-    """Each tool once under valgrind, -j 1: instructions and their ratios."""
-    folder, out = eggs[0].parent, tmp / "counted"
+def count(label: str, eggs: list[Path], tools: dict[str, Callable[[Path], list]], tmp: Path) -> None:
+    """Each tool once under valgrind: instructions and their ratios."""
+    out = tmp / "counted"
     made = {}
-    for tool, cmd in (("ours -j 1", [egg_migrate, "convert", folder, "-d", out, "-j", 1]),
-                      ("wheel convert", [wheel, "convert", "-d", out, *eggs]),
-                      ("floor", [sys.executable, __file__, "--floor", folder])):
+    for tool, cmd in tools.items():
         out.mkdir()
-        made[tool] = instructions(cmd, tmp)
+        made[tool] = instructions(cmd(out), tmp)
         shutil.rmtree(out)
     print(f"\n{label}: {len(eggs)} eggs, instructions (valgrind)")
     for tool, n in made.items():
         print(f"  {tool:<14} {n / 1e6:10,.0f} M  ({n / len(eggs) / 1e6:.2f} M per egg)")
-    print(f"  wheel convert / ours: {made['wheel convert'] / made['ours -j 1']:.2f}x; "
-          f"ours / floor: {made['ours -j 1'] / made['floor']:.2f}x")
+    for tool in (t for t in made if t.endswith("-j 1")):
+        print(f"  {tool}: wheel convert / it {made['wheel convert'] / made[tool]:.2f}x, "
+              f"it / floor {made[tool] / made['floor']:.2f}x")
 
 
 def report(label: str, eggs: list[Path], runs: dict[str, list[Run]]) -> None:
@@ -216,11 +218,11 @@ def report(label: str, eggs: list[Path], runs: dict[str, list[Run]]) -> None:
     for k in wall:
         spread = f"{min(r.wall for r in runs[k]):.2f}-{max(r.wall for r in runs[k]):.2f}"
         print(f"  {k:<14} wall {wall[k]:7.2f} s ({spread})  cpu {cpu[k]:7.2f} s  {len(eggs) / wall[k]:8.1f} eggs/s")
-    for k in (k for k in wall if k.startswith("ours")):
+    for k in (k for k in wall if k not in ("wheel convert", "floor")):
         print(f"  wheel convert / {k}: wall {wall['wheel convert'] / wall[k]:.2f}x, "
               f"cpu {cpu['wheel convert'] / cpu[k]:.2f}x")
-    print(f"  ours -j 1 / floor: wall {wall['ours -j 1'] / wall['floor']:.2f}x, "
-          f"cpu {cpu['ours -j 1'] / cpu['floor']:.2f}x (goal <= 1.5x)")
+    for k in (k for k in wall if k.endswith("-j 1")):
+        print(f"  {k} / floor: wall {wall[k] / wall['floor']:.2f}x, cpu {cpu[k] / cpu['floor']:.2f}x (goal <= 1.5x)")
 
 
 def main() -> None:
@@ -234,13 +236,11 @@ def main() -> None:
     parser.add_argument("--ours-from", type=Path, default=ROOT, metavar="DIR",
                         help="the egg-migrate checkout to install and time (default: this one)")
     parser.add_argument("--ours-here", action="store_true", help="time this venv's egg-migrate as it is installed")
+    parser.add_argument("--before", type=Path, metavar="DIR",
+                        help="also time (-j 1) the egg-migrate of another checkout, in turn with the others")
     parser.add_argument("--instructions", action="store_true",
                         help="count each tool's instructions once with valgrind instead of timing rounds")
-    parser.add_argument("--floor", type=Path, help=argparse.SUPPRESS)  # the floor's own process
     args = parser.parse_args()
-    if args.floor:
-        floor_work(args.floor)
-        return
     if args.ours_here:  # as an installed package: compiled once (`wheel` is, by pip), whatever PYTHONDONTWRITEBYTECODE says
         compileall.compile_dir(str(ROOT / "migrate"), quiet=1)
     with tempfile.TemporaryDirectory() as tmp_name:
@@ -250,14 +250,17 @@ def main() -> None:
             else ours_venv(tmp / "ours-venv", args.ours_from)
         print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; median of {args.rounds} rounds "
               "(min-max of wall seconds in brackets)")
-        print(f"ours: {'this venv' if args.ours_here else args.ours_from}; wheel: a throwaway venv")
+        before = ours_venv(tmp / "before-venv", args.before) if args.before else None
+        print(f"ours: {'this venv' if args.ours_here else args.ours_from}; wheel: a throwaway venv"
+              + (f"; before: {args.before}" if before else ""))
         for label, eggs in egg_sets(tmp, args).items():
             if args.only and args.only not in label:
                 continue
             if args.instructions:
-                count(label, eggs, wheel, egg_migrate, tmp)
+                count(label, eggs, tool_commands(eggs, wheel, egg_migrate, before, (1,)), tmp)
             else:
-                report(label, eggs, measure(eggs, wheel, egg_migrate, tmp, args.rounds))
+                tools = tool_commands(eggs, wheel, egg_migrate, before, (1, os.cpu_count() or 1))
+                report(label, eggs, measure(tools, tmp, args.rounds))
         if args.big_mb and not args.instructions:
             big = tmp / "big-1.0-py3.10.egg"
             big_egg(big, args.big_mb)

@@ -9,7 +9,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name, parse_wheel_filename
 from packaging.version import Version
 
-from migrate.eggs.egginfo import entry_points_problems, parse_entry_points
+from migrate.eggs.egginfo import _plain_ini, entry_points_problems, parse_entry_points
 from migrate.eggs.names import dist_info_name, map_version, parse
 from migrate.eggs.requires import normalise_extra, parse_requires_txt
 from migrate.eggs.spelling import canonicalize_name as our_canonical_name
@@ -97,6 +97,32 @@ def test_entry_points_parsers(lines):
     assert list(groups) == sorted(groups)
     problems = entry_points_problems(text)
     assert all(p.code == "M005" and "\n" not in p.message for p in problems)
+
+
+PLAIN_EP_LINES = st.one_of(EP_LINES, st.sampled_from([
+    "[a]b", "[a]]", "[[a]", "[ ]", "[DEFAULT]", " [group]", "\t# comment", "\x0c[group]", "name =", "= value",
+    "name\r", "[group]\r", "a = b\x0b", "\x85", "x\ry = z", "x\u2028y", "[g]  ", "#", ";", "\t", " = x",
+]))
+
+
+@SETTINGS
+@given(lines=st.lists(PLAIN_EP_LINES, max_size=12), newline=st.sampled_from(["\n", "\r\n"]))
+def test_plain_entry_points_are_what_configparser_reads(lines, newline):
+    """The plain reading, which spares loading configparser, never passes a file configparser refuses."""
+    import configparser
+
+    text = newline.join(lines)
+    if _plain_ini(text):
+        configparser.ConfigParser(delimiters=("=",), interpolation=None, strict=False).read_string(text)
+
+
+def test_plain_entry_points_skip_configparser():
+    """Entry points as setuptools writes them are read without configparser; others are left to it."""
+    assert _plain_ini("[console_scripts]\nfoo = foo.cli:main\n\n[gui_scripts]\nbar = bar:run [gui]\n")
+    assert _plain_ini("# made by hand\r\n[group]\r\nname = value\r\n")
+    assert not _plain_ini("name = value\n[group]\n")  # before any header: configparser refuses it
+    assert not _plain_ini("[group]\nname = a\n    continued\n")  # a continuation: configparser decides
+    assert entry_points_problems("name = value\n")[0].code == "M005"
 
 
 def test_surrogates_are_covered():

@@ -282,7 +282,9 @@ def requirement_key(req: Requirement) -> tuple[str, tuple[str, ...], str, str]:
 
 def entry_points_problems(text: str) -> list[Problem]:
     """[M005] when ``entry_points.txt`` is not the INI file pkg_resources reads, else []."""
-    import configparser  # only for eggs that have entry points
+    if _plain_ini(text):
+        return []
+    import configparser  # only for the entry points the plain reading leaves open (and their message)
 
     parser = configparser.ConfigParser(delimiters=("=",), interpolation=None, strict=False)
     try:
@@ -290,6 +292,27 @@ def entry_points_problems(text: str) -> list[Problem]:
     except configparser.Error as exc:
         return [P.error("M005", f"entry_points.txt does not parse ({str(exc).splitlines()[0]})")]
     return []
+
+
+def _plain_ini(text: str) -> bool:
+    """True when ``text`` is plainly an INI file ``configparser`` reads (strict=False, ``=`` only):
+    ``[group]`` headers, then ``name = value`` lines, comments and blank lines, none indented.
+    Most entry points are written so; their check then costs neither loading configparser nor
+    a parser. Anything else (a continuation, a line before a header) is left to configparser."""
+    in_group = False
+    for line in text.split("\n"):  # configparser reads lines as StringIO splits them
+        line = line.rstrip()
+        if not line or line[0] in "#;":
+            continue
+        if line[0].isspace():
+            return False
+        if line[0] == "[":
+            if len(line) < 3 or line[-1] != "]" or "]" in line[1:-1]:
+                return False
+            in_group = True
+        elif not in_group or not line.partition("=")[0].strip() or "=" not in line:
+            return False
+    return True
 
 
 def with_extra_requirements(info: EggInfo, extra: tuple[str, ...], source: str) -> EggInfo:

@@ -85,6 +85,16 @@ def test_eggs_without_requirements_load_no_requirement_parser(tmp_path):
     assert {"packaging.requirements", "packaging.markers"} <= needing
 
 
+def test_plain_entry_points_and_no_clash_load_neither_configparser_nor_zipfile(tmp_path):
+    """entry_points.txt as setuptools writes it is checked without configparser, and ``zipfile`` is
+    loaded only to compare two eggs that claim one wheel name."""
+    eggs = [str(EGGS / "toolbox-0.5-py3.10.egg"), str(EGGS / "cext-1.0-py3.10-linux-x86_64.egg")]
+    loaded = _loaded_after(f"import contextlib, io, migrate.cli\nwith contextlib.redirect_stderr(io.StringIO()):\n"
+                           f"    assert migrate.cli.main(['convert', *{eggs!r}, '-d', {str(tmp_path)!r}, '-j', '1']) == 0")
+    assert len(list(tmp_path.glob("*.whl"))) == 2
+    assert {"configparser", "zipfile"} & loaded == set()
+
+
 # Values a conversion hands between stages and that the run layer rebuilds with dataclasses.replace.
 # Creating a frozen dataclass generates and compiles five or six methods (about 4 M instructions,
 # 1 ms, on Python 3.11), so the values made in bulk or only inside one module are NamedTuples.

@@ -20,7 +20,6 @@ wheel's payload digest (:func:`payload_digest`, read only when a clash needs it)
 from __future__ import annotations
 
 import hashlib
-import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -183,6 +182,8 @@ def _version(text: str) -> str:
 def payload_digest(wheel: str) -> str:
     """sha256 over the wheel's RECORD lines but its own WHEEL and RECORD: every file the
     wheel installs and its metadata, not its tags."""
+    import zipfile  # only when two eggs claim one wheel name: most conversions never load it
+
     with zipfile.ZipFile(wheel) as zf:
         record = next(n for n in zf.namelist() if n.count("/") == 1 and n.endswith(".dist-info/RECORD"))
         dist_info = record.rsplit("/", 1)[0]

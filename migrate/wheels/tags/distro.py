@@ -7,13 +7,13 @@ are ``rhel``, as Galaxy tagged them.
 """
 from __future__ import annotations
 
-import json
 import re
 from functools import lru_cache
 from typing import Optional
 
 from migrate.binaries import BinaryFacts
 from migrate.platforms import tag_safe
+from migrate.wheels.tags.data import shipped_json
 from migrate.wheels.tags.values import TagError, TagOptions
 
 _DISTRO_ALIASES = {"centos": "rhel", "redhat": "rhel", "red_hat": "rhel", "scientific": "rhel", "sl": "rhel",
@@ -23,10 +23,7 @@ _MAJOR_ONLY_DISTROS = ("rhel", "debian")
 
 @lru_cache(maxsize=1)
 def _compiler_rules() -> list[tuple[re.Pattern[str], str, Optional[str]]]:
-    from importlib import resources  # only for binaries with compiler strings: not at start-up
-
-    text = resources.files("migrate").joinpath("data/compilers.json").read_text("utf-8")
-    return [(re.compile(r["pattern"]), r["distro"], r.get("version")) for r in json.loads(text)["rules"]]
+    return [(re.compile(r["pattern"]), r["distro"], r.get("version")) for r in shipped_json("compilers.json")["rules"]]
 
 
 def distro_from_comment(comment: str) -> Optional[tuple[str, str]]:

@@ -9,15 +9,14 @@ auditwheel's published JSON, shipped in ``migrate/data`` (see
 """
 from __future__ import annotations
 
-import json
 import posixpath
 from functools import lru_cache
-from importlib import resources
 from typing import Any, Callable, Collection, NamedTuple, Optional
 
 from migrate import problems as P
 from migrate.binaries import BinaryFacts, libpython_version
 from migrate.problems import Problem
+from migrate.wheels.tags.data import shipped_json
 
 _Policy = dict[str, Any]  # one policy of auditwheel's manylinux-policy.json
 _Limit = tuple[str, Optional[str], str]  # (constraint, oldest policy it allows or None, why)
@@ -219,8 +218,7 @@ def _system_libs() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def _policies() -> list[_Policy]:
     """auditwheel's manylinux policies, oldest (most compatible) first."""
-    text = resources.files("migrate").joinpath("data/manylinux-policy.json").read_text("utf-8")
-    policies = [p for p in json.loads(text) if p["name"].startswith("manylinux")]
+    policies = [p for p in shipped_json("manylinux-policy.json") if p["name"].startswith("manylinux")]
     return sorted(policies, key=lambda p: -p["priority"])
 
 

@@ -1,8 +1,8 @@
 """Benchmark: egg-migrate convert vs `wheel convert` vs the floor, measured in one run.
 
     .venv/bin/python benchmarks/convert.py [--copies 20] [--rounds 3] [--big-mb 500]
-        [--sdist-eggs DIR] [--real-eggs DIR] [--ours-from DIR | --ours-here] [--only WORD]
-        [--instructions]
+        [--sdist-eggs DIR] [--real-eggs DIR] [--ours-from DIR | --ours-here] [--before DIR]
+        [--only WORD] [--instructions]
 
 Each tool runs as one process per round, the tools in turn (ours, wheel, floor, ours...),
 so drift of a shared machine hits all alike; the medians and their ratios are printed,
@@ -20,7 +20,9 @@ Egg sets:
 - mixed: all of the above in one folder.
 
 Goals: ``wheel convert`` / ours at -j 1 >= 4x on the mixed set and >= 3x on tiny eggs;
-ours / floor <= 1.5x (the floor: one process that inflates and sha256-hashes every member).
+ours / floor <= 1.5x (the floor: ``benchmarks/floor.py``, a bare script that imports only zipfile and
+hashlib and inflates and sha256-hashes every member, run by the Python of wheel's venv: its start-up
+is Python's, not this script's). ``--before DIR``: another checkout's egg-migrate too, in turn.
 Also the peak RSS of converting one synthetic egg of --big-mb MB (goal < 100 MB).
 ``--instructions`` runs each tool once under valgrind and prints the instructions each spent,
 which a busy machine does not change (they leave out the kernel's time, which CPU seconds count).

@@ -1,8 +1,8 @@
 """The JSON the tag rules ship in ``migrate/data`` (auditwheel's policy, the compiler strings).
 
 Read with ``pkgutil.get_data``, which asks the package's loader (a folder or a zip alike):
-``importlib.resources.files`` loads its readers and, through them, ``zipfile``, about
-40 M instructions on Python 3.11 that a conversion of a few eggs would spend before its work.
+``importlib.resources.files`` loads its readers and, through them, ``zipfile``: a conversion
+of one egg with an extension module spent 12 M instructions more (368 M, Python 3.11).
 """
 from __future__ import annotations
 

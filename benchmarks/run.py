@@ -2,7 +2,7 @@
 --sizes, how the cost grows with the number of eggs.
 
     .venv/bin/python benchmarks/run.py [--eggs 1000] [--jobs 1 2] [--keep DIR]
-    .venv/bin/python benchmarks/run.py --sizes 1000 4000 16000 [--jobs 2] [--keep DIR]
+    .venv/bin/python benchmarks/run.py --sizes 1000 4000 16000 [--jobs 2] [--keep DIR] [--stage-peaks]
 
 The eggs are made from the bundled sample (data/sample-repo): its 15 eggs as they
 are (so the copies' dependencies resolve), then renamed copies of the 14 good ones,
@@ -19,9 +19,11 @@ which must redo nothing. Prints eggs/s, the stage split and the scaling
 With --sizes, each size runs once (first run only) in a fresh process, so that its
 peak RSS is its own: a table of the stages, the time per egg and the peak RSS (the
 run's process and its workers), and both as a ratio to the first size. The CPU time
-(the run's process and its workers; making the repository included) per egg is
+(the run's process and its workers; making the repository left out) per egg is
 printed too: on a busy machine the wall-clock figures say more about the others' load. Linear cost
-means ratios near 1.
+means ratios near 1. With --keep, a size's repository is made once and reused by later runs
+(16,000 eggs take minutes to make). --stage-peaks adds, per size, each stage's own peak RSS
+in the run's process: the kernel's high-water mark (VmHWM) reset as the stage starts.
 """
 from __future__ import annotations
 
@@ -99,22 +101,71 @@ def peak_rss_mb() -> tuple[float, float]:
             resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
 
 
-def one_size(base: Path, eggs: int, jobs: int, report: Path) -> int:
-    """The child of --sizes: make the repository, run once, write the figures as JSON."""
-    repo = base / "repo"
-    shutil.rmtree(repo, ignore_errors=True)
-    made = make_repo(repo, eggs)
+# The run's stages as pipeline.run calls them (module globals of migrate.run.pipeline), in order.
+STAGES = (("fetch", "fetch_eggs"), ("convert", "convert_and_check"), ("publish", "publish_wheels"),
+          ("manifest", "write_run_manifest"), ("pin", "pin_requirements"), ("report", "write_run_report"))
+
+
+def _status_mb(field: str) -> float:
+    """A figure of /proc/self/status (VmHWM, VmRSS) in MB."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def watch_stages(peaks: dict[str, list[float]]) -> None:
+    """Each stage's own peak RSS in this process: the kernel's high-water mark is reset to the
+    current RSS as a stage starts (``echo 5 > /proc/self/clear_refs``) and read as it ends;
+    ``peaks[stage]`` = [RSS at its start, its peak, RSS at its end] in MB."""
+    for stage, name in STAGES:
+        setattr(pipeline, name, _watched(stage, getattr(pipeline, name), peaks))
+
+
+def _watched(stage: str, real: Any, peaks: dict[str, list[float]]) -> Any:
+    def stage_run(*args: Any) -> Any:
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")
+        start = _status_mb("VmRSS")
+        try:
+            return real(*args)
+        finally:
+            peaks[stage] = [start, _status_mb("VmHWM"), _status_mb("VmRSS")]
+
+    return stage_run
+
+
+def one_size(base: Path, eggs: int, jobs: int, report: Path, stage_peaks: bool = False) -> int:
+    """The child of --sizes: make the repository (or reuse the one made before at this size), run
+    once, write the figures as JSON."""
+    repo, made_file = base / "repo", base / "repo.made"
+    if not made_file.is_file() or made_file.read_text().split()[:1] != [str(eggs)]:
+        shutil.rmtree(repo, ignore_errors=True)
+        made_file.unlink(missing_ok=True)
+        made_file.write_text(f"{eggs} {make_repo(repo, eggs)}\n")
+    made = int(made_file.read_text().split()[1])
     shutil.rmtree(base / "out", ignore_errors=True)
+    peaks: dict[str, list[float]] = {}
+    if stage_peaks:
+        watch_stages(peaks)
+    cpu = _cpu()
     r = measure(repo, base / "out", jobs, again=False)
+    r["cpu"] = _cpu() - cpu
     r["eggs"], (r["rss_run"], r["rss_workers"]) = made, peak_rss_mb()
-    r["cpu"] = sum(getattr(resource.getrusage(who), f) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
-                   for f in ("ru_utime", "ru_stime"))
+    r["stage_peaks"] = peaks
     r.pop("lines")
     report.write_text(json.dumps(r))
     return 0
 
 
-def sizes(base: Path, counts: list[int], jobs: int) -> None:
+def _cpu() -> float:
+    """User + system CPU seconds of this process and its finished children (the run's workers)."""
+    return sum(getattr(resource.getrusage(who), f) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+               for f in ("ru_utime", "ru_stime"))
+
+
+def sizes(base: Path, counts: list[int], jobs: int, stage_peaks: bool = False) -> None:
     """Each size in its own process; a table with ratios to the first size."""
     print(f"machine: {os.cpu_count()} cores (load average {os.getloadavg()[0]:.1f}), Python "
           f"{sys.version.split()[0]}; run -j {jobs}, first run only, each size in a fresh process")
@@ -123,10 +174,13 @@ def sizes(base: Path, counts: list[int], jobs: int) -> None:
         folder = base / f"eggs-{n}"
         folder.mkdir(parents=True, exist_ok=True)
         subprocess.run([sys.executable, __file__, "--eggs", str(n), "--jobs", str(jobs), "--keep", str(folder),
-                        "--child-report", str(folder / "figures.json")], check=True)
+                        "--child-report", str(folder / "figures.json")] + ["--stage-peaks"] * stage_peaks,
+                       check=True)
         rows.append(json.loads((folder / "figures.json").read_text()))
         print(f"  {n} eggs done (load average {os.getloadavg()[0]:.1f})", flush=True)
     print_table(rows)
+    if stage_peaks:
+        print_stage_peaks(rows)
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:
@@ -152,6 +206,19 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         print("| " + " | ".join(cells) + " |")
 
 
+def print_stage_peaks(rows: list[dict[str, Any]]) -> None:
+    """The run's process, each stage: RSS at its start -> its own peak -> RSS at its end, in MB."""
+    print()
+    head = ["eggs"] + [f"{stage}: start / peak / end" for stage, _ in STAGES]
+    print("| " + " | ".join(head) + " |")
+    print("|" + "|".join("---" for _ in head) + "|")
+    for r in rows:
+        peaks = r.get("stage_peaks", {})
+        cells = [f"{r['eggs']:,}"] + [" / ".join(f"{mb:.1f}" for mb in peaks.get(stage, [])) or "-"
+                                      for stage, _ in STAGES]
+        print("| " + " | ".join(cells) + " |")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--eggs", type=int, default=1000)
@@ -159,15 +226,17 @@ def main() -> int:
     parser.add_argument("--keep", metavar="DIR", help="build in DIR and keep it (default: a temp folder)")
     parser.add_argument("--sizes", type=int, nargs="+", metavar="EGGS",
                         help="run once at each size (e.g. 1000 4000 16000), each in a fresh process: the scaling table")
+    parser.add_argument("--stage-peaks", action="store_true",
+                        help="with --sizes: each stage's own peak RSS in the run's process (Linux /proc)")
     parser.add_argument("--child-report", metavar="JSON", help=argparse.SUPPRESS)
     args = parser.parse_args()
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="egg-migrate-bench-run-"))
     base.mkdir(parents=True, exist_ok=True)
     if args.child_report:
-        return one_size(base, args.eggs, args.jobs[0], Path(args.child_report))
+        return one_size(base, args.eggs, args.jobs[0], Path(args.child_report), args.stage_peaks)
     try:
         if args.sizes:
-            sizes(base, args.sizes, args.jobs[-1])
+            sizes(base, args.sizes, args.jobs[-1], args.stage_peaks)
             return 0
         repo = base / "repo"
         shutil.rmtree(repo, ignore_errors=True)

@@ -11,7 +11,7 @@ import pytest
 
 from migrate.checks.check import check_wheel, eggs_from_manifest
 from migrate.records import EggRecord, InvalidRecord, parse_manifest, read_manifest
-from migrate.run import manifest
+from migrate.run import manifest, textreport
 from migrate.wheels.convert import convert_egg
 from tests.conftest import FIXTURES
 
@@ -100,8 +100,8 @@ def test_a_crash_while_writing_keeps_the_old_manifest(records, tmp_path, monkeyp
 
 
 def test_report_txt_counts_reasons_and_next_steps(records, tmp_path):
-    manifest.write_report(records, tmp_path / "report.txt", mirror="out/mirror", requirements="requirements.txt",
-                          index_url="file:///srv/out/mirror/simple/")
+    textreport.write_report(records, tmp_path / "report.txt", mirror="out/mirror", requirements="requirements.txt",
+                            index_url="file:///srv/out/mirror/simple/")
     text = (tmp_path / "report.txt").read_text()
     n = len(records)
     assert f"eggs: {n}   converted: {n - 2}   skipped: 1   failed: 1" in text
@@ -116,7 +116,7 @@ def test_report_txt_counts_reasons_and_next_steps(records, tmp_path):
 def test_a_version_rewritten_for_several_eggs_is_listed_once(records):
     galaxy = next(r for r in records if Path(r.egg).name == "cext-1.0_7b95ff194725-py2.7-linux-x86_64-ucs4.egg")
     ucs2 = replace(galaxy, egg=galaxy.egg.replace("-ucs4", "-ucs2"))  # one release, built twice (as bx-python is)
-    text = manifest.render_report(records + [ucs2])
+    text = textreport.render_report(records + [ucs2])
     section = text.split("Versions rewritten for PEP 440 (pin these)\n")[1].split("\n\n")[0]
     assert section.splitlines().count("  cext: 1.0_7b95ff194725 -> 1.0+7b95ff194725") == 1
 

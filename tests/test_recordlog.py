@@ -15,6 +15,7 @@ from migrate.records import CONVERTED, FAILED, SKIPPED, ChosenTags, EggRecord, S
 from migrate.run import manifest
 from migrate.run.htmlreport import html_chunks, render_html
 from migrate.run.recordlog import RecordLog, picked
+from migrate.run.textreport import render_report, report_chunks
 from tests import read_only
 
 
@@ -63,6 +64,18 @@ def test_the_order_is_found_once_per_key_and_found_again_after_an_append(tmp_pat
     assert list(log.sorted_by(egg_order)) == sorted(RECORDS, key=egg_order)
 
 
+def test_runs_sorted_apart_and_merged_give_the_order_of_sorted(tmp_path, monkeypatch):
+    """Sorted in runs of 4 records and merged: the order of ``sorted`` (stable: equal keys keep the
+    log's order), whether the records end a run or not."""
+    from migrate.run import recordlog
+
+    monkeypatch.setattr(recordlog, "RUN", 4)
+    for count in (0, 1, 4, 5, len(RECORDS)):
+        log = RecordLog(RECORDS[:count], folder=tmp_path)
+        for key in (recordlog.egg_order, lambda r: r.status):  # the status: many equal keys
+            assert list(log.sorted_by(key)) == sorted(RECORDS[:count], key=key)
+
+
 def _reference_manifest(records) -> str:
     return json.dumps(manifest.manifest(records), indent=2, ensure_ascii=False) + "\n"
 
@@ -74,6 +87,12 @@ def test_the_streamed_manifest_has_the_bytes_of_the_whole_dump(count, tmp_path):
     assert "".join(manifest.manifest_chunks(log)) == _reference_manifest(records)
     assert manifest.manifest_text(records) == _reference_manifest(records)
     assert "".join(html_chunks(log, tmp_path, tmp_path / "mirror")) == render_html(records, tmp_path, tmp_path / "mirror")
+    whole = render_report(records, mirror="out/mirror", requirements="requirements.txt")
+    assert "".join(report_chunks(log, mirror="out/mirror", requirements="requirements.txt")) == whole
+    assert all(f"{Path(r.egg).name}: {r.reason}\n" in whole for r in records if r.reason)  # through the temp files
+    extra = "Pins\n  two lines\n\n"
+    head, steps = whole.split("Next steps\n")
+    assert "".join(report_chunks(log, "out/mirror", "requirements.txt", extra=extra)) == head + extra + "Next steps\n" + steps
 
 
 class _Watched(RecordLog):
@@ -92,7 +111,7 @@ class _Watched(RecordLog):
         return sum(1 for ref in self.alive if ref() is not None)
 
 
-@pytest.mark.parametrize("writer", [manifest.manifest_chunks,
+@pytest.mark.parametrize("writer", [manifest.manifest_chunks, report_chunks,
                                     lambda log: html_chunks(log, Path("/out"), Path("/out/mirror"))])
 def test_the_writers_hold_one_record_at_a_time(writer, tmp_path):
     """Structural guard for a run's memory: the writers never hold the records, only the one being written."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import sys
 from pathlib import Path
 from typing import Any, Optional
@@ -26,6 +27,7 @@ from migrate.commands.common import (
     target_problem,
     upload_wheels,
     url_option,
+    verbose,
 )
 from migrate.commands.progress import stage_bars
 from migrate.errors import MigrateError, printable
@@ -121,12 +123,24 @@ def run(args) -> int:
     if args.json:
         print_json(summary(report, uploaded))
     elif not quiet():
-        sys.stdout.write((report.out / "report.txt").read_text("utf-8"))
-        sys.stdout.flush()
-    for r in report.records:  # -v: what became of each egg
-        detail(f"  {r.status:<9} {Path(r.egg).name}" + (f" -> {r.wheel.filename}" if r.wheel else f": {r.reason}"))
+        _print_report(report.out / "report.txt")
+    _each_egg(report)
     print(_last_line(report), file=sys.stderr)
     return 0 if report.ok and (uploaded is None or all(r.ok for r in uploaded)) else 1
+
+
+def _print_report(path: Path) -> None:
+    """report.txt on stdout, in blocks: a big run's is megabytes."""
+    with open(path, encoding="utf-8") as text:
+        shutil.copyfileobj(text, sys.stdout)
+    sys.stdout.flush()
+
+
+def _each_egg(report) -> None:
+    """-v: what became of each egg (a walk of every record, read from disk: only when asked)."""
+    if verbose():
+        for r in report.records:
+            detail(f"  {r.status:<9} {Path(r.egg).name}" + (f" -> {r.wheel.filename}" if r.wheel else f": {r.reason}"))
 
 
 def _stopped(report, as_json: bool) -> int:

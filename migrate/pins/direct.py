@@ -54,13 +54,13 @@ class _Criterion:
 
     def __init__(self, name: str, extras: frozenset[str], matching: Optional[tuple[Version, ...]],
                  roots: tuple[Requirement, ...] = (), named: bool = False, exact: bool = False,
-                 parents: Optional[list[Parent]] = None):
+                 parents: Sequence[Parent] = ()):
         self.name, self.extras = name, extras
         self.matching = matching  # versions every requirement so far contains, newest first
         self.roots = roots  # root requirements that narrow the versions, not applied yet (matching None)
         self.named = named  # a requirement names a pre-release
         self.exact = exact  # a requirement is ``==``/``===``: pinned first
-        self.parents: list[Parent] = [] if parents is None else parents
+        self.parents = parents  # who asked: :data:`_ROOT` when only the roots did, else a list
 
     def key(self, identifier: str) -> str:
         """resolvelib's order (``==`` first, then by name) as one string: "0name" before "1name"."""
@@ -112,7 +112,10 @@ class _Direct:
     def add(self, identifier: str, new: _Criterion, parent: Parent) -> None:
         """Record ``new`` for ``identifier``, asked by ``parent``; queue it when its preference moved."""
         old = self.criteria.get(identifier)
-        new.parents.append(parent)
+        if isinstance(new.parents, list):
+            new.parents.append(parent)
+        else:  # most projects only a root asks for: one tuple for them all, not a list each
+            new.parents = _ROOT if parent is None and not new.parents else [*new.parents, parent]
         self.criteria[identifier] = new
         if old is None or old.key(identifier) != new.key(identifier):
             heapq.heappush(self.heap, new.key(identifier))
@@ -120,7 +123,8 @@ class _Direct:
     def roots(self, requirements: Iterable[Requirement]) -> None:
         for r in requirements:
             identifier = self.provider.identify(r)
-            old = self.criteria.get(identifier) or _Criterion(canonicalize_name(r.name), _extras(r), None)
+            name = identifier if not r.extras else canonicalize_name(r.name)  # the same text: one string
+            old = self.criteria.get(identifier) or _Criterion(name, _extras(r), None)
             narrows = (r,) if r.specifier else ()  # a bare name narrows nothing: not kept
             new = _Criterion(old.name, old.extras, None, old.roots + narrows, old.named or names_prerelease(r),
                              old.exact or is_exact(r), old.parents)
@@ -157,8 +161,7 @@ class _Direct:
             raise _Conflict(identifier)  # every candidate conflicts: resolvelib backtracks
         changed, again = found
         self.mapping.add(identifier, candidate, self.provider.display(candidate))
-        asked = self.criteria.pop(identifier).parents
-        self.parents[identifier] = _ROOT if asked == [None] else asked  # most are roots: one tuple for all
+        self.parents[identifier] = self.criteria.pop(identifier).parents
         for dep_id, new in changed.items():
             if dep_id == identifier:  # the candidate asks for itself: only who asked counts now
                 self.asked_again(identifier, identifier)

@@ -145,7 +145,9 @@ def _table(records: Iterable[EggRecord], out: Path, mirror: Optional[Path]) -> I
 
 
 def _row(r: EggRecord, out: Path, mirror: Optional[Path]) -> str:
-    cells = [f"<code>{_e(Path(r.egg).name)}</code>", _e(r.status), _wheel_cell(r, out, mirror),
+    """One egg's row, its names made by ``os.path``: a ``Path`` interns each part, and the
+    interpreter's table of interned strings grows with the names it has seen."""
+    cells = [f"<code>{_e(os.path.basename(r.egg))}</code>", _e(r.status), _wheel_cell(r, out, mirror),
              _tags_cell(r), _problems_cell(r), _e(", ".join(r.external_libraries))]
     tds = "".join(f'<td class="{_e(r.status)}">{c}</td>' if i == 1 else f"<td>{c}</td>" for i, c in enumerate(cells))
     return f'<tr data-status="{_e(r.status)}">{tds}</tr>'
@@ -157,8 +159,8 @@ def _wheel_cell(r: EggRecord, out: Path, mirror: Optional[Path]) -> str:
     name = f"<code>{_e(r.wheel.filename)}</code>"
     if mirror is None or not r.project or r.status != CONVERTED:
         return name
-    page = mirror / "simple" / canonicalize_name(r.project) / "index.html"
-    return f'<a href="{_e(_rel(page, out))}">{name}</a>'
+    page = f"{_rel(mirror / 'simple', out)}/{canonicalize_name(r.project)}/index.html"
+    return f'<a href="{_e(page)}">{name}</a>'
 
 
 def _tags_cell(r: EggRecord) -> str:

@@ -1,5 +1,5 @@
-"""``manifest.json`` (one :class:`~migrate.records.EggRecord` per egg, schema 1) and ``report.txt``
-(the same, for people).
+"""``manifest.json``: one :class:`~migrate.records.EggRecord` per egg, schema 1 (report.txt, the
+same for people, is :mod:`migrate.run.textreport`).
 
 The builders here make a record from what a stage found (a ``ConvertResult`` and
 its ``CheckResult``, a fetch failure, a skip); :mod:`migrate.records` holds the record
@@ -31,8 +31,7 @@ from migrate.run.recordlog import in_order
 from migrate.run.report import result_record
 
 __all__ = ["CONVERTED", "FAILED", "SCHEMA", "SKIPPED", "Source", "counts", "egg_record", "failed_record",
-           "manifest", "manifest_chunks", "manifest_text", "render_report", "skipped_record", "source_of", "write_manifest",
-           "write_report"]
+           "manifest", "manifest_chunks", "manifest_text", "skipped_record", "source_of", "write_manifest"]
 
 
 def source_of(path, url: Optional[str] = None) -> Source:
@@ -142,86 +141,3 @@ def write_manifest(records: Iterable[EggRecord], path) -> dict[str, Any]:
     return manifest(records)
 
 
-def render_report(records: Iterable[EggRecord], mirror: Optional[str] = None, requirements: Optional[str] = None,
-                  index_url: Optional[str] = None) -> str:
-    """The human view: counts, each failure and skip with its reason, what the deployment needs, next steps.
-
-    One walk over the records (a run's are on disk): only the lines are held, never the records."""
-    groups: dict[str, list[str]] = {CONVERTED: [], FAILED: [], SKIPPED: []}
-    needs = _Needs()
-    for r in _in_order(records):
-        groups.setdefault(r.status, []).append(_report_line(r))
-        if r.status == CONVERTED:
-            needs.add(r)
-    failed = len(groups[FAILED])
-    total = sum(len(g) for g in groups.values())
-    lines = ["egg-migrate report", "==================", "",
-             f"eggs: {total}   converted: {len(groups[CONVERTED])}   skipped: {len(groups[SKIPPED])}   "
-             f"failed: {failed}", ""]
-    for status, title in ((CONVERTED, "Converted"), (FAILED, "Failed"), (SKIPPED, "Skipped")):
-        if groups[status]:
-            lines += [title, *groups[status], ""]
-    lines += needs.sections()
-    lines += _next_steps(failed, mirror, requirements, index_url)
-    return "\n".join(lines) + "\n"
-
-
-def _report_line(r: EggRecord) -> str:
-    if r.status != CONVERTED:
-        return f"  {Path(r.egg).name}: {r.reason or 'no reason recorded'}"
-    assert r.wheel is not None  # a converted egg has its wheel
-    warn = sum(1 for p in r.problems + r.checks.problems if p.severity == P.WARNING)
-    note = f"   ({warn} warning{'s' if warn != 1 else ''})" if warn else ""
-    return f"  {Path(r.egg).name} -> {r.wheel.filename}{note}"
-
-
-class _Needs:
-    """What the deployment needs, gathered one converted record at a time: versions the pins must
-    spell the PEP 440 way, and libraries the hosts must provide (with the projects needing each)."""
-
-    def __init__(self) -> None:
-        self.renamed: set[tuple[Optional[str], str, str]] = set()  # once, not once per egg
-        self.users: dict[str, set[str]] = {}
-
-    def add(self, r: EggRecord) -> None:
-        if r.egg_version and r.version and r.egg_version != r.version and r.egg_version.replace("_", "-") != r.version:
-            self.renamed.add((r.project, r.egg_version, r.version))
-        for lib in r.external_libraries:
-            users = self.users.setdefault(lib, set())
-            if r.project:
-                users.add(r.project)
-
-    def sections(self) -> list[str]:
-        lines = []
-        if self.renamed:
-            lines.append("Versions rewritten for PEP 440 (pin these)")
-            lines += [f"  {project}: {egg_version} -> {version}" for project, egg_version, version in sorted(self.renamed)]
-            lines.append("")
-        if self.users:
-            lines.append("Libraries the deployment must provide (not bundled, not part of manylinux)")
-            lines += [f"  {lib}   (needed by {', '.join(sorted(users))})" for lib, users in sorted(self.users.items())]
-            lines.append("")
-        return lines
-
-
-def _next_steps(failed: int, mirror: Optional[str], requirements: Optional[str],
-                index_url: Optional[str]) -> list[str]:
-    lines = ["Next steps"]
-    step = 1
-    if failed:
-        lines.append(f"  {step}. Fix or drop the failed eggs above (each line says why), then run again.")
-        step += 1
-    if mirror:
-        url = index_url or Path(os.path.abspath(mirror), "simple").as_uri() + "/"
-        lines.append(f"  {step}. Serve {mirror} (any static web server) or use it as {url}")
-        step += 1
-    if requirements:
-        lines.append(f"  {step}. Install: pip install --require-hashes --no-deps -r {requirements} "
-                     f"--index-url {index_url or '<mirror>/simple/'}")
-    else:
-        lines.append(f"  {step}. Pin: egg-migrate pin -r requirements.in --mirror <mirror> --target-python <target> -o requirements.txt")
-    return lines
-
-
-def write_report(records: Iterable[EggRecord], path, **context) -> None:
-    write_atomic(path, render_report(records, **context))

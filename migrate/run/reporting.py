@@ -6,11 +6,12 @@ leaves them untouched (times and work counts are never written into them).
 from __future__ import annotations
 
 from migrate.errors import printable
-from migrate.fsutil import write_chunks_if_changed, write_if_changed
+from migrate.fsutil import write_chunks_if_changed
 from migrate.mirror import index_url
 from migrate.run import manifest
 from migrate.run.htmlreport import html_chunks
 from migrate.run.stage import RunContext
+from migrate.run.textreport import report_chunks
 
 
 def write_run_manifest(ctx: RunContext) -> None:
@@ -20,17 +21,10 @@ def write_run_manifest(ctx: RunContext) -> None:
 def write_run_report(ctx: RunContext) -> None:
     """report.txt: manifest's summary plus what this run adds (pins target, run errors); report.html beside it."""
     report = ctx.report
-    text = manifest.render_report(report.records, mirror=str(report.mirror),
-                                  requirements=str(report.pins_file) if report.pins_file else None,
-                                  index_url=index_url(report.mirror))
-    extra = _run_sections(ctx)
-    marker = "Next steps\n"
-    if extra and marker in text:
-        head, _, tail = text.partition(marker)
-        text = head + extra + marker + tail
-    elif extra:
-        text += "\n" + extra
-    write_if_changed(ctx.out / "report.txt", printable(text, lines=True))  # remote names may hold ESC
+    chunks = report_chunks(report.records, mirror=str(report.mirror),
+                           requirements=str(report.pins_file) if report.pins_file else None,
+                           index_url=index_url(report.mirror), extra=_run_sections(ctx))
+    write_chunks_if_changed(ctx.out / "report.txt", (printable(c, lines=True) for c in chunks))  # names may hold ESC
     write_chunks_if_changed(ctx.out / "report.html", html_chunks(report.records, ctx.out, mirror=report.mirror,
                                                                  requirements=report.pins_file))
 

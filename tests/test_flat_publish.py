@@ -1,7 +1,8 @@
 """A publish holds a few per-wheel values at a time, not one per wheel given (issue 16: 16,000 wheels
 in flat memory). Proved by structure, never by an RSS threshold: the per-wheel values (a wheel given,
 a row placed, a page to render) are counted while they are alive, at every wheel sorted and every page
-written, and the count must stay a small constant while the wheels given are many times that."""
+written, and the count must stay a small constant (the values held in memory before they are written
+to a temp file, made small here) while the wheels given are many times that."""
 from __future__ import annotations
 
 import html
@@ -11,13 +12,14 @@ from urllib.parse import quote
 
 import pytest
 
-from migrate import mirror
+from migrate import mirror, spill
 from migrate.mirror import given, pages, pagestore, placing, planning, pool
 from migrate.mirror.planning import NewPage
 from migrate.mirror.state import Row
 from tests.wheelmaker import make_wheel
 
 WHEELS = 40
+HELD = 4  # values a temp-file list holds in memory (thousands outside this test)
 _alive: dict[str, set[int]] = {"_File": set(), "Row": set(), "NewPage": set()}
 
 
@@ -47,6 +49,7 @@ def test_a_publish_holds_a_few_wheels_at_a_time_not_every_one(tmp_path, monkeypa
     monkeypatch.setattr(placing, "Row", CountedRow)
     monkeypatch.setattr(planning, "NewPage", CountedNewPage)
     monkeypatch.setattr(pool, "_PAGES_PER_TASK", 2)
+    monkeypatch.setattr(spill, "LIMIT", HELD)
     made = [make_wheel(tmp_path / "w", f"flat{n:03d}", "1.0", {f"flat{n:03d}.py": ""}) for n in range(WHEELS)]
     most: dict[str, int] = {name: 0 for name in _alive}
 
@@ -75,12 +78,19 @@ def test_a_publish_holds_a_few_wheels_at_a_time_not_every_one(tmp_path, monkeypa
         return plan_pages(*args)
 
     monkeypatch.setattr(planning, "_pages", watched_plan)
+    store = placing.Claims.store
+
+    def watched_store(*args):
+        look()  # the wheel being placed is alive here
+        return store(*args)
+
+    monkeypatch.setattr(placing.Claims, "store", watched_store)
     report = mirror.publish(made, tmp_path / "m", progress=Watch())
     assert report.ok and report.files == WHEELS and report.pages_written == WHEELS
     # every wheel and page was counted while it was made (the counting works) ...
     assert most["_File"] >= 1 and most["Row"] >= 1 and most["NewPage"] >= 1
     # ... and a few were alive at a time, where a list of them would hold all 40
-    assert most["_File"] <= 3 and most["Row"] <= 2 and most["NewPage"] <= 6, most
+    assert most["_File"] <= 3 and most["Row"] <= HELD + 2 and most["NewPage"] <= HELD + 6, most
     index = json.loads((tmp_path / "m" / "simple" / "index.json").read_text())
     assert [p["name"] for p in index["projects"]] == [f"flat{n:03d}" for n in range(WHEELS)]
     page = json.loads((tmp_path / "m" / "simple" / "flat007" / "index.json").read_text())

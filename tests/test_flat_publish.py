@@ -16,6 +16,8 @@ from migrate import mirror, spill
 from migrate.mirror import given, pages, pagestore, placing, planning, pool
 from migrate.mirror.planning import NewPage
 from migrate.mirror.state import Row
+from migrate.run import pipeline
+from migrate.run.pipeline import RunOptions
 from tests.wheelmaker import make_wheel
 
 WHEELS = 40
@@ -109,3 +111,31 @@ def test_the_root_pages_written_in_pieces_are_the_pages_made_whole(count):
     assert "".join(pages.root_html(projects)) == whole_html
     assert "".join(pages.root_json(projects)) == whole_json
     assert len(list(pages.root_json(projects))) == 2 + -(-count // pages._PER_CHUNK)  # in pieces
+
+
+_SEEN_BY_FORK = ["the run's start"]  # what a publish worker saw of this process when it was forked
+
+
+def _read_saying_when_forked(items):
+    """Pool worker: each wheel "bad", for the reason of what this worker saw when it was forked."""
+    return [(tag, _SEEN_BY_FORK[0]) for tag, _wheel, _size in items]
+
+
+def test_the_runs_publish_workers_are_forked_before_the_fetch(tmp_path, monkeypatch):
+    """A forked worker starts as big as its parent is at the fork: the run's publish workers are forked
+    at its start, with convert's (they see this process as it was then), not after the run has grown."""
+    real_fetch = pipeline.fetch_eggs
+
+    def fetch_eggs(ctx):
+        _SEEN_BY_FORK[0] = "after the fetch"
+        return real_fetch(ctx)
+
+    monkeypatch.setattr(pipeline, "fetch_eggs", fetch_eggs)
+    monkeypatch.setattr(pool, "_POOL_MIN", 1)  # the sample's 14 wheels are read in the pool
+    monkeypatch.setattr(pool, "read_wheels", _read_saying_when_forked)
+    try:
+        report = pipeline.run(RunOptions(out=tmp_path / "out", jobs=2), bars=None)
+    finally:
+        _SEEN_BY_FORK[0] = "the run's start"
+    said = {p.message.split(": ", 1)[1] for p in report.publish.problems}
+    assert len(report.publish.problems) == 14 and said == {"the run's start"}, said

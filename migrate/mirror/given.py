@@ -19,7 +19,7 @@ from migrate.mirror.live import Live
 from migrate.mirror.pool import Read, ToRead, read_many
 from migrate.mirror.state import SHARDS, UNSAFE, Row, shard
 from migrate.mirror.wheels import BadWheel, Wheel, inspect, one_file_key
-from migrate.spill import Buckets
+from migrate.spill import Buckets, SpillList
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,8 @@ class Given:
     new_rows: Buckets[tuple[str, Row]]  # (source key, Row) of the wheels read and placed this time, by state shard
     new_distros: dict[str, int]  # distro index -> new rows re-tagged for it
     files: int  # wheel files published
-    added: list[str]  # file names of the wheels read this time
+    added: SpillList[str]  # file names of the wheels read this time, in the order given
+    added_in_order: bool  # ``added`` is sorted (the run gives its wheels by file name)
     problems: list[P.Problem]
     firsts: "_Firsts"  # the first wheel given of each file: what ``publishes`` asks
 
@@ -81,8 +82,8 @@ def collect(wheels: Sequence[str], live: Live, store: Callable[[str, Wheel], Row
         tick()
     if add:
         sorting.keep_the_rest()
-    return Given(sorting.kept, sorting.new_rows, sorting.new_distros, sorting.files, sorting.added, sorting.problems,
-                 sorting.firsts)
+    return Given(sorting.kept, sorting.new_rows, sorting.new_distros, sorting.files, sorting.added,
+                 sorting.added_in_order, sorting.problems, sorting.firsts)
 
 
 class _Stats(Sequence[Union[_File, _Unreadable]]):
@@ -201,7 +202,8 @@ class _Sorting:
         self.files = 0
         self.firsts = _Firsts(given)
         self.given = given
-        self.added: list[str] = []
+        self.added: SpillList[str] = SpillList()
+        self.added_in_order = True
         self.problems: list[P.Problem] = []
 
     def take(self, at: int, file: Union[_File, _Unreadable], early: Union[Wheel, str, None]) -> None:
@@ -259,6 +261,8 @@ class _Sorting:
         self.new_rows.add(shard(row.project), (file.key, row))
         if row.distro:
             self.new_distros[row.distro] = self.new_distros.get(row.distro, 0) + 1
+        if self.added_in_order and self.added and file.filename < self.added[-1]:
+            self.added_in_order = False
         self.added.append(file.filename)
 
     def keep_the_rest(self) -> None:
@@ -285,26 +289,21 @@ def _read_in_pool(given: _Stats, jobs: int) -> Iterator[Read]:
     read (one process creating files: several would spin on the folder's lock in the kernel).
     Yields (position in ``given``, the wheel read or why it is bad), in order.
 
-    Only the first wheel of each file name goes to the pool, so which one wins a name clash is
-    decided in order, as without the pool."""
+    The pool only reads: which wheel wins a name clash is decided here, in order, as without it."""
     if jobs < 2:
         return
     yield from read_many(_to_read(given), jobs)
 
 
 def _to_read(given: _Stats) -> Iterator[ToRead]:
-    """(position, path, size) of each new wheel, made as the pool takes them. Names seen are kept as
-    hashes: a collision only means a wheel is read by this process instead of the pool."""
-    seen: set[int] = set()
+    """(position, path, size) of each new wheel, made as the pool takes them. A second wheel of one file
+    name goes too (it is refused as a clash in order, as without the pool): rare, and a set of the
+    names seen would hold one per wheel."""
     n = given.known.find(0)
     while n >= 0:
         file = given[n]
-        if isinstance(file, _File):
-            # (a new wheel named as a known one is read, and then refused as a clash, as without the pool)
-            key = hash(one_file_key(file.filename))
-            if key not in seen and not UNSAFE.search(file.path):
-                yield n, file.wheel, file.size
-            seen.add(key)
+        if isinstance(file, _File) and not UNSAFE.search(file.path):
+            yield n, file.wheel, file.size
         n = given.known.find(0, n + 1)
 
 

@@ -43,7 +43,7 @@ class PublishReport:
     files: int  # wheel files listed in simple/
     projects: int
     distros: tuple[str, ...]  # distro index names
-    added: tuple[str, ...]  # filenames newly read this time
+    added: Sequence[str]  # filenames newly read this time, sorted (a SpillList from a publish of many)
     removed: tuple[str, ...]  # filenames no longer published
     pages_written: int  # project pages rendered
     pages_reused: int  # project pages kept from an earlier publish
@@ -181,5 +181,6 @@ def _report(root: str, given: Given, distros: list[str], pages: dict[str, Projec
     total = sum(1 + len(idx) for _sig, idx in pages.values())
     return PublishReport(
         mirror=root, files=given.files, projects=len(pages), distros=tuple(distros),
-        added=tuple(sorted(given.added)), removed=tuple(sorted(removed)), pages_written=written,
+        added=given.added if given.added_in_order else tuple(sorted(given.added)), removed=tuple(sorted(removed)),
+        pages_written=written,
         pages_reused=total - written, problems=tuple(given.problems))

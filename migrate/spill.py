@@ -18,11 +18,10 @@ import pickle
 import tempfile
 from array import array
 from pathlib import Path
-from typing import IO, Any, Generic, Iterable, Iterator, Optional, Sequence, TypeVar, overload
+from typing import IO, Any, Generic, Iterable, Iterator, Optional, Sequence, TypeVar
 
 _T = TypeVar("_T")
-_List = TypeVar("_List", bound="SpillList[Any]")
-LIMIT = 2048  # values held in memory before they are written as one chunk
+LIMIT = 1024  # values held in memory before they are written as one chunk
 
 
 class _Chunks:
@@ -82,22 +81,11 @@ class SpillList(Sequence[_T]):
         for value in values:
             self.append(value)
 
-    def __iadd__(self: _List, values: Iterable[Any]) -> _List:
-        self.extend(values)
-        return self
-
     def __len__(self) -> int:
         return (len(self._starts) - 1) * self.limit + len(self._held)
 
-    @overload
-    def __getitem__(self, i: int) -> _T: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[_T]: ...
-
     def __getitem__(self, i: Any) -> Any:
-        if isinstance(i, slice):
-            return [self[n] for n in range(*i.indices(len(self)))]
+        """The value at index ``i`` (an int, not a slice)."""
         chunk, at = divmod(range(len(self))[i], self.limit)  # negative indexes, and IndexError past the end
         if chunk == len(self._starts) - 1:
             return self._held[at]
@@ -116,15 +104,10 @@ class SpillList(Sequence[_T]):
             yield from self._chunk(chunk)
         yield from held[:count]
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, (SpillList, list, tuple)):
-            return NotImplemented
-        return len(self) == len(other) and all(a == b for a, b in zip(self, other))
-
-    __hash__ = None  # type: ignore[assignment]  # mutable, as a list
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({len(self)} values)"
+    def __eq__(self, other: object) -> bool:  # as a list's: equal to a list or tuple of equal values
+        if isinstance(other, (SpillList, list, tuple)):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+        return NotImplemented
 
     def close(self) -> None:
         """Drop the values; the list is empty after."""

@@ -89,7 +89,7 @@ def plan_change(live: Live, given: Given, base_url: Optional[str], previous_page
         groups = _groups(pairs, changed, everything)
         for project in changed - set(groups):
             pages.pop(project, None)  # no wheels left
-        new_pages += _pages(pages, groups, parsed, distros, everything, base_url, known)
+        new_pages.extend(_pages(pages, groups, parsed, distros, everything, base_url, known))
     removed = sorted({r.filename for r in removed_rows if not given.publishes(r.filename)})
     return Plan(distro_counts, distros, shard_pairs, pages, new_pages, removed_rows, removed)
 

@@ -78,7 +78,8 @@ def collect(wheels: Sequence[str], live: Live, store: Callable[[str, Wheel], Row
             found = None
             if upcoming is not None and upcoming[0] == n:
                 found, upcoming = upcoming[1], next(early, None)
-            sorting.take(n, given[n], found)
+            # given.file, not given[n]: a SpillList of paths keeps one chunk for indexing, the feeder's
+            sorting.take(n, given.file(n, wheel), found)
         tick()
     if add:
         sorting.keep_the_rest()
@@ -112,13 +113,14 @@ class _Stats(Sequence[Union[_File, _Unreadable]]):
 
     def __getitem__(self, n: Any) -> Any:
         n = range(len(self))[n]
-        return self._file(n, self.wheels[n])
+        return self.file(n, self.wheels[n])
 
     def __iter__(self) -> Iterator[Union[_File, _Unreadable]]:
         for n, wheel in enumerate(self.wheels):
-            yield self._file(n, wheel)
+            yield self.file(n, wheel)
 
-    def _file(self, n: int, wheel: str) -> Union[_File, _Unreadable]:
+    def file(self, n: int, wheel: str) -> Union[_File, _Unreadable]:
+        """The ``n``-th wheel given, whose path is ``wheel``."""
         if self.errors and n in self.errors:
             return _Unreadable(wheel, self.errors[n])
         path = self._path(wheel)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO, Any, Generic, Iterable, Iterator, Optional, Sequence, TypeVar
 
 _T = TypeVar("_T")
-LIMIT = 1024  # values held in memory before they are written as one chunk
+LIMIT = 256  # values held in memory before they are written as one chunk
 
 
 class _Chunks:

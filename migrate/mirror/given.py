@@ -25,7 +25,7 @@ from migrate.spill import Buckets, SpillList
 @dataclass(frozen=True)
 class Given:
     """The wheels given, sorted. What is kept per wheel given is a few bytes (its ``stat`` in arrays,
-    a hash, a flag), or in a temp file past a few thousand (``migrate.spill``): a publish of 16,000
+    a hash, a flag), or in a temp file past a few hundred (``migrate.spill``): a publish of 16,000
     wheels must not hold 16,000 sets of names and rows."""
 
     kept: "_Kept"  # the known wheels, published unread

@@ -372,6 +372,6 @@ def test_a_publish_leaves_no_parsed_names_behind(tmp_path):
 
     made = [make_wheel(tmp_path / "w", f"cached{n}", "1.0", {f"cached{n}.py": ""}) for n in range(3)]
     assert mirror.publish(made, tmp_path / "m").ok
-    cached = (wheels._name_version, wheels.one_file_key, wheels._canonical)
+    cached = (wheels._name_version, wheels._key_prefix, wheels._canonical)
     assert [f.cache_info().currsize for f in cached] == [0, 0, 0]
     assert wheels.one_file_key(made[0].name) == made[0].name[:-len(".whl")]  # the names still parse

@@ -32,15 +32,23 @@ def served(live: Live) -> dict[str, str]:
 
 def check_shrink(root: str, live: Live, wheels: Sequence[str]) -> None:
     """Refuse a sync given nothing, or under half of the wheels the mirror serves."""
-    now = served(live)
-    if not now:
+    serving = len(live.rows)  # one row per file name served
+    if not serving:
         return  # nothing served: nothing to remove
-    given = {os.path.basename(w) for w in wheels}
+    given = {_name(w) for w in wheels}
+    if given and len(given) >= serving / 2:
+        return  # what it would remove is not the half: the names served are not needed
+    now = served(live)
     going = sorted(set(now) - given)
     if going and (not given or len(given) < len(now) / 2):
         raise ShrinkRefused(f"{root}: this publish would remove {len(going)} of {len(now)} wheels "
                             f"({_some(going)}) and is given {len(given)}; give --allow-shrink to publish "
                             "it anyway, or --add to add without removing")
+
+
+def _name(path: str) -> str:
+    """``os.path.basename``, without its call per wheel."""
+    return path.rpartition(os.sep)[2]
 
 
 def _some(names: list[str], shown: int = 5) -> str:
@@ -52,8 +60,8 @@ def check_folders(mirror: Path, wheels: Iterable[str]) -> None:
     """Refuse up front when a file or folder not made by publish stands where an index link goes."""
     places = [mirror / "simple"]
     for wheel in wheels:
-        name = os.path.basename(wheel)
-        distro = distro_of(name[:-4].rsplit("-", 1)[-1]) if name.endswith(".whl") else None
+        # the platform tag (a "/" in what the last "-" leaves means the file name has no "-": no tag)
+        distro = distro_of(wheel[:-4].rpartition("-")[2]) if wheel.endswith(".whl") else None
         if distro is not None:
             places.append(mirror / distro / "simple")
     for place in dict.fromkeys(places):
@@ -70,7 +78,7 @@ def preview(live: Live, wheels: Sequence[str], add: bool) -> tuple[list[str], li
     A name the mirror serves counts as unchanged: a changed file under a served name is found only
     when it is read."""
     now = served(live)
-    given = {os.path.basename(w) for w in wheels}
+    given = {_name(w) for w in wheels}
     added = sorted(given - set(now))
     removed = [] if add else sorted(set(now) - given)
     return added, removed

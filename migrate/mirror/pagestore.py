@@ -17,7 +17,7 @@ from migrate.mirror.pool import render_many
 def write_new_pages(state_root: str, placer: Placer, new_pages: Sequence[NewPage], base_url: Optional[str],
                     jobs: int) -> None:
     """Render the new project pages (in a process pool when there are many) and write each into a
-    new folder of its page store. ``new_pages`` is walked, not held: it may be a ``DiskLog``."""
+    new folder of its page store. ``new_pages`` is walked, not held: it may be a ``SpillList``."""
     stores: dict[str, str] = {}  # index -> its page store, made on first use
 
     def store(index: str) -> str:

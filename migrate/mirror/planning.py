@@ -8,15 +8,18 @@ is reused, not rendered. No file is touched here.
 from __future__ import annotations
 
 import hashlib
-from array import array
 from dataclasses import dataclass
-from typing import Iterable, Iterator, NamedTuple, Optional, Sequence
+from typing import Iterator, NamedTuple, Optional, Sequence
 
+from migrate import spill
 from migrate.disklog import DiskLog
 from migrate.mirror.given import Given
 from migrate.mirror.live import Live
 from migrate.mirror.pages import RENDERER, project_pages
 from migrate.mirror.state import SHARDS, Entry, Gen, PageRef, Pair, ProjectPage, Row, shard
+from migrate.spill import SpillList
+
+PAGES_HELD = 256  # pages to render held in memory before they go to a temp file (a page holds its files)
 
 
 class NewPage(NamedTuple):
@@ -61,19 +64,21 @@ class ShardPairs:
 def plan_change(live: Live, given: Given, base_url: Optional[str], previous_pages: set[PageRef]) -> Plan:
     """The next generation, from the live one and the wheels given. ``previous_pages``: the page
     folders the generation before the live one refers to (they exist, complete)."""
-    old, old_rows, kept = live.gen, live.rows, given.kept
-    removed_keys = set(old_rows).difference(kept) if len(kept) != len(old_rows) else set()
+    old, old_rows = live.gen, live.rows
+    removed_keys = given.kept.removed(old_rows)
     removed_rows = [Row.parse(old_rows[k]) for k in removed_keys]
-    by_shard, new_distros = _by_shard(given.new_rows, removed_rows)
-    distro_counts = _distro_counts(old, removed_rows, new_distros)
+    removed_by_shard: dict[int, list[Row]] = {}
+    for r in removed_rows:
+        removed_by_shard.setdefault(shard(r.project), []).append(r)
+    distro_counts = _distro_counts(old, removed_rows, given.new_distros)
     distros = sorted(distro_counts)
     everything = live.rerender or not old.known or set(distros) != set(old.distros)
     known = old.page_refs() | previous_pages  # page folders that exist, complete
     pages = dict(old.pages) if old.known else {}
-    shard_pairs, new_pages = ShardPairs(), DiskLog[NewPage]()
-    for i in range(SHARDS) if everything else sorted(by_shard):
-        new_here, removed_here = by_shard.get(i, ([], []))
-        fresh = [(key, row.text(), row) for key, row in (given.new_rows[n] for n in new_here)]
+    shard_pairs, new_pages = ShardPairs(), SpillList[NewPage](limit=min(PAGES_HELD, spill.LIMIT))
+    for i in range(SHARDS) if everything else sorted(set(given.new_rows.filled()) | set(removed_by_shard)):
+        removed_here = removed_by_shard.get(i, [])
+        fresh = [(key, row.text(), row) for key, row in given.new_rows.bucket(i)]
         parsed = {text: row for _key, text, row in fresh}  # the rows read this time, not parsed again
         pairs = live.pairs[i]
         if removed_keys:
@@ -84,7 +89,7 @@ def plan_change(live: Live, given: Given, base_url: Optional[str], previous_page
         groups = _groups(pairs, changed, everything)
         for project in changed - set(groups):
             pages.pop(project, None)  # no wheels left
-        new_pages += _pages(pages, groups, parsed, distros, everything, base_url, known)
+        new_pages.extend(_pages(pages, groups, parsed, distros, everything, base_url, known))
     removed = sorted({r.filename for r in removed_rows if not given.publishes(r.filename)})
     return Plan(distro_counts, distros, shard_pairs, pages, new_pages, removed_rows, removed)
 
@@ -98,21 +103,6 @@ def _distro_counts(old: Gen, removed_rows: list[Row], new_distros: dict[str, int
     for distro, n in new_distros.items():
         counts[distro] = counts.get(distro, 0) + n
     return {d: n for d, n in sorted(counts.items()) if n > 0}
-
-
-def _by_shard(new_rows: Iterable[tuple[str, Row]],
-              removed_rows: list[Row]) -> tuple[dict[int, tuple[array[int], list[Row]]], dict[str, int]]:
-    """({shard: (positions in ``new_rows`` of its new rows, its removed rows)} of the shards that change,
-    {distro index: new rows re-tagged for it}), in one walk of the new rows."""
-    by_shard: dict[int, tuple[array[int], list[Row]]] = {}
-    distros: dict[str, int] = {}
-    for n, (_key, row) in enumerate(new_rows):
-        by_shard.setdefault(shard(row.project), (array("L"), []))[0].append(n)
-        if row.distro:
-            distros[row.distro] = distros.get(row.distro, 0) + 1
-    for r in removed_rows:
-        by_shard.setdefault(shard(r.project), (array("L"), []))[1].append(r)
-    return by_shard, distros
 
 
 def _groups(pairs: list[Pair], changed: set[str], everything: bool) -> dict[str, list[str]]:

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Iterable, Optional, Protocol, Sequence, Union
 
 from migrate import problems as P
-from migrate.disklog import DiskLog
 from migrate.fsutil import fsync_dir
 from migrate.mirror.files import Placer, point, sync
 from migrate.mirror.garbage import collect_garbage
@@ -35,6 +34,7 @@ from migrate.mirror.planning import plan_change
 from migrate.mirror.state import STATE_DIR, WORK, ProjectPage, gen
 from migrate.mirror.wheels import forget_names
 from migrate.parallel import paused_gc
+from migrate.spill import SpillList
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class PublishReport:
     files: int  # wheel files listed in simple/
     projects: int
     distros: tuple[str, ...]  # distro index names
-    added: tuple[str, ...]  # filenames newly read this time
+    added: Sequence[str]  # filenames newly read this time, sorted (a SpillList from a publish of many)
     removed: tuple[str, ...]  # filenames no longer published
     pages_written: int  # project pages rendered
     pages_reused: int  # project pages kept from an earlier publish
@@ -99,9 +99,9 @@ def publish(wheels: Iterable[Union[str, os.PathLike[str]]], mirror_dir: Union[st
     mirror = Path(os.path.abspath(mirror_dir))
     base_url = base_url.rstrip("/") + "/" if base_url else None
     # walked a few times: a list given is used as it is (its caller holds it anyway); anything else is
-    # kept in a DiskLog, not a list (the run hands its 16,000 paths over one at a time)
+    # kept in a SpillList, not a list (the run hands its 16,000 paths over one at a time)
     paths: Sequence[str] = wheels if isinstance(wheels, list) and all(isinstance(w, str) for w in wheels) \
-        else DiskLog(os.fspath(w) for w in wheels)
+        else SpillList(os.fspath(w) for w in wheels)
     if mode.dry_run:
         report = _preview(paths, str(mirror), mode)
     else:
@@ -181,5 +181,6 @@ def _report(root: str, given: Given, distros: list[str], pages: dict[str, Projec
     total = sum(1 + len(idx) for _sig, idx in pages.values())
     return PublishReport(
         mirror=root, files=given.files, projects=len(pages), distros=tuple(distros),
-        added=tuple(sorted(given.added)), removed=tuple(sorted(removed)), pages_written=written,
+        added=given.added if given.added_in_order else tuple(sorted(given.added)), removed=tuple(sorted(removed)),
+        pages_written=written,
         pages_reused=total - written, problems=tuple(given.problems))

@@ -65,21 +65,30 @@ def _name_version(prefix: str) -> Optional[tuple[str, Version, str]]:
     return canonicalize_name(parts[0]), version, str(version)
 
 
-@lru_cache(maxsize=NAMES_CACHED)
 def one_file_key(filename: str) -> str:
     """The wheel as pip tells wheels apart: ``Foo_Bar-1.0-…``, ``foo_bar-1.0-…`` and ``foo.bar-1.00-…``
-    are one file (name canonicalized, version normalized); a name that does not parse is its own key."""
-    parts = filename[:-4].split("-") if filename.endswith(".whl") else []
-    found = _name_version("-".join(parts[:-3])) if len(parts) in (5, 6) else None
-    if found is None:
+    are one file (name canonicalized, version normalized); a name that does not parse is its own key.
+    Not cached itself (a publish asks once for each of thousands of names): its release's part is."""
+    pieces = filename[:-4].rsplit("-", 3) if filename.endswith(".whl") else []
+    prefix = _key_prefix(pieces[0]) if len(pieces) == 4 else None
+    if prefix is None:
         return filename
-    return "-".join([found[0].replace("-", "_"), found[2], *parts[2:]])
+    return f"{prefix}{filename[len(pieces[0]):-4]}"  # the tags as they are
+
+
+@lru_cache(maxsize=NAMES_CACHED)
+def _key_prefix(prefix: str) -> Optional[str]:
+    """``name-version[-build]`` as ``one_file_key`` has it; None when it does not parse."""
+    found = _name_version(prefix)
+    if found is None:
+        return None
+    return "-".join([found[0].replace("-", "_"), found[2], *prefix.split("-")[2:]])
 
 
 def forget_names() -> None:
     """Empty the name caches: they pay within one publish (a release has many wheels, and a name is
     looked up in several steps), but a run must not carry 16,000 parsed names into its pin stage."""
-    for cached in (_name_version, one_file_key, _tags_valid, _canonical):
+    for cached in (_name_version, _key_prefix, _tags_valid, _canonical):
         cached.cache_clear()
 
 

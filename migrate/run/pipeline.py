@@ -65,7 +65,8 @@ def run(options: RunOptions, say: Callable[[str], None] = lambda line: None,
         swept = sweep_temp_files(out, TEMP_NAMES, recorded_tokens(ctx.state), leave=[out / "mirror" / STATE_DIR])
         if swept:
             say(f"resume: removed {swept} temp file{'s' if swept != 1 else ''} a killed run left in {out}")
-        with run_token(ctx.state), EarlyWorkers(options.jobs) as workers:  # convert's, forked while the run is small
+        # the workers of convert (innermost: used first) and of publish, both forked while the run is small
+        with run_token(ctx.state), EarlyWorkers(options.jobs) as publishers, EarlyWorkers(options.jobs) as workers:
             with _timed(ctx, "fetch"):
                 fetched = fetch_eggs(ctx)
             if fetched is None:  # the source could not be read: keep every output of the last run as it is
@@ -75,14 +76,15 @@ def run(options: RunOptions, say: Callable[[str], None] = lambda line: None,
                 convert_and_check(ctx, fetched)
                 workers.close()  # inside the stage, which counts their CPU
             fetched.close()  # the records have what later stages need: the fetch results need not be kept
-            _rest(ctx)
+            _rest(ctx, publishers)
     return ctx.report
 
 
-def _rest(ctx: RunContext) -> None:
+def _rest(ctx: RunContext, publishers: EarlyWorkers) -> None:
     """Every stage after convert, in order; the report last (it names what the others made)."""
     with _timed(ctx, "publish"):
         publish_wheels(ctx)
+        publishers.close()  # inside the stage, which counts their CPU
     with _timed(ctx, "manifest"):
         write_run_manifest(ctx)
     checkpoint("manifest")

@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Iterable, Iterator, NamedTuple, Optional
 
 from migrate import problems as P
-from migrate.disklog import DiskLog
 from migrate.mirror import stored_paths
 from migrate.records import CONVERTED, EggRecord
 from migrate.run.keeping import is_kept
 from migrate.run.recordlog import RecordLog
 from migrate.run.runstate import checkpoint, read_json, remove, write_json
 from migrate.run.stage import Bar, RunContext, RunOptions, since
+from migrate.spill import SpillList
 
 
 class Served(NamedTuple):
@@ -68,10 +68,10 @@ def _fingerprint(base_url: Optional[str], served: Iterable[Served]) -> str:
     return digest.hexdigest()
 
 
-def _gather(options: RunOptions, records: Iterable[EggRecord]) -> tuple[DiskLog[Served], int]:
-    """(the wheels served, by file name, in a DiskLog; how many wheels are held back), in one walk of
+def _gather(options: RunOptions, records: Iterable[EggRecord]) -> tuple[SpillList[Served], int]:
+    """(the wheels served, by file name, in a SpillList; how many wheels are held back), in one walk of
     the records (each record read costs its problems and binaries: a walk of 16,000 is seconds)."""
-    served: DiskLog[Served] = DiskLog()
+    served: SpillList[Served] = SpillList()
     held = 0
     for r in _in_name_order(records):
         if r.wheel and _serves(options, r):

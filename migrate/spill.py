@@ -1,0 +1,170 @@
+"""Long lists in flat memory, cheaply: values held in memory up to a limit, then pickled a chunk at a time
+into an unnamed temp file.
+
+``DiskLog`` pickles, writes and reads back each value on its own: for the 100,000 wheels of a publish
+that was most of a republish's CPU (a pickle, a ``pwrite``, a ``pread`` and an unpickle per wheel).
+Here a value costs a list append; once ``limit`` values are held they go to the file as one pickle
+(one call, one write), and a walk reads them back a chunk at a time. Memory holds at most ``limit``
+values per list, and a chunk per walk in progress. For values walked in order, not looked up at
+random: indexing loads the chunk that holds the value.
+
+``SpillList`` is a sequence; ``Buckets`` files values under a few small numbers (a publish's state
+shards) and walks one number's values at a time.
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import tempfile
+from array import array
+from pathlib import Path
+from typing import IO, Any, Generic, Iterable, Iterator, Optional, Sequence, TypeVar
+
+_T = TypeVar("_T")
+LIMIT = 256  # values held in memory before they are written as one chunk
+
+
+class _Chunks:
+    """Pickled lists of values, one after the other in an unnamed temp file (made on first write)."""
+
+    def __init__(self, folder: Optional[Path]):
+        self.folder = folder
+        self.file: Optional[IO[bytes]] = None
+        self.end = 0
+
+    def write(self, values: list[Any]) -> tuple[int, int]:
+        """Append one chunk; its (offset, length)."""
+        data = pickle.dumps(values, protocol=pickle.HIGHEST_PROTOCOL)
+        if self.file is None:
+            self.file = tempfile.TemporaryFile(dir=self.folder)  # O_TMPFILE where it can: nothing to sweep
+        view, at = memoryview(data), self.end
+        while view:
+            wrote = os.pwrite(self.file.fileno(), view, at)
+            view, at = view[wrote:], at + wrote
+        start, self.end = self.end, at
+        return start, len(data)
+
+    def read(self, start: int, length: int) -> list[Any]:
+        assert self.file is not None
+        data = os.pread(self.file.fileno(), length, start)
+        while len(data) < length:  # pread may return less than asked (a signal, a huge chunk)
+            data += os.pread(self.file.fileno(), length - len(data), start + len(data))
+        return pickle.loads(data)
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()  # the file goes with its last descriptor
+            self.file = None
+        self.end = 0
+
+
+class SpillList(Sequence[_T]):
+    """A list whose values past the last ``limit`` are in a temp file in ``folder`` (the system's
+    temp folder when None), a chunk of ``limit`` values per pickle."""
+
+    def __init__(self, values: Iterable[_T] = (), folder: Optional[Path] = None, limit: Optional[int] = None):
+        self.limit = limit or LIMIT
+        self._chunks = _Chunks(folder)
+        self._starts = array("Q", [0])  # chunk i is bytes starts[i]:starts[i + 1] of the file
+        self._held: list[_T] = []  # the values after the last chunk
+        self._cached: tuple[int, list[_T]] = (-1, [])  # the chunk read last by indexing
+        self.extend(values)
+
+    def append(self, value: _T) -> None:
+        self._held.append(value)
+        if len(self._held) >= self.limit:
+            start, length = self._chunks.write(self._held)
+            self._starts.append(start + length)
+            self._held = []  # a new list: a walk in progress keeps the old one
+
+    def extend(self, values: Iterable[_T]) -> None:
+        for value in values:
+            self.append(value)
+
+    def __len__(self) -> int:
+        return (len(self._starts) - 1) * self.limit + len(self._held)
+
+    def __getitem__(self, i: Any) -> Any:
+        """The value at index ``i`` (an int, not a slice)."""
+        chunk, at = divmod(range(len(self))[i], self.limit)  # negative indexes, and IndexError past the end
+        if chunk == len(self._starts) - 1:
+            return self._held[at]
+        if self._cached[0] != chunk:
+            self._cached = (chunk, self._chunk(chunk))
+        return self._cached[1][at]
+
+    def _chunk(self, chunk: int) -> list[_T]:
+        return self._chunks.read(self._starts[chunk], self._starts[chunk + 1] - self._starts[chunk])
+
+    def __iter__(self) -> Iterator[_T]:
+        """The values there are when the walk starts, a chunk at a time (walks may nest)."""
+        chunks, held = len(self._starts) - 1, self._held
+        count = len(held)
+        for chunk in range(chunks):
+            yield from self._chunk(chunk)
+        yield from held[:count]
+
+    def __eq__(self, other: object) -> bool:  # as a list's: equal to a list or tuple of equal values
+        if isinstance(other, (SpillList, list, tuple)):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    def close(self) -> None:
+        """Drop the values; the list is empty after."""
+        self._chunks.close()
+        self._starts, self._held, self._cached = array("Q", [0]), [], (-1, [])
+
+
+class Buckets(Generic[_T]):
+    """Values filed under the numbers ``0 .. count - 1``: at most ``limit`` of them held in memory in
+    all; past that every bucket's held values go to the temp file, one pickle per bucket."""
+
+    def __init__(self, count: int, folder: Optional[Path] = None, limit: Optional[int] = None):
+        self.limit = limit or LIMIT
+        self._chunks = _Chunks(folder)
+        self._held: list[list[_T]] = [[] for _ in range(count)]
+        self._written: list[list[tuple[int, int]]] = [[] for _ in range(count)]  # (offset, length) per chunk
+        self._sizes = array("Q", [0] * count)
+        self._holding = 0
+
+    def add(self, i: int, value: _T) -> None:
+        self._held[i].append(value)
+        self._sizes[i] += 1
+        self._holding += 1
+        if self._holding >= self.limit:
+            for n, held in enumerate(self._held):
+                if held:
+                    self._written[n].append(self._chunks.write(held))
+                    self._held[n] = []
+            self._holding = 0
+
+    def size(self, i: int) -> int:
+        """How many values bucket ``i`` has."""
+        return self._sizes[i]
+
+    def filled(self) -> list[int]:
+        """The numbers of the buckets with values, in order."""
+        return [i for i, size in enumerate(self._sizes) if size]
+
+    def bucket(self, i: int) -> Iterator[_T]:
+        """Bucket ``i``'s values, in the order added, a chunk at a time."""
+        held = self._held[i]
+        count = len(held)
+        for start, length in list(self._written[i]):
+            yield from self._chunks.read(start, length)
+        yield from held[:count]
+
+    def __iter__(self) -> Iterator[_T]:
+        """Every value, bucket by bucket."""
+        for i in self.filled():
+            yield from self.bucket(i)
+
+    def __len__(self) -> int:
+        return sum(self._sizes)
+
+    def close(self) -> None:
+        self._chunks.close()
+        self._held = [[] for _ in self._held]
+        self._written = [[] for _ in self._written]
+        self._sizes = array("Q", [0] * len(self._sizes))
+        self._holding = 0

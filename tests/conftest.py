@@ -26,6 +26,7 @@ from typing import Callable, Iterator, Optional, TypeVar
 import pytest
 
 from migrate import interpreters, mirror
+from migrate.fsutil import linked_copy
 from migrate.wheels.convert import convert_egg
 from tests import venvs, warmup
 from tests.runner import migrate_run
@@ -237,11 +238,10 @@ def copy_venv(template: Path, dest: Path) -> Path:
     Python finds a venv from ``bin/python``'s own path (``pyvenv.cfg`` beside it), so a copy
     is a venv of its own; the scripts pip and virtualenv wrote (``pip``, ``activate``) name
     the template's folder and are pointed at the copy's. Its files are hard links to the
-    template's (a seventh of the CPU of copying 1,600 files): pip and Python's bytecode cache
-    replace a file (unlink or rename over it), never write into one, and the scripts changed
-    here are written as new files.
+    template's (``fsutil.linked_copy``): pip and Python's bytecode cache replace a file (unlink
+    or rename over it), never write into one, and the scripts changed here are new files.
     """
-    shutil.copytree(template, dest, symlinks=True, copy_function=_link_or_copy)
+    linked_copy(template, dest)
     old, new = str(template).encode(), str(dest).encode()
     for path in [dest / "pyvenv.cfg", *(dest / "bin").iterdir()]:
         if path.is_file() and not path.is_symlink():
@@ -252,13 +252,6 @@ def copy_venv(template: Path, dest: Path) -> Path:
                 path.write_bytes(data.replace(old, new))
                 path.chmod(mode)
     return dest / "bin" / "python"
-
-
-def _link_or_copy(source: str, dest: str) -> None:
-    try:
-        os.link(source, dest)
-    except OSError:  # another file system, or no hard links there
-        shutil.copy2(source, dest)
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -250,6 +251,21 @@ def file_sha256(path: Union[str, Path]) -> str:
         for chunk in iter(lambda: fp.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def linked_copy(source: Union[str, Path], dest: Union[str, Path]) -> None:
+    """A copy of the folder ``source`` at ``dest`` whose files are hard links to the source's (copies
+    where the file system refuses a link): a venv of 1,600 files in a seventh of the CPU of copying
+    them. Only for trees whose files are replaced, never written into, as pip and Python's bytecode
+    cache do: a write into a linked file would show in both."""
+    shutil.copytree(source, dest, symlinks=True, copy_function=_link_or_copy)
+
+
+def _link_or_copy(source: str, dest: str) -> None:
+    try:
+        os.link(source, dest)
+    except OSError:  # another file system, or one without hard links
+        shutil.copy2(source, dest)
 
 
 def fsync_dir(path: Union[str, Path]) -> None:

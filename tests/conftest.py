@@ -26,6 +26,7 @@ from typing import Callable, Iterator, Optional, TypeVar
 import pytest
 
 from migrate import interpreters, mirror
+from migrate.fsutil import linked_copy
 from migrate.wheels.convert import convert_egg
 from tests import venvs, warmup
 from tests.runner import migrate_run
@@ -236,15 +237,20 @@ def copy_venv(template: Path, dest: Path) -> Path:
 
     Python finds a venv from ``bin/python``'s own path (``pyvenv.cfg`` beside it), so a copy
     is a venv of its own; the scripts pip and virtualenv wrote (``pip``, ``activate``) name
-    the template's folder and are pointed at the copy's.
+    the template's folder and are pointed at the copy's. Its files are hard links to the
+    template's (``fsutil.linked_copy``): pip and Python's bytecode cache replace a file (unlink
+    or rename over it), never write into one, and the scripts changed here are new files.
     """
-    shutil.copytree(template, dest, symlinks=True)
+    linked_copy(template, dest)
     old, new = str(template).encode(), str(dest).encode()
     for path in [dest / "pyvenv.cfg", *(dest / "bin").iterdir()]:
         if path.is_file() and not path.is_symlink():
             data = path.read_bytes()
             if old in data and not data.startswith(b"\x7fELF"):
+                mode = path.stat().st_mode
+                path.unlink()  # the template's file stays as it is
                 path.write_bytes(data.replace(old, new))
+                path.chmod(mode)
     return dest / "bin" / "python"
 
 

@@ -92,10 +92,16 @@ def test_install_failure(tmp_path, py27_py310, venv_cache):
 
 
 def test_a_name_taken_by_the_standard_library(tmp_path, py27_py310, venv_cache):
-    wheel = _wheel(tmp_path, {"json/__init__.py": b"SHADOW = True\n"})
+    """Also a file of the base venv replaced in the copy (setuptools' ``override.py``): the copy's files
+    are hard links to the base's, and pip replaces a file rather than writing into it, so the base
+    keeps its own."""
+    replaced = b"# the wheel's\n__import__('_distutils_hack').do_override()\n"
+    wheel = _wheel(tmp_path, {"json/__init__.py": b"SHADOW = True\n", "_distutils_hack/override.py": replaced})
     [result] = smoke_test([wheel], interpreters=py27_py310[1:], cache_dir=venv_cache)
     assert result.status == PASSED
     assert [p.code for p in result.problems] == ["W906"]
+    [override] = venv_cache.glob("base-cp310-*/lib/python3.10/site-packages/_distutils_hack/override.py")
+    assert override.read_bytes() != replaced
 
 
 def test_pip_check_complaints_other_than_missing_dependencies(tmp_path, venv_cache):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import py, require_interpreter, venv_template
+from tests.conftest import copy_venv, py, require_interpreter, venv_template
 
 
 @pytest.mark.parametrize("version", ["3.6", "3.10"])
@@ -28,3 +28,22 @@ def test_a_template_holds_the_stock_pip_as_python_m_venv_installs_it(version, tm
     sources = list(site.rglob("*.py"))
     uncompiled = [p for p in sources if not (p.parent / "__pycache__" / f"{p.stem}.{tag}.pyc").exists()]
     assert len(sources) > 300 and not uncompiled, uncompiled[:5]
+
+
+def test_a_copy_is_a_venv_of_its_own_and_leaves_the_template_as_it_was(tmp_path, tmp_path_factory):
+    """A copy's files are hard links to the template's: the scripts it points at itself are new
+    files, and a module written in the copy never shows in the template."""
+    template = venv_template(tmp_path_factory, require_interpreter("3.10"))
+    [site] = template.glob("lib/python*/site-packages")
+    before = {p: p.read_bytes() for p in [template / "pyvenv.cfg", *(template / "bin").glob("pip*")]}
+    python = copy_venv(template, tmp_path / "copy")
+    copy = python.parent.parent
+    assert str(template) in (template / "bin" / "pip").read_text()
+    assert str(copy) in (copy / "bin" / "pip").read_text() and str(template) not in (copy / "bin" / "pip").read_text()
+    assert {p: p.read_bytes() for p in before} == before
+    code = ("import os, sys, sysconfig\n"
+            "site = sysconfig.get_paths()['purelib']\n"
+            "open(os.path.join(site, 'added.py'), 'w').write('A = 1\\n')\n"
+            "import pip, added; print(pip.__file__.startswith(sys.prefix), added.A)")
+    assert py(python, code) == "True 1"
+    assert not (site / "added.py").exists()

@@ -31,7 +31,7 @@ from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 from migrate import interpreters as I
 from migrate import problems as P
 from migrate.binaries import module_name
-from migrate.fsutil import ExclusiveLock
+from migrate.fsutil import ExclusiveLock, linked_copy
 from migrate.problems import Problem
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
@@ -171,7 +171,7 @@ class _Venvs:
     def copy(self, interp: I.Interpreter) -> Path:
         base = self.base(interp)
         dest = Path(tempfile.mkdtemp(prefix="run-", dir=self.root))
-        shutil.copytree(base, dest / "venv", symlinks=True)
+        linked_copy(base, dest / "venv")  # pip replaces files, never writes into one: the base stays as it is
         return dest / "venv"
 
 

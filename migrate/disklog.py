@@ -19,21 +19,53 @@ _T = TypeVar("_T")
 _Log = TypeVar("_Log", bound="DiskLog[Any]")
 
 
+class Pickles:
+    """Pickled values, one after the other in an unnamed temp file in ``folder`` (made on first write;
+    O_TMPFILE where it can: no name at all). Reads use ``pread``, so walks may nest."""
+
+    def __init__(self, folder: Optional[Path]):
+        self.folder = folder
+        self.file: Optional[IO[bytes]] = None
+        self.end = 0
+
+    def write(self, value: Any) -> tuple[int, int]:
+        """Append one pickle; its (offset, length)."""
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        if self.file is None:
+            self.file = tempfile.TemporaryFile(dir=self.folder)
+        view, at = memoryview(data), self.end
+        while view:  # pwrite may write less than asked (a signal, a huge pickle)
+            wrote = os.pwrite(self.file.fileno(), view, at)
+            view, at = view[wrote:], at + wrote
+        start, self.end = self.end, at
+        return start, len(data)
+
+    def read(self, start: int, length: int) -> Any:
+        assert self.file is not None
+        data = os.pread(self.file.fileno(), length, start)
+        while len(data) < length:  # pread may return less than asked
+            data += os.pread(self.file.fileno(), length - len(data), start + len(data))
+        return pickle.loads(data)
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()  # the file goes with its last descriptor
+            self.file = None
+        self.end = 0
+
+
 class DiskLog(Sequence[_T]):
     """A list of values kept in a temp file in ``folder`` (the system's temp folder when None)."""
 
     def __init__(self, values: Iterable[_T] = (), folder: Optional[Path] = None):
         self.folder = folder
-        self._file: Optional[IO[bytes]] = None
+        self._pickles = Pickles(folder)
         self._offsets = array("Q", [0])  # value i is bytes offsets[i]:offsets[i + 1]
         self.extend(values)
 
     def append(self, value: _T) -> None:
-        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        if self._file is None:
-            self._file = tempfile.TemporaryFile(dir=self.folder)  # O_TMPFILE where it can: no name at all
-        os.pwrite(self._file.fileno(), data, self._offsets[-1])
-        self._offsets.append(self._offsets[-1] + len(data))
+        start, length = self._pickles.write(value)
+        self._offsets.append(start + length)
 
     def extend(self, values: Iterable[_T]) -> None:
         for value in values:
@@ -56,9 +88,8 @@ class DiskLog(Sequence[_T]):
         if isinstance(i, slice):
             return [self[n] for n in range(*i.indices(len(self)))]
         n = range(len(self))[i]  # negative indexes, and IndexError past the end
-        assert self._file is not None
         start = self._offsets[n]
-        return pickle.loads(os.pread(self._file.fileno(), self._offsets[n + 1] - start, start))
+        return self._pickles.read(start, self._offsets[n + 1] - start)
 
     def __iter__(self) -> Iterator[_T]:
         for n in range(len(self)):
@@ -76,9 +107,7 @@ class DiskLog(Sequence[_T]):
 
     def close(self) -> None:
         """Drop the values (the file goes with its last descriptor); the log is empty after."""
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        self._pickles.close()
         self._offsets = array("Q", [0])
 
 

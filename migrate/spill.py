@@ -13,49 +13,14 @@ shards) and walks one number's values at a time.
 """
 from __future__ import annotations
 
-import os
-import pickle
-import tempfile
 from array import array
 from pathlib import Path
-from typing import IO, Any, Generic, Iterable, Iterator, Optional, Sequence, TypeVar
+from typing import Any, Generic, Iterable, Iterator, Optional, Sequence, TypeVar
+
+from migrate.disklog import Pickles
 
 _T = TypeVar("_T")
 LIMIT = 256  # values held in memory before they are written as one chunk
-
-
-class _Chunks:
-    """Pickled lists of values, one after the other in an unnamed temp file (made on first write)."""
-
-    def __init__(self, folder: Optional[Path]):
-        self.folder = folder
-        self.file: Optional[IO[bytes]] = None
-        self.end = 0
-
-    def write(self, values: list[Any]) -> tuple[int, int]:
-        """Append one chunk; its (offset, length)."""
-        data = pickle.dumps(values, protocol=pickle.HIGHEST_PROTOCOL)
-        if self.file is None:
-            self.file = tempfile.TemporaryFile(dir=self.folder)  # O_TMPFILE where it can: nothing to sweep
-        view, at = memoryview(data), self.end
-        while view:
-            wrote = os.pwrite(self.file.fileno(), view, at)
-            view, at = view[wrote:], at + wrote
-        start, self.end = self.end, at
-        return start, len(data)
-
-    def read(self, start: int, length: int) -> list[Any]:
-        assert self.file is not None
-        data = os.pread(self.file.fileno(), length, start)
-        while len(data) < length:  # pread may return less than asked (a signal, a huge chunk)
-            data += os.pread(self.file.fileno(), length - len(data), start + len(data))
-        return pickle.loads(data)
-
-    def close(self) -> None:
-        if self.file is not None:
-            self.file.close()  # the file goes with its last descriptor
-            self.file = None
-        self.end = 0
 
 
 class SpillList(Sequence[_T]):
@@ -64,7 +29,7 @@ class SpillList(Sequence[_T]):
 
     def __init__(self, values: Iterable[_T] = (), folder: Optional[Path] = None, limit: Optional[int] = None):
         self.limit = limit or LIMIT
-        self._chunks = _Chunks(folder)
+        self._chunks = Pickles(folder)
         self._starts = array("Q", [0])  # chunk i is bytes starts[i]:starts[i + 1] of the file
         self._held: list[_T] = []  # the values after the last chunk
         self._cached: tuple[int, list[_T]] = (-1, [])  # the chunk read last by indexing
@@ -121,7 +86,7 @@ class Buckets(Generic[_T]):
 
     def __init__(self, count: int, folder: Optional[Path] = None, limit: Optional[int] = None):
         self.limit = limit or LIMIT
-        self._chunks = _Chunks(folder)
+        self._chunks = Pickles(folder)
         self._held: list[list[_T]] = [[] for _ in range(count)]
         self._written: list[list[tuple[int, int]]] = [[] for _ in range(count)]  # (offset, length) per chunk
         self._sizes = array("Q", [0] * count)

@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from migrate import spill
 from migrate.spill import Buckets, SpillList
 
 VALUES = st.lists(st.one_of(st.integers(), st.text(max_size=20), st.tuples(st.text(max_size=5), st.integers())),
@@ -79,7 +78,7 @@ def test_at_most_limit_values_are_held_and_a_walk_holds_one_chunk(monkeypatch):
     monkeypatch.setattr(os, "pwrite", lambda fd, data, at: writes.append(len(data)) or real_pwrite(fd, data, at))
     dumps = []
     real_dumps = pickle.dumps
-    monkeypatch.setattr(spill.pickle, "dumps", lambda value, **kw: dumps.append(len(value)) or real_dumps(value, **kw))
+    monkeypatch.setattr(pickle, "dumps", lambda value, **kw: dumps.append(len(value)) or real_dumps(value, **kw))
     log = SpillList(limit=4)
     most = 0
     for n in range(40):

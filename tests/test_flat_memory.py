@@ -3,6 +3,7 @@ fetch hands its results over one at a time and keeps none, the run's convert sta
 job as the pool takes it, and a publish of many files keeps a count of them, not their paths."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import shutil
@@ -16,6 +17,7 @@ from benchmarks.run import make_repo
 from migrate import parallel
 from migrate.disklog import DiskLog
 from migrate.fetch import fetching
+from migrate.fetch.download import NameLocks
 from migrate.fetch.results import Progress
 from migrate.mirror import files
 from migrate.parallel import thread_completed
@@ -129,6 +131,24 @@ def test_a_slow_egg_holds_back_none_of_the_others(tmp_path, monkeypatch):
         report = fetching.fetch(server.url, tmp_path / "eggs", jobs=2, progress=Counting())
     assert released == [True]
     assert [r.filename for r in report.results] == names and all(r.status == "downloaded" for r in report.results)
+
+
+def test_no_two_egg_names_share_a_lock_and_none_is_kept(tmp_path):
+    """One thread holds 2,000 names' locks at once (a fixed table of locks shared among the names would
+    make it wait on itself: a slow egg would hold back the egg whose name shares its lock), and once
+    all are let go the table is empty (a lock kept per name grew with the eggs)."""
+    locks, held = NameLocks(), []
+
+    def hold_all():
+        with contextlib.ExitStack() as stack:
+            for n in range(2000):
+                stack.enter_context(locks.held(f"egg{n}-1.0-py2.7.egg"))
+            held.append(len(locks._held))
+
+    thread = threading.Thread(target=hold_all, daemon=True)
+    thread.start()
+    thread.join(timeout=30)
+    assert not thread.is_alive() and held == [2000] and locks._held == {}
 
 
 def _held_at_stage_ends(tmp_path, monkeypatch, eggs: int) -> dict[str, int]:

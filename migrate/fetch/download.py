@@ -21,9 +21,10 @@ moved. Local eggs are hard-linked when possible, else copied; never moved.
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 import requests
 
@@ -37,7 +38,6 @@ from migrate.fetch.verify import source_replaced, tree_digest
 from migrate.fsutil import file_sha256
 
 DEFAULT_MAX_BYTES = 1024**3  # the largest real eggs are ~100 MB; anything past 1 GiB is not an egg
-_LOCKS = 257  # per-name locks: many more than the threads, so that two names rarely share one
 
 
 class Downloader:
@@ -49,11 +49,11 @@ class Downloader:
         self.dest, self.session, self.state, self.options = Path(dest), session, state, options
         self.max_bytes, self.progress, self.hardlink = max_bytes, progress or Progress(), hardlink
         self._local = LocalCopy(self.dest, state, max_bytes, self.progress, hardlink)
-        self._locks = [threading.Lock() for _ in range(_LOCKS)]
+        self._locks = NameLocks()
 
     def fetch(self, link: Link, note: str = "") -> Result:
         """Bring one egg to ``dest/<filename>``; never raises for a bad egg or server."""
-        with self._lock_for(link.filename):
+        with self._locks.held(link.filename):
             try:
                 result = self._verified(link) or (self._local.copy(link) if link.local else self._download(link))
             except OSError as exc:
@@ -116,7 +116,26 @@ class Downloader:
         return HttpTransfer(link, self.dest, self.session, self.state, self.options, self.max_bytes,
                             self.progress).run()
 
-    def _lock_for(self, filename: str) -> threading.Lock:
-        """One egg is never fetched by two threads at once: its name's lock, one of a fixed few (a lock
-        per name, kept for the whole fetch, grew with the eggs; two names that share one only wait)."""
-        return self._locks[hash(filename) % _LOCKS]
+
+class NameLocks:
+    """One egg is never fetched by two threads at once, and a slow egg holds back no other: a lock per
+    name, made when a thread asks for it and dropped when the last thread lets it go (as many as the
+    threads, not the eggs; a fixed table of locks made two names share one, one waiting on the other)."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._held: dict[str, list] = {}  # name -> [its lock, threads holding or waiting for it]
+
+    @contextmanager
+    def held(self, name: str) -> Iterator[None]:
+        with self._guard:
+            entry = self._held.setdefault(name, [threading.Lock(), 0])
+            entry[1] += 1
+        try:
+            with entry[0]:
+                yield
+        finally:
+            with self._guard:
+                entry[1] -= 1
+                if not entry[1]:
+                    del self._held[name]

@@ -30,6 +30,15 @@ def test_a_template_holds_the_stock_pip_as_python_m_venv_installs_it(version, tm
     assert len(sources) > 300 and not uncompiled, uncompiled[:5]
 
 
+def test_the_27_template_is_byte_compiled(tmp_path_factory):
+    """virtualenv compiles nothing it installs; uncompiled, every copy's pip run compiled pip again."""
+    template = venv_template(tmp_path_factory, require_interpreter("2.7"))
+    [lib] = template.glob("lib/python2.7")
+    sources = [lib / "site.py", *lib.glob("site-packages/**/*.py")]
+    uncompiled = [p for p in sources if not p.with_suffix(".pyc").exists()]
+    assert len(sources) > 300 and not uncompiled, uncompiled[:5]
+
+
 def test_a_copy_is_a_venv_of_its_own_and_leaves_the_template_as_it_was(tmp_path, tmp_path_factory):
     """A copy's files are hard links to the template's: the scripts it points at itself are new
     files, and a module written in the copy never shows in the template."""

@@ -9,6 +9,10 @@ wheels into it as pip would, with pip's own touches (its scripts named for the v
 byte-compiles them, as pip does: the same file tree (only RECORD does not list the ``.pyc``
 files). The tests then install with that stock pip, as before. An interpreter without
 CPython's ``ensurepip/_bundled`` wheels (Debian's keeps them elsewhere) gets ``python -m venv``.
+
+Python 2.7's venv is virtualenv's, which leaves its pip, setuptools and ``site.py`` uncompiled:
+every copy's python would compile pip from source on its first pip run (each run, under
+``PYTHONDONTWRITEBYTECODE``), about a second of CPU; the template's python compiles them once.
 """
 from __future__ import annotations
 
@@ -54,7 +58,9 @@ class _AsPipInstallsItself(WheelFile):
 def make_stock_venv(interp: interpreters.Interpreter, dest: Path) -> Path:
     """A venv of ``interp`` at ``dest`` with the pip ``python -m venv`` puts in; returns its python."""
     if interp.version[0] < 3:
-        return python_m_venv(interp, dest)
+        python = python_m_venv(interp, dest)
+        _compile(python, Path(dest) / "lib", interpreters.pip_env())
+        return python
     env = interpreters.pip_env()
     made = subprocess.run([interp.path, "-m", "venv", "--without-pip", str(dest)], capture_output=True, text=True, env=env)
     python = Path(dest) / "bin" / "python"
@@ -74,5 +80,10 @@ def make_stock_venv(interp: interpreters.Interpreter, dest: Path) -> Path:
         with _AsPipInstallsItself.open(wheel) as source:
             source.version = tuple(found["version"])
             install(source, destination, metadata)
-    subprocess.run([str(python), "-m", "compileall", "-q", paths["purelib"]], capture_output=True, env=env)
+    _compile(python, Path(paths["purelib"]), env)
     return python
+
+
+def _compile(python: Path, folder: Path, env: dict) -> None:
+    """Byte-compile ``folder`` with the venv's own python, as pip compiles what it installs."""
+    subprocess.run([str(python), "-m", "compileall", "-q", str(folder)], capture_output=True, env=env)

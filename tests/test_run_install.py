@@ -22,6 +22,7 @@ import pytest
 from migrate import interpreters
 from migrate.run.pipeline import KILL_ENV
 from tests.conftest import assert_extension_without_stub, build_once, installed_distributions, py, run
+from tests.runner import in_process
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,15 +56,16 @@ def _migrate_sample(folder: Path) -> dict:
     found["2.7"] = out.parent / "requirements-2.7.txt"
     shutil.copyfile(out / "requirements.txt", found["2.7"])
 
-    again = migrate("run", "-o", out, "--target-python", "3.10")
+    # the re-run and the pin by the entry point in this process: not their processes are under test
+    again = in_process(["run", "-o", out, "--target-python", "3.10"])
     assert again.returncode == 1, again.stderr
     found["again_stderr"] = again.stderr
     found["3.10"] = out.parent / "requirements-3.10.txt"
     shutil.copyfile(out / "requirements.txt", found["3.10"])
 
     found["3.6"] = out.parent / "requirements-3.6.txt"
-    pinned = migrate("pin", *sorted(EXPECTED["3.6"]), "--mirror", out / "mirror", "--target-python", "3.6",
-                     "-o", found["3.6"])
+    pinned = in_process(["pin", *sorted(EXPECTED["3.6"]), "--mirror", out / "mirror", "--target-python", "3.6",
+                         "-o", found["3.6"]])
     assert pinned.returncode == 0, pinned.stderr
     return found
 

@@ -140,7 +140,7 @@ def scripted():
     """(url, handler class) of a loopback upload endpoint; set ``script`` before uploading."""
     handler = type("Index", (_Index,), {"script": [], "posts": []})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)  # shutdown() waits one
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/legacy/", handler

@@ -16,7 +16,7 @@ import pytest
 from packaging.utils import parse_wheel_filename
 
 from migrate.wheels.convert import convert_egg
-from tests.conftest import pip_install, py
+from tests.conftest import build_once, pip_install, py
 from tests.consoletools import run_tool
 
 BINARIES = Path(__file__).parent / "fixtures" / "binaries"
@@ -102,22 +102,31 @@ def test_made_eggs_get_the_expected_platform(made_wheels):
     assert any(p.code == "B001" and "notes.so: a text file" in p.message for p in text.problems)
 
 
-def test_manylinux_level_agrees_with_auditwheel(fixture_wheels, made_wheels, tmp_path):
+@pytest.fixture
+def auditwheel_shows(fixture_wheels, made_wheels, tmp_path_factory) -> dict:
+    """{wheel file name: ``auditwheel show --json``} of every Linux wheel here, run once per session
+    (one process, either worker) for both tests below; the wheels are the same in every worker."""
     pytest.importorskip("auditwheel")
     wheels = linux_wheels(fixture_wheels) + linux_wheels(made_wheels)
-    assert len(wheels) >= 17
+    return build_once(tmp_path_factory, "auditwheel-show",
+                      lambda folder: {w.name: shown for w, shown in zip(wheels, auditwheel_tags(wheels, folder))})
+
+
+def test_manylinux_level_agrees_with_auditwheel(fixture_wheels, made_wheels, auditwheel_shows):
+    wheels = linux_wheels(fixture_wheels) + linux_wheels(made_wheels)
+    assert len(wheels) >= 17 and sorted(auditwheel_shows) == sorted(w.name for w in wheels)
     disagree = []
-    for wheel, report in zip(wheels, auditwheel_tags(wheels, tmp_path)):
+    for wheel in wheels:
+        report = auditwheel_shows[wheel.name]
         if report["overall_tag"] != first_platform(wheel):
             disagree.append(f"{wheel.name}: auditwheel says {report['overall_tag']}")
     assert not disagree, "\n".join(disagree)
 
 
-def test_external_libraries_match_auditwheel(fixture_wheels, tmp_path):
-    pytest.importorskip("auditwheel")
+def test_external_libraries_match_auditwheel(fixture_wheels, auditwheel_shows):
     xml = fixture_wheels["xmlext-1.0-py3.10-linux-x86_64.egg"]
     assert xml.tags.external_libs == ("libxml2.so.2",)
-    assert "libxml2.so.2" in auditwheel_tags([Path(xml.wheel)], tmp_path)[0]["external_libs"]
+    assert "libxml2.so.2" in auditwheel_shows[Path(xml.wheel).name]["external_libs"]
 
 
 # -- install with stock pip and call the C functions ---------------------------------------------------

@@ -1,40 +1,21 @@
 """Converted binary wheels install with stock pip into their interpreter's venv and work,
 and our manylinux verdict agrees with ``auditwheel show --json`` on every Linux wheel.
 
-Eggs: the committed fixture eggs (cext, cpkg, zlibext, xmlext for 2.7/3.6/3.10) plus eggs made
-here from tests/fixtures/binaries (GLIBC_2.34, a blacklisted zlib symbol, UCS2, PyFPE,
-x86-64-v3, a bundled library with and without an $ORIGIN RPATH, i686, a text ``.so``).
+Eggs: the committed fixture eggs (cext, cpkg, zlibext, xmlext for 2.7/3.6/3.10) plus the eggs
+tests/madebinaries.py makes from tests/fixtures/binaries (``made_wheels``, tests/conftest.py).
 """
 from __future__ import annotations
 
 import json
 import shutil
-import zipfile
 from pathlib import Path
 
 import pytest
 from packaging.utils import parse_wheel_filename
 
-from migrate.wheels.convert import convert_egg
-from tests.conftest import build_once, pip_install, py
+from tests.conftest import build_once, installed_distributions, py
 from tests.consoletools import run_tool
 
-BINARIES = Path(__file__).parent / "fixtures" / "binaries"
-
-# egg name -> {path in the egg: committed binary}
-MADE_EGGS = {
-    "gl234-1.0-py3.10-linux-x86_64.egg": {"gl234.cpython-310-x86_64-linux-gnu.so": "gl234.so"},
-    "zblack-1.0-py3.10-linux-x86_64.egg": {"zblack.cpython-310-x86_64-linux-gnu.so": "zblack.so"},
-    "usefoo-1.0-py3.10-linux-x86_64.egg": {"usefoo.cpython-310-x86_64-linux-gnu.so": "bundled/usefoo.so",
-                                           ".libs/libfoo.so.1": "bundled/libfoo.so.1"},
-    "usefoo_norpath-1.0-py3.10-linux-x86_64.egg": {"usefoo.so": "bundled/usefoo-norpath.so",
-                                                   "libfoo.so.1": "bundled/libfoo.so.1"},
-    "ucs2-1.0-py2.7-linux-x86_64.egg": {"ucs2.so": "ucs2.so"},
-    "pyfpe-1.0-py2.7-linux-x86_64.egg": {"pyfpe.so": "pyfpe.so"},
-    "isav3-1.0-py3.10-linux-x86_64.egg": {"isav3.so": "isav3.so"},
-    "i686-1.0-py3.10-linux-i686.egg": {"i686.so": "i686.so"},
-    "textso-1.0-py3.10-linux-x86_64.egg": {"gl234.so": "gl234.so", "notes.so": "text.so"},
-}
 EXPECTED = {
     "gl234": "manylinux_2_34_x86_64",
     "zblack": "manylinux_2_34_x86_64",  # uncompress2 (libz) is blacklisted before manylinux_2_34
@@ -46,22 +27,6 @@ EXPECTED = {
     "i686": "manylinux_2_5_i686",
     "textso": "manylinux_2_34_x86_64",
 }
-
-
-def make_egg(dest: Path, name: str, files: dict) -> Path:
-    project, version = name.split("-")[:2]
-    with zipfile.ZipFile(dest / name, "w") as z:
-        z.writestr("EGG-INFO/PKG-INFO", f"Metadata-Version: 1.0\nName: {project}\nVersion: {version}\n")
-        for arcname, source in files.items():
-            z.writestr(arcname, (BINARIES / source).read_bytes())
-    return dest / name
-
-
-@pytest.fixture(scope="module")
-def made_wheels(tmp_path_factory) -> dict:
-    eggs = tmp_path_factory.mktemp("made-eggs")
-    out = tmp_path_factory.mktemp("made-wheels")
-    return {name: convert_egg(make_egg(eggs, name, files), out) for name, files in MADE_EGGS.items()}
 
 
 def auditwheel_tags(wheels: list, tmp: Path) -> list:
@@ -131,21 +96,17 @@ def test_external_libraries_match_auditwheel(fixture_wheels, auditwheel_shows):
 
 # -- install with stock pip and call the C functions ---------------------------------------------------
 
-@pytest.fixture(scope="module")
-def venv310(make_venv):
-    return make_venv("3.10")
-
-
-def test_py310_wheels_install_and_work(fixture_wheels, made_wheels, venv310):
+def test_py310_wheels_install_and_work(fixture_wheels, installed_venvs):
+    """Installed by one pip run with every other wheel for 3.10 (``installed_venvs``, tests/conftest.py)."""
     cext = fixture_wheels["cext-1.0-py3.10-linux-x86_64.egg"]
     zlib = fixture_wheels["zlibext-1.0-py3.10-linux-x86_64.egg"]
     xml = fixture_wheels["xmlext-1.0-py3.10-linux-x86_64.egg"]
     assert first_platform(Path(cext.wheel)) == "manylinux_2_5_x86_64"  # needs only glibc (here: nothing)
     assert first_platform(Path(zlib.wheel)) == "manylinux_2_5_x86_64"  # libz.so.1 is in the policy
     assert first_platform(Path(xml.wheel)) == "linux_x86_64"  # libxml2.so.2 is not
-    made = [made_wheels[n].wheel for n in ("gl234-1.0-py3.10-linux-x86_64.egg", "zblack-1.0-py3.10-linux-x86_64.egg",
-                                           "usefoo-1.0-py3.10-linux-x86_64.egg")]
-    pip_install(venv310, cext.wheel, zlib.wheel, xml.wheel, *made)
+    _, venv310 = installed_venvs("3.10")
+    assert {"cext==1.0", "zlibext==1.0", "xmlext==1.0", "gl234==1.0", "zblack==1.0", "usefoo==1.0"} <= set(
+        installed_distributions(venv310).splitlines())
     out = py(venv310, "import cext, zlibext, xmlext, gl234, zblack, usefoo, zlib; "
                       "print(cext.add(2, 3), cext.echo('hi'), zlibext.crc(b'abc') == zlib.crc32(b'abc'), "
                       "xmlext.version().isdigit(), gl234.threads(), zblack.roundtrip(), usefoo.value())")

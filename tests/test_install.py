@@ -1,8 +1,9 @@
 """The converted wheels install with stock pip on the interpreter each egg was built for, and work.
 
 One venv per interpreter gets every wheel meant for it (one pip call, no --force,
-no --platform: pip must accept the tags itself); each test then imports modules,
-calls C functions and runs the installed scripts. Skips when the interpreter is absent.
+no --platform: pip must accept the tags itself: ``installed_venvs`` in tests/conftest.py);
+each test then imports modules, calls C functions and runs the installed scripts. Skips when
+the interpreter is absent.
 """
 import subprocess
 from pathlib import Path
@@ -10,59 +11,18 @@ from pathlib import Path
 import pytest
 from packaging.utils import canonicalize_name
 
-from tests.conftest import assert_extension_without_stub, build_once, installed_distributions, pip_install, py, run
-
-WHEELS_FOR = {
-    "2.7": [
-        "cext-1.0-py2.7-linux-x86_64.egg",
-        "cpkg-2.0-py2.7-linux-x86_64.egg",
-        "nosrc-1.0-py2.7.egg",
-        "nsdemo.alpha-1.0-py2.7.egg",
-        "nsdemo.beta-1.0-py2.7.egg",
-        "purepkg-1.0-py2.7.egg",
-        "toolbox-0.5-py2.7.egg",
-    ],
-    "3.6": ["cext-1.0-py3.6-linux-x86_64.egg"],
-    "3.10": [
-        "cext-1.0-py3.10-linux-x86_64.egg",
-        "cpkg-2.0-py3.10-linux-x86_64.egg",
-        "dirpkg-0.3-py3.10.egg",
-        "nsdemo.alpha-1.0-py3.10.egg",
-        "nsdemo.beta-1.0-py3.10.egg",
-        "purepkg-1.0-py3.10.egg",
-        "toolbox-0.5-py3.10.egg",
-        "xmlext-1.0-py3.10-linux-x86_64.egg",
-        "zlibext-1.0-py3.10-linux-x86_64.egg",
-    ],
-}
-
-
-@pytest.fixture(scope="session")
-def venvs(make_venv, fixture_wheels, tmp_path_factory):
-    """Factory: the venv of a Python version with every wheel meant for it installed (made once per session)."""
-
-    def install(version: str, folder: Path) -> Path:
-        python = make_venv(version, folder / "venv")
-        wheels = [fixture_wheels[egg].wheel for egg in WHEELS_FOR[version]]
-        # --no-deps: toolbox needs six on 2.7, which is not a fixture; everything else is here.
-        pip_install(python, "--no-deps", *wheels)
-        return python
-
-    def get(version: str):
-        return version, build_once(tmp_path_factory, f"installed-fixtures-{version}", lambda f: install(version, f))
-
-    return get
+from tests.conftest import WHEELS_FOR, assert_extension_without_stub, installed_distributions, pip_install, py, run
 
 
 @pytest.fixture(params=sorted(WHEELS_FOR))
-def installed(request, venvs):
-    return venvs(request.param)
+def installed(request, installed_venvs):
+    return installed_venvs(request.param)
 
 
 @pytest.fixture(params=["2.7", "3.10"])
-def installed_pure(request, venvs):
+def installed_pure(request, installed_venvs):
     """The interpreters with pure, script and namespace fixtures."""
-    return venvs(request.param)
+    return installed_venvs(request.param)
 
 
 def test_pip_accepts_and_imports_everything(installed, fixture_wheels):
@@ -134,8 +94,8 @@ def test_bytecode_only_and_pure(installed_pure):
     assert py(python, data_file) == "True"
 
 
-def test_folder_egg_and_linked_libraries(venvs):
-    version, python = venvs("3.10")
+def test_folder_egg_and_linked_libraries(installed_venvs):
+    version, python = installed_venvs("3.10")
     assert py(python, "import dirpkg; print(dirpkg.answer())") == "42"
     assert run([Path(python).parent / "dirpkg-tool"]).stdout.strip() == "dirpkg-tool ok 42"
     assert py(python, "import zlibext, zlib; print(zlibext.crc(b'abc') == zlib.crc32(b'abc'))") == "True"
@@ -154,10 +114,10 @@ def test_galaxy_tagged_ucs4_egg_installs_on_ucs4_python(make_venv, fixture_wheel
     assert py(python, "import cext; print(cext.add(1, 1))") == "2"
 
 
-def test_wrong_python_is_refused_by_pip(venvs, fixture_wheels):
+def test_wrong_python_is_refused_by_pip(installed_venvs, fixture_wheels):
     """The tags are precise: pip on 3.10 refuses the cp27mu wheel (no --force anywhere). A refused
     wheel changes nothing, so the 3.10 venv of the other tests will do."""
-    version, python = venvs("3.10")
+    version, python = installed_venvs("3.10")
     wheel = fixture_wheels["cext-1.0-py2.7-linux-x86_64.egg"].wheel
     proc = subprocess.run([python, "-m", "pip", "install", "--no-index", wheel], capture_output=True, text=True,
                           env=__import__("migrate.interpreters", fromlist=["pip_env"]).pip_env())

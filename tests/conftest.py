@@ -366,9 +366,17 @@ def sample_run(tmp_path_factory) -> Path:
     return build_once(tmp_path_factory, "sample-run", _sample_run)
 
 
+@pytest.fixture(scope="session")
+def sample_first_run(sample_run) -> Path:
+    """``sample_run``'s OUT as the run left it, copied before any test could re-run into it: a test that
+    writes into it (a re-run) copies it first."""
+    return sample_run.parent / "as-first-run"
+
+
 def _sample_run(folder: Path) -> Path:
     done = migrate_run(folder / "out")
     assert done.returncode == 1, done.stderr
+    shutil.copytree(folder / "out", folder / "as-first-run", symlinks=True)
     return folder / "out"
 
 

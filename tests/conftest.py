@@ -28,7 +28,7 @@ import pytest
 from migrate import interpreters, mirror
 from migrate.fsutil import linked_copy
 from migrate.wheels.convert import convert_egg
-from tests import madebinaries, venvs, warmup
+from tests import installedwheels, madebinaries, venvs, warmup
 from tests.runner import migrate_run
 from tests.wheelmaker import SIX, good_wheels, make_wheel
 
@@ -300,45 +300,15 @@ def made_wheels(tmp_path_factory) -> dict:
     return build_once(tmp_path_factory, "made-wheels", madebinaries.convert_made_eggs)
 
 
-# The fixture eggs whose wheels go into the session's venv of each Python (tests/test_install.py);
-# 3.10's also gets the made binaries that must work there (madebinaries.WORK_ON_310).
-WHEELS_FOR = {
-    "2.7": [
-        "cext-1.0-py2.7-linux-x86_64.egg",
-        "cpkg-2.0-py2.7-linux-x86_64.egg",
-        "nosrc-1.0-py2.7.egg",
-        "nsdemo.alpha-1.0-py2.7.egg",
-        "nsdemo.beta-1.0-py2.7.egg",
-        "purepkg-1.0-py2.7.egg",
-        "toolbox-0.5-py2.7.egg",
-    ],
-    "3.6": ["cext-1.0-py3.6-linux-x86_64.egg"],
-    "3.10": [
-        "cext-1.0-py3.10-linux-x86_64.egg",
-        "cpkg-2.0-py3.10-linux-x86_64.egg",
-        "dirpkg-0.3-py3.10.egg",
-        "nsdemo.alpha-1.0-py3.10.egg",
-        "nsdemo.beta-1.0-py3.10.egg",
-        "purepkg-1.0-py3.10.egg",
-        "toolbox-0.5-py3.10.egg",
-        "xmlext-1.0-py3.10-linux-x86_64.egg",
-        "zlibext-1.0-py3.10-linux-x86_64.egg",
-    ],
-}
-
-
 @pytest.fixture(scope="session")
 def installed_venvs(make_venv, fixture_wheels, made_wheels, tmp_path_factory):
-    """Factory: (version, python) of the venv of a Python version with every wheel meant for it installed
-    by one pip run (made once per session; the tests only read it)."""
+    """Factory: (version, python) of the venv of a Python version with every wheel meant for it
+    (tests/installedwheels.py) installed by one pip run, made once per session; the tests only read it."""
 
     def install(version: str, folder: Path) -> Path:
         python = make_venv(version, folder / "venv")
-        wheels = [fixture_wheels[egg].wheel for egg in WHEELS_FOR[version]]
-        if version == "3.10":
-            wheels += [made_wheels[egg].wheel for egg in madebinaries.WORK_ON_310]
         # --no-deps: toolbox needs six on 2.7, which is not a fixture; everything else is here.
-        pip_install(python, "--no-deps", *wheels)
+        pip_install(python, "--no-deps", *installedwheels.wheels_for(version, fixture_wheels, made_wheels))
         return python
 
     def get(version: str):

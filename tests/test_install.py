@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from packaging.utils import canonicalize_name
 
-from tests.conftest import WHEELS_FOR, assert_extension_without_stub, installed_distributions, pip_install, py, run
+from tests.conftest import assert_extension_without_stub, installed_distributions, pip_install, py, run
+from tests.installedwheels import WHEELS_FOR
 
 
 @pytest.fixture(params=sorted(WHEELS_FOR))

@@ -29,7 +29,7 @@ import pytest
 from migrate import interpreters, mirror
 from migrate.fsutil import linked_copy
 from migrate.wheels.convert import convert_egg
-from tests import venvs, warmup
+from tests import nosync, venvs, warmup
 from tests.runner import migrate_run
 from tests.wheelmaker import SIX, good_wheels, make_wheel
 
@@ -53,9 +53,11 @@ def pytest_configure(config):
     the asserts of every test module again in every worker of every session (4-5 s of CPU per
     worker; it reads its cache even then, but never writes it). Bytecode is only a cache (checked
     against the source's mtime and size), so this changes no behaviour. The controller also starts
-    the process that makes Hypothesis's tables once for all workers (tests/warmup.py).
+    the process that makes Hypothesis's tables once for all workers (tests/warmup.py). ``os.fsync``
+    checks its descriptor but waits for no disk (tests/nosync.py).
     """
     _write_bytecode()
+    nosync.install()
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         compileall.compile_dir(str(PACKAGE), quiet=1)
     config.stash[_TABLES] = warmup.start_hypothesis_tables(config)

@@ -9,6 +9,7 @@ the files named, takes the request's environment, folder and ``sys.argv`` and ru
 given (``runner.PATCHES`` and ``sys.exit(main(...))``, as ``python -c`` would): the child exits
 as such a process does, by ``sys.exit``, an exception or its SIGKILL. The launcher answers
 with the child's pid, then with its exit code (negative: the signal that killed it).
+Its ``os.fsync`` waits for no disk, as the test process's (tests/nosync.py).
 """
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ for name in sys.argv[1:]:  # only saves time: a module missing here is imported 
         importlib.import_module(name)
     except ImportError:
         pass
+from tests import nosync  # the flushes a killed run cannot miss, left out as in the test process
+nosync.install()
 sys.stdout.write("ready\n")
 sys.stdout.flush()
 for line in sys.stdin:

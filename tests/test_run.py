@@ -1,8 +1,8 @@
 """``egg-migrate run``: resumable after kill -9 anywhere, idempotent, redoes changed eggs only.
 
-Every kill test first makes an uninterrupted run in the same folder (then moved
-aside), so the outputs can be compared byte for byte (the manifest and the
-requirements name OUT by its absolute path). A killed run is a process of its
+Every kill test compares its outputs byte for byte with an uninterrupted run's,
+the session's one run of the sample (the manifest and the requirements name OUT
+by its absolute path: runner.Reference.at puts the test's in its place). A killed run is a process of its
 own in its own session (forked with egg-migrate imported, tests/forker.py; the
 uninterrupted references are ``python -m migrate run``); the kill point is chosen
 deterministically, either with the pipeline's documented hook
@@ -60,20 +60,19 @@ KILLS = {
 
 
 @pytest.fixture(scope="session")
-def references(tmp_path_factory):
-    """Factory: the uninterrupted run with these options, made once per session (runner.Reference)."""
-    def get(*args):
-        return build_once(tmp_path_factory, "run-reference" + "".join(args), lambda folder: reference(folder, *args))
-
-    return get
+def uninterrupted(tmp_path_factory, sample_run):
+    """The uninterrupted run to compare with (runner.Reference): the session's ``python -m migrate run``
+    of the sample (conftest.sample_run), read once. ``-j`` changes no byte of the outputs: the runs with
+    ``-j 1`` and ``-j 2`` are compared with it as they are."""
+    return build_once(tmp_path_factory, "run-reference", lambda folder: reference(sample_run))
 
 
 @pytest.mark.parametrize("point", sorted(KILLS))
-def test_killed_run_resumes_to_the_same_bytes(tmp_path, point, references):
+def test_killed_run_resumes_to_the_same_bytes(tmp_path, point, uninterrupted):
     how = KILLS[point]
     args = how.get("args", ())
     out = tmp_path / "out"
-    ref = references(*args).at(out)
+    ref = uninterrupted.at(out)
     killed = migrate_run(out, *args, kill=how.get("kill"), patch=how.get("patch"))
     assert killed.returncode == -signal.SIGKILL, (point, killed.returncode, killed.stderr)
     assert_whole(out)
@@ -85,10 +84,10 @@ def test_killed_run_resumes_to_the_same_bytes(tmp_path, point, references):
     assert "redone: nothing (all unchanged)" in again.stderr, again.stderr
 
 
-def test_killed_again_and_again(tmp_path, references):
+def test_killed_again_and_again(tmp_path, uninterrupted):
     """Killed at one point after another on the same OUT, then finished: still the same bytes."""
     out = tmp_path / "out"
-    ref = references("-j", "1").at(out)
+    ref = uninterrupted.at(out)
     for how in (dict(patch="fetch-copy"), dict(kill="wheel:2"), dict(patch="wheel-temp"), dict(kill="convert:3"),
                 dict(patch="mirror-package"), dict(patch="mirror-generation"), dict(kill="pin")):
         killed = migrate_run(out, "-j", "1", **how)

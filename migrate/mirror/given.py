@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Container, Iterable, Iterator, NamedTuple, Optional, Sequence, Union
 
 from migrate import problems as P
+from migrate.intmap import IntMap
 from migrate.mirror.guard import refused_by_add, served
 from migrate.mirror.live import Live
 from migrate.mirror.pool import Read, ToRead, read_many
@@ -169,15 +170,15 @@ class _Kept:
 
 class _Firsts:
     """The first wheel given of each file (``one_file_key``): its position in the wheels given, by the
-    hash of its key (an int, not two strings per wheel); the ``_File`` itself is made again when asked."""
+    hash of its key (two ints in arrays, not two strings per wheel); the ``_File`` is made again when asked."""
 
     def __init__(self, given: Sequence[Union["_File", "_Unreadable"]]):
         self.given = given
-        self.by_hash: dict[int, int] = {}
+        self.by_hash = IntMap()
         self.spilled: dict[str, int] = {}  # the rare key whose hash another key has
 
     def get(self, key: str) -> Optional["_File"]:
-        for at in (self.by_hash.get(hash(key)), self.spilled.get(key)):
+        for at in (self.by_hash.get(hash(key)), self.spilled.get(key) if self.spilled else None):
             if at is not None:
                 file = self.given[at]
                 if isinstance(file, _File) and one_file_key(file.filename) == key:
@@ -185,10 +186,8 @@ class _Firsts:
         return None
 
     def add(self, key: str, at: int) -> None:
-        if hash(key) in self.by_hash:
+        if self.by_hash.setdefault(hash(key), at) != at:  # another key's hash
             self.spilled[key] = at
-        else:
-            self.by_hash[hash(key)] = at
 
 
 class _Sorting:

@@ -51,7 +51,10 @@ class PageTable:
             self._dirty = False
 
     def get(self, project: str) -> Optional[ProjectPage]:
-        return self._shard(shard(project)).get(project)
+        i = shard(project)
+        if i != self._open and not self._at[i]:
+            return None  # an empty shard is not opened (an empty table is asked about every project)
+        return self._shard(i).get(project)
 
     def __contains__(self, project: str) -> bool:
         return self.get(project) is not None

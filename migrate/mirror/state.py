@@ -140,9 +140,10 @@ def read_gen(state_root: str, number: int) -> Gen:
 
 def _page_lines(fp: Any) -> Any:
     """(project, (sig, distro indexes)) of each line of a generation's ``pages`` file, read a line at a time."""
-    for raw in fp:
-        project, sig, idx = raw.decode("utf-8").rstrip("\n").split("\t")  # an empty line: ValueError
-        yield project, (sig, tuple(idx.split(",")) if idx else ())
+    for block in iter(lambda: fp.readlines(1 << 16), []):  # lines of 64 KB at a time
+        for line in b"".join(block).decode("utf-8").splitlines():
+            project, sig, idx = line.split("\t")  # an empty line: ValueError
+            yield project, (sig, tuple(idx.split(",")) if idx else ())
 
 
 def read_shards(state_root: str, shards: list[str]) -> tuple[dict[str, str], list[list[Pair]]]:

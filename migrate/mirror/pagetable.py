@@ -25,7 +25,7 @@ class PageTable:
 
     def __init__(self, items: Iterable[tuple[str, ProjectPage]] = (), store: Optional[Pickles] = None):
         self._store = store or Pickles(None)
-        self._at: list[list[tuple[int, int]]] = [[] for _ in range(SHARDS)]  # (offset, length) of each chunk
+        self._at = [array("Q") for _ in range(SHARDS)]  # offset, length, offset, length ... of each shard's chunks
         self._sizes = array("I", [0] * SHARDS)
         self._open, self._dirty = -1, False  # the shard held in memory
         self._dict: dict[str, ProjectPage] = {}
@@ -39,14 +39,16 @@ class PageTable:
 
     def _read(self, i: int) -> Iterator[tuple[str, ProjectPage]]:
         """Shard ``i``'s items as written, sorted, a chunk at a time."""
-        for at in list(self._at[i]):
-            yield from self._store.read(*at)
+        at = self._at[i]
+        for n in range(0, len(at), 2):
+            yield from self._store.read(at[n], at[n + 1])
 
     def _close(self) -> None:
         """Write the shard held if it changed."""
         if self._dirty:
             items = sorted(self._dict.items())
-            self._at[self._open] = [self._store.write(items[n:n + _CHUNK]) for n in range(0, len(items), _CHUNK)]
+            self._at[self._open] = array("Q", (x for n in range(0, len(items), _CHUNK)
+                                               for x in self._store.write(items[n:n + _CHUNK])))
             self._sizes[self._open] = len(items)
             self._dirty = False
 
@@ -115,5 +117,5 @@ class PageTable:
         """The same pages; changes to either are not seen by the other."""
         self._close()
         other = PageTable(store=self._store)
-        other._at, other._sizes = [list(at) for at in self._at], array("I", self._sizes)
+        other._at, other._sizes = list(self._at), array("I", self._sizes)  # arrays replaced, never changed
         return other

@@ -17,9 +17,13 @@ _START = 64  # slots of a new map
 class IntMap:
     """{int key: int value}; no deletion (a publish only adds)."""
 
-    def __init__(self) -> None:
-        self._keys = array("q", bytes(8 * _START))
-        self._values = array("I", bytes(4 * _START))  # value + 1; 0 marks an empty slot
+    def __init__(self, expected: int = 0) -> None:
+        """``expected``: how many keys there will be, when known (a table made that big is never grown)."""
+        size = _START
+        while 2 * size < 3 * expected:
+            size *= 2
+        self._keys = array("q", bytes(8 * size))
+        self._values = array("I", bytes(4 * size))  # value + 1; 0 marks an empty slot
         self._count = 0
 
     def __len__(self) -> int:

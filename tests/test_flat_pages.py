@@ -104,3 +104,13 @@ def test_the_int_map_holds_arrays_not_an_object_per_key():
         big.setdefault(hash(f"k{n}"), n)
     assert _reachable(big) == _reachable(small)  # the map, its dict and two arrays; nothing per key
     assert big.get(hash("k19999")) == 19999 and big.get(hash("k20000")) is None
+
+
+def test_an_int_map_made_for_its_keys_is_never_grown():
+    """A publish makes the map of first wheels for as many as it is given: no copying as it fills."""
+    ints = IntMap(3000)
+    table = ints._keys
+    for n in range(3000):
+        ints.setdefault(hash(f"k{n}"), n)
+    assert ints._keys is table and len(ints) == 3000
+    assert all(ints.get(hash(f"k{n}")) == n for n in range(3000))

@@ -174,7 +174,7 @@ class _Firsts:
 
     def __init__(self, given: Sequence[Union["_File", "_Unreadable"]]):
         self.given = given
-        self.by_hash = IntMap()
+        self.by_hash = IntMap(len(given))  # a file name per wheel given, at most
         self.spilled: dict[str, int] = {}  # the rare key whose hash another key has
 
     def get(self, key: str) -> Optional["_File"]:
@@ -188,6 +188,16 @@ class _Firsts:
     def add(self, key: str, at: int) -> None:
         if self.by_hash.setdefault(hash(key), at) != at:  # another key's hash
             self.spilled[key] = at
+
+    def get_or_add(self, key: str, at: int) -> Optional["_File"]:
+        """The first wheel of ``key``, else None and the ``at``-th is its first: one probe for the two
+        questions (a republish asks them of every wheel given)."""
+        if self.by_hash.setdefault(hash(key), at) == at:
+            return None
+        first = self.get(key)
+        if first is None:  # another key's hash
+            self.spilled[key] = at
+        return first
 
 
 class _Sorting:
@@ -220,15 +230,14 @@ class _Sorting:
     def keep(self, at: int, wheel: str) -> None:
         """The ``at``-th wheel given, which the live state knows: trusted unread (no ``_File`` made for it,
         unless it clashes)."""
-        name = one_file_key(wheel.rpartition(os.sep)[2])
-        first = self.firsts.get(name)
+        first = self.firsts.get_or_add(one_file_key(wheel.rpartition(os.sep)[2]), at)
         if first is not None:
             file = self.given[at]
             row = Row.parse(self.live.rows[file.key])
             self.problems += _clash(file.wheel, file.filename, row.sha256, first.key, self.live,
                                     self.new_rows.bucket(shard(row.project)))
             return
-        self._publish(at, name)
+        self.files += 1
         self.kept.keep(at)
 
     def _publish(self, at: int, name: str) -> None:

@@ -88,7 +88,8 @@ class Buckets(Generic[_T]):
         self.limit = limit or LIMIT
         self._chunks = Pickles(folder)
         self._held: list[list[_T]] = [[] for _ in range(count)]
-        self._written: list[list[tuple[int, int]]] = [[] for _ in range(count)]  # (offset, length) per chunk
+        # offset, length, offset, length ... of each bucket's chunks: 16 bytes a chunk, not a tuple of two ints
+        self._written = [array("Q") for _ in range(count)]
         self._sizes = array("Q", [0] * count)
         self._holding = 0
 
@@ -99,7 +100,7 @@ class Buckets(Generic[_T]):
         if self._holding >= self.limit:
             for n, held in enumerate(self._held):
                 if held:
-                    self._written[n].append(self._chunks.write(held))
+                    self._written[n].extend(self._chunks.write(held))
                     self._held[n] = []
             self._holding = 0
 
@@ -115,8 +116,9 @@ class Buckets(Generic[_T]):
         """Bucket ``i``'s values, in the order added, a chunk at a time."""
         held = self._held[i]
         count = len(held)
-        for start, length in list(self._written[i]):
-            yield from self._chunks.read(start, length)
+        written = self._written[i]
+        for n in range(0, len(written), 2):  # the chunks there are when the walk starts
+            yield from self._chunks.read(written[n], written[n + 1])
         yield from held[:count]
 
     def __iter__(self) -> Iterator[_T]:
@@ -130,6 +132,6 @@ class Buckets(Generic[_T]):
     def close(self) -> None:
         self._chunks.close()
         self._held = [[] for _ in self._held]
-        self._written = [[] for _ in self._written]
+        self._written = [array("Q") for _ in self._written]
         self._sizes = array("Q", [0] * len(self._sizes))
         self._holding = 0

@@ -49,6 +49,7 @@ CountedNewPage = _counted("CountedNewPage", NewPage)
 def test_a_publish_holds_a_few_wheels_at_a_time_not_every_one(tmp_path, monkeypatch):
     monkeypatch.setattr(given, "_File", CountedFile)
     monkeypatch.setattr(placing, "Row", CountedRow)
+    monkeypatch.setattr(given, "Row", CountedRow)  # the rows read back from their temp file
     monkeypatch.setattr(planning, "NewPage", CountedNewPage)
     monkeypatch.setattr(pool, "_PAGES_PER_TASK", 2)
     monkeypatch.setattr(spill, "LIMIT", HELD)

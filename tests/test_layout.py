@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "migrate"
 # low to high: a module may import its own stage, the shared modules and the stages before it
 STAGES = ["eggs", "binaries", "wheels", "checks", "galaxy", "fetch", "mirror", "pins", "run", "commands"]
 SHARED = {"__init__", "__main__", "cli", "disklog", "errors", "exports", "fsutil", "interpreters", "jsonstream", "parallel",
-          "platforms", "problems", "recent", "records", "spill"}
+          "intmap", "platforms", "problems", "recent", "records", "spill"}
 MAX_MODULE_LINES, MAX_FUNCTION_LINES = 400, 60
 
 

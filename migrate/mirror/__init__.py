@@ -49,7 +49,8 @@ no generation in use refers to). What they share: ``state`` (rows, shards, gener
 ``layout`` (the mirror root's links, the lock), ``journal`` (the files a publish recorded as its
 own before creating them: all it may ever delete), ``files`` (creating files without overwriting,
 file-system helpers), ``pool`` (the process pool and its workers), ``wheels`` (reading a wheel and
-its METADATA), ``distro`` (distro tags, re-tagging) and ``pages`` (rendering). ``uploading`` is
+its METADATA), ``distro`` (distro tags, re-tagging), ``pages`` (rendering) and ``pagetable`` (a
+generation's page of each project, kept in a temp file a state shard at a time). ``uploading`` is
 the other way out.
 """
 from typing import TYPE_CHECKING

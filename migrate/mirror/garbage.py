@@ -88,7 +88,7 @@ def _full_gc(root: str, state_root: str, live: Live, plan: Plan, written: Writte
         keep.update(Row.parse(rest).paths())
     _sweep_packages(Path(root), keep, owned_distros(state_root, live), recorded(state_root))
     sr, old = state_root, live.gen
-    pages = set(page_refs(plan.pages)) | old.page_refs()
+    pages = set(page_refs(plan.pages)) | set(page_refs(old.pages))
     indexes = [""] + [e.name[2:] for e in os.scandir(sr) if e.name.startswith("d-")]
     for index in indexes:
         store = f"{sr}/d-{index}/pages" if index else f"{sr}/pages"

@@ -19,17 +19,17 @@ from migrate.mirror.files import Placer, overwrite, remove, replace_symlink, unl
 from migrate.mirror.given import Given
 from migrate.mirror.live import Live
 from migrate.mirror.pages import RENDERER, root_html, root_json
+from migrate.mirror.pagetable import PageTable
 from migrate.mirror.planning import Plan
-from migrate.mirror.state import SCHEMA, SHARDS, WORK, PageRef, ProjectPage, Row, gen, read_gen
+from migrate.mirror.state import SCHEMA, SHARDS, WORK, PageRef, Row, gen, read_gen
 
 
 @dataclass(frozen=True)
 class Recycled:
     """What the recycled folder (the generation before the live one) already holds."""
 
-    links: dict[tuple[str, str], str] = field(default_factory=dict)  # (index, project) -> the sig its symlink names
+    pages: PageTable = field(default_factory=PageTable)  # project -> (the sig its symlinks name, distro indexes)
     distros: set[str] = field(default_factory=set)  # its distro indexes
-    pages: set[PageRef] = field(default_factory=set)  # the page folders it refers to
 
 
 @dataclass(frozen=True)
@@ -55,8 +55,7 @@ def prepare_next(root: str, state_root: str, live: Live, dirs: set[str]) -> Recy
         prev = read_gen(sr, number - 1)
         if prev.known:
             os.rename(before, work)
-            links = {(i, p): sig for p, (sig, idx) in prev.pages.items() for i in ("",) + idx}
-            recycled = Recycled(links, set(prev.distros), prev.page_refs())  # a sig names its renderer and base URL too
+            recycled = Recycled(prev.pages, set(prev.distros))  # a sig names its renderer and base URL too
         else:
             remove(before)
     if not os.path.isdir(work):
@@ -101,17 +100,18 @@ def _link_projects(work: str, live: Live, plan: Plan, recycled: Recycled, dirs: 
     touched = set()
     for project, (sig, idx) in plan.pages.items():
         for index in ("",) + idx:
-            if recycled.links.get((index, project)) != sig:
+            if not recycled.pages.refers(project, index, sig):
                 folder = _index_folder(work, index)
                 _link_page(live, folder, index, project, sig)
                 touched.add(folder)
-    for (index, project) in recycled.links:
+    for project, (_sig, linked) in recycled.pages.items():
         page = plan.pages.get(project)
-        wanted = page is not None and (not index or index in page[1])
-        if not wanted and (not index or index in plan.distro_counts):
-            folder = _index_folder(work, index)
-            unlink(f"{folder}/{project}")
-            touched.add(folder)
+        for index in ("",) + linked:
+            wanted = page is not None and (not index or index in page[1])
+            if not wanted and (not index or index in plan.distro_counts):
+                folder = _index_folder(work, index)
+                unlink(f"{folder}/{project}")
+                touched.add(folder)
     dirs |= touched
 
 
@@ -146,9 +146,11 @@ def _write_root_pages(work: str, plan: Plan, placer: Placer) -> None:
     """``index.html`` and ``index.json`` of ``simple/`` and of each distro index: every project it lists."""
     for index in [""] + plan.distros:
         folder = _index_folder(work, index)
-        projects = sorted(p for p, (_sig, idx) in plan.pages.items() if not index or index in idx)
-        overwrite(f"{folder}/index.html", (piece.encode("utf-8") for piece in root_html(projects)))
-        overwrite(f"{folder}/index.json", (piece.encode("utf-8") for piece in root_json(projects)))
+        def projects() -> Iterator[str]:
+            return (p for p, (_sig, idx) in plan.pages.sorted_items() if not index or index in idx)
+
+        overwrite(f"{folder}/index.html", (piece.encode("utf-8") for piece in root_html(projects())))
+        overwrite(f"{folder}/index.json", (piece.encode("utf-8") for piece in root_json(projects())))
         placer.files += [f"{folder}/index.html", f"{folder}/index.json"]
         placer.dirs.add(folder)
 
@@ -209,14 +211,14 @@ def _not_in_rows(paths: set[str], rows: Iterable[tuple[str, Row]]) -> set[str]:
     return paths
 
 
-def page_refs(pages: dict[str, ProjectPage]) -> Iterator[PageRef]:
+def page_refs(pages: PageTable) -> Iterator[PageRef]:
     """The page folders a generation's pages refer to, one at a time."""
     for sig, idx in pages.values():
         for index in ("",) + idx:
             yield index, sig
 
 
-def _released_pages(old: dict[str, ProjectPage], new: dict[str, ProjectPage]) -> set[PageRef]:
+def _released_pages(old: PageTable, new: PageTable) -> set[PageRef]:
     """The page folders of ``old`` that ``new`` does not refer to. A sig is a hash of a project's
     rows, which name the project: no two projects share one, so projects are compared one by one."""
     released: set[PageRef] = set()
@@ -228,12 +230,12 @@ def _released_pages(old: dict[str, ProjectPage], new: dict[str, ProjectPage]) ->
     return released
 
 
-def _write_state(work: str, state: dict[str, Any], pages: dict[str, ProjectPage], placer: Placer) -> None:
+def _write_state(work: str, state: dict[str, Any], pages: PageTable, placer: Placer) -> None:
     """The generation's ``state.json`` and ``pages`` files (``state.read_gen`` reads them)."""
     overwrite(f"{work}/state.json", json.dumps(state, separators=(",", ":")).encode("utf-8"))
-    lines = (f"{p}\t{sig}\t{','.join(idx)}\n" for p, (sig, idx) in sorted(pages.items()))
+    lines = (f"{p}\t{sig}\t{','.join(idx)}\n" for p, (sig, idx) in pages.sorted_items())
     pieces = iter(lambda: "".join(islice(lines, 512)).encode("utf-8"), b"")  # 512 lines a write
-    overwrite(f"{work}/pages", pieces if pages else b"\n")
+    overwrite(f"{work}/pages", pieces if len(pages) else b"\n")
     unlink(f"{work}/gc-done")
     placer.files += [f"{work}/state.json", f"{work}/pages"]
     placer.dirs.add(work)

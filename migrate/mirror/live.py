@@ -51,7 +51,7 @@ def open_live(state_root: str, base_url: Optional[str], clear: bool = True) -> L
         try:
             rows, pairs = read_shards(state_root, old.shards)
         except (OSError, ValueError, UnicodeDecodeError):
-            old = Gen(number, {}, {}, known=False)
+            old = Gen(number, {}, None, known=False)
     same_pages = old.state.get("renderer") == RENDERER and old.state.get("base_url") == base_url
     return Live(old, folder, rows, pairs, crashed, rerender=not (old.known and same_pages))
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import html
 import json
 import re
-from typing import Any, Iterator, Optional, Sequence
+from itertools import islice
+from typing import Any, Iterable, Iterator, Optional
 from urllib.parse import quote
 
 from packaging.version import Version
@@ -94,23 +95,27 @@ def render_root(projects: list[str]) -> tuple[str, str]:
 _PER_CHUNK = 512  # projects per piece of a root page
 
 
-def root_html(projects: Sequence[str]) -> Iterator[str]:
+def root_html(projects: Iterable[str]) -> Iterator[str]:
     """The root page's HTML in pieces of a few hundred projects: 16,000 are never one list of lines."""
     head, tail = _HTML.format(title="Simple index", body="\x00").split("\x00")
     yield head
-    for at in range(0, len(projects), _PER_CHUNK):
-        yield ("\n" if at else "") + "\n".join(f'    <a href="{_quote(p)}/">{_escape(p)}</a><br>'
-                                              for p in projects[at:at + _PER_CHUNK])
+    for at, chunk in enumerate(_chunks(projects)):
+        yield ("\n" if at else "") + "\n".join(f'    <a href="{_quote(p)}/">{_escape(p)}</a><br>' for p in chunk)
     yield tail
 
 
-def root_json(projects: Sequence[str]) -> Iterator[str]:
+def root_json(projects: Iterable[str]) -> Iterator[str]:
     """The root page's PEP 691 JSON in pieces, byte for byte what one ``json.dumps`` of it gives."""
     yield json.dumps({"meta": {"api-version": API_VERSION}}, separators=(",", ":"))[:-1] + ',"projects":['
-    for at in range(0, len(projects), _PER_CHUNK):
-        yield ("," if at else "") + ",".join(json.dumps({"name": p}, separators=(",", ":"))
-                                             for p in projects[at:at + _PER_CHUNK])
+    for at, chunk in enumerate(_chunks(projects)):
+        yield ("," if at else "") + ",".join(json.dumps({"name": p}, separators=(",", ":")) for p in chunk)
     yield "]}\n"
+
+
+def _chunks(projects: Iterable[str]) -> Iterator[list[str]]:
+    """``_PER_CHUNK`` names at a time (the names are walked, not held: a publish merges them from disk)."""
+    it = iter(projects)
+    return iter(lambda: list(islice(it, _PER_CHUNK)), [])
 
 
 _HTML = """<!DOCTYPE html>

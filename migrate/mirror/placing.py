@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from typing import Callable, Container, Optional
 
+from migrate.intmap import IntMap
 from migrate.mirror.distro import retag
 from migrate.mirror.files import Placer, sha256_or_none, stored_paths, unlink
 from migrate.mirror.journal import recorded
@@ -25,7 +26,7 @@ class Claims:
         self.placer = placer
         self.live = live
         self.before_first = before_first  # called before each wheel is placed (it acts only the first time)
-        self.claimed: set[int] = set()  # hashes of the paths placed this run (their bytes are on disk)
+        self.claimed = IntMap()  # hashes of the paths placed this run (their bytes are on disk), as keys
         self.live_paths: Optional[Container[str]] = None
         self.recorded: Optional[set[str]] = None
 
@@ -58,7 +59,7 @@ class Claims:
                 unlink(dest)  # a torn or stale leftover of an interrupted publish: no index uses it
                 placed = self.placer.place(dest, data, source, sha)
             if placed:
-                self.claimed.add(hash(rel))
+                self.claimed.setdefault(hash(rel))
                 self.placer.place_metadata(dest + ".metadata", found)
                 return rel
         raise BadWheel(f"three other files named {filename} are in the way in {folder}/")

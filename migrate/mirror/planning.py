@@ -16,7 +16,8 @@ from migrate.disklog import DiskLog
 from migrate.mirror.given import Given
 from migrate.mirror.live import Live
 from migrate.mirror.pages import RENDERER, project_pages
-from migrate.mirror.state import SHARDS, Entry, Gen, PageRef, Pair, ProjectPage, Row, shard
+from migrate.mirror.pagetable import PageTable
+from migrate.mirror.state import SHARDS, Entry, Gen, Pair, Row, shard
 from migrate.spill import SpillList
 
 PAGES_HELD = 256  # pages to render held in memory before they go to a temp file (a page holds its files)
@@ -39,7 +40,7 @@ class Plan:
     distro_counts: dict[str, int]  # distro index -> wheels re-tagged for it (those with none are gone)
     distros: list[str]  # the distro indexes, sorted
     shard_pairs: ShardPairs  # shard number -> its sorted pairs, for the shards that change
-    pages: dict[str, ProjectPage]  # project -> (sig, the distro indexes it is in)
+    pages: PageTable  # project -> (sig, the distro indexes it is in)
     new_pages: Sequence[NewPage]  # the pages no page store holds yet
     removed_rows: list[Row]  # the rows of the wheels no longer given
     removed: list[str]  # file names no longer published, sorted
@@ -61,9 +62,9 @@ class ShardPairs:
         return len(self.log)
 
 
-def plan_change(live: Live, given: Given, base_url: Optional[str], previous_pages: set[PageRef]) -> Plan:
-    """The next generation, from the live one and the wheels given. ``previous_pages``: the page
-    folders the generation before the live one refers to (they exist, complete)."""
+def plan_change(live: Live, given: Given, base_url: Optional[str], previous_pages: PageTable) -> Plan:
+    """The next generation, from the live one and the wheels given. ``previous_pages``: the pages of
+    the generation before the live one (their folders exist, complete)."""
     old, old_rows = live.gen, live.rows
     removed_keys = given.kept.removed(old_rows)
     removed_rows = [Row.parse(old_rows[k]) for k in removed_keys]
@@ -73,8 +74,8 @@ def plan_change(live: Live, given: Given, base_url: Optional[str], previous_page
     distro_counts = _distro_counts(old, removed_rows, given.new_distros)
     distros = sorted(distro_counts)
     everything = live.rerender or not old.known or set(distros) != set(old.distros)
-    known = old.page_refs() | previous_pages  # page folders that exist, complete
-    pages = dict(old.pages) if old.known else {}
+    known = (old.pages, previous_pages)  # their page folders exist, complete
+    pages = old.pages.copy() if old.known else PageTable()
     shard_pairs, new_pages = ShardPairs(), SpillList[NewPage](limit=min(PAGES_HELD, spill.LIMIT))
     for i in range(SHARDS) if everything else sorted(set(given.new_rows.filled()) | set(removed_by_shard)):
         removed_here = removed_by_shard.get(i, [])
@@ -88,7 +89,7 @@ def plan_change(live: Live, given: Given, base_url: Optional[str], previous_page
         changed = {r.project for r in parsed.values()} | {r.project for r in removed_here}
         groups = _groups(pairs, changed, everything)
         for project in changed - set(groups):
-            pages.pop(project, None)  # no wheels left
+            pages.pop(project)  # no wheels left
         new_pages.extend(_pages(pages, groups, parsed, distros, everything, base_url, known))
     removed = sorted({r.filename for r in removed_rows if not given.publishes(r.filename)})
     return Plan(distro_counts, distros, shard_pairs, pages, new_pages, removed_rows, removed)
@@ -115,9 +116,10 @@ def _groups(pairs: list[Pair], changed: set[str], everything: bool) -> dict[str,
     return groups
 
 
-def _pages(pages: dict[str, ProjectPage], groups: dict[str, list[str]], parsed: dict[str, Row], distros: list[str],
-           everything: bool, base_url: Optional[str], known: set[PageRef]) -> list[NewPage]:
-    """Set ``pages[project]`` (sig, distro indexes) of each project in ``groups``; [NewPage] not in ``known``."""
+def _pages(pages: PageTable, groups: dict[str, list[str]], parsed: dict[str, Row], distros: list[str],
+           everything: bool, base_url: Optional[str], known: tuple[PageTable, ...]) -> list[NewPage]:
+    """Set ``pages[project]`` (sig, distro indexes) of each project in ``groups``; [NewPage] whose
+    folder none of the ``known`` pages refers to."""
     new_pages: list[NewPage] = []
     for project, texts in groups.items():
         texts.sort()
@@ -128,7 +130,7 @@ def _pages(pages: dict[str, ProjectPage], groups: dict[str, list[str]], parsed: 
             continue
         by_index = project_pages([parsed.get(t) or Row.parse(t) for t in texts], distros)
         for index, files in by_index.items():
-            if (index, sig) not in known:
+            if not any(table.refers(project, index, sig) for table in known):
                 new_pages.append(NewPage(index, sig, project, files))
         pages[project] = (sig, tuple(i for i in sorted(by_index) if i))
     return new_pages

@@ -29,9 +29,10 @@ from migrate.mirror.journal import Journal
 from migrate.mirror.layout import link_indexes, lock
 from migrate.mirror.live import Live, open_live
 from migrate.mirror.pagestore import write_new_pages
+from migrate.mirror.pagetable import PageTable
 from migrate.mirror.placing import Claims
 from migrate.mirror.planning import plan_change
-from migrate.mirror.state import STATE_DIR, WORK, ProjectPage, gen
+from migrate.mirror.state import STATE_DIR, WORK, gen
 from migrate.mirror.wheels import forget_names
 from migrate.parallel import paused_gc
 from migrate.spill import SpillList
@@ -176,7 +177,7 @@ def _swap_in(root: str, state_root: str, number: int, distros: list[str], placer
         fsync_dir(state_root)
 
 
-def _report(root: str, given: Given, distros: list[str], pages: dict[str, ProjectPage], written: int,
+def _report(root: str, given: Given, distros: list[str], pages: PageTable, written: int,
             removed: Iterable[str]) -> PublishReport:
     total = sum(1 + len(idx) for _sig, idx in pages.values())
     return PublishReport(

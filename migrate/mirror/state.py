@@ -9,7 +9,10 @@ from __future__ import annotations
 import json
 import re
 import zlib
-from typing import Any, NamedTuple, Optional
+from typing import TYPE_CHECKING, Any, NamedTuple, Optional
+
+if TYPE_CHECKING:
+    from migrate.mirror.pagetable import PageTable
 
 STATE_DIR = ".egg-migrate"
 SCHEMA = 2  # state.json / state shard format
@@ -95,10 +98,12 @@ class Gen:
     """What a generation serves, from its state.json and pages files (rows are loaded separately)."""
 
     def __init__(self, number: int = 0, state: Optional[dict[str, Any]] = None,
-                 pages: Optional[dict[str, ProjectPage]] = None, known: bool = True):
+                 pages: Optional[PageTable] = None, known: bool = True):
+        from migrate.mirror.pagetable import PageTable  # it files pages by shard()
+
         self.number = number
         self.state = state or {}
-        self.pages = pages if pages is not None else {}  # project -> (sig, distro indexes it is in)
+        self.pages = pages if pages is not None else PageTable()  # project -> (sig, distro indexes it is in)
         self.known = known  # False: an older format or unreadable; what it refers to is unknown
 
     @property
@@ -108,9 +113,6 @@ class Gen:
     @property
     def shards(self) -> list[str]:
         return list(self.state.get("shards", [""] * SHARDS))
-
-    def page_refs(self) -> set[PageRef]:
-        return {(i, sig) for sig, idx in self.pages.values() for i in ("",) + idx}
 
 
 def shard(project: str) -> int:
@@ -123,18 +125,25 @@ def read_gen(state_root: str, number: int) -> Gen:
         with open(f"{folder}/state.json", "rb") as fp:
             state = json.loads(fp.read())
     except (OSError, ValueError):
-        return Gen(number, {}, {}, known=False)
+        return Gen(number, {}, None, known=False)
     if not isinstance(state, dict) or state.get("schema") != SCHEMA or len(state.get("shards", [])) != SHARDS:
-        return Gen(number, {}, {}, known=False)
-    pages: dict[str, ProjectPage] = {}
+        return Gen(number, {}, None, known=False)
+    from migrate.mirror.pagetable import PageTable
+
     try:
         with open(f"{folder}/pages", "rb") as fp:
-            for line in fp.read().decode("utf-8").splitlines():
-                project, sig, idx = line.split("\t")
-                pages[project] = (sig, tuple(idx.split(",")) if idx else ())
+            pages = PageTable(_page_lines(fp))
     except (OSError, ValueError):
-        return Gen(number, {}, {}, known=False)
+        return Gen(number, {}, None, known=False)
     return Gen(number, state, pages)
+
+
+def _page_lines(fp: Any) -> Any:
+    """(project, (sig, distro indexes)) of each line of a generation's ``pages`` file, read a line at a time."""
+    for block in iter(lambda: fp.readlines(1 << 16), []):  # lines of 64 KB at a time
+        for line in b"".join(block).decode("utf-8").splitlines():
+            project, sig, idx = line.split("\t")  # an empty line: ValueError
+            yield project, (sig, tuple(idx.split(",")) if idx else ())
 
 
 def read_shards(state_root: str, shards: list[str]) -> tuple[dict[str, str], list[list[Pair]]]:

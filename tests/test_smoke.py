@@ -291,3 +291,12 @@ def test_pip_check_lines_are_told_apart():
         "demo-tool": ["Demo.Tool 1.0 is not supported on this platform"]}
     assert B.complaints(lines + "setuptools 65.5.0 has requirement x>1, but you have x 0.1.\n",
                         ["alpha", "beta", "gamma", "demo-tool"]) is None, "a line about none of them"
+
+
+def test_a_python2_venv_is_byte_compiled(tmp_path_factory):
+    """virtualenv leaves pip as source; interpreters.make_venv compiles it, as python -m venv's pip does:
+    otherwise every pip run in a copy of the venv compiles pip again (the session's 2.7 venvs are made so)."""
+    template = venv_template(tmp_path_factory, require_interpreter("2.7"))
+    [site] = template.glob("lib/python2.7/site-packages")
+    assert (site / "pip" / "_internal" / "cli" / "main.pyc").is_file()
+    assert (site / "pip" / "_vendor" / "pkg_resources" / "__init__.pyc").is_file()

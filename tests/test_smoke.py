@@ -183,19 +183,50 @@ def test_import_names_fall_back_to_the_archive(tmp_path):
 
 def test_throwaway_venvs_are_removed(tmp_path, py27_py310, monkeypatch):
     """Without a cache folder, everything (base venvs, the batch's venv, each wheel's own) lives in one temp
-    folder, removed at the end. The two wheels share a batch, which pip refuses for one of them: halved,
-    that one fails with pip's reason and the other passes on its own (three pip installs)."""
+    folder, removed at the end."""
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
-    old = build_wheel(tmp_path / "w", standard_files(name="old", metadata="Requires-Python: <3\n"), "old-1.0-py3-none-any.whl")
+    other = build_wheel(tmp_path / "w", standard_files(name="other"), "other-1.0-py3-none-any.whl")
     wheel = _wheel(tmp_path / "w", {"demo/__init__.py": b""})
-    (refused, result), runs = _counted_smoke([old, wheel], py27_py310[1:], None)
-    assert result.status == PASSED
-    assert refused.status == FAILED and [p.code for p in refused.problems] == ["W901"]
-    assert "requires a different Python" in refused.problems[0].message, refused.problems[0].message
-    assert runs == {"install": 3, "check": 1, "probe": 1}
+    results, runs = _counted_smoke([wheel, other], py27_py310[1:], None)
+    assert [r.status for r in results] == [PASSED, PASSED]
+    assert runs == {"install": 1, "check": 1, "probe": 2}
     assert list(scratch.iterdir()) == []
+
+
+def test_a_batch_pip_refuses_is_halved_down_to_the_wheel_at_fault(tmp_path, monkeypatch):
+    """The halving alone, pip's answers made up (test_install_failure has a real refusal): a batch with a
+    wheel pip refuses is split until that wheel is alone, which fails with pip's line; the others pass."""
+    tried = []
+
+    def install(venv, wheels):
+        tried.append([w.name.split("-")[0] for w in wheels])
+        return subprocess.CompletedProcess([], 1 if "bad" in tried[-1] else 0, "", "ERROR: bad is refused")
+
+    class Venvs:
+        root = tmp_path
+
+        def base(self, interp):
+            return tmp_path
+
+        def copy(self, interp):
+            venv = Path(tempfile.mkdtemp(dir=tmp_path)) / "venv"
+            venv.mkdir()
+            return venv
+
+    monkeypatch.setattr(smoke, "_install", install)
+    monkeypatch.setattr(smoke, "_pip_check", lambda venv: "")
+    monkeypatch.setattr(smoke, "_probe", lambda venv, wheel, modules: [])
+    monkeypatch.setattr(B, "view", lambda shared, base, dist_info, dest: dest)
+    me = interpreters.Interpreter(sys.executable, "cp", tuple(sys.version_info[:3]), "cp311")
+    plans = [smoke._Plan(Path(f"{n}-1.0-py3-none-any.whl"), me, "", (n,), B.Footprint(n, f"{n}-1.0.dist-info", frozenset({n})), 0)
+             for n in ["a", "b", "c", "bad", "e"]]
+    results = smoke._batch(plans, Venvs())
+    assert [r.status for r in results] == [PASSED, PASSED, PASSED, FAILED, PASSED]
+    assert [str(p) for p in results[3].problems] == [str(P.error("W901", "pip install failed: ERROR: bad is refused"))]
+    assert tried == [["a", "b", "c", "bad", "e"], ["a", "b"], ["c", "bad", "e"], ["c"], ["bad", "e"], ["bad"], ["e"]]
+    assert sorted(tmp_path.iterdir()) == [], "each copy removed"
 
 
 def test_cli_smoke(tmp_path, capsys, fixture_wheels, venv_cache):

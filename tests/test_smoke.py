@@ -119,27 +119,6 @@ def test_import_failure(one_batch):
     assert "no_such_module_anywhere" in results["demo"].problems[0].message
 
 
-def test_a_batch_installs_once_and_imports_each_wheel_alone(one_batch):
-    """One pip install and one pip check for the four; each wheel imported in a venv of its own: beta
-    imports alpha, which it does not ship, and fails as it would alone although alpha passed beside it."""
-    results, runs = one_batch
-    assert runs == {"install": 1, "check": 1, "probe": 4}
-    assert results["alpha"].status == PASSED and results["alpha"].problems == ()
-    assert results["beta"].status == FAILED
-    assert [(p.code, "No module named" in p.message and "alpha" in p.message) for p in results["beta"].problems] == [("W902", True)]
-
-
-def test_pip_check_lines_go_to_their_own_wheel(one_batch):
-    """gamma's unmet requirement (pip<1, where the venv has pip) is gamma's alone; beta's requirement on
-    alpha==2 is not held against it: installed alone, alpha would be missing, and that pip check leaves out."""
-    results, _ = one_batch
-    assert results["gamma"].status == FAILED
-    [problem] = results["gamma"].problems
-    assert problem.code == "W905" and problem.message.startswith("pip check: gamma 1.0 has requirement pip<1")
-    assert not [p for p in results["beta"].problems if p.code == "W905"]
-    assert not [p for p in results["demo"].problems if p.code == "W905"]
-
-
 def test_install_failure(tmp_path, py27_py310, venv_cache):
     wheel = build_wheel(tmp_path, {"demo/__init__.py": b""}, record=False)  # no .dist-info at all
     [result] = smoke_test([wheel], interpreters=py27_py310[1:], cache_dir=venv_cache)
@@ -331,3 +310,25 @@ def test_a_python2_venv_is_byte_compiled(tmp_path_factory):
     [site] = template.glob("lib/python2.7/site-packages")
     assert (site / "pip" / "_internal" / "cli" / "main.pyc").is_file()
     assert (site / "pip" / "_vendor" / "pkg_resources" / "__init__.pyc").is_file()
+
+
+# Last in the file, so that the worker that did not make the batch (test_import_failure) does not wait for it.
+def test_a_batch_installs_once_and_imports_each_wheel_alone(one_batch):
+    """One pip install and one pip check for the four; each wheel imported in a venv of its own: beta
+    imports alpha, which it does not ship, and fails as it would alone although alpha passed beside it."""
+    results, runs = one_batch
+    assert runs == {"install": 1, "check": 1, "probe": 4}
+    assert results["alpha"].status == PASSED and results["alpha"].problems == ()
+    assert results["beta"].status == FAILED
+    assert [(p.code, "No module named" in p.message and "alpha" in p.message) for p in results["beta"].problems] == [("W902", True)]
+
+
+def test_pip_check_lines_go_to_their_own_wheel(one_batch):
+    """gamma's unmet requirement (pip<1, where the venv has pip) is gamma's alone; beta's requirement on
+    alpha==2 is not held against it: installed alone, alpha would be missing, and that pip check leaves out."""
+    results, _ = one_batch
+    assert results["gamma"].status == FAILED
+    [problem] = results["gamma"].problems
+    assert problem.code == "W905" and problem.message.startswith("pip check: gamma 1.0 has requirement pip<1")
+    assert not [p for p in results["beta"].problems if p.code == "W905"]
+    assert not [p for p in results["demo"].problems if p.code == "W905"]

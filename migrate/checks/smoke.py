@@ -247,12 +247,12 @@ def _batches(plans: list[_Plan], bases: dict[I.Interpreter, Union[Path, Exceptio
     work: list[list[_Plan]] = []
     for interp, base in bases.items():
         mine = [p for p in plans if p.interp == interp]
-        if isinstance(base, Exception):  # every wheel reports it
+        sites = [] if isinstance(base, Exception) else list(base.glob("lib/*/site-packages"))
+        if len(sites) != 1:  # no base venv (every wheel reports why), or one laid out unlike a venv: each alone
             work += [[p] for p in mine]
             continue
         size = min(B.MAX_BATCH, -(-len(mine) // max(1, jobs)))
-        [site] = base.glob("lib/*/site-packages")
-        groups = B.plan([p.footprint for p in mine], B.base_footprint(site), size)
+        groups = B.plan([p.footprint for p in mine], B.base_footprint(sites[0]), size)
         work += [[mine[i] for i in group] for group in groups]
     return work
 

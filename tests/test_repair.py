@@ -2,6 +2,7 @@
 libraries into a manylinux wheel that installs and works; missing tools give a clear skip."""
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import sys
 from pathlib import Path
@@ -14,7 +15,8 @@ from tests.conftest import pip_install, py
 
 def test_missing_tools_are_a_clear_skip(tmp_path, monkeypatch):
     monkeypatch.setattr(sys, "executable", str(tmp_path / "bin" / "python"))
-    monkeypatch.setattr("importlib.util.find_spec", lambda name: None)
+    real = importlib.util.find_spec  # only auditwheel goes missing: pkgutil.get_data (the policy JSON) asks it too
+    monkeypatch.setattr("importlib.util.find_spec", lambda name, *args: None if name == "auditwheel" else real(name, *args))
     tools, why = find_tools(path=str(tmp_path))
     assert tools is None and why.startswith("auditwheel is not installed") and "egg-migrate[repair]" in why
     wheel = tmp_path / "cext-1.0-cp36-cp36m-linux_x86_64.whl"

@@ -5,6 +5,7 @@ import json
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -12,9 +13,10 @@ import pytest
 from migrate import interpreters
 from migrate import problems as P
 from migrate.checks import smoke
+from migrate.checks import smoke_batch as B
 from migrate.checks.smoke import FAILED, PASSED, SKIPPED, import_names, pick_interpreter, smoke_test
 from migrate.cli import main
-from tests.conftest import copy_venv, require_interpreter, shared_tmp, venv_template
+from tests.conftest import build_once, copy_venv, require_interpreter, shared_tmp, venv_template
 from tests.test_check_wheelmaker import build_wheel, standard_files
 
 
@@ -75,12 +77,46 @@ def _wheel(tmp_path, modules, **kw):
     return build_wheel(tmp_path, standard_files(modules=modules, **kw))
 
 
-def test_import_failure(tmp_path, py27_py310, venv_cache):
-    wheel = _wheel(tmp_path, {"demo/__init__.py": b"import no_such_module_anywhere\n"})
-    [result] = smoke_test([wheel], interpreters=py27_py310[1:], cache_dir=venv_cache)
-    assert result.status == FAILED
-    assert [p.code for p in result.problems] == ["W902"]
-    assert "no_such_module_anywhere" in result.problems[0].message
+def _counted_smoke(wheels, interps, cache_dir, jobs=1) -> tuple[list, Counter]:
+    """smoke_test, and how many pip installs, pip checks and import probes it ran."""
+    runs: Counter = Counter()
+    real = smoke._run
+
+    def counting(cmd, cwd):
+        words = [str(c) for c in cmd]
+        runs["probe" if "-c" in words else words[words.index("pip") + 1]] += 1
+        return real(cmd, cwd)
+
+    smoke._run = counting
+    try:
+        return smoke_test(wheels, jobs=jobs, interpreters=interps, cache_dir=cache_dir), runs
+    finally:
+        smoke._run = real
+
+
+def _one_batch(folder: Path, py310, venv_cache) -> tuple[dict, Counter]:
+    def named(name, modules, metadata=""):
+        return build_wheel(folder, standard_files(name=name, modules=modules, metadata=metadata), f"{name}-1.0-py3-none-any.whl")
+
+    wheels = [named("alpha", {"alpha/__init__.py": b"VALUE = 1\n"}),
+              named("beta", {"beta/__init__.py": b"import alpha\n"}, "Requires-Dist: alpha==2\n"),
+              named("gamma", {"gamma.py": b""}, "Requires-Dist: pip<1\n"),
+              named("demo", {"demo/__init__.py": b"import no_such_module_anywhere\n"})]
+    results, runs = _counted_smoke(wheels, [py310], venv_cache)
+    return {Path(r.wheel).name.split("-")[0]: r for r in results}, runs
+
+
+@pytest.fixture
+def one_batch(tmp_path_factory, py27_py310, venv_cache):
+    """Four wheels for 3.10 that can share a venv, smoke-tested together once per session (either worker)."""
+    return build_once(tmp_path_factory, "smoke-one-batch", lambda folder: _one_batch(folder, py27_py310[1], venv_cache))
+
+
+def test_import_failure(one_batch):
+    results, _ = one_batch
+    assert results["demo"].status == FAILED
+    assert [p.code for p in results["demo"].problems] == ["W902"]
+    assert "no_such_module_anywhere" in results["demo"].problems[0].message
 
 
 def test_install_failure(tmp_path, py27_py310, venv_cache):
@@ -125,14 +161,51 @@ def test_import_names_fall_back_to_the_archive(tmp_path):
 
 
 def test_throwaway_venvs_are_removed(tmp_path, py27_py310, monkeypatch):
-    """Without a cache folder, everything (base venvs included) lives in one temp folder, removed at the end."""
+    """Without a cache folder, everything (base venvs, the batch's venv, each wheel's own) lives in one temp
+    folder, removed at the end."""
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    other = build_wheel(tmp_path / "w", standard_files(name="other"), "other-1.0-py3-none-any.whl")
     wheel = _wheel(tmp_path / "w", {"demo/__init__.py": b""})
-    [result] = smoke_test([wheel], interpreters=py27_py310[1:])
-    assert result.status == PASSED
+    results, runs = _counted_smoke([wheel, other], py27_py310[1:], None)
+    assert [r.status for r in results] == [PASSED, PASSED]
+    assert runs == {"install": 1, "check": 1, "probe": 2}
     assert list(scratch.iterdir()) == []
+
+
+def test_a_batch_pip_refuses_is_halved_down_to_the_wheel_at_fault(tmp_path, monkeypatch):
+    """The halving alone, pip's answers made up (test_install_failure has a real refusal): a batch with a
+    wheel pip refuses is split until that wheel is alone, which fails with pip's line; the others pass."""
+    tried = []
+
+    def install(venv, wheels):
+        tried.append([w.name.split("-")[0] for w in wheels])
+        return subprocess.CompletedProcess([], 1 if "bad" in tried[-1] else 0, "", "ERROR: bad is refused")
+
+    class Venvs:
+        root = tmp_path
+
+        def base(self, interp):
+            return tmp_path
+
+        def copy(self, interp):
+            venv = Path(tempfile.mkdtemp(dir=tmp_path)) / "venv"
+            venv.mkdir()
+            return venv
+
+    monkeypatch.setattr(smoke, "_install", install)
+    monkeypatch.setattr(smoke, "_pip_check", lambda venv: "")
+    monkeypatch.setattr(smoke, "_probe", lambda venv, wheel, modules: [])
+    monkeypatch.setattr(B, "view", lambda shared, base, dist_info, dest: dest)
+    me = interpreters.Interpreter(sys.executable, "cp", tuple(sys.version_info[:3]), "cp311")
+    plans = [smoke._Plan(Path(f"{n}-1.0-py3-none-any.whl"), me, "", (n,), B.Footprint(n, f"{n}-1.0.dist-info", frozenset({n})), 0)
+             for n in ["a", "b", "c", "bad", "e"]]
+    results = smoke._batch(plans, Venvs())
+    assert [r.status for r in results] == [PASSED, PASSED, PASSED, FAILED, PASSED]
+    assert [str(p) for p in results[3].problems] == [str(P.error("W901", "pip install failed: ERROR: bad is refused"))]
+    assert tried == [["a", "b", "c", "bad", "e"], ["a", "b"], ["c", "bad", "e"], ["c"], ["bad", "e"], ["bad"], ["e"]]
+    assert sorted(tmp_path.iterdir()) == [], "each copy removed"
 
 
 def test_cli_smoke(tmp_path, capsys, fixture_wheels, venv_cache):
@@ -197,3 +270,65 @@ def test_a_shared_venv_cache_makes_each_base_under_a_lock_other_processes_see(tm
     venvs = smoke._Venvs(tmp_path)
     assert venvs.base(me) == venvs.base(me)
     assert tried == [3]  # made once, and another process could not take the lock meanwhile
+
+
+def test_wheels_that_would_meet_in_a_venv_are_not_batched(tmp_path):
+    """A shared top-level name, data path or distribution name keeps two wheels apart; one that meets the
+    base venv (a name in its site-packages, a distribution it has) or has no .dist-info goes alone."""
+    def footprint(name, members, version="1.0"):
+        files = standard_files(name=name, version=version, modules=dict.fromkeys(members, b""))
+        return B.footprint(build_wheel(tmp_path / name / version, files, f"{name}-{version}-py3-none-any.whl"), name)
+
+    site = tmp_path / "site-packages"
+    for entry in ["pip", "pip-23.0.1.dist-info", "_distutils_hack", "distutils-precedence.pth", "__pycache__"]:
+        (site / entry).mkdir(parents=True)
+    members = [footprint("a", ["x/__init__.py"]), footprint("b", ["x.cpython-310-x86_64-linux-gnu.so"]),
+               footprint("c", ["c/__init__.py", "c-1.0.data/data/share/c.txt"]),
+               footprint("d", ["d.py", "d-1.0.data/data/share/c.txt"]), footprint("a", ["a2.py"], "2.0"),
+               footprint("e", ["_distutils_hack/override.py"]), footprint("pip", ["pip_extra.py"]),
+               B.Footprint("f", None, frozenset({"f"})), footprint("g", ["g/__init__.py"])]
+    assert B.plan(members, B.base_footprint(site), size=3) == [[0, 2, 8], [1, 3, 4], [5], [6], [7]]
+    assert B.plan(members[:4], B.base_footprint(site), size=1) == [[0], [1], [2], [3]]
+
+
+def test_pip_check_lines_are_told_apart():
+    lines = ("beta 1.0 has requirement alpha==2, but you have alpha 1.0.\n"
+             "gamma 1.0 has requirement pip<1, but you have pip 23.0.1.\n"
+             "Demo.Tool 1.0 requires six, which is not installed.\n"
+             "Demo.Tool 1.0 is not supported on this platform\n")
+    assert B.complaints(lines, ["alpha", "beta", "gamma", "demo-tool"]) == {
+        "alpha": [], "beta": [], "gamma": ["gamma 1.0 has requirement pip<1, but you have pip 23.0.1."],
+        "demo-tool": ["Demo.Tool 1.0 is not supported on this platform"]}
+    assert B.complaints(lines + "setuptools 65.5.0 has requirement x>1, but you have x 0.1.\n",
+                        ["alpha", "beta", "gamma", "demo-tool"]) is None, "a line about none of them"
+
+
+def test_a_python2_venv_is_byte_compiled(tmp_path_factory):
+    """virtualenv leaves pip as source; interpreters.make_venv compiles it, as python -m venv's pip does:
+    otherwise every pip run in a copy of the venv compiles pip again (the session's 2.7 venvs are made so)."""
+    template = venv_template(tmp_path_factory, require_interpreter("2.7"))
+    [site] = template.glob("lib/python2.7/site-packages")
+    assert (site / "pip" / "_internal" / "cli" / "main.pyc").is_file()
+    assert (site / "pip" / "_vendor" / "pkg_resources" / "__init__.pyc").is_file()
+
+
+# Last in the file, so that the worker that did not make the batch (test_import_failure) does not wait for it.
+def test_a_batch_installs_once_and_imports_each_wheel_alone(one_batch):
+    """One pip install and one pip check for the four; each wheel imported in a venv of its own: beta
+    imports alpha, which it does not ship, and fails as it would alone although alpha passed beside it."""
+    results, runs = one_batch
+    assert runs == {"install": 1, "check": 1, "probe": 4}
+    assert results["alpha"].status == PASSED and results["alpha"].problems == ()
+    assert results["beta"].status == FAILED
+    assert [(p.code, "No module named" in p.message and "alpha" in p.message) for p in results["beta"].problems] == [("W902", True)]
+
+
+def test_pip_check_lines_go_to_their_own_wheel(one_batch):
+    """gamma's unmet requirement (pip<1, where the venv has pip) is gamma's alone; beta's requirement on
+    alpha==2 is not held against it: installed alone, alpha would be missing, and that pip check leaves out."""
+    results, _ = one_batch
+    assert results["gamma"].status == FAILED
+    [problem] = results["gamma"].problems
+    assert problem.code == "W905" and problem.message.startswith("pip check: gamma 1.0 has requirement pip<1")
+    assert not [p for p in results["beta"].problems if p.code == "W905"]
+    assert not [p for p in results["demo"].problems if p.code == "W905"]

@@ -31,6 +31,7 @@ from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 from migrate import interpreters as I
 from migrate import problems as P
 from migrate.binaries import module_name
+from migrate.checks import smoke_batch as B
 from migrate.fsutil import ExclusiveLock, linked_copy
 from migrate.problems import Problem
 
@@ -168,6 +169,13 @@ class _Venvs:
             self._made[key] = dest
             return dest
 
+    def try_base(self, interp: I.Interpreter) -> Union[Path, Exception]:
+        """The base venv, or why there is none (each of the interpreter's wheels reports it)."""
+        try:
+            return self.base(interp)
+        except (I.NoVenvTool, OSError, subprocess.SubprocessError) as exc:
+            return exc
+
     def copy(self, interp: I.Interpreter) -> Path:
         base = self.base(interp)
         dest = Path(tempfile.mkdtemp(prefix="run-", dir=self.root))
@@ -177,22 +185,44 @@ class _Venvs:
 
 def smoke_test(wheels: Iterable[Union[str, Path]], jobs: int = 1, interpreters: Optional[Sequence[I.Interpreter]] = None,
                cache_dir: Union[str, Path, None] = None) -> list[SmokeResult]:
-    """Install and import each wheel; results in input order. ``interpreters`` default: discover()."""
+    """Install and import each wheel; results in input order. ``interpreters`` default: discover().
+
+    Wheels that cannot meet in a venv share one pip install and one pip check (:mod:`smoke_batch`),
+    and each is imported in a venv holding only its own files; a batch pip refuses is halved until
+    the wheel at fault is alone."""
     candidates = list(interpreters) if interpreters is not None else I.discover()
-    wheels = [Path(w) for w in wheels]
     owned = cache_dir is None
     root = Path(tempfile.mkdtemp(prefix="egg-migrate-smoke-")) if cache_dir is None else Path(cache_dir)
     root.mkdir(parents=True, exist_ok=True)
     venvs = _Venvs(root)
     try:
+        found: list[Union[SmokeResult, _Plan]] = [_plan(Path(w), candidates) for w in wheels]
+        plans = [p for p in found if isinstance(p, _Plan)]
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            return list(pool.map(lambda w: _one(w, candidates, venvs), wheels))
+            needed = list(dict.fromkeys(p.interp for p in plans))
+            bases = dict(zip(needed, pool.map(venvs.try_base, needed)))
+            work = _batches(plans, bases, jobs)
+            done = {id(p): r for batch, results in zip(work, pool.map(lambda b: _batch(b, venvs), work))
+                    for p, r in zip(batch, results)}
+        return [done[id(p)] if isinstance(p, _Plan) else p for p in found]
     finally:
         if owned:
             shutil.rmtree(root, ignore_errors=True)
 
 
-def _one(wheel: Path, candidates: list[I.Interpreter], venvs: _Venvs) -> SmokeResult:
+@dataclass(frozen=True)
+class _Plan:
+    """A wheel with its interpreter, ready to install."""
+
+    wheel: Path
+    interp: I.Interpreter
+    python: str
+    modules: tuple[str, ...]
+    footprint: B.Footprint
+    start: float
+
+
+def _plan(wheel: Path, candidates: list[I.Interpreter]) -> Union[SmokeResult, _Plan]:
     start = time.monotonic()
     try:
         interp = pick_interpreter(wheel, candidates)
@@ -206,19 +236,83 @@ def _one(wheel: Path, candidates: list[I.Interpreter], venvs: _Venvs) -> SmokeRe
     python = f"{'.'.join(map(str, interp.version))} {interp.abi} {interp.path}"
     try:
         modules = import_names(wheel)
+        footprint = B.footprint(wheel, parse_wheel_filename(wheel.name)[0])
     except (zipfile.BadZipFile, OSError) as exc:
         return SmokeResult(str(wheel), FAILED, python, problems=(P.error("W901", f"cannot read the wheel ({exc})"),))
+    return _Plan(wheel, interp, python, modules, footprint, start)
+
+
+def _batches(plans: list[_Plan], bases: dict[I.Interpreter, Union[Path, Exception]], jobs: int) -> list[list[_Plan]]:
+    """The plans of each interpreter in batches, at least ``jobs`` of them where there are as many wheels."""
+    work: list[list[_Plan]] = []
+    for interp, base in bases.items():
+        mine = [p for p in plans if p.interp == interp]
+        sites = [] if isinstance(base, Exception) else list(base.glob("lib/*/site-packages"))
+        if len(sites) != 1:  # no base venv (every wheel reports why), or one laid out unlike a venv: each alone
+            work += [[p] for p in mine]
+            continue
+        size = min(B.MAX_BATCH, -(-len(mine) // max(1, jobs)))
+        groups = B.plan([p.footprint for p in mine], B.base_footprint(sites[0]), size)
+        work += [[mine[i] for i in group] for group in groups]
+    return work
+
+
+def _batch(plans: list[_Plan], venvs: _Venvs) -> list[SmokeResult]:
+    """Install ``plans`` together, check and import each on its own; halved when pip refuses the batch."""
+    if len(plans) == 1:
+        return [_one(plans[0], venvs)]
     try:
-        venv = venvs.copy(interp)
+        shared = venvs.copy(plans[0].interp)
+    except (I.NoVenvTool, OSError, subprocess.SubprocessError):
+        return [_one(p, venvs) for p in plans]  # each says why
+    try:
+        install = _install(shared, [p.wheel for p in plans])
+        if install.returncode != 0:
+            half = len(plans) // 2
+            return _batch(plans[:half], venvs) + _batch(plans[half:], venvs)
+        by_name = B.complaints(_pip_check(shared), [p.footprint.name for p in plans])
+        if by_name is None:  # a line about none of them: each alone, as pip would say it then
+            return [_one(p, venvs) for p in plans]
+        return [_viewed(p, shared, venvs, by_name[p.footprint.name]) for p in plans]
+    finally:
+        shutil.rmtree(shared.parent, ignore_errors=True)
+
+
+def _viewed(plan: _Plan, shared: Path, venvs: _Venvs, complaints: list[str]) -> SmokeResult:
+    """Import one wheel of a batch in a venv of its own (the base and the files pip installed for it)."""
+    folder = Path(tempfile.mkdtemp(prefix="view-", dir=venvs.root))
+    try:
+        B.view(shared, venvs.base(plan.interp), plan.footprint.dist_info or "", folder / "venv")
+        found = _probe(folder / "venv", plan.wheel, plan.modules) + _check_problems(complaints)
+    except OSError:
+        return _one(plan, venvs)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return _result(plan, found)
+
+
+def _one(plan: _Plan, venvs: _Venvs) -> SmokeResult:
+    """One wheel in its own venv: install, import, pip check."""
+    try:
+        venv = venvs.copy(plan.interp)
     except (I.NoVenvTool, OSError, subprocess.SubprocessError) as exc:
-        return SmokeResult(str(wheel), SKIPPED, python, modules,
-                           (P.warning("W904", f"no venv for Python {interp.short}: {exc}; not tested"),))
+        return SmokeResult(str(plan.wheel), SKIPPED, plan.python, plan.modules,
+                           (P.warning("W904", f"no venv for Python {plan.interp.short}: {exc}; not tested"),))
     try:
-        found = _install_and_import(venv, wheel, modules)
+        install = _install(venv, [plan.wheel])
+        if install.returncode != 0:
+            found = [P.error("W901", f"pip install failed: {_last_error(install)}")]
+        else:
+            lines = [line.strip() for line in _pip_check(venv).splitlines()]
+            found = _probe(venv, plan.wheel, plan.modules) + _check_problems(line for line in lines if not B.ignored(line))
     finally:
         shutil.rmtree(venv.parent, ignore_errors=True)
+    return _result(plan, found)
+
+
+def _result(plan: _Plan, found: list[Problem]) -> SmokeResult:
     status = FAILED if P.has_errors(found) else PASSED
-    return SmokeResult(str(wheel), status, python, modules, tuple(found), time.monotonic() - start)
+    return SmokeResult(str(plan.wheel), status, plan.python, plan.modules, tuple(found), time.monotonic() - plan.start)
 
 
 def _run(cmd: list[Union[str, Path]], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -229,16 +323,26 @@ def _run(cmd: list[Union[str, Path]], cwd: Path) -> subprocess.CompletedProcess[
         return subprocess.CompletedProcess(cmd, -1, "", f"timed out after {TIMEOUT}s")
 
 
-def _install_and_import(venv: Path, wheel: Path, modules: tuple[str, ...]) -> list[Problem]:
-    python = venv / "bin" / "python"
-    cwd = venv.parent  # an empty folder: nothing in it shadows the installed modules
-    result = _run([python, "-m", "pip", "install", "--no-index", "--no-deps", "--no-cache-dir",
-                   "--disable-pip-version-check", str(wheel.resolve())], cwd)
-    if result.returncode != 0:
-        return [P.error("W901", f"pip install failed: {_last_error(result)}")]
+def _install(venv: Path, wheels: list[Path]) -> subprocess.CompletedProcess[str]:
+    """The venv's own pip installs the wheels (their dependencies left out), from a folder with nothing in it."""
+    return _run([venv / "bin" / "python", "-m", "pip", "install", "--no-index", "--no-deps", "--no-cache-dir",
+                 "--disable-pip-version-check", *(str(w.resolve()) for w in wheels)], venv.parent)
+
+
+def _pip_check(venv: Path) -> str:
+    check = _run([venv / "bin" / "python", "-m", "pip", "check", "--disable-pip-version-check"], venv.parent)
+    return check.stdout + check.stderr
+
+
+def _check_problems(lines: Iterable[str]) -> list[Problem]:
+    return [P.error("W905", f"pip check: {line}") for line in lines]
+
+
+def _probe(venv: Path, wheel: Path, modules: tuple[str, ...]) -> list[Problem]:
+    """Import the modules in the venv (its python started in an empty folder: nothing there shadows them)."""
     found = []
     name = parse_wheel_filename(wheel.name)[0]
-    probe = _run([python, "-s", "-c", _PROBE, name, *modules], cwd)
+    probe = _run([venv / "bin" / "python", "-s", "-c", _PROBE, name, *modules], venv.parent)
     data = _probe_output(probe.stdout)
     if data is None:
         return [P.error("W902", f"the import probe did not run: {_last_error(probe)}")]
@@ -251,14 +355,6 @@ def _install_and_import(venv: Path, wheel: Path, modules: tuple[str, ...]) -> li
         found.append(P.error("W905", f"installed, but the distribution {name} is not visible: {data['version_error']}"))
     elif _normal(data["version"]) != version:
         found.append(P.error("W905", f"installed {name} reports version {data['version']}, the wheel is {version}"))
-    check = _run([python, "-m", "pip", "check", "--disable-pip-version-check"], cwd)
-    for line in (check.stdout + check.stderr).splitlines():
-        line = line.strip()
-        if not line or "which is not installed" in line or line.startswith("No broken requirements"):
-            continue
-        if "DEPRECATION" in line or line.startswith("WARNING: pip is being invoked"):
-            continue
-        found.append(P.error("W905", f"pip check: {line}"))
     return found
 
 

@@ -11,8 +11,9 @@ files). The tests then install with that stock pip, as before. An interpreter wi
 CPython's ``ensurepip/_bundled`` wheels (Debian's keeps them elsewhere) gets ``python -m venv``.
 
 Python 2.7's venv is virtualenv's, which leaves its pip, setuptools and ``site.py`` uncompiled:
-every copy's python would compile pip from source on its first pip run (each run, under
-``PYTHONDONTWRITEBYTECODE``), about a second of CPU; the template's python compiles them once.
+every copy's python would compile them on each run under ``PYTHONDONTWRITEBYTECODE``, about a
+second of CPU a pip run. ``interpreters.make_venv`` compiles site-packages; the template's python
+compiles the rest of ``lib`` (``site.py``) once.
 """
 from __future__ import annotations
 

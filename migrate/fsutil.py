@@ -258,10 +258,11 @@ def linked_copy(source: Union[str, Path], dest: Union[str, Path]) -> None:
     where the file system refuses a link): a venv of 1,600 files in a seventh of the CPU of copying
     them. Only for trees whose files are replaced, never written into, as pip and Python's bytecode
     cache do: a write into a linked file would show in both."""
-    shutil.copytree(source, dest, symlinks=True, copy_function=_link_or_copy)
+    shutil.copytree(source, dest, symlinks=True, copy_function=link_or_copy)
 
 
-def _link_or_copy(source: str, dest: str) -> None:
+def link_or_copy(source: Union[str, Path], dest: Union[str, Path]) -> None:
+    """``dest`` a hard link to ``source``, or a copy where the file system refuses one."""
     try:
         os.link(source, dest)
     except OSError:  # another file system, or one without hard links

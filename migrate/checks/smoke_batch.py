@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import os
 import re
-import shutil
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ from typing import Iterable, Optional, Sequence, Union
 
 from packaging.utils import canonicalize_name
 
-from migrate.fsutil import linked_copy
+from migrate.fsutil import link_or_copy, linked_copy
 
 MAX_BATCH = 32  # wheels a pip run installs at most: enough to spread pip's start-up, few to redo on a failure
 _LINE = re.compile(r"^(?P<name>\S+) (?P<version>\S+) (?P<rest>.+)$")
@@ -135,8 +134,5 @@ def view(shared: Path, base: Path, dist_info: str, dest: Path) -> Path:
         target = dest / inside
         target.parent.mkdir(parents=True, exist_ok=True)
         if not target.exists():
-            try:
-                os.link(source, target)
-            except OSError:  # a file system without hard links
-                shutil.copy2(source, target)
+            link_or_copy(source, target)
     return dest / "bin" / "python"

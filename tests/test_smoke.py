@@ -332,3 +332,28 @@ def test_pip_check_lines_go_to_their_own_wheel(one_batch):
     assert problem.code == "W905" and problem.message.startswith("pip check: gamma 1.0 has requirement pip<1")
     assert not [p for p in results["beta"].problems if p.code == "W905"]
     assert not [p for p in results["demo"].problems if p.code == "W905"]
+
+
+def test_a_view_links_only_what_the_record_names_inside_the_shared_venv(tmp_path):
+    """A wheel's own venv gets the files its RECORD names in the shared venv, and nothing a row points at
+    outside it (``..``, an absolute path): those rows are passed over, never linked, and nothing is
+    written beside the view; no RECORD is an OSError (the wheel is then tested alone)."""
+    base, shared, deep = tmp_path / "base", tmp_path / "shared", tmp_path / "deep"
+    (base / "bin").mkdir(parents=True)
+    (base / "bin" / "python").write_text("#!/bin/sh\n")
+    site = shared / "lib" / "python3.10" / "site-packages"
+    (site / "demo-1.0.dist-info").mkdir(parents=True)
+    (site / "demo").mkdir()
+    (site / "demo" / "__init__.py").write_text("x = 1\n")
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "secret").write_text("not the wheel's\n")
+    (site / "demo-1.0.dist-info" / "RECORD").write_text(
+        "demo/__init__.py,,\n../../../../outside/secret,,\n" + f"{tmp_path / 'outside' / 'secret'},,\n"
+        + "demo-1.0.dist-info/RECORD,,\n")
+    python = B.view(shared, base, "demo-1.0.dist-info", deep / "view")
+    made = sorted(str(p.relative_to(deep)) for p in deep.rglob("*") if p.is_file())
+    assert python == deep / "view" / "bin" / "python"
+    assert made == ["view/bin/python", "view/lib/python3.10/site-packages/demo-1.0.dist-info/RECORD",
+                    "view/lib/python3.10/site-packages/demo/__init__.py"]
+    with pytest.raises(OSError, match="RECORD is not in the shared venv"):
+        B.view(shared, base, "other-1.0.dist-info", deep / "view2")

@@ -1,10 +1,16 @@
 """The floor of benchmarks/convert.py: inflate and sha256 every member of every egg in a folder.
 
-    python benchmarks/floor.py EGG_DIR
+    python benchmarks/floor.py EGG_DIR [--write OUT_DIR]
 
 The least any converter must do (RECORD needs each file's sha256), as a process of its own
 that imports nothing but zipfile and hashlib, so its start-up is Python's and no more:
 timed like the converters, "ours / floor" compares whole processes fairly.
+
+With --write it also writes one new file per egg into OUT_DIR, holding the egg's bytes (about
+its wheel's size): the least a converter that leaves a wheel on disk must do. On many small
+eggs creating the files costs the kernel more than the reading and hashing, and the
+converters pay it too; "wheel convert / floor + files" is the best ratio any converter can
+reach on that set.
 """
 import hashlib
 import sys
@@ -12,10 +18,13 @@ import zipfile
 from os import listdir, path
 
 
-def main(folder):
+def main(folder, out=None):
     for name in sorted(listdir(folder)):
         if not name.endswith(".egg"):
             continue
+        if out is not None:
+            with open(path.join(folder, name), "rb") as src, open(path.join(out, name[:-4] + ".whl"), "xb") as dst:
+                dst.write(src.read())
         with zipfile.ZipFile(path.join(folder, name)) as zf:
             for info in zf.infolist():
                 with zf.open(info) as fp:
@@ -25,4 +34,4 @@ def main(folder):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], sys.argv[3] if sys.argv[2:3] == ["--write"] else None)

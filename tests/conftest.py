@@ -387,11 +387,22 @@ SLOW_MODULES = (
 
 
 def pytest_collection_modifyitems(config, items):
+    """FIRST, then the first test of each of SLOW_MODULES, then their other tests, then the rest.
+
+    A slow module's first test builds what its tests share (``build_once``): handed out next to
+    its siblings, the other worker took the second test and waited for the build, idle (3-4 s a
+    run in all). Handed out among the other modules' first tests, each build runs beside other work."""
     rank = {name: i for i, name in enumerate(SLOW_MODULES)}
+    opening = {}
+    for item in items:
+        opening.setdefault(item.path.name, item)
 
     def order(item) -> tuple[int, int]:
         name = f"{item.path.name}::{item.name}"
         first = next((i for i, prefix in enumerate(FIRST) if name.startswith(prefix)), None)
-        return (0, first) if first is not None else (1, rank.get(item.path.name, len(rank)))
+        if first is not None:
+            return (0, first)
+        module = rank.get(item.path.name, len(rank))
+        return (1 if module < len(rank) and opening[item.path.name] is item else 2, module)
 
     items.sort(key=order)  # stable: file order otherwise

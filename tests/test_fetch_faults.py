@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from migrate.cli import main
@@ -58,7 +59,11 @@ def test_faulty_server_still_yields_every_egg_correct(tmp_path):
     assert not list((tmp_path / "eggs").glob("*.part"))
 
 
-def test_always_broken_eggs_are_named_and_nothing_partial_is_final(tmp_path, capsys):
+def test_always_broken_eggs_are_named_and_nothing_partial_is_final(tmp_path, capsys, monkeypatch):
+    """Through the command line, whose backoff is a real server's (0.5 s, then 1 s): the pauses are
+    shortened as FAST's, the attempts are the same."""
+    real_pause = NetOptions.pause
+    monkeypatch.setattr(NetOptions, "pause", lambda net, attempt: real_pause(replace(net, backoff=0.005), attempt))
     eggs = names(4)
     galaxy_tree(tmp_path / "repo", eggs, payload=PAYLOAD)
     faults = Faults(truncate={path_of(eggs[1]): -1}, fail_503={path_of(eggs[2]): -1})

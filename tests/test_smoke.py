@@ -5,6 +5,7 @@ import json
 import subprocess
 import sys
 import tempfile
+import threading
 from collections import Counter
 from pathlib import Path
 
@@ -46,8 +47,9 @@ def test_fixture_wheels_install_and_import(fixture_wheels, py27_py310, venv_cach
     names = ["cext-1.0-py2.7-linux-x86_64.egg", "nsdemo.alpha-1.0-py2.7.egg",
              "cpkg-2.0-py3.10-linux-x86_64.egg", "toolbox-0.5-py3.10.egg"]
     wheels = [fixture_wheels[n].wheel for n in names]
-    results = smoke_test(wheels, jobs=2, interpreters=py27_py310, cache_dir=venv_cache)
+    results, runs = _counted_smoke(wheels, py27_py310, venv_cache, jobs=2)
     assert [r.wheel for r in results] == [str(w) for w in wheels], "results come back in input order"
+    assert runs == {"install": 2, "check": 2, "probe": 4}, "-j 2 has two batches: one per interpreter, side by side"
     for r in results:
         assert r.status == PASSED, (r.wheel, [str(p) for p in r.problems])
     cext27, nsdemo, cpkg, toolbox = results
@@ -81,10 +83,12 @@ def _counted_smoke(wheels, interps, cache_dir, jobs=1) -> tuple[list, Counter]:
     """smoke_test, and how many pip installs, pip checks and import probes it ran."""
     runs: Counter = Counter()
     real = smoke._run
+    lock = threading.Lock()  # -j 2 counts from two threads
 
     def counting(cmd, cwd):
         words = [str(c) for c in cmd]
-        runs["probe" if "-c" in words else words[words.index("pip") + 1]] += 1
+        with lock:
+            runs["probe" if "-c" in words else words[words.index("pip") + 1]] += 1
         return real(cmd, cwd)
 
     smoke._run = counting

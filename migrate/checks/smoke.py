@@ -243,15 +243,18 @@ def _plan(wheel: Path, candidates: list[I.Interpreter]) -> Union[SmokeResult, _P
 
 
 def _batches(plans: list[_Plan], bases: dict[I.Interpreter, Union[Path, Exception]], jobs: int) -> list[list[_Plan]]:
-    """The plans of each interpreter in batches, at least ``jobs`` of them where there are as many wheels."""
+    """The plans of each interpreter in batches, at least ``jobs`` of them in all where there are as many wheels.
+
+    The size comes from all the wheels, not each interpreter's: two interpreters' wheels at ``-j 2`` are
+    two batches that run side by side, where splitting each interpreter's again took twice the pip runs."""
     work: list[list[_Plan]] = []
+    size = min(B.MAX_BATCH, -(-len(plans) // max(1, jobs)))
     for interp, base in bases.items():
         mine = [p for p in plans if p.interp == interp]
         sites = [] if isinstance(base, Exception) else list(base.glob("lib/*/site-packages"))
         if len(sites) != 1:  # no base venv (every wheel reports why), or one laid out unlike a venv: each alone
             work += [[p] for p in mine]
             continue
-        size = min(B.MAX_BATCH, -(-len(mine) // max(1, jobs)))
         groups = B.plan([p.footprint for p in mine], B.base_footprint(sites[0]), size)
         work += [[mine[i] for i in group] for group in groups]
     return work

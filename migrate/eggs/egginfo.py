@@ -75,7 +75,7 @@ class EggInfo:
 
 def open_egg(path: Path, limits: Limits = Limits()) -> tuple[EggArchive, str]:
     """Open any egg form; returns (archive, meta_dir). Raises BrokenEgg with a one-line reason."""
-    path = Path(path)
+    path = path if isinstance(path, Path) else Path(path)
     name = path.name
     mode = _mode(path)
     if mode is None:

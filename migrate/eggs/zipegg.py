@@ -94,7 +94,7 @@ class ZipEgg(EggArchive):
     """A zipped ``.egg`` file."""
 
     def __init__(self, path: Path, limits: Limits = Limits()):
-        self.path = Path(path)
+        self.path = path if isinstance(path, Path) else Path(path)
         name = self.path.name
         self._zip: Optional[zipfile.ZipFile] = None  # made when a member needs zipfile (see zipdir)
         self._kept: dict[str, Checked] = {}

@@ -107,3 +107,4 @@ def test_the_writer_keeps_its_position_on_a_real_file_as_in_memory(tmp_path):
     with zipfile.ZipFile(path) as zf:
         assert zf.testzip() is None
         assert zf.read("a/chunks.txt") == b"streamed\n" * 3000 + b"and more\n" * 3000
+

@@ -246,7 +246,7 @@ def move_wheels(results: list[ConvertResult], staging: Path, dest: Path) -> list
     sync_files(staged, staging)
     moved = {}
     for wheel in staged:
-        moved[wheel] = os.path.join(dest, os.path.basename(wheel))  # str(dest / Path(wheel).name), unparsed
+        moved[wheel] = str(dest / os.path.basename(wheel))  # the name without parsing the whole path
         os.replace(wheel, moved[wheel])
     if staged:
         fsync_dir(dest)

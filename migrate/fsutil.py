@@ -100,7 +100,6 @@ def fresh_writer(path: Union[str, Path], mode: int = 0o644) -> Iterator[Optional
     For a private temp folder whose files are made durable and renamed into place together
     (``convert``'s staging folder): a temp name and a rename per file would only add work.
     The file is removed if the writing fails; errors name ``path`` as atomic_writer's do."""
-    path = Path(path)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
     except (FileExistsError, FileNotFoundError):
@@ -119,7 +118,7 @@ def fresh_writer(path: Union[str, Path], mode: int = 0o644) -> Iterator[Optional
         raise
 
 
-def _naming(exc: OSError, path: Path) -> OSError:
+def _naming(exc: OSError, path: Union[str, Path]) -> OSError:
     """``exc`` with ``path`` as its file name when it has none (same errno, same subclass)."""
     return exc if exc.filename else OSError(exc.errno, exc.strerror, str(path))
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from packaging.utils import parse_wheel_filename
 
+from migrate.eggs import printable, unprintable
 from migrate.eggs.names import parse
 from migrate.wheels.convert import convert_egg
 from tests.eggmaker import simple_egg
@@ -83,3 +84,13 @@ def test_run_writes_its_manifest_despite_a_non_utf8_name(tmp_path):
     skipped = [s["reason"] for s in fetched["skipped_links"] if "control character" in s["reason"]]
     assert len(skipped) == 1 and "\x1b" not in skipped[0], fetched["skipped_links"]
     assert (out / "report.txt").is_file() and (out / "requirements.txt").is_file()
+
+
+def test_unprintable_is_what_printable_escapes():
+    """``unprintable`` asks ``str.isprintable`` once; it must answer as comparing with :func:`printable` does,
+    for every code point of the BMP (with the surrogates of undecodable bytes) and a sample beyond."""
+    for code in list(range(0x10000)) + list(range(0x10000, 0x110000, 97)):
+        ch = chr(code)
+        for text in (ch, f"a{ch}.egg"):
+            assert unprintable(text) == (printable(text) != text), hex(code)
+    assert not unprintable("") and unprintable("Foo\udce9-1.0.egg") and not unprintable("Foo-1.0-py2.7.egg")

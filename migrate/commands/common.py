@@ -38,13 +38,14 @@ def find_eggs(arguments: Iterable[str]) -> tuple[list[Path], list[str]]:
 
 def _walk_for_eggs(root: Path) -> Iterator[Path]:
     for dirpath, dirnames, filenames in os.walk(root):
+        here = Path(dirpath)
         for name in filenames:
             if name.lower().endswith(".egg"):
-                yield Path(dirpath) / name
+                yield here / name
         keep = []
         for name in dirnames:
             if name.lower().endswith(".egg"):
-                yield Path(dirpath) / name
+                yield here / name
             elif not name.startswith("."):
                 keep.append(name)
         dirnames[:] = sorted(keep)

@@ -1,6 +1,7 @@
 """``egg-migrate convert EGG_OR_DIR... -d WHEEL_DIR``: eggs in, correctly tagged wheels out."""
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tempfile
@@ -104,9 +105,9 @@ def _tell(result: ConvertResult, json: bool) -> None:
     elif json:
         return
     elif note(result):
-        info(f"same    {Path(result.egg).name}: {note(result)}", sys.stdout)
-    else:
-        info(f"ok      {Path(result.egg).name} -> {Path(str(result.wheel)).name}", sys.stdout)
+        info(f"same    {os.path.basename(result.egg)}: {note(result)}", sys.stdout)
+    else:  # the paths are a Path's str: basename is its .name, without parsing it again
+        info(f"ok      {os.path.basename(result.egg)} -> {os.path.basename(str(result.wheel))}", sys.stdout)
         for part, why in result.tags.reasons if result.tags is not None else ():
             detail(f"        {part}: {why}", sys.stdout)
 

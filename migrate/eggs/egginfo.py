@@ -7,6 +7,9 @@ with a problem, a latin-1 PKG-INFO is decoded and noted.
 """
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -33,6 +36,8 @@ MULTI_FIELDS = (
     "platforms", "supported_platforms", "classifiers", "project_urls", "requires_external",
     "provides_dist", "obsoletes_dist",
 )
+# The errors pathlib's is_dir/is_file/exists answer False for (any other is raised).
+_MISSING = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)
 # EGG-INFO files that become .dist-info files unchanged.
 CARRIED_FILES = ("entry_points.txt", "top_level.txt", "namespace_packages.txt")
 
@@ -70,23 +75,37 @@ class EggInfo:
 
 def open_egg(path: Path, limits: Limits = Limits()) -> tuple[EggArchive, str]:
     """Open any egg form; returns (archive, meta_dir). Raises BrokenEgg with a one-line reason."""
-    path = Path(path)
+    path = path if isinstance(path, Path) else Path(path)
     name = path.name
-    if path.is_dir() and name.lower().endswith(".egg-info"):
-        return _develop_egg(path, limits), name
-    archive: EggArchive
-    if path.is_dir():
-        archive = FolderEgg(path, limits=limits)
-    elif path.is_file() and name.lower().endswith(".egg-info"):
-        raise BrokenEgg(f"{name}: a single-file .egg-info (plain distutils install) lists no files to convert")
-    elif not path.exists():
+    mode = _mode(path)
+    if mode is None:
         raise BrokenEgg(f"{name}: no such file or folder")
+    archive: EggArchive
+    if stat.S_ISDIR(mode):
+        if name.lower().endswith(".egg-info"):
+            return _develop_egg(path, limits), name
+        archive = FolderEgg(path, limits=limits)
+    elif stat.S_ISREG(mode) and name.lower().endswith(".egg-info"):
+        raise BrokenEgg(f"{name}: a single-file .egg-info (plain distutils install) lists no files to convert")
     else:
         archive = ZipEgg(path, limits)
     if not any(m.path.startswith("EGG-INFO/") for m in archive.members):
         archive.close()
         raise BrokenEgg(f"{name}: no EGG-INFO folder (not an egg)")
     return archive, "EGG-INFO"
+
+
+def _mode(path: Path) -> Optional[int]:
+    """``path``'s st_mode (symlinks followed), None when it is missing: one ``stat`` where
+    ``is_dir``, ``is_file`` and ``exists`` made one each, with their answers and errors."""
+    try:
+        return os.stat(path).st_mode
+    except ValueError:  # a NUL in the name: pathlib's answer is False
+        return None
+    except OSError as exc:
+        if exc.errno in _MISSING:
+            return None
+        raise
 
 
 def _develop_egg(info_dir: Path, limits: Limits) -> FolderEgg:

@@ -28,8 +28,9 @@ def printable(text: str) -> str:
 
 
 def unprintable(text: str) -> bool:
-    """Whether ``text`` holds a control character or an undecodable byte (anything :func:`printable` escapes)."""
-    return printable(text) != text
+    """Whether ``text`` holds a control character or an undecodable byte (anything :func:`printable` escapes):
+    one ``isprintable`` call, as a surrogate of an undecodable byte is not printable either."""
+    return not text.isprintable()
 
 
 def canonicalize_name(name: str) -> str:

@@ -63,24 +63,38 @@ def _zipfile():
 
 def _open(path: Path) -> IO[bytes]:
     """The egg's file; a small one read whole in one call (its members are then read without a
-    system call each)."""
-    fp = open(path, "rb")
+    system call each). Read with ``os`` calls: a Python file object would add a seek, an ioctl
+    and two stats around that one read."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
-        if os.fstat(fp.fileno()).st_size > _SMALL:
+        size = os.fstat(fd).st_size
+        if size > _SMALL:
+            fp = open(fd, "rb")
+            fd = -1  # closed with fp
             return fp
-        data = fp.read()
-    except BaseException:
-        fp.close()
-        raise
-    fp.close()
-    return io.BytesIO(data)
+        return io.BytesIO(_read_to_end(fd, size))
+    finally:
+        if fd >= 0:
+            os.close(fd)
+
+
+def _read_to_end(fd: int, size: int) -> bytes:
+    """All of a file that ``fstat`` says holds ``size`` bytes: one read when it does, else read
+    on to its end (what ``read()`` of a file object gives, whatever its size is by then)."""
+    data = os.read(fd, size + 1)
+    if len(data) == size:  # a read of a regular file returns less than asked only at its end
+        return data
+    chunks = [data]
+    while chunks[-1]:
+        chunks.append(os.read(fd, CHUNK))
+    return b"".join(chunks)
 
 
 class ZipEgg(EggArchive):
     """A zipped ``.egg`` file."""
 
     def __init__(self, path: Path, limits: Limits = Limits()):
-        self.path = Path(path)
+        self.path = path if isinstance(path, Path) else Path(path)
         name = self.path.name
         self._zip: Optional[zipfile.ZipFile] = None  # made when a member needs zipfile (see zipdir)
         self._kept: dict[str, Checked] = {}

@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Callable, NamedTuple, Optional, Sequence
 
 from packaging.version import InvalidVersion, Version
@@ -198,5 +197,5 @@ def claim_of(result: ConvertResult) -> Optional[WheelClaim]:
     facts, tags = result.facts, result.tags
     if result.wheel is None or facts is None or tags is None:
         return None
-    return WheelClaim(Path(result.egg).name, facts.project, facts.version, tags.python, tags.abi, tags.platform,
+    return WheelClaim(facts.name.filename, facts.project, facts.version, tags.python, tags.abi, tags.platform,
                       facts.name.py_major)

@@ -217,7 +217,7 @@ def convert_egg(path, out_dir, options: ConvertOptions = ConvertOptions(), sync:
     makes durable in one pass and renames into place. ``aside``: with ``sync=False``, the folder
     (made then) the wheel goes into when ``out_dir`` holds its name already, so that eggs converted
     side by side into one temp folder never write one path."""
-    path = Path(path)
+    path = path if isinstance(path, Path) else Path(path)  # parsed once, however many times it is passed on
     try:
         archive, meta_dir = open_egg(path, options.limits)
     except (BrokenEgg, OSError) as exc:
@@ -230,7 +230,7 @@ def convert_egg(path, out_dir, options: ConvertOptions = ConvertOptions(), sync:
         filename = facts.wheel_filename  # None without tags
         if filename is None or P.has_errors(facts.problems):
             return ConvertResult(str(path), None, facts.tags, facts.problems, facts)
-        wheel_path = Path(out_dir) / filename
+        wheel_path = Path(out_dir, filename)
         try:
             wheel_path = write_wheel(archive, facts, wheel_path, sync, aside)
         except (BrokenEgg, CorruptMember, OSError) as exc:
@@ -246,7 +246,7 @@ def move_wheels(results: list[ConvertResult], staging: Path, dest: Path) -> list
     sync_files(staged, staging)
     moved = {}
     for wheel in staged:
-        moved[wheel] = str(dest / Path(wheel).name)
+        moved[wheel] = str(dest / os.path.basename(wheel))  # the name without parsing the whole path
         os.replace(wheel, moved[wheel])
     if staged:
         fsync_dir(dest)

@@ -27,7 +27,7 @@ def settle(results: list[ConvertResult], options: ConvertOptions, staging: Path,
     moved from ``staging`` (written with ``sync=False``) into ``dest``. ``join``: see
     :func:`~migrate.wheels.collisions.decide`. Raises OSError when ``dest`` cannot take them."""
     decisions = decide([claim_of(r) for r in results], lambda i: payload_digest(str(results[i].wheel)), join)
-    settled = [_apply(r, d, options, staging / f"{n}.again") for n, (r, d) in enumerate(zip(results, decisions))]
+    settled = [_apply(r, d, options, staging, n) for n, (r, d) in enumerate(zip(results, decisions))]
     kept = [n for n, (r, d) in enumerate(zip(settled, decisions))
             if d is not None and d.action in (KEEP, RETAG) and r.wheel is not None]
     for n, placed in zip(kept, move_wheels([settled[n] for n in kept], staging, dest)):
@@ -44,16 +44,16 @@ def settle(results: list[ConvertResult], options: ConvertOptions, staging: Path,
     return settled
 
 
-def _apply(result: ConvertResult, d: Optional[Decision], options: ConvertOptions, aside: Path) -> ConvertResult:
-    """A re-tagged egg made again (in the staging folder, or ``aside`` when its new name is taken there),
+def _apply(result: ConvertResult, d: Optional[Decision], options: ConvertOptions, staging: Path, n: int) -> ConvertResult:
+    """A re-tagged egg made again (in the staging folder, or ``<n>.again`` there when its new name is taken),
     a refused or duplicate one's wheel removed."""
     if d is None or d.action == KEEP:
         return result
     staged = Path(str(result.wheel))
     staged.unlink()
     if d.action == RETAG:
-        return convert_egg(result.egg, aside.parent, replace(options, python_tag=d.python, python_tag_why=d.message),
-                           sync=False, aside=aside)
+        return convert_egg(result.egg, staging, replace(options, python_tag=d.python, python_tag_why=d.message),
+                           sync=False, aside=staging / f"{n}.again")
     if d.action == REFUSE:
         return replace(result, wheel=None, problems=result.problems + (P.error(CLASH, d.message),))
     return replace(result, problems=result.problems + (P.info(SAME_FILES, d.message),))

@@ -71,6 +71,7 @@ class WheelZipWriter:
 
     def __init__(self, fp: BinaryIO, level: int = 6):
         self._fp = fp
+        self._pos = fp.tell()  # kept here: a buffered file's tell() is a system call each time
         self._level = level
         # (name, method, crc, compressed size, size, local header offset, mode) of each member
         self._central: list[tuple[bytes, int, int, int, int, int, int]] = []
@@ -82,18 +83,22 @@ class WheelZipWriter:
             crc, csize, usize, len(name), 0,
         ) + name
 
+    def _put(self, data: bytes) -> None:
+        self._fp.write(data)
+        self._pos += len(data)
+
     def _check(self, *sizes: int) -> None:
-        if any(s > _LIMIT for s in sizes) or self._fp.tell() > _LIMIT:
+        if any(s > _LIMIT for s in sizes) or self._pos > _LIMIT:
             raise CorruptMember("member or wheel larger than 4 GiB (ZIP64 is not supported)")
 
     def add_bytes(self, arcname: str, data: bytes, mode: int = 0o644) -> Written:
         """Deflate a member held in memory: the same bytes as :meth:`add_chunks`, written in one go
         (no seek back to the local header, which would flush the file's buffer each time)."""
         name = arcname.encode("utf-8")
-        offset = self._fp.tell()
+        offset = self._pos
         compressed = _deflate(data, self._level)
         crc = zlib.crc32(data)
-        self._fp.write(self._local_header(name, _DEFLATED, crc, len(compressed), len(data)) + compressed)
+        self._put(self._local_header(name, _DEFLATED, crc, len(compressed), len(data)) + compressed)
         self._check(len(data), len(compressed))
         self._central.append((name, _DEFLATED, crc, len(compressed), len(data), offset, mode))
         return Written(arcname, record_hash(hashlib.sha256(data).digest()), len(data))
@@ -101,8 +106,8 @@ class WheelZipWriter:
     def add_chunks(self, arcname: str, chunks: Iterable[bytes], mode: int = 0o644) -> Written:
         """Deflate a stream of uncompressed chunks into the archive."""
         name = arcname.encode("utf-8")
-        offset = self._fp.tell()
-        self._fp.write(self._local_header(name, _DEFLATED, 0, 0, 0))
+        offset = self._pos
+        self._put(self._local_header(name, _DEFLATED, 0, 0, 0))
         compressor = zlib.compressobj(self._level, zlib.DEFLATED, -15)
         sha, crc, usize, csize = hashlib.sha256(), 0, 0, 0
         for chunk in chunks:
@@ -111,15 +116,14 @@ class WheelZipWriter:
             usize += len(chunk)
             out = compressor.compress(chunk)
             csize += len(out)
-            self._fp.write(out)
+            self._put(out)
         out = compressor.flush()
         csize += len(out)
-        self._fp.write(out)
+        self._put(out)
         self._check(usize, csize)
-        end = self._fp.tell()
         self._fp.seek(offset)
-        self._fp.write(self._local_header(name, _DEFLATED, crc, csize, usize))
-        self._fp.seek(end)
+        self._fp.write(self._local_header(name, _DEFLATED, crc, csize, usize))  # as long as the one it replaces
+        self._fp.seek(self._pos)
         self._central.append((name, _DEFLATED, crc, csize, usize, offset, mode))
         return Written(arcname, record_hash(sha.digest()), usize)
 
@@ -131,10 +135,10 @@ class WheelZipWriter:
             raise ValueError(f"cannot copy compression method {method}")
         self._check(size, compressed_size)
         name = arcname.encode("utf-8")
-        offset = self._fp.tell()
-        self._fp.write(self._local_header(name, method, crc, compressed_size, size))
+        offset = self._pos
+        self._put(self._local_header(name, method, crc, compressed_size, size))
         if isinstance(raw_chunks, bytes) and size <= _ONE_CALL:
-            self._fp.write(raw_chunks)
+            self._put(raw_chunks)
             digest = _checked_digest(arcname, raw_chunks, method, crc, size)
         else:
             chunks = (raw_chunks,) if isinstance(raw_chunks, bytes) else raw_chunks
@@ -156,7 +160,7 @@ class WheelZipWriter:
                 raise CorruptMember(f"{arcname}: inflates beyond its declared {size} bytes")
 
         for chunk in raw_chunks:
-            self._fp.write(chunk)
+            self._put(chunk)
             if inflater is None:
                 feed(chunk)
                 continue
@@ -181,24 +185,24 @@ class WheelZipWriter:
             raise ValueError(f"cannot copy compression method {method}")
         self._check(size, len(raw))
         name = arcname.encode("utf-8")
-        offset = self._fp.tell()
-        self._fp.write(self._local_header(name, method, crc, len(raw), size))
-        self._fp.write(raw)
+        offset = self._pos
+        self._put(self._local_header(name, method, crc, len(raw), size))
+        self._put(raw)
         self._central.append((name, method, crc, len(raw), size, offset, mode))
         return Written(arcname, record_hash(sha256), size)
 
     def close(self) -> None:
-        start = self._fp.tell()
+        start = self._pos
         for name, method, crc, csize, usize, offset, mode in self._central:
             flags = 0 if name.isascii() else _UTF8_FLAG
-            self._fp.write(struct.pack(
+            self._put(struct.pack(
                 "<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", (3 << 8) | 20, 20, flags, method,
                 _DOS_TIME, _DOS_DATE, crc, csize, usize, len(name), 0, 0, 0, 0,
                 ((0o100000 | mode) << 16) & 0xFFFFFFFF, offset,
             ) + name)
-        size = self._fp.tell() - start
+        size = self._pos - start
         count = len(self._central)
         if count > 0xFFFF:
             raise CorruptMember("more than 65535 members (ZIP64 is not supported)")
         self._check(size)
-        self._fp.write(struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, count, count, size, start, 0))
+        self._put(struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, count, count, size, start, 0))

@@ -163,7 +163,7 @@ def _symbol_violation(policy: _Policy, arch: str, elves: list[BinaryFacts]) -> O
 
 
 def _library_violation(policy: _Policy, elves: list[BinaryFacts], internal: set[tuple[str, str]]) -> Optional[str]:
-    libs = _external(elves, internal, set(policy["lib_whitelist"]))
+    libs = _external(elves, internal, _whitelist(policy["name"]))
     if not libs:
         return None
     users = {lib: next(b.path for b in elves if lib in b.needed) for lib in libs}
@@ -213,6 +213,12 @@ def _isa_violation(elves: list[BinaryFacts]) -> Optional[str]:
 @lru_cache(maxsize=1)
 def _system_libs() -> frozenset[str]:
     return frozenset(lib for policy in _policies() for lib in policy["lib_whitelist"])
+
+
+@lru_cache(maxsize=None)  # one entry per policy
+def _whitelist(name: str) -> frozenset[str]:
+    """The libraries policy ``name`` allows, made into a set once, not for every egg and policy."""
+    return frozenset(next(p for p in _policies() if p["name"] == name)["lib_whitelist"])
 
 
 @lru_cache(maxsize=1)

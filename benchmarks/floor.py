@@ -44,12 +44,15 @@ def main(folder, out=None, rules=False):
             egg = io.BytesIO(data)
         with zipfile.ZipFile(egg) as zf:
             for info in zf.infolist():
+                if rules and info.filename == "EGG-INFO/requires.txt":  # inflated once: hashed and parsed
+                    data = zf.read(info)
+                    hashlib.sha256(data)
+                    parse_requirements(data.decode("utf-8"))
+                    continue
                 with zf.open(info) as fp:
                     h = hashlib.sha256()
                     for chunk in iter(lambda: fp.read(1 << 16), b""):
                         h.update(chunk)
-                if rules and info.filename == "EGG-INFO/requires.txt":
-                    parse_requirements(zf.read(info).decode("utf-8"))
     if rules:
         settle(out, written)
 
